@@ -1,0 +1,53 @@
+// Lint is part of `npm test`. Besides style, it enforces the architecture:
+// a service never imports another service's source (only packages/), and
+// import cycles are errors.
+import { readdirSync } from 'node:fs';
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import importX from 'eslint-plugin-import-x';
+import globals from 'globals';
+
+const services = readdirSync(new URL('./services/', import.meta.url), { withFileTypes: true })
+  .filter((d) => d.isDirectory())
+  .map((d) => d.name);
+
+export default tseslint.config(
+  { ignores: ['**/node_modules/**', '.bazaar/**', 'coverage/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts', '**/*.js'],
+    languageOptions: { globals: { ...globals.node } },
+    plugins: { 'import-x': importX },
+    settings: { 'import-x/extensions': ['.ts', '.js'] },
+    rules: {
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-console': 'off',
+      'import-x/no-cycle': 'error',
+      'import-x/no-restricted-paths': [
+        'error',
+        {
+          zones: services.map((name) => ({
+            target: `./services/${name}`,
+            from: './services',
+            except: [`./${name}`],
+            message: 'A service never imports another service: use a package in packages/ (e.g. @bazaar/contracts).',
+          })),
+        },
+      ],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: services.map((name) => `@bazaar/${name}`).concat(services.map((name) => `@bazaar/${name}/*`)),
+              message: 'A service never imports another service: use a package in packages/ (e.g. @bazaar/contracts).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+);

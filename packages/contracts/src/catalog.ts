@@ -1,0 +1,68 @@
+import { Type, type Static } from 'typebox';
+import { Money } from './common.ts';
+
+/** Contract of the catalog service (routes under /api/catalog). */
+
+export const CategorySlug = Type.String({ pattern: '^[a-z0-9]+(-[a-z0-9]+)*$', maxLength: 64 });
+
+export const Product = Type.Object({
+  id: Type.String(),
+  sku: Type.String(),
+  name: Type.String(),
+  description: Type.String(),
+  category: CategorySlug,
+  price: Money,
+});
+export type Product = Static<typeof Product>;
+
+export const ProductPage = Type.Object({
+  items: Type.Array(Product),
+  nextCursor: Type.Union([Type.String(), Type.Null()]),
+});
+export type ProductPage = Static<typeof ProductPage>;
+
+export const ListProductsQuery = Type.Object(
+  {
+    category: Type.Optional(CategorySlug),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+    cursor: Type.Optional(Type.String({ maxLength: 200 })),
+  },
+  { additionalProperties: false },
+);
+export type ListProductsQuery = Static<typeof ListProductsQuery>;
+
+export const Category = Type.Object({
+  slug: CategorySlug,
+  name: Type.String(),
+  productCount: Type.Integer({ minimum: 0 }),
+});
+export type Category = Static<typeof Category>;
+
+export const CategoryList = Type.Object({ items: Type.Array(Category) });
+export type CategoryList = Static<typeof CategoryList>;
+
+export const Sku = Type.String({ pattern: '^[A-Z0-9][A-Z0-9-]{2,39}$' });
+
+export const CreateProductRequest = Type.Object(
+  {
+    sku: Sku,
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    description: Type.String({ maxLength: 5000, default: '' }),
+    category: CategorySlug,
+    price: Money,
+  },
+  { additionalProperties: false },
+);
+export type CreateProductRequest = Static<typeof CreateProductRequest>;
+
+export const UpdateProductRequest = Type.Object(
+  {
+    sku: Type.Optional(Sku),
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    description: Type.Optional(Type.String({ maxLength: 5000 })),
+    category: Type.Optional(CategorySlug),
+    price: Type.Optional(Money),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type UpdateProductRequest = Static<typeof UpdateProductRequest>;

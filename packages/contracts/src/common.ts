@@ -1,0 +1,30 @@
+import { Type, type Static } from 'typebox';
+
+/** Money: integer minor units (cents) and an ISO 4217 currency code. Never floats. */
+export const Money = Type.Object(
+  {
+    amount: Type.Integer({ minimum: 0, description: 'Amount in minor units (e.g. cents)' }),
+    currency: Type.String({ pattern: '^[A-Z]{3}$', description: 'ISO 4217 code', examples: ['EUR'] }),
+  },
+  { additionalProperties: false },
+);
+export type Money = Static<typeof Money>;
+
+/** RFC 9457 problem details, as every Bazaar error body looks. */
+export const Problem = Type.Object(
+  {
+    type: Type.String(),
+    title: Type.String(),
+    status: Type.Integer(),
+    detail: Type.Optional(Type.String()),
+    instance: Type.Optional(Type.String()),
+    code: Type.String(),
+    requestId: Type.Optional(Type.String()),
+  },
+  { additionalProperties: true },
+);
+export type Problem = Static<typeof Problem>;
+
+/** Standard error responses, for route schemas. */
+export const errorResponses = (...statuses: number[]) =>
+  Object.fromEntries(statuses.map((s) => [s, { ...Problem, description: 'Problem details (RFC 9457)' }]));

@@ -1,0 +1,51 @@
+import { Type, type Static } from 'typebox';
+
+/** Contract of the identity service (routes under /api/identity). */
+
+export const Email = Type.String({ format: 'email', maxLength: 254 });
+
+export const RegisterRequest = Type.Object(
+  {
+    email: Email,
+    password: Type.String({ minLength: 1, maxLength: 1024 }),
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+  },
+  { additionalProperties: false },
+);
+export type RegisterRequest = Static<typeof RegisterRequest>;
+
+export const PublicUser = Type.Object({
+  id: Type.String(),
+  email: Type.String(),
+  name: Type.String(),
+});
+export type PublicUser = Static<typeof PublicUser>;
+
+export const Me = Type.Object({
+  id: Type.String(),
+  email: Type.String(),
+  name: Type.String(),
+  roles: Type.Array(Type.String()),
+});
+export type Me = Static<typeof Me>;
+
+export const LoginRequest = Type.Object(
+  { email: Type.String({ minLength: 1, maxLength: 254 }), password: Type.String({ minLength: 1, maxLength: 1024 }) },
+  { additionalProperties: false },
+);
+export type LoginRequest = Static<typeof LoginRequest>;
+
+export const RefreshRequest = Type.Object({ refreshToken: Type.String({ minLength: 1, maxLength: 512 }) }, { additionalProperties: false });
+export type RefreshRequest = Static<typeof RefreshRequest>;
+
+export const TokenPair = Type.Object({
+  accessToken: Type.String(),
+  refreshToken: Type.String(),
+  tokenType: Type.Literal('Bearer'),
+  expiresIn: Type.Integer({ description: 'Access token lifetime in seconds' }),
+});
+export type TokenPair = Static<typeof TokenPair>;
+
+/** Roles carried in access tokens. */
+export const Role = { customer: 'customer', admin: 'admin' } as const;
+export type Role = (typeof Role)[keyof typeof Role];

@@ -1,0 +1,3 @@
+export * from './common.ts';
+export * as identity from './identity.ts';
+export * as catalog from './catalog.ts';

@@ -1,0 +1,194 @@
+import type { IncomingMessage, ServerResponse, Server } from 'node:http';
+import fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import swagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Logger } from 'pino';
+import { AppError, commonErrors, type ProblemDetails } from './errors.ts';
+import { enterContext, newSpanId, newTraceId, parseTraceparent, requestIdFrom, type RequestContext } from './context.ts';
+import { createHttpMetrics, type HttpMetrics } from './metrics.ts';
+
+/** A service's fastify instance, typed for TypeBox route schemas. */
+export type ServiceApp = FastifyInstance<Server, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
+
+/** A named readiness check: resolves when the dependency is usable, throws otherwise. */
+export type ReadinessCheck = () => Promise<void> | void;
+
+export interface ServiceAppOptions {
+  name: string;
+  version?: string;
+  description?: string;
+  logger: Logger;
+  bodyLimit?: number;
+  /** Checks run by GET /readyz; the service's own store at least. */
+  readiness?: Record<string, ReadinessCheck>;
+  /** Collect process metrics (CPU, memory, event loop); off in tests that build many apps. */
+  defaultMetrics?: boolean;
+  /** Where the caller's remaining time budget comes in, in milliseconds. */
+  deadlineHeader?: string;
+}
+
+/** Header carrying the caller's remaining time budget in milliseconds. */
+export const DEADLINE_HEADER = 'bazaar-deadline-ms';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    bazaar: RequestContext;
+  }
+}
+
+const READINESS_TIMEOUT_MS = 2000;
+
+/**
+ * Build the HTTP app every service starts from: request ids and trace
+ * context, one access-log line per request, problem+json errors, health,
+ * readiness, Prometheus metrics and an OpenAPI document. No listen() here.
+ */
+export function createServiceApp(opts: ServiceAppOptions): ServiceApp {
+  const app = fastify({
+    loggerInstance: opts.logger as FastifyBaseLogger,
+    bodyLimit: opts.bodyLimit ?? 1_048_576,
+    disableRequestLogging: true,
+    genReqId: (req) => requestIdFrom(req.headers['x-request-id']),
+    requestIdLogLabel: 'requestId',
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    ajv: { customOptions: { allErrors: true } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  const metrics = createHttpMetrics({ service: opts.name, defaultMetrics: opts.defaultMetrics ?? true });
+  app.decorate('metrics', metrics);
+  app.decorateRequest('bazaar', undefined as unknown as RequestContext);
+  app.decorateRequest('principal', undefined);
+
+  app.addHook('onRequest', async (request, reply) => {
+    const parent = parseTraceparent(headerValue(request.headers.traceparent));
+    const budget = Number(headerValue(request.headers[DEADLINE_HEADER]));
+    const ctx: RequestContext = {
+      requestId: request.id,
+      traceId: parent?.traceId ?? newTraceId(),
+      spanId: newSpanId(),
+      ...(Number.isFinite(budget) && budget > 0 ? { deadline: Date.now() + budget } : {}),
+    };
+    request.bazaar = ctx;
+    request.log = request.log.child({ traceId: ctx.traceId });
+    enterContext(ctx);
+    reply.header('x-request-id', request.id);
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    const status = reply.statusCode;
+    metrics.observe({ method: request.method, route, status }, reply.elapsedTime / 1000);
+    if (route === '/healthz' || route === '/readyz' || route === '/metrics') return;
+    request.log.info(
+      { method: request.method, url: request.url, route, status, durationMs: Math.round(reply.elapsedTime * 10) / 10 },
+      'request',
+    );
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    sendProblem(request, reply, commonErrors.ROUTE_NOT_FOUND(`No route for ${request.method} ${request.url.split('?')[0]}`));
+  });
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const appError = toAppError(error);
+    if (appError.status >= 500) request.log.error({ err: error }, 'request failed');
+    sendProblem(request, reply, appError);
+  });
+
+  app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: `Bazaar ${opts.name}`, version: opts.version ?? '0.1.0', description: opts.description ?? '' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+    },
+  });
+
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok', service: opts.name }));
+
+  app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
+    const checks: Record<string, string> = {};
+    let ready = true;
+    for (const [name, check] of Object.entries(opts.readiness ?? {})) {
+      try {
+        await withTimeout(Promise.resolve(check()), READINESS_TIMEOUT_MS, `${name} check timed out`);
+        checks[name] = 'ok';
+      } catch (error) {
+        ready = false;
+        checks[name] = error instanceof Error ? error.message : String(error);
+      }
+    }
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'unavailable', service: opts.name, checks });
+  });
+
+  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+    const text = await metrics.registry.metrics();
+    return reply.type(metrics.registry.contentType).send(text);
+  });
+
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  return app;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    metrics: HttpMetrics;
+  }
+}
+
+/** Send `error` as application/problem+json. */
+export function sendProblem(request: FastifyRequest, reply: FastifyReply, error: AppError): FastifyReply {
+  const problem: ProblemDetails = { ...error.toProblem(request.url.split('?')[0]), requestId: request.id };
+  return reply.code(error.status).type('application/problem+json').send(problem);
+}
+
+/** Map anything thrown in a handler or by fastify itself to a coded error. */
+export function toAppError(error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  const e = error as Partial<FastifyError> & { validation?: { instancePath?: string; message?: string; params?: Record<string, unknown> }[]; validationContext?: string };
+  if (Array.isArray(e.validation)) {
+    const errors = e.validation.map((v) => ({
+      field: `${e.validationContext ?? 'body'}${v.instancePath ?? ''}`.replaceAll('/', '.') +
+        (typeof v.params?.missingProperty === 'string' ? `.${v.params.missingProperty}` : ''),
+      message: v.message ?? 'is invalid',
+    }));
+    const detail = errors.map((x) => `${x.field} ${x.message}`).join('; ');
+    return commonErrors.VALIDATION_FAILED(detail, { errors });
+  }
+  switch (e.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return commonErrors.MALFORMED_JSON('The body could not be parsed as JSON; send a JSON document with Content-Type: application/json.');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return commonErrors.MALFORMED_JSON('The body is empty but Content-Type is application/json.');
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return commonErrors.BODY_TOO_LARGE('The request body exceeds the size limit of this endpoint.');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return commonErrors.UNSUPPORTED_MEDIA_TYPE(`${e.message ?? 'Unsupported media type'}; send application/json.`);
+    default:
+      break;
+  }
+  if (error instanceof SyntaxError && e.statusCode === 400) return commonErrors.MALFORMED_JSON(error.message);
+  if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+    return new AppError({ code: e.code ?? 'BAD_REQUEST', status: e.statusCode, title: 'Bad request', detail: e.message ?? 'Bad request' });
+  }
+  return commonErrors.INTERNAL('An unexpected error occurred; it has been logged with this request id.');
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(message)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,98 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { commonErrors } from './errors.ts';
+
+/** Who made the request, from a verified access token. */
+export interface Principal {
+  id: string;
+  email: string;
+  roles: string[];
+}
+
+/** Issuer and audience of Bazaar access tokens. */
+export const TOKEN_ISSUER = 'bazaar-identity';
+export const TOKEN_AUDIENCE = 'bazaar';
+/** The only signature algorithm accepted (asymmetric; `none` and HS* are refused). */
+export const TOKEN_ALGORITHM = 'EdDSA';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | undefined;
+  }
+}
+
+export interface Authenticator {
+  /** Verify a bearer token; throws UNAUTHENTICATED (401) or UPSTREAM_UNAVAILABLE (503, keys unreachable). */
+  verify(token: string): Promise<Principal>;
+  /** preHandler: a valid token is required. */
+  requireUser(request: FastifyRequest, reply: FastifyReply): Promise<void>;
+  /** preHandler: a valid token carrying `role` is required (401 without a token, 403 without the role). */
+  requireRole(role: string): (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+  /** preHandler: reads a token when there is one, never rejects for its absence. */
+  optionalUser(request: FastifyRequest, reply: FastifyReply): Promise<void>;
+}
+
+/** Key source fetching identity's JWKS, cached, refetched when an unknown key id appears. */
+export function remoteKeys(identityUrl: string): JWTVerifyGetKey {
+  return createRemoteJWKSet(new URL('/.well-known/jwks.json', identityUrl), {
+    timeoutDuration: 2000,
+    cooldownDuration: 5_000,
+    cacheMaxAge: 10 * 60_000,
+  });
+}
+
+/** Build the verifier services use to check callers' access tokens. */
+export function createAuthenticator(keys: JWTVerifyGetKey): Authenticator {
+  async function verify(token: string): Promise<Principal> {
+    try {
+      const { payload } = await jwtVerify(token, keys, {
+        issuer: TOKEN_ISSUER,
+        audience: TOKEN_AUDIENCE,
+        algorithms: [TOKEN_ALGORITHM],
+        requiredClaims: ['sub', 'exp'],
+      });
+      const roles = Array.isArray(payload.roles) ? payload.roles.filter((r): r is string => typeof r === 'string') : [];
+      return { id: payload.sub as string, email: typeof payload.email === 'string' ? payload.email : '', roles };
+    } catch (error) {
+      if (error instanceof joseErrors.JWKSTimeout || !(error instanceof joseErrors.JOSEError)) {
+        throw commonErrors.UPSTREAM_UNAVAILABLE('The signing keys could not be fetched from identity; try again shortly.');
+      }
+      if (error instanceof joseErrors.JWTExpired) throw commonErrors.UNAUTHENTICATED('The access token has expired; refresh it.');
+      throw commonErrors.UNAUTHENTICATED('The access token is not valid.');
+    }
+  }
+
+  async function fromRequest(request: FastifyRequest): Promise<Principal | undefined> {
+    const header = request.headers.authorization;
+    if (header === undefined) return undefined;
+    const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(header);
+    if (!match) throw commonErrors.UNAUTHENTICATED('The Authorization header must be "Bearer <token>".');
+    return verify(match[1] as string);
+  }
+
+  async function requireUser(request: FastifyRequest): Promise<void> {
+    const principal = await fromRequest(request);
+    if (!principal) throw commonErrors.UNAUTHENTICATED('Send an access token: Authorization: Bearer <token> (POST /api/identity/login).');
+    request.principal = principal;
+  }
+
+  return {
+    verify,
+    requireUser,
+    requireRole(role) {
+      return async (request) => {
+        await requireUser(request);
+        if (!request.principal?.roles.includes(role)) throw commonErrors.FORBIDDEN(`This operation needs the "${role}" role.`);
+      };
+    },
+    async optionalUser(request) {
+      request.principal = await fromRequest(request);
+    },
+  };
+}
+
+/** The principal of a request that passed requireUser/requireRole. */
+export function principalOf(request: FastifyRequest): Principal {
+  if (!request.principal) throw commonErrors.UNAUTHENTICATED('Authentication required.');
+  return request.principal;
+}

@@ -1,0 +1,74 @@
+import { Type, type Static, type TObject, type TProperties } from 'typebox';
+import { Value } from 'typebox/value';
+
+/** Thrown when the environment does not satisfy a service's config schema; names every bad variable. */
+export class ConfigError extends Error {
+  readonly variables: string[];
+  constructor(problems: { variable: string; message: string }[]) {
+    super(
+      `Invalid configuration:\n${problems.map((p) => `  - ${p.variable}: ${p.message}`).join('\n')}`,
+    );
+    this.name = 'ConfigError';
+    this.variables = problems.map((p) => p.variable);
+  }
+}
+
+/** Settings every service shares; a service extends this with its own keys. */
+export const BaseConfig = {
+  HOST: Type.String({ default: '127.0.0.1', description: 'Interface to listen on' }),
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, description: 'TCP port to listen on' }),
+  LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+    { default: 'info' },
+  ),
+  BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 1_048_576 }),
+  SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 0, default: 10_000 }),
+  BAZAAR_DATA_DIR: Type.String({ default: '.bazaar/data', minLength: 1 }),
+};
+
+/** Build a config schema from the base keys plus a service's own. */
+export function configSchema<P extends TProperties>(own: P) {
+  return Type.Object({ ...BaseConfig, ...own });
+}
+
+export type BaseConfigValues = Static<ReturnType<typeof configSchema<Record<never, never>>>>;
+
+/**
+ * Parse the environment once, at start-up, against a schema: apply defaults,
+ * coerce strings to numbers/booleans, and fail fast naming each bad variable.
+ */
+export function loadConfig<T extends TObject>(
+  schema: T,
+  env: Record<string, string | undefined> = process.env,
+): Static<T> {
+  const raw: Record<string, unknown> = {};
+  for (const key of Object.keys(schema.properties)) {
+    const value = env[key];
+    // An empty variable means "unset" (e.g. `PORT= npm start`), so defaults apply.
+    if (value !== undefined && value !== '') raw[key] = value;
+  }
+  const withDefaults = Value.Default(schema, raw);
+  const converted = Value.Convert(schema, withDefaults);
+  if (Value.Check(schema, converted)) return converted as Static<T>;
+  const problems = new Map<string, string>();
+  for (const error of Value.Errors(schema, converted)) {
+    const fromPath = error.instancePath.replace(/^\//, '').split('/')[0];
+    const fromParams = (error.params as { requiredProperties?: string[] }).requiredProperties?.[0];
+    const variable = fromPath || fromParams || '(unknown)';
+    if (problems.has(variable)) continue;
+    const given = env[variable];
+    const allowed = allowedValues(schema.properties[variable]);
+    if (allowed) error.message = `must be one of ${allowed.join(', ')}`;
+    problems.set(
+      variable,
+      given === undefined || given === '' ? `is required (${error.message})` : `${error.message}, got "${given}"`,
+    );
+  }
+  throw new ConfigError([...problems].map(([variable, message]) => ({ variable, message })));
+}
+
+function allowedValues(schema: unknown): string[] | undefined {
+  const anyOf = (schema as { anyOf?: { const?: unknown }[] } | undefined)?.anyOf;
+  if (!anyOf?.every((s) => s.const !== undefined)) return undefined;
+  return anyOf.map((s) => String(s.const));
+}

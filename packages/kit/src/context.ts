@@ -1,0 +1,65 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomBytes, randomUUID } from 'node:crypto';
+
+/** What travels with one request through this process and onward to other services. */
+export interface RequestContext {
+  requestId: string;
+  traceId: string;
+  /** The span id of the current server span; outgoing calls name it as their parent. */
+  spanId: string;
+  /** Milliseconds since epoch after which the caller no longer waits. */
+  deadline?: number;
+}
+
+const storage = new AsyncLocalStorage<RequestContext>();
+
+/** Run `fn` with `ctx` as the current request context. */
+export function withContext<T>(ctx: RequestContext, fn: () => T): T {
+  return storage.run(ctx, fn);
+}
+
+/** The current request context, if any. */
+export function currentContext(): RequestContext | undefined {
+  return storage.getStore();
+}
+
+/** Bind `ctx` to the rest of the current async execution (used from a fastify hook). */
+export function enterContext(ctx: RequestContext): void {
+  storage.enterWith(ctx);
+}
+
+const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$/;
+
+/** Parse a W3C `traceparent` header (https://www.w3.org/TR/trace-context/#traceparent-header). */
+export function parseTraceparent(header: string | undefined): { traceId: string; parentId: string } | undefined {
+  const m = header === undefined ? null : TRACEPARENT.exec(header.trim().toLowerCase());
+  if (!m) return undefined;
+  const traceId = m[1] as string;
+  const parentId = m[2] as string;
+  // All-zero ids are invalid per the spec.
+  if (/^0+$/.test(traceId) || /^0+$/.test(parentId)) return undefined;
+  return { traceId, parentId };
+}
+
+/** Format a `traceparent` for an outgoing call from `ctx` (sampled flag set). */
+export function formatTraceparent(traceId: string, spanId: string): string {
+  return `00-${traceId}-${spanId}-01`;
+}
+
+/** A fresh 16-hex-digit span id. */
+export function newSpanId(): string {
+  return randomBytes(8).toString('hex');
+}
+
+/** A fresh 32-hex-digit trace id. */
+export function newTraceId(): string {
+  return randomBytes(16).toString('hex');
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** The request id from an incoming header when it is sane, otherwise a new one. */
+export function requestIdFrom(header: string | string[] | undefined): string {
+  const value = Array.isArray(header) ? header[0] : header;
+  return value !== undefined && REQUEST_ID.test(value) ? value : randomUUID();
+}

@@ -1,0 +1,19 @@
+export { BaseConfig, ConfigError, configSchema, loadConfig, type BaseConfigValues } from './config.ts';
+export { AppError, commonErrors, defineErrors, problemType, type ErrorFactory, type ErrorSpec, type ProblemDetails } from './errors.ts';
+export { currentContext, formatTraceparent, newSpanId, newTraceId, parseTraceparent, withContext, type RequestContext } from './context.ts';
+export { createLogger, REDACT_PATHS, type Logger } from './logger.ts';
+export { createHttpMetrics, type HttpMetrics } from './metrics.ts';
+export { DEADLINE_HEADER, createServiceApp, sendProblem, toAppError, type ReadinessCheck, type ServiceApp, type ServiceAppOptions } from './app.ts';
+export { main, runService, type RunOptions } from './run.ts';
+export { createServiceClient, UpstreamError, type CallOptions, type ClientResponse, type HttpMethod, type ServiceClient, type ServiceClientOptions } from './client.ts';
+export {
+  TOKEN_ALGORITHM,
+  TOKEN_AUDIENCE,
+  TOKEN_ISSUER,
+  createAuthenticator,
+  principalOf,
+  remoteKeys,
+  type Authenticator,
+  type Principal,
+} from './auth.ts';
+export { Type, type Static, type TSchema } from 'typebox';

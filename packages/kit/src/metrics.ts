@@ -1,0 +1,35 @@
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** HTTP metrics of one app, in a registry of its own so several apps can share a process (tests). */
+export interface HttpMetrics {
+  registry: Registry;
+  observe(labels: { method: string; route: string; status: number }, seconds: number): void;
+}
+
+/** Create the registry with request counters and latency histograms by route and status. */
+export function createHttpMetrics(opts: { service: string; defaultMetrics: boolean }): HttpMetrics {
+  const registry = new Registry();
+  registry.setDefaultLabels({ service: opts.service });
+  if (opts.defaultMetrics) collectDefaultMetrics({ register: registry });
+  const requests = new Counter({
+    name: 'http_requests_total',
+    help: 'HTTP requests handled, by method, route and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request latency in seconds, by method, route and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  return {
+    registry,
+    observe({ method, route, status }, seconds) {
+      const labels = { method, route, status: String(status) };
+      requests.inc(labels);
+      duration.observe(labels, seconds);
+    },
+  };
+}

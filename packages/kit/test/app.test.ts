@@ -1,0 +1,135 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Type } from 'typebox';
+import { createServiceApp, defineErrors } from '../src/index.ts';
+import { testLogger } from '../src/testing.ts';
+
+const errors = defineErrors({ WIDGET_NOT_FOUND: { status: 404, title: 'No such widget' } });
+
+function build(opts: { ready?: () => void } = {}) {
+  const app = createServiceApp({
+    name: 'widgets',
+    logger: testLogger(),
+    defaultMetrics: false,
+    bodyLimit: 1024,
+    readiness: { store: opts.ready ?? (() => undefined) },
+  });
+  // Routes are registered as plugins (as services do), so the OpenAPI generator sees them.
+  app.register(async (scope) => {
+  scope.post(
+    '/widgets',
+    { schema: { body: Type.Object({ name: Type.String({ minLength: 2 }), size: Type.Integer({ minimum: 1 }) }, { additionalProperties: false }) } },
+    async (request, reply) => reply.code(201).send({ name: request.body.name, size: request.body.size }),
+  );
+  scope.get('/widgets/:id', async (request) => {
+    throw errors.WIDGET_NOT_FOUND(`No widget ${(request.params as { id: string }).id}`);
+  });
+  scope.get('/boom', async () => {
+    throw new Error('secret internals');
+  });
+  });
+  return app;
+}
+
+test('valid body passes the schema', async () => {
+  const app = build();
+  const res = await app.inject({ method: 'POST', url: '/widgets', payload: { name: 'ab', size: 3 } });
+  assert.equal(res.statusCode, 201);
+  assert.deepEqual(res.json(), { name: 'ab', size: 3 });
+});
+
+test('malformed JSON is 400 problem+json, not 500', async () => {
+  const app = build();
+  const res = await app.inject({ method: 'POST', url: '/widgets', headers: { 'content-type': 'application/json' }, payload: '{"name":' });
+  assert.equal(res.statusCode, 400);
+  assert.match(res.headers['content-type'] as string, /^application\/problem\+json/);
+  const body = res.json();
+  assert.equal(body.code, 'MALFORMED_JSON');
+  assert.equal(body.type, 'urn:bazaar:problem:malformed-json');
+  assert.equal(body.status, 400);
+  assert.ok(body.requestId);
+});
+
+test('schema violation is 400 naming every bad field', async () => {
+  const app = build();
+  const res = await app.inject({ method: 'POST', url: '/widgets', payload: { name: 'a', size: 0 } });
+  assert.equal(res.statusCode, 400);
+  const body = res.json();
+  assert.equal(body.code, 'VALIDATION_FAILED');
+  const fields = body.errors.map((e: { field: string }) => e.field).sort();
+  assert.deepEqual(fields, ['body.name', 'body.size']);
+  const missing = await app.inject({ method: 'POST', url: '/widgets', payload: { name: 'abc' } });
+  assert.equal(missing.statusCode, 400);
+  assert.match(missing.json().detail, /body\.size/);
+});
+
+test('oversized body is 413, unsupported media type 415', async () => {
+  const app = build();
+  const big = await app.inject({ method: 'POST', url: '/widgets', payload: { name: 'x'.repeat(5000), size: 1 } });
+  assert.equal(big.statusCode, 413);
+  assert.equal(big.json().code, 'BODY_TOO_LARGE');
+  const xml = await app.inject({ method: 'POST', url: '/widgets', headers: { 'content-type': 'application/xml' }, payload: '<a/>' });
+  assert.equal(xml.statusCode, 415);
+  assert.equal(xml.json().code, 'UNSUPPORTED_MEDIA_TYPE');
+});
+
+test('unknown route is 404 problem+json', async () => {
+  const app = build();
+  const res = await app.inject({ method: 'GET', url: '/nope?x=1' });
+  assert.equal(res.statusCode, 404);
+  assert.equal(res.json().code, 'ROUTE_NOT_FOUND');
+  assert.equal(res.json().instance, '/nope');
+});
+
+test('catalog errors render with their code and status', async () => {
+  const app = build();
+  const res = await app.inject({ method: 'GET', url: '/widgets/42' });
+  assert.equal(res.statusCode, 404);
+  assert.equal(res.json().code, 'WIDGET_NOT_FOUND');
+  assert.equal(res.json().detail, 'No widget 42');
+});
+
+test('unexpected errors are 500 without internals', async () => {
+  const app = build();
+  const res = await app.inject({ method: 'GET', url: '/boom' });
+  assert.equal(res.statusCode, 500);
+  assert.equal(res.json().code, 'INTERNAL');
+  assert.doesNotMatch(res.body, /secret internals/);
+});
+
+test('healthz, readyz (with a failing check) and metrics', async () => {
+  let up = true;
+  const app = build({ ready: () => { if (!up) throw new Error('database is closed'); } });
+  assert.equal((await app.inject('/healthz')).statusCode, 200);
+  assert.equal((await app.inject('/readyz')).statusCode, 200);
+  up = false;
+  const down = await app.inject('/readyz');
+  assert.equal(down.statusCode, 503);
+  assert.equal(down.json().checks.store, 'database is closed');
+  await app.inject({ method: 'POST', url: '/widgets', payload: { name: 'ab', size: 3 } });
+  const metrics = await app.inject('/metrics');
+  assert.match(metrics.body, /http_requests_total\{method="POST",route="\/widgets",status="201",service="widgets"\} 1/);
+  assert.match(metrics.body, /http_request_duration_seconds_count\{service="widgets",method="POST",route="\/widgets",status="201"\} 1/);
+});
+
+test('request id and trace id are taken from the caller and logged', async () => {
+  const lines: string[] = [];
+  const app = createServiceApp({ name: 'widgets', logger: (await import('../src/testing.ts')).testLogger(lines), defaultMetrics: false });
+  app.get('/x', async () => ({ ok: true }));
+  const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+  const res = await app.inject({ url: '/x', headers: { 'x-request-id': 'req-123', traceparent: `00-${traceId}-00f067aa0ba902b7-01` } });
+  assert.equal(res.headers['x-request-id'], 'req-123');
+  const access = lines.map((l) => JSON.parse(l)).find((l) => l.msg === 'request');
+  assert.equal(access.requestId, 'req-123');
+  assert.equal(access.traceId, traceId);
+  assert.equal(access.status, 200);
+  assert.equal(access.route, '/x');
+});
+
+test('the OpenAPI document lists routes with their schemas', async () => {
+  const app = build();
+  const doc = (await app.inject('/openapi.json')).json();
+  assert.equal(doc.openapi, '3.1.0');
+  assert.ok(doc.paths['/widgets'].post.requestBody);
+  assert.equal(doc.paths['/healthz'], undefined);
+});

@@ -1,0 +1,39 @@
+import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
+import type { SqliteDatabase, SqliteStatement } from 'kysely';
+
+/**
+ * Adapts Node's built-in `node:sqlite` to the interface Kysely's SqliteDialect
+ * expects (the better-sqlite3 shape), so no native addon is needed.
+ */
+export function nodeSqliteDatabase(filename: string): SqliteDatabase {
+  const db = new DatabaseSync(filename);
+  // WAL lets readers run while a write commits; busy_timeout waits out a
+  // concurrent writer instead of failing; foreign keys are off by default.
+  db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;');
+  return {
+    close: () => db.close(),
+    prepare: (sql) => wrapStatement(db.prepare(sql)),
+  };
+}
+
+function wrapStatement(statement: StatementSync): SqliteStatement {
+  return {
+    reader: statement.columns().length > 0,
+    all: (parameters) => statement.all(...toSqlite(parameters)),
+    run: (parameters) => {
+      const result = statement.run(...toSqlite(parameters));
+      return { changes: result.changes, lastInsertRowid: result.lastInsertRowid };
+    },
+    iterate: (parameters) => statement.iterate(...toSqlite(parameters)),
+  };
+}
+
+function toSqlite(parameters: ReadonlyArray<unknown>): SQLInputValue[] {
+  return parameters.map((value) => {
+    if (value === undefined || value === null) return null;
+    if (typeof value === 'boolean') return value ? 1 : 0;
+    if (value instanceof Date) return value.toISOString();
+    if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'string' || value instanceof Uint8Array) return value;
+    return JSON.stringify(value);
+  });
+}
