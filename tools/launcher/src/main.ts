@@ -1,0 +1,192 @@
+/**
+ * `npm start`: every service in services/ as its own OS process, supervised.
+ * Waits for each /readyz, prints the process table and the URLs a person
+ * needs, restarts crashed services with backoff, stops everything on Ctrl-C.
+ */
+import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { assignPorts, childEnv, discoverServices, portVariable, type ServiceSpec } from './services.ts';
+import { SupervisedProcess } from './supervisor.ts';
+import { createControlServer } from './control.ts';
+import { processTable } from './table.ts';
+
+const HELP = `Usage: npm start [-- options]
+
+Runs every Bazaar service as its own process on embedded defaults.
+
+Options:
+  --logs              also print every service's JSON log lines here
+  --port-base <n>     give services consecutive ports from <n> (default: each service's own)
+  --ready-timeout <s> seconds to wait for all services to be ready (default 60)
+  -h, --help          this text
+
+Environment:
+  GATEWAY_PORT, IDENTITY_PORT, CATALOG_PORT, …   port of one service (gateway: 8080)
+  LAUNCHER_PORT        operations page and control API (default 8070)
+  BAZAAR_DATA_DIR      where each service keeps its SQLite file (default .bazaar/data)
+  BAZAAR_LOG_DIR       one log file per service (default .bazaar/logs)
+  BAZAAR_HOST          interface everything binds to (default 127.0.0.1)
+  ADMIN_EMAIL, ADMIN_PASSWORD   the admin account identity creates on first start
+`;
+
+const root = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
+
+function fail(message: string): never {
+  process.stderr.write(`bazaar: ${message}\n`);
+  process.exit(1);
+}
+
+function log(message: string): void {
+  process.stdout.write(`${new Date().toISOString().slice(11, 19)}  ${message}\n`);
+}
+
+async function portIsFree(host: string, port: number): Promise<boolean> {
+  return new Promise((done) => {
+    const probe = createServer();
+    probe.once('error', () => done(false));
+    probe.listen(port, host, () => probe.close(() => done(true)));
+  });
+}
+
+const { values: args } = (() => {
+  try {
+    return parseArgs({
+      options: {
+        logs: { type: 'boolean', default: false },
+        'port-base': { type: 'string' },
+        'ready-timeout': { type: 'string', default: '60' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (error) {
+    fail(`${(error as Error).message}\n\n${HELP}`);
+  }
+})();
+if (args.help) {
+  process.stdout.write(HELP);
+  process.exit(0);
+}
+
+const env = process.env;
+const host = env.BAZAAR_HOST || '127.0.0.1';
+const dataDir = resolve(env.BAZAAR_DATA_DIR || join(root, '.bazaar', 'data'));
+const logDir = resolve(env.BAZAAR_LOG_DIR || join(root, '.bazaar', 'logs'));
+const portBase = args['port-base'] === undefined ? undefined : Number(args['port-base']);
+if (portBase !== undefined && (!Number.isInteger(portBase) || portBase < 1 || portBase > 65000)) fail(`--port-base must be a port number, got "${args['port-base']}"`);
+const readyTimeoutMs = Number(args['ready-timeout']) * 1000;
+if (!Number.isFinite(readyTimeoutMs) || readyTimeoutMs <= 0) fail(`--ready-timeout must be a number of seconds, got "${args['ready-timeout']}"`);
+const launcherPort = Number(env.LAUNCHER_PORT || (portBase === undefined ? 8070 : portBase + 90));
+if (!Number.isInteger(launcherPort) || launcherPort < 1 || launcherPort > 65535) fail(`LAUNCHER_PORT must be a port number, got "${env.LAUNCHER_PORT}"`);
+
+let specs: ServiceSpec[];
+let ports: Map<string, number>;
+try {
+  specs = discoverServices(join(root, 'services'));
+  ports = assignPorts(specs, env, portBase);
+} catch (error) {
+  fail((error as Error).message);
+}
+if (specs.length === 0) fail('no services found under services/');
+
+for (const spec of specs) {
+  const port = ports.get(spec.name) as number;
+  if (!(await portIsFree(host, port))) fail(`port ${port} on ${host} is in use, so ${spec.name} cannot start. Stop whatever uses it, or set ${portVariable(spec.name)} to a free port.`);
+}
+if (!(await portIsFree(host, launcherPort))) fail(`port ${launcherPort} on ${host} is in use (the operations page). Set LAUNCHER_PORT to a free port.`);
+
+mkdirSync(dataDir, { recursive: true });
+mkdirSync(logDir, { recursive: true });
+
+const processes = new Map<string, SupervisedProcess>();
+for (const spec of specs) {
+  const url = `http://${host}:${ports.get(spec.name)}`;
+  const proc = new SupervisedProcess({
+    spec,
+    url,
+    env: childEnv({ spec, specs, ports, host, dataDir, base: env }),
+    logFile: join(logDir, `${spec.name}.log`),
+    echo: args.logs === true,
+    nodePath: process.execPath,
+  });
+  processes.set(spec.name, proc);
+}
+
+const gateway = specs.find((s) => s.gateway);
+const gatewayUrl = gateway ? `http://${host}:${ports.get(gateway.name)}` : '';
+const dashboardUrl = `http://${host}:${launcherPort}`;
+const control = createControlServer({ processes, gatewayUrl });
+await new Promise<void>((done) => control.listen(launcherPort, host, done));
+
+let started = false;
+let stopping = false;
+for (const proc of processes.values()) {
+  proc.on('exit', (e: { name: string; reason: string; expected: boolean; fatal?: boolean; output?: string; restartInMs?: number; attempt?: number }) => {
+    if (e.fatal) {
+      log(`✗ ${e.name} cannot start: its configuration is invalid (not restarting)\n${e.output ?? ''}`);
+      if (!started) void stopAll(1);
+      return;
+    }
+    if (e.expected || stopping) {
+      if (started && !stopping) log(`■ ${e.name} stopped (${e.reason})`);
+      return;
+    }
+    log(`✗ ${e.name} ${e.reason}; restarting in ${e.restartInMs} ms (attempt ${e.attempt}). Log: ${join(logDir, `${e.name}.log`)}`);
+  });
+  proc.on('ready', (info: { name: string; pid: number | undefined }) => {
+    if (started) log(`✓ ${info.name} ready again (pid ${info.pid})`);
+  });
+}
+
+async function stopAll(code: number): Promise<never> {
+  if (stopping) process.exit(code);
+  stopping = true;
+  log('stopping all services…');
+  // The door closes first, then the rooms.
+  if (gateway) await processes.get(gateway.name)?.stop();
+  await Promise.all([...processes.values()].map((p) => p.stop()));
+  await Promise.all([...processes.values()].map((p) => p.dispose()));
+  control.close();
+  log('all services stopped');
+  process.exit(code);
+}
+process.on('SIGINT', () => void stopAll(0));
+process.on('SIGTERM', () => void stopAll(0));
+
+const t0 = Date.now();
+log(`starting ${specs.length} services (data: ${dataDir}, logs: ${logDir})`);
+
+function waitReady(proc: SupervisedProcess): Promise<void> {
+  return new Promise((done, reject) => {
+    const timer = setTimeout(() => reject(new Error(proc.name)), Math.max(0, readyTimeoutMs - (Date.now() - t0)));
+    proc.once('ready', () => {
+      clearTimeout(timer);
+      done();
+    });
+    proc.start();
+  });
+}
+
+try {
+  const inner = [...processes.values()].filter((p) => p.name !== gateway?.name);
+  await Promise.all(inner.map(waitReady));
+  if (gateway) await waitReady(processes.get(gateway.name) as SupervisedProcess);
+} catch (error) {
+  const name = (error as Error).message;
+  process.stderr.write(`bazaar: ${name} did not become ready within ${readyTimeoutMs / 1000} s. See ${join(logDir, `${name}.log`)}\n`);
+  await stopAll(1);
+}
+
+started = true;
+const seconds = ((Date.now() - t0) / 1000).toFixed(1);
+process.stdout.write(`\n${processTable([...processes.values()].map((p) => p.info()))}\n\n`);
+process.stdout.write(`Bazaar is up in ${seconds} s — every service is its own process.\n\n`);
+process.stdout.write(`  Shop API (gateway)   ${gatewayUrl}/api/catalog/products\n`);
+process.stdout.write(`  Operations page      ${dashboardUrl}/\n`);
+process.stdout.write(`  Process table (JSON) ${dashboardUrl}/api/services\n`);
+process.stdout.write(`  Logs                 ${logDir}/<service>.log   (or: npm start -- --logs)\n`);
+process.stdout.write(`  Admin login          ${env.ADMIN_EMAIL || 'admin@bazaar.local'} (password: ADMIN_PASSWORD, see README)\n\n`);
+process.stdout.write(`Press Ctrl-C to stop.\n`);
+log('ready');

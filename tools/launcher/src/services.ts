@@ -1,0 +1,107 @@
+import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** A service the launcher can run, read from services/<name>/package.json. */
+export interface ServiceSpec {
+  name: string;
+  dir: string;
+  entry: string;
+  port: number;
+  /** The /api/<area> prefix it owns, if it serves public routes. */
+  area: string | undefined;
+  gateway: boolean;
+}
+
+interface BazaarField {
+  port?: unknown;
+  area?: unknown;
+  gateway?: unknown;
+}
+
+/** Every directory under services/ with a package.json "bazaar" field and src/main.ts, gateway last. */
+export function discoverServices(servicesDir: string): ServiceSpec[] {
+  const specs: ServiceSpec[] = [];
+  for (const entry of readdirSync(servicesDir, { withFileTypes: true })) {
+    if (!entry.isDirectory()) continue;
+    const dir = join(servicesDir, entry.name);
+    const pkgPath = join(dir, 'package.json');
+    const main = join(dir, 'src', 'main.ts');
+    if (!existsSync(pkgPath) || !existsSync(main)) continue;
+    const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as { bazaar?: BazaarField };
+    const field = pkg.bazaar;
+    if (!field || typeof field.port !== 'number') {
+      throw new Error(`${pkgPath}: missing "bazaar": { "port": <number> } (the launcher needs a default port)`);
+    }
+    specs.push({
+      name: entry.name,
+      dir,
+      entry: main,
+      port: field.port,
+      area: typeof field.area === 'string' ? field.area : undefined,
+      gateway: field.gateway === true,
+    });
+  }
+  // Services first (by port, so the order is stable), the gateway last: it is the door, opened when the rooms are ready.
+  return specs.sort((a, b) => Number(a.gateway) - Number(b.gateway) || a.port - b.port);
+}
+
+/** The env variable that overrides a service's port, e.g. GATEWAY_PORT, PSP_SIM_PORT. */
+export function portVariable(name: string): string {
+  return `${name.toUpperCase().replaceAll('-', '_')}_PORT`;
+}
+
+/** The env variable other services read a service's URL from, e.g. IDENTITY_URL. */
+export function urlVariable(name: string): string {
+  return `${name.toUpperCase().replaceAll('-', '_')}_URL`;
+}
+
+/**
+ * Decide each service's port: `<NAME>_PORT` from the environment wins, then
+ * `portBase` + position (for tests running beside a live system), then the default.
+ */
+export function assignPorts(specs: ServiceSpec[], env: Record<string, string | undefined>, portBase?: number): Map<string, number> {
+  const ports = new Map<string, number>();
+  specs.forEach((spec, index) => {
+    const fromEnv = env[portVariable(spec.name)];
+    let port = portBase === undefined ? spec.port : portBase + index;
+    if (fromEnv !== undefined && fromEnv !== '') {
+      port = Number(fromEnv);
+      if (!Number.isInteger(port) || port < 1 || port > 65535) {
+        throw new Error(`${portVariable(spec.name)} must be a port number (1-65535), got "${fromEnv}"`);
+      }
+    }
+    ports.set(spec.name, port);
+  });
+  const seen = new Map<number, string>();
+  for (const [name, port] of ports) {
+    const other = seen.get(port);
+    if (other) throw new Error(`${name} and ${other} would both listen on port ${port}; set ${portVariable(name)}`);
+    seen.set(port, name);
+  }
+  return ports;
+}
+
+/** Environment for one child: the launcher's own, plus ports, URLs of every service, and the gateway's routing table. */
+export function childEnv(opts: {
+  spec: ServiceSpec;
+  specs: ServiceSpec[];
+  ports: Map<string, number>;
+  host: string;
+  dataDir: string;
+  base: Record<string, string | undefined>;
+}): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(opts.base)) if (v !== undefined) env[k] = v;
+  for (const s of opts.specs) env[urlVariable(s.name)] = `http://${opts.host}:${opts.ports.get(s.name)}`;
+  env.PORT = String(opts.ports.get(opts.spec.name));
+  env.HOST = opts.host;
+  env.BAZAAR_DATA_DIR = opts.dataDir;
+  env.BAZAAR_SERVICE = opts.spec.name;
+  if (opts.spec.gateway) {
+    env.BAZAAR_UPSTREAMS = opts.specs
+      .filter((s) => s.area !== undefined)
+      .map((s) => `${s.area}=http://${opts.host}:${opts.ports.get(s.name)}`)
+      .join(',');
+  }
+  return env;
+}

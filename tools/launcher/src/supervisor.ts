@@ -1,0 +1,190 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { EventEmitter } from 'node:events';
+import type { ServiceSpec } from './services.ts';
+
+export type ProcessState = 'starting' | 'ready' | 'crashed' | 'restarting' | 'stopping' | 'stopped' | 'failed';
+
+/** Exit code a service uses for a configuration error (EX_CONFIG): restarting cannot help. */
+export const EXIT_CONFIG = 78;
+
+export interface ProcessInfo {
+  name: string;
+  pid: number | undefined;
+  url: string;
+  state: ProcessState;
+  restarts: number;
+  lastExit: string | undefined;
+  startedAt: string | undefined;
+}
+
+export interface SupervisedOptions {
+  spec: ServiceSpec;
+  url: string;
+  env: Record<string, string>;
+  logFile: string;
+  /** Also copy the child's output to the launcher's stdout. */
+  echo: boolean;
+  nodePath: string;
+}
+
+/** Restart delay after the n-th consecutive crash: 250 ms doubling, capped at 10 s. */
+export function backoffMs(attempt: number): number {
+  return Math.min(10_000, 250 * 2 ** Math.max(0, attempt - 1));
+}
+
+/** A run this long counts as healthy; the next crash starts the backoff from the beginning. */
+const STABLE_AFTER_MS = 30_000;
+const READY_POLL_MS = 150;
+
+/**
+ * One service process: starts it, watches /readyz, restarts it with backoff
+ * when it dies on its own, and stops it on request (SIGTERM, then SIGKILL).
+ * Emits 'ready', 'exit' (with a human-readable reason) and 'restart'.
+ */
+export class SupervisedProcess extends EventEmitter {
+  readonly name: string;
+  readonly url: string;
+  private readonly opts: SupervisedOptions;
+  private child: ChildProcess | undefined;
+  private log: WriteStream;
+  private state: ProcessState = 'stopped';
+  private crashes = 0;
+  private restarts = 0;
+  private lastExit: string | undefined;
+  private startedAt: number | undefined;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private wanted = false;
+  private stderrTail: string[] = [];
+
+  constructor(opts: SupervisedOptions) {
+    super();
+    this.opts = opts;
+    this.name = opts.spec.name;
+    this.url = opts.url;
+    this.log = createWriteStream(opts.logFile, { flags: 'a' });
+  }
+
+  info(): ProcessInfo {
+    return {
+      name: this.name,
+      pid: this.child?.pid,
+      url: this.url,
+      state: this.state,
+      restarts: this.restarts,
+      lastExit: this.lastExit,
+      startedAt: this.startedAt === undefined ? undefined : new Date(this.startedAt).toISOString(),
+    };
+  }
+
+  /** Start the process (no-op when it runs). */
+  start(): void {
+    this.wanted = true;
+    if (this.child) return;
+    clearTimeout(this.restartTimer);
+    this.spawnChild();
+  }
+
+  private spawnChild(): void {
+    const child = spawn(this.opts.nodePath, [this.opts.spec.entry], {
+      cwd: this.opts.spec.dir,
+      env: this.opts.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child = child;
+    this.state = 'starting';
+    this.startedAt = Date.now();
+    this.stderrTail = [];
+    for (const stream of [child.stdout, child.stderr]) {
+      stream?.on('data', (chunk: Buffer) => {
+        this.log.write(chunk);
+        if (this.opts.echo) process.stdout.write(chunk);
+      });
+    }
+    child.stderr?.on('data', (chunk: Buffer) => {
+      this.stderrTail.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+      this.stderrTail = this.stderrTail.slice(-20);
+    });
+    child.on('error', (error) => {
+      this.log.write(`launcher: cannot start ${this.name}: ${error.message}\n`);
+    });
+    child.on('exit', (code, signal) => this.onExit(child, code, signal));
+    void this.waitReady(child);
+  }
+
+  private async waitReady(child: ChildProcess): Promise<void> {
+    while (this.child === child && this.state === 'starting') {
+      try {
+        const res = await fetch(`${this.url}/readyz`, { signal: AbortSignal.timeout(1000) });
+        await res.body?.cancel();
+        if (res.ok && this.child === child && this.state === 'starting') {
+          this.state = 'ready';
+          this.emit('ready', this.info());
+          return;
+        }
+      } catch {
+        // not listening yet
+      }
+      await new Promise((r) => setTimeout(r, READY_POLL_MS));
+    }
+  }
+
+  private onExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
+    if (this.child !== child) return;
+    this.child = undefined;
+    const reason = signal ? `killed by ${signal}` : `exited with code ${code}`;
+    this.lastExit = `${reason} at ${new Date().toISOString()}`;
+    if (!this.wanted) {
+      this.state = 'stopped';
+      this.emit('exit', { name: this.name, reason, expected: true });
+      return;
+    }
+    if (code === EXIT_CONFIG) {
+      this.state = 'failed';
+      this.wanted = false;
+      this.emit('exit', { name: this.name, reason, expected: false, fatal: true, output: this.stderrTail.join('\n') });
+      return;
+    }
+    const ranFor = Date.now() - (this.startedAt ?? Date.now());
+    this.crashes = ranFor > STABLE_AFTER_MS ? 1 : this.crashes + 1;
+    const delay = backoffMs(this.crashes);
+    this.state = 'crashed';
+    this.emit('exit', { name: this.name, reason, expected: false, restartInMs: delay, attempt: this.crashes });
+    this.restartTimer = setTimeout(() => {
+      if (!this.wanted) return;
+      this.restarts += 1;
+      this.state = 'restarting';
+      this.emit('restart', this.info());
+      this.spawnChild();
+    }, delay);
+  }
+
+  /** Stop the process: SIGTERM, then SIGKILL after `graceMs`. Resolves when it has exited. */
+  async stop(graceMs = 10_000): Promise<void> {
+    this.wanted = false;
+    clearTimeout(this.restartTimer);
+    const child = this.child;
+    if (!child) {
+      this.state = 'stopped';
+      return;
+    }
+    this.state = 'stopping';
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  /** Stop then start again (a deliberate restart, no backoff). */
+  async restart(): Promise<void> {
+    await this.stop();
+    this.restarts += 1;
+    this.start();
+  }
+
+  /** Close the log file (after stop). */
+  async dispose(): Promise<void> {
+    await new Promise<void>((resolve) => this.log.end(resolve));
+  }
+}
