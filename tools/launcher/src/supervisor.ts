@@ -108,7 +108,8 @@ export class SupervisedProcess extends EventEmitter {
     child.on('error', (error) => {
       this.log.write(`launcher: cannot start ${this.name}: ${error.message}\n`);
     });
-    child.on('exit', (code, signal) => this.onExit(child, code, signal));
+    // 'close' (not 'exit'): it fires after stdout/stderr are drained, so the tail is complete.
+    child.on('close', (code, signal) => this.onExit(child, code, signal));
     void this.waitReady(child);
   }
 
@@ -169,7 +170,7 @@ export class SupervisedProcess extends EventEmitter {
       return;
     }
     this.state = 'stopping';
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
     child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
     await exited;

@@ -1,0 +1,147 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createServer } from 'node:net';
+import { assignPorts, childEnv, discoverServices, type ServiceSpec } from '../src/services.ts';
+import { SupervisedProcess, backoffMs, type ProcessInfo } from '../src/supervisor.ts';
+import { formatTable } from '../src/table.ts';
+
+const servicesDir = fileURLToPath(new URL('../../../services', import.meta.url));
+
+const spec = (name: string, port: number, extra: Partial<ServiceSpec> = {}): ServiceSpec => ({
+  name, dir: '/tmp', entry: '/tmp/main.ts', port, area: name, gateway: false, ...extra,
+});
+
+test('discovers every service in services/, gateway last', () => {
+  const specs = discoverServices(servicesDir);
+  const names = specs.map((s) => s.name);
+  assert.ok(names.includes('gateway'));
+  assert.equal(names.at(-1), 'gateway');
+  assert.equal(specs.find((s) => s.gateway)?.port, 8080);
+});
+
+test('ports: env override beats --port-base beats the default; clashes are refused', () => {
+  const specs = [spec('identity', 8081), spec('catalog', 8082), spec('gateway', 8080, { gateway: true, area: undefined })];
+  assert.deepEqual([...assignPorts(specs, {})], [['identity', 8081], ['catalog', 8082], ['gateway', 8080]]);
+  assert.deepEqual([...assignPorts(specs, {}, 20000)], [['identity', 20000], ['catalog', 20001], ['gateway', 20002]]);
+  assert.equal(assignPorts(specs, { GATEWAY_PORT: '9090' }).get('gateway'), 9090);
+  assert.throws(() => assignPorts(specs, { GATEWAY_PORT: 'http' }), /GATEWAY_PORT must be a port number/);
+  assert.throws(() => assignPorts(specs, { CATALOG_PORT: '8081' }), /would both listen on port 8081/);
+});
+
+test('each child learns its port, data dir, every service URL; the gateway gets the routing table', () => {
+  const specs = [spec('identity', 8081), spec('catalog', 8082), spec('gateway', 8080, { gateway: true, area: undefined })];
+  const ports = assignPorts(specs, {});
+  const gw = childEnv({ spec: specs[2] as ServiceSpec, specs, ports, host: '127.0.0.1', dataDir: '/data', base: { ADMIN_EMAIL: 'a@b.c' } });
+  assert.equal(gw.PORT, '8080');
+  assert.equal(gw.BAZAAR_DATA_DIR, '/data');
+  assert.equal(gw.IDENTITY_URL, 'http://127.0.0.1:8081');
+  assert.equal(gw.BAZAAR_UPSTREAMS, 'identity=http://127.0.0.1:8081,catalog=http://127.0.0.1:8082');
+  assert.equal(gw.ADMIN_EMAIL, 'a@b.c');
+  const cat = childEnv({ spec: specs[1] as ServiceSpec, specs, ports, host: '127.0.0.1', dataDir: '/data', base: {} });
+  assert.equal(cat.BAZAAR_UPSTREAMS, undefined);
+});
+
+test('restart backoff doubles from 250 ms and is capped at 10 s', () => {
+  assert.deepEqual([1, 2, 3, 4, 5, 6, 7, 8].map(backoffMs), [250, 500, 1000, 2000, 4000, 8000, 10000, 10000]);
+});
+
+test('tables are aligned', () => {
+  assert.equal(formatTable(['a', 'bb'], [['xxx', 'y']]), 'a    bb\n---  --\nxxx  y');
+});
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function until<T>(what: string, ms: number, check: () => T | undefined): Promise<T> {
+  const deadline = Date.now() + ms;
+  return new Promise((resolve, reject) => {
+    const tick = () => {
+      const value = check();
+      if (value !== undefined) return resolve(value);
+      if (Date.now() > deadline) return reject(new Error(`timed out after ${ms} ms waiting for ${what}`));
+      setTimeout(tick, 50);
+    };
+    tick();
+  });
+}
+
+test('a supervised process that is killed -9 is restarted and becomes ready again; stop() ends it', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bazaar-sup-'));
+  const port = await freePort();
+  const entry = join(dir, 'main.mjs');
+  writeFileSync(entry, `import { createServer } from 'node:http';
+createServer((req, res) => res.end(req.url === '/readyz' ? 'ok' : 'hi')).listen(${port}, '127.0.0.1');
+process.on('SIGTERM', () => process.exit(0));\n`);
+  const proc = new SupervisedProcess({
+    spec: { name: 'toy', dir, entry, port, area: undefined, gateway: false },
+    url: `http://127.0.0.1:${port}`,
+    env: {},
+    logFile: join(dir, 'toy.log'),
+    echo: false,
+    nodePath: process.execPath,
+  });
+  const events: string[] = [];
+  proc.on('exit', (e: { reason: string; expected: boolean }) => events.push(`exit:${e.reason}:${e.expected}`));
+  proc.on('restart', () => events.push('restart'));
+  try {
+    proc.start();
+    const first = await until<ProcessInfo>('first ready', 10_000, () => (proc.info().state === 'ready' ? proc.info() : undefined));
+    assert.ok(first.pid);
+    process.kill(first.pid, 'SIGKILL');
+    const killedAt = Date.now();
+    const second = await until<ProcessInfo>('ready after the kill', 10_000, () => {
+      const info = proc.info();
+      return info.state === 'ready' && info.pid !== first.pid ? info : undefined;
+    });
+    assert.ok(Date.now() - killedAt < 5000, 'restarted within 5 s');
+    assert.equal(second.restarts, 1);
+    assert.deepEqual(events, ['exit:killed by SIGKILL:false', 'restart']);
+    await proc.stop();
+    assert.equal(proc.info().state, 'stopped');
+    assert.equal(proc.info().pid, undefined);
+    assert.deepEqual(events.at(-1), 'exit:exited with code 0:true');
+  } finally {
+    await proc.stop();
+    await proc.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a service that exits with the config-error code is not restarted', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bazaar-sup-'));
+  const entry = join(dir, 'main.mjs');
+  writeFileSync(entry, `process.stderr.write('Invalid configuration:\\n  - PORT: must be integer\\n'); process.exit(78);\n`);
+  const proc = new SupervisedProcess({
+    spec: { name: 'bad', dir, entry, port: 1, area: undefined, gateway: false },
+    url: 'http://127.0.0.1:1',
+    env: {},
+    logFile: join(dir, 'bad.log'),
+    echo: false,
+    nodePath: process.execPath,
+  });
+  try {
+    const exit = new Promise<{ fatal?: boolean; output?: string }>((resolve) => proc.once('exit', resolve));
+    proc.start();
+    const e = await exit;
+    assert.equal(e.fatal, true);
+    assert.match(e.output ?? '', /PORT: must be integer/);
+    await new Promise((r) => setTimeout(r, 400));
+    assert.equal(proc.info().state, 'failed');
+    assert.equal(proc.info().restarts, 0);
+  } finally {
+    await proc.stop();
+    await proc.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
