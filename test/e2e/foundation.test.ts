@@ -1,0 +1,180 @@
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { alive, portBaseFor, startSystem, until, type RunningSystem } from './system.ts';
+
+const work = mkdtempSync(join(tmpdir(), 'bazaar-e2e-'));
+const dataDir = join(work, 'data');
+const logDir = join(work, 'logs');
+const portBase = portBaseFor(1);
+let system: RunningSystem | undefined;
+
+after(async () => {
+  await system?.stop();
+  rmSync(work, { recursive: true, force: true });
+});
+
+interface Json {
+  status: number;
+  type: string;
+  body: Record<string, unknown>;
+}
+
+async function call(path: string, init: { method?: string; body?: unknown; rawBody?: string; token?: string } = {}): Promise<Json> {
+  const headers: Record<string, string> = {};
+  if (init.body !== undefined || init.rawBody !== undefined) headers['content-type'] = 'application/json';
+  if (init.token) headers.authorization = `Bearer ${init.token}`;
+  const res = await fetch(`${system?.gatewayUrl}${path}`, {
+    method: init.method ?? 'GET',
+    headers,
+    ...(init.rawBody !== undefined ? { body: init.rawBody } : init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
+  });
+  const text = await res.text();
+  return { status: res.status, type: res.headers.get('content-type') ?? '', body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+}
+
+async function allProducts(category?: string): Promise<{ id: string }[]> {
+  const items: { id: string }[] = [];
+  let cursor: string | null = null;
+  for (let page = 0; page < 200; page++) {
+    const qs = new URLSearchParams({ limit: '100', ...(cursor ? { cursor } : {}), ...(category ? { category } : {}) });
+    const res = await call(`/api/catalog/products?${qs}`);
+    assert.equal(res.status, 200);
+    items.push(...(res.body.items as { id: string }[]));
+    cursor = res.body.nextCursor as string | null;
+    if (!cursor) return items;
+  }
+  throw new Error('pagination did not end');
+}
+
+const user = { email: `shopper-${process.pid}@example.com`, password: 'correct horse battery staple', name: 'Sam Shopper' };
+let productCount = 0;
+let createdId = '';
+
+test('npm start brings every service up as its own process', async () => {
+  const t0 = Date.now();
+  system = await startSystem({ portBase, dataDir, logDir });
+  const services = await system.services();
+  const names = services.map((s) => s.name).sort();
+  assert.deepEqual(names, ['catalog', 'gateway', 'identity']);
+  const pids = services.map((s) => s.pid);
+  assert.equal(new Set(pids).size, pids.length, 'one process per service');
+  for (const s of services) {
+    assert.equal(s.state, 'ready');
+    assert.ok(s.pid && s.pid !== process.pid && alive(s.pid));
+  }
+  assert.match(system.output(), /service\s+pid\s+url\s+state/);
+  console.log(`# system ready in ${Date.now() - t0} ms`);
+});
+
+test('the catalog answers through the gateway and pages through ≥ 500 distinct products', async () => {
+  const first = await call('/api/catalog/products');
+  assert.equal(first.status, 200);
+  assert.ok((first.body.items as unknown[]).length > 0);
+  const all = await allProducts();
+  const ids = new Set(all.map((p) => p.id));
+  assert.equal(ids.size, all.length, 'no product twice');
+  assert.ok(ids.size >= 500, `only ${ids.size} products`);
+  productCount = ids.size;
+  const categories = await call('/api/catalog/categories');
+  assert.ok((categories.body.items as unknown[]).length >= 8);
+});
+
+test('register → login → me, refresh rotates; errors are problem+json', async () => {
+  const registered = await call('/api/identity/register', { method: 'POST', body: user });
+  assert.equal(registered.status, 201, JSON.stringify(registered.body));
+  assert.equal(registered.body.email, user.email);
+  assert.equal((await call('/api/identity/register', { method: 'POST', body: user })).status, 409);
+
+  const login = await call('/api/identity/login', { method: 'POST', body: { email: user.email, password: user.password } });
+  assert.equal(login.status, 200);
+  assert.equal(login.body.tokenType, 'Bearer');
+  const me = await call('/api/identity/me', { token: login.body.accessToken as string });
+  assert.equal(me.status, 200);
+  assert.equal(me.body.email, user.email);
+  assert.deepEqual(me.body.roles, ['customer']);
+
+  const anonymous = await call('/api/identity/me');
+  assert.equal(anonymous.status, 401);
+  assert.match(anonymous.type, /application\/problem\+json/);
+
+  const notJson = await call('/api/identity/register', { method: 'POST', rawBody: 'this is not json' });
+  assert.equal(notJson.status, 400);
+  assert.match(notJson.type, /application\/problem\+json/);
+  assert.equal(notJson.body.code, 'MALFORMED_JSON');
+
+  const wrong = await call('/api/identity/login', { method: 'POST', body: { email: user.email, password: 'wrong password here' } });
+  assert.equal(wrong.status, 401);
+
+  const refreshed = await call('/api/identity/refresh', { method: 'POST', body: { refreshToken: login.body.refreshToken } });
+  assert.equal(refreshed.status, 200);
+  const reused = await call('/api/identity/refresh', { method: 'POST', body: { refreshToken: login.body.refreshToken } });
+  assert.equal(reused.status, 401);
+
+  const unknown = await call('/api/nowhere');
+  assert.equal(unknown.status, 404);
+  assert.match(unknown.type, /application\/problem\+json/);
+});
+
+test('admins create products; customers get 403; anonymous 401', async () => {
+  const product = { sku: `E2E-${process.pid}`, name: 'End-to-End Lamp', description: 'Lights up test runs.', category: 'home-kitchen', price: { amount: 2599, currency: 'EUR' } };
+  const customer = await call('/api/identity/login', { method: 'POST', body: { email: user.email, password: user.password } });
+  assert.equal((await call('/api/catalog/products', { method: 'POST', body: product })).status, 401);
+  assert.equal((await call('/api/catalog/products', { method: 'POST', body: product, token: customer.body.accessToken as string })).status, 403);
+  const admin = await call('/api/identity/login', { method: 'POST', body: { email: 'admin@bazaar.local', password: 'bazaar-admin-password' } });
+  assert.equal(admin.status, 200, 'the default admin account exists');
+  const created = await call('/api/catalog/products', { method: 'POST', body: product, token: admin.body.accessToken as string });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  createdId = created.body.id as string;
+  productCount += 1;
+});
+
+test('kill -9 of catalog: 503 problem+json in under 2 s, restarted within 5 s, data intact', async () => {
+  assert.ok(system);
+  const before = await system.service('catalog');
+  assert.ok(before.pid);
+  process.kill(before.pid, 'SIGKILL');
+  const killedAt = Date.now();
+  await until('the catalog process to be gone', 2000, () => (alive(before.pid as number) ? undefined : true));
+
+  const started = Date.now();
+  const down = await call('/api/catalog/products');
+  const tookMs = Date.now() - started;
+  if (down.status !== 200) {
+    // Caught while it was down (the usual case): a fast, well-formed 503.
+    assert.equal(down.status, 503);
+    assert.match(down.type, /application\/problem\+json/);
+    assert.ok(tookMs < 2000, `answered in ${tookMs} ms`);
+  }
+
+  const after = await until('catalog ready again with a new pid', 10_000, async () => {
+    const info = await system?.service('catalog');
+    return info?.state === 'ready' && info.pid !== before.pid ? info : undefined;
+  });
+  const restartMs = Date.now() - killedAt;
+  assert.ok(restartMs < 5000, `restarted after ${restartMs} ms`);
+  assert.equal(after.restarts, before.restarts + 1);
+  assert.match(system.output(), /catalog killed by SIGKILL; restarting/);
+
+  const product = await call(`/api/catalog/products/${createdId}`);
+  assert.equal(product.status, 200);
+  assert.equal(product.body.name, 'End-to-End Lamp');
+  assert.equal((await allProducts()).length, productCount);
+});
+
+test('stopping the launcher stops every service; starting again keeps the data', async () => {
+  assert.ok(system);
+  const pids = (await system.services()).map((s) => s.pid as number);
+  await system.stop();
+  assert.equal(system.launcher.exitCode, 0);
+  for (const pid of pids) assert.equal(alive(pid), false, `pid ${pid} still running`);
+  assert.match(system.output(), /all services stopped/);
+
+  system = await startSystem({ portBase, dataDir, logDir });
+  const login = await call('/api/identity/login', { method: 'POST', body: { email: user.email, password: user.password } });
+  assert.equal(login.status, 200, 'the user registered before the restart can log in');
+  assert.equal((await call(`/api/catalog/products/${createdId}`)).status, 200);
+  assert.equal((await allProducts()).length, productCount, 'the catalog was not seeded twice');
+});

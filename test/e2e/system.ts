@@ -1,0 +1,98 @@
+/**
+ * Starts the real system with the launcher (every service its own process)
+ * on a private port range and data directory, for end-to-end tests.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+export interface ServiceInfo {
+  name: string;
+  pid: number | undefined;
+  url: string;
+  state: string;
+  restarts: number;
+}
+
+export interface RunningSystem {
+  gatewayUrl: string;
+  controlUrl: string;
+  launcher: ChildProcess;
+  output: () => string;
+  services(): Promise<ServiceInfo[]>;
+  service(name: string): Promise<ServiceInfo>;
+  stop(): Promise<void>;
+}
+
+/** Poll `check` until it returns a value, or fail saying what was awaited. */
+export async function until<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined> | T | undefined): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
+}
+
+/** Start the launcher; resolves when it prints that everything is ready. */
+export async function startSystem(opts: { portBase: number; dataDir: string; logDir: string; env?: Record<string, string> }): Promise<RunningSystem> {
+  const launcher = spawn(process.execPath, ['tools/launcher/src/main.ts', '--port-base', String(opts.portBase)], {
+    cwd: root,
+    env: { ...process.env, BAZAAR_DATA_DIR: opts.dataDir, BAZAAR_LOG_DIR: opts.logDir, LOG_LEVEL: 'warn', ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  launcher.stdout?.on('data', (c: Buffer) => (output += c.toString()));
+  launcher.stderr?.on('data', (c: Buffer) => (output += c.toString()));
+  const exited = new Promise<number | null>((resolve) => launcher.once('exit', (code) => resolve(code)));
+  const controlUrl = `http://127.0.0.1:${opts.portBase + 90}`;
+  const ready = until('the launcher to report ready', 60_000, () => (/\d\d:\d\d:\d\d {2}ready$/m.test(output) ? true : undefined));
+  const outcome = await Promise.race([ready.then(() => 'ready' as const), exited.then((code) => code)]);
+  if (outcome !== 'ready') throw new Error(`launcher exited with ${outcome} before ready:\n${output}`);
+
+  const services = async (): Promise<ServiceInfo[]> => {
+    const res = await fetch(`${controlUrl}/api/services`);
+    return ((await res.json()) as { services: ServiceInfo[] }).services;
+  };
+  const gateway = (await services()).find((s) => s.name === 'gateway');
+  if (!gateway) throw new Error('no gateway in the process table');
+  return {
+    gatewayUrl: gateway.url,
+    controlUrl,
+    launcher,
+    output: () => output,
+    services,
+    async service(name) {
+      const found = (await services()).find((s) => s.name === name);
+      if (!found) throw new Error(`no service ${name}`);
+      return found;
+    },
+    async stop() {
+      if (launcher.exitCode !== null) return;
+      launcher.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** A port range for this test run, away from the defaults (8070-8099). */
+export function portBaseFor(slot: number): number {
+  return 30_000 + ((process.pid * 7 + slot * 100) % 20_000);
+}
+
+/** True while a process with this pid exists. */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
