@@ -86,6 +86,17 @@ export function createServiceApp(opts: ServiceAppOptions): ServiceApp {
     );
   });
 
+  // While draining, answers close their connection so keep-alive clients do
+  // not hold the server open (Node's server.close() only drops idle sockets).
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (closing) reply.header('connection', 'close');
+    return payload;
+  });
+
   app.setNotFoundHandler((request, reply) => {
     sendProblem(request, reply, commonErrors.ROUTE_NOT_FOUND(`No route for ${request.method} ${request.url.split('?')[0]}`));
   });

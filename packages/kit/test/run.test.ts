@@ -1,0 +1,67 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { createServer } from 'node:net';
+
+const fixture = fileURLToPath(new URL('./fixtures/slow-service.ts', import.meta.url));
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function start(env: Record<string, string>) {
+  const child = spawn(process.execPath, [fixture], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+  const exit = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+  return { child, exit, out: () => out, err: () => err };
+}
+
+test('SIGTERM drains the in-flight request, runs onClose hooks and exits 0', async () => {
+  const port = await freePort();
+  const svc = start({ PORT: String(port) });
+  const deadline = Date.now() + 10_000;
+  while (!svc.out().includes('"listening"')) {
+    if (Date.now() > deadline) throw new Error(`service did not start: ${svc.err()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const inFlight = fetch(`http://127.0.0.1:${port}/slow`);
+  await new Promise((r) => setTimeout(r, 100));
+  svc.child.kill('SIGTERM');
+  const res = await inFlight;
+  assert.equal(res.status, 200);
+  assert.deepEqual(await res.json(), { done: true });
+  assert.equal(await svc.exit, 0);
+  const messages = svc.out().split('\n').filter(Boolean).map((l) => JSON.parse(l).msg);
+  assert.ok(messages.includes('shutting down: draining requests'));
+  assert.ok(messages.indexOf('store closed') < messages.indexOf('stopped'), messages.join(' | '));
+});
+
+test('a bad variable stops the service with exit 78 and a message naming it', async () => {
+  const svc = start({ PORT: 'not-a-port', LOG_LEVEL: 'chatty' });
+  assert.equal(await svc.exit, 78);
+  assert.match(svc.err(), /PORT: must be integer, got "not-a-port"/);
+  assert.match(svc.err(), /LOG_LEVEL: must be one of/);
+  assert.doesNotMatch(svc.err(), /\n\s+at /, 'no stack trace for a configuration error');
+});
+
+test('a taken port is a clear fatal message, exit 1', async () => {
+  const blocker = createServer();
+  const port = await new Promise<number>((resolve) => blocker.listen(0, '127.0.0.1', () => resolve((blocker.address() as { port: number }).port)));
+  try {
+    const svc = start({ PORT: String(port) });
+    assert.equal(await svc.exit, 1);
+    assert.match(svc.out(), new RegExp(`port ${port} is taken: set PORT`));
+  } finally {
+    blocker.close();
+  }
+});
