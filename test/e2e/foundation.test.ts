@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { alive, portBaseFor, startSystem, until, type RunningSystem } from './system.ts';
+import { alive, portBaseFor, startSystem, until, type RunningSystem } from '../../tools/launcher/src/harness.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'bazaar-e2e-'));
 const dataDir = join(work, 'data');

@@ -49,3 +49,18 @@ export type TokenPair = Static<typeof TokenPair>;
 /** Roles carried in access tokens. */
 export const Role = { customer: 'customer', admin: 'admin' } as const;
 export type Role = (typeof Role)[keyof typeof Role];
+
+/** One public signing key as served by identity's JWKS endpoint (RFC 7517); never carries private parts. */
+export const PublicJwk = Type.Object({
+  kty: Type.String(),
+  crv: Type.String(),
+  x: Type.String(),
+  kid: Type.String(),
+  alg: Type.Literal('EdDSA'),
+  use: Type.Literal('sig'),
+});
+export type PublicJwk = Static<typeof PublicJwk>;
+
+/** GET /.well-known/jwks.json: every public key that may have signed a live access token. */
+export const Jwks = Type.Object({ keys: Type.Array(PublicJwk) });
+export type Jwks = Static<typeof Jwks>;

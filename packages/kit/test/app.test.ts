@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Type } from 'typebox';
-import { createServiceApp, defineErrors } from '../src/index.ts';
+import { createServiceApp, defineErrors, type ServiceApp } from '../src/index.ts';
 import { testLogger } from '../src/testing.ts';
 
 const errors = defineErrors({ WIDGET_NOT_FOUND: { status: 404, title: 'No such widget' } });
@@ -15,7 +15,7 @@ function build(opts: { ready?: () => void } = {}) {
     readiness: { store: opts.ready ?? (() => undefined) },
   });
   // Routes are registered as plugins (as services do), so the OpenAPI generator sees them.
-  app.register(async (scope) => {
+  app.register(async (scope: ServiceApp) => {
   scope.post(
     '/widgets',
     { schema: { body: Type.Object({ name: Type.String({ minLength: 2 }), size: Type.Integer({ minimum: 1 }) }, { additionalProperties: false }) } },

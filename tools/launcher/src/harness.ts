@@ -1,11 +1,11 @@
 /**
- * Starts the real system with the launcher (every service its own process)
- * on a private port range and data directory, for end-to-end tests.
+ * Test and benchmark harness: starts the real system with the launcher (every service its own process)
+ * on a private port range and data directory.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
+const root = fileURLToPath(new URL('../../..', import.meta.url));
 
 export interface ServiceInfo {
   name: string;

@@ -1,0 +1,67 @@
+/**
+ * `npm run bench`: starts the real system (launcher, one process per
+ * service) on a private port range, then prints
+ *   - start-up time, cold (empty data dir: migrations + catalog seed) and warm;
+ *   - req/s, p50 and p99 for catalog reads, direct and through the gateway,
+ *     measured in one run with the same load so the ratio is meaningful.
+ * Figures, not assertions: machines are shared and noisy.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { startSystem, type RunningSystem } from '../../launcher/src/harness.ts';
+import { formatTable } from '../../launcher/src/table.ts';
+
+const duration = Number(process.env.BENCH_DURATION_S ?? 5);
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 10);
+const portBase = Number(process.env.BENCH_PORT_BASE ?? 41000);
+
+interface Figures {
+  name: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+async function load(name: string, url: string): Promise<Figures> {
+  process.stdout.write(`  load: ${name} (${connections} connections, ${duration} s)…\n`);
+  const result = await autocannon({ url, connections, duration });
+  return { name, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.non2xx };
+}
+
+const work = mkdtempSync(join(tmpdir(), 'bazaar-bench-'));
+const opts = { portBase, dataDir: join(work, 'data'), logDir: join(work, 'logs'), env: { LOG_LEVEL: 'warn' } };
+let system: RunningSystem | undefined;
+try {
+  process.stdout.write(`Bazaar benchmark — Node ${process.version}, ${connections} connections, ${duration} s per load\n\n`);
+  let t0 = Date.now();
+  system = await startSystem(opts);
+  const cold = Date.now() - t0;
+  await system.stop();
+  t0 = Date.now();
+  system = await startSystem(opts);
+  const warm = Date.now() - t0;
+  process.stdout.write(`  start-up: cold ${cold} ms (migrations + seed), warm ${warm} ms\n`);
+
+  const catalog = await system.service('catalog');
+  const page = (await (await fetch(`${system.gatewayUrl}/api/catalog/products?limit=1`)).json()) as { items: { id: string }[] };
+  const id = page.items[0]?.id;
+  if (!id) throw new Error('the catalog returned no product');
+  const results = [
+    await load('product by id — direct to catalog', `${catalog.url}/api/catalog/products/${id}`),
+    await load('product by id — through gateway', `${system.gatewayUrl}/api/catalog/products/${id}`),
+    await load('product page (20) — through gateway', `${system.gatewayUrl}/api/catalog/products?limit=20`),
+  ];
+  const [direct, viaGateway] = results as [Figures, Figures, Figures];
+  process.stdout.write(`\n${formatTable(
+    ['load', 'req/s', 'p50 ms', 'p99 ms', 'errors'],
+    results.map((r) => [r.name, r.rps.toFixed(0), r.p50.toFixed(1), r.p99.toFixed(1), String(r.errors)]),
+  )}\n\n`);
+  process.stdout.write(`start-up (cold / warm):          ${(cold / 1000).toFixed(1)} s / ${(warm / 1000).toFixed(1)} s\n`);
+  process.stdout.write(`gateway ÷ direct throughput:     ${(viaGateway.rps / direct.rps).toFixed(2)}\n`);
+} finally {
+  await system?.stop();
+  rmSync(work, { recursive: true, force: true });
+}
