@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse, Server } from 'node:http';
-import fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Logger } from 'pino';
@@ -47,12 +47,15 @@ export function createServiceApp(opts: ServiceAppOptions): ServiceApp {
   const app = fastify({
     loggerInstance: opts.logger as FastifyBaseLogger,
     bodyLimit: opts.bodyLimit ?? 1_048_576,
-    disableRequestLogging: true,
+    // One access line per request comes from our onResponse hook instead.
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
     genReqId: (req) => requestIdFrom(req.headers['x-request-id']),
-    requestIdLogLabel: 'requestId',
     return503OnClosing: true,
     forceCloseConnections: 'idle',
-    ajv: { customOptions: { allErrors: true } },
+    // Unknown body fields are an error (not silently dropped), and every
+    // violation is reported at once. Type coercion stays on: query strings
+    // and path params arrive as text.
+    ajv: { customOptions: { allErrors: true, removeAdditional: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const metrics = createHttpMetrics({ service: opts.name, defaultMetrics: opts.defaultMetrics ?? true });

@@ -133,3 +133,21 @@ test('the OpenAPI document lists routes with their schemas', async () => {
   assert.ok(doc.paths['/widgets'].post.requestBody);
   assert.equal(doc.paths['/healthz'], undefined);
 });
+
+test('unknown body fields are rejected, not silently dropped (regression: fastify strips them by default)', async () => {
+  const app = build();
+  const res = await app.inject({ method: 'POST', url: '/widgets', payload: { name: 'ab', size: 3, admin: true } });
+  assert.equal(res.statusCode, 400);
+  assert.equal(res.json().code, 'VALIDATION_FAILED');
+  assert.match(res.json().detail, /additional properties/);
+});
+
+test('no fastify deprecation warnings are emitted when building an app', async () => {
+  const warnings: string[] = [];
+  const onWarning = (w: Error & { code?: string }) => warnings.push(w.code ?? w.message);
+  process.on('warning', onWarning);
+  build();
+  await new Promise((r) => setImmediate(r));
+  process.off('warning', onWarning);
+  assert.deepEqual(warnings.filter((w) => w.startsWith('FSTDEP')), []);
+});

@@ -1,0 +1,22 @@
+import { Type, type Static } from 'typebox';
+import { configSchema } from '@bazaar/kit';
+
+/** Default admin password: only for a first local run; set ADMIN_PASSWORD anywhere else. */
+export const DEFAULT_ADMIN_PASSWORD = 'bazaar-admin-password';
+
+/** Identity configuration, from the environment. */
+export const IdentityConfig = configSchema({
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8081 }),
+  ADMIN_EMAIL: Type.String({ format: 'email', maxLength: 254, default: 'admin@bazaar.local', description: 'The admin account ensured at every start' }),
+  ADMIN_PASSWORD: Type.String({
+    minLength: 10,
+    maxLength: 128,
+    default: DEFAULT_ADMIN_PASSWORD,
+    description: 'Password given to the admin account when it is created (never changes an existing account). The default is for local runs only: change it.',
+  }),
+  ADMIN_NAME: Type.String({ minLength: 1, maxLength: 200, default: 'Administrator' }),
+  ACCESS_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 30, maximum: 86_400, default: 900 }),
+  REFRESH_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 60, maximum: 31_536_000, default: 2_592_000 }),
+});
+
+export type IdentityConfigValues = Static<typeof IdentityConfig>;

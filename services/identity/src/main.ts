@@ -1,0 +1,14 @@
+import { createLogger, loadConfig, main, runService } from '@bazaar/kit';
+import { buildApp } from './app.ts';
+import { IdentityConfig } from './config.ts';
+import { openIdentityStore } from './store/index.ts';
+
+await main(async () => {
+  const config = loadConfig(IdentityConfig);
+  const logger = createLogger({ service: 'identity', level: config.LOG_LEVEL });
+  const store = await openIdentityStore({ dataDir: config.BAZAAR_DATA_DIR });
+  if (store.applied.length > 0) logger.info({ migrations: store.applied, location: store.location }, 'migrations applied');
+  const app = await buildApp({ config, store, logger });
+  app.addHook('onClose', async () => store.close());
+  await runService({ app, host: config.HOST, port: config.PORT, logger, shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS });
+});

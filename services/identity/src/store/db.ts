@@ -1,0 +1,33 @@
+import { openStore, type Store } from '@bazaar/store';
+import { migrations } from '../../migrations/index.ts';
+
+/** Identity's tables as Kysely sees them (see migrations/0001_init.ts). */
+export interface IdentityDatabase {
+  users: { id: string; email: string; name: string; password_hash: string; created_at: string; updated_at: string };
+  user_roles: { user_id: string; role: string };
+  refresh_tokens: {
+    id: string;
+    token_hash: string;
+    user_id: string;
+    family_id: string;
+    created_at: string;
+    expires_at: string;
+    used_at: string | null;
+    replaced_by: string | null;
+    revoked_at: string | null;
+  };
+  signing_keys: { kid: string; algorithm: string; public_jwk: string; private_jwk: string; created_at: string; retired_at: string | null };
+}
+
+export type IdentityStore = Store<IdentityDatabase>;
+
+/** Open (and migrate) identity's database: `<dataDir>/identity.sqlite`, or in memory for tests. */
+export function openIdentityStore(opts: { dataDir: string; inMemory?: boolean }): Promise<IdentityStore> {
+  return openStore<IdentityDatabase>({ service: 'identity', dataDir: opts.dataDir, migrations, ...(opts.inMemory ? { inMemory: true } : {}) });
+}
+
+/** True when a write failed on a unique or primary-key constraint (SQLite extended codes, PostgreSQL 23505). */
+export function isUniqueViolation(error: unknown): boolean {
+  const e = error as { errcode?: unknown; code?: unknown };
+  return e.errcode === 2067 || e.errcode === 1555 || e.code === '23505';
+}
