@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse, Server } from 'node:http';
 import fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import swagger from '@fastify/swagger';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { TypeBoxValidatorCompiler, registerAjvFormats, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Logger } from 'pino';
 import { AppError, commonErrors, type ProblemDetails } from './errors.ts';
 import { enterContext, newSpanId, newTraceId, parseTraceparent, requestIdFrom, type RequestContext } from './context.ts';
@@ -38,6 +38,9 @@ declare module 'fastify' {
 
 const READINESS_TIMEOUT_MS = 2000;
 
+// String formats (email, uuid, date-time…) for TypeBox, as ajv-formats defines them.
+registerAjvFormats();
+
 /**
  * Build the HTTP app every service starts from: request ids and trace
  * context, one access-log line per request, problem+json errors, health,
@@ -52,11 +55,12 @@ export function createServiceApp(opts: ServiceAppOptions): ServiceApp {
     genReqId: (req) => requestIdFrom(req.headers['x-request-id']),
     return503OnClosing: true,
     forceCloseConnections: 'idle',
-    // Unknown body fields are an error (not silently dropped), and every
-    // violation is reported at once. Type coercion stays on: query strings
-    // and path params arrive as text.
-    ajv: { customOptions: { allErrors: true, removeAdditional: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  // TypeBox validates instead of fastify's default ajv setup, which strips
+  // unknown fields and coerces body types ("100" passing as 100). Here unknown
+  // fields are errors, every violation is reported, and only query strings,
+  // params and headers (text by nature) are converted.
+  app.setValidatorCompiler(TypeBoxValidatorCompiler);
 
   const metrics = createHttpMetrics({ service: opts.name, defaultMetrics: opts.defaultMetrics ?? true });
   app.decorate('metrics', metrics);
@@ -162,11 +166,16 @@ export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
   const e = error as Partial<FastifyError> & { validation?: { instancePath?: string; message?: string; params?: Record<string, unknown> }[]; validationContext?: string };
   if (Array.isArray(e.validation)) {
-    const errors = e.validation.map((v) => ({
-      field: `${e.validationContext ?? 'body'}${v.instancePath ?? ''}`.replaceAll('/', '.') +
-        (typeof v.params?.missingProperty === 'string' ? `.${v.params.missingProperty}` : ''),
-      message: v.message ?? 'is invalid',
-    }));
+    const errors = e.validation.flatMap((v) => {
+      const at = `${e.validationContext ?? 'body'}${v.instancePath ?? ''}`.replaceAll('/', '.');
+      // A missing or unexpected property is named as its own field, so clients can point at it.
+      const named = (v.params?.requiredProperties ?? v.params?.additionalProperties ?? (v.params?.missingProperty === undefined ? undefined : [v.params.missingProperty])) as unknown;
+      if (Array.isArray(named) && named.length > 0) {
+        const what = v.params?.additionalProperties ? 'is not an allowed property (must NOT have additional properties)' : 'is required';
+        return named.map((name) => ({ field: `${at}.${String(name)}`, message: what }));
+      }
+      return [{ field: at, message: v.message ?? 'is invalid' }];
+    });
     const detail = errors.map((x) => `${x.field} ${x.message}`).join('; ');
     return commonErrors.VALIDATION_FAILED(detail, { errors });
   }

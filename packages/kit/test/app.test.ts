@@ -151,3 +151,10 @@ test('no fastify deprecation warnings are emitted when building an app', async (
   process.off('warning', onWarning);
   assert.deepEqual(warnings.filter((w) => w.startsWith('FSTDEP')), []);
 });
+
+test('body fields are not coerced: a string where an integer belongs is 400 (regression: ajv coerceTypes)', async () => {
+  const app = build();
+  const res = await app.inject({ method: 'POST', url: '/widgets', payload: { name: 'ab', size: '3' } });
+  assert.equal(res.statusCode, 400);
+  assert.match(res.json().detail, /body\.size/);
+});

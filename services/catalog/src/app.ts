@@ -1,0 +1,32 @@
+import { createServiceApp, type Authenticator, type Logger, type ServiceApp } from '@bazaar/kit';
+import { createCatalog } from './domain/products.ts';
+import { productRepository, type CatalogStore } from './store/index.ts';
+import { productRoutes } from './routes/products.ts';
+import { categoryRoutes } from './routes/categories.ts';
+
+export interface CatalogDeps {
+  /** Opened, migrated and seeded by the caller, who also closes it. */
+  store: CatalogStore;
+  logger: Logger;
+  /** Verifies callers' access tokens (identity's JWKS in production). */
+  auth: Authenticator;
+  currency: string;
+  bodyLimit?: number;
+  defaultMetrics?: boolean;
+}
+
+/** The catalog's HTTP app (no listen()). */
+export function buildApp(deps: CatalogDeps): ServiceApp {
+  const app = createServiceApp({
+    name: 'catalog',
+    description: 'Products, categories and prices',
+    logger: deps.logger,
+    readiness: { store: () => deps.store.ping() },
+    ...(deps.bodyLimit === undefined ? {} : { bodyLimit: deps.bodyLimit }),
+    ...(deps.defaultMetrics === undefined ? {} : { defaultMetrics: deps.defaultMetrics }),
+  });
+  const catalog = createCatalog({ products: productRepository(deps.store.db), currency: deps.currency });
+  app.register(productRoutes({ catalog, auth: deps.auth }));
+  app.register(categoryRoutes({ catalog }));
+  return app;
+}

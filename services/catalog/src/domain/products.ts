@@ -1,0 +1,94 @@
+import { randomUUID } from 'node:crypto';
+import type { CreateProductRequest, Product, ProductPage, UpdateProductRequest, Category } from '@bazaar/contracts/catalog';
+import { errors } from '../errors.ts';
+import { decodeCursor, encodeCursor } from './cursor.ts';
+import type { ProductRecord, ProductRepository } from '../store/index.ts';
+
+/** The catalog's business rules: paging, and what makes a product valid. */
+export function createCatalog(deps: { products: ProductRepository; currency: string; now?: () => string }) {
+  const { products, currency } = deps;
+  const now = deps.now ?? (() => new Date().toISOString());
+
+  const toProduct = (r: ProductRecord): Product => ({
+    id: r.id,
+    sku: r.sku,
+    name: r.name,
+    description: r.description,
+    category: r.category,
+    price: { amount: r.priceAmount, currency: r.currency },
+  });
+
+  async function checkCategory(slug: string): Promise<void> {
+    if (await products.categoryExists(slug)) return;
+    const known = (await products.categories()).map((c) => c.slug).join(', ');
+    throw errors.UNKNOWN_CATEGORY(`"${slug}" is not a category; use one of: ${known}.`);
+  }
+
+  function checkCurrency(given: string): void {
+    if (given !== currency) throw errors.WRONG_CURRENCY(`This catalog prices in ${currency}; got ${given}.`);
+  }
+
+  return {
+    async list(query: { category?: string | undefined; limit?: number | undefined; cursor?: string | undefined }): Promise<ProductPage> {
+      let afterId: string | undefined;
+      if (query.cursor !== undefined) {
+        afterId = decodeCursor(query.cursor);
+        if (afterId === undefined) throw errors.INVALID_CURSOR('Pass back the nextCursor of a previous page unchanged, or omit it for the first page.');
+      }
+      const page = await products.page({
+        limit: query.limit ?? 20,
+        ...(query.category === undefined ? {} : { category: query.category }),
+        ...(afterId === undefined ? {} : { afterId }),
+      });
+      const last = page.items.at(-1);
+      return { items: page.items.map(toProduct), nextCursor: page.more && last ? encodeCursor(last.id) : null };
+    },
+
+    async get(id: string): Promise<Product> {
+      const found = await products.get(id);
+      if (!found) throw errors.PRODUCT_NOT_FOUND(`No product has id ${id}.`);
+      return toProduct(found);
+    },
+
+    async categories(): Promise<Category[]> {
+      return products.categories();
+    },
+
+    async create(input: CreateProductRequest): Promise<Product> {
+      checkCurrency(input.price.currency);
+      await checkCategory(input.category);
+      const record: ProductRecord = {
+        id: randomUUID(),
+        sku: input.sku,
+        name: input.name.trim(),
+        description: input.description ?? '',
+        category: input.category,
+        priceAmount: input.price.amount,
+        currency: input.price.currency,
+      };
+      if ((await products.insert(record, now())) === 'sku-taken') throw errors.SKU_TAKEN(`SKU ${input.sku} is already used by another product.`);
+      return toProduct(record);
+    },
+
+    async update(id: string, patch: UpdateProductRequest): Promise<Product> {
+      const current = await products.get(id);
+      if (!current) throw errors.PRODUCT_NOT_FOUND(`No product has id ${id}.`);
+      if (patch.price) checkCurrency(patch.price.currency);
+      if (patch.category !== undefined && patch.category !== current.category) await checkCategory(patch.category);
+      const next: ProductRecord = {
+        ...current,
+        ...(patch.sku === undefined ? {} : { sku: patch.sku }),
+        ...(patch.name === undefined ? {} : { name: patch.name.trim() }),
+        ...(patch.description === undefined ? {} : { description: patch.description }),
+        ...(patch.category === undefined ? {} : { category: patch.category }),
+        ...(patch.price === undefined ? {} : { priceAmount: patch.price.amount, currency: patch.price.currency }),
+      };
+      const result = await products.update(next, now());
+      if (result === 'missing') throw errors.PRODUCT_NOT_FOUND(`No product has id ${id}.`);
+      if (result === 'sku-taken') throw errors.SKU_TAKEN(`SKU ${next.sku} is already used by another product.`);
+      return toProduct(next);
+    },
+  };
+}
+
+export type Catalog = ReturnType<typeof createCatalog>;

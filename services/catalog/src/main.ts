@@ -1,0 +1,22 @@
+import { createAuthenticator, createLogger, loadConfig, main, remoteKeys, runService } from '@bazaar/kit';
+import { CatalogConfig } from './config.ts';
+import { buildApp } from './app.ts';
+import { openCatalogStore } from './store/index.ts';
+import { seedCatalog } from './seed.ts';
+
+await main(async () => {
+  const config = loadConfig(CatalogConfig);
+  const logger = createLogger({ service: 'catalog', level: config.LOG_LEVEL });
+  const store = await openCatalogStore({ dataDir: config.BAZAAR_DATA_DIR });
+  if (store.applied.length > 0) logger.info({ migrations: store.applied, location: store.location }, 'migrations applied');
+  await seedCatalog({ store, currency: config.CATALOG_CURRENCY, enabled: config.CATALOG_SEED, logger });
+  const app = buildApp({
+    store,
+    logger,
+    auth: createAuthenticator(remoteKeys(config.IDENTITY_URL)),
+    currency: config.CATALOG_CURRENCY,
+    bodyLimit: config.BODY_LIMIT_BYTES,
+  });
+  app.addHook('onClose', async () => store.close());
+  await runService({ app, host: config.HOST, port: config.PORT, logger, shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS });
+});

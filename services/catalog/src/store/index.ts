@@ -1,0 +1,180 @@
+import { openStore, type Store } from '@bazaar/store';
+import { sql, type Kysely } from 'kysely';
+import { migrations } from '../../migrations/index.ts';
+import type { SeedCategory, SeedProduct } from '../domain/seed.ts';
+
+interface Tables {
+  categories: { slug: string; name: string };
+  products: {
+    id: string;
+    sku: string;
+    name: string;
+    description: string;
+    category: string;
+    price_amount: number;
+    price_currency: string;
+    created_at: string;
+    updated_at: string;
+  };
+  meta: { key: string; value: string };
+}
+
+export type CatalogStore = Store<Tables>;
+
+/** A product as the domain sees it. */
+export interface ProductRecord {
+  id: string;
+  sku: string;
+  name: string;
+  description: string;
+  category: string;
+  priceAmount: number;
+  currency: string;
+}
+
+export interface CategoryRecord {
+  slug: string;
+  name: string;
+  productCount: number;
+}
+
+/** Open (and migrate) the catalog's own database. */
+export function openCatalogStore(opts: { dataDir: string; inMemory?: boolean }): Promise<CatalogStore> {
+  return openStore<Tables>({ service: 'catalog', dataDir: opts.dataDir, migrations, ...(opts.inMemory ? { inMemory: true } : {}) });
+}
+
+type Row = Tables['products'];
+
+function toRecord(row: Row): ProductRecord {
+  return {
+    id: row.id,
+    sku: row.sku,
+    name: row.name,
+    description: row.description,
+    category: row.category,
+    priceAmount: row.price_amount,
+    currency: row.price_currency,
+  };
+}
+
+/** True when a write failed on the unique SKU index. */
+function isSkuClash(error: unknown): boolean {
+  return /UNIQUE constraint failed: products\.sku|duplicate key value.*sku/i.test(String((error as Error).message));
+}
+
+/** All catalog queries. Nothing outside this folder sees SQL or rows. */
+export function productRepository(db: Kysely<Tables>) {
+  return {
+    /** One page in id order, after `afterId`; fetches one extra row to know whether more follow. */
+    async page(opts: { category?: string; limit: number; afterId?: string }): Promise<{ items: ProductRecord[]; more: boolean }> {
+      let query = db.selectFrom('products').selectAll().orderBy('id').limit(opts.limit + 1);
+      if (opts.category !== undefined) query = query.where('category', '=', opts.category);
+      if (opts.afterId !== undefined) query = query.where('id', '>', opts.afterId);
+      const rows = await query.execute();
+      return { items: rows.slice(0, opts.limit).map(toRecord), more: rows.length > opts.limit };
+    },
+
+    async get(id: string): Promise<ProductRecord | undefined> {
+      const row = await db.selectFrom('products').selectAll().where('id', '=', id).executeTakeFirst();
+      return row ? toRecord(row) : undefined;
+    },
+
+    /** Insert; returns 'sku-taken' instead of throwing on a duplicate SKU. */
+    async insert(product: ProductRecord, now: string): Promise<'ok' | 'sku-taken'> {
+      try {
+        await db
+          .insertInto('products')
+          .values({
+            id: product.id,
+            sku: product.sku,
+            name: product.name,
+            description: product.description,
+            category: product.category,
+            price_amount: product.priceAmount,
+            price_currency: product.currency,
+            created_at: now,
+            updated_at: now,
+          })
+          .execute();
+        return 'ok';
+      } catch (error) {
+        if (isSkuClash(error)) return 'sku-taken';
+        throw error;
+      }
+    },
+
+    /** Replace a product's fields; 'missing' when there is no such id. */
+    async update(product: ProductRecord, now: string): Promise<'ok' | 'missing' | 'sku-taken'> {
+      try {
+        const result = await db
+          .updateTable('products')
+          .set({
+            sku: product.sku,
+            name: product.name,
+            description: product.description,
+            category: product.category,
+            price_amount: product.priceAmount,
+            price_currency: product.currency,
+            updated_at: now,
+          })
+          .where('id', '=', product.id)
+          .executeTakeFirst();
+        return Number(result.numUpdatedRows) === 0 ? 'missing' : 'ok';
+      } catch (error) {
+        if (isSkuClash(error)) return 'sku-taken';
+        throw error;
+      }
+    },
+
+    async categories(): Promise<CategoryRecord[]> {
+      const rows = await db
+        .selectFrom('categories')
+        .leftJoin('products', 'products.category', 'categories.slug')
+        .select(['categories.slug', 'categories.name', sql<number>`count(products.id)`.as('productCount')])
+        .groupBy(['categories.slug', 'categories.name'])
+        .orderBy('categories.name')
+        .execute();
+      return rows.map((r) => ({ slug: r.slug, name: r.name, productCount: Number(r.productCount) }));
+    },
+
+    async categoryExists(slug: string): Promise<boolean> {
+      return (await db.selectFrom('categories').select('slug').where('slug', '=', slug).executeTakeFirst()) !== undefined;
+    },
+
+    /**
+     * Seed once: categories and products in one transaction, guarded by a
+     * meta row so a restart (or a crash mid-seed, which rolls back) never
+     * seeds twice or half. Returns the number of products inserted.
+     */
+    async seedOnce(opts: { categories: SeedCategory[]; products: SeedProduct[]; currency: string; now: string }): Promise<number> {
+      return db.transaction().execute(async (trx) => {
+        const done = await trx.selectFrom('meta').select('value').where('key', '=', 'seeded_at').executeTakeFirst();
+        if (done) return 0;
+        await trx.insertInto('categories').values(opts.categories).onConflict((oc) => oc.column('slug').doNothing()).execute();
+        for (let i = 0; i < opts.products.length; i += 200) {
+          const batch = opts.products.slice(i, i + 200).map((p) => ({
+            id: p.id,
+            sku: p.sku,
+            name: p.name,
+            description: p.description,
+            category: p.category,
+            price_amount: p.priceAmount,
+            price_currency: opts.currency,
+            created_at: opts.now,
+            updated_at: opts.now,
+          }));
+          await trx.insertInto('products').values(batch).execute();
+        }
+        await trx.insertInto('meta').values({ key: 'seeded_at', value: opts.now }).execute();
+        return opts.products.length;
+      });
+    },
+
+    /** Make sure the category list exists even when seeding is off. */
+    async ensureCategories(categories: SeedCategory[]): Promise<void> {
+      await db.insertInto('categories').values(categories).onConflict((oc) => oc.column('slug').doNothing()).execute();
+    },
+  };
+}
+
+export type ProductRepository = ReturnType<typeof productRepository>;
