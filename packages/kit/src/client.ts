@@ -17,6 +17,7 @@ import { Value } from 'typebox/value';
 import { AppError, commonErrors, type ProblemDetails } from './errors.ts';
 import { currentContext, formatTraceparent, newSpanId } from './context.ts';
 import { DEADLINE_HEADER } from './app.ts';
+import { SERVICE_TOKEN_HEADER } from './service-auth.ts';
 
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -34,6 +35,8 @@ export interface ServiceClientOptions {
   breakerHalfOpenAfterMs?: number;
   /** Keep-alive connections in the pool. Default 32. */
   connections?: number;
+  /** Sent as the service credential on every call (for /internal endpoints). */
+  serviceToken?: string;
 }
 
 export interface CallOptions<S extends TSchema | undefined> {
@@ -123,6 +126,7 @@ export function createServiceClient(opts: ServiceClientOptions): ServiceClient {
   async function attempt(callOpts: CallOptions<TSchema | undefined>, signal: AbortSignal): Promise<ClientResponse<unknown>> {
     const ctx = currentContext();
     const headers: Record<string, string> = { accept: 'application/json', ...callOpts.headers };
+    if (opts.serviceToken !== undefined) headers[SERVICE_TOKEN_HEADER] = opts.serviceToken;
     if (ctx) {
       headers['x-request-id'] = ctx.requestId;
       headers.traceparent = formatTraceparent(ctx.traceId, newSpanId());

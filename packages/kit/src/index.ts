@@ -17,3 +17,4 @@ export {
   type Principal,
 } from './auth.ts';
 export { Type, type Static, type TSchema } from 'typebox';
+export { SERVICE_TOKEN_HEADER, ServiceTokenConfig, requireService } from './service-auth.ts';

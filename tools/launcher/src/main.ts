@@ -3,6 +3,7 @@
  * Waits for each /readyz, prints the process table and the URLs a person
  * needs, restarts crashed services with backoff, stops everything on Ctrl-C.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -100,13 +101,16 @@ if (!(await portIsFree(host, launcherPort))) fail(`port ${launcherPort} on ${hos
 mkdirSync(dataDir, { recursive: true });
 mkdirSync(logDir, { recursive: true });
 
+// One credential per launcher run for service-to-service calls to /internal endpoints.
+const serviceToken = env.BAZAAR_SERVICE_TOKEN || randomBytes(24).toString('base64url');
+
 const processes = new Map<string, SupervisedProcess>();
 for (const spec of specs) {
   const url = `http://${host}:${ports.get(spec.name)}`;
   const proc = new SupervisedProcess({
     spec,
     url,
-    env: childEnv({ spec, specs, ports, host, dataDir, base: env }),
+    env: childEnv({ spec, specs, ports, host, dataDir, base: { ...env, BAZAAR_SERVICE_TOKEN: serviceToken } }),
     logFile: join(logDir, `${spec.name}.log`),
     echo: args.logs === true,
     nodePath: process.execPath,

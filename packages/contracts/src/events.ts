@@ -1,0 +1,99 @@
+import { Type, type Static, type TSchema } from 'typebox';
+import { Money } from './common.ts';
+
+/**
+ * Domain events, in the CloudEvents 1.0 JSON envelope
+ * (https://github.com/cloudevents/spec/blob/v1.0.2/cloudevents/spec.md).
+ * `type` names the producer and the business fact: `orders.order-confirmed`.
+ */
+export const CloudEvent = <D extends TSchema>(data: D) =>
+  Type.Object({
+    specversion: Type.Literal('1.0'),
+    id: Type.String({ description: 'Unique per event; consumers de-duplicate on it' }),
+    source: Type.String({ description: 'The producing service, e.g. "orders"' }),
+    type: Type.String(),
+    subject: Type.Optional(Type.String({ description: 'The entity the event is about (an order id, a product id)' })),
+    time: Type.String({ format: 'date-time' }),
+    datacontenttype: Type.Literal('application/json'),
+    traceparent: Type.Optional(Type.String({ description: 'W3C trace context of the change (CloudEvents distributed-tracing extension)' })),
+    /** Position in the producer's outbox: strictly increasing per source. */
+    sequence: Type.Integer({ minimum: 1 }),
+    data,
+  });
+
+export const AnyCloudEvent = CloudEvent(Type.Unknown());
+export type AnyCloudEvent = Static<typeof AnyCloudEvent>;
+
+/** Items of an order, priced at checkout. */
+export const OrderLine = Type.Object({
+  productId: Type.String(),
+  name: Type.String(),
+  quantity: Type.Integer({ minimum: 1 }),
+  unitPrice: Money,
+  lineTotal: Money,
+});
+export type OrderLine = Static<typeof OrderLine>;
+
+/** orders.order-confirmed — the order is paid (captured) and its stock committed. */
+export const OrderConfirmedData = Type.Object({
+  orderId: Type.String(),
+  userId: Type.String(),
+  email: Type.String(),
+  items: Type.Array(OrderLine),
+  total: Money,
+  confirmedAt: Type.String(),
+});
+export type OrderConfirmedData = Static<typeof OrderConfirmedData>;
+
+/** orders.order-cancelled — the order will not be fulfilled; nothing is charged, stock is released. */
+export const OrderCancelledData = Type.Object({
+  orderId: Type.String(),
+  userId: Type.String(),
+  email: Type.String(),
+  items: Type.Array(OrderLine),
+  total: Money,
+  reason: Type.String(),
+  cancelledAt: Type.String(),
+});
+export type OrderCancelledData = Static<typeof OrderCancelledData>;
+
+/** inventory.stock-changed — available units of a product changed. */
+export const StockChangedData = Type.Object({
+  productId: Type.String(),
+  available: Type.Integer({ minimum: 0 }),
+});
+export type StockChangedData = Static<typeof StockChangedData>;
+
+/** payments.payment-captured / payment-voided / payment-refunded. */
+export const PaymentEventData = Type.Object({
+  paymentId: Type.String(),
+  orderId: Type.String(),
+  amount: Money,
+  status: Type.Union([Type.Literal('CAPTURED'), Type.Literal('VOIDED'), Type.Literal('REFUNDED')]),
+});
+export type PaymentEventData = Static<typeof PaymentEventData>;
+
+/** catalog.product-created / product-updated — the product as it now is. */
+export const ProductChangedData = Type.Object({
+  id: Type.String(),
+  sku: Type.String(),
+  name: Type.String(),
+  description: Type.String(),
+  category: Type.String(),
+  price: Money,
+});
+export type ProductChangedData = Static<typeof ProductChangedData>;
+
+/** Every event type Bazaar publishes, with its data schema. */
+export const EventTypes = {
+  'orders.order-confirmed': OrderConfirmedData,
+  'orders.order-cancelled': OrderCancelledData,
+  'inventory.stock-changed': StockChangedData,
+  'payments.payment-captured': PaymentEventData,
+  'payments.payment-voided': PaymentEventData,
+  'payments.payment-refunded': PaymentEventData,
+  'catalog.product-created': ProductChangedData,
+  'catalog.product-updated': ProductChangedData,
+} as const;
+export type EventType = keyof typeof EventTypes;
+export type EventData<T extends EventType> = Static<(typeof EventTypes)[T]>;

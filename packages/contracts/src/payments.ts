@@ -1,0 +1,44 @@
+import { Type, type Static } from 'typebox';
+import { Money } from './common.ts';
+
+/** Contract of the payments service (internal only, service token): /internal/payments. */
+
+export const Card = Type.Object(
+  {
+    number: Type.String({ pattern: '^[0-9]{12,19}$', description: 'Digits only; never stored or logged beyond the last four' }),
+    expMonth: Type.Integer({ minimum: 1, maximum: 12 }),
+    expYear: Type.Integer({ minimum: 2000, maximum: 2100 }),
+    cvc: Type.String({ pattern: '^[0-9]{3,4}$' }),
+  },
+  { additionalProperties: false },
+);
+export type Card = Static<typeof Card>;
+
+export const PaymentStatus = Type.Union([
+  Type.Literal('AUTHORIZED'),
+  Type.Literal('DECLINED'),
+  Type.Literal('CAPTURED'),
+  Type.Literal('VOIDED'),
+  Type.Literal('REFUNDED'),
+]);
+export type PaymentStatus = Static<typeof PaymentStatus>;
+
+/** POST /internal/payments/authorize — idempotent by orderId (the same order is never authorized twice). */
+export const AuthorizeRequest = Type.Object(
+  { orderId: Type.String({ minLength: 1, maxLength: 100 }), amount: Money, card: Card },
+  { additionalProperties: false },
+);
+export type AuthorizeRequest = Static<typeof AuthorizeRequest>;
+
+export const Payment = Type.Object({
+  paymentId: Type.String(),
+  orderId: Type.String(),
+  status: PaymentStatus,
+  amount: Money,
+  cardLast4: Type.String(),
+  /** Set when DECLINED: card_declined, insufficient_funds, … */
+  declineCode: Type.Optional(Type.String()),
+});
+export type Payment = Static<typeof Payment>;
+
+export const OrderIdParams = Type.Object({ orderId: Type.String({ minLength: 1, maxLength: 100 }) });

@@ -1,0 +1,102 @@
+import { Pool } from 'undici';
+import { SERVICE_TOKEN_HEADER, type Logger } from '@bazaar/kit';
+import type { AnyCloudEvent, EventTransport, SubscribeOptions, Subscription } from './types.ts';
+import type { CursorStore } from './inbox.ts';
+
+export interface HttpFeedTransportOptions {
+  /** Base URL of each producing service, by source name. */
+  urls: Record<string, string>;
+  serviceToken: string;
+  /** Where this consumer keeps its position per source (its own database). */
+  cursors: CursorStore;
+  logger: Logger;
+  /** Long-poll wait per request. Default 20 s. */
+  waitMs?: number;
+  /** Events per request. Default 100. */
+  batch?: number;
+}
+
+/** Backoff between failed attempts: 100 ms doubling to 5 s. */
+export function retryDelayMs(attempt: number): number {
+  return Math.min(5000, 100 * 2 ** Math.max(0, attempt - 1));
+}
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    }, { once: true });
+  });
+
+/**
+ * The embedded transport: each consumer long-polls the producer's
+ * `/internal/events` feed from its saved cursor, hands events to the handler
+ * in order, and saves the cursor after each acknowledged event. A producer
+ * that is down is retried with backoff; nothing is lost because the events
+ * wait in the producer's outbox.
+ */
+export function createHttpFeedTransport(opts: HttpFeedTransportOptions): EventTransport {
+  const waitMs = opts.waitMs ?? 20_000;
+  const batch = opts.batch ?? 100;
+  return {
+    subscribe(sub: SubscribeOptions): Subscription {
+      const baseUrl = opts.urls[sub.source];
+      if (!baseUrl) throw new Error(`No URL for event source "${sub.source}"; known: ${Object.keys(opts.urls).join(', ')}`);
+      const pool = new Pool(baseUrl, { connections: 1, headersTimeout: waitMs + 10_000, bodyTimeout: waitMs + 10_000 });
+      const abort = new AbortController();
+      const log = opts.logger.child({ source: sub.source, consumer: sub.consumer });
+
+      async function deliver(event: AnyCloudEvent): Promise<boolean> {
+        for (let attempt = 1; !abort.signal.aborted; attempt++) {
+          try {
+            await sub.handle(event);
+            return true;
+          } catch (error) {
+            log.error({ err: error, eventId: event.id, type: event.type, attempt }, 'event handler failed; will redeliver');
+            await sleep(retryDelayMs(attempt), abort.signal);
+          }
+        }
+        return false;
+      }
+
+      const done = (async () => {
+        let position = await opts.cursors.load(sub.source);
+        let failures = 0;
+        while (!abort.signal.aborted) {
+          try {
+            const res = await pool.request({
+              method: 'GET',
+              path: `/internal/events?after=${position}&limit=${batch}&waitMs=${waitMs}`,
+              headers: { [SERVICE_TOKEN_HEADER]: opts.serviceToken, accept: 'application/json' },
+              signal: abort.signal,
+            });
+            const body = (await res.body.json()) as { events?: AnyCloudEvent[] };
+            if (res.statusCode !== 200 || !Array.isArray(body.events)) throw new Error(`feed answered ${res.statusCode}`);
+            if (failures > 0) log.info({ afterFailures: failures }, 'event feed reachable again');
+            failures = 0;
+            for (const event of body.events) {
+              if (!(await deliver(event))) return;
+              position = event.sequence;
+              await opts.cursors.save(sub.source, position);
+            }
+          } catch (error) {
+            if (abort.signal.aborted) return;
+            failures += 1;
+            if (failures === 1 || failures % 20 === 0) log.warn({ err: (error as Error).message, failures }, 'event feed unavailable; retrying');
+            await sleep(retryDelayMs(failures), abort.signal);
+          }
+        }
+      })();
+
+      return {
+        async stop() {
+          abort.abort();
+          await done.catch(() => undefined);
+          await pool.close().catch(() => undefined);
+        },
+      };
+    },
+  };
+}
