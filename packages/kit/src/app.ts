@@ -1,7 +1,11 @@
 import type { IncomingMessage, ServerResponse, Server } from 'node:http';
 import fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import swagger from '@fastify/swagger';
-import { TypeBoxValidatorCompiler, registerAjvFormats, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { registerAjvFormats, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifySchemaCompiler } from 'fastify';
+import type { TSchema } from 'typebox';
+import { Compile } from 'typebox/compile';
+import { Value } from 'typebox/value';
 import type { Logger } from 'pino';
 import { AppError, commonErrors, type ProblemDetails } from './errors.ts';
 import { enterContext, newSpanId, newTraceId, parseTraceparent, requestIdFrom, type RequestContext } from './context.ts';
@@ -38,6 +42,20 @@ declare module 'fastify' {
 
 const READINESS_TIMEOUT_MS = 2000;
 
+/**
+ * Validate with TypeBox: apply schema defaults everywhere, convert text to
+ * numbers/booleans only outside the body, and report every violation.
+ */
+const validatorCompiler: FastifySchemaCompiler<TSchema> = ({ schema, httpPart }) => {
+  const check = Compile(schema);
+  return (value: unknown) => {
+    let candidate = Value.Default(schema, value);
+    if (httpPart !== 'body') candidate = Value.Convert(schema, candidate);
+    if (check.Check(candidate)) return { value: candidate };
+    return { error: check.Errors(candidate) as unknown as Error };
+  };
+};
+
 // String formats (email, uuid, date-time…) for TypeBox, as ajv-formats defines them.
 registerAjvFormats();
 
@@ -60,7 +78,7 @@ export function createServiceApp(opts: ServiceAppOptions): ServiceApp {
   // unknown fields and coerces body types ("100" passing as 100). Here unknown
   // fields are errors, every violation is reported, and only query strings,
   // params and headers (text by nature) are converted.
-  app.setValidatorCompiler(TypeBoxValidatorCompiler);
+  app.setValidatorCompiler(validatorCompiler);
 
   const metrics = createHttpMetrics({ service: opts.name, defaultMetrics: opts.defaultMetrics ?? true });
   app.decorate('metrics', metrics);

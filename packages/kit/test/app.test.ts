@@ -158,3 +158,24 @@ test('body fields are not coerced: a string where an integer belongs is 400 (reg
   assert.equal(res.statusCode, 400);
   assert.match(res.json().detail, /body\.size/);
 });
+
+test('schema defaults apply to query strings and bodies (regression: required-with-default fields were refused)', async () => {
+  const app = createServiceApp({ name: 'defaults', logger: testLogger(), defaultMetrics: false });
+  app.register(async (scope: ServiceApp) => {
+    scope.post(
+      '/things',
+      {
+        schema: {
+          querystring: Type.Object({ limit: Type.Integer({ minimum: 1, default: 20 }) }),
+          body: Type.Object({ ttl: Type.Integer({ default: 600 }), name: Type.String() }, { additionalProperties: false }),
+        },
+      },
+      async (request) => ({ limit: request.query.limit, ttl: request.body.ttl }),
+    );
+  });
+  const res = await app.inject({ method: 'POST', url: '/things', payload: { name: 'x' } });
+  assert.equal(res.statusCode, 200, res.body);
+  assert.deepEqual(res.json(), { limit: 20, ttl: 600 });
+  const given = await app.inject({ method: 'POST', url: '/things?limit=5', payload: { name: 'x', ttl: 7 } });
+  assert.deepEqual(given.json(), { limit: 5, ttl: 7 });
+});

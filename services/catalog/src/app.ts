@@ -3,6 +3,7 @@ import { createCatalog } from './domain/products.ts';
 import { productRepository, type CatalogStore } from './store/index.ts';
 import { productRoutes } from './routes/products.ts';
 import { categoryRoutes } from './routes/categories.ts';
+import { eventFeedRoutes } from '@bazaar/messaging';
 
 export interface CatalogDeps {
   /** Opened, migrated and seeded by the caller, who also closes it. */
@@ -11,6 +12,8 @@ export interface CatalogDeps {
   /** Verifies callers' access tokens (identity's JWKS in production). */
   auth: Authenticator;
   currency: string;
+  /** Credential for /internal endpoints (the event feed). */
+  serviceToken: string;
   bodyLimit?: number;
   defaultMetrics?: boolean;
 }
@@ -28,5 +31,6 @@ export function buildApp(deps: CatalogDeps): ServiceApp {
   const catalog = createCatalog({ products: productRepository(deps.store.db), currency: deps.currency });
   app.register(productRoutes({ catalog, auth: deps.auth }));
   app.register(categoryRoutes({ catalog }));
+  app.register(eventFeedRoutes({ db: deps.store.db, serviceToken: deps.serviceToken }));
   return app;
 }

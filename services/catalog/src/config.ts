@@ -1,8 +1,9 @@
 import { Type, type Static } from 'typebox';
-import { configSchema } from '@bazaar/kit';
+import { ServiceTokenConfig, configSchema } from '@bazaar/kit';
 
 /** Catalog configuration, from the environment. */
 export const CatalogConfig = configSchema({
+  ...ServiceTokenConfig,
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8082 }),
   IDENTITY_URL: Type.String({ pattern: '^https?://', default: 'http://127.0.0.1:8081', description: 'Where the JWKS is fetched from' }),
   CATALOG_SEED: Type.Boolean({ default: true, description: 'Seed the demo catalog on first start' }),

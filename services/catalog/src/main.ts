@@ -15,6 +15,7 @@ await main(async () => {
     logger,
     auth: createAuthenticator(remoteKeys(config.IDENTITY_URL)),
     currency: config.CATALOG_CURRENCY,
+    serviceToken: config.BAZAAR_SERVICE_TOKEN,
     bodyLimit: config.BODY_LIMIT_BYTES,
   });
   app.addHook('onClose', async () => store.close());

@@ -1,9 +1,11 @@
 import { openStore, type Store } from '@bazaar/store';
 import { sql, type Kysely } from 'kysely';
+import { appendEvent, type OutboxTables } from '@bazaar/messaging';
+import type { ProductChangedData } from '@bazaar/contracts/events';
 import { migrations } from '../../migrations/index.ts';
 import type { SeedCategory, SeedProduct } from '../domain/seed.ts';
 
-interface Tables {
+interface Tables extends OutboxTables {
   categories: { slug: string; name: string };
   products: {
     id: string;
@@ -57,6 +59,11 @@ function toRecord(row: Row): ProductRecord {
   };
 }
 
+/** The event payload for a product: the product as it now is. */
+function eventData(p: ProductRecord): ProductChangedData {
+  return { id: p.id, sku: p.sku, name: p.name, description: p.description, category: p.category, price: { amount: p.priceAmount, currency: p.currency } };
+}
+
 /** True when a write failed on the unique SKU index. */
 function isSkuClash(error: unknown): boolean {
   return /UNIQUE constraint failed: products\.sku|duplicate key value.*sku/i.test(String((error as Error).message));
@@ -82,20 +89,23 @@ export function productRepository(db: Kysely<Tables>) {
     /** Insert; returns 'sku-taken' instead of throwing on a duplicate SKU. */
     async insert(product: ProductRecord, now: string): Promise<'ok' | 'sku-taken'> {
       try {
-        await db
-          .insertInto('products')
-          .values({
-            id: product.id,
-            sku: product.sku,
-            name: product.name,
-            description: product.description,
-            category: product.category,
-            price_amount: product.priceAmount,
-            price_currency: product.currency,
-            created_at: now,
-            updated_at: now,
-          })
-          .execute();
+        await db.transaction().execute(async (trx) => {
+          await trx
+            .insertInto('products')
+            .values({
+              id: product.id,
+              sku: product.sku,
+              name: product.name,
+              description: product.description,
+              category: product.category,
+              price_amount: product.priceAmount,
+              price_currency: product.currency,
+              created_at: now,
+              updated_at: now,
+            })
+            .execute();
+          await appendEvent(trx, 'catalog', { type: 'catalog.product-created', subject: product.id, data: eventData(product) });
+        });
         return 'ok';
       } catch (error) {
         if (isSkuClash(error)) return 'sku-taken';
@@ -106,20 +116,24 @@ export function productRepository(db: Kysely<Tables>) {
     /** Replace a product's fields; 'missing' when there is no such id. */
     async update(product: ProductRecord, now: string): Promise<'ok' | 'missing' | 'sku-taken'> {
       try {
-        const result = await db
-          .updateTable('products')
-          .set({
-            sku: product.sku,
-            name: product.name,
-            description: product.description,
-            category: product.category,
-            price_amount: product.priceAmount,
-            price_currency: product.currency,
-            updated_at: now,
-          })
-          .where('id', '=', product.id)
-          .executeTakeFirst();
-        return Number(result.numUpdatedRows) === 0 ? 'missing' : 'ok';
+        return await db.transaction().execute(async (trx) => {
+          const result = await trx
+            .updateTable('products')
+            .set({
+              sku: product.sku,
+              name: product.name,
+              description: product.description,
+              category: product.category,
+              price_amount: product.priceAmount,
+              price_currency: product.currency,
+              updated_at: now,
+            })
+            .where('id', '=', product.id)
+            .executeTakeFirst();
+          if (Number(result.numUpdatedRows) === 0) return 'missing' as const;
+          await appendEvent(trx, 'catalog', { type: 'catalog.product-updated', subject: product.id, data: eventData(product) });
+          return 'ok' as const;
+        });
       } catch (error) {
         if (isSkuClash(error)) return 'sku-taken';
         throw error;
@@ -164,6 +178,11 @@ export function productRepository(db: Kysely<Tables>) {
             updated_at: opts.now,
           }));
           await trx.insertInto('products').values(batch).execute();
+        }
+        // Seeded products are announced like any other, so read models (inventory, search) learn them.
+        for (const p of opts.products) {
+          const record = { id: p.id, sku: p.sku, name: p.name, description: p.description, category: p.category, priceAmount: p.priceAmount, currency: opts.currency };
+          await appendEvent(trx, 'catalog', { type: 'catalog.product-created', subject: p.id, data: eventData(record) });
         }
         await trx.insertInto('meta').values({ key: 'seeded_at', value: opts.now }).execute();
         return opts.products.length;
