@@ -62,7 +62,8 @@ export function createHttpFeedTransport(opts: HttpFeedTransportOptions): EventTr
       }
 
       const done = (async () => {
-        let position = await opts.cursors.load(sub.source);
+        const stream = `${sub.source}/${sub.consumer}`;
+        let position = await opts.cursors.load(stream);
         let failures = 0;
         while (!abort.signal.aborted) {
           try {
@@ -79,7 +80,7 @@ export function createHttpFeedTransport(opts: HttpFeedTransportOptions): EventTr
             for (const event of body.events) {
               if (!(await deliver(event))) return;
               position = event.sequence;
-              await opts.cursors.save(sub.source, position);
+              await opts.cursors.save(stream, position);
             }
           } catch (error) {
             if (abort.signal.aborted) return;

@@ -4,7 +4,7 @@ import type { Migration } from '@bazaar/store';
 /** The tables a consuming service has in its own database. */
 export interface InboxTables {
   inbox: { event_id: string; source: string; type: string; handled_at: string };
-  event_cursors: { source: string; position: number; updated_at: string };
+  event_cursors: { stream: string; position: number; updated_at: string };
 }
 
 /** Add to a consumer's migrations (name it e.g. '0002_inbox'). */
@@ -19,7 +19,7 @@ export const inboxMigration: Migration = {
       .execute();
     await db.schema
       .createTable('event_cursors')
-      .addColumn('source', 'text', (c) => c.primaryKey())
+      .addColumn('stream', 'text', (c) => c.primaryKey())
       .addColumn('position', 'integer', (c) => c.notNull())
       .addColumn('updated_at', 'text', (c) => c.notNull())
       .execute();
@@ -46,20 +46,20 @@ export async function handleOnce<DB extends InboxTables>(
   });
 }
 
-/** Durable read positions per source, for transports that pull (the embedded feed). */
+/** Durable read positions per stream (source and consumer), for transports that pull (the embedded feed). */
 export function cursorStore<DB extends InboxTables>(db: Kysely<DB>) {
   const k = db as unknown as Kysely<InboxTables>;
   return {
-    async load(source: string): Promise<number> {
-      const row = await k.selectFrom('event_cursors').select('position').where('source', '=', source).executeTakeFirst();
+    async load(stream: string): Promise<number> {
+      const row = await k.selectFrom('event_cursors').select('position').where('stream', '=', stream).executeTakeFirst();
       return Number(row?.position ?? 0);
     },
-    async save(source: string, position: number): Promise<void> {
+    async save(stream: string, position: number): Promise<void> {
       const now = new Date().toISOString();
       await k
         .insertInto('event_cursors')
-        .values({ source, position, updated_at: now })
-        .onConflict((oc) => oc.column('source').doUpdateSet({ position, updated_at: now }))
+        .values({ stream, position, updated_at: now })
+        .onConflict((oc) => oc.column('stream').doUpdateSet({ position, updated_at: now }))
         .execute();
     },
   };

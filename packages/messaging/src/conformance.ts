@@ -1,0 +1,134 @@
+/**
+ * The transport conformance suite: every EventTransport (the embedded HTTP
+ * feed, NATS JetStream) must pass these, so services can switch transports
+ * without changing behaviour. Call `transportConformance(name, setup)` from a
+ * test file; it registers node:test tests.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { AnyCloudEvent, EventTransport, NewEvent, Subscription } from './types.ts';
+
+export interface ConformanceHarness {
+  /** Source name the producer publishes as. */
+  source: string;
+  /** A transport for the consumer; calling it again simulates a consumer restart (durable state kept). */
+  transport(): EventTransport;
+  /** Publish through the producer's real path (outbox, or broker). */
+  publish(events: NewEvent[]): Promise<void>;
+  stopProducer(): Promise<void>;
+  startProducer(): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function until(what: string, ms: number, check: () => boolean): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const numbered = (from: number, count: number): NewEvent[] =>
+  Array.from({ length: count }, (_, i) => ({ type: 'test.counted', subject: `n${from + i}`, data: { n: from + i } }));
+
+const ns = (events: AnyCloudEvent[]) => events.map((e) => (e.data as { n: number }).n);
+
+/** Register the suite for one transport. */
+export function transportConformance(name: string, setup: () => Promise<ConformanceHarness>): void {
+  const withHarness = (title: string, body: (h: ConformanceHarness, subs: Subscription[]) => Promise<void>) =>
+    test(`${name} transport: ${title}`, async () => {
+      const h = await setup();
+      const subs: Subscription[] = [];
+      try {
+        await body(h, subs);
+      } finally {
+        await Promise.all(subs.map((s) => s.stop()));
+        await h.close();
+      }
+    });
+
+  withHarness('delivers events published before and after subscribing, in order, as CloudEvents', async (h, subs) => {
+    await h.publish(numbered(1, 3));
+    const got: AnyCloudEvent[] = [];
+    subs.push(h.transport().subscribe({ source: h.source, consumer: 'c1', handle: async (e) => void got.push(e) }));
+    await until('the first 3 events', 5000, () => got.length >= 3);
+    await h.publish(numbered(4, 2));
+    await until('5 events', 5000, () => got.length >= 5);
+    assert.deepEqual(ns(got), [1, 2, 3, 4, 5]);
+    for (const e of got) {
+      assert.equal(e.specversion, '1.0');
+      assert.equal(e.source, h.source);
+      assert.equal(e.type, 'test.counted');
+      assert.ok(e.id && e.time && e.sequence > 0);
+    }
+    assert.equal(new Set(got.map((e) => e.id)).size, 5);
+  });
+
+  withHarness('a failing handler gets the same event again, and later events wait (at-least-once, ordered)', async (h, subs) => {
+    await h.publish(numbered(1, 3));
+    const attempts: number[] = [];
+    let failuresLeft = 2;
+    subs.push(
+      h.transport().subscribe({
+        source: h.source,
+        consumer: 'c1',
+        handle: async (e) => {
+          const n = (e.data as { n: number }).n;
+          attempts.push(n);
+          if (n === 2 && failuresLeft-- > 0) throw new Error('transient');
+        },
+      }),
+    );
+    await until('all 3 handled', 10_000, () => attempts.includes(3));
+    assert.deepEqual(attempts, [1, 2, 2, 2, 3]);
+  });
+
+  withHarness('a restarted consumer resumes after what it acknowledged: nothing skipped, nothing acknowledged comes again', async (h, subs) => {
+    await h.publish(numbered(1, 4));
+    const first: number[] = [];
+    const sub = h.transport().subscribe({ source: h.source, consumer: 'c1', handle: async (e) => void first.push((e.data as { n: number }).n) });
+    await until('4 events', 5000, () => first.length >= 4);
+    await sub.stop();
+    await h.publish(numbered(5, 3));
+    const second: number[] = [];
+    subs.push(h.transport().subscribe({ source: h.source, consumer: 'c1', handle: async (e) => void second.push((e.data as { n: number }).n) }));
+    await until('the 3 new events', 5000, () => second.length >= 3);
+    assert.deepEqual(first, [1, 2, 3, 4]);
+    assert.deepEqual(second, [5, 6, 7]);
+  });
+
+  withHarness('a producer that is down delays events, never loses them', async (h, subs) => {
+    const got: number[] = [];
+    subs.push(h.transport().subscribe({ source: h.source, consumer: 'c1', handle: async (e) => void got.push((e.data as { n: number }).n) }));
+    await h.publish(numbered(1, 1));
+    await until('event 1', 5000, () => got.length >= 1);
+    await h.stopProducer();
+    await new Promise((r) => setTimeout(r, 300));
+    await h.startProducer();
+    await h.publish(numbered(2, 2));
+    await until('events 2 and 3 after the producer came back', 10_000, () => got.length >= 3);
+    assert.deepEqual(got, [1, 2, 3]);
+  });
+
+  withHarness('a new event reaches a waiting consumer promptly (no fixed polling delay)', async (h, subs) => {
+    const got: number[] = [];
+    subs.push(h.transport().subscribe({ source: h.source, consumer: 'c1', handle: async (e) => void got.push((e.data as { n: number }).n) }));
+    await new Promise((r) => setTimeout(r, 200));
+    const t0 = Date.now();
+    await h.publish(numbered(1, 1));
+    await until('the event', 2000, () => got.length >= 1);
+    // Reported, not asserted as a speed target: the deadline above only rules out a hang.
+    console.log(`# ${name}: publish-to-handler latency ${Date.now() - t0} ms`);
+  });
+
+  withHarness('two consumers of one source each get every event', async (h, subs) => {
+    const a: number[] = [];
+    const b: number[] = [];
+    subs.push(h.transport().subscribe({ source: h.source, consumer: 'ca', handle: async (e) => void a.push((e.data as { n: number }).n) }));
+    subs.push(h.transport().subscribe({ source: h.source, consumer: 'cb', handle: async (e) => void b.push((e.data as { n: number }).n) }));
+    await h.publish(numbered(1, 3));
+    await until('both consumers', 5000, () => a.length >= 3 && b.length >= 3);
+    assert.deepEqual(a, [1, 2, 3]);
+    assert.deepEqual(b, [1, 2, 3]);
+  });
+}

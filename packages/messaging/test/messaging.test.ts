@@ -1,0 +1,121 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { sql, type Kysely } from 'kysely';
+import { SERVICE_TOKEN_HEADER, createServiceApp, withContext } from '@bazaar/kit';
+import { testLogger } from '@bazaar/kit/testing';
+import { openStore, type Migration } from '@bazaar/store';
+import { appendEvent, eventFeedRoutes, handleOnce, inboxMigration, outboxMigration, readOutbox, startConsumer, type AnyCloudEvent, type EventTransport, type InboxTables, type OutboxTables } from '../src/index.ts';
+
+interface Counter extends InboxTables, OutboxTables {
+  counters: { name: string; value: number };
+}
+
+const countersMigration: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.createTable('counters').addColumn('name', 'text', (c) => c.primaryKey()).addColumn('value', 'integer', (c) => c.notNull()).execute();
+  },
+};
+
+async function store() {
+  return openStore<Counter>({ service: 'x', dataDir: '', inMemory: true, migrations: { '0001': outboxMigration, '0002': inboxMigration, '0003': countersMigration } });
+}
+
+const bump = async (db: Kysely<Counter>): Promise<void> => {
+  await db.insertInto('counters').values({ name: 'c', value: 1 }).onConflict((oc) => oc.column('name').doUpdateSet({ value: sql`value + 1` })).execute();
+};
+
+test('an event appended in a rolled-back transaction is never published', async () => {
+  const s = await store();
+  await assert.rejects(
+    s.db.transaction().execute(async (trx) => {
+      await appendEvent(trx, 'x', { type: 'x.happened', data: {} });
+      throw new Error('state change failed');
+    }),
+  );
+  await s.db.transaction().execute(async (trx) => {
+    await appendEvent(trx, 'x', { type: 'x.happened', subject: 's1', data: { ok: true } });
+  });
+  const events = await readOutbox(s.db, 0, 10);
+  assert.equal(events.length, 1);
+  assert.equal(events[0]?.subject, 's1');
+  await s.close();
+});
+
+test('events carry the trace context of the request that caused them', async () => {
+  const s = await store();
+  const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+  await withContext({ requestId: 'r', traceId, spanId: '00f067aa0ba902b7' }, () =>
+    s.db.transaction().execute((trx) => appendEvent(trx, 'x', { type: 'x.happened', data: {} })),
+  );
+  const [event] = await readOutbox(s.db, 0, 10);
+  assert.equal(event?.traceparent, `00-${traceId}-00f067aa0ba902b7-01`);
+  await s.close();
+});
+
+test('handleOnce applies an effect exactly once per event id, and not at all if the effect fails', async () => {
+  const s = await store();
+  const event = { id: 'e1', source: 'x', type: 'x.happened' };
+  assert.equal(await handleOnce(s.db, event, (trx) => bump(trx)), 'handled');
+  assert.equal(await handleOnce(s.db, event, (trx) => bump(trx)), 'duplicate');
+  await assert.rejects(handleOnce(s.db, { ...event, id: 'e2' }, async (trx) => {
+    await bump(trx);
+    throw new Error('boom');
+  }));
+  const row = await s.db.selectFrom('counters').selectAll().executeTakeFirstOrThrow();
+  assert.equal(row.value, 1, 'the failed effect rolled back with its inbox row');
+  assert.equal(await handleOnce(s.db, { ...event, id: 'e2' }, (trx) => bump(trx)), 'handled', 'a redelivery of the failed event applies it');
+  await s.close();
+});
+
+test('startConsumer checks event data against the contract and de-duplicates redeliveries', async () => {
+  const s = await store();
+  let deliver: ((e: AnyCloudEvent) => Promise<void>) | undefined;
+  const transport: EventTransport = {
+    subscribe(opts) {
+      deliver = opts.handle;
+      return { stop: async () => undefined };
+    },
+  };
+  const seen: string[] = [];
+  startConsumer({
+    db: s.db,
+    transport,
+    consumer: 'x',
+    source: 'inventory',
+    logger: testLogger(),
+    handlers: {
+      'inventory.stock-changed': async (data, _event, trx) => {
+        seen.push(`${data.productId}:${data.available}`);
+        await bump(trx);
+      },
+    },
+  });
+  const envelope = (id: string, data: unknown): AnyCloudEvent => ({ specversion: '1.0', id, source: 'inventory', type: 'inventory.stock-changed', time: new Date().toISOString(), datacontenttype: 'application/json', sequence: 1, data });
+  assert.ok(deliver);
+  await deliver(envelope('a', { productId: 'p1', available: 3 }));
+  await deliver(envelope('a', { productId: 'p1', available: 3 }));
+  await deliver(envelope('b', { productId: 'p1', available: -1 }));
+  await deliver({ ...envelope('c', {}), type: 'inventory.something-else' });
+  assert.deepEqual(seen, ['p1:3']);
+  assert.equal((await s.db.selectFrom('counters').selectAll().executeTakeFirstOrThrow()).value, 1);
+  await s.close();
+});
+
+test('the feed long-polls: a request waiting for events answers as soon as one is appended', async () => {
+  const s = await store();
+  const app = createServiceApp({ name: 'p', logger: testLogger(), defaultMetrics: false });
+  app.register(eventFeedRoutes({ db: s.db, serviceToken: 't'.repeat(20) }));
+  const headers = { [SERVICE_TOKEN_HEADER]: 't'.repeat(20) };
+  const empty = await app.inject({ url: '/internal/events?after=0&waitMs=0', headers });
+  assert.deepEqual(empty.json(), { events: [], next: 0 });
+  const waiting = app.inject({ url: '/internal/events?after=0&waitMs=5000', headers });
+  const t0 = Date.now();
+  setTimeout(() => void s.db.transaction().execute((trx) => appendEvent(trx, 'p', { type: 'x.happened', data: { n: 1 } })), 100);
+  const res = await waiting;
+  assert.ok(Date.now() - t0 < 4000, 'answered before the wait ran out');
+  assert.equal(res.json().events.length, 1);
+  assert.equal(res.json().next, 1);
+  assert.equal((await app.inject({ url: '/internal/events?after=1&limit=0', headers })).statusCode, 400);
+  await app.close();
+  await s.close();
+});
