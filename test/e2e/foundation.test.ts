@@ -57,8 +57,8 @@ test('npm start brings every service up as its own process', async () => {
   const t0 = Date.now();
   system = await startSystem({ portBase, dataDir, logDir });
   const services = await system.services();
-  const names = services.map((s) => s.name).sort();
-  assert.deepEqual(names, ['catalog', 'gateway', 'identity']);
+  const names = services.map((s) => s.name);
+  for (const name of ['identity', 'catalog', 'gateway']) assert.ok(names.includes(name), `${name} is running`);
   const pids = services.map((s) => s.pid);
   assert.equal(new Set(pids).size, pids.length, 'one process per service');
   for (const s of services) {

@@ -26,6 +26,8 @@ Options:
 
 Environment:
   GATEWAY_PORT, IDENTITY_PORT, CATALOG_PORT, …   port of one service (gateway: 8080)
+  MAIL_SINK_SMTP_PORT  SMTP port of the built-in mail sink (default 2525)
+  SMTP_URL             send mail to this SMTP server instead of the sink
   LAUNCHER_PORT        operations page and control API (default 8070)
   BAZAAR_DATA_DIR      where each service keeps its SQLite file (default .bazaar/data)
   BAZAAR_LOG_DIR       one log file per service (default .bazaar/logs)
@@ -85,7 +87,7 @@ if (!Number.isInteger(launcherPort) || launcherPort < 1 || launcherPort > 65535)
 let specs: ServiceSpec[];
 let ports: Map<string, number>;
 try {
-  specs = discoverServices(join(root, 'services'));
+  specs = discoverServices(join(root, 'services'), join(root, 'tools'));
   ports = assignPorts(specs, env, portBase);
 } catch (error) {
   fail((error as Error).message);
@@ -103,6 +105,9 @@ mkdirSync(logDir, { recursive: true });
 
 // One credential per launcher run for service-to-service calls to /internal endpoints.
 const serviceToken = env.BAZAAR_SERVICE_TOKEN || randomBytes(24).toString('base64url');
+const sinkSpec = specs.find((s) => s.smtpPort !== undefined);
+const smtpPort = sinkSpec ? Number(env.MAIL_SINK_SMTP_PORT || (portBase === undefined ? sinkSpec.smtpPort : portBase + 80)) : undefined;
+if (smtpPort !== undefined && !(await portIsFree(host, smtpPort))) fail(`port ${smtpPort} on ${host} is in use (the mail sink's SMTP port). Set MAIL_SINK_SMTP_PORT to a free port.`);
 
 const processes = new Map<string, SupervisedProcess>();
 for (const spec of specs) {
@@ -110,7 +115,7 @@ for (const spec of specs) {
   const proc = new SupervisedProcess({
     spec,
     url,
-    env: childEnv({ spec, specs, ports, host, dataDir, base: { ...env, BAZAAR_SERVICE_TOKEN: serviceToken } }),
+    env: childEnv({ spec, specs, ports, host, dataDir, base: { ...env, BAZAAR_SERVICE_TOKEN: serviceToken }, ...(smtpPort === undefined ? {} : { smtpPort }) }),
     logFile: join(logDir, `${spec.name}.log`),
     echo: args.logs === true,
     nodePath: process.execPath,
@@ -174,7 +179,9 @@ function waitReady(proc: SupervisedProcess): Promise<void> {
 }
 
 try {
-  const inner = [...processes.values()].filter((p) => p.name !== gateway?.name);
+  const infra = [...processes.values()].filter((p) => specs.find((s) => s.name === p.name)?.infra);
+  await Promise.all(infra.map(waitReady));
+  const inner = [...processes.values()].filter((p) => p.name !== gateway?.name && !infra.includes(p));
   await Promise.all(inner.map(waitReady));
   if (gateway) await waitReady(processes.get(gateway.name) as SupervisedProcess);
 } catch (error) {
@@ -190,6 +197,10 @@ process.stdout.write(`Bazaar is up in ${seconds} s — every service is its own 
 process.stdout.write(`  Shop API (gateway)   ${gatewayUrl}/api/catalog/products\n`);
 process.stdout.write(`  Operations page      ${dashboardUrl}/\n`);
 process.stdout.write(`  Process table (JSON) ${dashboardUrl}/api/services\n`);
+if (sinkSpec) {
+  const sinkUrl = `http://${host}:${ports.get(sinkSpec.name)}`;
+  process.stdout.write(`  Mail received        ${sinkUrl}/   (JSON: ${sinkUrl}/api/messages; SMTP on ${host}:${smtpPort})\n`);
+}
 process.stdout.write(`  Logs                 ${logDir}/<service>.log   (or: npm start -- --logs)\n`);
 process.stdout.write(`  Admin login          ${env.ADMIN_EMAIL || 'admin@bazaar.local'} (password: ADMIN_PASSWORD, see README)\n\n`);
 process.stdout.write(`Press Ctrl-C to stop.\n`);

@@ -7,28 +7,42 @@ export interface ServiceSpec {
   dir: string;
   entry: string;
   port: number;
-  /** The /api/<area> prefix it owns, if it serves public routes. */
-  area: string | undefined;
+  /** The /api/<area> prefixes it owns, if it serves public routes. */
+  areas: string[];
   gateway: boolean;
+  /** Infrastructure stand-in (e.g. the mail sink): started first, not a business service. */
+  infra: boolean;
+  /** For the mail sink: its SMTP port. */
+  smtpPort: number | undefined;
 }
 
 interface BazaarField {
   port?: unknown;
   area?: unknown;
+  areas?: unknown;
   gateway?: unknown;
+  infra?: unknown;
+  smtpPort?: unknown;
 }
 
-/** Every directory under services/ with a package.json "bazaar" field and src/main.ts, gateway last. */
-export function discoverServices(servicesDir: string): ServiceSpec[] {
+/**
+ * Every directory under the given folders (services/, tools/) with a
+ * package.json "bazaar" field and src/main.ts: infrastructure first, then
+ * services by port, the gateway last.
+ */
+export function discoverServices(servicesDir: string, toolsDir?: string): ServiceSpec[] {
   const specs: ServiceSpec[] = [];
-  for (const entry of readdirSync(servicesDir, { withFileTypes: true })) {
+  // In services/ every folder must declare itself; in tools/ only runnable ones do (the launcher itself does not).
+  const places = [{ parent: servicesDir, required: true }, ...(toolsDir ? [{ parent: toolsDir, required: false }] : [])];
+  for (const { parent, required } of places) for (const entry of readdirSync(parent, { withFileTypes: true })) {
     if (!entry.isDirectory()) continue;
-    const dir = join(servicesDir, entry.name);
+    const dir = join(parent, entry.name);
     const pkgPath = join(dir, 'package.json');
     const main = join(dir, 'src', 'main.ts');
     if (!existsSync(pkgPath) || !existsSync(main)) continue;
     const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as { bazaar?: BazaarField };
     const field = pkg.bazaar;
+    if (!field && !required) continue;
     if (!field || typeof field.port !== 'number') {
       throw new Error(`${pkgPath}: missing "bazaar": { "port": <number> } (the launcher needs a default port)`);
     }
@@ -37,12 +51,15 @@ export function discoverServices(servicesDir: string): ServiceSpec[] {
       dir,
       entry: main,
       port: field.port,
-      area: typeof field.area === 'string' ? field.area : undefined,
+      areas: Array.isArray(field.areas) ? field.areas.filter((a): a is string => typeof a === 'string') : typeof field.area === 'string' ? [field.area] : [],
       gateway: field.gateway === true,
+      infra: field.infra === true,
+      smtpPort: typeof field.smtpPort === 'number' ? field.smtpPort : undefined,
     });
   }
-  // Services first (by port, so the order is stable), the gateway last: it is the door, opened when the rooms are ready.
-  return specs.sort((a, b) => Number(a.gateway) - Number(b.gateway) || a.port - b.port);
+  // Infrastructure first, then services (by port, so the order is stable), the gateway last: it is the door, opened when the rooms are ready.
+  const rank = (s: ServiceSpec) => (s.infra ? 0 : s.gateway ? 2 : 1);
+  return specs.sort((a, b) => rank(a) - rank(b) || a.port - b.port);
 }
 
 /** The env variable that overrides a service's port, e.g. GATEWAY_PORT, PSP_SIM_PORT. */
@@ -89,6 +106,8 @@ export function childEnv(opts: {
   host: string;
   dataDir: string;
   base: Record<string, string | undefined>;
+  /** The mail sink's SMTP port, when there is a sink. */
+  smtpPort?: number;
 }): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(opts.base)) if (v !== undefined) env[k] = v;
@@ -97,10 +116,15 @@ export function childEnv(opts: {
   env.HOST = opts.host;
   env.BAZAAR_DATA_DIR = opts.dataDir;
   env.BAZAAR_SERVICE = opts.spec.name;
+  const sink = opts.specs.find((s) => s.smtpPort !== undefined);
+  if (sink && opts.smtpPort !== undefined) {
+    // Mail goes to the built-in sink unless the user named a real SMTP server.
+    if (!opts.base.SMTP_URL) env.SMTP_URL = `smtp://${opts.host}:${opts.smtpPort}`;
+    if (opts.spec.name === sink.name) env.SMTP_PORT = String(opts.smtpPort);
+  }
   if (opts.spec.gateway) {
     env.BAZAAR_UPSTREAMS = opts.specs
-      .filter((s) => s.area !== undefined)
-      .map((s) => `${s.area}=http://${opts.host}:${opts.ports.get(s.name)}`)
+      .flatMap((s) => s.areas.map((area) => `${area}=http://${opts.host}:${opts.ports.get(s.name)}`))
       .join(',');
   }
   return env;

@@ -12,11 +12,12 @@ import { formatTable } from '../src/table.ts';
 const servicesDir = fileURLToPath(new URL('../../../services', import.meta.url));
 
 const spec = (name: string, port: number, extra: Partial<ServiceSpec> = {}): ServiceSpec => ({
-  name, dir: '/tmp', entry: '/tmp/main.ts', port, area: name, gateway: false, ...extra,
+  name, dir: '/tmp', entry: '/tmp/main.ts', port, areas: [name], gateway: false, infra: false, smtpPort: undefined, ...extra,
 });
 
-test('discovers every service in services/, gateway last', () => {
-  const specs = discoverServices(servicesDir);
+test('discovers every service in services/ and runnable tools, gateway last', () => {
+  const specs = discoverServices(servicesDir, fileURLToPath(new URL('../..', import.meta.url)));
+  assert.ok(!specs.some((s) => s.name === 'launcher' || s.name === 'bench'), 'tools without a "bazaar" field are not started');
   const names = specs.map((s) => s.name);
   assert.ok(names.includes('gateway'));
   assert.equal(names.at(-1), 'gateway');
@@ -24,7 +25,7 @@ test('discovers every service in services/, gateway last', () => {
 });
 
 test('ports: env override beats --port-base beats the default; clashes are refused', () => {
-  const specs = [spec('identity', 8081), spec('catalog', 8082), spec('gateway', 8080, { gateway: true, area: undefined })];
+  const specs = [spec('identity', 8081), spec('catalog', 8082), spec('gateway', 8080, { gateway: true, areas: [] })];
   assert.deepEqual([...assignPorts(specs, {})], [['identity', 8081], ['catalog', 8082], ['gateway', 8080]]);
   assert.deepEqual([...assignPorts(specs, {}, 20000)], [['identity', 20000], ['catalog', 20001], ['gateway', 20002]]);
   assert.equal(assignPorts(specs, { GATEWAY_PORT: '9090' }).get('gateway'), 9090);
@@ -33,16 +34,27 @@ test('ports: env override beats --port-base beats the default; clashes are refus
 });
 
 test('each child learns its port, data dir, every service URL; the gateway gets the routing table', () => {
-  const specs = [spec('identity', 8081), spec('catalog', 8082), spec('gateway', 8080, { gateway: true, area: undefined })];
+  const specs = [spec('identity', 8081), spec('catalog', 8082), spec('orders', 8085, { areas: ['orders', 'checkout'] }), spec('gateway', 8080, { gateway: true, areas: [] })];
   const ports = assignPorts(specs, {});
-  const gw = childEnv({ spec: specs[2] as ServiceSpec, specs, ports, host: '127.0.0.1', dataDir: '/data', base: { ADMIN_EMAIL: 'a@b.c' } });
+  const gw = childEnv({ spec: specs[3] as ServiceSpec, specs, ports, host: '127.0.0.1', dataDir: '/data', base: { ADMIN_EMAIL: 'a@b.c' } });
   assert.equal(gw.PORT, '8080');
   assert.equal(gw.BAZAAR_DATA_DIR, '/data');
   assert.equal(gw.IDENTITY_URL, 'http://127.0.0.1:8081');
-  assert.equal(gw.BAZAAR_UPSTREAMS, 'identity=http://127.0.0.1:8081,catalog=http://127.0.0.1:8082');
+  assert.equal(gw.BAZAAR_UPSTREAMS, 'identity=http://127.0.0.1:8081,catalog=http://127.0.0.1:8082,orders=http://127.0.0.1:8085,checkout=http://127.0.0.1:8085');
   assert.equal(gw.ADMIN_EMAIL, 'a@b.c');
   const cat = childEnv({ spec: specs[1] as ServiceSpec, specs, ports, host: '127.0.0.1', dataDir: '/data', base: {} });
   assert.equal(cat.BAZAAR_UPSTREAMS, undefined);
+});
+
+test('with a mail sink, every service gets SMTP_URL pointing at it unless the user set one', () => {
+  const specs = [spec('mail-sink', 8025, { infra: true, areas: [], smtpPort: 2525 }), spec('notifications', 8088, { areas: [] })];
+  const ports = assignPorts(specs, {});
+  const notif = childEnv({ spec: specs[1] as ServiceSpec, specs, ports, host: '127.0.0.1', dataDir: '/d', base: {}, smtpPort: 2525 });
+  assert.equal(notif.SMTP_URL, 'smtp://127.0.0.1:2525');
+  const sink = childEnv({ spec: specs[0] as ServiceSpec, specs, ports, host: '127.0.0.1', dataDir: '/d', base: {}, smtpPort: 2600 });
+  assert.equal(sink.SMTP_PORT, '2600');
+  const real = childEnv({ spec: specs[1] as ServiceSpec, specs, ports, host: '127.0.0.1', dataDir: '/d', base: { SMTP_URL: 'smtp://mail.internal:25' }, smtpPort: 2525 });
+  assert.equal(real.SMTP_URL, 'smtp://mail.internal:25');
 });
 
 test('restart backoff doubles from 250 ms and is capped at 10 s', () => {
@@ -84,7 +96,7 @@ test('a supervised process that is killed -9 is restarted and becomes ready agai
 createServer((req, res) => res.end(req.url === '/readyz' ? 'ok' : 'hi')).listen(${port}, '127.0.0.1');
 process.on('SIGTERM', () => process.exit(0));\n`);
   const proc = new SupervisedProcess({
-    spec: { name: 'toy', dir, entry, port, area: undefined, gateway: false },
+    spec: { name: 'toy', dir, entry, port, areas: [], gateway: false, infra: false, smtpPort: undefined },
     url: `http://127.0.0.1:${port}`,
     env: {},
     logFile: join(dir, 'toy.log'),
@@ -123,7 +135,7 @@ test('a service that exits with the config-error code is not restarted', async (
   const entry = join(dir, 'main.mjs');
   writeFileSync(entry, `process.stderr.write('Invalid configuration:\\n  - PORT: must be integer\\n'); process.exit(78);\n`);
   const proc = new SupervisedProcess({
-    spec: { name: 'bad', dir, entry, port: 1, area: undefined, gateway: false },
+    spec: { name: 'bad', dir, entry, port: 1, areas: [], gateway: false, infra: false, smtpPort: undefined },
     url: 'http://127.0.0.1:1',
     env: {},
     logFile: join(dir, 'bad.log'),
