@@ -161,3 +161,13 @@ test('the OpenAPI document lists the catalog routes; readyz checks the store', a
   assert.equal((await app.inject({ url: '/readyz' })).json().checks.store, 'ok');
   await app.close();
 });
+
+test('concurrent PATCHes of different fields all survive (regression: read-modify-write lost updates)', async () => {
+  const { app, admin } = await startCatalog({ seed: false });
+  const product = (await app.inject({ method: 'POST', url: '/api/catalog/products', headers: bearer(admin), payload: lamp })).json() as Product;
+  const patch = (payload: Record<string, unknown>) => app.inject({ method: 'PATCH', url: `/api/catalog/products/${product.id}`, headers: bearer(admin), payload });
+  await Promise.all([patch({ name: 'Renamed' }), patch({ price: { amount: 1, currency: 'EUR' } }), patch({ description: 'D' }), patch({ category: 'garden' })]);
+  const now = (await app.inject({ url: `/api/catalog/products/${product.id}` })).json() as Product;
+  assert.deepEqual({ name: now.name, amount: now.price.amount, description: now.description, category: now.category }, { name: 'Renamed', amount: 1, description: 'D', category: 'garden' });
+  await app.close();
+});

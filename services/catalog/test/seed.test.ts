@@ -29,7 +29,7 @@ test('a file store is seeded exactly once, and keeps products across reopen', as
     const repo = productRepository(first.db);
     const some = (await repo.page({ limit: 1 })).items[0];
     assert.ok(some);
-    await repo.update({ ...some, name: 'Renamed' }, new Date().toISOString());
+    await repo.update(some.id, { name: 'Renamed' }, new Date().toISOString());
     await first.close();
 
     const second = await openCatalogStore({ dataDir: dir });

@@ -71,22 +71,22 @@ export function createCatalog(deps: { products: ProductRepository; currency: str
     },
 
     async update(id: string, patch: UpdateProductRequest): Promise<Product> {
-      const current = await products.get(id);
-      if (!current) throw errors.PRODUCT_NOT_FOUND(`No product has id ${id}.`);
       if (patch.price) checkCurrency(patch.price.currency);
-      if (patch.category !== undefined && patch.category !== current.category) await checkCategory(patch.category);
-      const next: ProductRecord = {
-        ...current,
-        ...(patch.sku === undefined ? {} : { sku: patch.sku }),
-        ...(patch.name === undefined ? {} : { name: patch.name.trim() }),
-        ...(patch.description === undefined ? {} : { description: patch.description }),
-        ...(patch.category === undefined ? {} : { category: patch.category }),
-        ...(patch.price === undefined ? {} : { priceAmount: patch.price.amount, currency: patch.price.currency }),
-      };
-      const result = await products.update(next, now());
+      if (patch.category !== undefined) await checkCategory(patch.category);
+      const result = await products.update(
+        id,
+        {
+          ...(patch.sku === undefined ? {} : { sku: patch.sku }),
+          ...(patch.name === undefined ? {} : { name: patch.name.trim() }),
+          ...(patch.description === undefined ? {} : { description: patch.description }),
+          ...(patch.category === undefined ? {} : { category: patch.category }),
+          ...(patch.price === undefined ? {} : { priceAmount: patch.price.amount, currency: patch.price.currency }),
+        },
+        now(),
+      );
       if (result === 'missing') throw errors.PRODUCT_NOT_FOUND(`No product has id ${id}.`);
-      if (result === 'sku-taken') throw errors.SKU_TAKEN(`SKU ${next.sku} is already used by another product.`);
-      return toProduct(next);
+      if (result === 'sku-taken') throw errors.SKU_TAKEN(`SKU ${patch.sku ?? ''} is already used by another product.`);
+      return toProduct(result);
     },
   };
 }

@@ -113,26 +113,26 @@ export function productRepository(db: Kysely<Tables>) {
       }
     },
 
-    /** Replace a product's fields; 'missing' when there is no such id. */
-    async update(product: ProductRecord, now: string): Promise<'ok' | 'missing' | 'sku-taken'> {
+    /**
+     * Change only the given fields, in one transaction with the event, so two
+     * concurrent PATCHes of different fields both survive (no read-modify-write).
+     */
+    async update(id: string, patch: Partial<Omit<ProductRecord, 'id'>>, now: string): Promise<ProductRecord | 'missing' | 'sku-taken'> {
+      const set: Partial<Row> = { updated_at: now };
+      if (patch.sku !== undefined) set.sku = patch.sku;
+      if (patch.name !== undefined) set.name = patch.name;
+      if (patch.description !== undefined) set.description = patch.description;
+      if (patch.category !== undefined) set.category = patch.category;
+      if (patch.priceAmount !== undefined) set.price_amount = patch.priceAmount;
+      if (patch.currency !== undefined) set.price_currency = patch.currency;
       try {
         return await db.transaction().execute(async (trx) => {
-          const result = await trx
-            .updateTable('products')
-            .set({
-              sku: product.sku,
-              name: product.name,
-              description: product.description,
-              category: product.category,
-              price_amount: product.priceAmount,
-              price_currency: product.currency,
-              updated_at: now,
-            })
-            .where('id', '=', product.id)
-            .executeTakeFirst();
+          const result = await trx.updateTable('products').set(set).where('id', '=', id).executeTakeFirst();
           if (Number(result.numUpdatedRows) === 0) return 'missing' as const;
-          await appendEvent(trx, 'catalog', { type: 'catalog.product-updated', subject: product.id, data: eventData(product) });
-          return 'ok' as const;
+          const row = await trx.selectFrom('products').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+          const product = toRecord(row);
+          await appendEvent(trx, 'catalog', { type: 'catalog.product-updated', subject: id, data: eventData(product) });
+          return product;
         });
       } catch (error) {
         if (isSkuClash(error)) return 'sku-taken';
