@@ -7,4 +7,5 @@ export const errors = defineErrors({
   INVALID_CURSOR: { status: 400, title: 'The cursor is not valid' },
   UNKNOWN_CATEGORY: { status: 400, title: 'No such category' },
   WRONG_CURRENCY: { status: 400, title: 'Prices must be in the catalog currency' },
+  PRICE_OUT_OF_RANGE: { status: 400, title: 'The price is higher than the catalog allows' },
 });

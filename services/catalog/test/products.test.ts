@@ -2,13 +2,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Product, ProductPage } from '@bazaar/contracts/catalog';
 import type { ServiceApp } from '@bazaar/kit';
+import { createTestKeys } from '@bazaar/kit/testing';
+import { MAX_PRICE_AMOUNT } from '../src/domain/products.ts';
 import { bearer, lamp, startCatalog } from './helpers.ts';
 
-async function pageThrough(app: ServiceApp, query: string, from: string | null = null): Promise<Product[]> {
+async function pageThrough(app: ServiceApp, query: string, from: string | null = null, limit = 100): Promise<Product[]> {
   const all: Product[] = [];
   let cursor: string | null = from;
   do {
-    const res: { statusCode: number; json: () => unknown } = await app.inject({ url: `/api/catalog/products?limit=100${query}${cursor ? `&cursor=${cursor}` : ''}` });
+    const res: { statusCode: number; json: () => unknown } = await app.inject({ url: `/api/catalog/products?limit=${limit}${query}${cursor ? `&cursor=${cursor}` : ''}` });
     assert.equal(res.statusCode, 200);
     const page = res.json() as ProductPage;
     all.push(...page.items);
@@ -33,8 +35,10 @@ test('the first page has 20 products and a cursor', async () => {
 
 test('paging through everything yields every product exactly once, also with a product created mid-way', async () => {
   const { app, admin } = await startCatalog();
-  const before = new Set((await pageThrough(app, '')).map((p) => p.id));
-  assert.equal(before.size, 600);
+  const everything = await pageThrough(app, '');
+  assert.equal(everything.length, 600);
+  const before = new Set(everything.map((p) => p.id));
+  assert.equal(before.size, everything.length, 'no product twice');
   const first = (await app.inject({ url: '/api/catalog/products?limit=100' })).json() as ProductPage;
   // A product created between pages must not shift or repeat the pages.
   const created = (await app.inject({ method: 'POST', url: '/api/catalog/products', headers: bearer(admin), payload: lamp })).json() as Product;
@@ -52,8 +56,16 @@ test('a category filter pages through only that category', async () => {
   const { app } = await startCatalog();
   const audio = await pageThrough(app, '&category=audio');
   assert.equal(audio.length, 60);
+  assert.equal(new Set(audio.map((p) => p.id)).size, audio.length, 'no product twice');
   assert.ok(audio.every((p) => p.category === 'audio'));
   assert.ok(audio.some((p) => p.name.includes('Headphones')));
+  // Small pages too: the cursor must carry across many page boundaries within a category.
+  assert.deepEqual((await pageThrough(app, '&category=audio', null, 7)).map((p) => p.id), audio.map((p) => p.id));
+  // Every category paged on its own covers the whole catalog exactly once.
+  const slugs = ((await app.inject({ url: '/api/catalog/categories' })).json().items as { slug: string }[]).map((c) => c.slug);
+  const byCategory = (await Promise.all(slugs.map((slug) => pageThrough(app, `&category=${slug}`)))).flat().map((p) => p.id);
+  assert.equal(byCategory.length, 600);
+  assert.equal(new Set(byCategory).size, 600);
   const none = await app.inject({ url: '/api/catalog/products?category=no-such-thing' });
   assert.equal(none.statusCode, 200);
   assert.deepEqual(none.json(), { items: [], nextCursor: null });
@@ -101,6 +113,16 @@ test('admins create products; 401 without or with a bad token; 403 for a custome
   assert.equal((await app.inject({ method: 'POST', url: '/api/catalog/products', payload: lamp })).statusCode, 401);
   const tampered = `${admin.slice(0, -4)}AAAA`;
   assert.equal((await app.inject({ method: 'POST', url: '/api/catalog/products', headers: bearer(tampered), payload: lamp })).statusCode, 401);
+  // A customer rewriting their own token's payload to claim admin keeps a signature that no longer matches.
+  const [header, body, signature] = customer.split('.') as [string, string, string];
+  const claims = { ...JSON.parse(Buffer.from(body, 'base64url').toString('utf8')), roles: ['admin'] };
+  const escalated = `${header}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.${signature}`;
+  const escalation = await app.inject({ method: 'POST', url: '/api/catalog/products', headers: bearer(escalated), payload: lamp });
+  assert.equal(escalation.statusCode, 401);
+  assert.equal(escalation.json().code, 'UNAUTHENTICATED');
+  // A well-formed admin token signed by someone else's key.
+  const foreign = await (await createTestKeys()).sign({ sub: 'mallory', roles: ['admin'] });
+  assert.equal((await app.inject({ method: 'POST', url: '/api/catalog/products', headers: bearer(foreign), payload: lamp })).statusCode, 401);
   const forbidden = await app.inject({ method: 'POST', url: '/api/catalog/products', headers: bearer(customer), payload: lamp });
   assert.equal(forbidden.statusCode, 403);
   assert.equal(forbidden.json().code, 'FORBIDDEN');
@@ -113,6 +135,19 @@ test('admins create products; 401 without or with a bad token; 403 for a custome
   assert.match(product.id, /^[0-9a-f-]{36}$/);
   assert.deepEqual({ ...product, id: undefined }, { ...lamp, id: undefined });
   assert.deepEqual((await app.inject({ url: `/api/catalog/products/${product.id}` })).json(), product);
+  await app.close();
+});
+
+test('writes check the caller before the body (regression: an anonymous POST of {} got 400 schema feedback, not 401)', async () => {
+  const { app, customer } = await startCatalog({ seed: false });
+  for (const [method, url] of [['POST', '/api/catalog/products'], ['PATCH', '/api/catalog/products/any']] as const) {
+    const anonymous = await app.inject({ method, url, payload: {} });
+    assert.equal(anonymous.statusCode, 401, `${method} anonymous`);
+    assert.equal(anonymous.json().code, 'UNAUTHENTICATED');
+    const notJson = await app.inject({ method, url, headers: { 'content-type': 'application/json' }, payload: '{oops' });
+    assert.equal(notJson.statusCode, 401, `${method} anonymous, malformed body`);
+    assert.equal((await app.inject({ method, url, headers: bearer(customer), payload: {} })).statusCode, 403, `${method} customer`);
+  }
   await app.close();
 });
 
@@ -145,10 +180,48 @@ test('PATCH changes only the given fields; 404 for an unknown id; 409 on a SKU c
   assert.equal(res.statusCode, 200);
   assert.deepEqual(res.json(), { ...product, price: { amount: 1999, currency: 'EUR' } });
   assert.equal((await app.inject({ url: `/api/catalog/products/${product.id}` })).json().price.amount, 1999);
-  assert.equal((await patch('nope', { name: 'x' })).statusCode, 404);
+  const missing = await patch('nope', { name: 'x' });
+  assert.equal(missing.statusCode, 404);
+  assert.equal(missing.json().code, 'PRODUCT_NOT_FOUND');
   assert.equal((await patch(product.id, { sku: 'AUD-000001' })).json().code, 'SKU_TAKEN');
   assert.equal((await patch(product.id, {})).statusCode, 400);
+  assert.equal((await patch(product.id, { category: 'spaceships' })).json().code, 'UNKNOWN_CATEGORY');
+  assert.equal((await patch(product.id, { price: { amount: 100, currency: 'USD' } })).json().code, 'WRONG_CURRENCY');
+  assert.equal((await patch(product.id, { price: { amount: 12.5, currency: 'EUR' } })).statusCode, 400);
+  assert.equal((await patch(product.id, { name: '   ' })).statusCode, 400);
   assert.equal((await patch(product.id, { name: 'x' }, customer)).statusCode, 403);
+  assert.equal((await app.inject({ method: 'PATCH', url: `/api/catalog/products/${product.id}`, payload: { name: 'x' } })).statusCode, 401);
+  // None of the refused PATCHes changed anything.
+  assert.deepEqual((await app.inject({ url: `/api/catalog/products/${product.id}` })).json(), { ...product, price: { amount: 1999, currency: 'EUR' } });
+  await app.close();
+});
+
+test('a price above MAX_PRICE_AMOUNT is 400 (regression: 2^53+2 was stored, then every page holding it answered 500)', async () => {
+  const { app, admin } = await startCatalog({ seed: false });
+  const post = (sku: string, amount: number) =>
+    app.inject({ method: 'POST', url: '/api/catalog/products', headers: bearer(admin), payload: { ...lamp, sku, price: { amount, currency: 'EUR' } } });
+  for (const amount of [2 ** 53 + 2, 1e20, MAX_PRICE_AMOUNT + 1]) {
+    const res = await post('HUGE-1', amount);
+    assert.equal(res.statusCode, 400, `amount ${amount}`);
+    assert.equal(res.json().code, 'PRICE_OUT_OF_RANGE');
+  }
+  assert.equal((await post('HUGE-2', MAX_PRICE_AMOUNT)).statusCode, 201);
+  const created = (await post('FREE-1', 0)).json() as Product;
+  const patched = await app.inject({ method: 'PATCH', url: `/api/catalog/products/${created.id}`, headers: bearer(admin), payload: { price: { amount: 2 ** 53 + 2, currency: 'EUR' } } });
+  assert.equal(patched.json().code, 'PRICE_OUT_OF_RANGE');
+  const page = await app.inject({ url: '/api/catalog/products' });
+  assert.equal(page.statusCode, 200);
+  assert.deepEqual((page.json() as ProductPage).items.map((p) => p.price.amount).sort((a, b) => a - b), [0, MAX_PRICE_AMOUNT]);
+  await app.close();
+});
+
+test('a blank name is 400, and names are stored trimmed', async () => {
+  const { app, admin } = await startCatalog({ seed: false });
+  const post = (payload: Record<string, unknown>) => app.inject({ method: 'POST', url: '/api/catalog/products', headers: bearer(admin), payload });
+  const blank = await post({ ...lamp, name: '  \t ' });
+  assert.equal(blank.statusCode, 400);
+  assert.deepEqual(blank.json().errors, [{ field: 'body.name', message: 'must not be blank' }]);
+  assert.equal(((await post({ ...lamp, name: '  Desk Lamp ' })).json() as Product).name, 'Desk Lamp');
   await app.close();
 });
 

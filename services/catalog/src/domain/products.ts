@@ -1,8 +1,19 @@
 import { randomUUID } from 'node:crypto';
+import { commonErrors } from '@bazaar/kit';
+import type { Money } from '@bazaar/contracts/common';
 import type { CreateProductRequest, Product, ProductPage, UpdateProductRequest, Category } from '@bazaar/contracts/catalog';
 import { errors } from '../errors.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import type { ProductRecord, ProductRepository } from '../store/index.ts';
+
+/**
+ * The highest price a product may have, in minor units (10 000 000.00). The
+ * contract's Money has no upper bound; without one, an amount past 2^53 is
+ * stored but cannot be read back as an exact number, and every page holding
+ * that product fails. This bound also keeps order totals (price x quantity x
+ * lines) far inside JavaScript's exact integer range.
+ */
+export const MAX_PRICE_AMOUNT = 1_000_000_000;
 
 /** The catalog's business rules: paging, and what makes a product valid. */
 export function createCatalog(deps: { products: ProductRepository; currency: string; now?: () => string }) {
@@ -24,8 +35,18 @@ export function createCatalog(deps: { products: ProductRepository; currency: str
     throw errors.UNKNOWN_CATEGORY(`"${slug}" is not a category; use one of: ${known}.`);
   }
 
-  function checkCurrency(given: string): void {
-    if (given !== currency) throw errors.WRONG_CURRENCY(`This catalog prices in ${currency}; got ${given}.`);
+  function checkPrice(price: Money): void {
+    if (price.currency !== currency) throw errors.WRONG_CURRENCY(`This catalog prices in ${currency}; got ${price.currency}.`);
+    if (price.amount > MAX_PRICE_AMOUNT) {
+      throw errors.PRICE_OUT_OF_RANGE(`price.amount is in minor units (cents) and may be at most ${MAX_PRICE_AMOUNT}; got ${price.amount}.`);
+    }
+  }
+
+  /** The name as stored: trimmed, and not blank (the schema's minLength counts spaces). */
+  function cleanName(name: string): string {
+    const trimmed = name.trim();
+    if (trimmed === '') throw commonErrors.VALIDATION_FAILED('body.name must not be blank', { errors: [{ field: 'body.name', message: 'must not be blank' }] });
+    return trimmed;
   }
 
   return {
@@ -55,12 +76,13 @@ export function createCatalog(deps: { products: ProductRepository; currency: str
     },
 
     async create(input: CreateProductRequest): Promise<Product> {
-      checkCurrency(input.price.currency);
+      checkPrice(input.price);
+      const name = cleanName(input.name);
       await checkCategory(input.category);
       const record: ProductRecord = {
         id: randomUUID(),
         sku: input.sku,
-        name: input.name.trim(),
+        name,
         description: input.description ?? '',
         category: input.category,
         priceAmount: input.price.amount,
@@ -71,13 +93,14 @@ export function createCatalog(deps: { products: ProductRepository; currency: str
     },
 
     async update(id: string, patch: UpdateProductRequest): Promise<Product> {
-      if (patch.price) checkCurrency(patch.price.currency);
+      if (patch.price) checkPrice(patch.price);
+      const name = patch.name === undefined ? undefined : cleanName(patch.name);
       if (patch.category !== undefined) await checkCategory(patch.category);
       const result = await products.update(
         id,
         {
           ...(patch.sku === undefined ? {} : { sku: patch.sku }),
-          ...(patch.name === undefined ? {} : { name: patch.name.trim() }),
+          ...(name === undefined ? {} : { name }),
           ...(patch.description === undefined ? {} : { description: patch.description }),
           ...(patch.category === undefined ? {} : { category: patch.category }),
           ...(patch.price === undefined ? {} : { priceAmount: patch.price.amount, currency: patch.price.currency }),

@@ -8,6 +8,10 @@ const ProductParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 1
 
 /** Products: public reads, admin writes. */
 export function productRoutes(deps: { catalog: Catalog; auth: Authenticator }) {
+  // Checked in onRequest, before the body is read or validated: a caller
+  // without the right gets 401/403 and no feedback on the payload, and the
+  // server never parses bodies for anonymous callers.
+  const adminOnly = deps.auth.requireRole('admin');
   return async (app: ServiceApp) => {
     app.get(
       '/api/catalog/products',
@@ -24,7 +28,7 @@ export function productRoutes(deps: { catalog: Catalog; auth: Authenticator }) {
     app.post(
       '/api/catalog/products',
       {
-        preHandler: deps.auth.requireRole('admin'),
+        onRequest: adminOnly,
         schema: { summary: 'Create a product (admin)', tags: ['products'], security: [{ bearer: [] }], body: CreateProductRequest, response: { 201: Product, ...errorResponses(400, 401, 403, 409) } },
       },
       async (request, reply) => reply.code(201).send(await deps.catalog.create(request.body)),
@@ -33,7 +37,7 @@ export function productRoutes(deps: { catalog: Catalog; auth: Authenticator }) {
     app.patch(
       '/api/catalog/products/:id',
       {
-        preHandler: deps.auth.requireRole('admin'),
+        onRequest: adminOnly,
         schema: { summary: 'Change some fields of a product (admin)', tags: ['products'], security: [{ bearer: [] }], params: ProductParams, body: UpdateProductRequest, response: { 200: Product, ...errorResponses(400, 401, 403, 404, 409) } },
       },
       async (request) => deps.catalog.update(request.params.id, request.body),
