@@ -3,7 +3,7 @@ import { Type, type Static } from 'typebox';
 /** Money: integer minor units (cents) and an ISO 4217 currency code. Never floats. */
 export const Money = Type.Object(
   {
-    amount: Type.Integer({ minimum: 0, description: 'Amount in minor units (e.g. cents)' }),
+    amount: Type.Integer({ minimum: 0, maximum: 100_000_000_000, description: 'Amount in minor units (e.g. cents); bounded so sums stay exact' }),
     currency: Type.String({ pattern: '^[A-Z]{3}$', description: 'ISO 4217 code', examples: ['EUR'] }),
   },
   { additionalProperties: false },

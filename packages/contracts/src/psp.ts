@@ -38,3 +38,20 @@ export const TEST_CARDS = {
   declined: '4000000000000002',
   insufficientFunds: '4000000000009995',
 } as const;
+
+/** GET /admin/authorizations?idempotencyKey= — one authorization as the simulator keeps it (for tests and invariant checks). */
+export const PspAuthorizationRecord = Type.Object({
+  ...PspAuthorization.properties,
+  /** The Idempotency-Key it was created under (payments sends the orderId). */
+  idempotencyKey: Type.String(),
+  createdAt: Type.String(),
+});
+export type PspAuthorizationRecord = Static<typeof PspAuthorizationRecord>;
+
+export const PspAuthorizationList = Type.Object({ items: Type.Array(PspAuthorizationRecord) });
+export type PspAuthorizationList = Static<typeof PspAuthorizationList>;
+
+export const PspAuthorizationListQuery = Type.Object(
+  { idempotencyKey: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })) },
+  { additionalProperties: false },
+);

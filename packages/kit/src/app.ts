@@ -184,7 +184,7 @@ export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
   const e = error as Partial<FastifyError> & { validation?: { instancePath?: string; message?: string; params?: Record<string, unknown> }[]; validationContext?: string };
   if (Array.isArray(e.validation)) {
-    const errors = e.validation.flatMap((v) => {
+    const reported = e.validation.flatMap((v) => {
       const at = `${e.validationContext ?? 'body'}${v.instancePath ?? ''}`.replaceAll('/', '.');
       // A missing or unexpected property is named as its own field, so clients can point at it.
       const named = (v.params?.requiredProperties ?? v.params?.additionalProperties ?? (v.params?.missingProperty === undefined ? undefined : [v.params.missingProperty])) as unknown;
@@ -192,8 +192,13 @@ export function toAppError(error: unknown): AppError {
         const what = v.params?.additionalProperties ? 'is not an allowed property (must NOT have additional properties)' : 'is required';
         return named.map((name) => ({ field: `${at}.${String(name)}`, message: what }));
       }
+      // additionalProperties: false also reports the extra field itself as "schema is false".
+      if (v.message === 'schema is false') return [{ field: at, message: 'is not an allowed property (must NOT have additional properties)' }];
       return [{ field: at, message: v.message ?? 'is invalid' }];
     });
+    // One message per field: TypeBox can report the same violation twice (e.g. additionalProperties).
+    const seen = new Set<string>();
+    const errors = reported.filter((x) => !seen.has(x.field) && seen.add(x.field));
     const detail = errors.map((x) => `${x.field} ${x.message}`).join('; ');
     return commonErrors.VALIDATION_FAILED(detail, { errors });
   }

@@ -24,9 +24,12 @@ declare module 'fastify' {
 export interface Authenticator {
   /** Verify a bearer token; throws UNAUTHENTICATED (401) or UPSTREAM_UNAVAILABLE (503, keys unreachable). */
   verify(token: string): Promise<Principal>;
-  /** preHandler: a valid token is required. */
+  /**
+   * Hook: a valid token is required. Use it as `onRequest` (not preHandler)
+   * on routes with a body, so an anonymous caller gets 401 before any 400.
+   */
   requireUser(request: FastifyRequest, reply: FastifyReply): Promise<void>;
-  /** preHandler: a valid token carrying `role` is required (401 without a token, 403 without the role). */
+  /** Hook (use as onRequest): a valid token carrying `role` is required (401 without a token, 403 without the role). */
   requireRole(role: string): (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
   /** preHandler: reads a token when there is one, never rejects for its absence. */
   optionalUser(request: FastifyRequest, reply: FastifyReply): Promise<void>;

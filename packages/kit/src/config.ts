@@ -61,7 +61,7 @@ export function loadConfig<T extends TObject>(
     if (allowed) error.message = `must be one of ${allowed.join(', ')}`;
     problems.set(
       variable,
-      given === undefined || given === '' ? `is required (${error.message})` : `${error.message}, got "${given}"`,
+      given === undefined || given === '' ? 'is required' : `${error.message}, got "${given}"`,
     );
   }
   throw new ConfigError([...problems].map(([variable, message]) => ({ variable, message })));

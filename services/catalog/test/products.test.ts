@@ -200,15 +200,17 @@ test('a price above MAX_PRICE_AMOUNT is 400 (regression: 2^53+2 was stored, then
   const { app, admin } = await startCatalog({ seed: false });
   const post = (sku: string, amount: number) =>
     app.inject({ method: 'POST', url: '/api/catalog/products', headers: bearer(admin), payload: { ...lamp, sku, price: { amount, currency: 'EUR' } } });
+  // Beyond the Money contract's bound the schema refuses it; above the catalog's own ceiling the domain does.
   for (const amount of [2 ** 53 + 2, 1e20, MAX_PRICE_AMOUNT + 1]) {
     const res = await post('HUGE-1', amount);
     assert.equal(res.statusCode, 400, `amount ${amount}`);
-    assert.equal(res.json().code, 'PRICE_OUT_OF_RANGE');
+    assert.ok(['PRICE_OUT_OF_RANGE', 'VALIDATION_FAILED'].includes(res.json().code), res.json().code);
   }
+  assert.equal((await post('HUGE-1', MAX_PRICE_AMOUNT + 1)).json().code, 'PRICE_OUT_OF_RANGE');
   assert.equal((await post('HUGE-2', MAX_PRICE_AMOUNT)).statusCode, 201);
   const created = (await post('FREE-1', 0)).json() as Product;
   const patched = await app.inject({ method: 'PATCH', url: `/api/catalog/products/${created.id}`, headers: bearer(admin), payload: { price: { amount: 2 ** 53 + 2, currency: 'EUR' } } });
-  assert.equal(patched.json().code, 'PRICE_OUT_OF_RANGE');
+  assert.equal(patched.statusCode, 400);
   const page = await app.inject({ url: '/api/catalog/products' });
   assert.equal(page.statusCode, 200);
   assert.deepEqual((page.json() as ProductPage).items.map((p) => p.price.amount).sort((a, b) => a - b), [0, MAX_PRICE_AMOUNT]);
