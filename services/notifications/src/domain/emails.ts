@@ -1,0 +1,103 @@
+import type { OrderCancelledData, OrderConfirmedData, OrderLine } from '@bazaar/contracts/events';
+import { formatMoney } from './money.ts';
+
+export type EmailKind = 'order-confirmed' | 'order-cancelled';
+
+/** An email ready to be queued: what to send, to whom, under which Message-ID. */
+export interface EmailDraft {
+  /** The id of the event that caused it: one event, one email. */
+  id: string;
+  kind: EmailKind;
+  orderId: string;
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+  messageId: string;
+}
+
+/**
+ * A Message-ID derived from the event, so that the same email sent twice (a
+ * crash between the SMTP server accepting it and us recording that) carries
+ * the same id and is recognisable as one message (RFC 5322 §3.6.4).
+ */
+export function messageIdFor(kind: EmailKind, eventId: string, domain: string): string {
+  return `<${kind}.${eventId}@${domain}>`;
+}
+
+/** The domain of a From like "Bazaar <orders@bazaar.local>" or "orders@bazaar.local". */
+export function domainOf(from: string): string {
+  const match = /@([^\s<>@]+)>?\s*$/.exec(from);
+  return match?.[1] ?? 'bazaar.local';
+}
+
+/** The first 8 characters of an order id, enough to tell orders apart in a subject line. */
+export function shortId(orderId: string): string {
+  return orderId.slice(0, 8);
+}
+
+/** Escape text for HTML content and attribute values. */
+export function escapeHtml(value: string): string {
+  return value.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;').replaceAll("'", '&#39;');
+}
+
+const lineText = (l: OrderLine) => `  - ${l.name} × ${l.quantity}: ${formatMoney(l.lineTotal)}`;
+
+function itemsTable(items: OrderLine[], total: OrderConfirmedData['total']): string {
+  const cell = 'style="padding:4px 8px;border-bottom:1px solid #ddd"';
+  const rows = items
+    .map((l) => `<tr><td ${cell}>${escapeHtml(l.name)}</td><td ${cell} align="right">× ${l.quantity}</td><td ${cell} align="right">${escapeHtml(formatMoney(l.lineTotal))}</td></tr>`)
+    .join('');
+  return `<table style="border-collapse:collapse"><thead><tr><th align="left">Item</th><th align="right">Qty</th><th align="right">Amount</th></tr></thead><tbody>${rows}</tbody><tfoot><tr><td colspan="2"><strong>Total</strong></td><td align="right"><strong>${escapeHtml(formatMoney(total))}</strong></td></tr></tfoot></table>`;
+}
+
+function htmlPage(title: string, body: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body style="font-family:Arial,sans-serif;color:#222">${body}<p>— Bazaar</p></body></html>`;
+}
+
+/** The email for orders.order-confirmed: the order id, every item with its line total, and the total. */
+export function orderConfirmedEmail(opts: { eventId: string; data: OrderConfirmedData; domain: string }): EmailDraft {
+  const { data } = opts;
+  const subject = `Your Bazaar order ${shortId(data.orderId)} is confirmed`;
+  const total = formatMoney(data.total);
+  const text = [
+    'Hello,',
+    '',
+    `thank you for shopping at Bazaar. Your order ${data.orderId} is confirmed and paid.`,
+    '',
+    ...data.items.map(lineText),
+    '',
+    `Total: ${total}`,
+    '',
+    '— Bazaar',
+    '',
+  ].join('\n');
+  const html = htmlPage(
+    subject,
+    `<p>Hello,</p><p>thank you for shopping at Bazaar. Your order <strong>${escapeHtml(data.orderId)}</strong> is confirmed and paid.</p>${itemsTable(data.items, data.total)}`,
+  );
+  return { id: opts.eventId, kind: 'order-confirmed', orderId: data.orderId, to: data.email, subject, text, html, messageId: messageIdFor('order-confirmed', opts.eventId, opts.domain) };
+}
+
+/** The email for orders.order-cancelled: the order id, the reason, and that nothing was charged. */
+export function orderCancelledEmail(opts: { eventId: string; data: OrderCancelledData; domain: string }): EmailDraft {
+  const { data } = opts;
+  const subject = `Your Bazaar order ${shortId(data.orderId)} was cancelled`;
+  const text = [
+    'Hello,',
+    '',
+    `we are sorry: your order ${data.orderId} was cancelled.`,
+    `Reason: ${data.reason}`,
+    '',
+    'Nothing was charged to your card.',
+    ...(data.items.length > 0 ? ['', 'The order contained:', ...data.items.map(lineText)] : []),
+    '',
+    '— Bazaar',
+    '',
+  ].join('\n');
+  const html = htmlPage(
+    subject,
+    `<p>Hello,</p><p>we are sorry: your order <strong>${escapeHtml(data.orderId)}</strong> was cancelled.</p><p>Reason: ${escapeHtml(data.reason)}</p><p><strong>Nothing was charged to your card.</strong></p>${data.items.length > 0 ? `<p>The order contained:</p>${itemsTable(data.items, data.total)}` : ''}`,
+  );
+  return { id: opts.eventId, kind: 'order-cancelled', orderId: data.orderId, to: data.email, subject, text, html, messageId: messageIdFor('order-cancelled', opts.eventId, opts.domain) };
+}

@@ -1,0 +1,38 @@
+import { nowIso } from '@bazaar/store';
+import type { EventTransport, Handlers } from '@bazaar/messaging';
+import { orderCancelledEmail, orderConfirmedEmail } from './domain/emails.ts';
+import { emailRepository, type NotificationTables } from './store/index.ts';
+
+/** The consumer name: instances of notifications share one position in each feed. */
+export const CONSUMER = 'notifications';
+
+/**
+ * What notifications does with orders' events: queue the email, in the
+ * transaction that records the event in the inbox. A redelivered event finds
+ * itself in the inbox and queues nothing; sending happens later, from the
+ * queue (see sender.ts), so SMTP being down never blocks or loses an event.
+ */
+export function orderEventHandlers(deps: { mailDomain: string }): Handlers<NotificationTables> {
+  return {
+    'orders.order-confirmed': async (data, event, trx) => {
+      await emailRepository(trx).insert(orderConfirmedEmail({ eventId: event.id, data, domain: deps.mailDomain }), nowIso());
+    },
+    'orders.order-cancelled': async (data, event, trx) => {
+      await emailRepository(trx).insert(orderCancelledEmail({ eventId: event.id, data, domain: deps.mailDomain }), nowIso());
+    },
+  };
+}
+
+/** Wrap a transport so `after` runs once each event's handling has committed. */
+export function afterEachEvent(transport: EventTransport, after: () => void): EventTransport {
+  return {
+    subscribe: (sub) =>
+      transport.subscribe({
+        ...sub,
+        handle: async (event) => {
+          await sub.handle(event);
+          after();
+        },
+      }),
+  };
+}

@@ -1,0 +1,31 @@
+import { createLogger, loadConfig, main, runService } from '@bazaar/kit';
+import { NotificationsConfig } from './config.ts';
+import { buildApp } from './app.ts';
+import { openNotificationsStore } from './store/index.ts';
+import { startNotificationWorkers } from './workers.ts';
+import { smtpTarget } from './sender.ts';
+
+await main(async () => {
+  const config = loadConfig(NotificationsConfig);
+  const logger = createLogger({ service: 'notifications', level: config.LOG_LEVEL });
+  const store = await openNotificationsStore({ dataDir: config.BAZAAR_DATA_DIR });
+  if (store.applied.length > 0) logger.info({ migrations: store.applied, location: store.location }, 'migrations applied');
+  const app = buildApp({ store, logger, serviceToken: config.BAZAAR_SERVICE_TOKEN, bodyLimit: config.BODY_LIMIT_BYTES });
+  const workers = startNotificationWorkers({
+    store,
+    logger,
+    ordersUrl: config.ORDERS_URL,
+    serviceToken: config.BAZAAR_SERVICE_TOKEN,
+    smtpUrl: config.SMTP_URL,
+    from: config.MAIL_FROM,
+    sendIntervalMs: config.NOTIFY_SEND_INTERVAL_MS,
+    retry: { baseMs: config.NOTIFY_RETRY_BASE_MS, maxMs: config.NOTIFY_RETRY_MAX_MS },
+  });
+  logger.info({ smtp: smtpTarget(config.SMTP_URL), orders: config.ORDERS_URL }, 'consuming orders events; sending over SMTP');
+  // Stop consuming and sending before the store closes; runService runs this after requests drain.
+  app.addHook('onClose', async () => {
+    await workers.stop();
+    await store.close();
+  });
+  await runService({ app, host: config.HOST, port: config.PORT, logger, shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS });
+});

@@ -1,0 +1,164 @@
+import { createTransport } from 'nodemailer';
+import type { Logger } from '@bazaar/kit';
+import type { EmailRecord, EmailRepository } from './store/index.ts';
+
+/** What the sender needs from a mail transport: hand one message over, resolve with the server's reply. */
+export interface MailTransport {
+  send(mail: { from: string; to: string; subject: string; text: string; html: string; messageId: string; headers: Record<string, string> }): Promise<{ response: string }>;
+  close(): void;
+}
+
+/**
+ * SMTP through nodemailer, one connection per message (plenty for local
+ * SMTP; a relay with a real server can add pooling). Timeouts are well under
+ * the send lease, so a hung server never lets a second sender take the email
+ * while the first is still talking.
+ */
+export function smtpTransport(url: string): MailTransport {
+  const mailer = createTransport({ url, connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 });
+  return {
+    async send(mail) {
+      const info = await mailer.sendMail(mail);
+      return { response: info.response };
+    },
+    close: () => mailer.close(),
+  };
+}
+
+/** Only the host and port of an SMTP URL: safe to log (the URL may carry a password). */
+export function smtpTarget(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return '(invalid SMTP_URL)';
+  }
+}
+
+export interface SenderOptions {
+  emails: EmailRepository;
+  transport: MailTransport;
+  from: string;
+  logger: Logger;
+  /** How often pending emails are looked for, besides kicks. */
+  intervalMs: number;
+  retry: { baseMs: number; maxMs: number };
+  /** How long a claimed email is reserved for its sender. Default 2 minutes. */
+  leaseMs?: number;
+  /** Emails per pass. Default 20. */
+  batch?: number;
+}
+
+/** Delay before retry number `attempt` (1-based): doubling from base, capped, with ±20 % jitter. */
+export function retryDelay(attempt: number, retry: { baseMs: number; maxMs: number }): number {
+  const plain = Math.min(retry.maxMs, retry.baseMs * 2 ** Math.min(30, Math.max(0, attempt - 1)));
+  return Math.round(plain * (0.8 + Math.random() * 0.4));
+}
+
+/**
+ * Sends pending emails, on a timer and whenever kicked (after an event queued
+ * one). An SMTP failure leaves the email pending with its attempt counted and
+ * a backoff; it is retried until it goes through, never dropped.
+ */
+export function createSender(opts: SenderOptions) {
+  const log = opts.logger.child({ component: 'sender' });
+  const leaseMs = opts.leaseMs ?? 120_000;
+  const batch = opts.batch ?? 20;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  let again = false;
+  let stopped = true;
+
+  async function sendOne(email: EmailRecord): Promise<void> {
+    const now = new Date();
+    if (!(await opts.emails.claim(email.id, now.toISOString(), new Date(now.getTime() + leaseMs).toISOString()))) return;
+    try {
+      const { response } = await opts.transport.send({
+        from: opts.from,
+        to: email.to,
+        subject: email.subject,
+        text: email.text,
+        html: email.html,
+        messageId: email.messageId,
+        // Automatic mail (RFC 3834): auto-responders must not answer it.
+        headers: { 'Auto-Submitted': 'auto-generated', 'X-Bazaar-Event-Id': email.id },
+      });
+      await opts.emails.markSent(email.id, { sentAt: new Date().toISOString(), response });
+      log.info({ emailId: email.id, kind: email.kind, orderId: email.orderId, messageId: email.messageId, attempt: email.attempts + 1 }, 'email sent');
+    } catch (error) {
+      const attempt = email.attempts + 1;
+      const delay = retryDelay(attempt, opts.retry);
+      const e = error as { message?: string; code?: string; responseCode?: number };
+      const reason = [e.responseCode, e.code, e.message].filter((x) => x !== undefined).join(' ');
+      await opts.emails.markFailed(email.id, { error: reason.slice(0, 500), retryAt: new Date(Date.now() + delay).toISOString() });
+      log.warn({ emailId: email.id, kind: email.kind, orderId: email.orderId, attempt, retryInMs: delay, err: reason }, 'email not sent; will retry');
+    }
+  }
+
+  /** One pass over the due emails, until none is left or sending fails. */
+  async function pass(): Promise<void> {
+    for (;;) {
+      const due = await opts.emails.due(new Date().toISOString(), batch);
+      for (const email of due) await sendOne(email);
+      if (due.length < batch) return;
+    }
+  }
+
+  async function run(): Promise<void> {
+    do {
+      again = false;
+      try {
+        await pass();
+      } catch (error) {
+        // The store failing (e.g. closing) must not kill the loop; the next tick tries again.
+        log.error({ err: error }, 'sender pass failed');
+      }
+    } while (again && !stopped);
+  }
+
+  function schedule(): void {
+    if (stopped) return;
+    clearTimeout(timer);
+    timer = setTimeout(tick, opts.intervalMs);
+    timer.unref();
+  }
+
+  function tick(): void {
+    if (running) {
+      again = true;
+      return;
+    }
+    running = run().finally(() => {
+      running = undefined;
+      schedule();
+    });
+  }
+
+  return {
+    start(): void {
+      stopped = false;
+      tick();
+    },
+    /** Look for pending emails now (e.g. right after one was queued). */
+    kick(): void {
+      if (!stopped) tick();
+    },
+    /** Send everything due now and wait for it (tests, operators). */
+    async runOnce(): Promise<void> {
+      while (running) await running;
+      running = run().finally(() => {
+        running = undefined;
+        schedule();
+      });
+      await running;
+    },
+    /** Stop the timer and wait for the pass in progress; the transport is closed. */
+    async stop(): Promise<void> {
+      stopped = true;
+      clearTimeout(timer);
+      while (running) await running;
+      opts.transport.close();
+    },
+  };
+}
+
+export type Sender = ReturnType<typeof createSender>;

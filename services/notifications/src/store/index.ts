@@ -1,0 +1,165 @@
+import { openStore, type Store } from '@bazaar/store';
+import type { Kysely } from 'kysely';
+import type { InboxTables } from '@bazaar/messaging';
+import { migrations } from '../../migrations/index.ts';
+import type { EmailDraft, EmailKind } from '../domain/emails.ts';
+
+export type EmailStatus = 'pending' | 'sent';
+
+export interface NotificationTables extends InboxTables {
+  emails: {
+    id: string;
+    kind: EmailKind;
+    order_id: string;
+    recipient: string;
+    subject: string;
+    text_body: string;
+    html_body: string;
+    message_id: string;
+    status: EmailStatus;
+    attempts: number;
+    next_attempt_at: string;
+    last_error: string | null;
+    smtp_response: string | null;
+    created_at: string;
+    sent_at: string | null;
+  };
+}
+
+export type NotificationsStore = Store<NotificationTables>;
+
+/** An email as the rest of the service sees it. */
+export interface EmailRecord extends EmailDraft {
+  status: EmailStatus;
+  attempts: number;
+  /** When a pending email is next tried. */
+  nextAttemptAt: string;
+  lastError: string | null;
+  smtpResponse: string | null;
+  createdAt: string;
+  sentAt: string | null;
+}
+
+/** Open (and migrate) the service's own database. */
+export function openNotificationsStore(opts: { dataDir: string; inMemory?: boolean }): Promise<NotificationsStore> {
+  return openStore<NotificationTables>({ service: 'notifications', dataDir: opts.dataDir, migrations, ...(opts.inMemory ? { inMemory: true } : {}) });
+}
+
+type Row = NotificationTables['emails'];
+
+function toRecord(r: Row): EmailRecord {
+  return {
+    id: r.id,
+    kind: r.kind,
+    orderId: r.order_id,
+    to: r.recipient,
+    subject: r.subject,
+    text: r.text_body,
+    html: r.html_body,
+    messageId: r.message_id,
+    status: r.status,
+    attempts: Number(r.attempts),
+    nextAttemptAt: r.next_attempt_at,
+    lastError: r.last_error,
+    smtpResponse: r.smtp_response,
+    createdAt: r.created_at,
+    sentAt: r.sent_at,
+  };
+}
+
+/**
+ * The emails table. Pass a transaction to `insert` so the email is queued in
+ * the same commit as the inbox entry of the event that caused it.
+ */
+export function emailRepository(db: Kysely<NotificationTables>) {
+  return {
+    /** Queue an email as pending, due now. A second insert with the same id changes nothing. */
+    async insert(draft: EmailDraft, now: string): Promise<void> {
+      await db
+        .insertInto('emails')
+        .values({
+          id: draft.id,
+          kind: draft.kind,
+          order_id: draft.orderId,
+          recipient: draft.to,
+          subject: draft.subject,
+          text_body: draft.text,
+          html_body: draft.html,
+          message_id: draft.messageId,
+          status: 'pending',
+          attempts: 0,
+          next_attempt_at: now,
+          last_error: null,
+          smtp_response: null,
+          created_at: now,
+          sent_at: null,
+        })
+        .onConflict((oc) => oc.column('id').doNothing())
+        .execute();
+    },
+
+    /** Pending emails whose time has come, oldest due first. */
+    async due(now: string, limit: number): Promise<EmailRecord[]> {
+      const rows = await db
+        .selectFrom('emails')
+        .selectAll()
+        .where('status', '=', 'pending')
+        .where('next_attempt_at', '<=', now)
+        .orderBy('next_attempt_at')
+        .orderBy('id')
+        .limit(limit)
+        .execute();
+      return rows.map(toRecord);
+    },
+
+    /**
+     * Take a due email for sending until `leaseUntil`, by moving its next
+     * attempt there in one conditional update: of several senders sharing the
+     * database only one wins, and if it dies mid-send the email is due again
+     * when the lease ends. False when another sender has it or it was sent.
+     */
+    async claim(id: string, now: string, leaseUntil: string): Promise<boolean> {
+      const result = await db
+        .updateTable('emails')
+        .set({ next_attempt_at: leaseUntil })
+        .where('id', '=', id)
+        .where('status', '=', 'pending')
+        .where('next_attempt_at', '<=', now)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
+
+    async markSent(id: string, at: { sentAt: string; response: string }): Promise<void> {
+      await db
+        .updateTable('emails')
+        .set((eb) => ({ status: 'sent', sent_at: at.sentAt, smtp_response: at.response, last_error: null, attempts: eb('attempts', '+', 1) }))
+        .where('id', '=', id)
+        .execute();
+    },
+
+    /** Record a failed attempt; the email stays pending and is due again at `retryAt`. */
+    async markFailed(id: string, failure: { error: string; retryAt: string }): Promise<void> {
+      await db
+        .updateTable('emails')
+        .set((eb) => ({ last_error: failure.error, next_attempt_at: failure.retryAt, attempts: eb('attempts', '+', 1) }))
+        .where('id', '=', id)
+        .where('status', '=', 'pending')
+        .execute();
+    },
+
+    async get(id: string): Promise<EmailRecord | undefined> {
+      const row = await db.selectFrom('emails').selectAll().where('id', '=', id).executeTakeFirst();
+      return row ? toRecord(row) : undefined;
+    },
+
+    /** Newest first, optionally for one order and/or one status. */
+    async list(filter: { orderId?: string; status?: EmailStatus; limit: number }): Promise<EmailRecord[]> {
+      let query = db.selectFrom('emails').selectAll().orderBy('created_at', 'desc').orderBy('id').limit(filter.limit);
+      if (filter.orderId !== undefined) query = query.where('order_id', '=', filter.orderId);
+      if (filter.status !== undefined) query = query.where('status', '=', filter.status);
+      return (await query.execute()).map(toRecord);
+    },
+  };
+}
+
+export type EmailRepository = ReturnType<typeof emailRepository>;

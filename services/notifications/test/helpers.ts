@@ -1,0 +1,120 @@
+import { createServer } from 'node:net';
+import { createServiceApp, SERVICE_TOKEN_HEADER, type ServiceApp } from '@bazaar/kit';
+import { testLogger } from '@bazaar/kit/testing';
+import { openStore, type Store } from '@bazaar/store';
+import { appendEvent, eventFeedRoutes, outboxMigration, type OutboxTables } from '@bazaar/messaging';
+import type { OrderCancelledData, OrderConfirmedData } from '@bazaar/contracts/events';
+import { createMailbox, startSmtpSink, type Mailbox, type SmtpSink } from '@bazaar/mail-sink';
+import { buildApp } from '../src/app.ts';
+import { openNotificationsStore, type EmailRecord, type NotificationsStore } from '../src/store/index.ts';
+import { startNotificationWorkers, type NotificationWorkers } from '../src/workers.ts';
+
+export const SERVICE_TOKEN = 'test-service-token-0123456789';
+export const internal = { [SERVICE_TOKEN_HEADER]: SERVICE_TOKEN };
+
+/** A free local port, for a server that must come up later on a known address. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Poll `probe` until it returns something truthy; fail naming `what` at the deadline. */
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** A stand-in for orders: a real outbox served over a real HTTP feed on a local port. */
+export async function startOrdersProducer() {
+  const store: Store<OutboxTables> = await openStore<OutboxTables>({ service: 'orders', dataDir: '', inMemory: true, migrations: { '0001_outbox': outboxMigration } });
+  const app: ServiceApp = createServiceApp({ name: 'orders', logger: testLogger(), defaultMetrics: false });
+  app.register(eventFeedRoutes({ db: store.db, serviceToken: SERVICE_TOKEN }));
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const { port } = app.server.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    /** Append one event as orders would, in a transaction; returns the event id. */
+    async publish(type: 'orders.order-confirmed' | 'orders.order-cancelled', data: OrderConfirmedData | OrderCancelledData): Promise<string> {
+      return store.db.transaction().execute((trx) => appendEvent(trx, 'orders', { type, subject: data.orderId, data }));
+    },
+    async close() {
+      await app.close();
+      await store.close();
+    },
+  };
+}
+
+/** The real SMTP sink (tools/mail-sink), on a port of our choosing (0: any). */
+export async function startSink(port = 0): Promise<{ mailbox: Mailbox; smtp: SmtpSink; url: string }> {
+  const mailbox = createMailbox({ max: 100 });
+  const smtp = await startSmtpSink({ mailbox, logger: testLogger(), maxBytes: 10 * 1024 * 1024, host: '127.0.0.1', port });
+  return { mailbox, smtp, url: `smtp://127.0.0.1:${smtp.port}` };
+}
+
+/** Notifications as main.ts wires it, over the given (or an in-memory) store, with fast timers. */
+export async function startNotifications(opts: { ordersUrl: string; smtpUrl: string; store?: NotificationsStore }) {
+  const store = opts.store ?? (await openNotificationsStore({ dataDir: '', inMemory: true }));
+  const app = buildApp({ store, logger: testLogger(), serviceToken: SERVICE_TOKEN, defaultMetrics: false });
+  const workers: NotificationWorkers = startNotificationWorkers({
+    store,
+    logger: testLogger(),
+    ordersUrl: opts.ordersUrl,
+    serviceToken: SERVICE_TOKEN,
+    smtpUrl: opts.smtpUrl,
+    from: 'Bazaar <orders@bazaar.local>',
+    sendIntervalMs: 50,
+    retry: { baseMs: 30, maxMs: 150 },
+    feedWaitMs: 1000,
+  });
+  const emails = async (query = ''): Promise<EmailRecord[]> => {
+    const res = await app.inject({ url: `/internal/emails${query}`, headers: internal });
+    if (res.statusCode !== 200) throw new Error(`GET /internal/emails answered ${res.statusCode}: ${res.body}`);
+    return (res.json() as { emails: EmailRecord[] }).emails;
+  };
+  return {
+    app,
+    store,
+    workers,
+    emails,
+    /** Stop the workers and the app; the store stays open for the caller to reuse or close. */
+    async stop() {
+      await workers.stop();
+      await app.close();
+    },
+  };
+}
+
+export const confirmedOrder = (over: Partial<OrderConfirmedData> = {}): OrderConfirmedData => ({
+  orderId: '3f2a9c1e-7b4d-4e8a-9c0f-1a2b3c4d5e6f',
+  userId: 'user-1',
+  email: 'ada@example.test',
+  items: [
+    { productId: 'p-lamp', name: 'Desk Lamp', quantity: 2, unitPrice: { amount: 2599, currency: 'EUR' }, lineTotal: { amount: 5198, currency: 'EUR' } },
+    { productId: 'p-pen', name: 'Fountain Pen', quantity: 1, unitPrice: { amount: 150, currency: 'EUR' }, lineTotal: { amount: 150, currency: 'EUR' } },
+  ],
+  total: { amount: 5348, currency: 'EUR' },
+  confirmedAt: '2026-01-02T10:00:00.000Z',
+  ...over,
+});
+
+export const cancelledOrder = (over: Partial<OrderCancelledData> = {}): OrderCancelledData => ({
+  orderId: '9b8c7d6e-5f4a-4b3c-8d2e-1f0a9b8c7d6e',
+  userId: 'user-2',
+  email: 'bob@example.test',
+  items: [{ productId: 'p-lamp', name: 'Desk Lamp', quantity: 1, unitPrice: { amount: 2599, currency: 'EUR' }, lineTotal: { amount: 2599, currency: 'EUR' } }],
+  total: { amount: 2599, currency: 'EUR' },
+  reason: 'the card was declined',
+  cancelledAt: '2026-01-02T10:00:00.000Z',
+  ...over,
+});
