@@ -56,7 +56,7 @@ export function loadConfig<T extends TObject>(
     const fromParams = (error.params as { requiredProperties?: string[] }).requiredProperties?.[0];
     const variable = fromPath || fromParams || '(unknown)';
     if (problems.has(variable)) continue;
-    const given = env[variable];
+    const given = shown(variable, env[variable]);
     const allowed = allowedValues(schema.properties[variable]);
     if (allowed) error.message = `must be one of ${allowed.join(', ')}`;
     problems.set(
@@ -71,4 +71,11 @@ function allowedValues(schema: unknown): string[] | undefined {
   const anyOf = (schema as { anyOf?: { const?: unknown }[] } | undefined)?.anyOf;
   if (!anyOf?.every((s) => s.const !== undefined)) return undefined;
   return anyOf.map((s) => String(s.const));
+}
+
+/** A value as it may appear in an error message: secrets withheld, URL credentials masked. */
+function shown(variable: string, value: string | undefined): string | undefined {
+  if (value === undefined || value === '') return value;
+  if (/(TOKEN|PASSWORD|SECRET|KEY)$/.test(variable)) return '[hidden]';
+  return value.replace(/\/\/[^/@\s]*@/, '//***@');
 }
