@@ -1,0 +1,16 @@
+import { Type, type Static } from 'typebox';
+import { ServiceTokenConfig, configSchema } from '@bazaar/kit';
+
+const Url = (fallback: string, description: string) => Type.String({ pattern: '^https?://', default: fallback, description });
+
+/** Cart configuration, from the environment. */
+export const CartConfig = configSchema({
+  ...ServiceTokenConfig,
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8084 }),
+  IDENTITY_URL: Url('http://127.0.0.1:8081', 'Where the JWKS is fetched from'),
+  CATALOG_URL: Url('http://127.0.0.1:8082', 'Where product names and prices come from'),
+  ORDERS_URL: Url('http://127.0.0.1:8085', "Where orders' event feed is read from"),
+  CART_CURRENCY: Type.String({ pattern: '^[A-Z]{3}$', default: 'EUR', description: "The currency of cart totals: the catalog's" }),
+  CATALOG_TIMEOUT_MS: Type.Integer({ minimum: 50, maximum: 10_000, default: 800, description: 'Per-attempt timeout of a catalog call (one retry)' }),
+});
+export type CartConfigValues = Static<typeof CartConfig>;

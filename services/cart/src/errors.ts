@@ -1,0 +1,7 @@
+import { defineErrors } from '@bazaar/kit';
+
+/** The cart's error catalog. */
+export const errors = defineErrors({
+  PRODUCT_NOT_FOUND: { status: 404, title: 'No such product' },
+  CART_FULL: { status: 400, title: 'The cart holds as many different products as it can' },
+});

@@ -1,0 +1,38 @@
+import { createAuthenticator, createLogger, loadConfig, main, remoteKeys, runService } from '@bazaar/kit';
+import { createHttpFeedTransport, cursorStore } from '@bazaar/messaging';
+import { buildApp } from './app.ts';
+import { CartConfig } from './config.ts';
+import { startCartConsumer } from './events.ts';
+import { openCartDatabase } from './store/index.ts';
+import { catalogProducts } from './upstream/catalog.ts';
+
+await main(async () => {
+  const config = loadConfig(CartConfig);
+  const logger = createLogger({ service: 'cart', level: config.LOG_LEVEL });
+  const store = await openCartDatabase({ dataDir: config.BAZAAR_DATA_DIR });
+  if (store.applied.length > 0) logger.info({ migrations: store.applied, location: store.location }, 'migrations applied');
+  const products = catalogProducts({ baseUrl: config.CATALOG_URL, timeoutMs: config.CATALOG_TIMEOUT_MS });
+  const app = buildApp({
+    store,
+    products,
+    logger,
+    auth: createAuthenticator(remoteKeys(config.IDENTITY_URL)),
+    currency: config.CART_CURRENCY,
+    serviceToken: config.BAZAAR_SERVICE_TOKEN,
+    bodyLimit: config.BODY_LIMIT_BYTES,
+  });
+  const transport = createHttpFeedTransport({
+    urls: { orders: config.ORDERS_URL },
+    serviceToken: config.BAZAAR_SERVICE_TOKEN,
+    cursors: cursorStore(store.db),
+    logger,
+  });
+  const consumer = startCartConsumer({ db: store.db, transport, logger });
+  // One hook, in order: no event is half-handled when the store closes.
+  app.addHook('onClose', async () => {
+    await consumer.stop();
+    await products.close();
+    await store.close();
+  });
+  await runService({ app, host: config.HOST, port: config.PORT, logger, shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS });
+});

@@ -1,0 +1,38 @@
+/**
+ * The cart's storage, as the domain sees it. Deliberately free of SQL (and of
+ * any driver type) so the SQLite implementation can be swapped for Redis, the
+ * production store, without touching the domain or the routes.
+ */
+
+/** One line of a cart: a product and how many of it. Never priced here. */
+export interface CartLine {
+  productId: string;
+  quantity: number;
+}
+
+/** Outcome of setting a line's quantity. */
+export type SetQuantityResult = 'set' | 'removed' | 'cart-full';
+
+export interface CartStore {
+  /** The user's lines in the order they were first added; [] for a user who has none. */
+  getLines(userId: string): Promise<CartLine[]>;
+  /**
+   * Set a line's quantity (0 removes it). Adding a new line to a cart that
+   * already holds `maxLines` lines is refused with 'cart-full', decided
+   * atomically so two concurrent additions cannot both slip past the limit.
+   */
+  setQuantity(userId: string, productId: string, quantity: number): Promise<SetQuantityResult>;
+  /** Remove a line; removing a line that is not there is not an error. */
+  remove(userId: string, productId: string): Promise<void>;
+  /**
+   * Take ordered quantities out of the cart, atomically: each line drops by
+   * what was ordered, lines reaching 0 disappear, other lines are untouched.
+   */
+  removeOrdered(userId: string, ordered: CartLine[]): Promise<void>;
+}
+
+/** Limits the store enforces atomically on behalf of the domain. */
+export interface CartLimits {
+  /** Most distinct products in one cart. */
+  maxLines: number;
+}

@@ -1,0 +1,2 @@
+export type { CartLimits, CartLine, CartStore, SetQuantityResult } from './cart-store.ts';
+export { openCartDatabase, sqliteCartStore, type CartDatabase, type CartTables } from './sqlite.ts';

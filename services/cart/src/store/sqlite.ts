@@ -1,0 +1,113 @@
+import { openStore, type Store } from '@bazaar/store';
+import type { Kysely, Transaction } from 'kysely';
+import type { InboxTables } from '@bazaar/messaging';
+import { migrations } from '../../migrations/index.ts';
+import type { CartLimits, CartLine, CartStore } from './cart-store.ts';
+
+/** The cart's tables as Kysely sees them (see migrations/). */
+export interface CartTables extends InboxTables {
+  cart_lines: {
+    user_id: string;
+    product_id: string;
+    quantity: number;
+    position: number;
+    added_at: string;
+    updated_at: string;
+  };
+}
+
+export type CartDatabase = Store<CartTables>;
+
+/** Open (and migrate) the cart's own database: `<dataDir>/cart.sqlite`, or in memory for tests. */
+export function openCartDatabase(opts: { dataDir: string; inMemory?: boolean }): Promise<CartDatabase> {
+  return openStore<CartTables>({ service: 'cart', dataDir: opts.dataDir, migrations, ...(opts.inMemory ? { inMemory: true } : {}) });
+}
+
+type Db = Kysely<CartTables>;
+
+/** Run `fn` in a transaction, joining the caller's when `db` already is one (event handlers run inside the inbox's). */
+async function atomically<T>(db: Db, fn: (trx: Db) => Promise<T>): Promise<T> {
+  if (db.isTransaction) return fn(db);
+  return db.transaction().execute((trx: Transaction<CartTables>) => fn(trx));
+}
+
+/**
+ * The SQLite implementation of CartStore. Pass a transaction as `db` to have
+ * the writes commit with something else (the inbox row of an event).
+ */
+export function sqliteCartStore(db: Db, limits: CartLimits): CartStore {
+  async function remove(userId: string, productId: string): Promise<void> {
+    await db.deleteFrom('cart_lines').where('user_id', '=', userId).where('product_id', '=', productId).execute();
+  }
+
+  return {
+    async getLines(userId) {
+      const rows = await db
+        .selectFrom('cart_lines')
+        .select(['product_id', 'quantity'])
+        .where('user_id', '=', userId)
+        .orderBy('position')
+        .execute();
+      return rows.map((r) => ({ productId: r.product_id, quantity: Number(r.quantity) }));
+    },
+
+    async setQuantity(userId, productId, quantity) {
+      if (quantity === 0) {
+        await remove(userId, productId);
+        return 'removed';
+      }
+      const now = new Date().toISOString();
+      return atomically(db, async (trx) => {
+        const updated = await trx
+          .updateTable('cart_lines')
+          .set({ quantity, updated_at: now })
+          .where('user_id', '=', userId)
+          .where('product_id', '=', productId)
+          .executeTakeFirst();
+        if (Number(updated.numUpdatedRows) > 0) return 'set' as const;
+        const { lines, last } = await trx
+          .selectFrom('cart_lines')
+          .select((eb) => [eb.fn.countAll<number>().as('lines'), eb.fn.max<number | null>('position').as('last')])
+          .where('user_id', '=', userId)
+          .executeTakeFirstOrThrow();
+        if (Number(lines) >= limits.maxLines) return 'cart-full' as const;
+        await trx
+          .insertInto('cart_lines')
+          .values({ user_id: userId, product_id: productId, quantity, position: Number(last ?? 0) + 1, added_at: now, updated_at: now })
+          .execute();
+        return 'set' as const;
+      });
+    },
+
+    remove,
+
+    async removeOrdered(userId, ordered) {
+      const byProduct = totals(ordered);
+      if (byProduct.size === 0) return;
+      const now = new Date().toISOString();
+      await atomically(db, async (trx) => {
+        const rows = await trx
+          .selectFrom('cart_lines')
+          .select(['product_id', 'quantity'])
+          .where('user_id', '=', userId)
+          .where('product_id', 'in', [...byProduct.keys()])
+          .execute();
+        for (const row of rows) {
+          const left = Number(row.quantity) - (byProduct.get(row.product_id) ?? 0);
+          if (left > 0) {
+            await trx.updateTable('cart_lines').set({ quantity: left, updated_at: now }).where('user_id', '=', userId).where('product_id', '=', row.product_id).execute();
+          } else {
+            await trx.deleteFrom('cart_lines').where('user_id', '=', userId).where('product_id', '=', row.product_id).execute();
+          }
+        }
+      });
+    },
+  };
+}
+
+/** Quantities summed per product (an order could list a product twice). */
+function totals(lines: CartLine[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const l of lines) out.set(l.productId, (out.get(l.productId) ?? 0) + l.quantity);
+  return out;
+}

@@ -1,0 +1,199 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Cart } from '@bazaar/contracts/cart';
+import type { Product } from '@bazaar/contracts/catalog';
+import { MAX_LINES } from '../src/domain/cart.ts';
+import { sqliteCartStore } from '../src/store/index.ts';
+import { bearer, products, startCart, startCatalogStandIn, type TestCart } from './helpers.ts';
+
+const { lamp, mug, chair, pen } = products;
+
+async function setup(t: { after: (fn: () => Promise<void>) => void }, initial?: Product[]) {
+  const catalog = await startCatalogStandIn(initial);
+  const cart = await startCart({ catalogUrl: catalog.url });
+  t.after(async () => {
+    await cart.close();
+    await catalog.close();
+  });
+  return { catalog, cart, alice: await cart.token('alice'), bob: await cart.token('bob') };
+}
+
+const put = (cart: TestCart, token: string, productId: string, quantity: unknown) =>
+  cart.app.inject({ method: 'PUT', url: `/api/cart/items/${productId}`, headers: bearer(token), payload: { quantity } as Record<string, unknown> });
+const del = (cart: TestCart, token: string, productId: string) => cart.app.inject({ method: 'DELETE', url: `/api/cart/items/${productId}`, headers: bearer(token) });
+const get = (cart: TestCart, token: string) => cart.app.inject({ url: '/api/cart', headers: bearer(token) });
+const quantities = (c: Cart) => c.items.map((i) => [i.productId, i.quantity]);
+
+test('an empty cart is priced without asking the catalog', async (t) => {
+  const { cart, catalog, alice } = await setup(t);
+  const res = await get(cart, alice);
+  assert.equal(res.statusCode, 200);
+  assert.deepEqual(res.json(), { items: [], total: { amount: 0, currency: 'EUR' } });
+  assert.equal(catalog.requested.length, 0);
+});
+
+test('add, update, set to zero and delete: each answers the updated cart; lines keep the order they were added in', async (t) => {
+  const { cart, alice } = await setup(t);
+  const added = await put(cart, alice, lamp.id, 2);
+  assert.equal(added.statusCode, 200);
+  assert.deepEqual(added.json(), {
+    items: [{ productId: lamp.id, name: 'Desk Lamp', quantity: 2, unitPrice: { amount: 2599, currency: 'EUR' }, lineTotal: { amount: 5198, currency: 'EUR' } }],
+    total: { amount: 5198, currency: 'EUR' },
+  });
+  assert.deepEqual(quantities((await put(cart, alice, mug.id, 3)).json()), [[lamp.id, 2], [mug.id, 3]]);
+  assert.deepEqual(quantities((await put(cart, alice, lamp.id, 5)).json()), [[lamp.id, 5], [mug.id, 3]], 'an update keeps the line in place');
+  assert.deepEqual(quantities((await put(cart, alice, mug.id, 0)).json()), [[lamp.id, 5]], 'quantity 0 removes the line');
+  assert.deepEqual(quantities((await put(cart, alice, chair.id, 0)).json()), [[lamp.id, 5]], 'zeroing a line that is not there is fine');
+  const deleted = await del(cart, alice, lamp.id);
+  assert.equal(deleted.statusCode, 200);
+  assert.deepEqual(deleted.json(), { items: [], total: { amount: 0, currency: 'EUR' } });
+  const again = await del(cart, alice, lamp.id);
+  assert.equal(again.statusCode, 200, 'DELETE is idempotent');
+  assert.deepEqual(again.json().items, []);
+  assert.deepEqual((await get(cart, alice)).json().items, []);
+});
+
+test('totals are integer sums of unit price × quantity, priced from the catalog at read time', async (t) => {
+  const { cart, catalog, alice } = await setup(t);
+  await put(cart, alice, lamp.id, 3);
+  await put(cart, alice, mug.id, 7);
+  await put(cart, alice, pen.id, 100);
+  const priced = (await get(cart, alice)).json() as Cart;
+  assert.deepEqual(priced.items.map((i) => i.lineTotal.amount), [7797, 6293, 100]);
+  assert.deepEqual(priced.total, { amount: 14190, currency: 'EUR' });
+  for (const item of priced.items) {
+    assert.ok(Number.isInteger(item.unitPrice.amount) && Number.isInteger(item.lineTotal.amount));
+    assert.equal(item.lineTotal.amount, item.unitPrice.amount * item.quantity);
+  }
+  // The catalog changes a price and a name: the next read shows them.
+  catalog.products.set(mug.id, { ...mug, name: 'Big Coffee Mug', price: { amount: 1000, currency: 'EUR' } });
+  const repriced = (await get(cart, alice)).json() as Cart;
+  assert.deepEqual(repriced.items[1], { productId: mug.id, name: 'Big Coffee Mug', quantity: 7, unitPrice: { amount: 1000, currency: 'EUR' }, lineTotal: { amount: 7000, currency: 'EUR' } });
+  assert.equal(repriced.total.amount, 7797 + 7000 + 100);
+});
+
+test("a user only ever sees and changes their own cart", async (t) => {
+  const { cart, alice, bob } = await setup(t);
+  await put(cart, alice, lamp.id, 1);
+  await put(cart, bob, mug.id, 2);
+  assert.deepEqual(quantities((await get(cart, alice)).json()), [[lamp.id, 1]]);
+  assert.deepEqual(quantities((await get(cart, bob)).json()), [[mug.id, 2]]);
+  // Bob removing "the lamp" touches only Bob's cart.
+  assert.deepEqual(quantities((await del(cart, bob, lamp.id)).json()), [[mug.id, 2]]);
+  assert.deepEqual(quantities((await get(cart, alice)).json()), [[lamp.id, 1]]);
+  // There is no URL naming a user's cart on the public API.
+  assert.equal((await cart.app.inject({ url: '/api/cart/alice', headers: bearer(bob) })).statusCode, 404);
+});
+
+test('401 problem+json without a token or with a bad or expired one', async (t) => {
+  const { cart, alice } = await setup(t);
+  const tampered = `${alice.slice(0, -4)}AAAA`;
+  for (const headers of [{}, bearer(tampered), { authorization: 'Basic abc' }]) {
+    for (const req of [
+      { method: 'GET' as const, url: '/api/cart' },
+      { method: 'PUT' as const, url: `/api/cart/items/${lamp.id}`, payload: { quantity: 1 } },
+      { method: 'DELETE' as const, url: `/api/cart/items/${lamp.id}` },
+    ]) {
+      const res = await cart.app.inject({ ...req, headers });
+      assert.equal(res.statusCode, 401, `${req.method} ${req.url}`);
+      assert.match(res.headers['content-type'] as string, /application\/problem\+json/);
+      assert.equal(res.json().code, 'UNAUTHENTICATED');
+    }
+  }
+});
+
+test('adding a product the catalog does not have is 404 PRODUCT_NOT_FOUND and changes nothing', async (t) => {
+  const { cart, alice } = await setup(t);
+  await put(cart, alice, lamp.id, 1);
+  const res = await put(cart, alice, 'no-such-product', 1);
+  assert.equal(res.statusCode, 404);
+  assert.match(res.headers['content-type'] as string, /application\/problem\+json/);
+  assert.equal(res.json().code, 'PRODUCT_NOT_FOUND');
+  assert.match(res.json().detail, /no-such-product/);
+  assert.deepEqual(quantities((await get(cart, alice)).json()), [[lamp.id, 1]]);
+});
+
+test('a product that left the catalog is dropped from the answer and from the cart', async (t) => {
+  const { cart, catalog, alice } = await setup(t);
+  await put(cart, alice, lamp.id, 1);
+  await put(cart, alice, mug.id, 2);
+  catalog.products.delete(lamp.id);
+  const res = (await get(cart, alice)).json() as Cart;
+  assert.deepEqual(quantities(res), [[mug.id, 2]]);
+  assert.equal(res.total.amount, 2 * 899);
+  const lines = await sqliteCartStore(cart.store.db, { maxLines: MAX_LINES }).getLines('alice');
+  assert.deepEqual(lines, [{ productId: mug.id, quantity: 2 }], 'the stale line is gone from the store');
+});
+
+test('quantities are whole numbers 0..100 and a cart holds at most 50 products (400 otherwise)', async (t) => {
+  const many: Product[] = Array.from({ length: MAX_LINES + 1 }, (_, i) => ({ ...pen, id: `p-${String(i).padStart(2, '0')}`, sku: `GEN-${String(i).padStart(4, '0')}` }));
+  const { cart, alice } = await setup(t, [...Object.values(products), ...many]);
+  for (const bad of [101, -1, 1.5, '2', null]) {
+    const res = await put(cart, alice, lamp.id, bad);
+    assert.equal(res.statusCode, 400, `quantity ${String(bad)}`);
+    assert.equal(res.json().code, 'VALIDATION_FAILED');
+  }
+  const extra = await cart.app.inject({ method: 'PUT', url: `/api/cart/items/${lamp.id}`, headers: bearer(alice), payload: { quantity: 1, price: 0 } });
+  assert.equal(extra.statusCode, 400);
+  assert.equal((await put(cart, alice, lamp.id, 100)).statusCode, 200, '100 is allowed');
+  const longId = await put(cart, alice, 'x'.repeat(101), 1);
+  assert.equal(longId.statusCode, 414, 'product ids are at most 100 characters (fastify refuses longer path parameters)');
+
+  const store = sqliteCartStore(cart.store.db, { maxLines: MAX_LINES });
+  for (const p of many.slice(0, MAX_LINES - 1)) await store.setQuantity('alice', p.id, 1);
+  const full = await put(cart, alice, many[MAX_LINES]?.id as string, 1);
+  assert.equal(full.statusCode, 400);
+  assert.equal(full.json().code, 'CART_FULL');
+  assert.equal(full.json().maxLines, MAX_LINES);
+  const update = await put(cart, alice, lamp.id, 3);
+  assert.equal(update.statusCode, 200, 'a full cart still takes changes to its lines');
+  assert.equal(update.json().items.length, MAX_LINES);
+});
+
+test("the cart's products are fetched from the catalog concurrently", async (t) => {
+  const { cart, catalog, alice } = await setup(t);
+  for (const p of Object.values(products)) await put(cart, alice, p.id, 1);
+  catalog.maxInFlight = 0;
+  catalog.delayMs = 50;
+  assert.equal((await get(cart, alice)).json().items.length, 4);
+  assert.equal(catalog.maxInFlight, 4, 'all four lines were asked for at once');
+});
+
+test('catalog down (refused connections) is 503 problem+json quickly, for reads and writes, and the cart is unharmed', async (t) => {
+  const { cart, catalog, alice } = await setup(t);
+  await put(cart, alice, lamp.id, 2);
+  await catalog.close();
+  const t0 = Date.now();
+  const res = await get(cart, alice);
+  assert.ok(Date.now() - t0 < 2000, `answered in ${Date.now() - t0} ms`);
+  assert.equal(res.statusCode, 503);
+  assert.match(res.headers['content-type'] as string, /application\/problem\+json/);
+  assert.equal(res.json().code, 'UPSTREAM_UNAVAILABLE');
+  assert.match(res.json().detail, /catalog/);
+  const write = await put(cart, alice, mug.id, 1);
+  assert.equal(write.statusCode, 503);
+  const lines = await sqliteCartStore(cart.store.db, { maxLines: MAX_LINES }).getLines('alice');
+  assert.deepEqual(lines, [{ productId: lamp.id, quantity: 2 }], 'nothing was dropped or added while the catalog was down');
+});
+
+test('a hung catalog is 503 within about 2 s, not a 500 and not a hang', async (t) => {
+  const { cart, catalog, alice } = await setup(t);
+  await put(cart, alice, lamp.id, 1);
+  catalog.hang = true;
+  const t0 = Date.now();
+  const res = await get(cart, alice);
+  const took = Date.now() - t0;
+  assert.equal(res.statusCode, 503);
+  assert.equal(res.json().code, 'UPSTREAM_UNAVAILABLE');
+  assert.ok(took < 2500, `answered in ${took} ms`);
+});
+
+test('the OpenAPI document lists the cart routes; readyz checks the store', async (t) => {
+  const { cart } = await setup(t);
+  const doc = (await cart.app.inject({ url: '/openapi.json' })).json();
+  assert.ok(doc.paths['/api/cart'].get);
+  assert.ok(doc.paths['/api/cart/items/{productId}'].put);
+  assert.ok(doc.paths['/api/cart/items/{productId}'].delete);
+  assert.ok(doc.paths['/internal/carts/{userId}'].get);
+  assert.equal((await cart.app.inject({ url: '/readyz' })).json().checks.store, 'ok');
+});

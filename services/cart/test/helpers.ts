@@ -1,0 +1,121 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import assert from 'node:assert/strict';
+import { Value } from 'typebox/value';
+import { Product } from '@bazaar/contracts/catalog';
+import { createAuthenticator, type ServiceApp } from '@bazaar/kit';
+import { createTestKeys, testLogger } from '@bazaar/kit/testing';
+import { buildApp } from '../src/app.ts';
+import { openCartDatabase, type CartDatabase } from '../src/store/index.ts';
+import { catalogProducts } from '../src/upstream/catalog.ts';
+
+export const SERVICE_TOKEN = 'test-service-token-0123456789';
+
+/** Contract-shaped products, prices in integer cents. */
+export const products: Record<'lamp' | 'mug' | 'chair' | 'pen', Product> = {
+  lamp: { id: 'p-lamp', sku: 'LAMP-0001', name: 'Desk Lamp', description: 'Warm light.', category: 'home-kitchen', price: { amount: 2599, currency: 'EUR' } },
+  mug: { id: 'p-mug', sku: 'MUG-0001', name: 'Coffee Mug', description: 'Holds coffee.', category: 'home-kitchen', price: { amount: 899, currency: 'EUR' } },
+  chair: { id: 'p-chair', sku: 'CHAIR-0001', name: 'Office Chair', description: 'Sit.', category: 'home-kitchen', price: { amount: 14999, currency: 'EUR' } },
+  pen: { id: 'p-pen', sku: 'PEN-0001', name: 'Fountain Pen', description: 'Writes.', category: 'books', price: { amount: 1, currency: 'EUR' } },
+};
+
+export interface CatalogStandIn {
+  url: string;
+  /** What the stand-in serves; change it to add, reprice or delete products. */
+  products: Map<string, Product>;
+  /** Product ids requested, in arrival order. */
+  requested: string[];
+  /** Most requests in flight at once. */
+  maxInFlight: number;
+  /** Delay before each answer (ms), to observe concurrency. */
+  delayMs: number;
+  /** When true, requests are accepted and never answered (a hung catalog). */
+  hang: boolean;
+  close(): Promise<void>;
+}
+
+/**
+ * A real HTTP server standing in for the catalog: GET /api/catalog/products/:id
+ * answers the product (checked against the contract) or a 404 problem.
+ */
+export async function startCatalogStandIn(initial: Product[] = Object.values(products)): Promise<CatalogStandIn> {
+  for (const p of initial) assert.ok(Value.Check(Product, p), `fixture ${p.id} matches the catalog contract`);
+  let inFlight = 0;
+  const state = {
+    url: '',
+    products: new Map(initial.map((p) => [p.id, p])),
+    requested: [] as string[],
+    maxInFlight: 0,
+    delayMs: 0,
+    hang: false,
+    close: async () => undefined as void,
+  };
+  const server: Server = createServer((req, res) => {
+    const match = /^\/api\/catalog\/products\/([^/?]+)$/.exec(req.url ?? '');
+    if (req.method !== 'GET' || !match) {
+      res.writeHead(404, { 'content-type': 'application/problem+json' }).end(JSON.stringify({ type: 'about:blank', title: 'No such route', status: 404, code: 'ROUTE_NOT_FOUND' }));
+      return;
+    }
+    if (state.hang) return;
+    const id = decodeURIComponent(match[1] as string);
+    state.requested.push(id);
+    inFlight += 1;
+    state.maxInFlight = Math.max(state.maxInFlight, inFlight);
+    setTimeout(() => {
+      inFlight -= 1;
+      const product = state.products.get(id);
+      if (product) {
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(product));
+      } else {
+        res
+          .writeHead(404, { 'content-type': 'application/problem+json' })
+          .end(JSON.stringify({ type: 'urn:bazaar:problem:product-not-found', title: 'No such product', status: 404, code: 'PRODUCT_NOT_FOUND', detail: `No product has id ${id}.` }));
+      }
+    }, state.delayMs);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  state.close = () =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
+  return state;
+}
+
+export interface TestCart {
+  app: ServiceApp;
+  store: CartDatabase;
+  /** A customer's access token, signed like identity's. */
+  token(userId: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** A cart app over an in-memory store (or the given one), pricing from `catalogUrl`. */
+export async function startCart(opts: { catalogUrl: string; store?: CartDatabase; catalogTimeoutMs?: number }): Promise<TestCart> {
+  const store = opts.store ?? (await openCartDatabase({ dataDir: '', inMemory: true }));
+  const keys = await createTestKeys();
+  const catalog = catalogProducts({ baseUrl: opts.catalogUrl, timeoutMs: opts.catalogTimeoutMs ?? 800 });
+  const app = buildApp({ store, products: catalog, logger: testLogger(), auth: createAuthenticator(keys.keys), currency: 'EUR', serviceToken: SERVICE_TOKEN, defaultMetrics: false });
+  return {
+    app,
+    store,
+    token: (userId) => keys.sign({ sub: userId, roles: ['customer'] }),
+    async close() {
+      await app.close();
+      await catalog.close();
+      await store.close();
+    },
+  };
+}
+
+export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+/** Poll `check` until it holds, failing with what was awaited at the deadline. */
+export async function until(what: string, check: () => Promise<boolean> | boolean, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

@@ -1,0 +1,36 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { SERVICE_TOKEN_HEADER } from '@bazaar/kit';
+import { SERVICE_TOKEN, bearer, products, startCart, startCatalogStandIn } from './helpers.ts';
+
+test("GET /internal/carts/:userId answers that user's priced cart to a caller with the service credential only", async (t) => {
+  const catalog = await startCatalogStandIn();
+  const cart = await startCart({ catalogUrl: catalog.url });
+  t.after(async () => {
+    await cart.close();
+    await catalog.close();
+  });
+  const alice = await cart.token('alice');
+  await cart.app.inject({ method: 'PUT', url: `/api/cart/items/${products.lamp.id}`, headers: bearer(alice), payload: { quantity: 2 } });
+  await cart.app.inject({ method: 'PUT', url: `/api/cart/items/${products.mug.id}`, headers: bearer(alice), payload: { quantity: 1 } });
+
+  const missing = await cart.app.inject({ url: '/internal/carts/alice' });
+  assert.equal(missing.statusCode, 401);
+  assert.match(missing.headers['content-type'] as string, /application\/problem\+json/);
+  const wrong = await cart.app.inject({ url: '/internal/carts/alice', headers: { [SERVICE_TOKEN_HEADER]: 'not-the-service-token-at-all' } });
+  assert.equal(wrong.statusCode, 403);
+  const asUser = await cart.app.inject({ url: '/internal/carts/alice', headers: bearer(alice) });
+  assert.equal(asUser.statusCode, 401, "a user's access token is not a service credential");
+
+  const res = await cart.app.inject({ url: '/internal/carts/alice', headers: { [SERVICE_TOKEN_HEADER]: SERVICE_TOKEN } });
+  assert.equal(res.statusCode, 200);
+  assert.deepEqual(res.json(), (await cart.app.inject({ url: '/api/cart', headers: bearer(alice) })).json());
+  assert.equal(res.json().total.amount, 2 * 2599 + 899);
+
+  const nobody = await cart.app.inject({ url: '/internal/carts/nobody', headers: { [SERVICE_TOKEN_HEADER]: SERVICE_TOKEN } });
+  assert.deepEqual(nobody.json(), { items: [], total: { amount: 0, currency: 'EUR' } }, 'a user without a cart has an empty one');
+
+  await catalog.close();
+  const down = await cart.app.inject({ url: '/internal/carts/alice', headers: { [SERVICE_TOKEN_HEADER]: SERVICE_TOKEN } });
+  assert.equal(down.statusCode, 503, 'orders sees a retryable 503 when the catalog is down');
+});
