@@ -72,6 +72,10 @@ export function createServiceApp(opts: ServiceAppOptions): ServiceApp {
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
     genReqId: (req) => requestIdFrom(req.headers['x-request-id']),
     return503OnClosing: true,
+    // Router-level errors (e.g. an over-long path parameter) are problem+json too.
+    frameworkErrors: (error, request, reply) => {
+      sendProblem(request, reply, toAppError(error));
+    },
     forceCloseConnections: 'idle',
   }).withTypeProvider<TypeBoxTypeProvider>();
   // TypeBox validates instead of fastify's default ajv setup, which strips

@@ -179,3 +179,11 @@ test('schema defaults apply to query strings and bodies (regression: required-wi
   const given = await app.inject({ method: 'POST', url: '/things?limit=5', payload: { name: 'x', ttl: 7 } });
   assert.deepEqual(given.json(), { limit: 5, ttl: 7 });
 });
+
+test('router-level errors are problem+json too (regression: an over-long path parameter got fastify\'s own JSON)', async () => {
+  const app = build();
+  const res = await app.inject({ method: 'GET', url: `/widgets/${'x'.repeat(200)}` });
+  assert.equal(res.statusCode, 414);
+  assert.match(res.headers['content-type'] as string, /application\/problem\+json/);
+  assert.equal(res.json().status, 414);
+});

@@ -1,0 +1,36 @@
+import { createServiceApp, type Logger, type ServiceApp, type ServiceClient } from '@bazaar/kit';
+import { eventFeedRoutes } from '@bazaar/messaging';
+import { createPayments } from './domain/payments.ts';
+import { pspGateway } from './psp.ts';
+import { paymentRepository, type PaymentsStore } from './store/index.ts';
+import { paymentRoutes } from './routes/payments.ts';
+
+export interface PaymentsDeps {
+  /** Opened and migrated by the caller, who also closes it. */
+  store: PaymentsStore;
+  logger: Logger;
+  /** Client for psp-sim (createServiceClient: timeout, retries, breaker); closed by the caller. */
+  psp: ServiceClient;
+  /** Credential for /internal endpoints. */
+  serviceToken: string;
+  bodyLimit?: number;
+  defaultMetrics?: boolean;
+}
+
+/** The payments HTTP app (no listen()). */
+export function buildApp(deps: PaymentsDeps): ServiceApp {
+  const app = createServiceApp({
+    name: 'payments',
+    description: 'Payment intents: authorize, capture, void, refund',
+    logger: deps.logger,
+    // The PSP is not a readiness check on purpose: without it payments can still answer reads and
+    // replays, and pulling every instance out of rotation would turn a PSP outage into a payments outage.
+    readiness: { store: () => deps.store.ping() },
+    ...(deps.bodyLimit === undefined ? {} : { bodyLimit: deps.bodyLimit }),
+    ...(deps.defaultMetrics === undefined ? {} : { defaultMetrics: deps.defaultMetrics }),
+  });
+  const payments = createPayments({ payments: paymentRepository(deps.store.db), psp: pspGateway(deps.psp) });
+  app.register(paymentRoutes({ payments, serviceToken: deps.serviceToken }));
+  app.register(eventFeedRoutes({ db: deps.store.db, serviceToken: deps.serviceToken }));
+  return app;
+}

@@ -1,0 +1,11 @@
+import { Type, type Static } from 'typebox';
+import { ServiceTokenConfig, configSchema } from '@bazaar/kit';
+
+/** Payments configuration, from the environment. */
+export const PaymentsConfig = configSchema({
+  ...ServiceTokenConfig,
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8086 }),
+  PSP_SIM_URL: Type.String({ pattern: '^https?://', default: 'http://127.0.0.1:8087', description: 'The payment service provider (psp-sim)' }),
+  PSP_TIMEOUT_MS: Type.Integer({ minimum: 1, maximum: 60_000, default: 1500, description: 'Per-attempt timeout of a PSP call' }),
+});
+export type PaymentsConfigValues = Static<typeof PaymentsConfig>;

@@ -1,0 +1,18 @@
+import { createLogger, createServiceClient, loadConfig, main, runService } from '@bazaar/kit';
+import { PaymentsConfig } from './config.ts';
+import { buildApp } from './app.ts';
+import { openPaymentsStore } from './store/index.ts';
+
+await main(async () => {
+  const config = loadConfig(PaymentsConfig);
+  const logger = createLogger({ service: 'payments', level: config.LOG_LEVEL });
+  const store = await openPaymentsStore({ dataDir: config.BAZAAR_DATA_DIR });
+  if (store.applied.length > 0) logger.info({ migrations: store.applied, location: store.location }, 'migrations applied');
+  const psp = createServiceClient({ name: 'psp-sim', baseUrl: config.PSP_SIM_URL, timeoutMs: config.PSP_TIMEOUT_MS });
+  const app = buildApp({ store, logger, psp, serviceToken: config.BAZAAR_SERVICE_TOKEN, bodyLimit: config.BODY_LIMIT_BYTES });
+  app.addHook('onClose', async () => {
+    await psp.close();
+    await store.close();
+  });
+  await runService({ app, host: config.HOST, port: config.PORT, logger, shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS });
+});

@@ -1,0 +1,82 @@
+import { UpstreamError, commonErrors, type ServiceClient } from '@bazaar/kit';
+import { PspAuthorization, type PspAuthorizeRequest } from '@bazaar/contracts/psp';
+import { errors } from './errors.ts';
+
+/** What the PSP said about an authorization request. */
+export type AuthorizeOutcome =
+  | { kind: 'authorized'; authorization: PspAuthorization }
+  | { kind: 'declined'; declineCode: string; authorizationId: string | null };
+
+/** An operation on an existing PSP authorization. */
+export type PspAction = 'capture' | 'void' | 'refund';
+
+/**
+ * payments' view of the PSP, over the kit's client (timeout per attempt,
+ * retries, circuit breaker). Every call is safe to retry: authorize carries
+ * the orderId as Idempotency-Key, and capture/void/refund are idempotent at
+ * the PSP. Transient trouble becomes 503/504 for our caller to retry.
+ */
+export function pspGateway(client: ServiceClient) {
+  /** PSP 5xx (after retries) is an outage to us: 503, not the kit's generic 502. */
+  function transient(error: unknown): unknown {
+    if (error instanceof UpstreamError && error.upstreamStatus >= 500) {
+      return commonErrors.UPSTREAM_UNAVAILABLE(`The payment provider is unavailable (it answered ${error.upstreamStatus}); retry later.`);
+    }
+    return error;
+  }
+
+  return {
+    async authorize(orderId: string, request: PspAuthorizeRequest): Promise<AuthorizeOutcome> {
+      try {
+        const res = await client.call({
+          method: 'POST',
+          path: '/v1/authorizations',
+          headers: { 'idempotency-key': orderId },
+          body: request,
+          // Safe only because of the Idempotency-Key: a retry after a timeout returns the PSP's first authorization.
+          idempotent: true,
+          response: PspAuthorization,
+        });
+        return { kind: 'authorized', authorization: res.body };
+      } catch (error) {
+        if (error instanceof UpstreamError) {
+          const problem = error.problem ?? {};
+          const code = typeof problem.code === 'string' ? problem.code : undefined;
+          // The issuer's refusals are 402; a number the network cannot read (400 invalid_number) is a refusal to our caller too.
+          if (error.upstreamStatus === 402 || (error.upstreamStatus === 400 && code === 'invalid_number')) {
+            const declineCode = typeof problem.declineCode === 'string' ? problem.declineCode : (code ?? 'card_declined');
+            const authorizationId = typeof problem.authorizationId === 'string' ? problem.authorizationId : null;
+            return { kind: 'declined', declineCode, authorizationId };
+          }
+          if (error.upstreamStatus === 422) {
+            throw errors.PAYMENT_MISMATCH(`Order ${orderId} is already being authorized with a different amount or card; retry with the same details.`);
+          }
+        }
+        throw transient(error);
+      }
+    },
+
+    /**
+     * Capture, void or refund at the PSP. When the PSP refuses because the
+     * authorization is in another state, returns that state (read back) so
+     * the caller can catch up with what really happened.
+     */
+    async act(authorizationId: string, action: PspAction): Promise<{ applied: boolean; authorization: PspAuthorization }> {
+      const id = encodeURIComponent(authorizationId);
+      try {
+        const res = await client.call({ method: 'POST', path: `/v1/authorizations/${id}/${action}`, idempotent: true, response: PspAuthorization });
+        return { applied: true, authorization: res.body };
+      } catch (error) {
+        if (!(error instanceof UpstreamError) || error.upstreamStatus !== 409) throw transient(error);
+      }
+      try {
+        const res = await client.call({ method: 'GET', path: `/v1/authorizations/${id}`, response: PspAuthorization });
+        return { applied: false, authorization: res.body };
+      } catch (error) {
+        throw transient(error);
+      }
+    },
+  };
+}
+
+export type PspGateway = ReturnType<typeof pspGateway>;

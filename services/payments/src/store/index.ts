@@ -1,0 +1,127 @@
+import { openStore, type Store } from '@bazaar/store';
+import type { Kysely } from 'kysely';
+import { appendEvent, type OutboxTables } from '@bazaar/messaging';
+import type { PaymentStatus } from '@bazaar/contracts/payments';
+import type { EventType, PaymentEventData } from '@bazaar/contracts/events';
+import { migrations } from '../../migrations/index.ts';
+
+interface Tables extends OutboxTables {
+  payments: {
+    payment_id: string;
+    order_id: string;
+    amount: number;
+    currency: string;
+    status: PaymentStatus;
+    psp_authorization_id: string | null;
+    card_last4: string;
+    decline_code: string | null;
+    created_at: string;
+    updated_at: string;
+  };
+}
+
+export type PaymentsStore = Store<Tables>;
+
+/** A payment as the domain sees it. */
+export interface PaymentRecord {
+  paymentId: string;
+  orderId: string;
+  amount: number;
+  currency: string;
+  status: PaymentStatus;
+  pspAuthorizationId: string | null;
+  cardLast4: string;
+  declineCode: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** An event to publish with a status change. */
+export interface PaymentEvent {
+  type: Extract<EventType, `payments.${string}`>;
+  data: PaymentEventData;
+}
+
+/** Open (and migrate) payments' own database. */
+export function openPaymentsStore(opts: { dataDir: string; inMemory?: boolean }): Promise<PaymentsStore> {
+  return openStore<Tables>({ service: 'payments', dataDir: opts.dataDir, migrations, ...(opts.inMemory ? { inMemory: true } : {}) });
+}
+
+type Row = Tables['payments'];
+
+function toRecord(row: Row): PaymentRecord {
+  return {
+    paymentId: row.payment_id,
+    orderId: row.order_id,
+    amount: row.amount,
+    currency: row.currency,
+    status: row.status,
+    pspAuthorizationId: row.psp_authorization_id,
+    cardLast4: row.card_last4,
+    declineCode: row.decline_code,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+/** All payments queries. Nothing outside this folder sees SQL or rows. */
+export function paymentRepository(db: Kysely<Tables>) {
+  const byOrder = async (orderId: string, trx: Kysely<Tables> = db): Promise<PaymentRecord | undefined> => {
+    const row = await trx.selectFrom('payments').selectAll().where('order_id', '=', orderId).executeTakeFirst();
+    return row ? toRecord(row) : undefined;
+  };
+
+  return {
+    byOrder: (orderId: string) => byOrder(orderId),
+
+    /**
+     * Record the first result for an order; when another request recorded one
+     * first (the unique order_id decides), keep theirs. Returns what is stored.
+     */
+    async insertOnce(p: PaymentRecord): Promise<PaymentRecord> {
+      await db
+        .insertInto('payments')
+        .values({
+          payment_id: p.paymentId,
+          order_id: p.orderId,
+          amount: p.amount,
+          currency: p.currency,
+          status: p.status,
+          psp_authorization_id: p.pspAuthorizationId,
+          card_last4: p.cardLast4,
+          decline_code: p.declineCode,
+          created_at: p.createdAt,
+          updated_at: p.updatedAt,
+        })
+        .onConflict((oc) => oc.column('order_id').doNothing())
+        .execute();
+      const stored = await byOrder(p.orderId);
+      if (!stored) throw new Error(`payment for order ${p.orderId} vanished after insert`);
+      return stored;
+    },
+
+    /**
+     * Move a payment from one status to another and append its events, in one
+     * transaction. Only when it is still in `from` (a concurrent change wins and
+     * nothing is published twice). Returns the payment as it now is.
+     */
+    async moveStatus(opts: { orderId: string; from: PaymentStatus; to: PaymentStatus; events: PaymentEvent[]; now: string }): Promise<PaymentRecord> {
+      return db.transaction().execute(async (trx) => {
+        const result = await trx
+          .updateTable('payments')
+          .set({ status: opts.to, updated_at: opts.now })
+          .where('order_id', '=', opts.orderId)
+          .where('status', '=', opts.from)
+          .executeTakeFirst();
+        if (Number(result.numUpdatedRows) === 1) {
+          for (const event of opts.events) await appendEvent(trx, 'payments', { type: event.type, subject: opts.orderId, data: event.data });
+        }
+        const now = await byOrder(opts.orderId, trx);
+        if (!now) throw new Error(`payment for order ${opts.orderId} vanished during a status change`);
+        return now;
+      });
+    },
+  };
+}
+
+export type PaymentRepository = ReturnType<typeof paymentRepository>;

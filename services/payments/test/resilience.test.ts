@@ -1,0 +1,107 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Payment } from '@bazaar/contracts/payments';
+import { act, authorize, deadUrl, internal, newOrderId, outbox, startPayments, startPspSim, type PspSim } from './helpers.ts';
+import { openPaymentsStore } from '../src/store/index.ts';
+
+let psp: PspSim;
+before(async () => {
+  psp = await startPspSim();
+});
+after(async () => psp.stop());
+
+test('PSP down: authorize answers 503 problem+json quickly, records nothing; with the breaker open it fails at once', async () => {
+  const { app, close } = await startPayments({ pspUrl: await deadUrl() });
+  const orderId = newOrderId();
+  const started = performance.now();
+  const res = await authorize(app, { orderId });
+  assert.ok(performance.now() - started < 1000, `took ${Math.round(performance.now() - started)} ms`);
+  assert.equal(res.statusCode, 503);
+  assert.equal(res.headers['content-type'], 'application/problem+json; charset=utf-8');
+  assert.equal(res.json().code, 'UPSTREAM_UNAVAILABLE');
+  assert.equal((await app.inject({ url: `/internal/payments/${orderId}`, headers: internal })).statusCode, 404);
+  // 3 attempts per call; the breaker opens after 5 consecutive failures.
+  await authorize(app, { orderId });
+  const fast = performance.now();
+  const open = await authorize(app, { orderId });
+  assert.equal(open.statusCode, 503);
+  assert.match(open.json().detail, /circuit open/);
+  assert.ok(performance.now() - fast < 50, 'an open breaker does not wait');
+  await close();
+});
+
+test('PSP failing (503s): payments answers 503; a later retry authorizes once, the failed calls did nothing', async () => {
+  const { app, close } = await startPayments({ pspUrl: psp.url });
+  const orderId = newOrderId();
+  await psp.setConfig({ latencyMs: 0, failureRate: 1 });
+  try {
+    const res = await authorize(app, { orderId });
+    assert.equal(res.statusCode, 503);
+    assert.equal(res.json().code, 'UPSTREAM_UNAVAILABLE');
+  } finally {
+    await psp.setConfig({ latencyMs: 0, failureRate: 0 });
+  }
+  assert.equal((await psp.authorizations(orderId)).length, 0);
+  assert.equal((await authorize(app, { orderId })).statusCode, 201);
+  assert.equal((await psp.authorizations(orderId)).length, 1);
+  await close();
+});
+
+test('PSP slower than PSP_TIMEOUT_MS: 504; the PSP authorized anyway, and a retry returns that single authorization', async () => {
+  const { app, close } = await startPayments({ pspUrl: psp.url, timeoutMs: 100 });
+  const orderId = newOrderId();
+  await psp.setConfig({ latencyMs: 300, failureRate: 0 });
+  let timedOut;
+  try {
+    timedOut = await authorize(app, { orderId });
+  } finally {
+    await psp.setConfig({ latencyMs: 0, failureRate: 0 });
+  }
+  assert.equal(timedOut.statusCode, 504);
+  assert.equal(timedOut.json().code, 'UPSTREAM_TIMEOUT');
+  assert.equal((await app.inject({ url: `/internal/payments/${orderId}`, headers: internal })).statusCode, 404, 'nothing recorded on a timeout');
+
+  // The PSP finishes the timed-out attempts on its own; wait until it has (poll, with a deadline).
+  const deadline = Date.now() + 3000;
+  while ((await psp.authorizations(orderId)).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+  assert.equal((await psp.authorizations(orderId)).length, 1, 'the PSP authorized the timed-out request');
+
+  const retried = await authorize(app, { orderId });
+  assert.equal(retried.statusCode, 201);
+  assert.equal((retried.json() as Payment).status, 'AUTHORIZED');
+  const atPsp = await psp.authorizations(orderId);
+  assert.equal(atPsp.length, 1, 'never a second authorization');
+  assert.equal((await act(app, orderId, 'capture')).json().status, 'CAPTURED');
+  assert.equal((await psp.authorizations(orderId))[0]?.captures, 1);
+  await close();
+});
+
+test('a real SQLite file: payments and their events survive a restart; the card number is never written', async (t) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'bazaar-payments-'));
+  t.after(() => rmSync(dataDir, { recursive: true, force: true }));
+  const orderId = newOrderId();
+
+  const first = await startPayments({ pspUrl: psp.url, store: await openPaymentsStore({ dataDir }) });
+  assert.deepEqual(first.store.applied, ['0001_init', '0002_outbox']);
+  const authorized = (await authorize(first.app, { orderId, number: '5555555555554444' })).json() as Payment;
+  assert.equal((await act(first.app, orderId, 'capture')).statusCode, 200);
+  await first.close();
+
+  const files = readdirSync(dataDir);
+  assert.deepEqual(files.filter((f) => f.endsWith('.sqlite')), ['payments.sqlite']);
+  for (const f of files) assert.ok(!readFileSync(join(dataDir, f)).includes('5555555555554444'), `${f} holds no card number`);
+
+  const second = await startPayments({ pspUrl: psp.url, store: await openPaymentsStore({ dataDir }) });
+  assert.deepEqual(second.store.applied, [], 'migrations run once');
+  const got = (await second.app.inject({ url: `/internal/payments/${orderId}`, headers: internal })).json() as Payment;
+  assert.deepEqual(got, { ...authorized, status: 'CAPTURED' });
+  assert.equal(got.cardLast4, '4444');
+  assert.deepEqual((await outbox(second.app)).map((e) => e.type), ['payments.payment-captured']);
+  // Still idempotent after the restart: no new PSP authorization.
+  assert.equal((await authorize(second.app, { orderId, number: '5555555555554444' })).json().status, 'CAPTURED');
+  assert.equal((await psp.authorizations(orderId)).length, 1);
+  await second.close();
+});

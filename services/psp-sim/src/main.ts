@@ -1,0 +1,14 @@
+import { createLogger, loadConfig, main, runService } from '@bazaar/kit';
+import { PspSimConfig } from './config.ts';
+import { buildApp } from './app.ts';
+
+await main(async () => {
+  const config = loadConfig(PspSimConfig);
+  const logger = createLogger({ service: 'psp-sim', level: config.LOG_LEVEL });
+  const app = buildApp({
+    logger,
+    behaviour: { latencyMs: config.PSP_LATENCY_MS, failureRate: config.PSP_FAILURE_RATE },
+    bodyLimit: config.BODY_LIMIT_BYTES,
+  });
+  await runService({ app, host: config.HOST, port: config.PORT, logger, shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS });
+});
