@@ -1,0 +1,95 @@
+import { createServiceApp, type Authenticator, type Logger, type ServiceApp } from '@bazaar/kit';
+import { eventFeedRoutes } from '@bazaar/messaging';
+import { createCardVault } from './domain/card-vault.ts';
+import { createCheckout } from './domain/checkout.ts';
+import { createOrderQueries } from './domain/orders.ts';
+import { createSagaRunner } from './domain/runner.ts';
+import { checkoutRoutes } from './routes/checkout.ts';
+import { orderRoutes } from './routes/orders.ts';
+import { orderRepository, type OrdersStore } from './store/index.ts';
+import { createUpstreams } from './upstreams.ts';
+
+/** Timing of checkout and the saga (from config; tests shrink them). */
+export interface OrdersSettings {
+  cartUrl: string;
+  inventoryUrl: string;
+  paymentsUrl: string;
+  /** SAGA_DEADLINE_MS */
+  sagaDeadlineMs: number;
+  /** CHECKOUT_WAIT_MS */
+  checkoutWaitMs: number;
+  /** ORDERS_SWEEP_MS */
+  sweepMs: number;
+  /** UPSTREAM_TIMEOUT_MS */
+  upstreamTimeoutMs: number;
+  reservationTtlSeconds: number;
+  /** First retry delay of a failed saga step (doubles up to retryMaxMs). Default 200. */
+  retryBaseMs?: number;
+  /** Default 2000. */
+  retryMaxMs?: number;
+  /** Default: the kit's (5000). */
+  breakerHalfOpenAfterMs?: number;
+}
+
+export interface OrdersDeps {
+  /** Opened and migrated by the caller, who also closes it (after the app). */
+  store: OrdersStore;
+  logger: Logger;
+  /** Verifies callers' access tokens (identity's JWKS in production). */
+  auth: Authenticator;
+  /** Credential for calling /internal endpoints and serving the event feed. */
+  serviceToken: string;
+  settings: OrdersSettings;
+  bodyLimit?: number;
+  defaultMetrics?: boolean;
+}
+
+/**
+ * The orders app (no listen()). Sagas are resumed when the app is ready and
+ * stop, with their in-flight step saved, when it closes.
+ */
+export function buildApp(deps: OrdersDeps): ServiceApp {
+  const { settings } = deps;
+  const app = createServiceApp({
+    name: 'orders',
+    description: 'Orders and the checkout saga',
+    logger: deps.logger,
+    readiness: { store: () => deps.store.ping() },
+    ...(deps.bodyLimit === undefined ? {} : { bodyLimit: deps.bodyLimit }),
+    ...(deps.defaultMetrics === undefined ? {} : { defaultMetrics: deps.defaultMetrics }),
+  });
+
+  const orders = orderRepository(deps.store.db);
+  const upstreams = createUpstreams({
+    cartUrl: settings.cartUrl,
+    inventoryUrl: settings.inventoryUrl,
+    paymentsUrl: settings.paymentsUrl,
+    serviceToken: deps.serviceToken,
+    timeoutMs: settings.upstreamTimeoutMs,
+    ...(settings.breakerHalfOpenAfterMs === undefined ? {} : { breakerHalfOpenAfterMs: settings.breakerHalfOpenAfterMs }),
+  });
+  const vault = createCardVault();
+  const runner = createSagaRunner({
+    orders,
+    inventory: upstreams.inventory,
+    payments: upstreams.payments,
+    vault,
+    logger: deps.logger,
+    settings: {
+      sweepMs: settings.sweepMs,
+      retry: { baseMs: settings.retryBaseMs ?? 200, maxMs: settings.retryMaxMs ?? 2000 },
+      reservationTtlSeconds: settings.reservationTtlSeconds,
+    },
+  });
+  const checkout = createCheckout({ orders, cart: upstreams.cart, runner, vault, settings: { deadlineMs: settings.sagaDeadlineMs, waitMs: settings.checkoutWaitMs } });
+
+  app.register(checkoutRoutes({ checkout, auth: deps.auth }));
+  app.register(orderRoutes({ queries: createOrderQueries({ orders }), auth: deps.auth }));
+  app.register(eventFeedRoutes({ db: deps.store.db, serviceToken: deps.serviceToken }));
+
+  app.addHook('onReady', async () => runner.start());
+  // Before the server closes: release waiting checkouts, let steps in flight save their result.
+  app.addHook('preClose', async () => runner.stop());
+  app.addHook('onClose', async () => upstreams.close());
+  return app;
+}

@@ -1,0 +1,124 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { Cart } from '@bazaar/contracts/cart';
+import type { CheckoutRequest, CheckoutResponse } from '@bazaar/contracts/orders';
+import { errors } from '../errors.ts';
+import type { CardVault } from './card-vault.ts';
+import type { OrderRepository } from './model.ts';
+import type { SagaRunner } from './runner.ts';
+
+/** Where checkout reads the user's priced cart. */
+export interface CartPort {
+  pricedCart(userId: string): Promise<Cart>;
+}
+
+export interface CheckoutSettings {
+  /** Time from checkout until the payment must be captured. */
+  deadlineMs: number;
+  /** How long a checkout request waits for the saga before answering PENDING. */
+  waitMs: number;
+}
+
+/**
+ * The request's fingerprint for idempotency: SHA-256 of its canonical JSON.
+ * The card enters as last four digits and expiry only: a hash over the full
+ * number or the 3–4 digit CVC could be reversed by trying every value, which
+ * would amount to storing them.
+ */
+export function requestHash(body: CheckoutRequest): string {
+  const { number, expMonth, expYear } = body.card;
+  const fingerprint = { shippingAddress: body.shippingAddress, card: { last4: number.slice(-4), expMonth, expYear } };
+  return createHash('sha256').update(canonicalJson(fingerprint)).digest('hex');
+}
+
+/** JSON with object keys sorted at every level, so equal documents hash equally. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** POST /api/checkout: turn the user's cart into a PENDING order and start its saga, once per idempotency key. */
+export function createCheckout(deps: {
+  orders: OrderRepository;
+  cart: CartPort;
+  runner: SagaRunner;
+  vault: CardVault;
+  settings: CheckoutSettings;
+  now?: () => number;
+}) {
+  const { orders, runner, settings } = deps;
+  const now = deps.now ?? Date.now;
+
+  /** The order this key already stands for; 422 when it was used with another body. */
+  async function existing(userId: string, key: string, hash: string): Promise<string | undefined> {
+    const found = await orders.findKey(userId, key);
+    if (!found) return undefined;
+    if (found.requestHash !== hash) {
+      throw errors.IDEMPOTENCY_KEY_REUSED('This Idempotency-Key was already used for a checkout with a different body; use a new key for a new checkout.');
+    }
+    return found.orderId;
+  }
+
+  async function start(opts: { user: { id: string; email: string }; key: string; body: CheckoutRequest; hash: string; traceId: string }): Promise<string> {
+    const { user, key, body, hash } = opts;
+    const cart = await deps.cart.pricedCart(user.id);
+    if (cart.items.length === 0) {
+      // A retry whose first attempt confirmed (and so emptied the cart) in the meantime gets that order.
+      const raced = await existing(user.id, key, hash);
+      if (raced !== undefined) return raced;
+      throw errors.CART_EMPTY('Your cart is empty: add something to it before checking out.');
+    }
+    const createdAt = now();
+    const orderId = randomUUID();
+    const created = await orders.create({
+      key,
+      requestHash: hash,
+      order: { id: orderId, userId: user.id, email: user.email, status: 'PENDING', items: cart.items, total: cart.total, reason: null, createdAt: new Date(createdAt).toISOString() },
+      saga: {
+        orderId,
+        step: 'RESERVING',
+        deadlineAt: createdAt + settings.deadlineMs,
+        nextAttemptAt: createdAt,
+        attempts: 0,
+        lastError: null,
+        reason: null,
+        compensations: [],
+        traceId: opts.traceId,
+      },
+    });
+    if (created === 'key-taken') {
+      // A concurrent request with the same key won the unique index: answer with its order.
+      const winner = await existing(user.id, key, hash);
+      if (winner === undefined) throw new Error('idempotency key taken but not found');
+      return winner;
+    }
+    deps.vault.put(orderId, body.card);
+    runner.kick(orderId);
+    return orderId;
+  }
+
+  return {
+    async checkout(opts: { user: { id: string; email: string }; key: string; body: CheckoutRequest; traceId: string; startedAt: number }): Promise<CheckoutResponse> {
+      const hash = requestHash(opts.body);
+      const orderId = (await existing(opts.user.id, opts.key, hash)) ?? (await start({ ...opts, hash }));
+      // Every request for this key, first or repeated, waits for the same saga.
+      const wait = runner.waitFor(orderId, settings.waitMs - (now() - opts.startedAt));
+      let order = await orders.get(orderId);
+      if (order?.status === 'PENDING') {
+        await wait.done;
+        order = await orders.get(orderId);
+      } else {
+        wait.cancel();
+      }
+      if (!order) throw new Error(`order ${orderId} vanished`);
+      return { orderId, status: order.status };
+    },
+  };
+}
+
+export type Checkout = ReturnType<typeof createCheckout>;

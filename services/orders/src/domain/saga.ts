@@ -1,0 +1,195 @@
+import { AppError, UpstreamError } from '@bazaar/kit';
+import type { Card, Compensation, Money, OrderRecord, SagaRecord, SagaStep } from './model.ts';
+
+/**
+ * The checkout saga (docs/shopping-flow.md, "The checkout saga"):
+ * reserve stock → authorize → capture → commit the reservation → CONFIRMED.
+ * Business failures compensate at once; transient failures are retried until
+ * the deadline, and past it (before capture) the saga compensates. After the
+ * capture it only moves forward. Every remote call is idempotent by order id,
+ * so running a step again after a crash is safe.
+ */
+
+/** What inventory does for the saga. Transient failures throw. */
+export interface InventoryPort {
+  reserve(req: { orderId: string; items: { productId: string; quantity: number }[]; ttlSeconds: number }): Promise<{ ok: true } | { ok: false; productId: string | undefined; detail: string }>;
+  /** 'released' when the reservation was released (or expired) and cannot be committed any more. */
+  commit(orderId: string): Promise<'committed' | 'released'>;
+  /** 'missing' when there is no reservation; 'committed' when it was committed. */
+  release(orderId: string): Promise<'released' | 'missing' | 'committed'>;
+}
+
+/** What payments does for the saga. Transient failures throw. */
+export interface PaymentsPort {
+  authorize(req: { orderId: string; amount: Money; card: Card }): Promise<{ ok: true } | { ok: false; declineCode: string }>;
+  capture(orderId: string): Promise<void>;
+  /** 'missing' when nothing was authorized; 'conflict' when the payment cannot be voided (captured, declined…). */
+  void(orderId: string): Promise<'voided' | 'missing' | 'conflict'>;
+  refund(orderId: string): Promise<void>;
+  /** The payment's status, undefined when there is none. */
+  status(orderId: string): Promise<string | undefined>;
+}
+
+/** Reasons an order is cancelled, as the customer reads them. */
+export const reasons = {
+  insufficientStock: (what: string) => `insufficient stock: ${what}`,
+  declined: (code: string) => `payment declined: ${code}`,
+  timedOut: 'payment could not be completed in time',
+  cardLost: 'payment details were lost in a restart; please check out again',
+  reservationLost: 'the reserved stock was released before the order could be completed; the payment was refunded',
+} as const;
+
+/** What happens after one step. */
+export type Transition =
+  | { kind: 'advance'; step: Exclude<SagaStep, 'COMPENSATING' | 'DONE'> }
+  | { kind: 'compensate'; reason: string; compensations: Compensation[] }
+  | { kind: 'compensated'; remaining: Compensation[] }
+  | { kind: 'confirm' }
+  | { kind: 'cancel'; reason: string }
+  | { kind: 'retry'; at: number; error: string; transient: boolean };
+
+export interface StepContext {
+  saga: SagaRecord;
+  order: OrderRecord;
+  /** The card, while it is still held in memory. */
+  card: Card | undefined;
+  inventory: InventoryPort;
+  payments: PaymentsPort;
+  now: () => number;
+  retry: RetryPolicy;
+  reservationTtlSeconds: number;
+}
+
+export interface RetryPolicy {
+  baseMs: number;
+  maxMs: number;
+}
+
+/** Steps before the capture: these give up at the deadline. */
+const BEFORE_CAPTURE: ReadonlySet<SagaStep> = new Set(['RESERVING', 'AUTHORIZING', 'CAPTURING']);
+
+/** What must be undone when a saga gives up in `step`; a call may have succeeded unseen, so undo it too. */
+function undoFrom(step: SagaStep): Compensation[] {
+  return step === 'RESERVING' ? ['release'] : ['void', 'release'];
+}
+
+/** Run the saga's current step once and say what follows. */
+export async function runStep(ctx: StepContext): Promise<Transition> {
+  const { saga, now } = ctx;
+  // Checked first: after a restart this, not the deadline, is what the customer needs to know.
+  if (!ctx.card && (saga.step === 'RESERVING' || saga.step === 'AUTHORIZING')) {
+    return { kind: 'compensate', reason: reasons.cardLost, compensations: undoFrom(saga.step) };
+  }
+  if (BEFORE_CAPTURE.has(saga.step) && now() >= saga.deadlineAt) {
+    return { kind: 'compensate', reason: reasons.timedOut, compensations: undoFrom(saga.step) };
+  }
+  try {
+    return await perform(ctx);
+  } catch (error) {
+    return afterFailure(ctx, error);
+  }
+}
+
+async function perform(ctx: StepContext): Promise<Transition> {
+  const { saga, order, inventory, payments } = ctx;
+  const step = saga.step;
+  switch (step) {
+    case 'RESERVING': {
+      const items = order.items.map((l) => ({ productId: l.productId, quantity: l.quantity }));
+      const result = await inventory.reserve({ orderId: order.id, items, ttlSeconds: ctx.reservationTtlSeconds });
+      if (result.ok) return { kind: 'advance', step: 'AUTHORIZING' };
+      // All or nothing: a refused reservation holds nothing, so there is nothing to undo.
+      return { kind: 'cancel', reason: reasons.insufficientStock(productName(order, result)) };
+    }
+    case 'AUTHORIZING': {
+      const card = ctx.card;
+      if (!card) return { kind: 'compensate', reason: reasons.cardLost, compensations: undoFrom(step) };
+      const result = await payments.authorize({ orderId: order.id, amount: order.total, card });
+      if (result.ok) return { kind: 'advance', step: 'CAPTURING' };
+      return { kind: 'compensate', reason: reasons.declined(result.declineCode), compensations: ['release'] };
+    }
+    case 'CAPTURING':
+      await payments.capture(order.id);
+      return { kind: 'advance', step: 'COMMITTING' };
+    case 'COMMITTING': {
+      const result = await inventory.commit(order.id);
+      if (result === 'committed') return { kind: 'confirm' };
+      // The money is taken but the stock is gone (the reservation expired while
+      // inventory was unreachable): give the money back rather than confirm an order we cannot ship.
+      return { kind: 'compensate', reason: reasons.reservationLost, compensations: ['refund'] };
+    }
+    case 'COMPENSATING':
+      return compensate(ctx);
+    case 'DONE':
+      throw new Error(`saga ${order.id} is finished`);
+    default: {
+      const never: never = step;
+      throw new Error(`unknown saga step ${String(never)}`);
+    }
+  }
+}
+
+/** Run the next compensation; when none is left, cancel. */
+async function compensate(ctx: StepContext): Promise<Transition> {
+  const { saga, order, inventory, payments } = ctx;
+  const [next, ...rest] = saga.compensations;
+  if (next === undefined) return { kind: 'cancel', reason: saga.reason ?? reasons.timedOut };
+  switch (next) {
+    case 'void': {
+      const result = await payments.void(order.id);
+      // A capture we did not see went through (a capture call timed out, then
+      // the deadline passed): the payment is taken, so the only way is forward.
+      if (result === 'conflict' && (await payments.status(order.id)) === 'CAPTURED') return { kind: 'advance', step: 'COMMITTING' };
+      return { kind: 'compensated', remaining: rest };
+    }
+    case 'release':
+      // 'committed' cannot happen before a capture; either way there is nothing left to release.
+      await inventory.release(order.id);
+      return { kind: 'compensated', remaining: rest };
+    case 'refund':
+      await payments.refund(order.id);
+      return { kind: 'compensated', remaining: rest };
+    default: {
+      const never: never = next;
+      throw new Error(`unknown compensation ${String(never)}`);
+    }
+  }
+}
+
+/**
+ * A failed call: before the capture, retry until the deadline, then
+ * compensate; after it (and while compensating), retry until it works.
+ */
+function afterFailure(ctx: StepContext, error: unknown): Transition {
+  const { saga, now } = ctx;
+  const at = now() + retryDelayMs(saga.attempts, ctx.retry);
+  const transient = isTransient(error);
+  const message = error instanceof Error ? error.message : String(error);
+  if (BEFORE_CAPTURE.has(saga.step)) {
+    if (now() >= saga.deadlineAt) return { kind: 'compensate', reason: reasons.timedOut, compensations: undoFrom(saga.step) };
+    // Wake up at the deadline at the latest, to compensate on time.
+    return { kind: 'retry', at: Math.min(at, saga.deadlineAt), error: message, transient };
+  }
+  return { kind: 'retry', at, error: message, transient };
+}
+
+/** Exponential backoff with jitter (half fixed, half random), capped. */
+export function retryDelayMs(attempts: number, policy: RetryPolicy): number {
+  const full = Math.min(policy.maxMs, policy.baseMs * 2 ** Math.min(attempts, 16));
+  return Math.round(full / 2 + (Math.random() * full) / 2);
+}
+
+/** Timeouts, refused connections, open breakers and 5xx: worth retrying. Anything else is unexpected (still retried, but logged as an error). */
+export function isTransient(error: unknown): boolean {
+  if (error instanceof UpstreamError) return error.upstreamStatus >= 500 || error.upstreamStatus === 429;
+  return error instanceof AppError && (error.code === 'UPSTREAM_UNAVAILABLE' || error.code === 'UPSTREAM_TIMEOUT');
+}
+
+/** The name of the product inventory could not reserve, from the order's own lines. */
+function productName(order: OrderRecord, refusal: { productId: string | undefined; detail: string }): string {
+  const byId = order.items.find((l) => l.productId === refusal.productId);
+  if (byId) return byId.name;
+  const mentioned = order.items.find((l) => refusal.detail.includes(l.productId) || refusal.detail.includes(l.name));
+  if (mentioned) return mentioned.name;
+  return order.items.length === 1 ? (order.items[0]?.name ?? 'an item of your order') : 'an item of your order';
+}

@@ -1,0 +1,30 @@
+import { createAuthenticator, createLogger, loadConfig, main, remoteKeys, runService } from '@bazaar/kit';
+import { OrdersConfig } from './config.ts';
+import { buildApp } from './app.ts';
+import { openOrdersStore } from './store/index.ts';
+
+await main(async () => {
+  const config = loadConfig(OrdersConfig);
+  const logger = createLogger({ service: 'orders', level: config.LOG_LEVEL });
+  const store = await openOrdersStore({ dataDir: config.BAZAAR_DATA_DIR });
+  if (store.applied.length > 0) logger.info({ migrations: store.applied, location: store.location }, 'migrations applied');
+  const app = buildApp({
+    store,
+    logger,
+    auth: createAuthenticator(remoteKeys(config.IDENTITY_URL)),
+    serviceToken: config.BAZAAR_SERVICE_TOKEN,
+    bodyLimit: config.BODY_LIMIT_BYTES,
+    settings: {
+      cartUrl: config.CART_URL,
+      inventoryUrl: config.INVENTORY_URL,
+      paymentsUrl: config.PAYMENTS_URL,
+      sagaDeadlineMs: config.SAGA_DEADLINE_MS,
+      checkoutWaitMs: config.CHECKOUT_WAIT_MS,
+      sweepMs: config.ORDERS_SWEEP_MS,
+      upstreamTimeoutMs: config.UPSTREAM_TIMEOUT_MS,
+      reservationTtlSeconds: config.RESERVATION_TTL_SECONDS,
+    },
+  });
+  app.addHook('onClose', async () => store.close());
+  await runService({ app, host: config.HOST, port: config.PORT, logger, shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS });
+});

@@ -1,0 +1,193 @@
+import { openStore, type Store } from '@bazaar/store';
+import type { Kysely } from 'kysely';
+import { appendEvent, type OutboxTables } from '@bazaar/messaging';
+import { migrations } from '../../migrations/index.ts';
+import { EVENT_SOURCE, outcomeEvent } from '../events.ts';
+import type { Compensation, OrderLine, OrderRecord, OrderRepository, OrderStatus, SagaPatch, SagaRecord, SagaStep } from '../domain/model.ts';
+
+/** The orders database as Kysely sees it (see migrations/). */
+export interface OrdersDatabase extends OutboxTables {
+  orders: {
+    id: string;
+    user_id: string;
+    email: string;
+    status: string;
+    items: string;
+    total_amount: number;
+    total_currency: string;
+    reason: string | null;
+    created_at: string;
+    updated_at: string;
+  };
+  sagas: {
+    order_id: string;
+    step: string;
+    deadline_at: string;
+    next_attempt_at: string;
+    attempts: number;
+    last_error: string | null;
+    reason: string | null;
+    compensations: string;
+    trace_id: string;
+    updated_at: string;
+  };
+  checkout_keys: { user_id: string; idempotency_key: string; request_hash: string; order_id: string; created_at: string };
+}
+
+export type OrdersStore = Store<OrdersDatabase>;
+
+/** Open (and migrate) the orders database: `<dataDir>/orders.sqlite`, or in memory for tests. */
+export function openOrdersStore(opts: { dataDir: string; inMemory?: boolean }): Promise<OrdersStore> {
+  return openStore<OrdersDatabase>({ service: 'orders', dataDir: opts.dataDir, migrations, ...(opts.inMemory ? { inMemory: true } : {}) });
+}
+
+/** True when a write failed on a unique or primary-key constraint (SQLite extended codes, PostgreSQL 23505). */
+function isUniqueViolation(error: unknown): boolean {
+  const e = error as { errcode?: unknown; code?: unknown };
+  return e.errcode === 2067 || e.errcode === 1555 || e.code === '23505';
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const MAX_LAST_ERROR = 500;
+
+function toOrder(row: OrdersDatabase['orders']): OrderRecord {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    email: row.email,
+    status: row.status as OrderStatus,
+    items: JSON.parse(row.items) as OrderLine[],
+    total: { amount: row.total_amount, currency: row.total_currency },
+    reason: row.reason,
+    createdAt: row.created_at,
+  };
+}
+
+function toSaga(row: OrdersDatabase['sagas']): SagaRecord {
+  return {
+    orderId: row.order_id,
+    step: row.step as SagaStep,
+    deadlineAt: Date.parse(row.deadline_at),
+    nextAttemptAt: Date.parse(row.next_attempt_at),
+    attempts: row.attempts,
+    lastError: row.last_error,
+    reason: row.reason,
+    compensations: JSON.parse(row.compensations) as Compensation[],
+    traceId: row.trace_id,
+  };
+}
+
+/** All orders queries. Nothing outside this folder sees SQL or rows. */
+export function orderRepository(db: Kysely<OrdersDatabase>): OrderRepository {
+  return {
+    async findKey(userId, key) {
+      const row = await db
+        .selectFrom('checkout_keys')
+        .select(['order_id', 'request_hash'])
+        .where('user_id', '=', userId)
+        .where('idempotency_key', '=', key)
+        .executeTakeFirst();
+      return row ? { orderId: row.order_id, requestHash: row.request_hash } : undefined;
+    },
+
+    async create({ order, saga, key, requestHash }) {
+      try {
+        await db.transaction().execute(async (trx) => {
+          await trx
+            .insertInto('orders')
+            .values({
+              id: order.id,
+              user_id: order.userId,
+              email: order.email,
+              status: order.status,
+              items: JSON.stringify(order.items),
+              total_amount: order.total.amount,
+              total_currency: order.total.currency,
+              reason: order.reason,
+              created_at: order.createdAt,
+              updated_at: order.createdAt,
+            })
+            .execute();
+          await trx
+            .insertInto('sagas')
+            .values({
+              order_id: saga.orderId,
+              step: saga.step,
+              deadline_at: iso(saga.deadlineAt),
+              next_attempt_at: iso(saga.nextAttemptAt),
+              attempts: saga.attempts,
+              last_error: saga.lastError,
+              reason: saga.reason,
+              compensations: JSON.stringify(saga.compensations),
+              trace_id: saga.traceId,
+              updated_at: order.createdAt,
+            })
+            .execute();
+          // Written last but in the same transaction: when another request holds the key, all of it rolls back.
+          await trx.insertInto('checkout_keys').values({ user_id: order.userId, idempotency_key: key, request_hash: requestHash, order_id: order.id, created_at: order.createdAt }).execute();
+        });
+        return 'created';
+      } catch (error) {
+        if (isUniqueViolation(error)) return 'key-taken';
+        throw error;
+      }
+    },
+
+    async get(id) {
+      const row = await db.selectFrom('orders').selectAll().where('id', '=', id).executeTakeFirst();
+      return row ? toOrder(row) : undefined;
+    },
+
+    async listByUser(userId) {
+      const rows = await db.selectFrom('orders').selectAll().where('user_id', '=', userId).orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
+      return rows.map(toOrder);
+    },
+
+    async saga(orderId) {
+      const row = await db.selectFrom('sagas').selectAll().where('order_id', '=', orderId).executeTakeFirst();
+      return row ? toSaga(row) : undefined;
+    },
+
+    async dueSagas(now, limit) {
+      const rows = await db
+        .selectFrom('sagas')
+        .select('order_id')
+        .where('step', '!=', 'DONE')
+        .where('next_attempt_at', '<=', iso(now))
+        .orderBy('next_attempt_at')
+        .limit(limit)
+        .execute();
+      return rows.map((r) => r.order_id);
+    },
+
+    async updateSaga(orderId, patch: SagaPatch) {
+      const set: Partial<OrdersDatabase['sagas']> = { updated_at: new Date().toISOString() };
+      if (patch.step !== undefined) set.step = patch.step;
+      if (patch.deadlineAt !== undefined) set.deadline_at = iso(patch.deadlineAt);
+      if (patch.nextAttemptAt !== undefined) set.next_attempt_at = iso(patch.nextAttemptAt);
+      if (patch.attempts !== undefined) set.attempts = patch.attempts;
+      if (patch.lastError !== undefined) set.last_error = patch.lastError === null ? null : patch.lastError.slice(0, MAX_LAST_ERROR);
+      if (patch.reason !== undefined) set.reason = patch.reason;
+      if (patch.compensations !== undefined) set.compensations = JSON.stringify(patch.compensations);
+      await db.updateTable('sagas').set(set).where('order_id', '=', orderId).execute();
+    },
+
+    async finish(orderId, outcome, at) {
+      return db.transaction().execute(async (trx) => {
+        const reason = outcome.status === 'CANCELLED' ? outcome.reason : null;
+        // Only a PENDING order becomes final, so the event is written exactly once.
+        const result = await trx
+          .updateTable('orders')
+          .set({ status: outcome.status, reason, updated_at: at })
+          .where('id', '=', orderId)
+          .where('status', '=', 'PENDING')
+          .executeTakeFirst();
+        await trx.updateTable('sagas').set({ step: 'DONE', reason, compensations: '[]', updated_at: at }).where('order_id', '=', orderId).execute();
+        if (Number(result.numUpdatedRows) === 0) return false;
+        const row = await trx.selectFrom('orders').selectAll().where('id', '=', orderId).executeTakeFirstOrThrow();
+        await appendEvent(trx, EVENT_SOURCE, outcomeEvent(toOrder(row), outcome, at));
+        return true;
+      });
+    },
+  };
+}

@@ -1,0 +1,205 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { OrderCancelledData, OrderConfirmedData } from '@bazaar/contracts/events';
+import { DECLINED_CARD, NO_FUNDS_CARD } from './standins.ts';
+import { checkout, checkoutBody, eventually, getOrder, outboxEvents, settled, startOrders } from './helpers.ts';
+
+test('happy path: 201 CONFIRMED, stock committed, exactly one capture, one order-confirmed event', async (t) => {
+  const h = await startOrders();
+  t.after(() => h.close());
+  const res = await checkout(h.app, h.alice);
+  assert.equal(res.statusCode, 201, res.body);
+  const { orderId, status } = res.json();
+  assert.equal(status, 'CONFIRMED');
+
+  const order = await getOrder(h.app, h.alice, orderId);
+  assert.equal(order.status, 'CONFIRMED');
+  assert.equal(order.reason, undefined);
+  assert.deepEqual(order.total, { amount: 2 * 2599 + 899, currency: 'EUR' });
+  assert.deepEqual(order.items.map((i) => [i.productId, i.quantity]), [['p-lamp', 2], ['p-mug', 1]]);
+
+  assert.equal(h.upstreams.count('capture', orderId), 1);
+  assert.equal(h.upstreams.reservations.get(orderId)?.status, 'COMMITTED');
+  assert.equal(h.upstreams.payments.get(orderId)?.status, 'CAPTURED');
+  assert.equal(h.upstreams.stock.get('p-lamp'), 8);
+
+  const events = await outboxEvents(h.app);
+  assert.equal(events.length, 1);
+  const [event] = events;
+  assert.equal(event?.type, 'orders.order-confirmed');
+  assert.equal(event?.source, 'orders');
+  assert.equal(event?.subject, orderId);
+  const data = event?.data as OrderConfirmedData;
+  assert.equal(data.email, 'alice@example.test');
+  assert.equal(data.userId, 'alice');
+  assert.deepEqual(data.total, order.total);
+  assert.deepEqual(data.items, order.items);
+  // The saga's calls and the event carry the checkout's trace.
+  assert.match(event?.traceparent ?? '', /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+});
+
+test('a declined card: CANCELLED with the reason, reservation released, nothing captured', async (t) => {
+  const h = await startOrders();
+  t.after(() => h.close());
+  for (const [number, code] of [[DECLINED_CARD, 'card_declined'], [NO_FUNDS_CARD, 'insufficient_funds']] as const) {
+    const res = await checkout(h.app, h.alice, { body: checkoutBody({ number }) });
+    assert.equal(res.statusCode, 201, res.body);
+    const { orderId, status } = res.json();
+    assert.equal(status, 'CANCELLED');
+    assert.equal((await getOrder(h.app, h.alice, orderId)).reason, `payment declined: ${code}`);
+    assert.equal(h.upstreams.count('release', orderId), 1);
+    assert.equal(h.upstreams.reservations.get(orderId)?.status, 'RELEASED');
+    assert.equal(h.upstreams.count('capture', orderId), 0);
+  }
+  assert.equal(h.upstreams.stock.get('p-lamp'), 10, 'all stock is back');
+  const events = await outboxEvents(h.app);
+  assert.deepEqual(events.map((e) => e.type), ['orders.order-cancelled', 'orders.order-cancelled']);
+  const data = events[0]?.data as OrderCancelledData;
+  assert.equal(data.reason, 'payment declined: card_declined');
+  assert.equal(data.email, 'alice@example.test');
+});
+
+test('insufficient stock: CANCELLED naming the product, payments never called', async (t) => {
+  const h = await startOrders();
+  t.after(() => h.close());
+  h.upstreams.stock.set('p-mug', 0);
+  const res = await checkout(h.app, h.alice);
+  assert.equal(res.statusCode, 201, res.body);
+  const { orderId, status } = res.json();
+  assert.equal(status, 'CANCELLED');
+  assert.equal((await getOrder(h.app, h.alice, orderId)).reason, 'insufficient stock: Blue Mug');
+  assert.equal(h.upstreams.calls.filter((c) => ['authorize', 'capture', 'void', 'refund'].includes(c.op)).length, 0);
+  assert.equal(h.upstreams.stock.get('p-lamp'), 10);
+  assert.deepEqual((await outboxEvents(h.app)).map((e) => e.type), ['orders.order-cancelled']);
+});
+
+test('payments down, then back within the deadline: retried with backoff and CONFIRMED', async (t) => {
+  const h = await startOrders();
+  t.after(() => h.close());
+  h.upstreams.faults.authorize = { fail: 3 };
+  h.upstreams.faults.capture = { fail: 2 };
+  const res = await checkout(h.app, h.alice);
+  const { orderId } = res.json();
+  const order = await settled(h.app, h.alice, orderId);
+  assert.equal(order.status, 'CONFIRMED');
+  assert.equal(h.upstreams.count('authorize', orderId), 4);
+  assert.equal(h.upstreams.count('capture', orderId), 3);
+  assert.equal(h.upstreams.payments.get(orderId)?.status, 'CAPTURED');
+  assert.equal(h.upstreams.count('void', orderId), 0);
+});
+
+test('inventory down past the deadline: CANCELLED in time, the reservation released in case it happened unseen', async (t) => {
+  const h = await startOrders({ settings: { sagaDeadlineMs: 200, checkoutWaitMs: 2000 } });
+  t.after(() => h.close());
+  h.upstreams.faults.reserve = { fail: Infinity };
+  const started = Date.now();
+  const res = await checkout(h.app, h.alice);
+  assert.equal(res.statusCode, 201, res.body);
+  assert.equal(res.json().status, 'CANCELLED');
+  assert.ok(Date.now() - started < 1500, 'the checkout answered soon after the deadline');
+  const order = await getOrder(h.app, h.alice, res.json().orderId);
+  assert.equal(order.reason, 'payment could not be completed in time');
+  assert.ok(h.upstreams.count('release') >= 1);
+  assert.equal(h.upstreams.count('authorize'), 0);
+});
+
+test('payments down past the deadline: void and release, CANCELLED "payment could not be completed in time"', async (t) => {
+  const h = await startOrders({ settings: { sagaDeadlineMs: 300 } });
+  t.after(() => h.close());
+  h.upstreams.faults.authorize = { fail: Infinity };
+  const res = await checkout(h.app, h.alice);
+  const { orderId } = res.json();
+  const order = await settled(h.app, h.alice, orderId);
+  assert.equal(order.status, 'CANCELLED');
+  assert.equal(order.reason, 'payment could not be completed in time');
+  assert.ok(h.upstreams.count('authorize', orderId) >= 2, 'authorize was retried');
+  assert.ok(h.upstreams.count('void', orderId) >= 1, 'void was called');
+  assert.equal(h.upstreams.reservations.get(orderId)?.status, 'RELEASED');
+  assert.equal(h.upstreams.count('capture', orderId), 0);
+  assert.equal(h.upstreams.stock.get('p-lamp'), 10);
+  const events = await outboxEvents(h.app);
+  assert.deepEqual(events.map((e) => e.type), ['orders.order-cancelled']);
+});
+
+test('a capture that timed out but went through is not undone at the deadline: the saga moves forward', async (t) => {
+  const h = await startOrders({ settings: { sagaDeadlineMs: 300, upstreamTimeoutMs: 100 } });
+  t.after(() => h.close());
+  // Every capture is slower than the client's timeout, but the stand-in still captures.
+  h.upstreams.faults.capture = { delayMs: 150 };
+  const { orderId } = (await checkout(h.app, h.alice)).json();
+  const order = await settled(h.app, h.alice, orderId);
+  assert.equal(order.status, 'CONFIRMED', order.reason);
+  // The deadline passed with every capture call timed out: the void found the payment captured.
+  assert.ok(h.upstreams.count('void', orderId) >= 1);
+  assert.ok(h.upstreams.count('payment', orderId) >= 1);
+  assert.equal(h.upstreams.reservations.get(orderId)?.status, 'COMMITTED');
+  assert.equal(h.upstreams.payments.get(orderId)?.status, 'CAPTURED');
+});
+
+test('after the capture the saga only moves forward: commit is retried until inventory answers', async (t) => {
+  const h = await startOrders({ settings: { sagaDeadlineMs: 150 } });
+  t.after(() => h.close());
+  h.upstreams.faults.commit = { fail: 15 };
+  const { orderId } = (await checkout(h.app, h.alice)).json();
+  const order = await settled(h.app, h.alice, orderId);
+  assert.equal(order.status, 'CONFIRMED');
+  assert.equal(h.upstreams.count('commit', orderId), 16);
+  assert.equal(h.upstreams.count('void', orderId), 0);
+});
+
+test('a reservation released before commit (expired) refunds the captured payment and cancels', async (t) => {
+  const h = await startOrders({ settings: { checkoutWaitMs: 0 } });
+  t.after(() => h.close());
+  h.upstreams.faults.commit = { fail: Infinity };
+  const res = await checkout(h.app, h.alice);
+  const { orderId } = res.json();
+  await eventually('the commit call', () => h.upstreams.count('commit', orderId) > 0);
+  const reservation = h.upstreams.reservations.get(orderId);
+  assert.ok(reservation);
+  reservation.status = 'RELEASED';
+  h.upstreams.faults.commit = {};
+  const order = await settled(h.app, h.alice, orderId);
+  assert.equal(order.status, 'CANCELLED');
+  assert.match(order.reason ?? '', /refunded/);
+  assert.equal(h.upstreams.payments.get(orderId)?.status, 'REFUNDED');
+});
+
+test('202 PENDING when the saga outlasts CHECKOUT_WAIT_MS; it finishes in the background', async (t) => {
+  const h = await startOrders({ settings: { checkoutWaitMs: 50, upstreamTimeoutMs: 1000, sagaDeadlineMs: 3000 } });
+  t.after(() => h.close());
+  h.upstreams.faults.authorize = { delayMs: 300 };
+  const res = await checkout(h.app, h.alice);
+  assert.equal(res.statusCode, 202, res.body);
+  assert.equal(res.json().status, 'PENDING');
+  assert.equal((await getOrder(h.app, h.alice, res.json().orderId)).status, 'PENDING');
+  assert.equal((await settled(h.app, h.alice, res.json().orderId)).status, 'CONFIRMED');
+});
+
+test('an empty cart is 409 CART_EMPTY and creates no order', async (t) => {
+  const h = await startOrders();
+  t.after(() => h.close());
+  const res = await checkout(h.app, h.bob);
+  assert.equal(res.statusCode, 409);
+  assert.equal(res.json().code, 'CART_EMPTY');
+  assert.equal(res.headers['content-type'], 'application/problem+json; charset=utf-8');
+  assert.deepEqual((await h.app.inject({ url: '/api/orders', headers: { authorization: `Bearer ${h.bob}` } })).json(), { items: [] });
+});
+
+test('cart failing: 502/503 and no order', async (t) => {
+  const h = await startOrders();
+  t.after(() => h.close());
+  h.upstreams.faults.cart = { fail: Infinity };
+  const res = await checkout(h.app, h.alice);
+  assert.ok([502, 503].includes(res.statusCode), `${res.statusCode} ${res.body}`);
+  assert.equal((await h.app.inject({ url: '/api/orders', headers: { authorization: `Bearer ${h.alice}` } })).json().items.length, 0);
+});
+
+test('checkout needs a user token and a valid body', async (t) => {
+  const h = await startOrders();
+  t.after(() => h.close());
+  const anon = await h.app.inject({ method: 'POST', url: '/api/checkout', headers: { 'idempotency-key': 'k' }, payload: checkoutBody() });
+  assert.equal(anon.statusCode, 401);
+  const bad = await checkout(h.app, h.alice, { body: { ...checkoutBody(), card: { ...checkoutBody().card, number: '42' } } });
+  assert.equal(bad.statusCode, 400);
+  assert.equal(h.upstreams.calls.length, 0);
+});

@@ -1,0 +1,130 @@
+import assert from 'node:assert/strict';
+import { createAuthenticator, SERVICE_TOKEN_HEADER, type ServiceApp } from '@bazaar/kit';
+import { createTestKeys, testLogger, type TestKeys } from '@bazaar/kit/testing';
+import type { AnyCloudEvent } from '@bazaar/messaging';
+import type { CheckoutRequest, Order } from '@bazaar/contracts/orders';
+import { buildApp, type OrdersSettings } from '../src/app.ts';
+import { openOrdersStore, type OrdersStore } from '../src/store/index.ts';
+import { SERVICE_TOKEN, startUpstreams, type Upstreams } from './standins.ts';
+
+export { SERVICE_TOKEN };
+
+/** Small timings so every saga path, deadline included, runs in well under a second. */
+export const fastSettings = {
+  sagaDeadlineMs: 800,
+  checkoutWaitMs: 1500,
+  sweepMs: 10,
+  upstreamTimeoutMs: 250,
+  reservationTtlSeconds: 600,
+  retryBaseMs: 10,
+  retryMaxMs: 40,
+  breakerHalfOpenAfterMs: 30,
+} satisfies Omit<OrdersSettings, 'cartUrl' | 'inventoryUrl' | 'paymentsUrl'>;
+
+export interface Harness {
+  app: ServiceApp;
+  store: OrdersStore;
+  upstreams: Upstreams;
+  keys: TestKeys;
+  /** Tokens of two customers and an admin. */
+  alice: string;
+  bob: string;
+  admin: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The orders app over an in-memory store (or the given one), talking to fresh
+ * stand-ins (or the given ones). Alice's cart holds two products.
+ */
+export async function startOrders(opts: { settings?: Partial<OrdersSettings>; store?: OrdersStore; upstreams?: Upstreams; keys?: TestKeys } = {}): Promise<Harness> {
+  const upstreams = opts.upstreams ?? (await startUpstreams());
+  const store = opts.store ?? (await openOrdersStore({ dataDir: '', inMemory: true }));
+  const keys = opts.keys ?? (await createTestKeys());
+  const app = buildApp({
+    store,
+    logger: testLogger(),
+    auth: createAuthenticator(keys.keys),
+    serviceToken: SERVICE_TOKEN,
+    defaultMetrics: false,
+    settings: { ...fastSettings, ...upstreams.urls, ...opts.settings },
+  });
+  app.addHook('onClose', async () => store.close());
+  await app.ready();
+  if (!opts.upstreams) {
+    upstreams.fillCart('alice', [
+      { productId: 'p-lamp', name: 'Desk Lamp', quantity: 2, price: 2599 },
+      { productId: 'p-mug', name: 'Blue Mug', quantity: 1, price: 899 },
+    ]);
+  }
+  return {
+    app,
+    store,
+    upstreams,
+    keys,
+    alice: await keys.sign({ sub: 'alice', email: 'alice@example.test' }),
+    bob: await keys.sign({ sub: 'bob', email: 'bob@example.test' }),
+    admin: await keys.sign({ sub: 'root', roles: ['admin'] }),
+    async close() {
+      await app.close();
+      if (!opts.upstreams) await upstreams.close();
+    },
+  };
+}
+
+export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+export const goodCard = { number: '4242424242424242', expMonth: 12, expYear: 2030, cvc: '123' };
+
+export const checkoutBody = (card: Partial<CheckoutRequest['card']> = {}): CheckoutRequest => ({
+  shippingAddress: { name: 'Alice Example', line1: '1 Main Street', city: 'Springfield', postalCode: '12345', country: 'NL' },
+  card: { ...goodCard, ...card },
+});
+
+let keyCounter = 0;
+/** A fresh idempotency key. */
+export const newKey = () => `key-${process.pid}-${++keyCounter}`;
+
+/** POST /api/checkout as `token`. */
+export function checkout(app: ServiceApp, token: string, opts: { key?: string | null; body?: CheckoutRequest } = {}) {
+  const key = opts.key === undefined ? newKey() : opts.key;
+  return app.inject({
+    method: 'POST',
+    url: '/api/checkout',
+    headers: { ...bearer(token), ...(key === null ? {} : { 'idempotency-key': key }) },
+    payload: opts.body ?? checkoutBody(),
+  });
+}
+
+/** GET /api/orders/:id as `token` (200 expected). */
+export async function getOrder(app: ServiceApp, token: string, id: string): Promise<Order> {
+  const res = await app.inject({ url: `/api/orders/${id}`, headers: bearer(token) });
+  assert.equal(res.statusCode, 200, res.body);
+  return res.json() as Order;
+}
+
+/** Poll `probe` until it returns something truthy; fail naming `what` after `timeoutMs`. */
+export async function eventually<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 3000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > until) assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** Wait until the order is no longer PENDING and return it. */
+export function settled(app: ServiceApp, token: string, id: string): Promise<Order> {
+  return eventually(`order ${id} to leave PENDING`, async () => {
+    const order = await getOrder(app, token, id);
+    return order.status === 'PENDING' ? undefined : order;
+  });
+}
+
+/** Every event in the outbox feed. */
+export async function outboxEvents(app: ServiceApp): Promise<AnyCloudEvent[]> {
+  const res = await app.inject({ url: '/internal/events?after=0&limit=500', headers: { [SERVICE_TOKEN_HEADER]: SERVICE_TOKEN } });
+  assert.equal(res.statusCode, 200);
+  return (res.json() as { events: AnyCloudEvent[] }).events;
+}
