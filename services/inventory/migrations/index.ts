@@ -1,0 +1,12 @@
+import type { Migration } from '@bazaar/store';
+import { inboxMigration, outboxMigration } from '@bazaar/messaging';
+import * as init from './0001_init.ts';
+
+/** Inventory's migrations, applied in name order at start-up. */
+export const migrations: Record<string, Migration> = {
+  '0001_init': init,
+  // The transactional outbox: stock-changed events commit with the stock change.
+  '0002_outbox': outboxMigration,
+  // The inbox and feed cursors: catalog events are applied exactly once.
+  '0003_inbox': inboxMigration,
+};

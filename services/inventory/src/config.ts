@@ -1,0 +1,13 @@
+import { Type, type Static } from 'typebox';
+import { ServiceTokenConfig, configSchema } from '@bazaar/kit';
+
+/** Inventory configuration, from the environment. */
+export const InventoryConfig = configSchema({
+  ...ServiceTokenConfig,
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8083 }),
+  IDENTITY_URL: Type.String({ pattern: '^https?://', default: 'http://127.0.0.1:8081', description: 'Where the JWKS is fetched from' }),
+  CATALOG_URL: Type.String({ pattern: '^https?://', default: 'http://127.0.0.1:8082', description: 'The catalog, whose product events give new products stock' }),
+  INVENTORY_INITIAL_STOCK: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 100, description: 'Units a product gets when the catalog announces it' }),
+  INVENTORY_SWEEP_MS: Type.Integer({ minimum: 10, maximum: 3_600_000, default: 1000, description: 'Interval of the sweep that releases expired reservations' }),
+});
+export type InventoryConfigValues = Static<typeof InventoryConfig>;

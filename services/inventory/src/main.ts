@@ -1,0 +1,38 @@
+import { createAuthenticator, createLogger, loadConfig, main, remoteKeys, runService } from '@bazaar/kit';
+import { createHttpFeedTransport, cursorStore, startConsumer } from '@bazaar/messaging';
+import { InventoryConfig } from './config.ts';
+import { buildApp } from './app.ts';
+import { catalogHandlers } from './events.ts';
+import { openInventoryStore } from './store/index.ts';
+
+await main(async () => {
+  const config = loadConfig(InventoryConfig);
+  const logger = createLogger({ service: 'inventory', level: config.LOG_LEVEL });
+  const store = await openInventoryStore({ dataDir: config.BAZAAR_DATA_DIR });
+  if (store.applied.length > 0) logger.info({ migrations: store.applied, location: store.location }, 'migrations applied');
+  const app = buildApp({
+    store,
+    logger,
+    auth: createAuthenticator(remoteKeys(config.IDENTITY_URL)),
+    serviceToken: config.BAZAAR_SERVICE_TOKEN,
+    sweepMs: config.INVENTORY_SWEEP_MS,
+    bodyLimit: config.BODY_LIMIT_BYTES,
+  });
+  const catalogEvents = startConsumer({
+    db: store.db,
+    transport: createHttpFeedTransport({
+      urls: { catalog: config.CATALOG_URL },
+      serviceToken: config.BAZAAR_SERVICE_TOKEN,
+      cursors: cursorStore(store.db),
+      logger,
+    }),
+    consumer: 'inventory',
+    source: 'catalog',
+    handlers: catalogHandlers({ initialStock: config.INVENTORY_INITIAL_STOCK }),
+    logger,
+  });
+  // The consumer stops (finishing the event in hand) before the store closes.
+  app.addHook('preClose', async () => catalogEvents.stop());
+  app.addHook('onClose', async () => store.close());
+  await runService({ app, host: config.HOST, port: config.PORT, logger, shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS });
+});

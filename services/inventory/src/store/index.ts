@@ -1,0 +1,298 @@
+import { openStore, type Store } from '@bazaar/store';
+import type { Kysely, Transaction } from 'kysely';
+import { appendEvent, type InboxTables, type OutboxTables } from '@bazaar/messaging';
+import type { StockChangedData } from '@bazaar/contracts/events';
+import { migrations } from '../../migrations/index.ts';
+
+export type ReservationState = 'RESERVED' | 'COMMITTED' | 'RELEASED';
+export type ReleaseReason = 'released' | 'expired';
+
+/** Inventory's own tables, plus the outbox it publishes from and the inbox it consumes into. */
+export interface InventoryTables extends OutboxTables, InboxTables {
+  stock: { product_id: string; available: number; reserved: number; committed: number; updated_at: string };
+  reservations: {
+    order_id: string;
+    status: ReservationState;
+    expires_at: string;
+    release_reason: ReleaseReason | null;
+    created_at: string;
+    updated_at: string;
+  };
+  reservation_items: { order_id: string; product_id: string; quantity: number; line: number };
+}
+
+export type InventoryStore = Store<InventoryTables>;
+type Db = Kysely<InventoryTables> | Transaction<InventoryTables>;
+
+/** One product's stock as the domain sees it. */
+export interface StockRecord {
+  productId: string;
+  available: number;
+  reserved: number;
+  committed: number;
+}
+
+export interface ReservationLine {
+  productId: string;
+  quantity: number;
+}
+
+export interface ReservationRecord {
+  orderId: string;
+  status: ReservationState;
+  items: ReservationLine[];
+  expiresAt: string;
+  releaseReason: ReleaseReason | null;
+}
+
+/** What a reserve attempt came to; only 'created' changed anything. */
+export type ReserveOutcome =
+  | { kind: 'created'; reservation: ReservationRecord }
+  | { kind: 'exists'; reservation: ReservationRecord }
+  | { kind: 'insufficient'; productId: string; requested: number; available: number; known: boolean };
+
+/** What a commit or release came to: the reservation as it now is, and whether this call changed it. */
+export type SettleOutcome = { kind: 'missing' } | { kind: 'settled'; changed: boolean; reservation: ReservationRecord };
+
+/** Open (and migrate) inventory's own database. */
+export function openInventoryStore(opts: { dataDir: string; inMemory?: boolean }): Promise<InventoryStore> {
+  return openStore<InventoryTables>({ service: 'inventory', dataDir: opts.dataDir, migrations, ...(opts.inMemory ? { inMemory: true } : {}) });
+}
+
+/** Thrown inside a reserve transaction to roll it back; never leaves this module. */
+class Shortfall extends Error {
+  readonly outcome: Extract<ReserveOutcome, { kind: 'insufficient' }>;
+  constructor(outcome: Extract<ReserveOutcome, { kind: 'insufficient' }>) {
+    super('insufficient stock');
+    this.outcome = outcome;
+  }
+}
+
+/** Publish the new available count, in the transaction that changed it. */
+async function stockChanged(trx: Db, productId: string, available: number): Promise<void> {
+  const data: StockChangedData = { productId, available };
+  await appendEvent(trx, 'inventory', { type: 'inventory.stock-changed', subject: productId, data });
+}
+
+/**
+ * Create a product's stock row with `available` units unless it exists (then
+ * nothing changes). Runs in the caller's transaction, so the catalog consumer
+ * can record the event as handled in the same commit. Returns whether it created one.
+ */
+export async function createStockIfMissing(trx: Db, opts: { productId: string; available: number; now: string }): Promise<boolean> {
+  const inserted = await trx
+    .insertInto('stock')
+    .values({ product_id: opts.productId, available: opts.available, reserved: 0, committed: 0, updated_at: opts.now })
+    .onConflict((oc) => oc.column('product_id').doNothing())
+    .returning('product_id')
+    .executeTakeFirst();
+  if (!inserted) return false;
+  await stockChanged(trx, opts.productId, opts.available);
+  return true;
+}
+
+async function readReservation(db: Db, orderId: string): Promise<ReservationRecord | undefined> {
+  const row = await db.selectFrom('reservations').selectAll().where('order_id', '=', orderId).executeTakeFirst();
+  if (!row) return undefined;
+  const items = await db.selectFrom('reservation_items').select(['product_id', 'quantity']).where('order_id', '=', orderId).orderBy('line').execute();
+  return {
+    orderId: row.order_id,
+    status: row.status,
+    items: items.map((i) => ({ productId: i.product_id, quantity: Number(i.quantity) })),
+    expiresAt: row.expires_at,
+    releaseReason: row.release_reason,
+  };
+}
+
+async function itemsOf(trx: Db, orderId: string): Promise<ReservationLine[]> {
+  const rows = await trx.selectFrom('reservation_items').select(['product_id', 'quantity']).where('order_id', '=', orderId).orderBy('product_id').execute();
+  return rows.map((r) => ({ productId: r.product_id, quantity: Number(r.quantity) }));
+}
+
+/** Reserved units go back to available (release, expiry); one stock-changed event per product. */
+async function returnToAvailable(trx: Db, orderId: string, now: string): Promise<void> {
+  for (const item of await itemsOf(trx, orderId)) {
+    const row = await trx
+      .updateTable('stock')
+      .set((eb) => ({ available: eb('available', '+', item.quantity), reserved: eb('reserved', '-', item.quantity), updated_at: now }))
+      .where('product_id', '=', item.productId)
+      .where('reserved', '>=', item.quantity)
+      .returning('available')
+      .executeTakeFirst();
+    // A reservation's units are always in `reserved`; anything else is a broken invariant, so roll back loudly.
+    if (!row) throw new Error(`stock of ${item.productId} does not hold the ${item.quantity} units reserved by order ${orderId}`);
+    await stockChanged(trx, item.productId, Number(row.available));
+  }
+}
+
+/** Reserved units become committed (sold); available does not change, so no event. */
+async function commitStock(trx: Db, orderId: string, now: string): Promise<void> {
+  for (const item of await itemsOf(trx, orderId)) {
+    const result = await trx
+      .updateTable('stock')
+      .set((eb) => ({ reserved: eb('reserved', '-', item.quantity), committed: eb('committed', '+', item.quantity), updated_at: now }))
+      .where('product_id', '=', item.productId)
+      .where('reserved', '>=', item.quantity)
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) !== 1) throw new Error(`stock of ${item.productId} does not hold the ${item.quantity} units reserved by order ${orderId}`);
+  }
+}
+
+/** All inventory queries. Nothing outside this folder sees SQL or rows. */
+export function inventoryRepository(db: Kysely<InventoryTables>) {
+  return {
+    async stock(productId: string): Promise<StockRecord | undefined> {
+      const row = await db.selectFrom('stock').selectAll().where('product_id', '=', productId).executeTakeFirst();
+      if (!row) return undefined;
+      return { productId: row.product_id, available: Number(row.available), reserved: Number(row.reserved), committed: Number(row.committed) };
+    },
+
+    /**
+     * Set available units, creating the row if missing; reserved and committed
+     * stay. Writes only (no read-then-write), and publishes only a real change.
+     */
+    async setAvailable(opts: { productId: string; available: number; now: string }): Promise<void> {
+      await db.transaction().execute(async (trx) => {
+        const changed = await trx
+          .updateTable('stock')
+          .set({ available: opts.available, updated_at: opts.now })
+          .where('product_id', '=', opts.productId)
+          .where('available', '<>', opts.available)
+          .returning('product_id')
+          .executeTakeFirst();
+        if (changed) await stockChanged(trx, opts.productId, opts.available);
+        else await createStockIfMissing(trx, opts);
+      });
+    },
+
+    createStockIfMissing: (opts: { productId: string; available: number; now: string }) => createStockIfMissing(db, opts),
+
+    /**
+     * Reserve every line or none, in one transaction. The reservation row goes
+     * in first, so a repeated orderId is found without a second decrement (and
+     * a concurrent duplicate loses on the primary key). Each line is a
+     * conditional decrement (`available >= quantity`), checked by its result,
+     * so stock never goes negative whatever runs concurrently; lines are taken
+     * in product order so two multi-line reservations never deadlock.
+     */
+    async reserve(opts: { orderId: string; items: ReservationLine[]; expiresAt: string; now: string }): Promise<ReserveOutcome> {
+      try {
+        return await db.transaction().execute(async (trx): Promise<ReserveOutcome> => {
+          const fresh = await trx
+            .insertInto('reservations')
+            .values({ order_id: opts.orderId, status: 'RESERVED', expires_at: opts.expiresAt, release_reason: null, created_at: opts.now, updated_at: opts.now })
+            .onConflict((oc) => oc.column('order_id').doNothing())
+            .returning('order_id')
+            .executeTakeFirst();
+          if (!fresh) return { kind: 'exists', reservation: (await readReservation(trx, opts.orderId)) as ReservationRecord };
+          const byProduct = [...opts.items].sort((a, b) => (a.productId < b.productId ? -1 : a.productId > b.productId ? 1 : 0));
+          for (const item of byProduct) {
+            const row = await trx
+              .updateTable('stock')
+              .set((eb) => ({ available: eb('available', '-', item.quantity), reserved: eb('reserved', '+', item.quantity), updated_at: opts.now }))
+              .where('product_id', '=', item.productId)
+              .where('available', '>=', item.quantity)
+              .returning('available')
+              .executeTakeFirst();
+            if (!row) {
+              const current = await trx.selectFrom('stock').select('available').where('product_id', '=', item.productId).executeTakeFirst();
+              throw new Shortfall({ kind: 'insufficient', productId: item.productId, requested: item.quantity, available: Number(current?.available ?? 0), known: current !== undefined });
+            }
+            await stockChanged(trx, item.productId, Number(row.available));
+          }
+          await trx
+            .insertInto('reservation_items')
+            .values(opts.items.map((item, line) => ({ order_id: opts.orderId, product_id: item.productId, quantity: item.quantity, line })))
+            .execute();
+          return { kind: 'created', reservation: { orderId: opts.orderId, status: 'RESERVED', items: opts.items, expiresAt: opts.expiresAt, releaseReason: null } };
+        });
+      } catch (error) {
+        if (error instanceof Shortfall) return error.outcome;
+        throw error;
+      }
+    },
+
+    reservation: (orderId: string) => readReservation(db, orderId),
+
+    /** RESERVED → COMMITTED, moving its units from reserved to committed. Anything else is reported, not changed. */
+    async commit(opts: { orderId: string; now: string }): Promise<SettleOutcome> {
+      return db.transaction().execute(async (trx): Promise<SettleOutcome> => {
+        const moved = await trx
+          .updateTable('reservations')
+          .set({ status: 'COMMITTED', updated_at: opts.now })
+          .where('order_id', '=', opts.orderId)
+          .where('status', '=', 'RESERVED')
+          .returning('order_id')
+          .executeTakeFirst();
+        if (moved) await commitStock(trx, opts.orderId, opts.now);
+        const reservation = await readReservation(trx, opts.orderId);
+        return reservation ? { kind: 'settled', changed: moved !== undefined, reservation } : { kind: 'missing' };
+      });
+    },
+
+    /** RESERVED → RELEASED ("released"), returning its units to available. Anything else is reported, not changed. */
+    async release(opts: { orderId: string; now: string }): Promise<SettleOutcome> {
+      return db.transaction().execute(async (trx): Promise<SettleOutcome> => {
+        const moved = await trx
+          .updateTable('reservations')
+          .set({ status: 'RELEASED', release_reason: 'released', updated_at: opts.now })
+          .where('order_id', '=', opts.orderId)
+          .where('status', '=', 'RESERVED')
+          .returning('order_id')
+          .executeTakeFirst();
+        if (moved) await returnToAvailable(trx, opts.orderId, opts.now);
+        const reservation = await readReservation(trx, opts.orderId);
+        return reservation ? { kind: 'settled', changed: moved !== undefined, reservation } : { kind: 'missing' };
+      });
+    },
+
+    /**
+     * Release ("expired") up to `limit` reservations still RESERVED at `now`
+     * past their expiry — all of them, or only one order's, or only those
+     * holding some products. Each status change is conditional, so a commit or
+     * another sweeper racing for the same reservation wins or loses cleanly.
+     * Returns how many it released.
+     */
+    async expireDue(opts: { now: string; limit: number; orderId?: string; productIds?: string[] }): Promise<number> {
+      return db.transaction().execute(async (trx) => {
+        let due = trx
+          .selectFrom('reservations')
+          .select('reservations.order_id')
+          .where('reservations.status', '=', 'RESERVED')
+          .where('reservations.expires_at', '<=', opts.now)
+          .orderBy('reservations.expires_at')
+          .limit(opts.limit);
+        if (opts.orderId !== undefined) due = due.where('reservations.order_id', '=', opts.orderId);
+        if (opts.productIds !== undefined) {
+          const productIds = opts.productIds;
+          due = due.where((eb) =>
+            eb.exists(
+              eb
+                .selectFrom('reservation_items')
+                .select('reservation_items.order_id')
+                .whereRef('reservation_items.order_id', '=', 'reservations.order_id')
+                .where('reservation_items.product_id', 'in', productIds),
+            ),
+          );
+        }
+        let released = 0;
+        for (const { order_id: orderId } of await due.execute()) {
+          const moved = await trx
+            .updateTable('reservations')
+            .set({ status: 'RELEASED', release_reason: 'expired', updated_at: opts.now })
+            .where('order_id', '=', orderId)
+            .where('status', '=', 'RESERVED')
+            .where('expires_at', '<=', opts.now)
+            .returning('order_id')
+            .executeTakeFirst();
+          if (!moved) continue;
+          await returnToAvailable(trx, orderId, opts.now);
+          released += 1;
+        }
+        return released;
+      });
+    },
+  };
+}
+
+export type InventoryRepository = ReturnType<typeof inventoryRepository>;
