@@ -1,0 +1,32 @@
+/** A small HTTP client for end-to-end tests against the running system. */
+export interface Reply<T = Record<string, unknown>> {
+  status: number;
+  type: string;
+  body: T;
+  ms: number;
+}
+
+export async function http<T = Record<string, unknown>>(
+  url: string,
+  init: { method?: string; body?: unknown; rawBody?: string; token?: string; headers?: Record<string, string> } = {},
+): Promise<Reply<T>> {
+  const headers: Record<string, string> = { ...init.headers };
+  if (init.body !== undefined || init.rawBody !== undefined) headers['content-type'] = 'application/json';
+  if (init.token) headers.authorization = `Bearer ${init.token}`;
+  const t0 = Date.now();
+  const res = await fetch(url, {
+    method: init.method ?? 'GET',
+    headers,
+    ...(init.rawBody !== undefined ? { body: init.rawBody } : init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
+  });
+  const text = await res.text();
+  let body: unknown = {};
+  if (text) {
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = { text };
+    }
+  }
+  return { status: res.status, type: res.headers.get('content-type') ?? '', body: body as T, ms: Date.now() - t0 };
+}
