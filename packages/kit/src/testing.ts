@@ -44,3 +44,16 @@ export function testLogger(lines?: string[]) {
   });
   return createLogger({ service: 'test', level: lines ? 'info' : 'silent', destination: sink });
 }
+
+/** A TCP port on 127.0.0.1 that was free a moment ago (for tests that must know a port before listening). */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}

@@ -1,24 +1,15 @@
 // The embedded transport (producer outbox served over HTTP, consumer long-polls
 // with a durable cursor) against the transport conformance suite, with real
 // SQLite stores and a real HTTP server.
-import { createServer } from 'node:net';
 import { createServiceApp, type ServiceApp } from '@bazaar/kit';
 import { testLogger } from '@bazaar/kit/testing';
 import { openStore, type Store } from '@bazaar/store';
 import { transportConformance, type ConformanceHarness } from '../src/conformance.ts';
 import { appendEvent, cursorStore, createHttpFeedTransport, eventFeedRoutes, inboxMigration, outboxMigration, type InboxTables, type OutboxTables } from '../src/index.ts';
+import { freePort } from '@bazaar/kit/testing';
 
 const TOKEN = 'conformance-token-0123456789';
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function setup(): Promise<ConformanceHarness> {
   const producerStore: Store<OutboxTables> = await openStore<OutboxTables>({ service: 'p', dataDir: '', inMemory: true, migrations: { '0001_outbox': outboxMigration } });

@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import { createServiceApp, SERVICE_TOKEN_HEADER, type ServiceApp } from '@bazaar/kit';
 import { testLogger } from '@bazaar/kit/testing';
 import { openStore, type Store } from '@bazaar/store';
@@ -8,21 +7,13 @@ import { createMailbox, startSmtpSink, type Mailbox, type SmtpSink } from '@baza
 import { buildApp } from '../src/app.ts';
 import { openNotificationsStore, type EmailRecord, type NotificationsStore } from '../src/store/index.ts';
 import { startNotificationWorkers, type NotificationWorkers } from '../src/workers.ts';
+import { freePort } from '@bazaar/kit/testing';
+export { freePort };
 
 export const SERVICE_TOKEN = 'test-service-token-0123456789';
 export const internal = { [SERVICE_TOKEN_HEADER]: SERVICE_TOKEN };
 
 /** A free local port, for a server that must come up later on a known address. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** Poll `probe` until it returns something truthy; fail naming `what` at the deadline. */
 export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 5000): Promise<T> {

@@ -4,10 +4,10 @@ import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createServer } from 'node:net';
 import { assignPorts, childEnv, discoverServices, type ServiceSpec } from '../src/services.ts';
 import { SupervisedProcess, backoffMs, type ProcessInfo } from '../src/supervisor.ts';
 import { formatTable } from '../src/table.ts';
+import { freePort } from '@bazaar/kit/testing';
 
 const servicesDir = fileURLToPath(new URL('../../../services', import.meta.url));
 
@@ -65,15 +65,6 @@ test('tables are aligned', () => {
   assert.equal(formatTable(['a', 'bb'], [['xxx', 'y']]), 'a    bb\n---  --\nxxx  y');
 });
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function until<T>(what: string, ms: number, check: () => T | undefined): Promise<T> {
   const deadline = Date.now() + ms;
