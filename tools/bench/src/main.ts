@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { startSystem, type RunningSystem } from '../../launcher/src/harness.ts';
 import { formatTable } from '../../launcher/src/table.ts';
+import { benchCheckout } from './checkout.ts';
 
 const duration = Number(process.env.BENCH_DURATION_S ?? 5);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 10);
@@ -58,6 +59,13 @@ try {
   process.stdout.write(`\n${formatTable(
     ['load', 'req/s', 'p50 ms', 'p99 ms', 'errors'],
     results.map((r) => [r.name, r.rps.toFixed(0), r.p50.toFixed(1), r.p99.toFixed(1), String(r.errors)]),
+  )}\n\n`);
+  const checkoutCount = Number(process.env.BENCH_CHECKOUTS ?? 100);
+  process.stdout.write(`  checkout: ${checkoutCount} sequential checkouts through the gateway…\n`);
+  const co = await benchCheckout(system.gatewayUrl, checkoutCount);
+  process.stdout.write(`\n${formatTable(
+    ['checkout (saga across 4 services)', 'count', 'confirmed', 'p50 ms', 'p99 ms'],
+    [['POST /api/checkout → 201 CONFIRMED', String(co.checkouts), String(co.confirmed), co.p50.toFixed(1), co.p99.toFixed(1)]],
   )}\n\n`);
   process.stdout.write(`start-up (cold / warm):          ${(cold / 1000).toFixed(1)} s / ${(warm / 1000).toFixed(1)} s\n`);
   process.stdout.write(`gateway ÷ direct throughput:     ${(viaGateway.rps / direct.rps).toFixed(2)}\n`);
