@@ -24,6 +24,10 @@ export const BaseConfig = {
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 1_048_576 }),
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 0, default: 10_000 }),
   BAZAAR_DATA_DIR: Type.String({ default: '.bazaar/data', minLength: 1 }),
+  // A service with a relational store uses database bazaar_<service> on this server (its own
+  // <SERVICE>_DATABASE_URL wins); with neither set it keeps its SQLite file in BAZAAR_DATA_DIR.
+  BAZAAR_POSTGRES_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://', description: 'PostgreSQL server for every service store, e.g. postgres://user:pass@host:5432' })),
+  BAZAAR_POSTGRES_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 100, default: 5, description: 'Most PostgreSQL connections one service instance opens' }),
 };
 
 /** Build a config schema from the base keys plus a service's own. */

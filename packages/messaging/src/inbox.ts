@@ -7,7 +7,7 @@ export interface InboxTables {
   event_cursors: { stream: string; position: number; updated_at: string };
 }
 
-/** Add to a consumer's migrations (name it e.g. '0002_inbox'). */
+/** Add to a consumer's migrations (name it e.g. '0002_inbox'). Runs on SQLite and PostgreSQL. */
 export const inboxMigration: Migration = {
   async up(db: Kysely<unknown>) {
     await db.schema
@@ -20,7 +20,8 @@ export const inboxMigration: Migration = {
     await db.schema
       .createTable('event_cursors')
       .addColumn('stream', 'text', (c) => c.primaryKey())
-      .addColumn('position', 'integer', (c) => c.notNull())
+      // bigint: a position is a producer's outbox seq (BIGINT on PostgreSQL; SQLite integers are 64-bit anyway).
+      .addColumn('position', 'bigint', (c) => c.notNull())
       .addColumn('updated_at', 'text', (c) => c.notNull())
       .execute();
   },

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { sql, type Generated, type Kysely, type Transaction } from 'kysely';
+import { PostgresAdapter, sql, type Generated, type Kysely, type Transaction } from 'kysely';
 import type { Migration } from '@bazaar/store';
 import { currentContext, formatTraceparent } from '@bazaar/kit';
 import type { AnyCloudEvent, NewEvent } from './types.ts';
@@ -18,14 +18,17 @@ export interface OutboxTables {
   };
 }
 
-/** Add to a producer's migrations (name it e.g. '0002_outbox'). */
+/** Add to a producer's migrations (name it e.g. '0002_outbox'). Runs on SQLite and PostgreSQL. */
 export const outboxMigration: Migration = {
   async up(db: Kysely<unknown>) {
+    const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
     await db.schema
       .createTable('outbox')
-      // A strictly increasing, never reused position: the feed's cursor.
-      .addColumn('seq', 'integer', (c) => c.primaryKey().autoIncrement())
-      .addColumn('id', 'text', (c) => c.notNull().unique())
+      // A strictly increasing, never reused position: the feed's cursor. On
+      // SQLite, AUTOINCREMENT at insert (one writer at a time, so commit order
+      // is seq order); on PostgreSQL, assigned at commit (below).
+      .addColumn('seq', postgres ? 'bigint' : 'integer', (c) => (postgres ? c.unique() : c.primaryKey().autoIncrement()))
+      .addColumn('id', 'text', (c) => (postgres ? c.primaryKey() : c.notNull().unique()))
       .addColumn('type', 'text', (c) => c.notNull())
       .addColumn('source', 'text', (c) => c.notNull())
       .addColumn('subject', 'text')
@@ -33,8 +36,40 @@ export const outboxMigration: Migration = {
       .addColumn('data', 'text', (c) => c.notNull())
       .addColumn('traceparent', 'text')
       .execute();
+    if (postgres) await sequenceAtCommit(db);
   },
 };
+
+/** Key of the transaction-level advisory lock that orders outbox commits ('outbox' in ASCII); advisory locks are per database. */
+const OUTBOX_LOCK_KEY = 122_550_254_464_888;
+
+/**
+ * PostgreSQL: number outbox rows at commit, in commit order. A sequence
+ * default would number rows at insert, and concurrent transactions commit
+ * in any order: a feed reader could see seq 6 committed, move its cursor to
+ * 6, and never read seq 5 committed a moment later. So rows are inserted
+ * with a NULL seq, and a deferred constraint trigger, which runs as the
+ * transaction commits, takes a transaction-level advisory lock and only then
+ * draws the numbers. The lock is released after the commit is visible, so
+ * whoever draws the next numbers commits after it: once a reader sees seq n,
+ * every seq below n is visible or never will be (a rolled-back transaction
+ * leaves a gap, never a late row). Taking the lock at commit rather than in
+ * appendEvent keeps it out of deadlocks: its holder has all its row locks
+ * already and waits for nothing else, whatever the transaction did before.
+ */
+async function sequenceAtCommit(db: Kysely<unknown>): Promise<void> {
+  await sql`create sequence outbox_seq as bigint owned by outbox.seq`.execute(db);
+  await sql`
+    create function outbox_assign_seq() returns trigger language plpgsql as $$
+    begin
+      perform pg_advisory_xact_lock(${sql.lit(OUTBOX_LOCK_KEY)});
+      update outbox set seq = nextval('outbox_seq') where id = new.id;
+      return null;
+    end $$`.execute(db);
+  await sql`
+    create constraint trigger outbox_assign_seq after insert on outbox
+    deferrable initially deferred for each row execute function outbox_assign_seq()`.execute(db);
+}
 
 type AnyDb<T> = Kysely<T> | Transaction<T>;
 

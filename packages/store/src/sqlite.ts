@@ -7,9 +7,10 @@ import type { SqliteDatabase, SqliteStatement } from 'kysely';
  */
 export function nodeSqliteDatabase(filename: string): SqliteDatabase {
   const db = new DatabaseSync(filename);
-  // WAL lets readers run while a write commits; busy_timeout waits out a
-  // concurrent writer instead of failing; foreign keys are off by default.
-  db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;');
+  // busy_timeout waits out a concurrent writer instead of failing (first, so
+  // that switching a new file to WAL waits too when instances start at once);
+  // WAL lets readers run while a write commits; foreign keys are off by default.
+  db.exec('PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;');
   return {
     close: () => db.close(),
     prepare: (sql) => wrapStatement(db.prepare(sql)),

@@ -7,6 +7,7 @@ const Url = (fallback: string, description: string) => Type.String({ pattern: '^
 export const CartConfig = configSchema({
   ...ServiceTokenConfig,
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8084 }),
+  CART_DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://', description: "This service's own PostgreSQL database; wins over BAZAAR_POSTGRES_URL" })),
   IDENTITY_URL: Url('http://127.0.0.1:8081', 'Where the JWKS is fetched from'),
   CATALOG_URL: Url('http://127.0.0.1:8082', 'Where product names and prices come from'),
   ORDERS_URL: Url('http://127.0.0.1:8085', "Where orders' event feed is read from"),

@@ -1,4 +1,5 @@
 import { createAuthenticator, createLogger, loadConfig, main, remoteKeys, runService } from '@bazaar/kit';
+import { postgresTarget } from '@bazaar/store';
 import { createHttpFeedTransport, cursorStore } from '@bazaar/messaging';
 import { buildApp } from './app.ts';
 import { CartConfig } from './config.ts';
@@ -9,7 +10,10 @@ import { catalogProducts } from './upstream/catalog.ts';
 await main(async () => {
   const config = loadConfig(CartConfig);
   const logger = createLogger({ service: 'cart', level: config.LOG_LEVEL });
-  const store = await openCartDatabase({ dataDir: config.BAZAAR_DATA_DIR });
+  const store = await openCartDatabase({
+    dataDir: config.BAZAAR_DATA_DIR,
+    postgres: postgresTarget({ service: 'cart', databaseUrl: config.CART_DATABASE_URL, serverUrl: config.BAZAAR_POSTGRES_URL, poolSize: config.BAZAAR_POSTGRES_POOL_SIZE }),
+  });
   if (store.applied.length > 0) logger.info({ migrations: store.applied, location: store.location }, 'migrations applied');
   const products = catalogProducts({ baseUrl: config.CATALOG_URL, timeoutMs: config.CATALOG_TIMEOUT_MS });
   const app = buildApp({

@@ -1,54 +1,62 @@
-// The CartStore contract, run against the SQLite implementation. A Redis
-// implementation must pass the same cases.
+// The CartStore contract, run against the relational implementation on SQLite
+// and PostgreSQL. A Redis implementation must pass the same cases.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { StoreDialect } from '@bazaar/store';
+import { DIALECTS, testLocation, type AfterHook } from '@bazaar/store/testing';
 import type { CartStore } from '../src/store/index.ts';
 import { openCartDatabase, sqliteCartStore } from '../src/store/index.ts';
 
-async function withStore(t: { after: (fn: () => Promise<void>) => void }, maxLines = 50): Promise<CartStore> {
-  const db = await openCartDatabase({ dataDir: '', inMemory: true });
+async function withStore(dialect: StoreDialect, t: AfterHook, maxLines = 50): Promise<CartStore> {
+  const db = await openCartDatabase(await testLocation(dialect, 'cart', t));
   t.after(() => db.close());
   return sqliteCartStore(db.db, { maxLines });
 }
 
-test('lines come back in the order first added; setting a quantity updates in place; 0 removes', async (t) => {
-  const store = await withStore(t);
-  assert.deepEqual(await store.getLines('u'), []);
-  assert.equal(await store.setQuantity('u', 'b', 1), 'set');
-  assert.equal(await store.setQuantity('u', 'a', 2), 'set');
-  assert.equal(await store.setQuantity('u', 'b', 5), 'set');
-  assert.deepEqual(await store.getLines('u'), [{ productId: 'b', quantity: 5 }, { productId: 'a', quantity: 2 }]);
-  assert.equal(await store.setQuantity('u', 'b', 0), 'removed');
-  await store.remove('u', 'nothing-here');
-  assert.deepEqual(await store.getLines('u'), [{ productId: 'a', quantity: 2 }]);
-  assert.deepEqual(await store.getLines('someone-else'), []);
-});
+for (const dialect of DIALECTS) {
+  test(`${dialect}: lines come back in the order first added; setting a quantity updates in place; 0 removes`, async (t) => {
+    const store = await withStore(dialect, t);
+    assert.deepEqual(await store.getLines('u'), []);
+    assert.equal(await store.setQuantity('u', 'b', 1), 'set');
+    assert.equal(await store.setQuantity('u', 'a', 2), 'set');
+    assert.equal(await store.setQuantity('u', 'b', 5), 'set');
+    assert.deepEqual(await store.getLines('u'), [{ productId: 'b', quantity: 5 }, { productId: 'a', quantity: 2 }]);
+    assert.equal(await store.setQuantity('u', 'b', 0), 'removed');
+    await store.remove('u', 'nothing-here');
+    assert.deepEqual(await store.getLines('u'), [{ productId: 'a', quantity: 2 }]);
+    assert.deepEqual(await store.getLines('someone-else'), []);
+  });
+}
 
-test('the line limit holds under concurrent additions', async (t) => {
-  const store = await withStore(t, 5);
-  const results = await Promise.all(Array.from({ length: 12 }, (_, i) => store.setQuantity('u', `p${i}`, 1)));
-  assert.equal(results.filter((r) => r === 'set').length, 5);
-  assert.equal(results.filter((r) => r === 'cart-full').length, 7);
-  assert.equal((await store.getLines('u')).length, 5);
-  assert.equal(await store.setQuantity('u', 'p0', 9), 'set', 'existing lines still change');
-});
+for (const dialect of DIALECTS) {
+  test(`${dialect}: the line limit holds under concurrent additions`, async (t) => {
+    const store = await withStore(dialect, t, 5);
+    const results = await Promise.all(Array.from({ length: 12 }, (_, i) => store.setQuantity('u', `p${i}`, 1)));
+    assert.equal(results.filter((r) => r === 'set').length, 5);
+    assert.equal(results.filter((r) => r === 'cart-full').length, 7);
+    assert.equal((await store.getLines('u')).length, 5);
+    assert.equal(await store.setQuantity('u', 'p0', 9), 'set', 'existing lines still change');
+  });
+}
 
-test('removeOrdered takes the ordered quantities out: lines at 0 go, others stay, other users untouched', async (t) => {
-  const store = await withStore(t);
-  await store.setQuantity('u', 'a', 3);
-  await store.setQuantity('u', 'b', 1);
-  await store.setQuantity('u', 'c', 2);
-  await store.setQuantity('v', 'a', 3);
-  await store.removeOrdered('u', [
-    { productId: 'a', quantity: 2 },
-    { productId: 'b', quantity: 1 },
-    { productId: 'gone', quantity: 4 },
-  ]);
-  assert.deepEqual(await store.getLines('u'), [{ productId: 'a', quantity: 1 }, { productId: 'c', quantity: 2 }]);
-  assert.deepEqual(await store.getLines('v'), [{ productId: 'a', quantity: 3 }]);
-  // More ordered than the cart holds (the user lowered it after checkout): the line goes, never negative.
-  await store.removeOrdered('u', [{ productId: 'a', quantity: 5 }]);
-  assert.deepEqual(await store.getLines('u'), [{ productId: 'c', quantity: 2 }]);
-  await store.removeOrdered('u', []);
-  assert.deepEqual(await store.getLines('u'), [{ productId: 'c', quantity: 2 }]);
-});
+for (const dialect of DIALECTS) {
+  test(`${dialect}: removeOrdered takes the ordered quantities out: lines at 0 go, others stay, other users untouched`, async (t) => {
+    const store = await withStore(dialect, t);
+    await store.setQuantity('u', 'a', 3);
+    await store.setQuantity('u', 'b', 1);
+    await store.setQuantity('u', 'c', 2);
+    await store.setQuantity('v', 'a', 3);
+    await store.removeOrdered('u', [
+      { productId: 'a', quantity: 2 },
+      { productId: 'b', quantity: 1 },
+      { productId: 'gone', quantity: 4 },
+    ]);
+    assert.deepEqual(await store.getLines('u'), [{ productId: 'a', quantity: 1 }, { productId: 'c', quantity: 2 }]);
+    assert.deepEqual(await store.getLines('v'), [{ productId: 'a', quantity: 3 }]);
+    // More ordered than the cart holds (the user lowered it after checkout): the line goes, never negative.
+    await store.removeOrdered('u', [{ productId: 'a', quantity: 5 }]);
+    assert.deepEqual(await store.getLines('u'), [{ productId: 'c', quantity: 2 }]);
+    await store.removeOrdered('u', []);
+    assert.deepEqual(await store.getLines('u'), [{ productId: 'c', quantity: 2 }]);
+  });
+}

@@ -14,7 +14,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('name', 'text', (c) => c.notNull())
     .addColumn('description', 'text', (c) => c.notNull())
     .addColumn('category', 'text', (c) => c.notNull().references('categories.slug'))
-    .addColumn('price_amount', 'integer', (c) => c.notNull())
+    // bigint: prices go up to 10^11 minor units (contracts' Money), past PostgreSQL's 4-byte integer; on SQLite it is the same 64-bit INTEGER.
+    .addColumn('price_amount', 'bigint', (c) => c.notNull())
     .addColumn('price_currency', 'text', (c) => c.notNull())
     .addColumn('created_at', 'text', (c) => c.notNull())
     .addColumn('updated_at', 'text', (c) => c.notNull())

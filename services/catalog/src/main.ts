@@ -1,4 +1,5 @@
 import { createAuthenticator, createLogger, loadConfig, main, remoteKeys, runService } from '@bazaar/kit';
+import { postgresTarget } from '@bazaar/store';
 import { CatalogConfig } from './config.ts';
 import { buildApp } from './app.ts';
 import { openCatalogStore } from './store/index.ts';
@@ -7,7 +8,10 @@ import { seedCatalog } from './seed.ts';
 await main(async () => {
   const config = loadConfig(CatalogConfig);
   const logger = createLogger({ service: 'catalog', level: config.LOG_LEVEL });
-  const store = await openCatalogStore({ dataDir: config.BAZAAR_DATA_DIR });
+  const store = await openCatalogStore({
+    dataDir: config.BAZAAR_DATA_DIR,
+    postgres: postgresTarget({ service: 'catalog', databaseUrl: config.CATALOG_DATABASE_URL, serverUrl: config.BAZAAR_POSTGRES_URL, poolSize: config.BAZAAR_POSTGRES_POOL_SIZE }),
+  });
   if (store.applied.length > 0) logger.info({ migrations: store.applied, location: store.location }, 'migrations applied');
   await seedCatalog({ store, currency: config.CATALOG_CURRENCY, enabled: config.CATALOG_SEED, logger });
   const app = buildApp({

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { DIALECTS, testLocation } from '@bazaar/store/testing';
 import { SERVICE_TOKEN_HEADER } from '@bazaar/kit';
 import type { AnyCloudEvent } from '@bazaar/messaging';
 import { SERVICE_TOKEN, bearer, lamp, startCatalog } from './helpers.ts';
@@ -10,34 +11,38 @@ const feed = async (app: Awaited<ReturnType<typeof startCatalog>>['app'], after:
   return res.json() as { events: AnyCloudEvent[]; next: number };
 };
 
-test('the seed announces every product as catalog.product-created, in order', async () => {
-  const { app } = await startCatalog();
-  const events: AnyCloudEvent[] = [];
-  let after = 0;
-  for (;;) {
-    const page = await feed(app, after);
-    if (page.events.length === 0) break;
-    events.push(...page.events);
-    after = page.next;
-  }
-  assert.equal(events.length, 600);
-  assert.ok(events.every((e) => e.type === 'catalog.product-created' && e.source === 'catalog' && e.specversion === '1.0'));
-  assert.deepEqual(events.map((e) => e.sequence), events.map((_, i) => i + 1));
-  await app.close();
-});
+for (const dialect of DIALECTS) {
+  test(`${dialect}: the seed announces every product as catalog.product-created, in order`, async (t) => {
+    const { app } = await startCatalog({ where: await testLocation(dialect, 'catalog', t) });
+    const events: AnyCloudEvent[] = [];
+    let after = 0;
+    for (;;) {
+      const page = await feed(app, after);
+      if (page.events.length === 0) break;
+      events.push(...page.events);
+      after = page.next;
+    }
+    assert.equal(events.length, 600);
+    assert.ok(events.every((e) => e.type === 'catalog.product-created' && e.source === 'catalog' && e.specversion === '1.0'));
+    assert.deepEqual(events.map((e) => e.sequence), events.map((_, i) => i + 1));
+    await app.close();
+  });
+}
 
-test('create and update publish events with the product as it now is; a refused write publishes nothing', async () => {
-  const { app, admin } = await startCatalog({ seed: false });
-  const created = (await app.inject({ method: 'POST', url: '/api/catalog/products', headers: bearer(admin), payload: lamp })).json();
-  assert.equal((await app.inject({ method: 'POST', url: '/api/catalog/products', headers: bearer(admin), payload: lamp })).statusCode, 409);
-  await app.inject({ method: 'PATCH', url: `/api/catalog/products/${created.id}`, headers: bearer(admin), payload: { name: 'Brighter Lamp' } });
-  const { events } = await feed(app, 0);
-  assert.deepEqual(events.map((e) => e.type), ['catalog.product-created', 'catalog.product-updated']);
-  assert.equal(events[0]?.subject, created.id);
-  assert.deepEqual(events[0]?.data, created);
-  assert.equal((events[1]?.data as { name: string }).name, 'Brighter Lamp');
-  await app.close();
-});
+for (const dialect of DIALECTS) {
+  test(`${dialect}: create and update publish events with the product as it now is; a refused write publishes nothing`, async (t) => {
+    const { app, admin } = await startCatalog({ seed: false, where: await testLocation(dialect, 'catalog', t) });
+    const created = (await app.inject({ method: 'POST', url: '/api/catalog/products', headers: bearer(admin), payload: lamp })).json();
+    assert.equal((await app.inject({ method: 'POST', url: '/api/catalog/products', headers: bearer(admin), payload: lamp })).statusCode, 409);
+    await app.inject({ method: 'PATCH', url: `/api/catalog/products/${created.id}`, headers: bearer(admin), payload: { name: 'Brighter Lamp' } });
+    const { events } = await feed(app, 0);
+    assert.deepEqual(events.map((e) => e.type), ['catalog.product-created', 'catalog.product-updated']);
+    assert.equal(events[0]?.subject, created.id);
+    assert.deepEqual(events[0]?.data, created);
+    assert.equal((events[1]?.data as { name: string }).name, 'Brighter Lamp');
+    await app.close();
+  });
+}
 
 test('the event feed is internal: 401 without the service credential', async () => {
   const { app } = await startCatalog({ seed: false });

@@ -1,4 +1,5 @@
 import { createAuthenticator } from '@bazaar/kit';
+import type { StoreLocation } from '@bazaar/store';
 import { createTestKeys, testLogger } from '@bazaar/kit/testing';
 import { buildApp } from '../src/app.ts';
 import { openCatalogStore } from '../src/store/index.ts';
@@ -6,9 +7,9 @@ import { seedCatalog } from '../src/seed.ts';
 
 export const SERVICE_TOKEN = 'test-service-token-0123456789';
 
-/** A catalog app over an in-memory store, seeded, with test signing keys. */
-export async function startCatalog(opts: { seed?: boolean } = {}) {
-  const store = await openCatalogStore({ dataDir: '', inMemory: true });
+/** A catalog app over an in-memory store (or one at `where`), seeded, with test signing keys. */
+export async function startCatalog(opts: { seed?: boolean; where?: StoreLocation } = {}) {
+  const store = await openCatalogStore(opts.where ?? { dataDir: '', inMemory: true });
   await seedCatalog({ store, currency: 'EUR', enabled: opts.seed ?? true, logger: testLogger() });
   const keys = await createTestKeys();
   const app = buildApp({ store, logger: testLogger(), auth: createAuthenticator(keys.keys), currency: 'EUR', serviceToken: SERVICE_TOKEN, defaultMetrics: false });

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { DIALECTS, testLocation } from '@bazaar/store/testing';
 import type { Product, ProductPage } from '@bazaar/contracts/catalog';
 import type { ServiceApp } from '@bazaar/kit';
 import { createTestKeys } from '@bazaar/kit/testing';
@@ -33,24 +34,26 @@ test('the first page has 20 products and a cursor', async () => {
   await app.close();
 });
 
-test('paging through everything yields every product exactly once, also with a product created mid-way', async () => {
-  const { app, admin } = await startCatalog();
-  const everything = await pageThrough(app, '');
-  assert.equal(everything.length, 600);
-  const before = new Set(everything.map((p) => p.id));
-  assert.equal(before.size, everything.length, 'no product twice');
-  const first = (await app.inject({ url: '/api/catalog/products?limit=100' })).json() as ProductPage;
-  // A product created between pages must not shift or repeat the pages.
-  const created = (await app.inject({ method: 'POST', url: '/api/catalog/products', headers: bearer(admin), payload: lamp })).json() as Product;
-  const rest = await pageThrough(app, '', first.nextCursor);
-  const ids = [...first.items, ...rest].map((p) => p.id);
-  assert.equal(new Set(ids).size, ids.length, 'no product twice');
-  for (const id of before) assert.ok(ids.includes(id), `product ${id} was skipped`);
-  // The new product shows up exactly when its id sorts after the cursor.
-  const lastOfFirst = first.items.at(-1)?.id ?? '';
-  assert.equal(ids.includes(created.id), created.id > lastOfFirst);
-  await app.close();
-});
+for (const dialect of DIALECTS) {
+  test(`${dialect}: paging through everything yields every product exactly once, also with a product created mid-way`, async (t) => {
+    const { app, admin } = await startCatalog({ where: await testLocation(dialect, 'catalog', t) });
+    const everything = await pageThrough(app, '');
+    assert.equal(everything.length, 600);
+    const before = new Set(everything.map((p) => p.id));
+    assert.equal(before.size, everything.length, 'no product twice');
+    const first = (await app.inject({ url: '/api/catalog/products?limit=100' })).json() as ProductPage;
+    // A product created between pages must not shift or repeat the pages.
+    const created = (await app.inject({ method: 'POST', url: '/api/catalog/products', headers: bearer(admin), payload: lamp })).json() as Product;
+    const rest = await pageThrough(app, '', first.nextCursor);
+    const ids = [...first.items, ...rest].map((p) => p.id);
+    assert.equal(new Set(ids).size, ids.length, 'no product twice');
+    for (const id of before) assert.ok(ids.includes(id), `product ${id} was skipped`);
+    // The new product shows up exactly when its id sorts after the cursor.
+    const lastOfFirst = first.items.at(-1)?.id ?? '';
+    assert.equal(ids.includes(created.id), created.id > lastOfFirst);
+    await app.close();
+  });
+}
 
 test('a category filter pages through only that category', async () => {
   const { app } = await startCatalog();
@@ -99,14 +102,16 @@ test('get by id, and 404 problem+json for an unknown id', async () => {
   await app.close();
 });
 
-test('categories: at least 8, sorted by name, counts add up to the catalog', async () => {
-  const { app } = await startCatalog();
-  const items = (await app.inject({ url: '/api/catalog/categories' })).json().items as { slug: string; name: string; productCount: number }[];
-  assert.ok(items.length >= 8);
-  assert.deepEqual(items.map((c) => c.name), [...items.map((c) => c.name)].sort());
-  assert.equal(items.reduce((n, c) => n + c.productCount, 0), (await pageThrough(app, '')).length);
-  await app.close();
-});
+for (const dialect of DIALECTS) {
+  test(`${dialect}: categories: at least 8, sorted by name, counts add up to the catalog`, async (t) => {
+    const { app } = await startCatalog({ where: await testLocation(dialect, 'catalog', t) });
+    const items = (await app.inject({ url: '/api/catalog/categories' })).json().items as { slug: string; name: string; productCount: number }[];
+    assert.ok(items.length >= 8);
+    assert.deepEqual(items.map((c) => c.name), [...items.map((c) => c.name)].sort());
+    assert.equal(items.reduce((n, c) => n + c.productCount, 0), (await pageThrough(app, '')).length);
+    await app.close();
+  });
+}
 
 test('admins create products; 401 without or with a bad token; 403 for a customer', async () => {
   const { app, admin, customer, keys } = await startCatalog();
@@ -151,71 +156,77 @@ test('writes check the caller before the body (regression: an anonymous POST of 
   await app.close();
 });
 
-test('a duplicate SKU is 409; bad money and unknown categories are 400 with a helpful detail', async () => {
-  const { app, admin } = await startCatalog();
-  const post = (payload: unknown) => app.inject({ method: 'POST', url: '/api/catalog/products', headers: bearer(admin), payload: payload as Record<string, unknown> });
-  assert.equal((await post(lamp)).statusCode, 201);
-  const dup = await post({ ...lamp, name: 'Other' });
-  assert.equal(dup.statusCode, 409);
-  assert.equal(dup.json().code, 'SKU_TAKEN');
-  for (const amount of [12.5, -1, '100']) {
-    const res = await post({ ...lamp, sku: 'LAMP-0002', price: { amount, currency: 'EUR' } });
-    assert.equal(res.statusCode, 400, `amount ${String(amount)}`);
-  }
-  const usd = await post({ ...lamp, sku: 'LAMP-0003', price: { amount: 100, currency: 'USD' } });
-  assert.equal(usd.statusCode, 400);
-  assert.equal(usd.json().code, 'WRONG_CURRENCY');
-  const cat = await post({ ...lamp, sku: 'LAMP-0004', category: 'spaceships' });
-  assert.equal(cat.statusCode, 400);
-  assert.equal(cat.json().code, 'UNKNOWN_CATEGORY');
-  assert.match(cat.json().detail, /audio/);
-  await app.close();
-});
+for (const dialect of DIALECTS) {
+  test(`${dialect}: a duplicate SKU is 409; bad money and unknown categories are 400 with a helpful detail`, async (t) => {
+    const { app, admin } = await startCatalog({ where: await testLocation(dialect, 'catalog', t) });
+    const post = (payload: unknown) => app.inject({ method: 'POST', url: '/api/catalog/products', headers: bearer(admin), payload: payload as Record<string, unknown> });
+    assert.equal((await post(lamp)).statusCode, 201);
+    const dup = await post({ ...lamp, name: 'Other' });
+    assert.equal(dup.statusCode, 409);
+    assert.equal(dup.json().code, 'SKU_TAKEN');
+    for (const amount of [12.5, -1, '100']) {
+      const res = await post({ ...lamp, sku: 'LAMP-0002', price: { amount, currency: 'EUR' } });
+      assert.equal(res.statusCode, 400, `amount ${String(amount)}`);
+    }
+    const usd = await post({ ...lamp, sku: 'LAMP-0003', price: { amount: 100, currency: 'USD' } });
+    assert.equal(usd.statusCode, 400);
+    assert.equal(usd.json().code, 'WRONG_CURRENCY');
+    const cat = await post({ ...lamp, sku: 'LAMP-0004', category: 'spaceships' });
+    assert.equal(cat.statusCode, 400);
+    assert.equal(cat.json().code, 'UNKNOWN_CATEGORY');
+    assert.match(cat.json().detail, /audio/);
+    await app.close();
+  });
+}
 
-test('PATCH changes only the given fields; 404 for an unknown id; 409 on a SKU clash; empty patch 400', async () => {
-  const { app, admin, customer } = await startCatalog();
-  const product = (await app.inject({ method: 'POST', url: '/api/catalog/products', headers: bearer(admin), payload: lamp })).json() as Product;
-  const patch = (id: string, payload: Record<string, unknown>, token = admin) => app.inject({ method: 'PATCH', url: `/api/catalog/products/${id}`, headers: bearer(token), payload });
-  const res = await patch(product.id, { price: { amount: 1999, currency: 'EUR' } });
-  assert.equal(res.statusCode, 200);
-  assert.deepEqual(res.json(), { ...product, price: { amount: 1999, currency: 'EUR' } });
-  assert.equal((await app.inject({ url: `/api/catalog/products/${product.id}` })).json().price.amount, 1999);
-  const missing = await patch('nope', { name: 'x' });
-  assert.equal(missing.statusCode, 404);
-  assert.equal(missing.json().code, 'PRODUCT_NOT_FOUND');
-  assert.equal((await patch(product.id, { sku: 'AUD-000001' })).json().code, 'SKU_TAKEN');
-  assert.equal((await patch(product.id, {})).statusCode, 400);
-  assert.equal((await patch(product.id, { category: 'spaceships' })).json().code, 'UNKNOWN_CATEGORY');
-  assert.equal((await patch(product.id, { price: { amount: 100, currency: 'USD' } })).json().code, 'WRONG_CURRENCY');
-  assert.equal((await patch(product.id, { price: { amount: 12.5, currency: 'EUR' } })).statusCode, 400);
-  assert.equal((await patch(product.id, { name: '   ' })).statusCode, 400);
-  assert.equal((await patch(product.id, { name: 'x' }, customer)).statusCode, 403);
-  assert.equal((await app.inject({ method: 'PATCH', url: `/api/catalog/products/${product.id}`, payload: { name: 'x' } })).statusCode, 401);
-  // None of the refused PATCHes changed anything.
-  assert.deepEqual((await app.inject({ url: `/api/catalog/products/${product.id}` })).json(), { ...product, price: { amount: 1999, currency: 'EUR' } });
-  await app.close();
-});
+for (const dialect of DIALECTS) {
+  test(`${dialect}: PATCH changes only the given fields; 404 for an unknown id; 409 on a SKU clash; empty patch 400`, async (t) => {
+    const { app, admin, customer } = await startCatalog({ where: await testLocation(dialect, 'catalog', t) });
+    const product = (await app.inject({ method: 'POST', url: '/api/catalog/products', headers: bearer(admin), payload: lamp })).json() as Product;
+    const patch = (id: string, payload: Record<string, unknown>, token = admin) => app.inject({ method: 'PATCH', url: `/api/catalog/products/${id}`, headers: bearer(token), payload });
+    const res = await patch(product.id, { price: { amount: 1999, currency: 'EUR' } });
+    assert.equal(res.statusCode, 200);
+    assert.deepEqual(res.json(), { ...product, price: { amount: 1999, currency: 'EUR' } });
+    assert.equal((await app.inject({ url: `/api/catalog/products/${product.id}` })).json().price.amount, 1999);
+    const missing = await patch('nope', { name: 'x' });
+    assert.equal(missing.statusCode, 404);
+    assert.equal(missing.json().code, 'PRODUCT_NOT_FOUND');
+    assert.equal((await patch(product.id, { sku: 'AUD-000001' })).json().code, 'SKU_TAKEN');
+    assert.equal((await patch(product.id, {})).statusCode, 400);
+    assert.equal((await patch(product.id, { category: 'spaceships' })).json().code, 'UNKNOWN_CATEGORY');
+    assert.equal((await patch(product.id, { price: { amount: 100, currency: 'USD' } })).json().code, 'WRONG_CURRENCY');
+    assert.equal((await patch(product.id, { price: { amount: 12.5, currency: 'EUR' } })).statusCode, 400);
+    assert.equal((await patch(product.id, { name: '   ' })).statusCode, 400);
+    assert.equal((await patch(product.id, { name: 'x' }, customer)).statusCode, 403);
+    assert.equal((await app.inject({ method: 'PATCH', url: `/api/catalog/products/${product.id}`, payload: { name: 'x' } })).statusCode, 401);
+    // None of the refused PATCHes changed anything.
+    assert.deepEqual((await app.inject({ url: `/api/catalog/products/${product.id}` })).json(), { ...product, price: { amount: 1999, currency: 'EUR' } });
+    await app.close();
+  });
+}
 
-test('a price above MAX_PRICE_AMOUNT is 400 (regression: 2^53+2 was stored, then every page holding it answered 500)', async () => {
-  const { app, admin } = await startCatalog({ seed: false });
-  const post = (sku: string, amount: number) =>
-    app.inject({ method: 'POST', url: '/api/catalog/products', headers: bearer(admin), payload: { ...lamp, sku, price: { amount, currency: 'EUR' } } });
-  // Beyond the Money contract's bound the schema refuses it; above the catalog's own ceiling the domain does.
-  for (const amount of [2 ** 53 + 2, 1e20, MAX_PRICE_AMOUNT + 1]) {
-    const res = await post('HUGE-1', amount);
-    assert.equal(res.statusCode, 400, `amount ${amount}`);
-    assert.ok(['PRICE_OUT_OF_RANGE', 'VALIDATION_FAILED'].includes(res.json().code), res.json().code);
-  }
-  assert.equal((await post('HUGE-1', MAX_PRICE_AMOUNT + 1)).json().code, 'PRICE_OUT_OF_RANGE');
-  assert.equal((await post('HUGE-2', MAX_PRICE_AMOUNT)).statusCode, 201);
-  const created = (await post('FREE-1', 0)).json() as Product;
-  const patched = await app.inject({ method: 'PATCH', url: `/api/catalog/products/${created.id}`, headers: bearer(admin), payload: { price: { amount: 2 ** 53 + 2, currency: 'EUR' } } });
-  assert.equal(patched.statusCode, 400);
-  const page = await app.inject({ url: '/api/catalog/products' });
-  assert.equal(page.statusCode, 200);
-  assert.deepEqual((page.json() as ProductPage).items.map((p) => p.price.amount).sort((a, b) => a - b), [0, MAX_PRICE_AMOUNT]);
-  await app.close();
-});
+for (const dialect of DIALECTS) {
+  test(`${dialect}: a price above MAX_PRICE_AMOUNT is 400 (regression: 2^53+2 was stored, then every page holding it answered 500)`, async (t) => {
+    const { app, admin } = await startCatalog({ seed: false, where: await testLocation(dialect, 'catalog', t) });
+    const post = (sku: string, amount: number) =>
+      app.inject({ method: 'POST', url: '/api/catalog/products', headers: bearer(admin), payload: { ...lamp, sku, price: { amount, currency: 'EUR' } } });
+    // Beyond the Money contract's bound the schema refuses it; above the catalog's own ceiling the domain does.
+    for (const amount of [2 ** 53 + 2, 1e20, MAX_PRICE_AMOUNT + 1]) {
+      const res = await post('HUGE-1', amount);
+      assert.equal(res.statusCode, 400, `amount ${amount}`);
+      assert.ok(['PRICE_OUT_OF_RANGE', 'VALIDATION_FAILED'].includes(res.json().code), res.json().code);
+    }
+    assert.equal((await post('HUGE-1', MAX_PRICE_AMOUNT + 1)).json().code, 'PRICE_OUT_OF_RANGE');
+    assert.equal((await post('HUGE-2', MAX_PRICE_AMOUNT)).statusCode, 201);
+    const created = (await post('FREE-1', 0)).json() as Product;
+    const patched = await app.inject({ method: 'PATCH', url: `/api/catalog/products/${created.id}`, headers: bearer(admin), payload: { price: { amount: 2 ** 53 + 2, currency: 'EUR' } } });
+    assert.equal(patched.statusCode, 400);
+    const page = await app.inject({ url: '/api/catalog/products' });
+    assert.equal(page.statusCode, 200);
+    assert.deepEqual((page.json() as ProductPage).items.map((p) => p.price.amount).sort((a, b) => a - b), [0, MAX_PRICE_AMOUNT]);
+    await app.close();
+  });
+}
 
 test('a blank name is 400, and names are stored trimmed', async () => {
   const { app, admin } = await startCatalog({ seed: false });
@@ -237,12 +248,14 @@ test('the OpenAPI document lists the catalog routes; readyz checks the store', a
   await app.close();
 });
 
-test('concurrent PATCHes of different fields all survive (regression: read-modify-write lost updates)', async () => {
-  const { app, admin } = await startCatalog({ seed: false });
-  const product = (await app.inject({ method: 'POST', url: '/api/catalog/products', headers: bearer(admin), payload: lamp })).json() as Product;
-  const patch = (payload: Record<string, unknown>) => app.inject({ method: 'PATCH', url: `/api/catalog/products/${product.id}`, headers: bearer(admin), payload });
-  await Promise.all([patch({ name: 'Renamed' }), patch({ price: { amount: 1, currency: 'EUR' } }), patch({ description: 'D' }), patch({ category: 'garden' })]);
-  const now = (await app.inject({ url: `/api/catalog/products/${product.id}` })).json() as Product;
-  assert.deepEqual({ name: now.name, amount: now.price.amount, description: now.description, category: now.category }, { name: 'Renamed', amount: 1, description: 'D', category: 'garden' });
-  await app.close();
-});
+for (const dialect of DIALECTS) {
+  test(`${dialect}: concurrent PATCHes of different fields all survive (regression: read-modify-write lost updates)`, async (t) => {
+    const { app, admin } = await startCatalog({ seed: false, where: await testLocation(dialect, 'catalog', t) });
+    const product = (await app.inject({ method: 'POST', url: '/api/catalog/products', headers: bearer(admin), payload: lamp })).json() as Product;
+    const patch = (payload: Record<string, unknown>) => app.inject({ method: 'PATCH', url: `/api/catalog/products/${product.id}`, headers: bearer(admin), payload });
+    await Promise.all([patch({ name: 'Renamed' }), patch({ price: { amount: 1, currency: 'EUR' } }), patch({ description: 'D' }), patch({ category: 'garden' })]);
+    const now = (await app.inject({ url: `/api/catalog/products/${product.id}` })).json() as Product;
+    assert.deepEqual({ name: now.name, amount: now.price.amount, description: now.description, category: now.category }, { name: 'Renamed', amount: 1, description: 'D', category: 'garden' });
+    await app.close();
+  });
+}

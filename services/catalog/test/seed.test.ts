@@ -1,9 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { testLogger } from '@bazaar/kit/testing';
+import { outboxHead } from '@bazaar/messaging';
+import { DIALECTS, testLocation } from '@bazaar/store/testing';
 import { generateSeedCatalog, SEED_CATEGORIES } from '../src/domain/seed.ts';
 import { openCatalogStore, productRepository } from '../src/store/index.ts';
 import { seedCatalog } from '../src/seed.ts';
@@ -35,10 +34,10 @@ test('two fresh in-memory catalogs serve identical pages and categories', async 
   await Promise.all([a.app.close(), b.app.close()]);
 });
 
-test('a file store is seeded exactly once, and keeps products across reopen', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'bazaar-catalog-'));
-  try {
-    const first = await openCatalogStore({ dataDir: dir });
+for (const dialect of DIALECTS) {
+  test(`${dialect}: a durable store is seeded exactly once, and keeps products across reopen`, async (t) => {
+    const where = await testLocation(dialect, 'catalog', t, { file: true });
+    const first = await openCatalogStore(where);
     const lines: string[] = [];
     const started = performance.now();
     assert.equal(await seedCatalog({ store: first, currency: 'EUR', enabled: true, logger: testLogger(lines) }), 600);
@@ -52,17 +51,26 @@ test('a file store is seeded exactly once, and keeps products across reopen', as
     await repo.update(some.id, { name: 'Renamed' }, new Date().toISOString());
     await first.close();
 
-    const second = await openCatalogStore({ dataDir: dir });
+    const second = await openCatalogStore(where);
+    t.after(() => second.close());
     assert.deepEqual(second.applied, []);
     assert.equal(await seedCatalog({ store: second, currency: 'EUR', enabled: true, logger: testLogger() }), 0, 'not seeded again');
     const again = productRepository(second.db);
     assert.equal((await again.get(some.id))?.name, 'Renamed', 'changes survive a restart and are not overwritten');
     const counts = await again.categories();
     assert.equal(counts.reduce((n, c) => n + c.productCount, 0), 600);
-    await second.close();
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
+}
+
+test('postgres: instances starting at once on one database seed it exactly once', async (t) => {
+  const where = await testLocation('postgres', 'catalog', t);
+  const stores = await Promise.all([1, 2, 3].map(() => openCatalogStore(where)));
+  t.after(() => Promise.all(stores.map((s) => s.close())));
+  const seeded = await Promise.all(stores.map((store) => seedCatalog({ store, currency: 'EUR', enabled: true, logger: testLogger() })));
+  assert.deepEqual([...seeded].sort((a, b) => a - b), [0, 0, 600]);
+  const repo = productRepository(stores[0]!.db);
+  assert.equal((await repo.categories()).reduce((n, c) => n + c.productCount, 0), 600);
+  assert.equal(await outboxHead(stores[1]!.db), 600, 'one product-created event per product');
 });
 
 test('with seeding off, the categories still exist but no products', async () => {

@@ -7,6 +7,7 @@ export const DEFAULT_ADMIN_PASSWORD = 'bazaar-admin-password';
 /** Identity configuration, from the environment. */
 export const IdentityConfig = configSchema({
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8081 }),
+  IDENTITY_DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://', description: "This service's own PostgreSQL database; wins over BAZAAR_POSTGRES_URL" })),
   ADMIN_EMAIL: Type.String({ format: 'email', maxLength: 254, default: 'admin@bazaar.local', description: 'The admin account ensured at every start' }),
   ADMIN_PASSWORD: Type.String({
     minLength: 10,

@@ -5,6 +5,7 @@ import { ServiceTokenConfig, configSchema } from '@bazaar/kit';
 export const InventoryConfig = configSchema({
   ...ServiceTokenConfig,
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8083 }),
+  INVENTORY_DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://', description: "This service's own PostgreSQL database; wins over BAZAAR_POSTGRES_URL" })),
   IDENTITY_URL: Type.String({ pattern: '^https?://', default: 'http://127.0.0.1:8081', description: 'Where the JWKS is fetched from' }),
   CATALOG_URL: Type.String({ pattern: '^https?://', default: 'http://127.0.0.1:8082', description: 'The catalog, whose product events give new products stock' }),
   INVENTORY_INITIAL_STOCK: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 100, description: 'Units a product gets when the catalog announces it' }),

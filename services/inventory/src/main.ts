@@ -1,4 +1,5 @@
 import { createAuthenticator, createLogger, loadConfig, main, remoteKeys, runService } from '@bazaar/kit';
+import { postgresTarget } from '@bazaar/store';
 import { createHttpFeedTransport, cursorStore, startConsumer } from '@bazaar/messaging';
 import { InventoryConfig } from './config.ts';
 import { buildApp } from './app.ts';
@@ -8,7 +9,10 @@ import { openInventoryStore } from './store/index.ts';
 await main(async () => {
   const config = loadConfig(InventoryConfig);
   const logger = createLogger({ service: 'inventory', level: config.LOG_LEVEL });
-  const store = await openInventoryStore({ dataDir: config.BAZAAR_DATA_DIR });
+  const store = await openInventoryStore({
+    dataDir: config.BAZAAR_DATA_DIR,
+    postgres: postgresTarget({ service: 'inventory', databaseUrl: config.INVENTORY_DATABASE_URL, serverUrl: config.BAZAAR_POSTGRES_URL, poolSize: config.BAZAAR_POSTGRES_POOL_SIZE }),
+  });
   if (store.applied.length > 0) logger.info({ migrations: store.applied, location: store.location }, 'migrations applied');
   const app = buildApp({
     store,

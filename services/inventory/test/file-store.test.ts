@@ -1,16 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { DIALECTS, testLocation } from '@bazaar/store/testing';
 import { inventoryRepository, openInventoryStore } from '../src/store/index.ts';
 
-test('a file store keeps stock, reservations and events across a reopen, and migrates once', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'bazaar-inventory-'));
-  try {
-    const first = await openInventoryStore({ dataDir: dir });
+for (const dialect of DIALECTS) {
+  test(`${dialect}: a durable store keeps stock, reservations and events across a reopen, and migrates once`, async (t) => {
+    const where = await testLocation(dialect, 'inventory', t, { file: true });
+    const first = await openInventoryStore(where);
     assert.deepEqual(first.applied, ['0001_init', '0002_outbox', '0003_inbox']);
-    assert.ok(first.location.endsWith('inventory.sqlite'));
+    if (dialect === 'sqlite') assert.ok(first.location.endsWith('inventory.sqlite'));
     const repo = inventoryRepository(first.db);
     const now = new Date().toISOString();
     const later = new Date(Date.now() + 60_000).toISOString();
@@ -20,7 +18,8 @@ test('a file store keeps stock, reservations and events across a reopen, and mig
     await repo.commit({ orderId: 'o2', now });
     await first.close();
 
-    const second = await openInventoryStore({ dataDir: dir });
+    const second = await openInventoryStore(where);
+    t.after(() => second.close());
     assert.deepEqual(second.applied, [], 'nothing to migrate the second time');
     const again = inventoryRepository(second.db);
     assert.deepEqual(await again.stock('a'), { productId: 'a', available: 5, reserved: 3, committed: 2 });
@@ -32,15 +31,12 @@ test('a file store keeps stock, reservations and events across a reopen, and mig
     assert.deepEqual(await again.stock('a'), { productId: 'a', available: 8, reserved: 0, committed: 2 });
     const events = await second.db.selectFrom('outbox').select(['type', 'data']).orderBy('seq').execute();
     assert.deepEqual(events.map((e) => JSON.parse(e.data).available), [10, 7, 5, 8]);
-    await second.close();
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  });
 
-test('the database itself refuses a negative counter (the last line of defence)', async () => {
-  const store = await openInventoryStore({ dataDir: '', inMemory: true });
-  await inventoryRepository(store.db).setAvailable({ productId: 'a', available: 1, now: new Date().toISOString() });
-  await assert.rejects(store.db.updateTable('stock').set({ available: -1 }).where('product_id', '=', 'a').execute(), /CHECK constraint failed/);
-  await store.close();
-});
+  test(`${dialect}: the database itself refuses a negative counter (the last line of defence)`, async (t) => {
+    const store = await openInventoryStore(await testLocation(dialect, 'inventory', t));
+    t.after(() => store.close());
+    await inventoryRepository(store.db).setAvailable({ productId: 'a', available: 1, now: new Date().toISOString() });
+    await assert.rejects(store.db.updateTable('stock').set({ available: -1 }).where('product_id', '=', 'a').execute(), /CHECK constraint failed|violates check constraint/);
+  });
+}

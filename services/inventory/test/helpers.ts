@@ -3,6 +3,7 @@ import { createAuthenticator, SERVICE_TOKEN_HEADER, type ServiceApp } from '@baz
 import { createTestKeys, testLogger } from '@bazaar/kit/testing';
 import type { AnyCloudEvent } from '@bazaar/messaging';
 import type { Reservation } from '@bazaar/contracts/inventory';
+import type { StoreLocation } from '@bazaar/store';
 import { buildApp } from '../src/app.ts';
 import { inventoryRepository, openInventoryStore } from '../src/store/index.ts';
 
@@ -21,9 +22,9 @@ export function manualClock(start = Date.parse('2030-01-01T00:00:00.000Z')) {
   };
 }
 
-/** An inventory app over an in-memory store, with test signing keys; the sweeper is off unless asked for. */
-export async function startInventory(opts: { now?: () => Date; sweepMs?: number; logLines?: string[] } = {}) {
-  const store = await openInventoryStore({ dataDir: '', inMemory: true });
+/** An inventory app over an in-memory store (or one at `where`), with test signing keys; the sweeper is off unless asked for. */
+export async function startInventory(opts: { now?: () => Date; sweepMs?: number; logLines?: string[]; where?: StoreLocation } = {}) {
+  const store = await openInventoryStore(opts.where ?? { dataDir: '', inMemory: true });
   const keys = await createTestKeys();
   const app = buildApp({
     store,

@@ -10,6 +10,7 @@ const MAIL_FROM_PATTERN = '^(?:[^<>]*<[^\\s<>@]+@[^\\s<>@]+>|[^\\s<>@]+@[^\\s<>@
 export const NotificationsConfig = configSchema({
   ...ServiceTokenConfig,
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8088 }),
+  NOTIFICATIONS_DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://', description: "This service's own PostgreSQL database; wins over BAZAAR_POSTGRES_URL" })),
   ORDERS_URL: Type.String({ pattern: '^https?://', default: 'http://127.0.0.1:8085', description: 'Where orders serves its event feed' }),
   SMTP_URL: Type.String({
     pattern: SMTP_URL_PATTERN,

@@ -1,4 +1,5 @@
 import { createLogger, loadConfig, main, runService } from '@bazaar/kit';
+import { postgresTarget } from '@bazaar/store';
 import { NotificationsConfig } from './config.ts';
 import { buildApp } from './app.ts';
 import { openNotificationsStore } from './store/index.ts';
@@ -8,7 +9,10 @@ import { smtpTarget } from './sender.ts';
 await main(async () => {
   const config = loadConfig(NotificationsConfig);
   const logger = createLogger({ service: 'notifications', level: config.LOG_LEVEL });
-  const store = await openNotificationsStore({ dataDir: config.BAZAAR_DATA_DIR });
+  const store = await openNotificationsStore({
+    dataDir: config.BAZAAR_DATA_DIR,
+    postgres: postgresTarget({ service: 'notifications', databaseUrl: config.NOTIFICATIONS_DATABASE_URL, serverUrl: config.BAZAAR_POSTGRES_URL, poolSize: config.BAZAAR_POSTGRES_POOL_SIZE }),
+  });
   if (store.applied.length > 0) logger.info({ migrations: store.applied, location: store.location }, 'migrations applied');
   const app = buildApp({ store, logger, serviceToken: config.BAZAAR_SERVICE_TOKEN, bodyLimit: config.BODY_LIMIT_BYTES });
   const workers = startNotificationWorkers({

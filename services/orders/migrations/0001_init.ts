@@ -13,7 +13,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('email', 'text', (c) => c.notNull())
     .addColumn('status', 'text', (c) => c.notNull())
     .addColumn('items', 'text', (c) => c.notNull())
-    .addColumn('total_amount', 'integer', (c) => c.notNull())
+    // bigint: totals go up to 10^11 minor units (contracts' Money), past PostgreSQL's 4-byte integer; on SQLite it is the same 64-bit INTEGER.
+    .addColumn('total_amount', 'bigint', (c) => c.notNull())
     .addColumn('total_currency', 'text', (c) => c.notNull())
     .addColumn('reason', 'text')
     .addColumn('created_at', 'text', (c) => c.notNull())

@@ -7,6 +7,7 @@ const url = (port: number, what: string) => Type.String({ pattern: '^https?://',
 export const OrdersConfig = configSchema({
   ...ServiceTokenConfig,
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8085 }),
+  ORDERS_DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://', description: "This service's own PostgreSQL database; wins over BAZAAR_POSTGRES_URL" })),
   IDENTITY_URL: url(8081, 'Where the JWKS is fetched from'),
   CART_URL: url(8084, 'The cart service (priced cart at checkout)'),
   INVENTORY_URL: url(8083, 'The inventory service (reservations)'),

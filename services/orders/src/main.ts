@@ -1,4 +1,5 @@
 import { createAuthenticator, createLogger, loadConfig, main, remoteKeys, runService } from '@bazaar/kit';
+import { postgresTarget } from '@bazaar/store';
 import { OrdersConfig } from './config.ts';
 import { buildApp } from './app.ts';
 import { openOrdersStore } from './store/index.ts';
@@ -6,7 +7,10 @@ import { openOrdersStore } from './store/index.ts';
 await main(async () => {
   const config = loadConfig(OrdersConfig);
   const logger = createLogger({ service: 'orders', level: config.LOG_LEVEL });
-  const store = await openOrdersStore({ dataDir: config.BAZAAR_DATA_DIR });
+  const store = await openOrdersStore({
+    dataDir: config.BAZAAR_DATA_DIR,
+    postgres: postgresTarget({ service: 'orders', databaseUrl: config.ORDERS_DATABASE_URL, serverUrl: config.BAZAAR_POSTGRES_URL, poolSize: config.BAZAAR_POSTGRES_POOL_SIZE }),
+  });
   if (store.applied.length > 0) logger.info({ migrations: store.applied, location: store.location }, 'migrations applied');
   const app = buildApp({
     store,

@@ -1,63 +1,68 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { DIALECTS } from '@bazaar/store/testing';
 import type { OrderCancelledData, OrderConfirmedData } from '@bazaar/contracts/events';
 import { DECLINED_CARD, NO_FUNDS_CARD } from './standins.ts';
-import { checkout, checkoutBody, eventually, getOrder, outboxEvents, settled, startOrders } from './helpers.ts';
+import { checkout, checkoutBody, eventually, getOrder, outboxEvents, settled, startOrders, testStore } from './helpers.ts';
 
-test('happy path: 201 CONFIRMED, stock committed, exactly one capture, one order-confirmed event', async (t) => {
-  const h = await startOrders();
-  t.after(() => h.close());
-  const res = await checkout(h.app, h.alice);
-  assert.equal(res.statusCode, 201, res.body);
-  const { orderId, status } = res.json();
-  assert.equal(status, 'CONFIRMED');
-
-  const order = await getOrder(h.app, h.alice, orderId);
-  assert.equal(order.status, 'CONFIRMED');
-  assert.equal(order.reason, undefined);
-  assert.deepEqual(order.total, { amount: 2 * 2599 + 899, currency: 'EUR' });
-  assert.deepEqual(order.items.map((i) => [i.productId, i.quantity]), [['p-lamp', 2], ['p-mug', 1]]);
-
-  assert.equal(h.upstreams.count('capture', orderId), 1);
-  assert.equal(h.upstreams.reservations.get(orderId)?.status, 'COMMITTED');
-  assert.equal(h.upstreams.payments.get(orderId)?.status, 'CAPTURED');
-  assert.equal(h.upstreams.stock.get('p-lamp'), 8);
-
-  const events = await outboxEvents(h.app);
-  assert.equal(events.length, 1);
-  const [event] = events;
-  assert.equal(event?.type, 'orders.order-confirmed');
-  assert.equal(event?.source, 'orders');
-  assert.equal(event?.subject, orderId);
-  const data = event?.data as OrderConfirmedData;
-  assert.equal(data.email, 'alice@example.test');
-  assert.equal(data.userId, 'alice');
-  assert.deepEqual(data.total, order.total);
-  assert.deepEqual(data.items, order.items);
-  // The saga's calls and the event carry the checkout's trace.
-  assert.match(event?.traceparent ?? '', /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
-});
-
-test('a declined card: CANCELLED with the reason, reservation released, nothing captured', async (t) => {
-  const h = await startOrders();
-  t.after(() => h.close());
-  for (const [number, code] of [[DECLINED_CARD, 'card_declined'], [NO_FUNDS_CARD, 'insufficient_funds']] as const) {
-    const res = await checkout(h.app, h.alice, { body: checkoutBody({ number }) });
+for (const dialect of DIALECTS) {
+  test(`${dialect}: happy path: 201 CONFIRMED, stock committed, exactly one capture, one order-confirmed event`, async (t) => {
+    const h = await startOrders({ store: await testStore(dialect, t) });
+    t.after(() => h.close());
+    const res = await checkout(h.app, h.alice);
     assert.equal(res.statusCode, 201, res.body);
     const { orderId, status } = res.json();
-    assert.equal(status, 'CANCELLED');
-    assert.equal((await getOrder(h.app, h.alice, orderId)).reason, `payment declined: ${code}`);
-    assert.equal(h.upstreams.count('release', orderId), 1);
-    assert.equal(h.upstreams.reservations.get(orderId)?.status, 'RELEASED');
-    assert.equal(h.upstreams.count('capture', orderId), 0);
-  }
-  assert.equal(h.upstreams.stock.get('p-lamp'), 10, 'all stock is back');
-  const events = await outboxEvents(h.app);
-  assert.deepEqual(events.map((e) => e.type), ['orders.order-cancelled', 'orders.order-cancelled']);
-  const data = events[0]?.data as OrderCancelledData;
-  assert.equal(data.reason, 'payment declined: card_declined');
-  assert.equal(data.email, 'alice@example.test');
-});
+    assert.equal(status, 'CONFIRMED');
+
+    const order = await getOrder(h.app, h.alice, orderId);
+    assert.equal(order.status, 'CONFIRMED');
+    assert.equal(order.reason, undefined);
+    assert.deepEqual(order.total, { amount: 2 * 2599 + 899, currency: 'EUR' });
+    assert.deepEqual(order.items.map((i) => [i.productId, i.quantity]), [['p-lamp', 2], ['p-mug', 1]]);
+
+    assert.equal(h.upstreams.count('capture', orderId), 1);
+    assert.equal(h.upstreams.reservations.get(orderId)?.status, 'COMMITTED');
+    assert.equal(h.upstreams.payments.get(orderId)?.status, 'CAPTURED');
+    assert.equal(h.upstreams.stock.get('p-lamp'), 8);
+
+    const events = await outboxEvents(h.app);
+    assert.equal(events.length, 1);
+    const [event] = events;
+    assert.equal(event?.type, 'orders.order-confirmed');
+    assert.equal(event?.source, 'orders');
+    assert.equal(event?.subject, orderId);
+    const data = event?.data as OrderConfirmedData;
+    assert.equal(data.email, 'alice@example.test');
+    assert.equal(data.userId, 'alice');
+    assert.deepEqual(data.total, order.total);
+    assert.deepEqual(data.items, order.items);
+    // The saga's calls and the event carry the checkout's trace.
+    assert.match(event?.traceparent ?? '', /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+  });
+}
+
+for (const dialect of DIALECTS) {
+  test(`${dialect}: a declined card: CANCELLED with the reason, reservation released, nothing captured`, async (t) => {
+    const h = await startOrders({ store: await testStore(dialect, t) });
+    t.after(() => h.close());
+    for (const [number, code] of [[DECLINED_CARD, 'card_declined'], [NO_FUNDS_CARD, 'insufficient_funds']] as const) {
+      const res = await checkout(h.app, h.alice, { body: checkoutBody({ number }) });
+      assert.equal(res.statusCode, 201, res.body);
+      const { orderId, status } = res.json();
+      assert.equal(status, 'CANCELLED');
+      assert.equal((await getOrder(h.app, h.alice, orderId)).reason, `payment declined: ${code}`);
+      assert.equal(h.upstreams.count('release', orderId), 1);
+      assert.equal(h.upstreams.reservations.get(orderId)?.status, 'RELEASED');
+      assert.equal(h.upstreams.count('capture', orderId), 0);
+    }
+    assert.equal(h.upstreams.stock.get('p-lamp'), 10, 'all stock is back');
+    const events = await outboxEvents(h.app);
+    assert.deepEqual(events.map((e) => e.type), ['orders.order-cancelled', 'orders.order-cancelled']);
+    const data = events[0]?.data as OrderCancelledData;
+    assert.equal(data.reason, 'payment declined: card_declined');
+    assert.equal(data.email, 'alice@example.test');
+  });
+}
 
 test('insufficient stock: CANCELLED naming the product, payments never called', async (t) => {
   const h = await startOrders();

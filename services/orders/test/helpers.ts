@@ -3,6 +3,8 @@ import { createAuthenticator, SERVICE_TOKEN_HEADER, type ServiceApp } from '@baz
 import { createTestKeys, testLogger, type TestKeys } from '@bazaar/kit/testing';
 import type { AnyCloudEvent } from '@bazaar/messaging';
 import type { CheckoutRequest, Order } from '@bazaar/contracts/orders';
+import type { StoreDialect } from '@bazaar/store';
+import { testLocation, type AfterHook } from '@bazaar/store/testing';
 import { buildApp, type OrdersSettings } from '../src/app.ts';
 import { openOrdersStore, type OrdersStore } from '../src/store/index.ts';
 import { SERVICE_TOKEN, startUpstreams, type Upstreams } from './standins.ts';
@@ -31,6 +33,11 @@ export interface Harness {
   bob: string;
   admin: string;
   close(): Promise<void>;
+}
+
+/** A fresh orders store on `dialect`: in-memory SQLite, or a new PostgreSQL database dropped after the test. */
+export async function testStore(dialect: StoreDialect, t: AfterHook): Promise<OrdersStore> {
+  return openOrdersStore(await testLocation(dialect, 'orders', t));
 }
 
 /**

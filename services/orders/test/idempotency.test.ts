@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { DIALECTS } from '@bazaar/store/testing';
 import { canonicalJson, requestHash } from '../src/domain/checkout.ts';
-import { bearer, checkout, checkoutBody, newKey, startOrders } from './helpers.ts';
+import { bearer, checkout, checkoutBody, newKey, startOrders, testStore } from './helpers.ts';
 
 test('the same key and body return the same order, with its current status', async (t) => {
   const h = await startOrders({ settings: { checkoutWaitMs: 0 } });
@@ -30,22 +31,24 @@ test('the same key and body return the same order, with its current status', asy
   assert.equal(list.items.length, 1);
 });
 
-test('10 concurrent checkouts with one key make one order and one authorization', async (t) => {
-  const h = await startOrders();
-  t.after(() => h.close());
-  const key = newKey();
-  const results = await Promise.all(Array.from({ length: 10 }, () => checkout(h.app, h.alice, { key })));
-  const ids = new Set(results.map((r) => r.json().orderId));
-  assert.equal(ids.size, 1, `order ids: ${[...ids].join(', ')}`);
-  // The losers waited for the winner's saga like the winner did.
-  for (const r of results) assert.deepEqual([r.statusCode, r.json().status], [201, 'CONFIRMED']);
-  // They raced past the first look-up (each read the cart); the unique index picked one.
-  assert.ok(h.upstreams.count('cart') > 1, `cart reads: ${h.upstreams.count('cart')}`);
-  assert.equal(h.upstreams.count('authorize'), 1);
-  assert.equal(h.upstreams.count('reserve'), 1);
-  assert.equal(h.upstreams.count('capture'), 1);
-  assert.equal((await h.app.inject({ url: '/api/orders', headers: bearer(h.alice) })).json().items.length, 1);
-});
+for (const dialect of DIALECTS) {
+  test(`${dialect}: 10 concurrent checkouts with one key make one order and one authorization`, async (t) => {
+    const h = await startOrders({ store: await testStore(dialect, t) });
+    t.after(() => h.close());
+    const key = newKey();
+    const results = await Promise.all(Array.from({ length: 10 }, () => checkout(h.app, h.alice, { key })));
+    const ids = new Set(results.map((r) => r.json().orderId));
+    assert.equal(ids.size, 1, `order ids: ${[...ids].join(', ')}`);
+    // The losers waited for the winner's saga like the winner did.
+    for (const r of results) assert.deepEqual([r.statusCode, r.json().status], [201, 'CONFIRMED']);
+    // They raced past the first look-up (each read the cart); the unique index picked one.
+    assert.ok(h.upstreams.count('cart') > 1, `cart reads: ${h.upstreams.count('cart')}`);
+    assert.equal(h.upstreams.count('authorize'), 1);
+    assert.equal(h.upstreams.count('reserve'), 1);
+    assert.equal(h.upstreams.count('capture'), 1);
+    assert.equal((await h.app.inject({ url: '/api/orders', headers: bearer(h.alice) })).json().items.length, 1);
+  });
+}
 
 test('a used key with a different body is 422 IDEMPOTENCY_KEY_REUSED', async (t) => {
   const h = await startOrders();

@@ -1,19 +1,22 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { DIALECTS } from '@bazaar/store/testing';
 import type { Order } from '@bazaar/contracts/orders';
-import { bearer, checkout, startOrders } from './helpers.ts';
+import { bearer, checkout, startOrders, testStore } from './helpers.ts';
 
-test('users list their own orders, newest first; another user sees none of them', async (t) => {
-  const h = await startOrders();
-  t.after(() => h.close());
-  const first = (await checkout(h.app, h.alice)).json().orderId;
-  const second = (await checkout(h.app, h.alice)).json().orderId;
-  const mine = (await h.app.inject({ url: '/api/orders', headers: bearer(h.alice) })).json() as { items: Order[] };
-  assert.deepEqual(mine.items.map((o) => o.id), [second, first]);
-  assert.deepEqual(Object.keys(mine.items[0] ?? {}).sort(), ['createdAt', 'id', 'items', 'status', 'total']);
-  const bobs = (await h.app.inject({ url: '/api/orders', headers: bearer(h.bob) })).json();
-  assert.deepEqual(bobs, { items: [] });
-});
+for (const dialect of DIALECTS) {
+  test(`${dialect}: users list their own orders, newest first; another user sees none of them`, async (t) => {
+    const h = await startOrders({ store: await testStore(dialect, t) });
+    t.after(() => h.close());
+    const first = (await checkout(h.app, h.alice)).json().orderId;
+    const second = (await checkout(h.app, h.alice)).json().orderId;
+    const mine = (await h.app.inject({ url: '/api/orders', headers: bearer(h.alice) })).json() as { items: Order[] };
+    assert.deepEqual(mine.items.map((o) => o.id), [second, first]);
+    assert.deepEqual(Object.keys(mine.items[0] ?? {}).sort(), ['createdAt', 'id', 'items', 'status', 'total']);
+    const bobs = (await h.app.inject({ url: '/api/orders', headers: bearer(h.bob) })).json();
+    assert.deepEqual(bobs, { items: [] });
+  });
+}
 
 test("another user's order is 404, not 403; an admin can read any order", async (t) => {
   const h = await startOrders();

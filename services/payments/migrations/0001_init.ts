@@ -7,7 +7,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('payment_id', 'text', (c) => c.primaryKey())
     // The unique index is what makes authorize idempotent by order, also under concurrency.
     .addColumn('order_id', 'text', (c) => c.notNull().unique())
-    .addColumn('amount', 'integer', (c) => c.notNull())
+    // bigint: amounts go up to 10^11 minor units (contracts' Money), past PostgreSQL's 4-byte integer; on SQLite it is the same 64-bit INTEGER.
+    .addColumn('amount', 'bigint', (c) => c.notNull())
     .addColumn('currency', 'text', (c) => c.notNull())
     .addColumn('status', 'text', (c) => c.notNull())
     // Null only for a card the PSP refused to read (invalid number): nothing was recorded there.

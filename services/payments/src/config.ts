@@ -5,6 +5,7 @@ import { ServiceTokenConfig, configSchema } from '@bazaar/kit';
 export const PaymentsConfig = configSchema({
   ...ServiceTokenConfig,
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8086 }),
+  PAYMENTS_DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://', description: "This service's own PostgreSQL database; wins over BAZAAR_POSTGRES_URL" })),
   PSP_SIM_URL: Type.String({ pattern: '^https?://', default: 'http://127.0.0.1:8087', description: 'The payment service provider (psp-sim)' }),
   PSP_TIMEOUT_MS: Type.Integer({ minimum: 1, maximum: 60_000, default: 1500, description: 'Per-attempt timeout of a PSP call' }),
 });

@@ -1,4 +1,5 @@
 import { createLogger, createServiceClient, loadConfig, main, runService } from '@bazaar/kit';
+import { postgresTarget } from '@bazaar/store';
 import { PaymentsConfig } from './config.ts';
 import { buildApp } from './app.ts';
 import { openPaymentsStore } from './store/index.ts';
@@ -6,7 +7,10 @@ import { openPaymentsStore } from './store/index.ts';
 await main(async () => {
   const config = loadConfig(PaymentsConfig);
   const logger = createLogger({ service: 'payments', level: config.LOG_LEVEL });
-  const store = await openPaymentsStore({ dataDir: config.BAZAAR_DATA_DIR });
+  const store = await openPaymentsStore({
+    dataDir: config.BAZAAR_DATA_DIR,
+    postgres: postgresTarget({ service: 'payments', databaseUrl: config.PAYMENTS_DATABASE_URL, serverUrl: config.BAZAAR_POSTGRES_URL, poolSize: config.BAZAAR_POSTGRES_POOL_SIZE }),
+  });
   if (store.applied.length > 0) logger.info({ migrations: store.applied, location: store.location }, 'migrations applied');
   const psp = createServiceClient({ name: 'psp-sim', baseUrl: config.PSP_SIM_URL, timeoutMs: config.PSP_TIMEOUT_MS });
   const app = buildApp({ store, logger, psp, serviceToken: config.BAZAAR_SERVICE_TOKEN, bodyLimit: config.BODY_LIMIT_BYTES });

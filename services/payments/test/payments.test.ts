@@ -4,6 +4,8 @@ import { Value } from 'typebox/value';
 import { TEST_CARDS } from '@bazaar/contracts/psp';
 import { Payment } from '@bazaar/contracts/payments';
 import { PaymentEventData } from '@bazaar/contracts/events';
+import { DIALECTS, testLocation } from '@bazaar/store/testing';
+import { openPaymentsStore } from '../src/store/index.ts';
 import { act, authorize, internal, newOrderId, outbox, startPayments, startPspSim, type PspSim } from './helpers.ts';
 
 let psp: PspSim;
@@ -99,59 +101,63 @@ test('declined and insufficient funds: 402 PAYMENT_DECLINED with declineCode, re
   await close();
 });
 
-test('idempotent by orderId: a second call returns the recorded payment without calling the PSP; another amount is 409', async () => {
-  const { app, close } = await startPayments({ pspUrl: psp.url });
-  const orderId = newOrderId();
-  const first = (await authorize(app, { orderId })).json() as Payment;
-  // Make the PSP fail every call: a replay that reached it would fail.
-  await psp.setConfig({ latencyMs: 0, failureRate: 1 });
-  try {
-    const second = await authorize(app, { orderId });
-    assert.equal(second.statusCode, 201);
-    assert.deepEqual(second.json(), first);
-  } finally {
-    await psp.setConfig({ latencyMs: 0, failureRate: 0 });
-  }
-  const other = await authorize(app, { orderId, amount: 5000 });
-  assert.equal(other.statusCode, 409);
-  assert.equal(other.json().code, 'PAYMENT_MISMATCH');
-  assert.equal((await psp.authorizations(orderId)).length, 1);
+for (const dialect of DIALECTS) {
+  test(`${dialect}: idempotent by orderId: a second call returns the recorded payment without calling the PSP; another amount is 409`, async (t) => {
+    const { app, close } = await startPayments({ pspUrl: psp.url, store: await openPaymentsStore(await testLocation(dialect, 'payments', t)) });
+    const orderId = newOrderId();
+    const first = (await authorize(app, { orderId })).json() as Payment;
+    // Make the PSP fail every call: a replay that reached it would fail.
+    await psp.setConfig({ latencyMs: 0, failureRate: 1 });
+    try {
+      const second = await authorize(app, { orderId });
+      assert.equal(second.statusCode, 201);
+      assert.deepEqual(second.json(), first);
+    } finally {
+      await psp.setConfig({ latencyMs: 0, failureRate: 0 });
+    }
+    const other = await authorize(app, { orderId, amount: 5000 });
+    assert.equal(other.statusCode, 409);
+    assert.equal(other.json().code, 'PAYMENT_MISMATCH');
+    assert.equal((await psp.authorizations(orderId)).length, 1);
 
-  // Ten at once for a fresh order: one payment, one PSP authorization.
-  const burstId = newOrderId();
-  const burst = await Promise.all(Array.from({ length: 10 }, () => authorize(app, { orderId: burstId })));
-  assert.deepEqual(new Set(burst.map((r) => r.statusCode)), new Set([201]));
-  assert.equal(new Set(burst.map((r) => r.json().paymentId)).size, 1);
-  assert.equal((await psp.authorizations(burstId)).length, 1);
-  await close();
-});
+    // Ten at once for a fresh order: one payment, one PSP authorization.
+    const burstId = newOrderId();
+    const burst = await Promise.all(Array.from({ length: 10 }, () => authorize(app, { orderId: burstId })));
+    assert.deepEqual(new Set(burst.map((r) => r.statusCode)), new Set([201]));
+    assert.equal(new Set(burst.map((r) => r.json().paymentId)).size, 1);
+    assert.equal((await psp.authorizations(burstId)).length, 1);
+    await close();
+  });
+}
 
-test('events: capture, void and refund append payments.* to the outbox, once each; no-ops and refusals append nothing', async () => {
-  const { app, close } = await startPayments({ pspUrl: psp.url });
-  const a = newOrderId();
-  const b = newOrderId();
-  const paymentA = (await authorize(app, { orderId: a })).json() as Payment;
-  await authorize(app, { orderId: b, amount: 100 });
-  assert.deepEqual(await outbox(app), [], 'authorizing publishes nothing');
-  await act(app, a, 'capture');
-  await act(app, a, 'capture');
-  await act(app, a, 'void');
-  await act(app, b, 'void');
-  await act(app, b, 'void');
-  await act(app, a, 'refund');
-  const events = await outbox(app);
-  assert.deepEqual(events.map((e) => [e.type, e.subject]), [
-    ['payments.payment-captured', a],
-    ['payments.payment-voided', b],
-    ['payments.payment-refunded', a],
-  ]);
-  for (const e of events) {
-    assert.equal(e.source, 'payments');
-    assert.ok(Value.Check(PaymentEventData, e.data), e.type);
-  }
-  assert.deepEqual(events[0]?.data, { paymentId: paymentA.paymentId, orderId: a, amount: { amount: 4999, currency: 'EUR' }, status: 'CAPTURED' });
-  await close();
-});
+for (const dialect of DIALECTS) {
+  test(`${dialect}: events: capture, void and refund append payments.* to the outbox, once each; no-ops and refusals append nothing`, async (t) => {
+    const { app, close } = await startPayments({ pspUrl: psp.url, store: await openPaymentsStore(await testLocation(dialect, 'payments', t)) });
+    const a = newOrderId();
+    const b = newOrderId();
+    const paymentA = (await authorize(app, { orderId: a })).json() as Payment;
+    await authorize(app, { orderId: b, amount: 100 });
+    assert.deepEqual(await outbox(app), [], 'authorizing publishes nothing');
+    await act(app, a, 'capture');
+    await act(app, a, 'capture');
+    await act(app, a, 'void');
+    await act(app, b, 'void');
+    await act(app, b, 'void');
+    await act(app, a, 'refund');
+    const events = await outbox(app);
+    assert.deepEqual(events.map((e) => [e.type, e.subject]), [
+      ['payments.payment-captured', a],
+      ['payments.payment-voided', b],
+      ['payments.payment-refunded', a],
+    ]);
+    for (const e of events) {
+      assert.equal(e.source, 'payments');
+      assert.ok(Value.Check(PaymentEventData, e.data), e.type);
+    }
+    assert.deepEqual(events[0]?.data, { paymentId: paymentA.paymentId, orderId: a, amount: { amount: 4999, currency: 'EUR' }, status: 'CAPTURED' });
+    await close();
+  });
+}
 
 test('catching up: a capture the PSP did that payments never recorded is learned (with its event) when a void is refused', async () => {
   const { app, close } = await startPayments({ pspUrl: psp.url });

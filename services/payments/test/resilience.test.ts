@@ -1,8 +1,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { sql } from '@bazaar/store';
+import { DIALECTS, testLocation } from '@bazaar/store/testing';
 import type { Payment } from '@bazaar/contracts/payments';
 import { act, authorize, deadUrl, internal, newOrderId, outbox, startPayments, startPspSim, type PspSim } from './helpers.ts';
 import { openPaymentsStore } from '../src/store/index.ts';
@@ -79,29 +80,38 @@ test('PSP slower than PSP_TIMEOUT_MS: 504; the PSP authorized anyway, and a retr
   await close();
 });
 
-test('a real SQLite file: payments and their events survive a restart; the card number is never written', async (t) => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'bazaar-payments-'));
-  t.after(() => rmSync(dataDir, { recursive: true, force: true }));
-  const orderId = newOrderId();
+for (const dialect of DIALECTS) {
+  test(`${dialect}: payments and their events survive a restart; the card number is never written`, async (t) => {
+    const where = await testLocation(dialect, 'payments', t, { file: true });
+    const orderId = newOrderId();
 
-  const first = await startPayments({ pspUrl: psp.url, store: await openPaymentsStore({ dataDir }) });
-  assert.deepEqual(first.store.applied, ['0001_init', '0002_outbox']);
-  const authorized = (await authorize(first.app, { orderId, number: '5555555555554444' })).json() as Payment;
-  assert.equal((await act(first.app, orderId, 'capture')).statusCode, 200);
-  await first.close();
+    const first = await startPayments({ pspUrl: psp.url, store: await openPaymentsStore(where) });
+    assert.deepEqual(first.store.applied, ['0001_init', '0002_outbox']);
+    const authorized = (await authorize(first.app, { orderId, number: '5555555555554444' })).json() as Payment;
+    assert.equal((await act(first.app, orderId, 'capture')).statusCode, 200);
+    if (dialect === 'postgres') {
+      // Every text the database holds for the order, as PostgreSQL renders whole rows.
+      const rows = await sql<{ r: string }>`select p::text as r from payments p union all select o::text from outbox o`.execute(first.store.db);
+      assert.equal(rows.rows.length, 2);
+      for (const { r } of rows.rows) assert.ok(!r.includes('5555555555554444'), 'no row holds the card number');
+    }
+    await first.close();
 
-  const files = readdirSync(dataDir);
-  assert.deepEqual(files.filter((f) => f.endsWith('.sqlite')), ['payments.sqlite']);
-  for (const f of files) assert.ok(!readFileSync(join(dataDir, f)).includes('5555555555554444'), `${f} holds no card number`);
+    if (dialect === 'sqlite') {
+      const files = readdirSync(where.dataDir);
+      assert.deepEqual(files.filter((f) => f.endsWith('.sqlite')), ['payments.sqlite']);
+      for (const f of files) assert.ok(!readFileSync(join(where.dataDir, f)).includes('5555555555554444'), `${f} holds no card number`);
+    }
 
-  const second = await startPayments({ pspUrl: psp.url, store: await openPaymentsStore({ dataDir }) });
-  assert.deepEqual(second.store.applied, [], 'migrations run once');
-  const got = (await second.app.inject({ url: `/internal/payments/${orderId}`, headers: internal })).json() as Payment;
-  assert.deepEqual(got, { ...authorized, status: 'CAPTURED' });
-  assert.equal(got.cardLast4, '4444');
-  assert.deepEqual((await outbox(second.app)).map((e) => e.type), ['payments.payment-captured']);
-  // Still idempotent after the restart: no new PSP authorization.
-  assert.equal((await authorize(second.app, { orderId, number: '5555555555554444' })).json().status, 'CAPTURED');
-  assert.equal((await psp.authorizations(orderId)).length, 1);
-  await second.close();
-});
+    const second = await startPayments({ pspUrl: psp.url, store: await openPaymentsStore(where) });
+    assert.deepEqual(second.store.applied, [], 'migrations run once');
+    const got = (await second.app.inject({ url: `/internal/payments/${orderId}`, headers: internal })).json() as Payment;
+    assert.deepEqual(got, { ...authorized, status: 'CAPTURED' });
+    assert.equal(got.cardLast4, '4444');
+    assert.deepEqual((await outbox(second.app)).map((e) => e.type), ['payments.payment-captured']);
+    // Still idempotent after the restart: no new PSP authorization.
+    assert.equal((await authorize(second.app, { orderId, number: '5555555555554444' })).json().status, 'CAPTURED');
+    assert.equal((await psp.authorizations(orderId)).length, 1);
+    await second.close();
+  });
+}

@@ -1,4 +1,4 @@
-import { openStore, type Store } from '@bazaar/store';
+import { dialectOf, openStore, sql, type Store, type StoreLocation } from '@bazaar/store';
 import type { Kysely, Transaction } from 'kysely';
 import type { InboxTables } from '@bazaar/messaging';
 import { migrations } from '../../migrations/index.ts';
@@ -18,22 +18,33 @@ export interface CartTables extends InboxTables {
 
 export type CartDatabase = Store<CartTables>;
 
-/** Open (and migrate) the cart's own database: `<dataDir>/cart.sqlite`, or in memory for tests. */
-export function openCartDatabase(opts: { dataDir: string; inMemory?: boolean }): Promise<CartDatabase> {
-  return openStore<CartTables>({ service: 'cart', dataDir: opts.dataDir, migrations, ...(opts.inMemory ? { inMemory: true } : {}) });
+/** Open (and migrate) the cart's own database: PostgreSQL when configured, else `<dataDir>/cart.sqlite` (or in memory for tests). */
+export function openCartDatabase(where: StoreLocation): Promise<CartDatabase> {
+  return openStore<CartTables>({ service: 'cart', migrations, ...where });
 }
 
 type Db = Kysely<CartTables>;
 
-/** Run `fn` in a transaction, joining the caller's when `db` already is one (event handlers run inside the inbox's). */
-async function atomically<T>(db: Db, fn: (trx: Db) => Promise<T>): Promise<T> {
-  if (db.isTransaction) return fn(db);
-  return db.transaction().execute((trx: Transaction<CartTables>) => fn(trx));
+/**
+ * Run `fn` in a transaction on one user's cart, joining the caller's when `db`
+ * already is one (event handlers run inside the inbox's). SQLite runs one
+ * write transaction at a time; PostgreSQL runs them side by side, so there
+ * a transaction-level advisory lock per user serialises changes to one cart
+ * (count-then-insert and read-then-write stay atomic; other carts do not wait).
+ */
+async function atomically<T>(db: Db, userId: string, fn: (trx: Db) => Promise<T>): Promise<T> {
+  const locked = async (trx: Db): Promise<T> => {
+    if (dialectOf(trx) === 'postgres') await sql`select pg_advisory_xact_lock(hashtextextended(${`cart:${userId}`}, 0))`.execute(trx);
+    return fn(trx);
+  };
+  if (db.isTransaction) return locked(db);
+  return db.transaction().execute((trx: Transaction<CartTables>) => locked(trx));
 }
 
 /**
- * The SQLite implementation of CartStore. Pass a transaction as `db` to have
- * the writes commit with something else (the inbox row of an event).
+ * The relational implementation of CartStore, on SQLite or PostgreSQL (the
+ * name predates PostgreSQL). Pass a transaction as `db` to have the writes
+ * commit with something else (the inbox row of an event).
  */
 export function sqliteCartStore(db: Db, limits: CartLimits): CartStore {
   async function remove(userId: string, productId: string): Promise<void> {
@@ -57,7 +68,7 @@ export function sqliteCartStore(db: Db, limits: CartLimits): CartStore {
         return 'removed';
       }
       const now = new Date().toISOString();
-      return atomically(db, async (trx) => {
+      return atomically(db, userId, async (trx) => {
         const updated = await trx
           .updateTable('cart_lines')
           .set({ quantity, updated_at: now })
@@ -85,7 +96,7 @@ export function sqliteCartStore(db: Db, limits: CartLimits): CartStore {
       const byProduct = totals(ordered);
       if (byProduct.size === 0) return;
       const now = new Date().toISOString();
-      await atomically(db, async (trx) => {
+      await atomically(db, userId, async (trx) => {
         const rows = await trx
           .selectFrom('cart_lines')
           .select(['product_id', 'quantity'])

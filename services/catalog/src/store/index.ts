@@ -1,4 +1,4 @@
-import { openStore, type Store } from '@bazaar/store';
+import { openStore, type Store, type StoreLocation } from '@bazaar/store';
 import { sql, type Kysely } from 'kysely';
 import { appendEvent, type OutboxTables } from '@bazaar/messaging';
 import type { ProductChangedData } from '@bazaar/contracts/events';
@@ -41,8 +41,8 @@ export interface CategoryRecord {
 }
 
 /** Open (and migrate) the catalog's own database. */
-export function openCatalogStore(opts: { dataDir: string; inMemory?: boolean }): Promise<CatalogStore> {
-  return openStore<Tables>({ service: 'catalog', dataDir: opts.dataDir, migrations, ...(opts.inMemory ? { inMemory: true } : {}) });
+export function openCatalogStore(where: StoreLocation): Promise<CatalogStore> {
+  return openStore<Tables>({ service: 'catalog', migrations, ...where });
 }
 
 type Row = Tables['products'];
@@ -158,12 +158,19 @@ export function productRepository(db: Kysely<Tables>) {
     /**
      * Seed once: categories and products in one transaction, guarded by a
      * meta row so a restart (or a crash mid-seed, which rolls back) never
-     * seeds twice or half. Returns the number of products inserted.
+     * seeds twice or half. The meta row is claimed first, so of several
+     * instances starting at once on one PostgreSQL database one seeds and the
+     * others wait on its row, then find it. Returns the number of products inserted.
      */
     async seedOnce(opts: { categories: SeedCategory[]; products: SeedProduct[]; currency: string; now: string }): Promise<number> {
       return db.transaction().execute(async (trx) => {
-        const done = await trx.selectFrom('meta').select('value').where('key', '=', 'seeded_at').executeTakeFirst();
-        if (done) return 0;
+        const claimed = await trx
+          .insertInto('meta')
+          .values({ key: 'seeded_at', value: opts.now })
+          .onConflict((oc) => oc.column('key').doNothing())
+          .returning('key')
+          .executeTakeFirst();
+        if (!claimed) return 0;
         await trx.insertInto('categories').values(opts.categories).onConflict((oc) => oc.column('slug').doNothing()).execute();
         for (let i = 0; i < opts.products.length; i += 200) {
           const batch = opts.products.slice(i, i + 200).map((p) => ({
@@ -184,7 +191,6 @@ export function productRepository(db: Kysely<Tables>) {
           const record = { id: p.id, sku: p.sku, name: p.name, description: p.description, category: p.category, priceAmount: p.priceAmount, currency: opts.currency };
           await appendEvent(trx, 'catalog', { type: 'catalog.product-created', subject: p.id, data: eventData(record) });
         }
-        await trx.insertInto('meta').values({ key: 'seeded_at', value: opts.now }).execute();
         return opts.products.length;
       });
     },

@@ -1,4 +1,4 @@
-import { openStore, type Store } from '@bazaar/store';
+import { openStore, type Store, type StoreLocation } from '@bazaar/store';
 import { migrations } from '../../migrations/index.ts';
 
 /** Identity's tables as Kysely sees them (see migrations/0001_init.ts). */
@@ -21,9 +21,9 @@ export interface IdentityDatabase {
 
 export type IdentityStore = Store<IdentityDatabase>;
 
-/** Open (and migrate) identity's database: `<dataDir>/identity.sqlite`, or in memory for tests. */
-export function openIdentityStore(opts: { dataDir: string; inMemory?: boolean }): Promise<IdentityStore> {
-  return openStore<IdentityDatabase>({ service: 'identity', dataDir: opts.dataDir, migrations, ...(opts.inMemory ? { inMemory: true } : {}) });
+/** Open (and migrate) identity's database: PostgreSQL when configured, else `<dataDir>/identity.sqlite` (or in memory for tests). */
+export function openIdentityStore(where: StoreLocation): Promise<IdentityStore> {
+  return openStore<IdentityDatabase>({ service: 'identity', migrations, ...where });
 }
 
 /** True when a write failed on a unique or primary-key constraint (SQLite extended codes, PostgreSQL 23505). */

@@ -1,4 +1,4 @@
-import { openStore, type Store } from '@bazaar/store';
+import { openStore, type Store, type StoreLocation } from '@bazaar/store';
 import type { Kysely, Transaction } from 'kysely';
 import { appendEvent, type InboxTables, type OutboxTables } from '@bazaar/messaging';
 import type { StockChangedData } from '@bazaar/contracts/events';
@@ -55,8 +55,8 @@ export type ReserveOutcome =
 export type SettleOutcome = { kind: 'missing' } | { kind: 'settled'; changed: boolean; reservation: ReservationRecord };
 
 /** Open (and migrate) inventory's own database. */
-export function openInventoryStore(opts: { dataDir: string; inMemory?: boolean }): Promise<InventoryStore> {
-  return openStore<InventoryTables>({ service: 'inventory', dataDir: opts.dataDir, migrations, ...(opts.inMemory ? { inMemory: true } : {}) });
+export function openInventoryStore(where: StoreLocation): Promise<InventoryStore> {
+  return openStore<InventoryTables>({ service: 'inventory', migrations, ...where });
 }
 
 /** Thrown inside a reserve transaction to roll it back; never leaves this module. */
@@ -251,32 +251,35 @@ export function inventoryRepository(db: Kysely<InventoryTables>) {
      * past their expiry — all of them, or only one order's, or only those
      * holding some products. Each status change is conditional, so a commit or
      * another sweeper racing for the same reservation wins or loses cleanly.
+     * One transaction per reservation: it locks that reservation's stock rows
+     * in product order, as reserve does, so on PostgreSQL (where transactions
+     * really run side by side) a sweep never deadlocks with a reservation.
      * Returns how many it released.
      */
     async expireDue(opts: { now: string; limit: number; orderId?: string; productIds?: string[] }): Promise<number> {
-      return db.transaction().execute(async (trx) => {
-        let due = trx
-          .selectFrom('reservations')
-          .select('reservations.order_id')
-          .where('reservations.status', '=', 'RESERVED')
-          .where('reservations.expires_at', '<=', opts.now)
-          .orderBy('reservations.expires_at')
-          .limit(opts.limit);
-        if (opts.orderId !== undefined) due = due.where('reservations.order_id', '=', opts.orderId);
-        if (opts.productIds !== undefined) {
-          const productIds = opts.productIds;
-          due = due.where((eb) =>
-            eb.exists(
-              eb
-                .selectFrom('reservation_items')
-                .select('reservation_items.order_id')
-                .whereRef('reservation_items.order_id', '=', 'reservations.order_id')
-                .where('reservation_items.product_id', 'in', productIds),
-            ),
-          );
-        }
-        let released = 0;
-        for (const { order_id: orderId } of await due.execute()) {
+      let due = db
+        .selectFrom('reservations')
+        .select('reservations.order_id')
+        .where('reservations.status', '=', 'RESERVED')
+        .where('reservations.expires_at', '<=', opts.now)
+        .orderBy('reservations.expires_at')
+        .limit(opts.limit);
+      if (opts.orderId !== undefined) due = due.where('reservations.order_id', '=', opts.orderId);
+      if (opts.productIds !== undefined) {
+        const productIds = opts.productIds;
+        due = due.where((eb) =>
+          eb.exists(
+            eb
+              .selectFrom('reservation_items')
+              .select('reservation_items.order_id')
+              .whereRef('reservation_items.order_id', '=', 'reservations.order_id')
+              .where('reservation_items.product_id', 'in', productIds),
+          ),
+        );
+      }
+      let released = 0;
+      for (const { order_id: orderId } of await due.execute()) {
+        const expired = await db.transaction().execute(async (trx) => {
           const moved = await trx
             .updateTable('reservations')
             .set({ status: 'RELEASED', release_reason: 'expired', updated_at: opts.now })
@@ -285,12 +288,13 @@ export function inventoryRepository(db: Kysely<InventoryTables>) {
             .where('expires_at', '<=', opts.now)
             .returning('order_id')
             .executeTakeFirst();
-          if (!moved) continue;
+          if (!moved) return false;
           await returnToAvailable(trx, orderId, opts.now);
-          released += 1;
-        }
-        return released;
-      });
+          return true;
+        });
+        if (expired) released += 1;
+      }
+      return released;
     },
   };
 }

@@ -1,4 +1,4 @@
-import { openStore, type Store } from '@bazaar/store';
+import { openStore, type Store, type StoreLocation } from '@bazaar/store';
 import type { Kysely } from 'kysely';
 import type { InboxTables } from '@bazaar/messaging';
 import { migrations } from '../../migrations/index.ts';
@@ -41,8 +41,8 @@ export interface EmailRecord extends EmailDraft {
 }
 
 /** Open (and migrate) the service's own database. */
-export function openNotificationsStore(opts: { dataDir: string; inMemory?: boolean }): Promise<NotificationsStore> {
-  return openStore<NotificationTables>({ service: 'notifications', dataDir: opts.dataDir, migrations, ...(opts.inMemory ? { inMemory: true } : {}) });
+export function openNotificationsStore(where: StoreLocation): Promise<NotificationsStore> {
+  return openStore<NotificationTables>({ service: 'notifications', migrations, ...where });
 }
 
 type Row = NotificationTables['emails'];

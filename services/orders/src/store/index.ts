@@ -1,4 +1,4 @@
-import { openStore, type Store } from '@bazaar/store';
+import { openStore, type Store, type StoreLocation } from '@bazaar/store';
 import type { Kysely } from 'kysely';
 import { appendEvent, type OutboxTables } from '@bazaar/messaging';
 import { migrations } from '../../migrations/index.ts';
@@ -36,9 +36,9 @@ export interface OrdersDatabase extends OutboxTables {
 
 export type OrdersStore = Store<OrdersDatabase>;
 
-/** Open (and migrate) the orders database: `<dataDir>/orders.sqlite`, or in memory for tests. */
-export function openOrdersStore(opts: { dataDir: string; inMemory?: boolean }): Promise<OrdersStore> {
-  return openStore<OrdersDatabase>({ service: 'orders', dataDir: opts.dataDir, migrations, ...(opts.inMemory ? { inMemory: true } : {}) });
+/** Open (and migrate) the orders database: PostgreSQL when configured, else `<dataDir>/orders.sqlite` (or in memory for tests). */
+export function openOrdersStore(where: StoreLocation): Promise<OrdersStore> {
+  return openStore<OrdersDatabase>({ service: 'orders', migrations, ...where });
 }
 
 /** True when a write failed on a unique or primary-key constraint (SQLite extended codes, PostgreSQL 23505). */

@@ -1,4 +1,4 @@
-import { openStore, type Store } from '@bazaar/store';
+import { openStore, type Store, type StoreLocation } from '@bazaar/store';
 import type { Kysely } from 'kysely';
 import { appendEvent, type OutboxTables } from '@bazaar/messaging';
 import type { PaymentStatus } from '@bazaar/contracts/payments';
@@ -43,8 +43,8 @@ export interface PaymentEvent {
 }
 
 /** Open (and migrate) payments' own database. */
-export function openPaymentsStore(opts: { dataDir: string; inMemory?: boolean }): Promise<PaymentsStore> {
-  return openStore<Tables>({ service: 'payments', dataDir: opts.dataDir, migrations, ...(opts.inMemory ? { inMemory: true } : {}) });
+export function openPaymentsStore(where: StoreLocation): Promise<PaymentsStore> {
+  return openStore<Tables>({ service: 'payments', migrations, ...where });
 }
 
 type Row = Tables['payments'];
