@@ -1,0 +1,94 @@
+import { DiscardPolicy, JetStreamApiError, RetentionPolicy, StorageType, type JetStreamManager, type PubAck, type StreamConfig } from '@nats-io/jetstream';
+import { headers, nanos, type MsgHdrs } from '@nats-io/transport-node';
+import { currentContext, formatTraceparent } from '@bazaar/kit';
+import type { AnyCloudEvent } from '../types.ts';
+import type { NatsNames } from './config.ts';
+import type { NatsHandles } from './connection.ts';
+
+/**
+ * How long JetStream remembers a Nats-Msg-Id to drop a re-publish. A relay
+ * that crashed between publishing and marking re-publishes within seconds of
+ * restarting; past the window a duplicate can land in the stream, and the
+ * consumers' inbox (keyed by the same event id) still makes it harmless.
+ */
+export const DUPLICATE_WINDOW_MS = 60 * 60 * 1000;
+
+/** Headers Bazaar sets besides Nats-Msg-Id and traceparent. */
+export const Headers = {
+  contentType: 'Content-Type',
+  traceparent: 'traceparent',
+  /** On a replayed dead letter: only this consumer handles it; others acknowledge it unseen. */
+  replayFor: 'Bazaar-Replay-For',
+} as const;
+
+/** CloudEvents structured mode: the whole envelope is the body. */
+const CONTENT_TYPE = 'application/cloudevents+json';
+
+type StreamSettings = Partial<StreamConfig> & { name: string };
+
+/** The stream of one producing service: its events, kept (limits retention, no age limit) like its outbox. */
+export function sourceStreamConfig(names: NatsNames, source: string, replicas = 1): StreamSettings {
+  return {
+    name: names.stream(source),
+    subjects: [names.streamSubjects(source)],
+    retention: RetentionPolicy.Limits,
+    storage: StorageType.File,
+    discard: DiscardPolicy.Old,
+    duplicate_window: nanos(DUPLICATE_WINDOW_MS),
+    num_replicas: replicas,
+  };
+}
+
+/** The one dead-letter stream: events that exhausted their handler attempts, per consumer and source. */
+export function deadLetterStreamConfig(names: NatsNames, replicas = 1): StreamSettings {
+  return {
+    name: names.deadLetterStream,
+    subjects: [names.deadLetterSubjects],
+    retention: RetentionPolicy.Limits,
+    storage: StorageType.File,
+    discard: DiscardPolicy.Old,
+    duplicate_window: nanos(DUPLICATE_WINDOW_MS),
+    num_replicas: replicas,
+  };
+}
+
+/** 10058: "stream name already in use with a different configuration". */
+const STREAM_NAME_IN_USE = 10058;
+
+/**
+ * Create a stream if it is missing. `owner` (the producer for its stream)
+ * also brings an existing stream's config up to date; others leave it as
+ * found, so an older consumer never fights a newer producer over settings.
+ */
+export async function ensureStream(jsm: JetStreamManager, config: StreamSettings, opts: { owner: boolean }): Promise<void> {
+  try {
+    await jsm.streams.add(config);
+  } catch (error) {
+    if (!(error instanceof JetStreamApiError) || error.code !== STREAM_NAME_IN_USE) throw error;
+    if (opts.owner) await jsm.streams.update(config.name, config);
+  }
+}
+
+/** The trace context an event carries to its consumers: its own (from the outbox), else the current one. */
+export function traceparentOf(event: AnyCloudEvent): string | undefined {
+  if (event.traceparent) return event.traceparent;
+  const ctx = currentContext();
+  return ctx ? formatTraceparent(ctx.traceId, ctx.spanId) : undefined;
+}
+
+/**
+ * Publish one CloudEvent to its source's stream and wait for JetStream to
+ * store it. The event id is the Nats-Msg-Id, so publishing the same event
+ * again within the duplicate window stores nothing (`duplicate: true`).
+ */
+export async function publishEvent(handles: NatsHandles, names: NatsNames, event: AnyCloudEvent, opts: { timeoutMs?: number } = {}): Promise<PubAck> {
+  const h: MsgHdrs = headers();
+  h.set(Headers.contentType, CONTENT_TYPE);
+  const traceparent = traceparentOf(event);
+  if (traceparent) h.set(Headers.traceparent, traceparent);
+  return handles.js.publish(names.subject(event.source, event.type), JSON.stringify(event), {
+    msgID: event.id,
+    headers: h,
+    timeout: opts.timeoutMs ?? 5000,
+  });
+}

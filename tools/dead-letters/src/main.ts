@@ -1,0 +1,37 @@
+import { Type, createLogger, loadConfig, main } from '@bazaar/kit';
+import { NatsConfig, connectJetStream } from '@bazaar/messaging';
+import { runDeadLetters } from './cli.ts';
+
+/** The tool reads the same NATS keys as the services; here NATS_URL is required. */
+const DeadLettersConfig = Type.Object({
+  ...NatsConfig,
+  NATS_URL: Type.String({ minLength: 1, description: 'NATS server(s) with JetStream, as the services use' }),
+});
+
+const CONNECT_TIMEOUT_MS = 5000;
+
+await main(async () => {
+  const config = loadConfig(DeadLettersConfig);
+  const connection = connectJetStream({
+    url: config.NATS_URL,
+    prefix: config.NATS_STREAM_PREFIX,
+    logger: createLogger({ service: 'dead-letters', level: 'silent' }),
+    name: 'bazaar-dead-letters',
+  });
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const handles = await Promise.race([
+      connection.ready(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`cannot reach NATS JetStream at ${config.NATS_URL} within ${CONNECT_TIMEOUT_MS / 1000} s`)), CONNECT_TIMEOUT_MS);
+      }),
+    ]);
+    process.exitCode = await runDeadLetters(process.argv.slice(2), { handles, names: connection.names, print: (line) => console.log(line) });
+  } catch (error) {
+    console.error(`dead-letters: ${(error as Error).message}`);
+    process.exitCode = 1;
+  } finally {
+    clearTimeout(timer);
+    await connection.close();
+  }
+});
