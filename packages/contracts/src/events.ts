@@ -100,12 +100,12 @@ export type EventData<T extends EventType> = Static<(typeof EventTypes)[T]>;
 
 /** Who produces and who consumes each event type (documentation; the AsyncAPI document is generated from it). */
 export const EventRoutes: Record<EventType, { producer: string; consumers: string[]; summary: string }> = {
-  'orders.order-confirmed': { producer: 'orders', consumers: ['cart', 'notifications'], summary: 'An order is paid (captured) and its stock committed.' },
-  'orders.order-cancelled': { producer: 'orders', consumers: ['notifications'], summary: 'An order will not be fulfilled; nothing is charged and its stock is released.' },
-  'inventory.stock-changed': { producer: 'inventory', consumers: [], summary: 'The available units of a product changed.' },
-  'payments.payment-captured': { producer: 'payments', consumers: [], summary: 'Money was captured for an order.' },
-  'payments.payment-voided': { producer: 'payments', consumers: [], summary: 'An authorization was voided; nothing will be charged.' },
-  'payments.payment-refunded': { producer: 'payments', consumers: [], summary: 'A captured payment was refunded.' },
-  'catalog.product-created': { producer: 'catalog', consumers: ['inventory'], summary: 'A product was added to the catalog (also for every seeded product).' },
-  'catalog.product-updated': { producer: 'catalog', consumers: [], summary: 'A product changed; the data is the product as it now is.' },
+  'orders.order-confirmed': { producer: 'orders', consumers: ['cart', 'notifications', 'reports'], summary: 'An order is paid (captured) and its stock committed.' },
+  'orders.order-cancelled': { producer: 'orders', consumers: ['notifications', 'reports'], summary: 'An order will not be fulfilled; nothing is charged and its stock is released.' },
+  'inventory.stock-changed': { producer: 'inventory', consumers: ['search'], summary: 'The available units of a product changed.' },
+  'payments.payment-captured': { producer: 'payments', consumers: ['reports'], summary: 'Money was captured for an order.' },
+  'payments.payment-voided': { producer: 'payments', consumers: ['reports'], summary: 'An authorization was voided; nothing will be charged.' },
+  'payments.payment-refunded': { producer: 'payments', consumers: ['reports'], summary: 'A captured payment was refunded.' },
+  'catalog.product-created': { producer: 'catalog', consumers: ['inventory', 'search'], summary: 'A product was added to the catalog (also for every seeded product).' },
+  'catalog.product-updated': { producer: 'catalog', consumers: ['search'], summary: 'A product changed; the data is the product as it now is.' },
 };

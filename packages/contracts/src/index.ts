@@ -7,3 +7,5 @@ export * as payments from './payments.ts';
 export * as psp from './psp.ts';
 export * as cart from './cart.ts';
 export * as orders from './orders.ts';
+export * as reports from './reports.ts';
+export * as search from './search.ts';

@@ -1,0 +1,68 @@
+import { Type, type Static } from 'typebox';
+import { Money } from './common.ts';
+
+/** A calendar day (UTC) or an RFC 3339 date-time with its offset. */
+const DATE_OR_DATE_TIME = '^\\d{4}-\\d{2}-\\d{2}(?:T\\d{2}:\\d{2}(?::\\d{2}(?:\\.\\d{1,9})?)?(?:Z|z|[+-]\\d{2}:\\d{2}))?$';
+
+/** GET /api/reports/sales query. Without from/to the report covers all time. */
+export const SalesQuery = Type.Object(
+  {
+    from: Type.Optional(
+      Type.String({ pattern: DATE_OR_DATE_TIME, description: 'First day (YYYY-MM-DD, UTC) or instant (date-time) included', examples: ['2026-01-01'] }),
+    ),
+    to: Type.Optional(
+      Type.String({ pattern: DATE_OR_DATE_TIME, description: 'Last day (YYYY-MM-DD, UTC, the whole day) or instant (date-time) included', examples: ['2026-01-31'] }),
+    ),
+    currency: Type.Optional(Type.String({ pattern: '^[A-Z]{3}$', description: 'Only orders in this currency (default: the service\'s REPORTS_CURRENCY)' })),
+    top: Type.Integer({ minimum: 1, maximum: 100, default: 10, description: 'How many products topProducts lists' }),
+  },
+  { additionalProperties: false },
+);
+export type SalesQuery = Static<typeof SalesQuery>;
+
+const Count = Type.Integer({ minimum: 0 });
+
+/** Money moved by one kind of payment event in the window. */
+const PaymentFigure = Type.Object({ count: Count, amount: Money }, { additionalProperties: false });
+
+/** Sales of the window. Amounts are integer minor units; days are UTC. */
+export const SalesReport = Type.Object(
+  {
+    from: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'Start of the window (inclusive); null: the beginning' }),
+    to: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'End of the window (exclusive); null: now and on' }),
+    currency: Type.String({ pattern: '^[A-Z]{3}$' }),
+    orders: Type.Integer({ minimum: 0, description: 'Orders confirmed in the window and not cancelled since' }),
+    revenue: { ...Money, description: 'Net revenue: the totals of those orders less what was refunded of them' },
+    grossRevenue: { ...Money, description: 'The totals of those orders, refunds not deducted' },
+    refunds: Type.Object({ count: Count, amount: Money }, { additionalProperties: false, description: 'Refunds of those orders, whenever they happened' }),
+    averageOrderValue: { ...Money, description: 'revenue / orders, rounded half up to the minor unit; 0 without orders' },
+    byDay: Type.Array(
+      Type.Object({ day: Type.String({ format: 'date' }), orders: Count, revenue: Money }, { additionalProperties: false }),
+      { description: 'Per UTC day of confirmation, oldest first; days without orders are left out' },
+    ),
+    topProducts: Type.Array(
+      Type.Object(
+        { productId: Type.String(), name: Type.String(), units: Count, revenue: { ...Money, description: 'Line totals, refunds not deducted' } },
+        { additionalProperties: false },
+      ),
+      { description: 'Most units sold first' },
+    ),
+    cancelled: Type.Object(
+      {
+        count: Count,
+        byReason: Type.Array(Type.Object({ reason: Type.String(), count: Count }, { additionalProperties: false }), { description: 'Most frequent first' }),
+      },
+      { additionalProperties: false, description: 'Orders cancelled in the window' },
+    ),
+    payments: Type.Object(
+      { captured: PaymentFigure, voided: PaymentFigure, refunded: PaymentFigure },
+      { additionalProperties: false, description: 'Payment events in the window, as payments reported them (for reconciliation)' },
+    ),
+  },
+  { additionalProperties: false },
+);
+export type SalesReport = Static<typeof SalesReport>;
+
+/** POST /internal/reports/rebuild answer. */
+export const RebuildAccepted = Type.Object({ status: Type.Literal('rebuilding'), startedAt: Type.String({ format: 'date-time' }) }, { additionalProperties: false });
+export type RebuildAccepted = Static<typeof RebuildAccepted>;

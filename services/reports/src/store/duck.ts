@@ -1,0 +1,140 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import type { DuckMigration } from '../../migrations/index.ts';
+import { sqlTimestamp } from '../domain/time.ts';
+
+/** Bind values for a statement: `$name` parameters. */
+export type Params = Record<string, DuckDBValue>;
+/** A row as read: BIGINT and HUGEINT columns arrive as bigint. */
+export type Row = Record<string, unknown>;
+
+/** What a transaction's work can do. */
+export interface Tx {
+  run(sql: string, params?: Params): Promise<void>;
+  all(sql: string, params?: Params): Promise<Row[]>;
+}
+
+/** The service's DuckDB database: serialised write transactions, reads on their own connection. */
+export interface Duck {
+  /** The file, or ':memory:'. */
+  location: string;
+  /** Run `work` in one transaction: all of it commits or none. Transactions run one at a time. */
+  transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
+  /** Query committed data; does not wait for a write in progress. */
+  read(sql: string, params?: Params): Promise<Row[]>;
+  /** Several reads that see one consistent snapshot (their own connection and read transaction). */
+  snapshot<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** The database file of the service in `dataDir`. */
+export function duckFile(dataDir: string): string {
+  return join(resolve(dataDir), 'reports.duckdb');
+}
+
+/**
+ * Open (creating if need be) the DuckDB file, or an in-memory database.
+ * Commits go to DuckDB's write-ahead log first, so a kill -9 loses nothing
+ * that was committed: the log is replayed on the next open.
+ */
+export async function openDuck(opts: { file?: string }): Promise<Duck> {
+  const location = opts.file ?? ':memory:';
+  if (opts.file) mkdirSync(resolve(opts.file, '..'), { recursive: true });
+  // A small footprint (this shares the machine with every other service), and
+  // never a download at run time: the queries need no extension DuckDB lacks.
+  const instance = await DuckDBInstance.create(location, { threads: '2', memory_limit: '512MB', autoinstall_known_extensions: 'false' });
+  const writer = await instance.connect();
+  let tail: Promise<unknown> = Promise.resolve();
+  let closed = false;
+
+  /** One write transaction at a time: DuckDB transactions belong to a connection, and this one is shared. */
+  function serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = tail.then(fn, fn);
+    tail = next.catch(() => undefined);
+    return next;
+  }
+
+  const txOf = (conn: DuckDBConnection): Tx => ({
+    async run(sql, params) {
+      await conn.run(sql, params);
+    },
+    async all(sql, params) {
+      return (await conn.runAndReadAll(sql, params)).getRowObjectsJS() as Row[];
+    },
+  });
+
+  /** Reads on their own connection, in one read transaction: a consistent snapshot of committed data. */
+  async function snapshot<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+    if (closed) throw new Error('the reports database is closed');
+    // A connection per snapshot: connections are cheap, and a transaction belongs to its connection.
+    const conn = await instance.connect();
+    try {
+      await conn.run('BEGIN TRANSACTION');
+      const result = await work(txOf(conn));
+      await conn.run('COMMIT');
+      return result;
+    } finally {
+      conn.closeSync();
+    }
+  }
+
+  return {
+    location,
+    transaction(work) {
+      return serial(async () => {
+        if (closed) throw new Error('the reports database is closed');
+        await writer.run('BEGIN TRANSACTION');
+        try {
+          const result = await work(txOf(writer));
+          await writer.run('COMMIT');
+          return result;
+        } catch (error) {
+          await writer.run('ROLLBACK').catch(() => undefined);
+          throw error;
+        }
+      });
+    },
+    snapshot,
+    read: (sql, params) => snapshot((tx) => tx.all(sql, params)),
+    close() {
+      return serial(async () => {
+        if (closed) return;
+        closed = true;
+        // Fold the log into the file so the next open has nothing to replay (not needed for safety).
+        if (opts.file) await writer.run('CHECKPOINT').catch(() => undefined);
+        writer.closeSync();
+        instance.closeSync();
+      });
+    },
+  };
+}
+
+/** Apply pending migrations, each in its own transaction; `fresh` when the database had none before. */
+export async function migrateDuck(duck: Duck, migrations: Record<string, DuckMigration>): Promise<{ applied: string[]; fresh: boolean }> {
+  await duck.transaction((tx) => tx.run('CREATE TABLE IF NOT EXISTS schema_migrations (name VARCHAR PRIMARY KEY, applied_at TIMESTAMP NOT NULL)'));
+  const done = new Set((await duck.read('SELECT name FROM schema_migrations')).map((r) => String(r.name)));
+  const applied: string[] = [];
+  for (const name of Object.keys(migrations).sort()) {
+    if (done.has(name)) continue;
+    const migration = migrations[name] as DuckMigration;
+    try {
+      await duck.transaction(async (tx) => {
+        for (const statement of migration.statements) await tx.run(statement);
+        await tx.run('INSERT INTO schema_migrations VALUES ($name, $at::TIMESTAMP)', { name, at: sqlTimestamp(new Date()) });
+      });
+    } catch (error) {
+      throw new Error(`Migration "${name}" failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    }
+    applied.push(name);
+  }
+  return { applied, fresh: done.size === 0 };
+}
+
+/** A number from a BIGINT/HUGEINT/INTEGER column (amounts are bounded, so exact). */
+export function num(value: unknown): number {
+  if (typeof value === 'bigint') return Number(value);
+  if (typeof value === 'number') return value;
+  if (value === null || value === undefined) return 0;
+  return Number(value);
+}

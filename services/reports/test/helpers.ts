@@ -1,0 +1,142 @@
+import { createAuthenticator, createServiceApp, SERVICE_TOKEN_HEADER, type ServiceApp } from '@bazaar/kit';
+import { createTestKeys, freePort, testLogger, type TestKeys } from '@bazaar/kit/testing';
+import { openStore, type Store } from '@bazaar/store';
+import { appendEvent, eventFeedRoutes, outboxMigration, type OutboxTables } from '@bazaar/messaging';
+import type { EventData, EventType, OrderCancelledData, OrderConfirmedData, PaymentEventData } from '@bazaar/contracts/events';
+import type { SalesReport } from '@bazaar/contracts/reports';
+import { buildApp } from '../src/app.ts';
+import { openReportsStore, type ReportsStore } from '../src/store/index.ts';
+import { startReportsWorkers } from '../src/workers.ts';
+
+export const SERVICE_TOKEN = 'test-service-token-0123456789';
+export const internal = { [SERVICE_TOKEN_HEADER]: SERVICE_TOKEN };
+
+/** Poll `probe` until it returns something truthy; fail naming `what` at the deadline. */
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/**
+ * A stand-in for a producer (orders or payments): a real outbox served over
+ * a real HTTP feed, on a fixed port so it can be stopped and started again.
+ */
+export async function startProducer(source: 'orders' | 'payments') {
+  const store: Store<OutboxTables> = await openStore<OutboxTables>({ service: source, dataDir: '', inMemory: true, migrations: { '0001_outbox': outboxMigration } });
+  const port = await freePort();
+  let app: ServiceApp | undefined;
+  const start = async () => {
+    app = createServiceApp({ name: source, logger: testLogger(), defaultMetrics: false });
+    app.register(eventFeedRoutes({ db: store.db, serviceToken: SERVICE_TOKEN }));
+    await app.listen({ host: '127.0.0.1', port });
+  };
+  await start();
+  return {
+    url: `http://127.0.0.1:${port}`,
+    /** Append one event in a transaction, as the producer would; returns its id. */
+    async publish<T extends EventType>(type: T, data: EventData<T>, subject?: string): Promise<string> {
+      return store.db.transaction().execute((trx) => appendEvent(trx, source, { type, data, ...(subject === undefined ? {} : { subject }) }));
+    },
+    /** Stop serving the feed (the outbox is kept). */
+    async stop() {
+      await app?.close();
+      app = undefined;
+    },
+    start,
+    async close() {
+      await app?.close();
+      await store.close();
+    },
+  };
+}
+
+export type Producer = Awaited<ReturnType<typeof startProducer>>;
+
+/** Reports as main.ts wires it (real workers, real DuckDB), with test signing keys and short timers. */
+export async function startReports(opts: { ordersUrl: string; paymentsUrl: string; store?: ReportsStore; keys?: TestKeys }) {
+  const store = opts.store ?? (await openReportsStore({ dataDir: '', inMemory: true }));
+  const keys = opts.keys ?? (await createTestKeys());
+  const workers = await startReportsWorkers({
+    store,
+    logger: testLogger(),
+    urls: { orders: opts.ordersUrl, payments: opts.paymentsUrl },
+    serviceToken: SERVICE_TOKEN,
+    feedWaitMs: 1000,
+    rebuildCheckMs: 50,
+  });
+  const app = buildApp({
+    store,
+    logger: testLogger(),
+    auth: createAuthenticator(keys.keys),
+    rebuild: workers.rebuilder,
+    serviceToken: SERVICE_TOKEN,
+    currency: 'EUR',
+    defaultMetrics: false,
+  });
+  const admin = await keys.sign({ sub: 'admin-1', roles: ['admin'] });
+  const sales = async (query = ''): Promise<SalesReport> => {
+    const res = await app.inject({ url: `/api/reports/sales${query}`, headers: { authorization: `Bearer ${admin}` } });
+    if (res.statusCode !== 200) throw new Error(`GET /api/reports/sales answered ${res.statusCode}: ${res.body}`);
+    return res.json();
+  };
+  return {
+    app,
+    store,
+    workers,
+    sales,
+    /** Stop the workers and the app; the store stays open for the caller to reuse or close. */
+    async stop() {
+      await workers.stop();
+      await app.close();
+    },
+  };
+}
+
+const eur = (amount: number) => ({ amount, currency: 'EUR' });
+
+/** A confirmed order: 2 × lamp (25.99) + 1 × pen (1.50) unless told otherwise. */
+export const confirmedOrder = (over: Partial<OrderConfirmedData> = {}): OrderConfirmedData => ({
+  orderId: 'order-1',
+  userId: 'user-1',
+  email: 'ada@example.test',
+  items: [
+    { productId: 'p-lamp', name: 'Desk Lamp', quantity: 2, unitPrice: eur(2599), lineTotal: eur(5198) },
+    { productId: 'p-pen', name: 'Fountain Pen', quantity: 1, unitPrice: eur(150), lineTotal: eur(150) },
+  ],
+  total: eur(5348),
+  confirmedAt: '2026-01-02T10:00:00.000Z',
+  ...over,
+});
+
+/** An order of `quantity` units of one product at `price`. */
+export const orderOf = (opts: { orderId: string; productId: string; name?: string; quantity: number; price: number; confirmedAt: string }): OrderConfirmedData =>
+  confirmedOrder({
+    orderId: opts.orderId,
+    items: [{ productId: opts.productId, name: opts.name ?? opts.productId, quantity: opts.quantity, unitPrice: eur(opts.price), lineTotal: eur(opts.quantity * opts.price) }],
+    total: eur(opts.quantity * opts.price),
+    confirmedAt: opts.confirmedAt,
+  });
+
+export const cancelledOrder = (over: Partial<OrderCancelledData> = {}): OrderCancelledData => ({
+  orderId: 'order-9',
+  userId: 'user-2',
+  email: 'bob@example.test',
+  items: [{ productId: 'p-lamp', name: 'Desk Lamp', quantity: 1, unitPrice: eur(2599), lineTotal: eur(2599) }],
+  total: eur(2599),
+  reason: 'payment declined: card_declined',
+  cancelledAt: '2026-01-02T11:00:00.000Z',
+  ...over,
+});
+
+export const payment = (status: PaymentEventData['status'], over: Partial<PaymentEventData> = {}): PaymentEventData => ({
+  paymentId: 'pay-1',
+  orderId: 'order-1',
+  amount: eur(5348),
+  status,
+  ...over,
+});

@@ -1,0 +1,29 @@
+import { createLogger, loadConfig, main, runService } from '@bazaar/kit';
+import { SearchConfig, snapshotDir } from './config.ts';
+import { buildApp } from './app.ts';
+import { httpFeeds } from './feeds.ts';
+import { createIndexer } from './indexer.ts';
+import { snapshotStore } from './store/snapshot.ts';
+
+await main(async () => {
+  const config = loadConfig(SearchConfig);
+  const logger = createLogger({ service: 'search', level: config.LOG_LEVEL });
+  const snapshots = snapshotStore(snapshotDir(config.BAZAAR_DATA_DIR));
+  const indexer = createIndexer({
+    feeds: httpFeeds({
+      urls: { catalog: config.CATALOG_URL, inventory: config.INVENTORY_URL },
+      serviceToken: config.BAZAAR_SERVICE_TOKEN,
+      logger,
+      waitMs: config.SEARCH_FEED_WAIT_MS,
+    }),
+    snapshots,
+    logger,
+    snapshotIntervalMs: config.SEARCH_SNAPSHOT_INTERVAL_MS,
+  });
+  await indexer.start();
+  logger.info({ snapshot: snapshots.location, catalog: config.CATALOG_URL, inventory: config.INVENTORY_URL }, 'indexing catalog and inventory events');
+  const app = buildApp({ model: indexer, logger, serviceToken: config.BAZAAR_SERVICE_TOKEN, bodyLimit: config.BODY_LIMIT_BYTES });
+  // After requests drain: stop the feeds, then save the last snapshot.
+  app.addHook('onClose', async () => indexer.stop());
+  await runService({ app, host: config.HOST, port: config.PORT, logger, shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS });
+});

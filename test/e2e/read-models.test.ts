@@ -1,0 +1,132 @@
+// Search and reports end to end: read models fed by events from the real
+// processes, kept through restarts, answering while their sources are down.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { alive, portBaseFor, startSystem, until, type RunningSystem } from '../../tools/launcher/src/harness.ts';
+import { http } from './client.ts';
+
+const work = mkdtempSync(join(tmpdir(), 'bazaar-read-'));
+let system: RunningSystem;
+let admin = '';
+let user = '';
+const api = (path: string) => `${system.gatewayUrl}${path}`;
+
+interface SearchHit {
+  id: string;
+  name: string;
+  available: number;
+}
+interface SearchResult {
+  items: SearchHit[];
+  total: number;
+  facets: { category: Record<string, number> };
+}
+interface Sales {
+  orders: number;
+  revenue: { amount: number };
+  topProducts: { productId: string; units: number }[];
+}
+
+before(async () => {
+  system = await startSystem({ portBase: portBaseFor(3), dataDir: join(work, 'data'), logDir: join(work, 'logs') });
+  admin = (await http(api('/api/identity/login'), { method: 'POST', body: { email: 'admin@bazaar.local', password: 'bazaar-admin-password' } })).body.accessToken as string;
+  const email = `reader-${process.pid}@example.com`;
+  await http(api('/api/identity/register'), { method: 'POST', body: { email, password: 'correct horse battery staple', name: 'Reader' } });
+  user = (await http(api('/api/identity/login'), { method: 'POST', body: { email, password: 'correct horse battery staple' } })).body.accessToken as string;
+});
+
+after(async () => {
+  await system?.stop();
+  rmSync(work, { recursive: true, force: true });
+});
+
+const search = (query: string) => http<SearchResult>(api(`/api/search?${query}`));
+const sales = () => http<Sales>(api('/api/reports/sales'), { token: admin });
+
+let product = { id: '', name: 'Zephyrine Studio Headphones', price: 12_999 };
+
+test('a product created through the catalog is searchable, also with typos', async () => {
+  const created = await http<{ id: string }>(api('/api/catalog/products'), {
+    method: 'POST',
+    token: admin,
+    body: { sku: `ZEPH-${process.pid}`, name: product.name, description: 'Closed-back headphones for mixing.', category: 'audio', price: { amount: product.price, currency: 'EUR' } },
+  });
+  assert.equal(created.status, 201);
+  product = { ...product, id: created.body.id };
+  const t0 = Date.now();
+  await until('the new product in search', 5000, async () => ((await search('q=zephyrine')).body.items?.some((i) => i.id === product.id) ? true : undefined));
+  console.log(`# product searchable ${Date.now() - t0} ms after creation`);
+  const typo = await search('q=zephyrine%20headphnes');
+  assert.equal(typo.status, 200);
+  assert.equal(typo.body.items[0]?.id, product.id, 'the typo still ranks it first');
+  const facets = await search('q=headphones');
+  assert.ok((facets.body.facets.category.audio ?? 0) > 0);
+  assert.ok(facets.body.total > 1);
+});
+
+test('a stock change is reflected in search', async () => {
+  await until('inventory to know the product', 5000, async () => ((await http(api(`/api/inventory/${product.id}`))).status === 200 ? true : undefined));
+  assert.equal((await http(api(`/api/inventory/${product.id}`), { method: 'PUT', token: admin, body: { available: 7 } })).status, 200);
+  const t0 = Date.now();
+  await until('available = 7 in search', 5000, async () => ((await search('q=zephyrine')).body.items[0]?.available === 7 ? true : undefined));
+  console.log(`# stock change visible in search ${Date.now() - t0} ms after the update`);
+  assert.ok((await search('q=zephyrine&inStock=true')).body.items.some((i) => i.id === product.id));
+});
+
+test('reports are admin-only; a checkout shows up once', async () => {
+  assert.equal((await http(api('/api/reports/sales'))).status, 401);
+  assert.equal((await http(api('/api/reports/sales'), { token: user })).status, 403);
+  const before = (await sales()).body;
+  assert.equal((await http(api(`/api/cart/items/${product.id}`), { method: 'PUT', token: user, body: { quantity: 2 } })).status, 200);
+  const checkout = await http<{ orderId: string }>(api('/api/checkout'), {
+    method: 'POST',
+    token: user,
+    headers: { 'idempotency-key': `report-${process.pid}` },
+    body: { shippingAddress: { name: 'R', line1: '1 St', city: 'Nice', postalCode: '06000', country: 'FR' }, card: { number: '4242424242424242', expMonth: 1, expYear: 2040, cvc: '123' } },
+  });
+  assert.ok(checkout.status === 201 || checkout.status === 202);
+  await until('the order confirmed', 10_000, async () => ((await http<{ status: string }>(api(`/api/orders/${checkout.body.orderId}`), { token: user })).body.status === 'CONFIRMED' ? true : undefined));
+  const t0 = Date.now();
+  const after = await until('the report to count the order', 5000, async () => {
+    const now = (await sales()).body;
+    return now.orders === before.orders + 1 ? now : undefined;
+  });
+  console.log(`# confirmed order in the report ${Date.now() - t0} ms after confirmation`);
+  assert.equal(after.revenue.amount, before.revenue.amount + 2 * product.price);
+  assert.equal(after.topProducts.find((p) => p.productId === product.id)?.units, 2);
+  await new Promise((r) => setTimeout(r, 500));
+  assert.equal((await sales()).body.orders, before.orders + 1, 'counted once');
+});
+
+test('kill -9 of search and reports: after the restart, the same answers', async () => {
+  const searchBefore = (await search('q=zephyrine%20headphnes')).body;
+  const salesBefore = (await sales()).body;
+  for (const name of ['search', 'reports']) {
+    const info = await system.service(name);
+    process.kill(info.pid as number, 'SIGKILL');
+    await until(`${name} gone`, 2000, () => (alive(info.pid as number) ? undefined : true));
+    await until(`${name} back and ready`, 15_000, async () => {
+      const now = await system.service(name);
+      return now.state === 'ready' && now.pid !== info.pid ? true : undefined;
+    });
+  }
+  assert.deepEqual((await search('q=zephyrine%20headphnes')).body.items.map((i) => i.id), searchBefore.items.map((i) => i.id));
+  const salesAfter = (await sales()).body;
+  assert.equal(salesAfter.orders, salesBefore.orders);
+  assert.equal(salesAfter.revenue.amount, salesBefore.revenue.amount);
+});
+
+test('catalog down: search keeps answering from its index', async () => {
+  assert.equal((await http(`${system.controlUrl}/api/services/catalog/stop`, { method: 'POST' })).status, 202);
+  try {
+    const res = await search('q=zephyrine');
+    assert.equal(res.status, 200);
+    assert.equal(res.body.items[0]?.id, product.id);
+  } finally {
+    await http(`${system.controlUrl}/api/services/catalog/start`, { method: 'POST' });
+    await until('catalog ready', 15_000, async () => ((await system.service('catalog')).state === 'ready' ? true : undefined));
+  }
+});
