@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { commonErrors } from './errors.ts';
+import { instanceUrls } from './instances.ts';
 
 /** Who made the request, from a verified access token. */
 export interface Principal {
@@ -35,13 +36,37 @@ export interface Authenticator {
   optionalUser(request: FastifyRequest, reply: FastifyReply): Promise<void>;
 }
 
-/** Key source fetching identity's JWKS, cached, refetched when an unknown key id appears. */
+/**
+ * Key source fetching identity's JWKS, cached, refetched when an unknown key
+ * id appears. `identityUrl` may list several instances (comma-separated):
+ * when one cannot be reached, the next is asked.
+ */
 export function remoteKeys(identityUrl: string): JWTVerifyGetKey {
-  return createRemoteJWKSet(new URL('/.well-known/jwks.json', identityUrl), {
-    timeoutDuration: 2000,
-    cooldownDuration: 5_000,
-    cacheMaxAge: 10 * 60_000,
-  });
+  const sets = instanceUrls(identityUrl).map((url) =>
+    createRemoteJWKSet(new URL('/.well-known/jwks.json', url), {
+      timeoutDuration: 2000,
+      cooldownDuration: 5_000,
+      cacheMaxAge: 10 * 60_000,
+    }),
+  );
+  if (sets.length === 1) return sets[0] as JWTVerifyGetKey;
+  let preferred = 0;
+  return async (protectedHeader, token) => {
+    let lastError: unknown;
+    for (let step = 0; step < sets.length; step++) {
+      const i = (preferred + step) % sets.length;
+      try {
+        const key = await (sets[i] as JWTVerifyGetKey)(protectedHeader, token);
+        preferred = i;
+        return key;
+      } catch (error) {
+        // A verdict about the key (no such kid, bad JWKS) is the same from every instance; only unreachability moves on.
+        if (error instanceof joseErrors.JOSEError && !(error instanceof joseErrors.JWKSTimeout)) throw error;
+        lastError = error;
+      }
+    }
+    throw lastError;
+  };
 }
 
 /** Build the verifier services use to check callers' access tokens. */

@@ -1,4 +1,4 @@
-import { Pool, errors as undiciErrors } from 'undici';
+import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
 import {
   BrokenCircuitError,
   ConsecutiveBreaker,
@@ -10,7 +10,7 @@ import {
   retry,
   timeout,
   wrap,
-  type CircuitState,
+  CircuitState,
 } from 'cockatiel';
 import type { Static, TSchema } from 'typebox';
 import { Value } from 'typebox/value';
@@ -18,12 +18,14 @@ import { AppError, commonErrors, type ProblemDetails } from './errors.ts';
 import { currentContext, formatTraceparent, newSpanId } from './context.ts';
 import { DEADLINE_HEADER } from './app.ts';
 import { SERVICE_TOKEN_HEADER } from './service-auth.ts';
+import { InstanceRing, instanceUrls } from './instances.ts';
 
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 export interface ServiceClientOptions {
   /** The upstream's name, used in errors and logs. */
   name: string;
+  /** Base URL of the service, or of each of its instances separated by commas (calls are spread round-robin). */
   baseUrl: string;
   /** Per-attempt timeout; also capped by the request's remaining deadline. Default 2000 ms. */
   timeoutMs?: number;
@@ -89,6 +91,14 @@ export interface ServiceClient {
 
 const IDEMPOTENT: ReadonlySet<HttpMethod> = new Set(['GET', 'HEAD', 'PUT', 'DELETE']);
 const NETWORK_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
+/** Failures that prove the request never reached the instance: safe to send elsewhere, whatever the method. */
+const NOT_CONNECTED_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENOTFOUND', 'UND_ERR_CONNECT_TIMEOUT']);
+
+function notConnected(error: unknown): boolean {
+  if (error instanceof undiciErrors.ConnectTimeoutError) return true;
+  const code = (error as { code?: string }).code;
+  return code !== undefined && NOT_CONNECTED_CODES.has(code);
+}
 
 /** Raised inside the policy for a 5xx answer, so retry and breaker see it as a failure. */
 class ServerStatus extends Error {
@@ -110,20 +120,28 @@ function isTransient(error: unknown): boolean {
  * Client for calling another Bazaar service: keep-alive pool, a timeout on
  * every attempt, jittered retries for idempotent calls only, a circuit
  * breaker for this upstream, request id / traceparent / deadline propagation.
+ * With several instances, calls go round-robin; an instance that refuses the
+ * connection is skipped for a while and the call goes to the next one at once
+ * (safe for any method: nothing was sent), and an idempotent call retried
+ * after another failure goes to the next instance too.
  */
 export function createServiceClient(opts: ServiceClientOptions): ServiceClient {
-  const pool = new Pool(opts.baseUrl, { connections: opts.connections ?? 32, pipelining: 1 });
   const defaultTimeout = opts.timeoutMs ?? 2000;
-  const breaker = circuitBreaker(handleWhen(isTransient), {
-    halfOpenAfter: opts.breakerHalfOpenAfterMs ?? 5000,
-    breaker: new ConsecutiveBreaker(opts.breakerThreshold ?? 5),
-  });
+  // One pool and one breaker per instance: a dead instance opens its own breaker, not the service's.
+  const instances = instanceUrls(opts.baseUrl).map((url) => ({
+    pool: new Pool(url, { connections: opts.connections ?? 32, pipelining: 1 }),
+    breaker: circuitBreaker(handleWhen(isTransient), {
+      halfOpenAfter: opts.breakerHalfOpenAfterMs ?? 5000,
+      breaker: new ConsecutiveBreaker(opts.breakerThreshold ?? 5),
+    }),
+  }));
+  const ring = new InstanceRing(instances.length);
   const retryPolicy = retry(
     handleWhen((e) => isTransient(e) && !(e instanceof BrokenCircuitError)),
     { maxAttempts: opts.retries ?? 2, backoff: new ExponentialBackoff({ initialDelay: 50, maxDelay: 1000 }) },
   );
 
-  async function attempt(callOpts: CallOptions<TSchema | undefined>, signal: AbortSignal): Promise<ClientResponse<unknown>> {
+  function buildRequest(callOpts: CallOptions<TSchema | undefined>): Dispatcher.RequestOptions {
     const ctx = currentContext();
     const headers: Record<string, string> = { accept: 'application/json', ...callOpts.headers };
     if (opts.serviceToken !== undefined) headers[SERVICE_TOKEN_HEADER] = opts.serviceToken;
@@ -132,12 +150,16 @@ export function createServiceClient(opts: ServiceClientOptions): ServiceClient {
       headers.traceparent = formatTraceparent(ctx.traceId, newSpanId());
       if (ctx.deadline !== undefined) headers[DEADLINE_HEADER] = String(Math.max(1, ctx.deadline - Date.now()));
     }
-    let body: string | undefined;
+    let body: string | null = null;
     if (callOpts.body !== undefined) {
       body = JSON.stringify(callOpts.body);
       headers['content-type'] = 'application/json';
     }
-    const res = await pool.request({ method: callOpts.method, path: withQuery(callOpts.path, callOpts.query), headers, body: body ?? null, signal });
+    return { method: callOpts.method, path: withQuery(callOpts.path, callOpts.query), headers, body };
+  }
+
+  async function send(pool: Pool, request: Dispatcher.RequestOptions, signal: AbortSignal): Promise<ClientResponse<unknown>> {
+    const res = await pool.request({ ...request, signal });
     const text = await res.body.text();
     let parsed: unknown = undefined;
     if (text.length > 0) {
@@ -152,20 +174,50 @@ export function createServiceClient(opts: ServiceClientOptions): ServiceClient {
     return response;
   }
 
+  /**
+   * One attempt: the next instance in the ring, through its breaker and the
+   * timeout. An instance whose breaker is open, or that refuses the
+   * connection, is passed over for the next one (nothing was sent to it).
+   */
+  async function attempt(callOpts: CallOptions<TSchema | undefined>, perAttemptMs: number): Promise<ClientResponse<unknown>> {
+    const request = buildRequest(callOpts);
+    const tried = new Set<number>();
+    let lastError: unknown;
+    for (let i = ring.pick(tried); i !== undefined; i = ring.pick(tried)) {
+      tried.add(i);
+      const instance = instances[i] as (typeof instances)[number];
+      try {
+        const policy = wrap(instance.breaker, timeout(perAttemptMs, TimeoutStrategy.Aggressive));
+        const response = await policy.execute(({ signal }) => send(instance.pool, request, signal));
+        ring.restore(i);
+        return response;
+      } catch (error) {
+        lastError = error;
+        if (notConnected(error)) ring.eject(i);
+        else if (!(error instanceof BrokenCircuitError)) throw error;
+      }
+    }
+    throw lastError;
+  }
+
+  const breakerState = (): CircuitState => {
+    const states = instances.map((i) => i.breaker.state);
+    for (const state of [CircuitState.Closed, CircuitState.HalfOpen, CircuitState.Open]) if (states.includes(state)) return state;
+    return CircuitState.Isolated;
+  };
+
   return {
     name: opts.name,
-    breakerState: () => breaker.state,
+    breakerState,
     async call(callOpts) {
       const ctx = currentContext();
       const remaining = ctx?.deadline === undefined ? Infinity : ctx.deadline - Date.now();
       if (remaining <= 0) throw commonErrors.UPSTREAM_TIMEOUT(`No time left in the request's deadline to call ${opts.name}.`);
       const perAttempt = Math.min(callOpts.timeoutMs ?? defaultTimeout, remaining);
       const idempotent = callOpts.idempotent ?? IDEMPOTENT.has(callOpts.method);
-      const timeoutPolicy = timeout(perAttempt, TimeoutStrategy.Aggressive);
-      const policy = idempotent ? wrap(retryPolicy, breaker, timeoutPolicy) : wrap(breaker, timeoutPolicy);
       let response: ClientResponse<unknown>;
       try {
-        response = await policy.execute(({ signal }) => attempt(callOpts, signal));
+        response = idempotent ? await retryPolicy.execute(() => attempt(callOpts, perAttempt)) : await attempt(callOpts, perAttempt);
       } catch (error) {
         throw mapFailure(opts.name, error);
       }
@@ -179,7 +231,7 @@ export function createServiceClient(opts: ServiceClientOptions): ServiceClient {
       return response as ClientResponse<never>;
     },
     async close() {
-      await pool.close();
+      await Promise.all(instances.map((i) => i.pool.close()));
     },
   };
 }

@@ -5,6 +5,7 @@ export { createLogger, REDACT_PATHS, type Logger } from './logger.ts';
 export { createHttpMetrics, type HttpMetrics } from './metrics.ts';
 export { DEADLINE_HEADER, createServiceApp, sendProblem, toAppError, type ReadinessCheck, type ServiceApp, type ServiceAppOptions } from './app.ts';
 export { main, runService, type RunOptions } from './run.ts';
+export { InstanceRing, instanceUrls } from './instances.ts';
 export { createServiceClient, UpstreamError, type CallOptions, type ClientResponse, type HttpMethod, type ServiceClient, type ServiceClientOptions } from './client.ts';
 export {
   TOKEN_ALGORITHM,

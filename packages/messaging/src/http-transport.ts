@@ -1,10 +1,10 @@
 import { Pool } from 'undici';
-import { SERVICE_TOKEN_HEADER, type Logger } from '@bazaar/kit';
+import { SERVICE_TOKEN_HEADER, instanceUrls, type Logger } from '@bazaar/kit';
 import type { AnyCloudEvent, EventTransport, SubscribeOptions, Subscription } from './types.ts';
 import type { CursorStore } from './inbox.ts';
 
 export interface HttpFeedTransportOptions {
-  /** Base URL of each producing service, by source name. */
+  /** Base URL of each producing service, by source name; several instances may be listed, comma-separated (they serve the same feed). */
   urls: Record<string, string>;
   serviceToken: string;
   /** Where this consumer keeps its position per source (its own database). */
@@ -44,7 +44,9 @@ export function createHttpFeedTransport(opts: HttpFeedTransportOptions): EventTr
     subscribe(sub: SubscribeOptions): Subscription {
       const baseUrl = opts.urls[sub.source];
       if (!baseUrl) throw new Error(`No URL for event source "${sub.source}"; known: ${Object.keys(opts.urls).join(', ')}`);
-      const pool = new Pool(baseUrl, { connections: 1, headersTimeout: waitMs + 10_000, bodyTimeout: waitMs + 10_000 });
+      // Any instance of the producer serves the same feed (one database): on failure, ask the next.
+      const pools = instanceUrls(baseUrl).map((url) => new Pool(url, { connections: 1, headersTimeout: waitMs + 10_000, bodyTimeout: waitMs + 10_000 }));
+      let current = 0;
       const abort = new AbortController();
       const log = opts.logger.child({ source: sub.source, consumer: sub.consumer });
 
@@ -67,7 +69,7 @@ export function createHttpFeedTransport(opts: HttpFeedTransportOptions): EventTr
         let failures = 0;
         while (!abort.signal.aborted) {
           try {
-            const res = await pool.request({
+            const res = await (pools[current] as Pool).request({
               method: 'GET',
               path: `/internal/events?after=${position}&limit=${batch}&waitMs=${waitMs}`,
               headers: { [SERVICE_TOKEN_HEADER]: opts.serviceToken, accept: 'application/json' },
@@ -85,6 +87,7 @@ export function createHttpFeedTransport(opts: HttpFeedTransportOptions): EventTr
           } catch (error) {
             if (abort.signal.aborted) return;
             failures += 1;
+            current = (current + 1) % pools.length;
             if (failures === 1 || failures % 20 === 0) log.warn({ err: (error as Error).message, failures }, 'event feed unavailable; retrying');
             await sleep(retryDelayMs(failures), abort.signal);
           }
@@ -95,7 +98,7 @@ export function createHttpFeedTransport(opts: HttpFeedTransportOptions): EventTr
         async stop() {
           abort.abort();
           await done.catch(() => undefined);
-          await pool.close().catch(() => undefined);
+          await Promise.all(pools.map((pool) => pool.close().catch(() => undefined)));
         },
       };
     },

@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { assignPorts, childEnv, discoverServices, portVariable, type ServiceSpec } from './services.ts';
+import { assignPorts, childEnv, discoverServices, instanceName, instancePorts, parseScale, portVariable, type ServiceSpec } from './services.ts';
 import { SupervisedProcess } from './supervisor.ts';
 import { createControlServer } from './control.ts';
 import { processTable } from './table.ts';
@@ -21,6 +21,8 @@ Runs every Bazaar service as its own process on embedded defaults.
 Options:
   --logs              also print every service's JSON log lines here
   --port-base <n>     give services consecutive ports from <n> (default: each service's own)
+  --scale <svc>=<n>   run n instances of a service (repeatable, or comma-separated:
+                      --scale payments=3,catalog=2); callers spread calls over them
   --ready-timeout <s> seconds to wait for all services to be ready (default 60)
   -h, --help          this text
 
@@ -32,6 +34,7 @@ Environment:
   BAZAAR_DATA_DIR      where each service keeps its SQLite file (default .bazaar/data)
   BAZAAR_LOG_DIR       one log file per service (default .bazaar/logs)
   BAZAAR_HOST          interface everything binds to (default 127.0.0.1)
+  BAZAAR_SCALE         same as --scale, e.g. payments=3
   ADMIN_EMAIL, ADMIN_PASSWORD   the admin account identity creates on first start
 `;
 
@@ -60,6 +63,7 @@ const { values: args } = (() => {
       options: {
         logs: { type: 'boolean', default: false },
         'port-base': { type: 'string' },
+        scale: { type: 'string', multiple: true, default: [] },
         'ready-timeout': { type: 'string', default: '60' },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -86,17 +90,23 @@ if (!Number.isInteger(launcherPort) || launcherPort < 1 || launcherPort > 65535)
 
 let specs: ServiceSpec[];
 let ports: Map<string, number>;
+let instances: Map<string, number[]>;
 try {
   specs = discoverServices(join(root, 'services'), join(root, 'tools'));
   ports = assignPorts(specs, env, portBase);
+  const scale = parseScale([...(args.scale ?? []), ...(env.BAZAAR_SCALE ? [env.BAZAAR_SCALE] : [])], specs);
+  instances = instancePorts(specs, ports, scale, portBase);
 } catch (error) {
   fail((error as Error).message);
 }
 if (specs.length === 0) fail('no services found under services/');
 
 for (const spec of specs) {
-  const port = ports.get(spec.name) as number;
-  if (!(await portIsFree(host, port))) fail(`port ${port} on ${host} is in use, so ${spec.name} cannot start. Stop whatever uses it, or set ${portVariable(spec.name)} to a free port.`);
+  for (const [i, port] of (instances.get(spec.name) as number[]).entries()) {
+    const what = instanceName(spec.name, i + 1);
+    const fix = i === 0 ? `set ${portVariable(spec.name)} to a free port` : 'use --port-base';
+    if (!(await portIsFree(host, port))) fail(`port ${port} on ${host} is in use, so ${what} cannot start. Stop whatever uses it, or ${fix}.`);
+  }
 }
 if (!(await portIsFree(host, launcherPort))) fail(`port ${launcherPort} on ${host} is in use (the operations page). Set LAUNCHER_PORT to a free port.`);
 
@@ -110,17 +120,23 @@ const smtpPort = sinkSpec ? Number(env.MAIL_SINK_SMTP_PORT || (portBase === unde
 if (smtpPort !== undefined && !(await portIsFree(host, smtpPort))) fail(`port ${smtpPort} on ${host} is in use (the mail sink's SMTP port). Set MAIL_SINK_SMTP_PORT to a free port.`);
 
 const processes = new Map<string, SupervisedProcess>();
+const specOf = new Map<string, ServiceSpec>();
 for (const spec of specs) {
-  const url = `http://${host}:${ports.get(spec.name)}`;
-  const proc = new SupervisedProcess({
-    spec,
-    url,
-    env: childEnv({ spec, specs, ports, host, dataDir, base: { ...env, BAZAAR_SERVICE_TOKEN: serviceToken }, ...(smtpPort === undefined ? {} : { smtpPort }) }),
-    logFile: join(logDir, `${spec.name}.log`),
-    echo: args.logs === true,
-    nodePath: process.execPath,
-  });
-  processes.set(spec.name, proc);
+  for (const [i, port] of (instances.get(spec.name) as number[]).entries()) {
+    const name = instanceName(spec.name, i + 1);
+    const base = { ...env, BAZAAR_SERVICE_TOKEN: serviceToken };
+    const proc = new SupervisedProcess({
+      spec,
+      name,
+      url: `http://${host}:${port}`,
+      env: childEnv({ spec, specs, ports, host, dataDir, base, instances, ordinal: i + 1, ...(smtpPort === undefined ? {} : { smtpPort }) }),
+      logFile: join(logDir, `${name}.log`),
+      echo: args.logs === true,
+      nodePath: process.execPath,
+    });
+    processes.set(name, proc);
+    specOf.set(name, spec);
+  }
 }
 
 const gateway = specs.find((s) => s.gateway);
@@ -154,7 +170,8 @@ async function stopAll(code: number): Promise<never> {
   stopping = true;
   log('stopping all services…');
   // The door closes first, then the rooms.
-  if (gateway) await processes.get(gateway.name)?.stop();
+  const doors = [...processes.values()].filter((p) => specOf.get(p.name)?.gateway);
+  await Promise.all(doors.map((p) => p.stop()));
   await Promise.all([...processes.values()].map((p) => p.stop()));
   await Promise.all([...processes.values()].map((p) => p.dispose()));
   control.close();
@@ -179,11 +196,15 @@ function waitReady(proc: SupervisedProcess): Promise<void> {
 }
 
 try {
-  const infra = [...processes.values()].filter((p) => specs.find((s) => s.name === p.name)?.infra);
+  const all = [...processes.values()];
+  const infra = all.filter((p) => specOf.get(p.name)?.infra);
   await Promise.all(infra.map(waitReady));
-  const inner = [...processes.values()].filter((p) => p.name !== gateway?.name && !infra.includes(p));
-  await Promise.all(inner.map(waitReady));
-  if (gateway) await waitReady(processes.get(gateway.name) as SupervisedProcess);
+  // First instances, then the extra ones: a service's first instance applies its migrations and seed alone.
+  const inner = all.filter((p) => !specOf.get(p.name)?.gateway && !infra.includes(p));
+  const firsts = inner.filter((p) => specOf.get(p.name)?.name === p.name);
+  await Promise.all(firsts.map(waitReady));
+  await Promise.all(inner.filter((p) => !firsts.includes(p)).map(waitReady));
+  await Promise.all(all.filter((p) => specOf.get(p.name)?.gateway).map(waitReady));
 } catch (error) {
   const name = (error as Error).message;
   process.stderr.write(`bazaar: ${name} did not become ready within ${readyTimeoutMs / 1000} s. See ${join(logDir, `${name}.log`)}\n`);

@@ -98,6 +98,56 @@ export function assignPorts(specs: ServiceSpec[], env: Record<string, string | u
   return ports;
 }
 
+/**
+ * Parse `--scale` values and BAZAAR_SCALE ("payments=3", "payments=3,catalog=2"):
+ * instances per service, 1 to 9. Unknown names and infrastructure stand-ins are refused.
+ */
+export function parseScale(values: string[], specs: ServiceSpec[]): Map<string, number> {
+  const scale = new Map<string, number>();
+  for (const item of values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean)) {
+    const match = /^([a-z0-9-]+)=(\d+)$/.exec(item);
+    if (!match) throw new Error(`--scale expects <service>=<instances>, e.g. payments=3; got "${item}"`);
+    const [, name, count] = match as unknown as [string, string, string];
+    const spec = specs.find((s) => s.name === name);
+    if (!spec) throw new Error(`--scale: no service "${name}"; known: ${specs.filter((s) => !s.infra).map((s) => s.name).join(', ')}`);
+    if (spec.infra) throw new Error(`--scale: ${name} is a development stand-in and runs once`);
+    const n = Number(count);
+    if (n < 1 || n > 9) throw new Error(`--scale: ${name}=${count}: instances must be 1 to 9`);
+    scale.set(name, n);
+  }
+  return scale;
+}
+
+/** The name of instance k (1-based) of a service: the first keeps the service's name, then payments-2, payments-3… */
+export function instanceName(service: string, k: number): string {
+  return k === 1 ? service : `${service}-${k}`;
+}
+
+/**
+ * Ports of every instance of every service, the first from `ports`. Extra
+ * instances listen 100 above the previous one (8086, 8186, 8286), or, with
+ * --port-base, on consecutive ports from base + 40.
+ */
+export function instancePorts(specs: ServiceSpec[], ports: Map<string, number>, scale: Map<string, number>, portBase?: number): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  let extra = 0;
+  const taken = new Map<number, string>();
+  for (const spec of specs) {
+    const first = ports.get(spec.name) as number;
+    const list = [first];
+    for (let k = 2; k <= (scale.get(spec.name) ?? 1); k++) {
+      list.push(portBase === undefined ? first + 100 * (k - 1) : portBase + 40 + extra++);
+    }
+    out.set(spec.name, list);
+  }
+  for (const [name, list] of out) list.forEach((port, i) => {
+    const other = taken.get(port);
+    if (other) throw new Error(`${instanceName(name, i + 1)} and ${other} would both listen on port ${port}`);
+    taken.set(port, instanceName(name, i + 1));
+  });
+  return out;
+}
+
 /** Environment for one child: the launcher's own, plus ports, URLs of every service, and the gateway's routing table. */
 export function childEnv(opts: {
   spec: ServiceSpec;
@@ -108,14 +158,22 @@ export function childEnv(opts: {
   base: Record<string, string | undefined>;
   /** The mail sink's SMTP port, when there is a sink. */
   smtpPort?: number;
+  /** Ports of every instance per service (from instancePorts); default: one instance each, on `ports`. */
+  instances?: Map<string, number[]>;
+  /** Which instance this child is (1-based). Default 1. */
+  ordinal?: number;
 }): Record<string, string> {
   const env: Record<string, string> = {};
+  const all = (name: string): number[] => opts.instances?.get(name) ?? [opts.ports.get(name) as number];
+  const ordinal = opts.ordinal ?? 1;
   for (const [k, v] of Object.entries(opts.base)) if (v !== undefined) env[k] = v;
-  for (const s of opts.specs) env[urlVariable(s.name)] = `http://${opts.host}:${opts.ports.get(s.name)}`;
-  env.PORT = String(opts.ports.get(opts.spec.name));
+  // A scaled service's URL lists every instance, comma-separated; the kit's client spreads calls over them.
+  for (const s of opts.specs) env[urlVariable(s.name)] = all(s.name).map((port) => `http://${opts.host}:${port}`).join(',');
+  env.PORT = String(all(opts.spec.name)[ordinal - 1]);
   env.HOST = opts.host;
   env.BAZAAR_DATA_DIR = opts.dataDir;
   env.BAZAAR_SERVICE = opts.spec.name;
+  env.BAZAAR_INSTANCE = instanceName(opts.spec.name, ordinal);
   const sink = opts.specs.find((s) => s.smtpPort !== undefined);
   if (sink && opts.smtpPort !== undefined) {
     // Mail goes to the built-in sink unless the user named a real SMTP server.
@@ -123,8 +181,9 @@ export function childEnv(opts: {
     if (opts.spec.name === sink.name) env.SMTP_PORT = String(opts.smtpPort);
   }
   if (opts.spec.gateway) {
+    // One area=url pair per instance: an area listed twice has two instances.
     env.BAZAAR_UPSTREAMS = opts.specs
-      .flatMap((s) => s.areas.map((area) => `${area}=http://${opts.host}:${opts.ports.get(s.name)}`))
+      .flatMap((s) => s.areas.flatMap((area) => all(s.name).map((port) => `${area}=http://${opts.host}:${port}`)))
       .join(',');
   }
   return env;

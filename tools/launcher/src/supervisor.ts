@@ -20,6 +20,8 @@ export interface ProcessInfo {
 
 export interface SupervisedOptions {
   spec: ServiceSpec;
+  /** The instance's name (default: the service's): payments, payments-2… */
+  name?: string;
   url: string;
   env: Record<string, string>;
   logFile: string;
@@ -60,7 +62,7 @@ export class SupervisedProcess extends EventEmitter {
   constructor(opts: SupervisedOptions) {
     super();
     this.opts = opts;
-    this.name = opts.spec.name;
+    this.name = opts.name ?? opts.spec.name;
     this.url = opts.url;
     this.log = createWriteStream(opts.logFile, { flags: 'a' });
   }

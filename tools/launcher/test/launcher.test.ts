@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { assignPorts, childEnv, discoverServices, type ServiceSpec } from '../src/services.ts';
+import { assignPorts, childEnv, discoverServices, instancePorts, parseScale, type ServiceSpec } from '../src/services.ts';
 import { SupervisedProcess, backoffMs, type ProcessInfo } from '../src/supervisor.ts';
 import { formatTable } from '../src/table.ts';
 import { freePort } from '@bazaar/kit/testing';
@@ -44,6 +44,27 @@ test('each child learns its port, data dir, every service URL; the gateway gets 
   assert.equal(gw.ADMIN_EMAIL, 'a@b.c');
   const cat = childEnv({ spec: specs[1] as ServiceSpec, specs, ports, host: '127.0.0.1', dataDir: '/data', base: {} });
   assert.equal(cat.BAZAAR_UPSTREAMS, undefined);
+});
+
+test('--scale: several instances, each on its own port; every caller learns all of them', () => {
+  const specs = [spec('mail-sink', 8025, { infra: true, areas: [], smtpPort: 2525 }), spec('payments', 8086), spec('orders', 8085, { areas: ['orders', 'checkout'] }), spec('gateway', 8080, { gateway: true, areas: [] })];
+  const scale = parseScale(['payments=3', 'orders=2'], specs);
+  assert.deepEqual([...scale], [['payments', 3], ['orders', 2]]);
+  const ports = assignPorts(specs, {});
+  const instances = instancePorts(specs, ports, scale);
+  assert.deepEqual(instances.get('payments'), [8086, 8186, 8286]);
+  assert.deepEqual([...instancePorts(specs, assignPorts(specs, {}, 20000), scale, 20000).values()].flat(), [20000, 20001, 20040, 20041, 20002, 20042, 20003]);
+  const third = childEnv({ spec: specs[1] as ServiceSpec, specs, ports, host: '127.0.0.1', dataDir: '/d', base: {}, instances, ordinal: 3 });
+  assert.equal(third.PORT, '8286');
+  assert.equal(third.BAZAAR_INSTANCE, 'payments-3');
+  assert.equal(third.PAYMENTS_URL, 'http://127.0.0.1:8086,http://127.0.0.1:8186,http://127.0.0.1:8286');
+  const gw = childEnv({ spec: specs[3] as ServiceSpec, specs, ports, host: '127.0.0.1', dataDir: '/d', base: {}, instances });
+  assert.equal(gw.BAZAAR_UPSTREAMS, 'payments=http://127.0.0.1:8086,payments=http://127.0.0.1:8186,payments=http://127.0.0.1:8286,orders=http://127.0.0.1:8085,orders=http://127.0.0.1:8185,checkout=http://127.0.0.1:8085,checkout=http://127.0.0.1:8185');
+  assert.throws(() => parseScale(['payments=0'], specs), /1 to 9/);
+  assert.throws(() => parseScale(['nope=2'], specs), /no service "nope"/);
+  assert.throws(() => parseScale(['mail-sink=2'], specs), /runs once/);
+  assert.throws(() => parseScale(['payments'], specs), /<service>=<instances>/);
+  assert.throws(() => instancePorts([spec('a', 8086), spec('b', 8186)], new Map([['a', 8086], ['b', 8186]]), new Map([['a', 2]])), /would both listen on port 8186/);
 });
 
 test('with a mail sink, every service gets SMTP_URL pointing at it unless the user set one', () => {
