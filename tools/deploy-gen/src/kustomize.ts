@@ -1,0 +1,26 @@
+import { spawnSync } from 'node:child_process';
+import { parseAllDocuments } from 'yaml';
+import type { K8sObject } from './check-kubernetes.ts';
+
+/** Every document of a YAML stream; throws naming the file on the first syntax error. */
+export function parseYamlStream(text: string, file: string): unknown[] {
+  return parseAllDocuments(text).map((doc, i) => {
+    if (doc.errors.length > 0) throw new Error(`${file} document ${i + 1}: ${doc.errors.map((e) => e.message).join('; ')}`);
+    return doc.toJS() as unknown;
+  }).filter((d) => d !== null);
+}
+
+/** Why kustomize cannot run here, or undefined when `kubectl kustomize` is available. */
+export function kustomizeUnavailable(): string | undefined {
+  const probe = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8', timeout: 20_000 });
+  if (probe.error) return `kubectl is not installed (${probe.error.message})`;
+  if (probe.status !== 0) return `kubectl does not run: ${probe.stderr.trim()}`;
+  return undefined;
+}
+
+/** The objects `kubectl kustomize <dir>` builds, offline (no cluster needed). */
+export function kustomize(dir: string): K8sObject[] {
+  const run = spawnSync('kubectl', ['kustomize', dir], { encoding: 'utf8', timeout: 60_000, maxBuffer: 64 * 1024 * 1024 });
+  if (run.status !== 0) throw new Error(`kubectl kustomize ${dir} failed: ${run.stderr || run.error?.message}`);
+  return parseYamlStream(run.stdout, dir) as K8sObject[];
+}

@@ -1,0 +1,127 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { discoverServices, urlVariable } from '../../launcher/src/services.ts';
+
+/** Every container listens here; each service runs in its own network namespace, so one port fits all. */
+export const CONTAINER_PORT = 8080;
+/** Where a service keeps its files (SQLite, DuckDB, snapshots): a volume, never the image. */
+export const DATA_DIR = '/data';
+/** The image's unprivileged user (the `node` user of the official image), numeric so runAsNonRoot can verify it. */
+export const APP_UID = 1000;
+
+/** Settings that hold credentials: they come from the Secret (Kubernetes) or the shell (compose), never a ConfigMap. */
+export const SECRET_KEYS = ['BAZAAR_SERVICE_TOKEN', 'BAZAAR_POSTGRES_URL', 'ADMIN_PASSWORD', 'SMTP_URL'] as const;
+
+/** What the deploy files need to know about one service. */
+export interface DeployService {
+  name: string;
+  description: string;
+  /** package.json version: the image tag the manifests deploy. */
+  version: string;
+  /** The launcher's default port (documentation only: containers all use CONTAINER_PORT). */
+  launcherPort: number;
+  areas: string[];
+  gateway: boolean;
+  /** Every variable the service's config schema reads. Empty when it has no src/config.ts yet. */
+  configKeys: string[];
+  /** The variables it cannot start without: required by the schema and without a default. */
+  requiredKeys: string[];
+  /** Services whose <NAME>_URL setting its config reads (CATALOG_URL, PSP_SIM_URL…). */
+  urlSettings: string[];
+  /** Services it calls over HTTP: its urlSettings, and for the gateway every service with an area too. */
+  upstreams: string[];
+  /** Services that call it (the reverse of upstreams). */
+  callers: string[];
+  needs: { postgres: boolean; nats: boolean; redis: boolean; smtp: boolean };
+  /** Secret settings it reads, from SECRET_KEYS. */
+  secrets: string[];
+  /** Runs as exactly one instance (DuckDB: one process owns the file). */
+  singleton: boolean;
+}
+
+interface PackageJson {
+  description?: string;
+  version?: string;
+  dependencies?: Record<string, string>;
+}
+
+/** A TypeBox object schema, as exported by a service's src/config.ts. */
+function isConfigSchema(value: unknown): value is { properties: Record<string, { default?: unknown }>; required?: string[] } {
+  const props = (value as { properties?: unknown } | null)?.properties;
+  return typeof props === 'object' && props !== null && 'PORT' in props;
+}
+
+/** The variables a service reads (the keys of the config schema its src/config.ts exports), and those it requires. */
+export async function readConfigKeys(serviceDir: string): Promise<{ keys: string[]; required: string[] } | undefined> {
+  const file = join(serviceDir, 'src', 'config.ts');
+  if (!existsSync(file)) return undefined;
+  const mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+  const keys = new Set<string>();
+  const required = new Set<string>();
+  for (const value of Object.values(mod)) {
+    if (!isConfigSchema(value)) continue;
+    for (const [key, prop] of Object.entries(value.properties)) {
+      keys.add(key);
+      if (value.required?.includes(key) && prop.default === undefined) required.add(key);
+    }
+  }
+  if (keys.size === 0) throw new Error(`${file} exports no config schema with a PORT key (configSchema({...}))`);
+  return { keys: [...keys].sort(), required: [...required].sort() };
+}
+
+/**
+ * Read every service under services/ (the launcher's discovery: package.json
+ * "bazaar" field) and its config schema, and work out who calls whom and what
+ * infrastructure each one needs. The result is the one input of every
+ * generated deploy file.
+ */
+export async function loadServices(root: string): Promise<{ services: DeployService[]; warnings: string[] }> {
+  const specs = discoverServices(join(root, 'services'));
+  const warnings: string[] = [];
+  const byUrlVar = new Map(specs.map((s) => [urlVariable(s.name), s.name]));
+  const services: DeployService[] = [];
+  for (const spec of specs) {
+    const pkg = JSON.parse(readFileSync(join(spec.dir, 'package.json'), 'utf8')) as PackageJson;
+    const deps = Object.keys(pkg.dependencies ?? {});
+    const config = await readConfigKeys(spec.dir);
+    if (!config) warnings.push(`services/${spec.name} has no src/config.ts yet: no upstreams or secrets wired for it`);
+    const configKeys = config?.keys ?? [];
+    const has = (key: string) => configKeys.includes(key);
+    const urlSettings = configKeys.flatMap((k) => byUrlVar.get(k) ?? []).filter((n) => n !== spec.name);
+    const routed = spec.gateway ? specs.filter((s) => s.areas.length > 0 && s.name !== spec.name).map((s) => s.name) : [];
+    services.push({
+      name: spec.name,
+      description: pkg.description ?? spec.name,
+      version: pkg.version ?? '0.0.0',
+      launcherPort: spec.port,
+      areas: spec.areas,
+      gateway: spec.gateway,
+      configKeys,
+      requiredKeys: config?.required ?? [],
+      urlSettings: urlSettings.sort(),
+      upstreams: [...new Set([...urlSettings, ...routed])].sort(),
+      callers: [],
+      needs: {
+        // Every config reads BAZAAR_POSTGRES_URL (the kit's base); only a service with a relational
+        // store (@bazaar/store at run time) uses it, creating its database bazaar_<service> itself.
+        postgres: deps.includes('@bazaar/store'),
+        nats: has('NATS_URL') || deps.includes('@bazaar/messaging'),
+        redis: has('REDIS_URL'),
+        smtp: has('SMTP_URL'),
+      },
+      secrets: [],
+      singleton: deps.includes('@duckdb/node-api'),
+    });
+  }
+  for (const s of services) {
+    s.callers = services.filter((c) => c.upstreams.includes(s.name)).map((c) => c.name).sort();
+    s.secrets = SECRET_KEYS.filter((k) => (k === 'BAZAAR_POSTGRES_URL' ? s.needs.postgres : s.configKeys.includes(k)));
+  }
+  return { services, warnings };
+}
+
+/** The gateway's routing table for a given way of naming a service's base URL. */
+export function upstreamTable(services: DeployService[], url: (name: string) => string): string {
+  return services.flatMap((s) => s.areas.map((area) => `${area}=${url(s.name)}`)).join(',');
+}
