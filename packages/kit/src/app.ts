@@ -50,11 +50,29 @@ const validatorCompiler: FastifySchemaCompiler<TSchema> = ({ schema, httpPart })
   const check = Compile(schema);
   return (value: unknown) => {
     let candidate = Value.Default(schema, value);
-    if (httpPart !== 'body') candidate = Value.Convert(schema, candidate);
+    if (httpPart !== 'body') candidate = convertText(schema, candidate);
     if (check.Check(candidate)) return { value: candidate };
     return { error: check.Errors(candidate) as unknown as Error };
   };
 };
+
+/**
+ * Convert query/params text to the schema's types, but never lossily:
+ * TypeBox's Convert turns "10.5" into the integer 10 and "" into 0; such a
+ * field keeps its text, so the check rejects it with a 400.
+ */
+function convertText(schema: TSchema, value: unknown): unknown {
+  // Convert may change the object in place: keep the texts first.
+  const texts = typeof value === 'object' && value !== null ? Object.entries(value as Record<string, unknown>) : [];
+  const converted = Value.Convert(schema, value);
+  if (typeof converted !== 'object' || converted === null) return converted;
+  const out = { ...(converted as Record<string, unknown>) };
+  for (const [key, text] of texts) {
+    const number = out[key];
+    if (typeof text === 'string' && typeof number === 'number' && (text.trim() === '' || Number(text) !== number)) out[key] = text;
+  }
+  return out;
+}
 
 // String formats (email, uuid, date-time…) for TypeBox, as ajv-formats defines them.
 registerAjvFormats();

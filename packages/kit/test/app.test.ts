@@ -180,6 +180,24 @@ test('schema defaults apply to query strings and bodies (regression: required-wi
   assert.deepEqual(given.json(), { limit: 5, ttl: 7 });
 });
 
+test('a query number that is not exactly the integer asked for is 400, not truncated (regression: "10.5" passed as 10)', async () => {
+  const app = createServiceApp({ name: 'strict-query', logger: testLogger(), defaultMetrics: false });
+  app.register(async (scope: ServiceApp) => {
+    scope.get(
+      '/things',
+      { schema: { querystring: Type.Object({ limit: Type.Integer({ minimum: 1 }), price: Type.Optional(Type.Number()) }) } },
+      async (request) => ({ limit: request.query.limit, price: request.query.price ?? null }),
+    );
+  });
+  for (const bad of ['limit=10.5', 'limit=', 'limit=abc', 'limit=7&price=x']) {
+    const res = await app.inject({ method: 'GET', url: `/things?${bad}` });
+    assert.equal(res.statusCode, 400, `${bad} → ${res.body}`);
+    assert.match(res.json().detail, /querystring\.(limit|price)/);
+  }
+  const ok = await app.inject({ method: 'GET', url: '/things?limit=10&price=2.5' });
+  assert.deepEqual(ok.json(), { limit: 10, price: 2.5 });
+});
+
 test('router-level errors are problem+json too (regression: an over-long path parameter got fastify\'s own JSON)', async () => {
   const app = build();
   const res = await app.inject({ method: 'GET', url: `/widgets/${'x'.repeat(200)}` });
