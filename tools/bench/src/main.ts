@@ -13,6 +13,7 @@ import autocannon from 'autocannon';
 import { startSystem, type RunningSystem } from '../../launcher/src/harness.ts';
 import { formatTable } from '../../launcher/src/table.ts';
 import { benchCheckout } from './checkout.ts';
+import { benchSearch } from './search.ts';
 
 const duration = Number(process.env.BENCH_DURATION_S ?? 5);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 10);
@@ -67,8 +68,14 @@ try {
     ['checkout (saga across 4 services)', 'count', 'confirmed', 'p50 ms', 'p99 ms'],
     [['POST /api/checkout → 201 CONFIRMED', String(co.checkouts), String(co.confirmed), co.p50.toFixed(1), co.p99.toFixed(1)]],
   )}\n\n`);
+  const searchProducts = Number(process.env.BENCH_SEARCH_PRODUCTS ?? 100_000);
+  const search = await benchSearch({ baseUrl: system.gatewayUrl, products: searchProducts });
+  const seeded = search[0];
+  const generated = search.find((f) => f !== seeded);
   process.stdout.write(`start-up (cold / warm):          ${(cold / 1000).toFixed(1)} s / ${(warm / 1000).toFixed(1)} s\n`);
   process.stdout.write(`gateway ÷ direct throughput:     ${(viaGateway.rps / direct.rps).toFixed(2)}\n`);
+  if (seeded) process.stdout.write(`search p99, seeded catalog:      ${seeded.p99.toFixed(1)} ms (through the gateway)\n`);
+  if (generated) process.stdout.write(`search p99, ${searchProducts.toLocaleString('en')} products: ${generated.p99.toFixed(1)} ms (in process)\n`);
 } finally {
   await system?.stop();
   rmSync(work, { recursive: true, force: true });
