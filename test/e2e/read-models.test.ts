@@ -130,3 +130,25 @@ test('catalog down: search keeps answering from its index', async () => {
     await until('catalog ready', 15_000, async () => ((await system.service('catalog')).state === 'ready' ? true : undefined));
   }
 });
+
+test('files lost: both rebuild from the producers\' event history to the same answers', async () => {
+  const searchBefore = (await search('q=zephyrine%20headphnes')).body;
+  const facetsBefore = (await search('q=headphones')).body.facets;
+  const salesBefore = (await sales()).body;
+  for (const name of ['search', 'reports']) {
+    assert.equal((await http(`${system.controlUrl}/api/services/${name}/stop`, { method: 'POST' })).status, 202);
+  }
+  rmSync(join(work, 'data', 'search'), { recursive: true, force: true });
+  for (const file of ['reports.duckdb', 'reports.duckdb.wal']) rmSync(join(work, 'data', file), { force: true });
+  for (const name of ['search', 'reports']) {
+    await http(`${system.controlUrl}/api/services/${name}/start`, { method: 'POST' });
+    await until(`${name} rebuilt and ready`, 30_000, async () => ((await system.service(name)).state === 'ready' ? true : undefined));
+  }
+  const searchAfter = (await search('q=zephyrine%20headphnes')).body;
+  assert.deepEqual(searchAfter.items.map((i) => [i.id, i.available]), searchBefore.items.map((i) => [i.id, i.available]));
+  assert.deepEqual((await search('q=headphones')).body.facets, facetsBefore);
+  const salesAfter = (await sales()).body;
+  assert.equal(salesAfter.orders, salesBefore.orders);
+  assert.equal(salesAfter.revenue.amount, salesBefore.revenue.amount);
+  assert.deepEqual(salesAfter.topProducts, salesBefore.topProducts);
+});
