@@ -1,67 +1,201 @@
-import type { Readable } from 'node:stream';
-import { commonErrors, createServiceApp, type Logger, type ServiceApp } from '@bazaar/kit';
-import { createUpstream, forward, type Upstream } from './proxy.ts';
-import { errors } from './errors.ts';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
+import type { JWTVerifyGetKey } from 'jose';
+import { Gauge, type Counter, type Histogram } from 'prom-client';
+import { createServiceApp, type Logger, type ServiceApp } from '@bazaar/kit';
+import { TokenVerifier } from './auth/verifier.ts';
+import type { Rate } from './config.ts';
+import { docsRoutes } from './docs/routes.ts';
+import { RateLimiter } from './limits/limiter.ts';
+import type { RedisBuckets } from './limits/redis.ts';
+import { AccessLog, type LineSink } from './proxy/access-log.ts';
+import { ProxyMetrics, type ProxyContext } from './proxy/context.ts';
+import { Cors } from './proxy/cors.ts';
+import { Exchange } from './proxy/exchange.ts';
+import { SECURITY_HEADERS } from './proxy/headers.ts';
+import { RouteTable, ROUTES, type RouteSpec } from './routes.ts';
+import { Upstream } from './upstream/balancer.ts';
+import { startHealthChecks } from './upstream/health.ts';
 
 export interface GatewayDeps {
   logger: Logger;
-  /** area -> base URL of the owning service */
-  upstreams: Map<string, string>;
-  timeoutMs: number;
-  connectTimeoutMs: number;
+  /** Where the one-line-per-request access log goes; undefined turns it off. */
+  accessLog?: LineSink | undefined;
+  /** area -> instance URLs. */
+  upstreams: Map<string, string[]>;
+  /** Key source for access tokens (identity's JWKS). */
+  keys: JWTVerifyGetKey;
+  timeoutMs?: number;
+  connectTimeoutMs?: number;
+  connections?: number;
   bodyLimit?: number;
+  trustProxyHops?: number;
+  corsOrigins?: string;
+  tokenCacheSize?: number;
+  rateLimits?: Map<string, Rate>;
+  loginLimits?: { account: Rate; ip: Rate };
+  redis?: RedisBuckets | undefined;
+  healthIntervalMs?: number;
+  ejectAfter?: number;
+  ejectionMs?: number;
+  breakerFailures?: number;
+  breakerOpenMs?: number;
+  /** Override the routing table (tests). */
+  routes?: Record<string, RouteSpec[]>;
   defaultMetrics?: boolean;
 }
 
-const AREA = /^\/api\/([a-z][a-z0-9-]*)(?:[/?]|$)/;
+type AnyRequest = IncomingMessage | Http2ServerRequest;
+type AnyResponse = ServerResponse | Http2ServerResponse;
+
+/** The gateway: the proxy path, and the kit's app for everything outside /api (health, metrics, docs). */
+export interface Gateway {
+  app: ServiceApp;
+  context: ProxyContext;
+  upstreams: Upstream[];
+  /** The request listener for a server; `https` tells which listener it is (HSTS, X-Forwarded-Proto). */
+  listener(https: boolean): (req: AnyRequest, res: AnyResponse) => void;
+  /** Stop health checks, close the app, the pools and the limiter. */
+  close(): Promise<void>;
+}
+
+const MINUTE = 60_000;
 
 /**
- * The public entry point: `/api/<area>/...` goes to the service that owns
- * <area>, unchanged. The gateway reads no bodies; it streams them through.
+ * Build the gateway. Requests under /api/ take the proxy path (plain
+ * node:http, an undici pool per instance, no framework in between: see
+ * docs/adr/0009-gateway-edge.md); the rest goes to a kit app. No listen()
+ * here: main.ts (or a test) opens the ports with listener().
  */
-export function buildApp(deps: GatewayDeps): ServiceApp {
+export function buildApp(deps: GatewayDeps): Gateway {
   const app = createServiceApp({
     name: 'gateway',
-    description: 'Routes /api/<area>/... to the owning service',
+    description: 'The single public entry point: routing, authentication, rate limits, TLS, load balancing, request logs',
     logger: deps.logger,
     ...(deps.bodyLimit === undefined ? {} : { bodyLimit: deps.bodyLimit }),
     ...(deps.defaultMetrics === undefined ? {} : { defaultMetrics: deps.defaultMetrics }),
   });
-  const bodyLimit = deps.bodyLimit ?? 1_048_576;
-  const upstreams = new Map<string, Upstream>();
-  for (const [area, url] of deps.upstreams) {
-    upstreams.set(area, createUpstream(area, url, { timeoutMs: deps.timeoutMs, connectTimeoutMs: deps.connectTimeoutMs }));
+  const routes = new RouteTable(deps.upstreams.keys(), deps.routes ?? ROUTES);
+  if (routes.defaulted.length > 0) {
+    deps.logger.warn({ areas: routes.defaulted }, 'areas without rules in the routing table: reads public, writes need a user (add them to src/routes.ts)');
   }
 
-  app.register(async (scope) => {
-    // Bodies are streamed to the service untouched, whatever their type.
-    scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
-
-    scope.all('/api/*', { schema: { hide: true } }, async (request, reply) => {
-      const area = AREA.exec(request.url)?.[1];
-      const upstream = area === undefined ? undefined : upstreams.get(area);
-      if (!upstream) {
-        throw errors.UNKNOWN_AREA(`No service serves ${request.url.split('?')[0]}; known areas: ${[...upstreams.keys()].join(', ')}.`);
-      }
-      const length = Number(request.headers['content-length'] ?? 0);
-      if (length > bodyLimit) throw commonErrors.BODY_TOO_LARGE(`The body is ${length} bytes; the limit is ${bodyLimit}.`);
-      const hasBody = request.body !== undefined && request.body !== null;
-      const res = await forward(upstream, {
-        method: request.method,
-        url: request.url,
-        headers: request.headers,
-        body: hasBody ? (request.body as Readable) : null,
-        remoteAddress: request.ip,
-        protocol: request.protocol,
-        context: request.bazaar,
+  // Areas served by the same instances share one upstream: one pool, one breaker, one health state.
+  const byInstances = new Map<string, Upstream>();
+  const upstreams = new Map<string, Upstream>();
+  for (const [area, urls] of deps.upstreams) {
+    const key = [...urls].sort().join(' ');
+    let upstream = byInstances.get(key);
+    if (!upstream) {
+      upstream = new Upstream(area, urls, {
+        connectTimeoutMs: deps.connectTimeoutMs ?? 500,
+        connections: deps.connections ?? 64,
+        ejectAfter: deps.ejectAfter ?? 5,
+        ejectionMs: deps.ejectionMs ?? 10_000,
+        breakerFailures: deps.breakerFailures ?? 20,
+        breakerOpenMs: deps.breakerOpenMs ?? 5000,
+        logger: deps.logger,
       });
-      return reply.code(res.status).headers(res.headers).send(res.body);
-    });
+      byInstances.set(key, upstream);
+    }
+    upstreams.set(area, upstream);
+  }
+  const all = [...byInstances.values()];
+  const health = startHealthChecks(all, deps.healthIntervalMs ?? 2000);
+
+  const limiter = new RateLimiter({
+    classes: deps.rateLimits ?? new Map([['read', { capacity: 1200, periodMs: MINUTE }], ['write', { capacity: 300, periodMs: MINUTE }], ['auth', { capacity: 60, periodMs: MINUTE }]]),
+    login: deps.loginLimits ?? { account: { capacity: 10, periodMs: 15 * MINUTE }, ip: { capacity: 100, periodMs: 15 * MINUTE } },
+    logger: deps.logger,
+    ...(deps.redis ? { redis: deps.redis } : {}),
+  });
+  const registry = app.metrics.registry;
+  const context: ProxyContext = {
+    logger: deps.logger,
+    routes,
+    upstreams,
+    verifier: new TokenVerifier({ keys: deps.keys, cacheSize: deps.tokenCacheSize ?? 10_000 }),
+    limiter,
+    cors: new Cors(deps.corsOrigins ?? ''),
+    accessLog: deps.accessLog ? new AccessLog(deps.accessLog) : undefined,
+    metrics: new ProxyMetrics(
+      registry.getSingleMetric('http_requests_total') as Counter<'method' | 'route' | 'status'>,
+      registry.getSingleMetric('http_request_duration_seconds') as Histogram<'method' | 'route' | 'status'>,
+    ),
+    timeoutMs: deps.timeoutMs ?? 1500,
+    bodyLimit: deps.bodyLimit ?? 1_048_576,
+    trustProxyHops: deps.trustProxyHops ?? 0,
+    closing: false,
+  };
+  registerGatewayMetrics(app, all, limiter);
+
+  app.addHook('onSend', async (request, reply, payload) => {
+    for (let i = 0; i < SECURITY_HEADERS.length; i += 2) {
+      const name = SECURITY_HEADERS[i] as string;
+      if (!reply.hasHeader(name)) reply.header(name, SECURITY_HEADERS[i + 1] as string);
+    }
+    return payload;
+  });
+  app.register(docsRoutes({ upstreams, routes }));
+  app.addHook('preClose', async () => {
+    context.closing = true;
   });
 
-  app.addHook('onClose', async () => {
-    await Promise.all([...upstreams.values()].map((u) => u.pool.close()));
+  return {
+    app,
+    context,
+    upstreams: all,
+    listener(https) {
+      const fallback = app.routing as unknown as (req: AnyRequest, res: AnyResponse) => void;
+      return (req, res) => {
+        const url = req.url;
+        if (url === undefined || !url.startsWith('/api/')) return fallback(req, res);
+        const exchange = new Exchange(context, req, res, https);
+        try {
+          exchange.run();
+        } catch (error) {
+          exchange.crashed(error);
+        }
+      };
+    },
+    async close() {
+      health.stop();
+      context.closing = true;
+      await app.close();
+      await Promise.all(all.map((u) => u.close()));
+      await limiter.close();
+    },
+  };
+}
+
+/** Upstream health, breaker state and limiter figures, computed when scraped (nothing on the hot path). */
+function registerGatewayMetrics(app: ServiceApp, upstreams: Upstream[], limiter: RateLimiter): void {
+  const registers = [app.metrics.registry];
+  new Gauge({
+    name: 'gateway_upstream_instance_available',
+    help: '1 when the instance is in rotation (healthy and not ejected)',
+    labelNames: ['upstream', 'instance'] as const,
+    registers,
+    collect() {
+      const now = Date.now();
+      for (const u of upstreams) for (const i of u.instances) this.set({ upstream: u.name, instance: i.url }, i.healthy && !i.ejected(now) ? 1 : 0);
+    },
   });
-  return app;
+  new Gauge({
+    name: 'gateway_upstream_breaker_open',
+    help: '1 while the circuit of the upstream is open or half-open',
+    labelNames: ['upstream'] as const,
+    registers,
+    collect() {
+      for (const u of upstreams) this.set({ upstream: u.name }, u.breaker.state === 'closed' ? 0 : 1);
+    },
+  });
+  new Gauge({
+    name: 'gateway_ratelimit_store_fallbacks',
+    help: 'Rate-limit decisions taken locally because Redis did not answer',
+    registers,
+    collect() {
+      this.set(limiter.fallbacks);
+    },
+  });
 }

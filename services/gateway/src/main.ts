@@ -1,16 +1,99 @@
-import { createLogger, loadConfig, main, runService } from '@bazaar/kit';
-import { GatewayConfig, parseUpstreams } from './config.ts';
+import { readFileSync } from 'node:fs';
+import { ConfigError, createLogger, loadConfig, main } from '@bazaar/kit';
+import { DEFAULT_RATE_LIMITS, GatewayConfig, parseRate, parseRateLimits, parseUpstreams, tlsFiles } from './config.ts';
 import { buildApp } from './app.ts';
+import { remoteKeys } from './auth/keys.ts';
+import { RedisBuckets } from './limits/redis.ts';
+import { LineWriter } from './proxy/line-writer.ts';
+import { listen } from './server.ts';
+
+function readFile(variable: string, path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    throw new ConfigError([{ variable, message: `cannot read "${path}" (${(error as NodeJS.ErrnoException).code ?? String(error)})` }]);
+  }
+}
 
 await main(async () => {
   const config = loadConfig(GatewayConfig);
-  const logger = createLogger({ service: 'gateway', level: config.LOG_LEVEL });
-  const app = buildApp({
+  const files = tlsFiles(config);
+  const tls = files ? { cert: readFile('TLS_CERT_FILE', files.cert), key: readFile('TLS_KEY_FILE', files.key), port: config.TLS_PORT } : undefined;
+  // Logs and the access log share one batched stdout writer: one write per 32 KiB or per second, flushed on exit.
+  const out = new LineWriter();
+  const logger = createLogger({ service: 'gateway', level: config.LOG_LEVEL, destination: out as unknown as NodeJS.WritableStream });
+  const accessLog = config.ACCESS_LOG ? out : undefined;
+  const exit = (code: number): never => {
+    out.flushSync();
+    process.exit(code);
+  };
+  const keys = remoteKeys({ url: new URL('/.well-known/jwks.json', config.IDENTITY_URL).href, logger });
+  const redis = config.REDIS_URL ? new RedisBuckets({ url: config.REDIS_URL, prefix: config.RATE_LIMIT_KEY_PREFIX }) : undefined;
+  const defaults = parseRateLimits(DEFAULT_RATE_LIMITS);
+  const gateway = buildApp({
     logger,
+    accessLog,
     upstreams: parseUpstreams(config.BAZAAR_UPSTREAMS),
+    keys: keys.getKey,
     timeoutMs: config.UPSTREAM_TIMEOUT_MS,
     connectTimeoutMs: config.UPSTREAM_CONNECT_TIMEOUT_MS,
+    connections: config.UPSTREAM_CONNECTIONS,
     bodyLimit: config.BODY_LIMIT_BYTES,
+    trustProxyHops: config.TRUST_PROXY_HOPS,
+    corsOrigins: config.CORS_ORIGINS,
+    tokenCacheSize: config.TOKEN_CACHE_SIZE,
+    rateLimits: new Map([...defaults, ...parseRateLimits(config.RATE_LIMITS)]),
+    loginLimits: { account: parseRate(config.LOGIN_LIMIT_PER_ACCOUNT), ip: parseRate(config.LOGIN_LIMIT_PER_IP) },
+    redis,
+    healthIntervalMs: config.HEALTH_CHECK_INTERVAL_MS,
+    ejectAfter: config.OUTLIER_CONSECUTIVE_FAILURES,
+    ejectionMs: config.OUTLIER_EJECTION_MS,
+    breakerFailures: config.BREAKER_FAILURES,
+    breakerOpenMs: config.BREAKER_OPEN_MS,
   });
-  await runService({ app, host: config.HOST, port: config.PORT, logger, shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS });
+  void keys.warm();
+
+  let listening: Awaited<ReturnType<typeof listen>>;
+  try {
+    listening = await listen(gateway, { host: config.HOST, port: config.PORT, tls });
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    logger.fatal({ err: error }, `cannot listen on ${config.HOST}:${config.PORT}${tls ? ` / ${config.TLS_PORT}` : ''}${code === 'EADDRINUSE' ? ' (port taken: set PORT or TLS_PORT)' : ''}`);
+    return exit(1);
+  }
+  logger.info({ http: `http://${config.HOST}:${config.PORT}`, https: tls ? `https://${config.HOST}:${config.TLS_PORT}` : undefined, areas: [...gateway.context.upstreams.keys()], sharedLimits: redis !== undefined }, 'listening');
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) exit(1);
+    stopping = true;
+    logger.info({ signal }, 'shutting down: draining requests');
+    setTimeout(() => {
+      logger.error('shutdown timed out: exiting');
+      exit(1);
+    }, config.SHUTDOWN_TIMEOUT_MS).unref();
+    listening
+      .close(Math.max(0, config.SHUTDOWN_TIMEOUT_MS - 1000))
+      .then(() => gateway.close())
+      .then(
+        () => {
+          logger.info('stopped');
+          exit(0);
+        },
+        (error: unknown) => {
+          logger.error({ err: error }, 'error while shutting down');
+          exit(1);
+        },
+      );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('uncaughtException', (error) => {
+    logger.fatal({ err: error }, 'uncaught exception: exiting');
+    exit(1);
+  });
+  process.on('unhandledRejection', (reason) => {
+    logger.fatal({ err: reason }, 'unhandled rejection: exiting');
+    exit(1);
+  });
 });

@@ -1,0 +1,116 @@
+import { createLocalJWKSet, errors as joseErrors, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
+import type { Logger } from '@bazaar/kit';
+
+/** The JWKS could not be fetched and none is cached: tokens cannot be checked right now. */
+export class KeysUnavailableError extends Error {}
+
+export interface RemoteKeysOptions {
+  /** The JWKS document, e.g. http://identity/.well-known/jwks.json */
+  url: string;
+  logger: Logger;
+  fetchTimeoutMs?: number;
+  /** Refetch in the background when the keys are older than this. */
+  maxAgeMs?: number;
+  /** At most one fetch per this long, however many unknown key ids arrive. */
+  cooldownMs?: number;
+}
+
+/** Identity's signing keys, cached, refetched when an unknown key id appears. */
+export interface RemoteKeys {
+  getKey: JWTVerifyGetKey;
+  /** Fetch now (start-up warm-up); never throws. */
+  warm(): Promise<boolean>;
+  /** Whether a key set has been loaded. */
+  loaded(): boolean;
+}
+
+/**
+ * Unlike jose's createRemoteJWKSet, a token whose key id is unknown during
+ * the cooldown waits for the next allowed fetch instead of failing: right
+ * after identity rotates its key, the first tokens signed with the new key
+ * are accepted, while a flood of made-up key ids still costs identity at
+ * most one request per cooldown. A failed refresh keeps the last good keys.
+ */
+export function remoteKeys(opts: RemoteKeysOptions): RemoteKeys {
+  const fetchTimeoutMs = opts.fetchTimeoutMs ?? 2000;
+  const maxAgeMs = opts.maxAgeMs ?? 5 * 60_000;
+  const cooldownMs = opts.cooldownMs ?? 1000;
+  let local: JWTVerifyGetKey | undefined;
+  let fetchedAt = 0;
+  let lastAttempt = -Infinity;
+  let inflight: Promise<void> | undefined;
+  /** Key ids found missing from the key set fetched at `fetchedAt`: asked again, they fail at once instead of waiting. */
+  const missing = new Map<string, number>();
+
+  async function fetchKeys(): Promise<void> {
+    lastAttempt = Date.now();
+    const res = await fetch(opts.url, { signal: AbortSignal.timeout(fetchTimeoutMs), headers: { accept: 'application/json' } });
+    if (!res.ok) throw new Error(`JWKS answered ${res.status}`);
+    const body = (await res.json()) as JSONWebKeySet;
+    if (!body || !Array.isArray(body.keys)) throw new Error('JWKS has no "keys" array');
+    local = createLocalJWKSet(body);
+    fetchedAt = Date.now();
+  }
+
+  /** One fetch at a time; concurrent callers share it. */
+  function reload(): Promise<void> {
+    inflight ??= fetchKeys()
+      .catch((error: unknown) => {
+        opts.logger.warn({ err: error, url: opts.url }, 'could not fetch the JWKS');
+        throw error;
+      })
+      .finally(() => {
+        inflight = undefined;
+      });
+    return inflight;
+  }
+
+  async function reloadAfterCooldown(): Promise<void> {
+    const wait = lastAttempt + cooldownMs - Date.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    await (inflight ?? (Date.now() - lastAttempt >= cooldownMs ? reload() : Promise.resolve()));
+  }
+
+  const getKey: JWTVerifyGetKey = async (header, token) => {
+    if (!local) {
+      try {
+        await (inflight ?? reload());
+      } catch {
+        throw new KeysUnavailableError('the JWKS could not be fetched');
+      }
+    } else if (Date.now() - fetchedAt > maxAgeMs && !inflight && Date.now() - lastAttempt >= cooldownMs) {
+      reload().catch(() => undefined);
+    }
+    try {
+      return await (local as JWTVerifyGetKey)(header, token);
+    } catch (error) {
+      if (!(error instanceof joseErrors.JWKSNoMatchingKey)) throw error;
+      const kid = String(header.kid);
+      if (missing.get(kid) === fetchedAt) throw error;
+      // An unknown key id: identity may have rotated its key since the last fetch.
+      await reloadAfterCooldown().catch(() => undefined);
+      try {
+        return await (local as JWTVerifyGetKey)(header, token);
+      } catch (again) {
+        if (again instanceof joseErrors.JWKSNoMatchingKey) {
+          if (missing.size >= 1000) missing.clear();
+          missing.set(kid, fetchedAt);
+        }
+        throw again;
+      }
+    }
+  };
+
+  return {
+    getKey,
+    loaded: () => local !== undefined,
+    async warm() {
+      try {
+        await (inflight ?? reload());
+        return true;
+      } catch {
+        return false;
+      }
+    },
+  };
+}

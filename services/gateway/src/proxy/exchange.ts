@@ -1,0 +1,301 @@
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
+import { randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { AppError, commonErrors, parseTraceparent, type Principal } from '@bazaar/kit';
+import { bearerToken } from '../auth/verifier.ts';
+import { errors } from '../errors.ts';
+import type { Decision } from '../limits/bucket.ts';
+import type { Route } from '../routes.ts';
+import type { Upstream } from '../upstream/balancer.ts';
+import { type ProxyContext, redactPath } from './context.ts';
+import type { Failure } from './failures.ts';
+import { HSTS, SECURITY_HEADERS, addForwardingHeaders, appendResponseHeaders, forwardedFor, hasBody, normalizeIp, readRequestHeaders, type RequestHeaders } from './headers.ts';
+import { spanId as newSpanId, traceId as newTraceId } from './ids.ts';
+import { BodyLimit, readLoginBody } from './login.ts';
+import { problemBody, problemHeaders } from './problem.ts';
+import { UpstreamCall, type CallOwner } from './upstream-call.ts';
+
+export type Req = IncomingMessage | Http2ServerRequest;
+export type Res = ServerResponse | Http2ServerResponse;
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const BAD_PATH = /(?:^|\/)\.{1,2}(?:\/|$)|%2e|%2f|%5c|\\|\/\//i;
+const kExchange = Symbol('exchange');
+
+function onClientClose(this: Res): void {
+  (this as unknown as Record<symbol, Exchange>)[kExchange]?.clientClosed();
+}
+
+/**
+ * One request through the gateway, as a small state machine: check the
+ * route, the token, the rate limit (and for login, the login limits), then
+ * hand over to an UpstreamCall that streams the answer back through it. The
+ * common case (a cached token, in-memory buckets) runs without a promise;
+ * the hot path allocates this object, the call, the header lists and little
+ * else.
+ */
+export class Exchange implements CallOwner {
+  private readonly started = performance.now();
+  readonly method: string;
+  readonly url: string;
+  private path = '';
+  private requestId = '';
+  private traceId = '';
+  private headers!: RequestHeaders;
+  private clientIp = '';
+  private route: Route | undefined;
+  private upstream: Upstream | undefined;
+  private call: UpstreamCall | undefined;
+  private principal: Principal | undefined;
+  private decision: Decision | undefined;
+  private loginEmail: string | undefined;
+  private status = 0;
+  private code: string | undefined;
+  body: Buffer | Readable | null = null;
+  failure: Failure | undefined;
+  servedBy: string | undefined;
+  attempts = 0;
+  done = false;
+
+  private readonly ctx: ProxyContext;
+  private readonly req: Req;
+  /** Typed as HTTP/1's; the HTTP/2 compatibility response has the same methods. */
+  private readonly res: ServerResponse;
+  private readonly https: boolean;
+
+  constructor(ctx: ProxyContext, req: Req, res: Res, https: boolean) {
+    this.ctx = ctx;
+    this.req = req;
+    this.res = res as ServerResponse;
+    this.https = https;
+    this.method = req.method ?? 'GET';
+    this.url = req.url ?? '/';
+  }
+
+  get forward(): string[] {
+    return this.headers.forward;
+  }
+
+  get bodyLimit(): number {
+    return this.route?.bodyLimit ?? this.ctx.bodyLimit;
+  }
+
+  run(): void {
+    const ctx = this.ctx;
+    (this.res as unknown as Record<symbol, Exchange>)[kExchange] = this;
+    this.res.on('close', onClientClose);
+    const h = (this.headers = readRequestHeaders(this.req.rawHeaders));
+    this.requestId = h.requestId !== undefined && REQUEST_ID.test(h.requestId) ? h.requestId : randomUUID();
+    this.traceId = (h.traceparent !== undefined ? parseTraceparent(h.traceparent)?.traceId : undefined) ?? newTraceId();
+    const forwarded = forwardedFor(normalizeIp(this.req.socket?.remoteAddress), h.forwardedFor, ctx.trustProxyHops);
+    this.clientIp = forwarded.clientIp;
+    const q = this.url.indexOf('?');
+    this.path = q < 0 ? this.url : this.url.slice(0, q);
+    if (BAD_PATH.test(this.path)) return this.fail(errors.INVALID_PATH('Send the path without "." or ".." segments, empty segments or encoded slashes.'));
+    const slash = this.path.indexOf('/', 5);
+    const area = slash < 0 ? this.path.slice(5) : this.path.slice(5, slash);
+    const upstream = ctx.upstreams.get(area);
+    if (!upstream) return this.fail(errors.UNKNOWN_AREA(`No service serves ${redactPath(this.path)}; known areas: ${[...ctx.upstreams.keys()].join(', ')}.`));
+    this.upstream = upstream;
+    if (this.method === 'OPTIONS' && h.origin !== undefined && h.preflightMethod !== undefined) return this.preflight(area, h.origin, h.preflightMethod);
+    const route = ctx.routes.match(area, this.method, this.path);
+    if (!route) {
+      const allowed = ctx.routes.allowedMethods(area, this.path);
+      if (allowed.length === 0) return this.fail(commonErrors.ROUTE_NOT_FOUND(`No route for ${this.method} ${redactPath(this.path)}.`));
+      return this.fail(commonErrors.METHOD_NOT_ALLOWED(`${this.method} is not allowed here; use ${allowed.join(', ')}.`), ['allow', allowed.join(', ')]);
+    }
+    this.route = route;
+    const limit = route.bodyLimit ?? ctx.bodyLimit;
+    if (h.contentLength !== undefined && Number(h.contentLength) > limit) {
+      return this.fail(commonErrors.BODY_TOO_LARGE(`The body is ${h.contentLength} bytes; the limit here is ${limit}.`));
+    }
+    addForwardingHeaders(h, { forwardedFor: forwarded.header, proto: this.https ? 'https' : 'http', requestId: this.requestId, traceparent: `00-${this.traceId}-${newSpanId()}-01` });
+
+    const token = bearerToken(h.authorization);
+    if (token === null) return this.unauthenticated(commonErrors.UNAUTHENTICATED('The Authorization header must be "Bearer <token>".'));
+    if (token === undefined) {
+      if (route.access !== 'public') return this.unauthenticated(commonErrors.UNAUTHENTICATED('Send an access token: Authorization: Bearer <token> (POST /api/identity/login).'));
+      return this.limit();
+    }
+    const known = ctx.verifier.cached(token);
+    if (known) return this.authorized(known);
+    ctx.verifier
+      .verify(token)
+      .then(
+        (principal) => this.authorized(principal),
+        (error: unknown) => this.tokenRejected(error),
+      )
+      .catch(this.crashed);
+  }
+
+  /** A bug on an asynchronous step must answer 500, not take the process down with an unhandled rejection. */
+  readonly crashed = (error: unknown): void => {
+    this.ctx.logger.error({ err: error, requestId: this.requestId }, 'gateway error');
+    if (!this.done) this.fail(commonErrors.INTERNAL('An unexpected error occurred in the gateway; it has been logged with this request id.'));
+  };
+
+  private authorized(principal: Principal): void {
+    this.principal = principal;
+    if (this.route?.access === 'admin' && !principal.roles.includes('admin')) {
+      return this.fail(commonErrors.FORBIDDEN('This operation needs the "admin" role.'));
+    }
+    this.limit();
+  }
+
+  private tokenRejected(error: unknown): void {
+    const appError = error instanceof AppError ? error : commonErrors.UNAUTHENTICATED('The access token is not valid.');
+    if (appError.status !== 401) return this.fail(appError);
+    // A bad token still costs the caller's address a token, so guessing is rate limited too.
+    const decision = this.ctx.limiter.take(this.route?.limit ?? 'read', `ip:${this.clientIp}`);
+    const after = (d: Decision | undefined) => (d && !d.allowed ? this.limited(d) : this.unauthenticated(appError, 'invalid_token'));
+    if (decision && 'then' in decision) decision.then(after, () => after(undefined)).catch(this.crashed);
+    else after(decision);
+  }
+
+  private limit(): void {
+    if (this.done) return;
+    const route = this.route as Route;
+    const decision = this.ctx.limiter.take(route.limit, this.principal ? `u:${this.principal.id}` : `ip:${this.clientIp}`);
+    if (decision !== undefined && 'then' in decision) decision.then((d) => this.limited(d), () => this.limited(undefined)).catch(this.crashed);
+    else this.limited(decision);
+  }
+
+  private limited(decision: Decision | undefined): void {
+    if (this.done) return;
+    this.decision = decision;
+    if (decision && !decision.allowed) {
+      return this.fail(errors.RATE_LIMITED(`Rate limit of the "${this.route?.limit}" class reached; retry in ${Math.ceil(decision.retryAfterMs / 1000)} s.`), ['retry-after', String(Math.max(1, Math.ceil(decision.retryAfterMs / 1000)))]);
+    }
+    if (this.route?.login) return void this.login().catch(this.crashed);
+    this.proceed();
+  }
+
+  private async login(): Promise<void> {
+    const read = await readLoginBody(this.req, this.route?.bodyLimit ?? this.ctx.bodyLimit).catch(() => undefined);
+    if (this.done) return;
+    if (!read) return this.clientClosed();
+    if (read.tooLarge) return this.fail(commonErrors.BODY_TOO_LARGE('The login body is too large.'));
+    this.body = read.body;
+    if (read.email !== undefined) {
+      const attempt = await this.ctx.limiter.loginAttempt(read.email, this.clientIp);
+      if (this.done) return;
+      if (!attempt.allowed) {
+        const seconds = Math.max(1, Math.ceil(attempt.retryAfterMs / 1000));
+        return this.fail(errors.LOGIN_THROTTLED(`Too many failed logins; try again in ${seconds} s.`), ['retry-after', String(seconds)]);
+      }
+      this.loginEmail = read.email;
+    }
+    this.proceed();
+  }
+
+  private proceed(): void {
+    if (this.done) return;
+    if (this.body === null && hasBody(this.req, this.headers)) {
+      // A declared length was checked already and the parser holds the client to it; anything else is counted as it streams.
+      this.body = this.headers.contentLength !== undefined ? this.req : this.req.pipe(new BodyLimit(this.bodyLimit));
+    }
+    this.call = new UpstreamCall(this, this.upstream as Upstream, this.ctx.timeoutMs);
+    this.call.attempt();
+  }
+
+  clientClosed(): void {
+    if (this.done) return;
+    this.failure = 'client';
+    // Finished first: aborting may call back into the upstream call at once, which must see the exchange is over.
+    this.finish(499);
+    this.call?.abort();
+  }
+
+  respondHead(status: number, headers: IncomingHttpHeaders): void {
+    this.status = status;
+    const out: string[] = [];
+    appendResponseHeaders(out, headers);
+    this.appendOwnHeaders(out);
+    this.res.writeHead(status, out);
+    if (this.loginEmail !== undefined && status >= 200 && status < 300) {
+      this.ctx.limiter.loginSucceeded(this.loginEmail, this.clientIp).catch(() => undefined);
+    }
+  }
+
+  respondData(chunk: Buffer): boolean {
+    return this.res.write(chunk);
+  }
+
+  onDrain(resume: () => void): void {
+    this.res.once('drain', resume);
+  }
+
+  respondEnd(chunk: Buffer | undefined): void {
+    this.res.end(chunk);
+    this.finish(this.status);
+  }
+
+  cut(error: Error): void {
+    this.res.destroy(error);
+    this.finish(this.status);
+  }
+
+  private appendOwnHeaders(out: string[]): void {
+    for (let i = 0; i < SECURITY_HEADERS.length; i++) out.push(SECURITY_HEADERS[i] as string);
+    if (this.https) out.push(HSTS[0] as string, HSTS[1] as string);
+    out.push('x-request-id', this.requestId);
+    const d = this.decision;
+    if (d) out.push('ratelimit-limit', String(d.limit), 'ratelimit-remaining', String(d.remaining), 'ratelimit-reset', String(Math.ceil(d.resetMs / 1000)));
+    this.ctx.cors.appendActual(out, this.headers?.origin);
+    if (this.ctx.closing && this.req.httpVersionMajor === 1) out.push('connection', 'close');
+  }
+
+  private preflight(area: string, origin: string, method: string): void {
+    if (!this.ctx.cors.allowed(origin)) return this.fail(commonErrors.FORBIDDEN(`Origin ${origin} may not call this API.`));
+    if (!this.ctx.routes.match(area, method.toUpperCase(), this.path)) return this.fail(commonErrors.ROUTE_NOT_FOUND(`No route for ${method} ${redactPath(this.path)}.`));
+    const out = this.ctx.cors.preflight(origin);
+    out.push('x-request-id', this.requestId, 'content-length', '0');
+    this.res.writeHead(204, out);
+    this.res.end();
+    this.finish(204);
+  }
+
+  private unauthenticated(error: AppError, reason?: string): void {
+    this.fail(error, ['www-authenticate', reason ? `Bearer realm="bazaar", error="${reason}"` : 'Bearer realm="bazaar"']);
+  }
+
+  /** Answer with a problem document from the gateway itself. */
+  fail(error: AppError, extra?: string[]): void {
+    if (this.done) return;
+    if (this.res.headersSent) return this.cut(error);
+    this.call?.release();
+    this.code = error.code;
+    this.status = error.status;
+    const body = problemBody(error, redactPath(this.path), this.requestId);
+    const out = problemHeaders(body, extra);
+    this.appendOwnHeaders(out);
+    // An unread body would otherwise have to be drained before the connection can be reused.
+    if (this.req.httpVersionMajor === 1 && !this.req.readableEnded && this.body !== this.req && (this.headers?.contentLength ?? '0') !== '0') out.push('connection', 'close');
+    this.res.writeHead(error.status, out);
+    this.res.end(this.method === 'HEAD' ? undefined : body);
+    this.finish(error.status);
+  }
+
+  finish(status: number): void {
+    if (this.done) return;
+    this.done = true;
+    const seconds = (performance.now() - this.started) / 1000;
+    this.ctx.metrics.observe(this.route, this.method, status, seconds);
+    this.ctx.accessLog?.write({
+      method: this.method,
+      path: redactPath(this.path),
+      route: this.route?.pattern ?? 'unmatched',
+      status,
+      durationMs: Math.round(seconds * 10_000) / 10,
+      upstream: this.servedBy,
+      attempts: this.attempts,
+      userId: this.principal?.id,
+      clientIp: this.clientIp,
+      requestId: this.requestId,
+      traceId: this.traceId,
+      code: this.code,
+      failure: this.failure,
+    });
+  }
+}
