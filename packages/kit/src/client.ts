@@ -217,7 +217,9 @@ export function createServiceClient(opts: ServiceClientOptions): ServiceClient {
       const idempotent = callOpts.idempotent ?? IDEMPOTENT.has(callOpts.method);
       let response: ClientResponse<unknown>;
       try {
-        response = idempotent ? await retryPolicy.execute(() => attempt(callOpts, perAttempt)) : await attempt(callOpts, perAttempt);
+        const run = () => (idempotent ? retryPolicy.execute(() => attempt(callOpts, perAttempt)) : attempt(callOpts, perAttempt));
+        // The request's deadline bounds the whole call, retries and backoff included, not just each attempt.
+        response = Number.isFinite(remaining) ? await timeout(remaining, TimeoutStrategy.Aggressive).execute(run) : await run();
       } catch (error) {
         throw mapFailure(opts.name, error);
       }

@@ -147,6 +147,19 @@ test('a spent deadline fails at once without calling', async () => {
   await client.close();
 });
 
+test('retries never outlast the deadline: the whole call gives up with 504 when the budget is spent (regression: each retry got a full attempt)', async () => {
+  const client = createServiceClient({ name: 'up', baseUrl, retries: 2, timeoutMs: 5000 });
+  fallback = () => ({ status: 200, delayMs: 10_000 });
+  const t0 = Date.now();
+  await assert.rejects(
+    withContext({ requestId: 'r', traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), deadline: Date.now() + 400 }, () => client.call({ method: 'GET', path: '/slow' })),
+    (error: unknown) => error instanceof AppError && error.code === 'UPSTREAM_TIMEOUT' && error.status === 504,
+  );
+  const took = Date.now() - t0;
+  assert.ok(took < 800, `gave up after ${took} ms with a 400 ms budget`);
+  await client.close();
+});
+
 test('a response body is checked against its schema', async () => {
   const client = createServiceClient({ name: 'up', baseUrl });
   script = [() => ({ status: 200, body: { id: 'p1', amount: 5 } }), () => ({ status: 200, body: { id: 42 } })];

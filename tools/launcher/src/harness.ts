@@ -41,9 +41,22 @@ export async function until<T>(what: string, timeoutMs: number, check: () => Pro
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
 }
 
+export interface StartOptions {
+  portBase: number;
+  dataDir: string;
+  logDir: string;
+  env?: Record<string, string>;
+  /** More launcher arguments, e.g. ['--scale', 'payments=3']. */
+  args?: string[];
+  /** How long the whole system may take to be ready. Default 60 s. */
+  readyTimeoutMs?: number;
+}
+
 /** Start the launcher; resolves when it prints that everything is ready. */
-export async function startSystem(opts: { portBase: number; dataDir: string; logDir: string; env?: Record<string, string> }): Promise<RunningSystem> {
-  const launcher = spawn(process.execPath, ['tools/launcher/src/main.ts', '--port-base', String(opts.portBase)], {
+export async function startSystem(opts: StartOptions): Promise<RunningSystem> {
+  const readyMs = opts.readyTimeoutMs ?? 60_000;
+  const argv = ['tools/launcher/src/main.ts', '--port-base', String(opts.portBase), '--ready-timeout', String(Math.ceil(readyMs / 1000)), ...(opts.args ?? [])];
+  const launcher = spawn(process.execPath, argv, {
     cwd: root,
     env: { ...process.env, BAZAAR_DATA_DIR: opts.dataDir, BAZAAR_LOG_DIR: opts.logDir, LOG_LEVEL: 'warn', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -53,7 +66,7 @@ export async function startSystem(opts: { portBase: number; dataDir: string; log
   launcher.stderr?.on('data', (c: Buffer) => (output += c.toString()));
   const exited = new Promise<number | null>((resolve) => launcher.once('exit', (code) => resolve(code)));
   const controlUrl = `http://127.0.0.1:${opts.portBase + 90}`;
-  const ready = until('the launcher to report ready', 60_000, () => (/\d\d:\d\d:\d\d {2}ready$/m.test(output) ? true : undefined));
+  const ready = until('the launcher to report ready', readyMs + 5000, () => (/\d\d:\d\d:\d\d {2}ready$/m.test(output) ? true : undefined));
   const outcome = await Promise.race([ready.then(() => 'ready' as const), exited.then((code) => code)]);
   if (outcome !== 'ready') throw new Error(`launcher exited with ${outcome} before ready:\n${output}`);
 
@@ -82,9 +95,12 @@ export async function startSystem(opts: { portBase: number; dataDir: string; log
   };
 }
 
-/** A port range for this test run, away from the defaults (8070-8099). */
+/**
+ * A port range for this test run, away from the defaults (8070-8099) and
+ * below Linux's ephemeral ports (32768+), which outgoing connections take.
+ */
 export function portBaseFor(slot: number): number {
-  return 30_000 + ((process.pid * 7 + slot * 100) % 20_000);
+  return 20_000 + ((process.pid * 7 + slot * 100) % 12_000);
 }
 
 /** True while a process with this pid exists. */
