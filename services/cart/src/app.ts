@@ -1,12 +1,14 @@
-import { createServiceApp, type Authenticator, type Logger, type ServiceApp } from '@bazaar/kit';
+import { createServiceApp, type Authenticator, type Logger, type ServiceApp, type ReadinessCheck } from '@bazaar/kit';
 import { createCarts, MAX_LINES, type ProductLookup } from './domain/cart.ts';
 import { cartRoutes } from './routes/cart.ts';
 import { internalRoutes } from './routes/internal.ts';
-import { sqliteCartStore, type CartDatabase } from './store/index.ts';
+import { sqliteCartStore, type CartDatabase, type CartStore } from './store/index.ts';
 
 export interface CartDeps {
   /** Opened and migrated by the caller, who also closes it. */
   store: CartDatabase;
+  /** Where carts live when not in `store` (Redis, with REDIS_URL; `store` keeps the inbox). The caller closes it. */
+  cartStore?: CartStore;
   /** Where names and prices come from (the catalog over HTTP in production). */
   products: ProductLookup;
   logger: Logger;
@@ -16,6 +18,8 @@ export interface CartDeps {
   currency: string;
   /** Credential for /internal endpoints. */
   serviceToken: string;
+  /** More /readyz checks besides the store, e.g. `nats` when events travel over JetStream. */
+  readiness?: Record<string, ReadinessCheck>;
   bodyLimit?: number;
   defaultMetrics?: boolean;
 }
@@ -26,12 +30,12 @@ export function buildApp(deps: CartDeps): ServiceApp {
     name: 'cart',
     description: 'One cart per user, priced from the catalog at read time',
     logger: deps.logger,
-    readiness: { store: () => deps.store.ping() },
+    readiness: { store: () => deps.store.ping(), ...deps.readiness },
     ...(deps.bodyLimit === undefined ? {} : { bodyLimit: deps.bodyLimit }),
     ...(deps.defaultMetrics === undefined ? {} : { defaultMetrics: deps.defaultMetrics }),
   });
   const carts = createCarts({
-    store: sqliteCartStore(deps.store.db, { maxLines: MAX_LINES }),
+    store: deps.cartStore ?? sqliteCartStore(deps.store.db, { maxLines: MAX_LINES }),
     products: deps.products,
     currency: deps.currency,
     logger: deps.logger,

@@ -1,7 +1,7 @@
 import type { Logger } from '@bazaar/kit';
 import { startConsumer, type EventTransport, type Handlers, type Subscription } from '@bazaar/messaging';
 import { removeOrderedItems, MAX_LINES } from './domain/cart.ts';
-import { sqliteCartStore, type CartTables } from './store/index.ts';
+import { sqliteCartStore, type CartTables, type RedisCartStore } from './store/index.ts';
 import type { Kysely } from 'kysely';
 
 /**
@@ -9,17 +9,20 @@ import type { Kysely } from 'kysely';
  *
  * `orders.order-confirmed`: the ordered quantities leave the buyer's cart.
  * Each handler runs in the transaction that records the event id in the inbox,
- * so a redelivered event finds its id there and changes nothing.
+ * so a redelivered event finds its id there and changes nothing. Carts in
+ * Redis cannot join that transaction: there the change is bound to the event
+ * id (`forEvent`), which Redis records in the same script, so it happens once too.
  */
-export function cartEventHandlers(): Handlers<CartTables> {
+export function cartEventHandlers(redis?: RedisCartStore): Handlers<CartTables> {
   return {
-    'orders.order-confirmed': async (data, _event, trx) => {
-      await removeOrderedItems(sqliteCartStore(trx, { maxLines: MAX_LINES }), { userId: data.userId, items: data.items });
+    'orders.order-confirmed': async (data, event, trx) => {
+      const store = redis ? redis.forEvent(event.id) : sqliteCartStore(trx, { maxLines: MAX_LINES });
+      await removeOrderedItems(store, { userId: data.userId, items: data.items });
     },
   };
 }
 
 /** Subscribe the cart to orders' events (consumer name "cart"). Stop the returned subscription before closing the store. */
-export function startCartConsumer(opts: { db: Kysely<CartTables>; transport: EventTransport; logger: Logger }): Subscription {
-  return startConsumer({ db: opts.db, transport: opts.transport, consumer: 'cart', source: 'orders', handlers: cartEventHandlers(), logger: opts.logger });
+export function startCartConsumer(opts: { db: Kysely<CartTables>; transport: EventTransport; logger: Logger; redis?: RedisCartStore }): Subscription {
+  return startConsumer({ db: opts.db, transport: opts.transport, consumer: 'cart', source: 'orders', handlers: cartEventHandlers(opts.redis), logger: opts.logger });
 }

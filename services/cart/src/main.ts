@@ -1,10 +1,11 @@
 import { createAuthenticator, createLogger, loadConfig, main, remoteKeys, runService } from '@bazaar/kit';
 import { postgresTarget } from '@bazaar/store';
-import { createHttpFeedTransport, cursorStore } from '@bazaar/messaging';
+import { cursorStore, eventTransportFromConfig } from '@bazaar/messaging';
 import { buildApp } from './app.ts';
 import { CartConfig } from './config.ts';
 import { startCartConsumer } from './events.ts';
-import { openCartDatabase } from './store/index.ts';
+import { MAX_LINES } from './domain/cart.ts';
+import { openCartDatabase, openRedisCartStore } from './store/index.ts';
 import { catalogProducts } from './upstream/catalog.ts';
 
 await main(async () => {
@@ -15,7 +16,18 @@ await main(async () => {
     postgres: postgresTarget({ service: 'cart', databaseUrl: config.CART_DATABASE_URL, serverUrl: config.BAZAAR_POSTGRES_URL, poolSize: config.BAZAAR_POSTGRES_POOL_SIZE }),
   });
   if (store.applied.length > 0) logger.info({ migrations: store.applied, location: store.location }, 'migrations applied');
+  // REDIS_URL set: carts live in Redis; the relational store keeps the inbox and feed cursor.
+  const redis = config.REDIS_URL
+    ? await openRedisCartStore({ url: config.REDIS_URL, keyPrefix: config.REDIS_KEY_PREFIX, ttlSeconds: config.CART_TTL_DAYS * 86_400, maxLines: MAX_LINES })
+    : undefined;
   const products = catalogProducts({ baseUrl: config.CATALOG_URL, timeoutMs: config.CATALOG_TIMEOUT_MS });
+  // NATS_URL set: orders' events arrive over JetStream (durable consumer "cart"); unset: the embedded HTTP feed.
+  const events = eventTransportFromConfig({
+    service: 'cart',
+    config,
+    logger,
+    feeds: { urls: { orders: config.ORDERS_URL }, serviceToken: config.BAZAAR_SERVICE_TOKEN, cursors: cursorStore(store.db) },
+  });
   const app = buildApp({
     store,
     products,
@@ -24,17 +36,15 @@ await main(async () => {
     currency: config.CART_CURRENCY,
     serviceToken: config.BAZAAR_SERVICE_TOKEN,
     bodyLimit: config.BODY_LIMIT_BYTES,
+    ...(redis ? { readiness: { redis: () => redis.ping() } } : {}),
+    ...(redis ? { cartStore: redis } : {}),
   });
-  const transport = createHttpFeedTransport({
-    urls: { orders: config.ORDERS_URL },
-    serviceToken: config.BAZAAR_SERVICE_TOKEN,
-    cursors: cursorStore(store.db),
-    logger,
-  });
-  const consumer = startCartConsumer({ db: store.db, transport, logger });
+  const consumer = startCartConsumer({ db: store.db, transport: events.transport, logger, ...(redis ? { redis } : {}) });
   // One hook, in order: no event is half-handled when the store closes.
   app.addHook('onClose', async () => {
     await consumer.stop();
+    await events.close();
+    await redis?.close();
     await products.close();
     await store.close();
   });

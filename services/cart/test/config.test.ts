@@ -14,3 +14,17 @@ test('config: defaults for a local run; the service token is required and named 
   assert.throws(() => loadConfig(CartConfig, { BAZAAR_SERVICE_TOKEN: 'x'.repeat(16), CATALOG_URL: 'catalog:8082' }), (e: unknown) => e instanceof ConfigError && e.variables.includes('CATALOG_URL'));
   assert.throws(() => loadConfig(CartConfig, { BAZAAR_SERVICE_TOKEN: 'x'.repeat(16), CART_CURRENCY: 'euro' }), /CART_CURRENCY/);
 });
+
+test('config: Redis is optional; its key prefix and cart TTL have defaults and are checked', () => {
+  const base = { BAZAAR_SERVICE_TOKEN: 'x'.repeat(16) };
+  const config = loadConfig(CartConfig, base);
+  assert.equal(config.REDIS_URL, undefined);
+  assert.equal(config.REDIS_KEY_PREFIX, 'bazaar:cart:');
+  assert.equal(config.CART_TTL_DAYS, 30);
+  const set = loadConfig(CartConfig, { ...base, REDIS_URL: 'redis://127.0.0.1:6379', REDIS_KEY_PREFIX: 'staging:cart:', CART_TTL_DAYS: '7' });
+  assert.equal(set.REDIS_URL, 'redis://127.0.0.1:6379');
+  assert.equal(set.CART_TTL_DAYS, 7);
+  for (const [key, value] of [['REDIS_URL', '127.0.0.1:6379'], ['REDIS_KEY_PREFIX', 'has space'], ['REDIS_KEY_PREFIX', 'cart{x}:'], ['CART_TTL_DAYS', '0']] as const) {
+    assert.throws(() => loadConfig(CartConfig, { ...base, [key]: value }), (e: unknown) => e instanceof ConfigError && e.variables.includes(key), `${key}=${value} is refused, naming the key`);
+  }
+});

@@ -1,6 +1,7 @@
 // orders.order-confirmed consumption through the real embedded transport: a
 // small producer app serves a real outbox over HTTP, the cart consumes it with
-// createHttpFeedTransport, exactly as in production.
+// createHttpFeedTransport, exactly as in production; with carts in the
+// relational store and in Redis (the inbox stays relational in both).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
@@ -12,6 +13,7 @@ import { appendEvent, createHttpFeedTransport, cursorStore, eventFeedRoutes, out
 import { openStore } from '@bazaar/store';
 import { startCartConsumer } from '../src/events.ts';
 import { SERVICE_TOKEN, bearer, products, startCart, startCatalogStandIn, until, type TestCart } from './helpers.ts';
+import { testRedis } from './redis.ts';
 
 const STREAM = 'orders/cart';
 
@@ -50,16 +52,18 @@ const lines = async (cart: TestCart, user: string) => {
   return c.items.map((i) => [i.productId, i.quantity]);
 };
 
-test('an order confirmation takes the ordered items out of the cart exactly once, even when delivered again', async (t) => {
+for (const kind of ['sqlite', 'redis'] as const) test(`${kind}: an order confirmation takes the ordered items out of the cart exactly once, even when delivered again`, async (t) => {
   const catalog = await startCatalogStandIn();
   const orders = await startOrdersProducer();
-  const cart = await startCart({ catalogUrl: catalog.url });
+  const redis = kind === 'redis' ? await (await testRedis(t)).open() : undefined;
+  const cart = await startCart({ catalogUrl: catalog.url, ...(redis ? { redis } : {}) });
   const cursors = cursorStore(cart.store.db);
   const consume = (): Subscription =>
     startCartConsumer({
       db: cart.store.db,
       transport: createHttpFeedTransport({ urls: { orders: orders.url }, serviceToken: SERVICE_TOKEN, cursors, logger: testLogger(), waitMs: 1000 }),
       logger: testLogger(),
+      ...(redis ? { redis } : {}),
     });
   let consumer = consume();
   t.after(async () => {
@@ -95,4 +99,8 @@ test('an order confirmation takes the ordered items out of the cart exactly once
   assert.deepEqual(await lines(cart, 'bob'), [], "bob's ordered line dropped to 0 and disappeared");
   const inbox = await cart.store.db.selectFrom('inbox').select(['source', 'type']).execute();
   assert.deepEqual(inbox.map((r) => `${r.source} ${r.type}`), ['orders orders.order-confirmed', 'orders orders.order-confirmed'], 'one inbox row per event');
+  if (redis) {
+    assert.deepEqual(await redis.getLines('alice'), [{ productId: products.lamp.id, quantity: 1 }, { productId: products.chair.id, quantity: 1 }], 'the cart is in Redis');
+    assert.equal((await cart.store.db.selectFrom('cart_lines').selectAll().execute()).length, 0, 'and not in the relational store');
+  }
 });

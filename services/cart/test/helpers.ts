@@ -6,7 +6,7 @@ import { Product } from '@bazaar/contracts/catalog';
 import { createAuthenticator, type ServiceApp } from '@bazaar/kit';
 import { createTestKeys, testLogger } from '@bazaar/kit/testing';
 import { buildApp } from '../src/app.ts';
-import { openCartDatabase, type CartDatabase } from '../src/store/index.ts';
+import { openCartDatabase, type CartDatabase, type RedisCartStore } from '../src/store/index.ts';
 import { catalogProducts } from '../src/upstream/catalog.ts';
 
 export const SERVICE_TOKEN = 'test-service-token-0123456789';
@@ -91,12 +91,22 @@ export interface TestCart {
   close(): Promise<void>;
 }
 
-/** A cart app over an in-memory store (or the given one), pricing from `catalogUrl`. */
-export async function startCart(opts: { catalogUrl: string; store?: CartDatabase; catalogTimeoutMs?: number }): Promise<TestCart> {
+/** A cart app over an in-memory store (or the given one; carts in `redis` when given), pricing from `catalogUrl`. */
+export async function startCart(opts: { catalogUrl: string; store?: CartDatabase; redis?: RedisCartStore; catalogTimeoutMs?: number }): Promise<TestCart> {
   const store = opts.store ?? (await openCartDatabase({ dataDir: '', inMemory: true }));
   const keys = await createTestKeys();
   const catalog = catalogProducts({ baseUrl: opts.catalogUrl, timeoutMs: opts.catalogTimeoutMs ?? 800 });
-  const app = buildApp({ store, products: catalog, logger: testLogger(), auth: createAuthenticator(keys.keys), currency: 'EUR', serviceToken: SERVICE_TOKEN, defaultMetrics: false });
+  const redis = opts.redis;
+  const app = buildApp({
+    store,
+    products: catalog,
+    logger: testLogger(),
+    auth: createAuthenticator(keys.keys),
+    currency: 'EUR',
+    serviceToken: SERVICE_TOKEN,
+    defaultMetrics: false,
+    ...(redis ? { cartStore: redis, readiness: { redis: () => redis.ping() } } : {}),
+  });
   return {
     app,
     store,

@@ -1,21 +1,26 @@
-// The CartStore contract, run against the relational implementation on SQLite
-// and PostgreSQL. A Redis implementation must pass the same cases.
+// The CartStore contract, run against every implementation: the relational one
+// on SQLite and PostgreSQL, and the Redis one (a unique key prefix per test).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { StoreDialect } from '@bazaar/store';
 import { DIALECTS, testLocation, type AfterHook } from '@bazaar/store/testing';
 import type { CartStore } from '../src/store/index.ts';
 import { openCartDatabase, sqliteCartStore } from '../src/store/index.ts';
+import { testRedis } from './redis.ts';
 
-async function withStore(dialect: StoreDialect, t: AfterHook, maxLines = 50): Promise<CartStore> {
-  const db = await openCartDatabase(await testLocation(dialect, 'cart', t));
+/** Every CartStore implementation, in the order tests run them. */
+const KINDS: readonly (StoreDialect | 'redis')[] = [...DIALECTS, 'redis'];
+
+async function withStore(kind: StoreDialect | 'redis', t: AfterHook, maxLines = 50): Promise<CartStore> {
+  if (kind === 'redis') return (await testRedis(t)).open({ maxLines });
+  const db = await openCartDatabase(await testLocation(kind, 'cart', t));
   t.after(() => db.close());
   return sqliteCartStore(db.db, { maxLines });
 }
 
-for (const dialect of DIALECTS) {
-  test(`${dialect}: lines come back in the order first added; setting a quantity updates in place; 0 removes`, async (t) => {
-    const store = await withStore(dialect, t);
+for (const kind of KINDS) {
+  test(`${kind}: lines come back in the order first added; setting a quantity updates in place; 0 removes`, async (t) => {
+    const store = await withStore(kind, t);
     assert.deepEqual(await store.getLines('u'), []);
     assert.equal(await store.setQuantity('u', 'b', 1), 'set');
     assert.equal(await store.setQuantity('u', 'a', 2), 'set');
@@ -28,9 +33,9 @@ for (const dialect of DIALECTS) {
   });
 }
 
-for (const dialect of DIALECTS) {
-  test(`${dialect}: the line limit holds under concurrent additions`, async (t) => {
-    const store = await withStore(dialect, t, 5);
+for (const kind of KINDS) {
+  test(`${kind}: the line limit holds under concurrent additions`, async (t) => {
+    const store = await withStore(kind, t, 5);
     const results = await Promise.all(Array.from({ length: 12 }, (_, i) => store.setQuantity('u', `p${i}`, 1)));
     assert.equal(results.filter((r) => r === 'set').length, 5);
     assert.equal(results.filter((r) => r === 'cart-full').length, 7);
@@ -39,9 +44,9 @@ for (const dialect of DIALECTS) {
   });
 }
 
-for (const dialect of DIALECTS) {
-  test(`${dialect}: removeOrdered takes the ordered quantities out: lines at 0 go, others stay, other users untouched`, async (t) => {
-    const store = await withStore(dialect, t);
+for (const kind of KINDS) {
+  test(`${kind}: removeOrdered takes the ordered quantities out: lines at 0 go, others stay, other users untouched`, async (t) => {
+    const store = await withStore(kind, t);
     await store.setQuantity('u', 'a', 3);
     await store.setQuantity('u', 'b', 1);
     await store.setQuantity('u', 'c', 2);

@@ -1,0 +1,230 @@
+import { Redis } from 'ioredis';
+import { commonErrors } from '@bazaar/kit';
+import type { CartLimits, CartLine, CartStore } from './cart-store.ts';
+
+/**
+ * The Redis implementation of CartStore: per cart a hash (product → quantity)
+ * and a sorted set (product → position, for "the order first added"), both
+ * under `<prefix>{<userId>}:` so a cart's keys share a cluster slot. Every
+ * change is one Lua script, so Redis runs it alone: the line limit cannot be
+ * overshot by concurrent additions, and removeOrdered is all-or-nothing.
+ */
+
+/** Lines in position order, as a flat [productId, quantity, ...] list. */
+const GET = `
+local ids = redis.call('ZRANGE', KEYS[2], 0, -1)
+local out = {}
+for _, id in ipairs(ids) do
+  local q = redis.call('HGET', KEYS[1], id)
+  if q then out[#out + 1] = id; out[#out + 1] = q end
+end
+return out
+`;
+
+/** ARGV: productId, quantity (> 0), maxLines, ttlSeconds. 1 = set, 0 = cart full. */
+const SET = `
+local id = ARGV[1]
+if redis.call('HEXISTS', KEYS[1], id) == 0 then
+  if redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[3]) then return 0 end
+  local last = redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')
+  local position = 1
+  if last[2] then position = tonumber(last[2]) + 1 end
+  redis.call('ZADD', KEYS[2], position, id)
+end
+redis.call('HSET', KEYS[1], id, ARGV[2])
+redis.call('EXPIRE', KEYS[1], ARGV[4])
+redis.call('EXPIRE', KEYS[2], ARGV[4])
+return 1
+`;
+
+/** ARGV: productId, ttlSeconds. An emptied hash/zset disappears by itself. */
+const REMOVE = `
+redis.call('HDEL', KEYS[1], ARGV[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+redis.call('EXPIRE', KEYS[2], ARGV[2])
+return 1
+`;
+
+/**
+ * KEYS: lines, order[, event marker]. ARGV: ttlSeconds, then productId, quantity pairs.
+ * With a marker key the whole change happens at most once: an existing marker
+ * means this event was applied already (0); otherwise the lines change and the
+ * marker is written in the same script (1).
+ */
+const REMOVE_ORDERED = `
+if KEYS[3] and redis.call('EXISTS', KEYS[3]) == 1 then return 0 end
+for i = 2, #ARGV, 2 do
+  local id = ARGV[i]
+  local have = tonumber(redis.call('HGET', KEYS[1], id))
+  if have then
+    local left = have - tonumber(ARGV[i + 1])
+    if left > 0 then
+      redis.call('HSET', KEYS[1], id, left)
+    else
+      redis.call('HDEL', KEYS[1], id)
+      redis.call('ZREM', KEYS[2], id)
+    end
+  end
+end
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+redis.call('EXPIRE', KEYS[2], ARGV[1])
+if KEYS[3] then redis.call('SET', KEYS[3], '1', 'EX', ARGV[1]) end
+return 1
+`;
+
+interface CartCommands {
+  cartGet(lines: string, order: string): Promise<string[]>;
+  cartSet(lines: string, order: string, productId: string, quantity: number, maxLines: number, ttlSeconds: number): Promise<number>;
+  cartRemove(lines: string, order: string, productId: string, ttlSeconds: number): Promise<number>;
+  /** Variadic keys: `numKeys` (2 or 3), the keys, then the arguments. */
+  cartRemoveOrdered(numKeys: number, ...keysAndArgs: (string | number)[]): Promise<number>;
+}
+
+type CartRedis = Redis & CartCommands;
+
+export interface RedisCartOptions extends CartLimits {
+  /** `redis://[user:password@]host:port[/db]` or `rediss://` for TLS. */
+  url: string;
+  /** Every key starts with it, so environments and test runs sharing a server never collide. */
+  keyPrefix: string;
+  /** A cart (and an event marker) expires this long after its last write. */
+  ttlSeconds: number;
+  /** Longest wait for one command before the request fails with 503. */
+  commandTimeoutMs?: number;
+}
+
+/** A CartStore in Redis, plus what only Redis needs: event-bound clears, a readiness ping, and its connection. */
+export interface RedisCartStore extends CartStore {
+  /**
+   * The same store for one event's effect: its `removeOrdered` runs at most
+   * once per `eventId` (a marker key written in the same script), so a
+   * redelivery, or two instances handling one event at once, changes nothing.
+   */
+  forEvent(eventId: string): CartStore;
+  /** Resolves when Redis answers PING; rejects otherwise (readiness). */
+  ping(): Promise<void>;
+  /** Close the connection; stop the event consumer first. */
+  close(): Promise<void>;
+}
+
+/** The URL with any password hidden, for messages and logs. */
+export function maskedRedisUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(unparseable REDIS_URL)';
+  }
+}
+
+/**
+ * Connect to Redis and return the cart store on it. Fails at once, naming
+ * the server, when Redis does not answer; later outages surface per request
+ * as 503 UPSTREAM_UNAVAILABLE while the client reconnects.
+ */
+export async function openRedisCartStore(opts: RedisCartOptions): Promise<RedisCartStore> {
+  const client = new Redis(opts.url, {
+    lazyConnect: true,
+    connectTimeout: 2000,
+    commandTimeout: opts.commandTimeoutMs ?? 2000,
+    // A cart request should fail fast while Redis is away rather than queue behind reconnects.
+    maxRetriesPerRequest: 1,
+    retryStrategy: (times) => Math.min(times * 200, 2000),
+  });
+  // Errors surface on each command; without a listener a dropped connection would crash the process.
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+  } catch (error) {
+    client.disconnect();
+    throw new Error(`Redis is not reachable at ${maskedRedisUrl(opts.url)} (REDIS_URL): ${(error as Error).message}`, { cause: error });
+  }
+  client.defineCommand('cartGet', { numberOfKeys: 2, lua: GET });
+  client.defineCommand('cartSet', { numberOfKeys: 2, lua: SET });
+  client.defineCommand('cartRemove', { numberOfKeys: 2, lua: REMOVE });
+  client.defineCommand('cartRemoveOrdered', { lua: REMOVE_ORDERED });
+  return redisCartStore(client as CartRedis, opts);
+}
+
+function redisCartStore(client: CartRedis, opts: RedisCartOptions): RedisCartStore {
+  const ttl = opts.ttlSeconds;
+  // Encoded so no user or event id can forge another cart's key or break the {hash tag}.
+  const base = (userId: string) => `${opts.keyPrefix}{${encodeURIComponent(userId)}}`;
+  const keysOf = (userId: string) => ({ lines: `${base(userId)}:lines`, order: `${base(userId)}:order` });
+
+  async function removeOrdered(userId: string, ordered: CartLine[], eventId?: string): Promise<void> {
+    const byProduct = totals(ordered);
+    if (byProduct.size === 0 && eventId === undefined) return;
+    const { lines, order } = keysOf(userId);
+    const keys = eventId === undefined ? [lines, order] : [lines, order, `${base(userId)}:applied:${encodeURIComponent(eventId)}`];
+    const args = [ttl, ...[...byProduct].flat()];
+    await guarded(() => client.cartRemoveOrdered(keys.length, ...keys, ...args));
+  }
+
+  const store: CartStore = {
+    async getLines(userId) {
+      const { lines, order } = keysOf(userId);
+      const flat = await guarded(() => client.cartGet(lines, order));
+      const out: CartLine[] = [];
+      for (let i = 0; i + 1 < flat.length; i += 2) out.push({ productId: flat[i] as string, quantity: Number(flat[i + 1]) });
+      return out;
+    },
+
+    async setQuantity(userId, productId, quantity) {
+      const { lines, order } = keysOf(userId);
+      if (quantity === 0) {
+        await guarded(() => client.cartRemove(lines, order, productId, ttl));
+        return 'removed';
+      }
+      const done = await guarded(() => client.cartSet(lines, order, productId, quantity, opts.maxLines, ttl));
+      return done === 1 ? 'set' : 'cart-full';
+    },
+
+    async remove(userId, productId) {
+      const { lines, order } = keysOf(userId);
+      await guarded(() => client.cartRemove(lines, order, productId, ttl));
+    },
+
+    removeOrdered: (userId, ordered) => removeOrdered(userId, ordered),
+  };
+
+  return {
+    ...store,
+    forEvent: (eventId) => ({ ...store, removeOrdered: (userId, ordered) => removeOrdered(userId, ordered, eventId) }),
+    async ping() {
+      try {
+        await client.ping();
+      } catch (error) {
+        throw new Error(`Redis at ${maskedRedisUrl(opts.url)} does not answer PING: ${(error as Error).message}`, { cause: error });
+      }
+    },
+    async close() {
+      await client.quit().catch(() => client.disconnect());
+    },
+  };
+}
+
+/**
+ * Run a Redis call; a lost or slow connection becomes 503 UPSTREAM_UNAVAILABLE
+ * (the cart cannot answer, the caller may retry). An error Redis itself
+ * replied (a ReplyError: a script bug, a wrong key type) stays a 500.
+ */
+async function guarded<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof Error && error.name === 'ReplyError') throw error;
+    const unavailable = commonErrors.UPSTREAM_UNAVAILABLE('The cart store (Redis) is unavailable; try again shortly.');
+    unavailable.cause = error;
+    throw unavailable;
+  }
+}
+
+/** Quantities summed per product (an order could list a product twice). */
+function totals(lines: CartLine[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const l of lines) out.set(l.productId, (out.get(l.productId) ?? 0) + l.quantity);
+  return out;
+}
