@@ -1,10 +1,15 @@
 import type { Migration } from '@bazaar/store';
-import { outboxMigration } from '@bazaar/messaging';
+import { outboxMigration, outboxRelayMigration } from '@bazaar/messaging';
 import * as init from './0001_init.ts';
+import * as sagaLease from './0004_saga_lease.ts';
 
 /** The orders service's migrations, applied in name order at start-up. */
 export const migrations: Record<string, Migration> = {
   '0001_init': init,
   // The transactional outbox: order events commit with the status change.
   '0002_outbox': outboxMigration,
+  // What the NATS relay has published (used only with NATS_URL; the embedded feed reads the outbox as before).
+  '0003_outbox_relay': outboxRelayMigration,
+  // A lease per saga: several instances on one database never drive a saga at once.
+  '0004_saga_lease': sagaLease,
 };

@@ -1,4 +1,4 @@
-import { createServiceApp, type Authenticator, type Logger, type ServiceApp } from '@bazaar/kit';
+import { createServiceApp, type Authenticator, type Logger, type ServiceApp, type ReadinessCheck } from '@bazaar/kit';
 import { eventFeedRoutes } from '@bazaar/messaging';
 import { createCardVault } from './domain/card-vault.ts';
 import { createCheckout } from './domain/checkout.ts';
@@ -40,6 +40,8 @@ export interface OrdersDeps {
   /** Credential for calling /internal endpoints and serving the event feed. */
   serviceToken: string;
   settings: OrdersSettings;
+  /** More /readyz checks besides the store, e.g. `nats` when events travel over JetStream. */
+  readiness?: Record<string, ReadinessCheck>;
   bodyLimit?: number;
   defaultMetrics?: boolean;
 }
@@ -54,7 +56,7 @@ export function buildApp(deps: OrdersDeps): ServiceApp {
     name: 'orders',
     description: 'Orders and the checkout saga',
     logger: deps.logger,
-    readiness: { store: () => deps.store.ping() },
+    readiness: { store: () => deps.store.ping(), ...deps.readiness },
     ...(deps.bodyLimit === undefined ? {} : { bodyLimit: deps.bodyLimit }),
     ...(deps.defaultMetrics === undefined ? {} : { defaultMetrics: deps.defaultMetrics }),
   });

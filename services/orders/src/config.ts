@@ -1,11 +1,14 @@
 import { Type, type Static } from 'typebox';
 import { ServiceTokenConfig, configSchema } from '@bazaar/kit';
+import { NatsConfig } from '@bazaar/messaging';
 
 const url = (port: number, what: string) => Type.String({ pattern: '^https?://', default: `http://127.0.0.1:${port}`, description: what });
 
 /** Orders configuration, from the environment. */
 export const OrdersConfig = configSchema({
   ...ServiceTokenConfig,
+  // NATS_URL set: events travel over JetStream; unset: the embedded HTTP feed.
+  ...NatsConfig,
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8085 }),
   ORDERS_DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://', description: "This service's own PostgreSQL database; wins over BAZAAR_POSTGRES_URL" })),
   IDENTITY_URL: url(8081, 'Where the JWKS is fetched from'),
@@ -17,5 +20,6 @@ export const OrdersConfig = configSchema({
   ORDERS_SWEEP_MS: Type.Integer({ minimum: 5, default: 500, description: 'Interval of the loop that drives due sagas (retries, resumes)' }),
   UPSTREAM_TIMEOUT_MS: Type.Integer({ minimum: 50, default: 1000, description: 'Timeout of one call to cart, inventory or payments' }),
   RESERVATION_TTL_SECONDS: Type.Integer({ minimum: 60, maximum: 86_400, default: 600, description: 'How long inventory holds a reservation that is neither committed nor released' }),
+  SAGA_LEASE_MS: Type.Integer({ minimum: 100, default: 5000, description: 'How long a saga stays with an orders instance that stopped renewing its lease (died) before another instance takes it over' }),
 });
 export type OrdersConfigValues = Static<typeof OrdersConfig>;

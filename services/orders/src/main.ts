@@ -1,5 +1,6 @@
 import { createAuthenticator, createLogger, loadConfig, main, remoteKeys, runService } from '@bazaar/kit';
 import { postgresTarget } from '@bazaar/store';
+import { eventTransportFromConfig } from '@bazaar/messaging';
 import { OrdersConfig } from './config.ts';
 import { buildApp } from './app.ts';
 import { openOrdersStore } from './store/index.ts';
@@ -10,8 +11,10 @@ await main(async () => {
   const store = await openOrdersStore({
     dataDir: config.BAZAAR_DATA_DIR,
     postgres: postgresTarget({ service: 'orders', databaseUrl: config.ORDERS_DATABASE_URL, serverUrl: config.BAZAAR_POSTGRES_URL, poolSize: config.BAZAAR_POSTGRES_POOL_SIZE }),
-  });
+  }, { sagaLeaseMs: config.SAGA_LEASE_MS });
   if (store.applied.length > 0) logger.info({ migrations: store.applied, location: store.location }, 'migrations applied');
+  // With NATS_URL: a relay publishes the outbox to JetStream. Either way /internal/events serves it (read models replay it).
+  const events = eventTransportFromConfig({ service: 'orders', config, logger, outbox: store });
   const app = buildApp({
     store,
     logger,
@@ -29,6 +32,10 @@ await main(async () => {
       reservationTtlSeconds: config.RESERVATION_TTL_SECONDS,
     },
   });
-  app.addHook('onClose', async () => store.close());
+  // The saga runner stops in preClose (no more events written); the relay publishes what is left, then the store closes.
+  app.addHook('onClose', async () => {
+    await events.close();
+    await store.close();
+  });
   await runService({ app, host: config.HOST, port: config.PORT, logger, shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS });
 });

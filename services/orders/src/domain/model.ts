@@ -46,17 +46,43 @@ export type SagaPatch = Partial<Omit<SagaRecord, 'orderId' | 'traceId'>>;
 /** How the saga ends an order. */
 export type Outcome = { status: 'CONFIRMED' } | { status: 'CANCELLED'; reason: string };
 
-/** Where orders and sagas are kept (implemented by store/). */
+/**
+ * One instance's hold on the sagas it drives, so that several instances on one
+ * database never drive a saga at the same time (docs/shopping-flow.md, "Several
+ * orders instances"). A saga is held until it ends, its holder releases it, or
+ * the lease runs out without renewal (the holder died); then anyone may claim it.
+ */
+export interface SagaLease {
+  /** Who holds it: unique per process (a restarted process is a new owner). */
+  owner: string;
+  /** How long a claim lasts unless renewed. */
+  ms: number;
+}
+
+/**
+ * Where orders and sagas are kept (implemented by store/). A repository acts
+ * for one lease owner: it claims the sagas it creates, and saves a saga's
+ * progress only while it holds it.
+ */
 export interface OrderRepository {
+  /** The owner this repository claims sagas for. */
+  readonly lease: SagaLease;
   findKey(userId: string, key: string): Promise<{ orderId: string; requestHash: string } | undefined>;
-  /** Order, saga and idempotency key in one transaction; 'key-taken' when another request holds the key. */
+  /** Order, saga (claimed by this owner: it holds the card) and idempotency key in one transaction; 'key-taken' when another request holds the key. */
   create(input: { order: OrderRecord; saga: SagaRecord; key: string; requestHash: string }): Promise<'created' | 'key-taken'>;
   get(id: string): Promise<OrderRecord | undefined>;
   listByUser(userId: string): Promise<OrderRecord[]>;
   saga(orderId: string): Promise<SagaRecord | undefined>;
-  /** Ids of unfinished sagas whose next attempt is due at `now`, oldest first. */
+  /** Ids of unfinished sagas due at `now` that this owner holds or may claim (unowned, or lease expired), oldest first. */
   dueSagas(now: number, limit: number): Promise<string[]>;
-  updateSaga(orderId: string, patch: SagaPatch): Promise<void>;
-  /** Set the final status, end the saga and write the event, in one transaction. False when already final. */
+  /** Claim (or renew) an unfinished saga until `now` + lease; false when another owner's lease is still running, or the saga is finished. */
+  claimSaga(orderId: string, now: number): Promise<boolean>;
+  /** Extend every unfinished saga this owner holds to `now` + lease (the heartbeat of a live instance). */
+  renewLeases(now: number): Promise<void>;
+  /** Let go of every saga this owner holds, so others may claim them at once (shutdown). */
+  releaseLeases(): Promise<void>;
+  /** Save a saga's progress; false (nothing saved) when this owner does not hold it any more. */
+  updateSaga(orderId: string, patch: SagaPatch): Promise<boolean>;
+  /** Set the final status, end the saga, release it and write the event, in one transaction. False when already final or not held by this owner. */
   finish(orderId: string, outcome: Outcome, at: string): Promise<boolean>;
 }

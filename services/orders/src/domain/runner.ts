@@ -17,7 +17,7 @@ export interface SagaRunner {
   kick(orderId: string): void;
   /** Resolves when the saga ends, after `ms`, or on stop; call cancel() to stop waiting. */
   waitFor(orderId: string, ms: number): { done: Promise<void>; cancel(): void };
-  /** Stop sweeping and wait for the steps in flight to be saved. */
+  /** Stop sweeping, wait for the steps in flight to be saved, then release this instance's sagas to the others. */
   stop(): Promise<void>;
 }
 
@@ -30,6 +30,13 @@ const SWEEP_BATCH = 200;
  * the last saved step (steps are idempotent remotely). Sagas run in their
  * checkout's trace, not in the request's context (whose deadline would cut
  * the background retries short).
+ *
+ * Across processes, a lease per saga (the repository's `lease`) keeps it to one
+ * driver: a step runs only after claiming the saga, saves only while holding
+ * it, and a live instance renews all its leases every third of the lease. So a
+ * saga stays with the instance that accepted its checkout (the one holding the
+ * card) until it ends; others take it over only when that instance released it
+ * (shutdown) or stopped renewing (died).
  */
 export function createSagaRunner(deps: {
   orders: OrderRepository;
@@ -44,8 +51,9 @@ export function createSagaRunner(deps: {
   const now = deps.now ?? Date.now;
   const active = new Map<string, Promise<void>>();
   const waiters = new Map<string, Set<() => void>>();
-  let timer: NodeJS.Timeout | undefined;
+  const timers: NodeJS.Timeout[] = [];
   let sweeping = false;
+  let renewing = false;
   let stopping = false;
 
   function notify(orderId: string): void {
@@ -65,8 +73,12 @@ export function createSagaRunner(deps: {
     if (!first || first.step === 'DONE') return;
     const log = deps.logger.child({ orderId, traceId: first.traceId });
     await withContext({ requestId: `saga-${orderId}`, traceId: first.traceId, spanId: newSpanId() }, async () => {
-      let saga: SagaRecord | undefined = first;
-      while (saga && saga.step !== 'DONE' && !stopping && saga.nextAttemptAt <= now()) {
+      for (let steps = 0; !stopping; steps++) {
+        // Claimed (renewed) before every step, and the state read after the claim: another
+        // instance may hold the saga, or may have taken it over while this one stalled past its lease.
+        if (!(await orders.claimSaga(orderId, now()))) return lost(orderId, log, steps);
+        const saga = await orders.saga(orderId);
+        if (!saga || saga.step === 'DONE' || saga.nextAttemptAt > now()) return;
         const order = await orders.get(orderId);
         if (!order) throw new Error(`saga ${orderId} has no order`);
         const transition = await runStep({
@@ -79,42 +91,66 @@ export function createSagaRunner(deps: {
           retry: settings.retry,
           reservationTtlSeconds: settings.reservationTtlSeconds,
         });
-        await apply(saga, order, transition, log);
-        saga = await orders.saga(orderId);
+        if (!(await apply(saga, order, transition, log))) return lost(orderId, log, steps + 1);
       }
     });
   }
 
-  async function apply(saga: SagaRecord, order: OrderRecord, t: Transition, log: Logger): Promise<void> {
+  /** Another instance holds the saga (or ended it): leave it, and the card with it. */
+  function lost(orderId: string, log: Logger, steps: number): void {
+    vault.forget(orderId);
+    // Before any step this is the normal outcome of two sweeps racing for a saga; after one, this instance lost its lease.
+    if (steps === 0) log.debug({ owner: orders.lease.owner }, 'saga held by another instance');
+    else log.warn({ owner: orders.lease.owner }, 'saga lease lost to another instance; stopped driving it');
+  }
+
+  /**
+   * This instance authorized after its lease had run out (it stalled past it).
+   * Whoever took the saga over has no card, so it cancels the order, and its
+   * void may have come before this authorization: void it too (idempotent).
+   */
+  async function voidLostAuthorization(orderId: string, log: Logger): Promise<void> {
+    try {
+      await deps.payments.void(orderId);
+      log.warn('authorized after losing the saga lease; voided that authorization');
+    } catch (error) {
+      log.error({ err: error }, 'authorized after losing the saga lease and could not void it; the authorization expires at the card network');
+    }
+  }
+
+  /** Save a step's outcome; false when this instance does not hold the saga any more (nothing was saved). */
+  async function apply(saga: SagaRecord, order: OrderRecord, t: Transition, log: Logger): Promise<boolean> {
     const id = saga.orderId;
     const at = now();
     switch (t.kind) {
       case 'advance':
         // Authorized: the card is not needed any more.
         if (t.step === 'CAPTURING') vault.forget(id);
-        await orders.updateSaga(id, { step: t.step, attempts: 0, lastError: null, reason: null, compensations: [], nextAttemptAt: at });
+        if (!(await orders.updateSaga(id, { step: t.step, attempts: 0, lastError: null, reason: null, compensations: [], nextAttemptAt: at }))) {
+          if (t.step === 'CAPTURING') await voidLostAuthorization(id, log);
+          return false;
+        }
         log.info({ from: saga.step, to: t.step }, 'saga step done');
-        return;
+        return true;
       case 'compensate':
         vault.forget(id);
-        await orders.updateSaga(id, { step: 'COMPENSATING', reason: t.reason, compensations: t.compensations, attempts: 0, lastError: null, nextAttemptAt: at });
+        if (!(await orders.updateSaga(id, { step: 'COMPENSATING', reason: t.reason, compensations: t.compensations, attempts: 0, lastError: null, nextAttemptAt: at }))) return false;
         log.info({ from: saga.step, reason: t.reason, compensations: t.compensations }, 'saga compensating');
-        return;
+        return true;
       case 'compensated':
-        await orders.updateSaga(id, { compensations: t.remaining, attempts: 0, lastError: null, nextAttemptAt: at });
-        return;
+        return orders.updateSaga(id, { compensations: t.remaining, attempts: 0, lastError: null, nextAttemptAt: at });
       case 'retry':
-        await orders.updateSaga(id, { attempts: saga.attempts + 1, lastError: t.error, nextAttemptAt: t.at });
+        if (!(await orders.updateSaga(id, { attempts: saga.attempts + 1, lastError: t.error, nextAttemptAt: t.at }))) return false;
         log[t.transient ? 'warn' : 'error']({ step: saga.step, attempts: saga.attempts + 1, error: t.error, retryInMs: t.at - at }, 'saga step failed; will retry');
-        return;
+        return true;
       case 'confirm':
       case 'cancel': {
         vault.forget(id);
         const outcome = t.kind === 'confirm' ? ({ status: 'CONFIRMED' } as const) : ({ status: 'CANCELLED', reason: t.reason } as const);
-        await orders.finish(id, outcome, new Date(at).toISOString());
+        if (!(await orders.finish(id, outcome, new Date(at).toISOString()))) return false;
         log.info({ from: saga.step, ...outcome, total: order.total }, 'order finished');
         notify(id);
-        return;
+        return true;
       }
       default: {
         const never: never = t;
@@ -127,7 +163,9 @@ export function createSagaRunner(deps: {
     if (sweeping || stopping) return;
     sweeping = true;
     try {
+      // Only sagas this instance holds or may claim; kick() claims before driving.
       for (const id of await orders.dueSagas(now(), SWEEP_BATCH)) kick(id);
+      await wakeEndedElsewhere();
     } catch (error) {
       deps.logger.error({ err: error }, 'saga sweep failed');
     } finally {
@@ -135,11 +173,39 @@ export function createSagaRunner(deps: {
     }
   }
 
+  /** A checkout waiting here for a saga another instance drives (a retried key) learns of its end from the store. */
+  async function wakeEndedElsewhere(): Promise<void> {
+    for (const id of [...waiters.keys()]) {
+      if (active.has(id)) continue;
+      const saga = await orders.saga(id);
+      if (!saga || saga.step === 'DONE') notify(id);
+    }
+  }
+
+  /** The heartbeat: a live instance keeps every saga it holds, driven or waiting for a retry. */
+  async function renew(): Promise<void> {
+    if (renewing || stopping) return;
+    renewing = true;
+    try {
+      await orders.renewLeases(now());
+    } catch (error) {
+      deps.logger.error({ err: error, owner: orders.lease.owner }, 'renewing saga leases failed; other instances take the sagas over if this persists');
+    } finally {
+      renewing = false;
+    }
+  }
+
+  function every(ms: number, fn: () => Promise<void>): void {
+    const timer = setInterval(() => void fn(), ms);
+    timer.unref();
+    timers.push(timer);
+  }
+
   return {
     start() {
-      if (timer || stopping) return;
-      timer = setInterval(() => void sweep(), settings.sweepMs);
-      timer.unref();
+      if (timers.length > 0 || stopping) return;
+      every(settings.sweepMs, sweep);
+      every(Math.max(1, Math.floor(orders.lease.ms / 3)), renew);
       void sweep();
     },
     kick,
@@ -162,9 +228,15 @@ export function createSagaRunner(deps: {
     },
     async stop() {
       stopping = true;
-      if (timer) clearInterval(timer);
+      for (const timer of timers) clearInterval(timer);
       for (const id of [...waiters.keys()]) notify(id);
       await Promise.allSettled([...active.values()]);
+      try {
+        // The cards die with this process: another instance may take its sagas over now rather than after the lease.
+        await orders.releaseLeases();
+      } catch (error) {
+        deps.logger.error({ err: error, owner: orders.lease.owner }, 'releasing saga leases failed; they expire on their own');
+      }
     },
   };
 }

@@ -1,9 +1,11 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { openStore, type Store, type StoreLocation } from '@bazaar/store';
 import type { Kysely } from 'kysely';
 import { appendEvent, type OutboxTables } from '@bazaar/messaging';
 import { migrations } from '../../migrations/index.ts';
 import { EVENT_SOURCE, outcomeEvent } from '../events.ts';
-import type { Compensation, OrderLine, OrderRecord, OrderRepository, OrderStatus, SagaPatch, SagaRecord, SagaStep } from '../domain/model.ts';
+import type { Compensation, OrderLine, OrderRecord, OrderRepository, OrderStatus, SagaLease, SagaPatch, SagaRecord, SagaStep } from '../domain/model.ts';
 
 /** The orders database as Kysely sees it (see migrations/). */
 export interface OrdersDatabase extends OutboxTables {
@@ -30,15 +32,40 @@ export interface OrdersDatabase extends OutboxTables {
     compensations: string;
     trace_id: string;
     updated_at: string;
+    /** Lease owner (see SagaLease); null when nobody holds the saga. */
+    owner: string | null;
+    /** Epoch ms until which `owner` holds the saga. */
+    lease_until: number | null;
   };
   checkout_keys: { user_id: string; idempotency_key: string; request_hash: string; order_id: string; created_at: string };
 }
 
 export type OrdersStore = Store<OrdersDatabase>;
 
-/** Open (and migrate) the orders database: PostgreSQL when configured, else `<dataDir>/orders.sqlite` (or in memory for tests). */
-export function openOrdersStore(where: StoreLocation): Promise<OrdersStore> {
-  return openStore<OrdersDatabase>({ service: 'orders', migrations, ...where });
+/** SAGA_LEASE_MS's default: how long a saga stays with an instance that stopped renewing its leases. */
+export const DEFAULT_SAGA_LEASE_MS = 5000;
+
+/** Lease length per opened store, so that orderRepository(store.db) uses the configured one. */
+const leaseMsByDb = new WeakMap<Kysely<OrdersDatabase>, number>();
+
+/**
+ * Open (and migrate) the orders database: PostgreSQL when configured, else
+ * `<dataDir>/orders.sqlite` (or in memory for tests). `sagaLeaseMs`
+ * (SAGA_LEASE_MS) is the lease length of the repositories made over it.
+ */
+export async function openOrdersStore(where: StoreLocation, opts: { sagaLeaseMs?: number } = {}): Promise<OrdersStore> {
+  const store = await openStore<OrdersDatabase>({ service: 'orders', migrations, ...where });
+  if (opts.sagaLeaseMs !== undefined) leaseMsByDb.set(store.db, opts.sagaLeaseMs);
+  return store;
+}
+
+/**
+ * A lease owner id unique to this repository: host, pid and a random part.
+ * Not a stable instance name: the card vault lives in one process's memory,
+ * so a restarted process must not pass for the one that held the card.
+ */
+export function newLeaseOwner(): string {
+  return `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
 }
 
 /** True when a write failed on a unique or primary-key constraint (SQLite extended codes, PostgreSQL 23505). */
@@ -77,9 +104,15 @@ function toSaga(row: OrdersDatabase['sagas']): SagaRecord {
   };
 }
 
-/** All orders queries. Nothing outside this folder sees SQL or rows. */
-export function orderRepository(db: Kysely<OrdersDatabase>): OrderRepository {
+/**
+ * All orders queries, acting for one lease owner (default: a new one, with the
+ * lease length the store was opened with). Nothing outside this folder sees SQL or rows.
+ */
+export function orderRepository(db: Kysely<OrdersDatabase>, lease: SagaLease = { owner: newLeaseOwner(), ms: leaseMsByDb.get(db) ?? DEFAULT_SAGA_LEASE_MS }): OrderRepository {
+  const me = lease.owner;
   return {
+    lease,
+
     async findKey(userId, key) {
       const row = await db
         .selectFrom('checkout_keys')
@@ -121,6 +154,9 @@ export function orderRepository(db: Kysely<OrdersDatabase>): OrderRepository {
               compensations: JSON.stringify(saga.compensations),
               trace_id: saga.traceId,
               updated_at: order.createdAt,
+              // Claimed by the instance that accepted the checkout: only it holds the card.
+              owner: me,
+              lease_until: Date.now() + lease.ms,
             })
             .execute();
           // Written last but in the same transaction: when another request holds the key, all of it rolls back.
@@ -154,6 +190,7 @@ export function orderRepository(db: Kysely<OrdersDatabase>): OrderRepository {
         .select('order_id')
         .where('step', '!=', 'DONE')
         .where('next_attempt_at', '<=', iso(now))
+        .where((eb) => eb.or([eb('owner', 'is', null), eb('owner', '=', me), eb('lease_until', '<', now)]))
         .orderBy('next_attempt_at')
         .limit(limit)
         .execute();
@@ -169,12 +206,43 @@ export function orderRepository(db: Kysely<OrdersDatabase>): OrderRepository {
       if (patch.lastError !== undefined) set.last_error = patch.lastError === null ? null : patch.lastError.slice(0, MAX_LAST_ERROR);
       if (patch.reason !== undefined) set.reason = patch.reason;
       if (patch.compensations !== undefined) set.compensations = JSON.stringify(patch.compensations);
-      await db.updateTable('sagas').set(set).where('order_id', '=', orderId).execute();
+      // Fenced by the owner: a driver whose lease was taken over cannot overwrite the new holder's progress.
+      const result = await db.updateTable('sagas').set(set).where('order_id', '=', orderId).where('owner', '=', me).executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
+
+    async claimSaga(orderId, now) {
+      // One conditional UPDATE decides between racing instances: on PostgreSQL the
+      // loser waits for the winner's row lock and then re-checks the condition; SQLite has one writer at a time.
+      const result = await db
+        .updateTable('sagas')
+        .set({ owner: me, lease_until: now + lease.ms })
+        .where('order_id', '=', orderId)
+        .where('step', '!=', 'DONE')
+        .where((eb) => eb.or([eb('owner', 'is', null), eb('owner', '=', me), eb('lease_until', '<', now)]))
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
+
+    async renewLeases(now) {
+      await db.updateTable('sagas').set({ lease_until: now + lease.ms }).where('owner', '=', me).where('step', '!=', 'DONE').execute();
+    },
+
+    async releaseLeases() {
+      await db.updateTable('sagas').set({ owner: null, lease_until: null }).where('owner', '=', me).execute();
     },
 
     async finish(orderId, outcome, at) {
       return db.transaction().execute(async (trx) => {
         const reason = outcome.status === 'CANCELLED' ? outcome.reason : null;
+        // Only the holder ends the saga, and ending it releases the lease.
+        const held = await trx
+          .updateTable('sagas')
+          .set({ step: 'DONE', reason, compensations: '[]', updated_at: at, owner: null, lease_until: null })
+          .where('order_id', '=', orderId)
+          .where('owner', '=', me)
+          .executeTakeFirst();
+        if (Number(held.numUpdatedRows) === 0) return false;
         // Only a PENDING order becomes final, so the event is written exactly once.
         const result = await trx
           .updateTable('orders')
@@ -182,7 +250,6 @@ export function orderRepository(db: Kysely<OrdersDatabase>): OrderRepository {
           .where('id', '=', orderId)
           .where('status', '=', 'PENDING')
           .executeTakeFirst();
-        await trx.updateTable('sagas').set({ step: 'DONE', reason, compensations: '[]', updated_at: at }).where('order_id', '=', orderId).execute();
         if (Number(result.numUpdatedRows) === 0) return false;
         const row = await trx.selectFrom('orders').selectAll().where('id', '=', orderId).executeTakeFirstOrThrow();
         await appendEvent(trx, EVENT_SOURCE, outcomeEvent(toOrder(row), outcome, at));

@@ -1,0 +1,193 @@
+// Several orders instances on one database: a lease per saga keeps each saga to one driver.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { DIALECTS } from '@bazaar/store/testing';
+import { reasons } from '../src/domain/saga.ts';
+import { eventually } from './helpers.ts';
+import { createRemote, multiInstance, newOrder, newSaga } from './lease-helpers.ts';
+
+const ids = (n: number, prefix: string) => Array.from({ length: n }, (_, i) => `${prefix}-${i + 1}`);
+
+for (const dialect of DIALECTS) {
+  test(`${dialect}: racing claims: one owner wins; saves and the end are fenced by the owner`, async (t) => {
+    const world = await multiInstance(dialect, t, { leaseMs: 60_000 });
+    const a = world.instance('a').orders;
+    const b = world.instance('b').orders;
+    await world.setup.create({ order: newOrder('o1'), saga: newSaga('o1'), key: 'k1', requestHash: 'h' });
+    await world.setup.releaseLeases();
+    const now = Date.now();
+    assert.deepEqual(await b.dueSagas(now, 10), ['o1'], 'a free saga is due for anyone');
+
+    const wins = await Promise.all([a.claimSaga('o1', now), b.claimSaga('o1', now), a.claimSaga('o1', now), b.claimSaga('o1', now)]);
+    const winner = wins[0] ? a : b;
+    const loser = wins[0] ? b : a;
+    assert.deepEqual(wins, wins[0] ? [true, false, true, false] : [false, true, false, true], 'one owner holds it; it may renew, the other may not claim');
+    assert.equal((await world.lease('o1')).owner, winner.lease.owner);
+    assert.deepEqual(await loser.dueSagas(now, 10), [], "another's running lease hides the saga from the sweep");
+    assert.equal(await loser.updateSaga('o1', { step: 'AUTHORIZING' }), false);
+    assert.equal(await loser.finish('o1', { status: 'CANCELLED', reason: 'x' }, new Date().toISOString()), false);
+    assert.equal((await world.setup.saga('o1'))?.step, 'RESERVING', 'the loser changed nothing');
+    assert.equal(await winner.updateSaga('o1', { step: 'AUTHORIZING' }), true);
+
+    // Past the lease, the other may take it over; then the former holder is fenced out.
+    assert.equal(await loser.claimSaga('o1', now + 60_001), true);
+    assert.equal(await winner.updateSaga('o1', { step: 'CAPTURING' }), false);
+    assert.equal(await loser.finish('o1', { status: 'CONFIRMED' }, new Date().toISOString()), true);
+    assert.deepEqual(await world.lease('o1'), { owner: null, until: null }, 'ending the saga releases it');
+    assert.equal(await winner.claimSaga('o1', now + 60_001), false, 'a finished saga cannot be claimed');
+  });
+
+  test(`${dialect}: two runners sweeping one database never drive the same saga at once`, async (t) => {
+    const remote = createRemote({ delayMs: [1, 6], failRate: 0.15 });
+    // A lease far longer than any stall of a loaded test machine: nobody dies here, so nothing may be taken over.
+    const world = await multiInstance(dialect, t, { leaseMs: 5000, remote });
+    const orders = ids(16, 'race');
+    for (const id of orders) await world.setup.create({ order: newOrder(id), saga: newSaga(id), key: id, requestHash: 'h' });
+    // Free sagas, as a gracefully stopped instance leaves them.
+    await world.setup.releaseLeases();
+    const a = world.instance('a');
+    const b = world.instance('b');
+    // Both hold every card, so whichever wins a saga can drive it all the way: the most work to collide on.
+    for (const id of orders) for (const i of [a, b]) i.vault.put(id, { number: '4242424242424242', expMonth: 12, expYear: 2030, cvc: '123' });
+    a.runner.start();
+    b.runner.start();
+    orders.forEach((id, n) => {
+      const [first, second] = n % 2 === 0 ? [a, b] : [b, a];
+      first.runner.kick(id);
+      second.runner.kick(id);
+    });
+
+    for (const id of orders) await eventually(`order ${id} to be confirmed`, async () => (await world.setup.get(id))?.status === 'CONFIRMED', 10_000);
+    assert.deepEqual(remote.overlaps, [], 'no two calls for one order were ever in flight together');
+    for (const id of orders) {
+      const done = remote.done(id);
+      const driver = done[0]?.split(':')[0];
+      assert.deepEqual(done, ['reserve', 'authorize', 'capture', 'commit'].map((op) => `${driver}:${op}`), `${id}: each step succeeded once, all by one instance`);
+      assert.deepEqual(await world.lease(id), { owner: null, until: null });
+    }
+    const drivers = new Set(orders.map((id) => remote.done(id)[0]?.split(':')[0]));
+    assert.deepEqual([...drivers].sort(), ['a', 'b'], 'both instances drove sagas (they really competed)');
+  });
+
+  test(`${dialect}: a saga held by a live instance is never touched by another, while its call hangs or while it waits to retry`, async (t) => {
+    // Short, but renewed every third of it: a's heartbeat must keep up even on a loaded machine.
+    const leaseMs = 400;
+    const world = await multiInstance(dialect, t, { leaseMs });
+    const { remote } = world;
+    // Retries 1.5-3 s apart: the saga sits idle in a's hands for several leases.
+    const a = world.instance('a', { retry: { baseMs: 3000, maxMs: 3000 } });
+    const b = world.instance('b');
+    a.runner.start();
+    const releaseReserve = remote.hold('reserve', 'hung');
+    await a.checkout('hung');
+    remote.fail('reserve', 'idle');
+    await a.checkout('idle');
+    await eventually("a's reserve for 'hung' in flight and for 'idle' failed", async () => remote.calls.some((c) => c.orderId === 'hung') && (await a.orders.saga('idle'))?.attempts === 1);
+
+    b.runner.start();
+    const started = Date.now();
+    await eventually('b to sweep repeatedly for 3 leases', () => b.sweeps().filter((at) => at > started + 3 * leaseMs).length >= 5);
+    assert.equal(remote.calls.filter((c) => c.instance === 'b').length, 0, 'b made no call for sagas a holds');
+    for (const id of ['hung', 'idle']) {
+      const lease = await world.lease(id);
+      assert.equal(lease.owner, 'a', `${id} is still a's`);
+      assert.ok((lease.until ?? 0) > Date.now(), `a's heartbeat keeps renewing ${id}'s lease`);
+    }
+    assert.equal((await a.orders.saga('idle'))?.step, 'RESERVING', "'idle' is still waiting for its retry (the test checked in time)");
+
+    // A retried checkout landing on b waits there for a saga a drives: b learns of its end from the store.
+    const waiting = b.runner.waitFor('hung', 60_000);
+    releaseReserve();
+    const woke = await Promise.race([waiting.done.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 5000).unref())]);
+    assert.ok(woke, "b's waiter woke when a ended the saga, long before its own timeout");
+    assert.equal((await world.setup.get('hung'))?.status, 'CONFIRMED');
+    for (const id of ['hung', 'idle']) {
+      await eventually(`${id} to be confirmed`, async () => (await world.setup.get(id))?.status === 'CONFIRMED', 5000);
+      assert.ok(remote.done(id).every((c) => c.startsWith('a:')), `${id} was driven by a alone: ${remote.done(id).join(', ')}`);
+    }
+    assert.equal(remote.calls.filter((c) => c.instance === 'b').length, 0);
+    assert.deepEqual(remote.overlaps, []);
+  });
+}
+
+for (const dialect of DIALECTS) {
+  test(`${dialect}: an instance that dies holding sagas: another takes them over once the lease ran out; the card-less one is cancelled as lost`, async (t) => {
+    const world = await multiInstance(dialect, t, { leaseMs: 400 });
+    const { remote } = world;
+    const a = world.instance('a');
+    const b = world.instance('b');
+    a.runner.start();
+    b.runner.start();
+    // 'authorizing' dies with its card in a's memory; 'capturing' is past the card.
+    remote.hold('authorize', 'authorizing');
+    const releaseCapture = remote.hold('capture', 'capturing');
+    await a.checkout('authorizing');
+    await a.checkout('capturing');
+    const inFlight = (id: string, op: string) => remote.calls.some((c) => c.orderId === id && c.op === op);
+    await eventually("a's authorize and capture calls to be in flight", () => inFlight('authorizing', 'authorize') && inFlight('capturing', 'capture'));
+
+    a.kill();
+    // Dead, a renews nothing any more: these are the leases b must wait out (nobody releases them).
+    const leases = await Promise.all(['authorizing', 'capturing'].map((id) => world.lease(id)));
+    assert.deepEqual(leases.map((l) => l.owner), ['a', 'a']);
+    releaseCapture();
+    for (const id of ['authorizing', 'capturing']) await eventually(`${id} to end`, async () => (await world.setup.get(id))?.status !== 'PENDING', 5000);
+
+    for (const [n, id] of ['authorizing', 'capturing'].entries()) {
+      const first = remote.calls.find((c) => c.orderId === id && c.instance === 'b');
+      assert.ok(first, `b took ${id} over`);
+      assert.ok(first.at > (leases[n]?.until ?? Infinity), `b acted on ${id} only after a's lease ran out`);
+    }
+    const lost = await world.setup.get('authorizing');
+    assert.equal(lost?.status, 'CANCELLED');
+    assert.equal(lost?.reason, reasons.cardLost, 'the existing card-lost path: check out again');
+    assert.deepEqual(remote.done('authorizing'), ['a:reserve', 'b:void', 'b:release'], 'b never authorizes without the card; it voids and releases');
+    assert.equal((await world.setup.get('capturing'))?.status, 'CONFIRMED');
+    assert.deepEqual(remote.done('capturing'), ['a:reserve', 'a:authorize', 'b:capture', 'b:commit'], 'past the card, b carries the saga forward');
+    assert.deepEqual(remote.overlaps, []);
+  });
+
+  test(`${dialect}: an instance that stops gracefully releases its sagas: another takes them over at once, not after the lease`, async (t) => {
+    const leaseMs = 60_000;
+    const world = await multiInstance(dialect, t, { leaseMs });
+    // Not started (no sweep): after its failed first reserve, a does nothing more before it stops.
+    const a = world.instance('a', { retry: { baseMs: 100, maxMs: 100 } });
+    world.remote.fail('reserve', 'waiting');
+    await a.checkout('waiting');
+    await eventually("a's first reserve for 'waiting' to fail", async () => (await a.orders.saga('waiting'))?.attempts === 1);
+    await a.runner.stop();
+    assert.deepEqual(await world.lease('waiting'), { owner: null, until: null });
+
+    const b = world.instance('b');
+    b.runner.start();
+    const order = await eventually("b to end 'waiting'", async () => {
+      const o = await world.setup.get('waiting');
+      return o?.status === 'PENDING' ? undefined : o;
+    });
+    assert.equal(order.reason, reasons.cardLost);
+    assert.deepEqual(world.remote.done('waiting'), ['b:release']);
+  });
+}
+
+for (const dialect of DIALECTS) {
+  test(`${dialect}: an instance that stalls past its lease mid-authorization is fenced out, and voids the authorization that lands late`, async (t) => {
+    const world = await multiInstance(dialect, t, { leaseMs: 300 });
+    const { remote } = world;
+    const a = world.instance('a');
+    const b = world.instance('b');
+    a.runner.start();
+    const releaseAuthorize = remote.hold('authorize', 'late');
+    await a.checkout('late');
+    await eventually("a's authorize call to be in flight", () => remote.calls.some((c) => c.orderId === 'late' && c.op === 'authorize'));
+    a.stallHeartbeat();
+    b.runner.start();
+    // b takes over once a's lease ran out; it has no card, so it cancels (void, release).
+    await eventually("b to cancel 'late'", async () => (await world.setup.get('late'))?.status === 'CANCELLED');
+    assert.equal((await world.setup.get('late'))?.reason, reasons.cardLost);
+    // Now a's authorization lands: its save is refused, and it voids what it just authorized.
+    releaseAuthorize();
+    await eventually("a to void its late authorization", () => remote.done('late').includes('a:void'));
+    assert.deepEqual(remote.done('late'), ['a:reserve', 'a:authorize', 'b:void', 'b:release', 'a:void']);
+    assert.equal((await world.setup.saga('late'))?.step, 'DONE', "a's refused save changed nothing");
+  });
+}
