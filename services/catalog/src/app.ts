@@ -1,4 +1,4 @@
-import { createServiceApp, type Authenticator, type Logger, type ServiceApp } from '@bazaar/kit';
+import { createServiceApp, type Authenticator, type Logger, type ServiceApp, type ReadinessCheck } from '@bazaar/kit';
 import { createCatalog } from './domain/products.ts';
 import { productRepository, type CatalogStore } from './store/index.ts';
 import { productRoutes } from './routes/products.ts';
@@ -14,6 +14,8 @@ export interface CatalogDeps {
   currency: string;
   /** Credential for /internal endpoints (the event feed). */
   serviceToken: string;
+  /** More /readyz checks besides the store, e.g. `nats` when events travel over JetStream. */
+  readiness?: Record<string, ReadinessCheck>;
   bodyLimit?: number;
   defaultMetrics?: boolean;
 }
@@ -24,7 +26,7 @@ export function buildApp(deps: CatalogDeps): ServiceApp {
     name: 'catalog',
     description: 'Products, categories and prices',
     logger: deps.logger,
-    readiness: { store: () => deps.store.ping() },
+    readiness: { store: () => deps.store.ping(), ...deps.readiness },
     ...(deps.bodyLimit === undefined ? {} : { bodyLimit: deps.bodyLimit }),
     ...(deps.defaultMetrics === undefined ? {} : { defaultMetrics: deps.defaultMetrics }),
   });

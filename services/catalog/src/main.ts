@@ -1,5 +1,6 @@
 import { createAuthenticator, createLogger, loadConfig, main, remoteKeys, runService } from '@bazaar/kit';
 import { postgresTarget } from '@bazaar/store';
+import { eventTransportFromConfig } from '@bazaar/messaging';
 import { CatalogConfig } from './config.ts';
 import { buildApp } from './app.ts';
 import { openCatalogStore } from './store/index.ts';
@@ -14,6 +15,8 @@ await main(async () => {
   });
   if (store.applied.length > 0) logger.info({ migrations: store.applied, location: store.location }, 'migrations applied');
   await seedCatalog({ store, currency: config.CATALOG_CURRENCY, enabled: config.CATALOG_SEED, logger });
+  // With NATS_URL: a relay publishes the outbox to JetStream. Either way /internal/events serves it (read models replay it).
+  const events = eventTransportFromConfig({ service: 'catalog', config, logger, outbox: store });
   const app = buildApp({
     store,
     logger,
@@ -22,6 +25,10 @@ await main(async () => {
     serviceToken: config.BAZAAR_SERVICE_TOKEN,
     bodyLimit: config.BODY_LIMIT_BYTES,
   });
-  app.addHook('onClose', async () => store.close());
+  app.addHook('onClose', async () => {
+    // The relay publishes what is left before the store closes under it.
+    await events.close();
+    await store.close();
+  });
   await runService({ app, host: config.HOST, port: config.PORT, logger, shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS });
 });

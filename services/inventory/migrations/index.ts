@@ -1,5 +1,5 @@
 import type { Migration } from '@bazaar/store';
-import { inboxMigration, outboxMigration } from '@bazaar/messaging';
+import { inboxMigration, outboxMigration, outboxRelayMigration } from '@bazaar/messaging';
 import * as init from './0001_init.ts';
 
 /** Inventory's migrations, applied in name order at start-up. */
@@ -9,4 +9,6 @@ export const migrations: Record<string, Migration> = {
   '0002_outbox': outboxMigration,
   // The inbox and feed cursors: catalog events are applied exactly once.
   '0003_inbox': inboxMigration,
+  // What the NATS relay has published (used only with NATS_URL; the embedded feed reads the outbox as before).
+  '0004_outbox_relay': outboxRelayMigration,
 };

@@ -1,4 +1,4 @@
-import { createServiceApp, type Authenticator, type Logger, type ServiceApp } from '@bazaar/kit';
+import { createServiceApp, type Authenticator, type Logger, type ServiceApp, type ReadinessCheck } from '@bazaar/kit';
 import { eventFeedRoutes } from '@bazaar/messaging';
 import { createInventory, type Clock } from './domain/inventory.ts';
 import { inventoryRepository, type InventoryStore } from './store/index.ts';
@@ -18,6 +18,8 @@ export interface InventoryDeps {
   sweepMs: number;
   /** The time; tests move it instead of waiting. */
   now?: Clock;
+  /** More /readyz checks besides the store, e.g. `nats` when events travel over JetStream. */
+  readiness?: Record<string, ReadinessCheck>;
   bodyLimit?: number;
   defaultMetrics?: boolean;
 }
@@ -28,7 +30,7 @@ export function buildApp(deps: InventoryDeps): ServiceApp {
     name: 'inventory',
     description: 'Stock per product and reservations with expiry',
     logger: deps.logger,
-    readiness: { store: () => deps.store.ping() },
+    readiness: { store: () => deps.store.ping(), ...deps.readiness },
     ...(deps.bodyLimit === undefined ? {} : { bodyLimit: deps.bodyLimit }),
     ...(deps.defaultMetrics === undefined ? {} : { defaultMetrics: deps.defaultMetrics }),
   });

@@ -1,6 +1,6 @@
 import { createAuthenticator, createLogger, loadConfig, main, remoteKeys, runService } from '@bazaar/kit';
 import { postgresTarget } from '@bazaar/store';
-import { createHttpFeedTransport, cursorStore, startConsumer } from '@bazaar/messaging';
+import { cursorStore, eventTransportFromConfig, startConsumer } from '@bazaar/messaging';
 import { InventoryConfig } from './config.ts';
 import { buildApp } from './app.ts';
 import { catalogHandlers } from './events.ts';
@@ -14,6 +14,14 @@ await main(async () => {
     postgres: postgresTarget({ service: 'inventory', databaseUrl: config.INVENTORY_DATABASE_URL, serverUrl: config.BAZAAR_POSTGRES_URL, poolSize: config.BAZAAR_POSTGRES_POOL_SIZE }),
   });
   if (store.applied.length > 0) logger.info({ migrations: store.applied, location: store.location }, 'migrations applied');
+  // NATS_URL set: catalog events arrive over JetStream and a relay publishes ours; unset: the embedded HTTP feeds.
+  const events = eventTransportFromConfig({
+    service: 'inventory',
+    config,
+    logger,
+    outbox: store,
+    feeds: { urls: { catalog: config.CATALOG_URL }, serviceToken: config.BAZAAR_SERVICE_TOKEN, cursors: cursorStore(store.db) },
+  });
   const app = buildApp({
     store,
     logger,
@@ -24,19 +32,17 @@ await main(async () => {
   });
   const catalogEvents = startConsumer({
     db: store.db,
-    transport: createHttpFeedTransport({
-      urls: { catalog: config.CATALOG_URL },
-      serviceToken: config.BAZAAR_SERVICE_TOKEN,
-      cursors: cursorStore(store.db),
-      logger,
-    }),
+    transport: events.transport,
     consumer: 'inventory',
     source: 'catalog',
     handlers: catalogHandlers({ initialStock: config.INVENTORY_INITIAL_STOCK }),
     logger,
   });
-  // The consumer stops (finishing the event in hand) before the store closes.
+  // The consumer stops (finishing the event in hand), then the relay publishes what is left, then the store closes.
   app.addHook('preClose', async () => catalogEvents.stop());
-  app.addHook('onClose', async () => store.close());
+  app.addHook('onClose', async () => {
+    await events.close();
+    await store.close();
+  });
   await runService({ app, host: config.HOST, port: config.PORT, logger, shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS });
 });

@@ -1,4 +1,4 @@
-import { createServiceApp, type Logger, type ServiceApp } from '@bazaar/kit';
+import { createServiceApp, type Logger, type ServiceApp, type ReadinessCheck } from '@bazaar/kit';
 import { emailRepository, type NotificationsStore } from './store/index.ts';
 import { emailRoutes } from './routes/emails.ts';
 
@@ -8,6 +8,8 @@ export interface NotificationsDeps {
   logger: Logger;
   /** Credential for /internal endpoints. */
   serviceToken: string;
+  /** More /readyz checks besides the store, e.g. `nats` when events travel over JetStream. */
+  readiness?: Record<string, ReadinessCheck>;
   bodyLimit?: number;
   defaultMetrics?: boolean;
 }
@@ -19,7 +21,7 @@ export function buildApp(deps: NotificationsDeps): ServiceApp {
     description: 'Emails about orders, sent over SMTP exactly once per event',
     logger: deps.logger,
     // SMTP is deliberately not a readiness check: emails queue while it is down and go out when it is back.
-    readiness: { store: () => deps.store.ping() },
+    readiness: { store: () => deps.store.ping(), ...deps.readiness },
     ...(deps.bodyLimit === undefined ? {} : { bodyLimit: deps.bodyLimit }),
     ...(deps.defaultMetrics === undefined ? {} : { defaultMetrics: deps.defaultMetrics }),
   });

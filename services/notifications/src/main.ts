@@ -1,5 +1,6 @@
 import { createLogger, loadConfig, main, runService } from '@bazaar/kit';
 import { postgresTarget } from '@bazaar/store';
+import { cursorStore, eventTransportFromConfig } from '@bazaar/messaging';
 import { NotificationsConfig } from './config.ts';
 import { buildApp } from './app.ts';
 import { openNotificationsStore } from './store/index.ts';
@@ -14,7 +15,19 @@ await main(async () => {
     postgres: postgresTarget({ service: 'notifications', databaseUrl: config.NOTIFICATIONS_DATABASE_URL, serverUrl: config.BAZAAR_POSTGRES_URL, poolSize: config.BAZAAR_POSTGRES_POOL_SIZE }),
   });
   if (store.applied.length > 0) logger.info({ migrations: store.applied, location: store.location }, 'migrations applied');
-  const app = buildApp({ store, logger, serviceToken: config.BAZAAR_SERVICE_TOKEN, bodyLimit: config.BODY_LIMIT_BYTES });
+  // NATS_URL set: orders' events arrive over JetStream (durable consumer "notifications"); unset: the embedded HTTP feed.
+  const events = eventTransportFromConfig({
+    service: 'notifications',
+    config,
+    logger,
+    feeds: { urls: { orders: config.ORDERS_URL }, serviceToken: config.BAZAAR_SERVICE_TOKEN, cursors: cursorStore(store.db) },
+  });
+  const app = buildApp({
+    store,
+    logger,
+    serviceToken: config.BAZAAR_SERVICE_TOKEN,
+    bodyLimit: config.BODY_LIMIT_BYTES,
+  });
   const workers = startNotificationWorkers({
     store,
     logger,
@@ -24,11 +37,13 @@ await main(async () => {
     from: config.MAIL_FROM,
     sendIntervalMs: config.NOTIFY_SEND_INTERVAL_MS,
     retry: { baseMs: config.NOTIFY_RETRY_BASE_MS, maxMs: config.NOTIFY_RETRY_MAX_MS },
+    transport: events.transport,
   });
-  logger.info({ smtp: smtpTarget(config.SMTP_URL), orders: config.ORDERS_URL }, 'consuming orders events; sending over SMTP');
+  logger.info({ smtp: smtpTarget(config.SMTP_URL), orders: events.mode === 'jetstream' ? 'NATS JetStream' : config.ORDERS_URL }, 'consuming orders events; sending over SMTP');
   // Stop consuming and sending before the store closes; runService runs this after requests drain.
   app.addHook('onClose', async () => {
     await workers.stop();
+    await events.close();
     await store.close();
   });
   await runService({ app, host: config.HOST, port: config.PORT, logger, shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS });

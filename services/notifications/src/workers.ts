@@ -1,5 +1,5 @@
 import type { Logger } from '@bazaar/kit';
-import { createHttpFeedTransport, cursorStore, startConsumer } from '@bazaar/messaging';
+import { createHttpFeedTransport, cursorStore, startConsumer, type EventTransport } from '@bazaar/messaging';
 import { domainOf } from './domain/emails.ts';
 import { CONSUMER, afterEachEvent, orderEventHandlers } from './events.ts';
 import { createSender, smtpTransport } from './sender.ts';
@@ -16,6 +16,8 @@ export interface WorkerOptions {
   retry: { baseMs: number; maxMs: number };
   /** Long-poll wait on the orders feed (default: the transport's). */
   feedWaitMs?: number;
+  /** Where orders' events come from (main.ts: eventTransportFromConfig); default: the embedded feed at ordersUrl. */
+  transport?: EventTransport;
 }
 
 /**
@@ -34,13 +36,15 @@ export function startNotificationWorkers(opts: WorkerOptions) {
     retry: opts.retry,
   });
   sender.start();
-  const feed = createHttpFeedTransport({
-    urls: { orders: opts.ordersUrl },
-    serviceToken: opts.serviceToken,
-    cursors: cursorStore(opts.store.db),
-    logger: opts.logger,
-    ...(opts.feedWaitMs === undefined ? {} : { waitMs: opts.feedWaitMs }),
-  });
+  const feed =
+    opts.transport ??
+    createHttpFeedTransport({
+      urls: { orders: opts.ordersUrl },
+      serviceToken: opts.serviceToken,
+      cursors: cursorStore(opts.store.db),
+      logger: opts.logger,
+      ...(opts.feedWaitMs === undefined ? {} : { waitMs: opts.feedWaitMs }),
+    });
   const subscription = startConsumer({
     db: opts.store.db,
     // Kick the sender once an event's email has committed, so mail goes out at once, not on the next tick.

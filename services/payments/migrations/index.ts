@@ -1,5 +1,5 @@
 import type { Migration } from '@bazaar/store';
-import { outboxMigration } from '@bazaar/messaging';
+import { outboxMigration, outboxRelayMigration } from '@bazaar/messaging';
 import * as init from './0001_init.ts';
 
 /** Payments' migrations, applied in name order at start-up. */
@@ -7,4 +7,6 @@ export const migrations: Record<string, Migration> = {
   '0001_init': init,
   // The transactional outbox: payment events commit with the status change.
   '0002_outbox': outboxMigration,
+  // What the NATS relay has published (used only with NATS_URL; the embedded feed reads the outbox as before).
+  '0003_outbox_relay': outboxRelayMigration,
 };

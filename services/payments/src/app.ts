@@ -1,4 +1,4 @@
-import { createServiceApp, type Logger, type ServiceApp, type ServiceClient } from '@bazaar/kit';
+import { createServiceApp, type Logger, type ServiceApp, type ServiceClient, type ReadinessCheck } from '@bazaar/kit';
 import { eventFeedRoutes } from '@bazaar/messaging';
 import { createPayments } from './domain/payments.ts';
 import { pspGateway } from './psp.ts';
@@ -13,6 +13,8 @@ export interface PaymentsDeps {
   psp: ServiceClient;
   /** Credential for /internal endpoints. */
   serviceToken: string;
+  /** More /readyz checks besides the store, e.g. `nats` when events travel over JetStream. */
+  readiness?: Record<string, ReadinessCheck>;
   bodyLimit?: number;
   defaultMetrics?: boolean;
 }
@@ -25,7 +27,7 @@ export function buildApp(deps: PaymentsDeps): ServiceApp {
     logger: deps.logger,
     // The PSP is not a readiness check on purpose: without it payments can still answer reads and
     // replays, and pulling every instance out of rotation would turn a PSP outage into a payments outage.
-    readiness: { store: () => deps.store.ping() },
+    readiness: { store: () => deps.store.ping(), ...deps.readiness },
     ...(deps.bodyLimit === undefined ? {} : { bodyLimit: deps.bodyLimit }),
     ...(deps.defaultMetrics === undefined ? {} : { defaultMetrics: deps.defaultMetrics }),
   });

@@ -1,9 +1,12 @@
 import { Type, type Static } from 'typebox';
 import { ServiceTokenConfig, configSchema } from '@bazaar/kit';
+import { NatsConfig } from '@bazaar/messaging';
 
 /** Payments configuration, from the environment. */
 export const PaymentsConfig = configSchema({
   ...ServiceTokenConfig,
+  // NATS_URL set: events travel over JetStream; unset: the embedded HTTP feed.
+  ...NatsConfig,
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8086 }),
   PAYMENTS_DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://', description: "This service's own PostgreSQL database; wins over BAZAAR_POSTGRES_URL" })),
   PSP_SIM_URL: Type.String({ pattern: '^https?://', default: 'http://127.0.0.1:8087', description: 'The payment service provider (psp-sim)' }),

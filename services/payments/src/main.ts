@@ -1,5 +1,6 @@
 import { createLogger, createServiceClient, loadConfig, main, runService } from '@bazaar/kit';
 import { postgresTarget } from '@bazaar/store';
+import { eventTransportFromConfig } from '@bazaar/messaging';
 import { PaymentsConfig } from './config.ts';
 import { buildApp } from './app.ts';
 import { openPaymentsStore } from './store/index.ts';
@@ -13,9 +14,19 @@ await main(async () => {
   });
   if (store.applied.length > 0) logger.info({ migrations: store.applied, location: store.location }, 'migrations applied');
   const psp = createServiceClient({ name: 'psp-sim', baseUrl: config.PSP_SIM_URL, timeoutMs: config.PSP_TIMEOUT_MS });
-  const app = buildApp({ store, logger, psp, serviceToken: config.BAZAAR_SERVICE_TOKEN, bodyLimit: config.BODY_LIMIT_BYTES });
+  // With NATS_URL: a relay publishes the outbox to JetStream. Either way /internal/events serves it (read models replay it).
+  const events = eventTransportFromConfig({ service: 'payments', config, logger, outbox: store });
+  const app = buildApp({
+    store,
+    logger,
+    psp,
+    serviceToken: config.BAZAAR_SERVICE_TOKEN,
+    bodyLimit: config.BODY_LIMIT_BYTES,
+  });
   app.addHook('onClose', async () => {
     await psp.close();
+    // The relay publishes what is left before the store closes under it.
+    await events.close();
     await store.close();
   });
   await runService({ app, host: config.HOST, port: config.PORT, logger, shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS });

@@ -13,6 +13,7 @@ import { assignPorts, childEnv, discoverServices, instanceName, instancePorts, p
 import { SupervisedProcess } from './supervisor.ts';
 import { createControlServer } from './control.ts';
 import { processTable } from './table.ts';
+import { checkInfra, infraEnv, maskUrl, type InfraTarget } from './infra.ts';
 
 const HELP = `Usage: npm start [-- options]
 
@@ -24,6 +25,9 @@ Options:
   --scale <svc>=<n>   run n instances of a service (repeatable, or comma-separated:
                       --scale payments=3,catalog=2); callers spread calls over them
   --ready-timeout <s> seconds to wait for all services to be ready (default 60)
+  --infra             run on local PostgreSQL, Redis and NATS JetStream (npm run start:infra):
+                      sets BAZAAR_POSTGRES_URL, REDIS_URL, NATS_URL to 127.0.0.1 defaults
+                      unless set, and checks each answers before starting anything
   -h, --help          this text
 
 Environment:
@@ -31,11 +35,15 @@ Environment:
   MAIL_SINK_SMTP_PORT  SMTP port of the built-in mail sink (default 2525)
   SMTP_URL             send mail to this SMTP server instead of the sink
   LAUNCHER_PORT        operations page and control API (default 8070)
-  BAZAAR_DATA_DIR      where each service keeps its SQLite file (default .bazaar/data)
+  BAZAAR_DATA_DIR      where each service keeps its SQLite file (default .bazaar/data; with --infra .bazaar/infra-data)
   BAZAAR_LOG_DIR       one log file per service (default .bazaar/logs)
   BAZAAR_HOST          interface everything binds to (default 127.0.0.1)
   BAZAAR_SCALE         same as --scale, e.g. payments=3
+  BAZAAR_POSTGRES_URL, REDIS_URL, NATS_URL   real infrastructure (docs/infrastructure.md)
   ADMIN_EMAIL, ADMIN_PASSWORD   the admin account identity creates on first start
+
+Rolling restart of one service (every instance, one by one):
+  npm run restart -- <service>      (POST /api/services/<service>/rolling-restart)
 `;
 
 const root = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
@@ -65,6 +73,7 @@ const { values: args } = (() => {
         'port-base': { type: 'string' },
         scale: { type: 'string', multiple: true, default: [] },
         'ready-timeout': { type: 'string', default: '60' },
+        infra: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -77,9 +86,18 @@ if (args.help) {
   process.exit(0);
 }
 
-const env = process.env;
+let env: Record<string, string | undefined> = process.env;
+let infra: InfraTarget[] = [];
+if (args.infra) {
+  ({ env, targets: infra } = infraEnv(process.env));
+  const problems = await checkInfra(infra);
+  if (problems.length > 0) fail(`--infra: the infrastructure is not all there:\n  - ${problems.join('\n  - ')}\n(.ci/infra starts all three on Debian/Ubuntu.)`);
+  for (const t of infra) log(`${t.what.padEnd(15)} ${maskUrl(t.url)}${t.fromEnv ? '' : ' (local default)'} ✓`);
+}
 const host = env.BAZAAR_HOST || '127.0.0.1';
-const dataDir = resolve(env.BAZAAR_DATA_DIR || join(root, '.bazaar', 'data'));
+// Search and reports keep files (and their feed positions) in the data dir: with --infra they get their own, since
+// positions in the embedded SQLite outboxes mean nothing against the PostgreSQL ones.
+const dataDir = resolve(env.BAZAAR_DATA_DIR || join(root, '.bazaar', args.infra ? 'infra-data' : 'data'));
 const logDir = resolve(env.BAZAAR_LOG_DIR || join(root, '.bazaar', 'logs'));
 const portBase = args['port-base'] === undefined ? undefined : Number(args['port-base']);
 if (portBase !== undefined && (!Number.isInteger(portBase) || portBase < 1 || portBase > 65000)) fail(`--port-base must be a port number, got "${args['port-base']}"`);
@@ -121,6 +139,7 @@ if (smtpPort !== undefined && !(await portIsFree(host, smtpPort))) fail(`port ${
 
 const processes = new Map<string, SupervisedProcess>();
 const specOf = new Map<string, ServiceSpec>();
+const byService = new Map<string, SupervisedProcess[]>();
 for (const spec of specs) {
   for (const [i, port] of (instances.get(spec.name) as number[]).entries()) {
     const name = instanceName(spec.name, i + 1);
@@ -136,13 +155,14 @@ for (const spec of specs) {
     });
     processes.set(name, proc);
     specOf.set(name, spec);
+    byService.set(spec.name, [...(byService.get(spec.name) ?? []), proc]);
   }
 }
 
 const gateway = specs.find((s) => s.gateway);
 const gatewayUrl = gateway ? `http://${host}:${ports.get(gateway.name)}` : '';
 const dashboardUrl = `http://${host}:${launcherPort}`;
-const control = createControlServer({ processes, gatewayUrl });
+const control = createControlServer({ processes, services: byService, gatewayUrl, rolling: { readyTimeoutMs, settleMs: 2500, log } });
 await new Promise<void>((done) => control.listen(launcherPort, host, done));
 
 let started = false;
@@ -223,6 +243,11 @@ if (sinkSpec) {
   process.stdout.write(`  Mail received        ${sinkUrl}/   (JSON: ${sinkUrl}/api/messages; SMTP on ${host}:${smtpPort})\n`);
 }
 process.stdout.write(`  Logs                 ${logDir}/<service>.log   (or: npm start -- --logs)\n`);
+if (infra.length > 0) {
+  process.stdout.write(`  Infrastructure       ${infra.map((t) => `${t.what} ${maskUrl(t.url)}`).join(', ')}\n`);
+  process.stdout.write(`                       (search and reports still read producers' /internal/events: they replay history to rebuild)\n`);
+}
+process.stdout.write(`  Rolling restart      npm run restart -- <service>\n`);
 process.stdout.write(`  Admin login          ${env.ADMIN_EMAIL || 'admin@bazaar.local'} (password: ADMIN_PASSWORD, see README)\n\n`);
 process.stdout.write(`Press Ctrl-C to stop.\n`);
 log('ready');

@@ -14,6 +14,8 @@ export interface ServiceSpec {
   infra: boolean;
   /** For the mail sink: its SMTP port. */
   smtpPort: number | undefined;
+  /** Set when the service must run as one instance ("scalable": false): why, for --scale to say. */
+  singleInstance?: string;
 }
 
 interface BazaarField {
@@ -23,6 +25,8 @@ interface BazaarField {
   gateway?: unknown;
   infra?: unknown;
   smtpPort?: unknown;
+  scalable?: unknown;
+  scalableReason?: unknown;
 }
 
 /**
@@ -55,6 +59,9 @@ export function discoverServices(servicesDir: string, toolsDir?: string): Servic
       gateway: field.gateway === true,
       infra: field.infra === true,
       smtpPort: typeof field.smtpPort === 'number' ? field.smtpPort : undefined,
+      ...(field.scalable === false
+        ? { singleInstance: typeof field.scalableReason === 'string' ? field.scalableReason : `its package.json says "scalable": false` }
+        : {}),
     });
   }
   // Infrastructure first, then services (by port, so the order is stable), the gateway last: it is the door, opened when the rooms are ready.
@@ -100,7 +107,8 @@ export function assignPorts(specs: ServiceSpec[], env: Record<string, string | u
 
 /**
  * Parse `--scale` values and BAZAAR_SCALE ("payments=3", "payments=3,catalog=2"):
- * instances per service, 1 to 9. Unknown names and infrastructure stand-ins are refused.
+ * instances per service, 1 to 9. Unknown names, infrastructure stand-ins and
+ * services marked `"scalable": false` in their package.json are refused.
  */
 export function parseScale(values: string[], specs: ServiceSpec[]): Map<string, number> {
   const scale = new Map<string, number>();
@@ -113,6 +121,7 @@ export function parseScale(values: string[], specs: ServiceSpec[]): Map<string, 
     if (spec.infra) throw new Error(`--scale: ${name} is a development stand-in and runs once`);
     const n = Number(count);
     if (n < 1 || n > 9) throw new Error(`--scale: ${name}=${count}: instances must be 1 to 9`);
+    if (n > 1 && spec.singleInstance) throw new Error(`--scale: ${name} runs as one instance only: ${spec.singleInstance}`);
     scale.set(name, n);
   }
   return scale;

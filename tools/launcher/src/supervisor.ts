@@ -186,6 +186,31 @@ export class SupervisedProcess extends EventEmitter {
     this.start();
   }
 
+  /**
+   * Resolves once the process is ready (at once if it is). Rejects after
+   * `timeoutMs`, or when it stops or fails on its configuration first; a
+   * crash while starting is restarted by the supervisor and waited out.
+   */
+  whenReady(timeoutMs: number): Promise<void> {
+    if (this.state === 'ready') return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const done = (error?: Error) => {
+        clearTimeout(timer);
+        this.off('ready', onReady);
+        this.off('exit', onExit);
+        if (error) reject(error);
+        else resolve();
+      };
+      const onReady = () => done();
+      const onExit = (e: { reason: string; expected: boolean; fatal?: boolean }) => {
+        if (e.expected || e.fatal) done(new Error(`${this.name} ${e.reason} before it was ready`));
+      };
+      const timer = setTimeout(() => done(new Error(`${this.name} was not ready within ${timeoutMs / 1000} s`)), timeoutMs);
+      this.on('ready', onReady);
+      this.on('exit', onExit);
+    });
+  }
+
   /** Close the log file (after stop). */
   async dispose(): Promise<void> {
     await new Promise<void>((resolve) => this.log.end(resolve));

@@ -1,0 +1,184 @@
+// Scaling limits, rolling restarts and the --infra checks of the launcher.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort } from '@bazaar/kit/testing';
+import { discoverServices, parseScale } from '../src/services.ts';
+import { SupervisedProcess, type ProcessInfo } from '../src/supervisor.ts';
+import { createControlServer } from '../src/control.ts';
+import { rollingRestart, RollingRestartError, type RollingInstance } from '../src/rolling.ts';
+import { checkInfra, infraEnv, INFRA_DEFAULTS, type InfraTarget } from '../src/infra.ts';
+
+const root = fileURLToPath(new URL('../../..', import.meta.url));
+
+test('--scale refuses services marked "scalable": false, saying why; search and reports are', () => {
+  const specs = discoverServices(join(root, 'services'), join(root, 'tools'));
+  const of = (name: string) => specs.find((s) => s.name === name);
+  assert.match(of('reports')?.singleInstance ?? '', /DuckDB/);
+  assert.match(of('search')?.singleInstance ?? '', /snapshot/);
+  assert.equal(of('payments')?.singleInstance, undefined, 'payments scales');
+  assert.throws(() => parseScale(['reports=2'], specs), /--scale: reports runs as one instance only: DuckDB/);
+  assert.throws(() => parseScale(['payments=3,search=2'], specs), /--scale: search runs as one instance only/);
+  assert.deepEqual([...parseScale(['reports=1', 'payments=3'], specs)], [['reports', 1], ['payments', 3]], 'one instance is not scaling');
+});
+
+/** A toy service: answers /readyz, and takes 300 ms to start listening (a real service needs longer). */
+function toy(dir: string, name: string, port: number): SupervisedProcess {
+  const entry = join(dir, `${name}.mjs`);
+  writeFileSync(entry, `import { createServer } from 'node:http';
+setTimeout(() => createServer((req, res) => res.end(String(process.pid))).listen(${port}, '127.0.0.1'), 300);
+process.on('SIGTERM', () => process.exit(0));\n`);
+  return new SupervisedProcess({
+    spec: { name: 'toy', dir, entry, port, areas: [], gateway: false, infra: false, smtpPort: undefined },
+    name,
+    url: `http://127.0.0.1:${port}`,
+    env: {},
+    logFile: join(dir, `${name}.log`),
+    echo: false,
+    nodePath: process.execPath,
+  });
+}
+
+async function answers(url: string): Promise<boolean> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(500) });
+    await res.text();
+    return res.ok;
+  } catch {
+    return false;
+  }
+}
+
+test('rolling restart over the control API: every instance gets a new process, one at a time, and one always serves', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bazaar-roll-'));
+  const instances = [toy(dir, 'toy', await freePort()), toy(dir, 'toy-2', await freePort())];
+  const control = createControlServer({
+    processes: new Map(instances.map((p) => [p.name, p])),
+    services: new Map([['toy', instances]]),
+    gatewayUrl: '',
+    rolling: { readyTimeoutMs: 10_000, settleMs: 200 },
+  });
+  await new Promise<void>((done) => control.listen(0, '127.0.0.1', done));
+  const controlUrl = `http://127.0.0.1:${(control.address() as AddressInfo).port}`;
+  try {
+    for (const p of instances) p.start();
+    await Promise.all(instances.map((p) => p.whenReady(10_000)));
+    const before = instances.map((p) => p.info().pid);
+
+    // Watch both instances all along: at no moment may both be down.
+    let watching = true;
+    let ticks = 0;
+    let bothDown = 0;
+    const watcher = (async () => {
+      while (watching) {
+        const up = await Promise.all(instances.map((p) => answers(p.url)));
+        ticks += 1;
+        if (!up.includes(true)) bothDown += 1;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    })();
+    const rolling = fetch(`${controlUrl}/api/services/toy/rolling-restart`, { method: 'POST' });
+    await new Promise((r) => setTimeout(r, 50));
+    const second = await fetch(`${controlUrl}/api/services/toy/rolling-restart`, { method: 'POST' });
+    assert.equal(second.status, 409, 'one roll at a time per service');
+    await second.text();
+    const res = await rolling;
+    watching = false;
+    await watcher;
+
+    const body = (await res.json()) as { steps: { name: string; pidBefore: number; pidAfter: number }[]; instances: ProcessInfo[] };
+    assert.equal(res.status, 200, JSON.stringify(body));
+    assert.deepEqual(body.steps.map((s) => s.name), ['toy', 'toy-2'], 'in order');
+    assert.deepEqual(body.steps.map((s) => s.pidBefore), before);
+    for (const [i, p] of instances.entries()) {
+      assert.equal(p.info().state, 'ready');
+      assert.notEqual(p.info().pid, before[i], `${p.name} runs a new process`);
+    }
+    assert.ok(ticks > 5, `watched ${ticks} times`);
+    assert.equal(bothDown, 0, 'some instance answered at every tick');
+    assert.equal((await fetch(`${controlUrl}/api/services/nope/rolling-restart`, { method: 'POST' })).status, 404);
+
+    // With one instance down, restarting the other would leave none: refused, nothing touched.
+    await instances[1]?.stop();
+    const pid = instances[0]?.info().pid;
+    const refused = await fetch(`${controlUrl}/api/services/toy/rolling-restart`, { method: 'POST' });
+    assert.equal(refused.status, 409);
+    assert.match(((await refused.json()) as { detail: string }).detail, /toy-2 is stopped/);
+    assert.equal(instances[0]?.info().pid, pid);
+  } finally {
+    control.close();
+    for (const p of instances) {
+      await p.stop();
+      await p.dispose();
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a rolling restart stops at an instance that does not come back and leaves the rest alone', async () => {
+  const restarted: string[] = [];
+  const fake = (name: string, comesBack: boolean): RollingInstance => ({
+    name,
+    info: () => ({ name, pid: 1, url: '', state: 'ready', restarts: 0, lastExit: undefined, startedAt: undefined }),
+    restart: async () => void restarted.push(name),
+    whenReady: async () => {
+      if (!comesBack) throw new Error(`${name} was not ready within 1 s`);
+    },
+  });
+  const roll = rollingRestart([fake('a', true), fake('a-2', false), fake('a-3', true)], { readyTimeoutMs: 1000, settleMs: 0 });
+  const error = await roll.then(
+    () => assert.fail('the roll should stop'),
+    (e: unknown) => e,
+  );
+  assert.ok(error instanceof RollingRestartError);
+  assert.equal(error.status, 502);
+  assert.match(error.message, /a-2 was not ready/);
+  assert.deepEqual(error.steps.map((s) => s.name), ['a']);
+  assert.deepEqual(restarted, ['a', 'a-2'], 'a-3 untouched');
+});
+
+/** A TCP server that answers like `reply` decides; resolves with its port. */
+async function fakeServer(reply: (socket: Socket) => void): Promise<{ port: number; server: Server }> {
+  const server = createServer(reply);
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  return { port: (server.address() as AddressInfo).port, server };
+}
+
+test('--infra: local defaults unless set; each server must answer its own protocol, else the message says how to start it', async () => {
+  const { env, targets } = infraEnv({ REDIS_URL: 'redis://cache:6380', PATH: '/bin' });
+  assert.equal(env.BAZAAR_POSTGRES_URL, INFRA_DEFAULTS.BAZAAR_POSTGRES_URL);
+  assert.equal(env.NATS_URL, 'nats://127.0.0.1:4222');
+  assert.equal(env.REDIS_URL, 'redis://cache:6380');
+  assert.equal(env.PATH, '/bin');
+  assert.deepEqual(targets.map((t) => [t.variable, t.fromEnv]), [['BAZAAR_POSTGRES_URL', false], ['REDIS_URL', true], ['NATS_URL', false]]);
+
+  const pg = await fakeServer((s) => s.once('data', () => s.end('N')));
+  const redis = await fakeServer((s) => s.once('data', () => s.end('+PONG\r\n')));
+  const natsNoJs = await fakeServer((s) => s.end('INFO {"version":"2.9.10","jetstream":false}\r\n'));
+  const nats = await fakeServer((s) => s.end('INFO {"version":"2.9.10","jetstream":true}\r\n'));
+  const closed = await freePort();
+  try {
+    const good = infraEnv({
+      BAZAAR_POSTGRES_URL: `postgres://u:secret@127.0.0.1:${pg.port}`,
+      REDIS_URL: `redis://127.0.0.1:${redis.port}`,
+      NATS_URL: `nats://127.0.0.1:${nats.port}`,
+    });
+    assert.deepEqual(await checkInfra(good.targets), []);
+
+    const bad = infraEnv({ REDIS_URL: `redis://127.0.0.1:${pg.port}`, NATS_URL: `nats://127.0.0.1:${natsNoJs.port}` });
+    const pgDown = { ...(bad.targets[0] as InfraTarget), url: `postgres://postgres:secret@127.0.0.1:${closed}` };
+    const problems = await checkInfra([pgDown, ...bad.targets.slice(1)], 1000);
+    assert.equal(problems.length, 3, problems.join('\n'));
+    assert.match(problems[0] ?? '', /PostgreSQL at postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+ .*not reachable \(ECONNREFUSED\).*pg_ctlcluster/s);
+    assert.doesNotMatch(problems.join('\n'), /secret/, 'passwords are never printed');
+    assert.match(problems[1] ?? '', /Redis .*not Redis \("N"\); check REDIS_URL/);
+    assert.match(problems[2] ?? '', /runs without JetStream: restart it with -js/);
+  } finally {
+    for (const s of [pg, redis, natsNoJs, nats]) s.server.close();
+  }
+});
