@@ -206,8 +206,12 @@ async function pidOf(name: string): Promise<number> {
 test('checkouts under load on PostgreSQL, Redis and NATS: a payments instance killed, then payments rolled; nothing lost or doubled', { timeout: 600_000 }, async () => {
   const sys = system as RunningSystem;
   assert.deepEqual((await sys.services()).filter((s) => s.name.startsWith('payments')).map((s) => s.name), ['payments', 'payments-2', 'payments-3']);
-  const ready = await http<{ checks: Record<string, string> }>(`${url.orders}/readyz`);
-  assert.equal(ready.body.checks.nats, 'ok', 'orders is on NATS');
+  // On NATS: catalog's relay has published its seed events to catalog's stream under this run's prefix.
+  const catalogStream = await until('catalog\'s stream on NATS', 30_000, async () => {
+    const info = await js.jsm.streams.info((nats as JetStreamConnection).names.stream('catalog')).catch(() => undefined);
+    return info && info.state.messages > 0 ? info : undefined;
+  });
+  assert.ok(catalogStream.state.messages >= 600, `the seed went over JetStream (${catalogStream.state.messages} messages)`);
 
   const ids = await products(4, 200);
   for (let n = 0; n < 5; n++) shoppers.push(await newShopper(n));
