@@ -2,6 +2,7 @@ import { Pool } from 'undici';
 import { SERVICE_TOKEN_HEADER, instanceUrls, type Logger } from '@bazaar/kit';
 import type { AnyCloudEvent, EventTransport, SubscribeOptions, Subscription } from './types.ts';
 import type { CursorStore } from './inbox.ts';
+import { sleep } from './sleep.ts';
 
 export interface HttpFeedTransportOptions {
   /** Base URL of each producing service, by source name; several instances may be listed, comma-separated (they serve the same feed). */
@@ -20,15 +21,6 @@ export interface HttpFeedTransportOptions {
 export function retryDelayMs(attempt: number): number {
   return Math.min(5000, 100 * 2 ** Math.max(0, attempt - 1));
 }
-
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(timer);
-      resolve();
-    }, { once: true });
-  });
 
 /**
  * The embedded transport: each consumer long-polls the producer's

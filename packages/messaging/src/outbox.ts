@@ -105,7 +105,21 @@ export async function readOutbox<DB extends OutboxTables>(db: Kysely<DB>, after:
     .orderBy('seq')
     .limit(limit)
     .execute();
-  return rows.map((r) => ({
+  return rows.map(rowToEvent);
+}
+
+/** An outbox row as the CloudEvent every transport delivers. */
+export function rowToEvent(r: {
+  seq: number | string | bigint | null;
+  id: string;
+  type: string;
+  source: string;
+  subject: string | null;
+  time: string;
+  data: string;
+  traceparent: string | null;
+}): AnyCloudEvent {
+  return {
     specversion: '1.0' as const,
     id: r.id,
     source: r.source,
@@ -114,9 +128,9 @@ export async function readOutbox<DB extends OutboxTables>(db: Kysely<DB>, after:
     time: r.time,
     datacontenttype: 'application/json' as const,
     ...(r.traceparent === null ? {} : { traceparent: r.traceparent }),
-    sequence: r.seq,
+    sequence: Number(r.seq),
     data: JSON.parse(r.data) as unknown,
-  }));
+  };
 }
 
 /** The newest position in the outbox (0 when empty). */

@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Migration } from '@bazaar/store';
 import type { AnyCloudEvent } from './types.ts';
-import type { OutboxTables } from './outbox.ts';
+import { rowToEvent, type OutboxTables } from './outbox.ts';
 
 /** The outbox with the relay's bookkeeping (added by outboxRelayMigration). */
 interface RelayTables {
@@ -125,18 +125,7 @@ export function relayQueries<DB extends OutboxTables>(store: RelayStore<DB>, me:
         .limit(batch)
         .execute();
       // The same envelope readOutbox gives the embedded feed.
-      return rows.map((r) => ({
-        specversion: '1.0' as const,
-        id: r.id,
-        source: r.source,
-        type: r.type,
-        ...(r.subject === null ? {} : { subject: r.subject }),
-        time: r.time,
-        datacontenttype: 'application/json' as const,
-        ...(r.traceparent === null ? {} : { traceparent: r.traceparent }),
-        sequence: Number(r.seq),
-        data: JSON.parse(r.data) as unknown,
-      }));
+      return rows.map(rowToEvent);
     },
 
     /** Record rows as stored by JetStream. */

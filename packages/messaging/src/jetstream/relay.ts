@@ -6,6 +6,7 @@ import type { OutboxTables } from '../outbox.ts';
 import { relayQueries, type RelayStore } from '../relay-store.ts';
 import type { JetStreamConnection, NatsHandles } from './connection.ts';
 import { ensureStream, publishEvent, sourceStreamConfig } from './streams.ts';
+import { sleep } from '../sleep.ts';
 
 export interface OutboxRelayOptions<DB extends OutboxTables> {
   /** The producer's store; its outbox needs outboxRelayMigration. */
@@ -28,15 +29,6 @@ export interface OutboxRelay {
   /** Events this relay had stored by JetStream, and re-publishes JetStream dropped as duplicates. */
   stats(): { published: number; duplicates: number };
 }
-
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(timer);
-      resolve();
-    }, { once: true });
-  });
 
 /**
  * Publish a producer's outbox to JetStream, in seq order, and mark rows

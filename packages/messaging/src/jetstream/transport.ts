@@ -8,6 +8,7 @@ import type { AnyCloudEvent, EventTransport, SubscribeOptions, Subscription } fr
 import type { JetStreamConnection, NatsHandles } from './connection.ts';
 import { writeDeadLetter } from './dead-letters.ts';
 import { Headers, ensureStream, sourceStreamConfig } from './streams.ts';
+import { sleep } from '../sleep.ts';
 
 export interface JetStreamTransportOptions {
   connection: JetStreamConnection;
@@ -26,15 +27,6 @@ export interface JetStreamTransportOptions {
   /** How long one pull request waits for a message. Default 30 s (the client's default). */
   fetchExpiresMs?: number;
 }
-
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(timer);
-      resolve();
-    }, { once: true });
-  });
 
 /** Run `fn` in the trace of the change that caused the event (a new span under its traceparent). */
 function inTraceOf<T>(event: AnyCloudEvent, traceparent: string | undefined, fn: () => Promise<T>): Promise<T> {
