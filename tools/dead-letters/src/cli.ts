@@ -6,7 +6,7 @@ export const USAGE = `Usage: npm run dead-letters -- <command>
   replay <id>...       replay dead letters by id (the SEQ column) or event id, to the consumer that gave up on them
   replay --all         replay every dead letter
 
-Environment: NATS_URL (required), NATS_STREAM_PREFIX (as the services use).`;
+Environment: NATS_URL (default nats://127.0.0.1:4222), NATS_STREAM_PREFIX (as the services use).`;
 
 export interface CliDeps {
   handles: NatsHandles;

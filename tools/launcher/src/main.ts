@@ -236,6 +236,7 @@ const seconds = ((Date.now() - t0) / 1000).toFixed(1);
 process.stdout.write(`\n${processTable([...processes.values()].map((p) => p.info()))}\n\n`);
 process.stdout.write(`Bazaar is up in ${seconds} s — every service is its own process.\n\n`);
 process.stdout.write(`  Shop API (gateway)   ${gatewayUrl}/api/catalog/products\n`);
+if (env.TLS_CERT_FILE && env.TLS_KEY_FILE) process.stdout.write(`  Shop API (HTTPS)     https://localhost:${env.TLS_PORT || 8443}/api/catalog/products   (HTTP/2)\n`);
 process.stdout.write(`  Operations page      ${dashboardUrl}/\n`);
 process.stdout.write(`  Process table (JSON) ${dashboardUrl}/api/services\n`);
 if (sinkSpec) {
