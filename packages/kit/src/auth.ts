@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey, type RemoteJWKSet } from 'jose';
 import { commonErrors } from './errors.ts';
 import { instanceUrls } from './instances.ts';
 
@@ -43,11 +43,13 @@ export interface Authenticator {
  */
 export function remoteKeys(identityUrl: string): JWTVerifyGetKey {
   const sets = instanceUrls(identityUrl).map((url) =>
-    createRemoteJWKSet(new URL('/.well-known/jwks.json', url), {
-      timeoutDuration: 2000,
-      cooldownDuration: 5_000,
-      cacheMaxAge: 10 * 60_000,
-    }),
+    awaitingRotation(
+      createRemoteJWKSet(new URL('/.well-known/jwks.json', url), {
+        timeoutDuration: 2000,
+        cooldownDuration: 1_000,
+        cacheMaxAge: 10 * 60_000,
+      }),
+    ),
   );
   if (sets.length === 1) return sets[0] as JWTVerifyGetKey;
   let preferred = 0;
@@ -66,6 +68,38 @@ export function remoteKeys(identityUrl: string): JWTVerifyGetKey {
       }
     }
     throw lastError;
+  };
+}
+
+/**
+ * A key id the cached set does not have may be a key identity has just
+ * rotated in: fetch the set again — at most once a second, one fetch shared
+ * by every waiting caller — and look once more, instead of refusing a good
+ * token because the last fetch was too recent.
+ */
+function awaitingRotation(set: RemoteJWKSet): JWTVerifyGetKey {
+  const MIN_INTERVAL_MS = 1000;
+  let lastReload = 0;
+  let reloading: Promise<void> | undefined;
+  return async (protectedHeader, token) => {
+    try {
+      return await set(protectedHeader, token);
+    } catch (error) {
+      if (!(error instanceof joseErrors.JWKSNoMatchingKey)) throw error;
+      reloading ??= (async () => {
+        const wait = lastReload + MIN_INTERVAL_MS - Date.now();
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+        try {
+          await set.reload();
+        } finally {
+          lastReload = Date.now();
+        }
+      })().finally(() => {
+        reloading = undefined;
+      });
+      await reloading;
+      return set(protectedHeader, token);
+    }
   };
 }
 

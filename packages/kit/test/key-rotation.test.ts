@@ -1,0 +1,57 @@
+// Services verify tokens against identity's JWKS themselves (defence in
+// depth), so a key rotation must not refuse good tokens there either.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { SignJWT, exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose';
+import { TOKEN_AUDIENCE, TOKEN_ISSUER, createAuthenticator, remoteKeys } from '../src/index.ts';
+
+async function key(kid: string): Promise<{ jwk: JWK; privateKey: CryptoKey }> {
+  const { publicKey, privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
+  return { jwk: { ...(await exportJWK(publicKey)), kid, alg: 'EdDSA', use: 'sig' }, privateKey };
+}
+
+const sign = (privateKey: CryptoKey, kid: string) =>
+  new SignJWT({ roles: ['customer'] })
+    .setProtectedHeader({ alg: 'EdDSA', kid })
+    .setSubject('u1')
+    .setIssuer(TOKEN_ISSUER)
+    .setAudience(TOKEN_AUDIENCE)
+    .setIssuedAt()
+    .setExpirationTime('5m')
+    .sign(privateKey);
+
+test('a key rotated in just after a fetch is accepted at once; a made-up key id is still refused, with bounded refetching', async () => {
+  const old = await key('k-old');
+  const next = await key('k-new');
+  let published: JWK[] = [old.jwk];
+  let fetches = 0;
+  const jwks = createServer((_req, res) => {
+    fetches += 1;
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ keys: published }));
+  });
+  await new Promise<void>((resolve) => jwks.listen(0, '127.0.0.1', resolve));
+  const auth = createAuthenticator(remoteKeys(`http://127.0.0.1:${(jwks.address() as AddressInfo).port}`));
+  try {
+    assert.equal((await auth.verify(await sign(old.privateKey, 'k-old'))).id, 'u1');
+    assert.equal(fetches, 1);
+    // identity rotates: the new key is published and tokens signed with it arrive right away.
+    published = [old.jwk, next.jwk];
+    const t0 = Date.now();
+    const results = await Promise.all(Array.from({ length: 5 }, async () => auth.verify(await sign(next.privateKey, 'k-new'))));
+    assert.deepEqual(results.map((p) => p.id), ['u1', 'u1', 'u1', 'u1', 'u1']);
+    assert.ok(Date.now() - t0 < 1500, `accepted within the refetch interval (${Date.now() - t0} ms)`);
+    assert.equal(fetches, 2, 'one refetch shared by the concurrent callers');
+    // A key id identity never published: refused (401), and refetches stay at most one a second.
+    const stranger = await key('k-forged');
+    const before = fetches;
+    for (let i = 0; i < 3; i++) {
+      await assert.rejects(auth.verify(await sign(stranger.privateKey, 'k-forged')), (error: unknown) => (error as { status?: number }).status === 401);
+    }
+    assert.ok(fetches - before <= 3, `${fetches - before} refetches for 3 forged tokens`);
+  } finally {
+    jwks.close();
+  }
+});
