@@ -57,3 +57,18 @@ export async function freePort(): Promise<number> {
     });
   });
 }
+
+/**
+ * Poll `probe` every 20 ms until it returns something truthy, and return that.
+ * At the deadline fail naming `what` was awaited; an error thrown by `probe`
+ * fails at once (a probe that may fail while waiting must catch it itself).
+ */
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

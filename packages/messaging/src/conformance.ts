@@ -3,10 +3,16 @@
  * feed, NATS JetStream) must pass these, so services can switch transports
  * without changing behaviour. Call `transportConformance(name, setup)` from a
  * test file; it registers node:test tests.
+ *
+ * This module is the `@bazaar/messaging/testing` entry: it also exports the
+ * stand-in producer for consumers' tests (./testing-producer.ts).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { waitFor } from '@bazaar/kit/testing';
 import type { AnyCloudEvent, EventTransport, NewEvent, Subscription } from './types.ts';
+
+export { startTestProducer, type TestProducer, type TestProducerOptions } from './testing-producer.ts';
 
 export interface ConformanceHarness {
   /** Source name the producer publishes as. */
@@ -18,14 +24,6 @@ export interface ConformanceHarness {
   stopProducer(): Promise<void>;
   startProducer(): Promise<void>;
   close(): Promise<void>;
-}
-
-async function until(what: string, ms: number, check: () => boolean): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 const numbered = (from: number, count: number): NewEvent[] =>
@@ -51,9 +49,9 @@ export function transportConformance(name: string, setup: () => Promise<Conforma
     await h.publish(numbered(1, 3));
     const got: AnyCloudEvent[] = [];
     subs.push(h.transport().subscribe({ source: h.source, consumer: 'c1', handle: async (e) => void got.push(e) }));
-    await until('the first 3 events', 5000, () => got.length >= 3);
+    await waitFor('the first 3 events', () => got.length >= 3, 5000);
     await h.publish(numbered(4, 2));
-    await until('5 events', 5000, () => got.length >= 5);
+    await waitFor('5 events', () => got.length >= 5, 5000);
     assert.deepEqual(ns(got), [1, 2, 3, 4, 5]);
     for (const e of got) {
       assert.equal(e.specversion, '1.0');
@@ -79,7 +77,7 @@ export function transportConformance(name: string, setup: () => Promise<Conforma
         },
       }),
     );
-    await until('all 3 handled', 10_000, () => attempts.includes(3));
+    await waitFor('all 3 handled', () => attempts.includes(3), 10_000);
     assert.deepEqual(attempts, [1, 2, 2, 2, 3]);
   });
 
@@ -87,12 +85,12 @@ export function transportConformance(name: string, setup: () => Promise<Conforma
     await h.publish(numbered(1, 4));
     const first: number[] = [];
     const sub = h.transport().subscribe({ source: h.source, consumer: 'c1', handle: async (e) => void first.push((e.data as { n: number }).n) });
-    await until('4 events', 5000, () => first.length >= 4);
+    await waitFor('4 events', () => first.length >= 4, 5000);
     await sub.stop();
     await h.publish(numbered(5, 3));
     const second: number[] = [];
     subs.push(h.transport().subscribe({ source: h.source, consumer: 'c1', handle: async (e) => void second.push((e.data as { n: number }).n) }));
-    await until('the 3 new events', 5000, () => second.length >= 3);
+    await waitFor('the 3 new events', () => second.length >= 3, 5000);
     assert.deepEqual(first, [1, 2, 3, 4]);
     assert.deepEqual(second, [5, 6, 7]);
   });
@@ -101,12 +99,12 @@ export function transportConformance(name: string, setup: () => Promise<Conforma
     const got: number[] = [];
     subs.push(h.transport().subscribe({ source: h.source, consumer: 'c1', handle: async (e) => void got.push((e.data as { n: number }).n) }));
     await h.publish(numbered(1, 1));
-    await until('event 1', 5000, () => got.length >= 1);
+    await waitFor('event 1', () => got.length >= 1, 5000);
     await h.stopProducer();
     await new Promise((r) => setTimeout(r, 300));
     await h.startProducer();
     await h.publish(numbered(2, 2));
-    await until('events 2 and 3 after the producer came back', 10_000, () => got.length >= 3);
+    await waitFor('events 2 and 3 after the producer came back', () => got.length >= 3, 10_000);
     assert.deepEqual(got, [1, 2, 3]);
   });
 
@@ -116,7 +114,7 @@ export function transportConformance(name: string, setup: () => Promise<Conforma
     await new Promise((r) => setTimeout(r, 200));
     const t0 = Date.now();
     await h.publish(numbered(1, 1));
-    await until('the event', 2000, () => got.length >= 1);
+    await waitFor('the event', () => got.length >= 1, 2000);
     // Reported, not asserted as a speed target: the deadline above only rules out a hang.
     console.log(`# ${name}: publish-to-handler latency ${Date.now() - t0} ms`);
   });
@@ -127,7 +125,7 @@ export function transportConformance(name: string, setup: () => Promise<Conforma
     subs.push(h.transport().subscribe({ source: h.source, consumer: 'ca', handle: async (e) => void a.push((e.data as { n: number }).n) }));
     subs.push(h.transport().subscribe({ source: h.source, consumer: 'cb', handle: async (e) => void b.push((e.data as { n: number }).n) }));
     await h.publish(numbered(1, 3));
-    await until('both consumers', 5000, () => a.length >= 3 && b.length >= 3);
+    await waitFor('both consumers', () => a.length >= 3 && b.length >= 3, 5000);
     assert.deepEqual(a, [1, 2, 3]);
     assert.deepEqual(b, [1, 2, 3]);
   });

@@ -3,10 +3,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { configSchema, currentContext, loadConfig, withContext, type ConfigError } from '@bazaar/kit';
-import { testLogger } from '@bazaar/kit/testing';
+import { testLogger, waitFor } from '@bazaar/kit/testing';
 import { openStore } from '@bazaar/store';
 import { NatsConfig, appendEvent, cursorStore, eventTransportFromConfig, inboxMigration, natsNames, type InboxTables } from '../src/index.ts';
-import { NATS_URL, cleanupFirst, producerStore, removeStreams, requireNats, testPrefix, until } from './nats-helpers.ts';
+import { NATS_URL, cleanupFirst, producerStore, removeStreams, requireNats, testPrefix } from './nats-helpers.ts';
 
 const Schema = configSchema({ PORT: configSchema({}).properties.PORT, ...NatsConfig });
 
@@ -83,7 +83,7 @@ test('with NATS_URL a producer relays its outbox and a consumer gets its events 
   await withContext({ requestId: 'r', traceId, spanId: '00f067aa0ba902b7' }, () =>
     store.db.transaction().execute((trx) => appendEvent(trx, 'producer', { type: 'test.happened', data: {} })),
   );
-  await until('the event over JetStream', 10_000, () => got.length === 1);
+  await waitFor('the event over JetStream', () => got.length === 1, 10_000);
   assert.deepEqual(got, ['test.happened']);
   assert.deepEqual(traces, [traceId], 'the handler runs in the trace of the change that caused the event');
   await producer.readiness?.();

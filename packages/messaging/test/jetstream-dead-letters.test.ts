@@ -4,9 +4,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { headers } from '@nats-io/transport-node';
-import { testLogger } from '@bazaar/kit/testing';
+import { testLogger, waitFor } from '@bazaar/kit/testing';
 import { appendEvent, createJetStreamTransport, listDeadLetters, natsNames, replayDeadLetters, startOutboxRelay, type Subscription } from '../src/index.ts';
-import { cleanupFirst, connections, producerStore, removeStreams, requireNats, testPrefix, until } from './nats-helpers.ts';
+import { cleanupFirst, connections, producerStore, removeStreams, requireNats, testPrefix } from './nats-helpers.ts';
 
 async function world(t: { after(fn: () => Promise<void>): void }) {
   await requireNats();
@@ -55,7 +55,7 @@ test('an event whose handler fails N times goes to the dead-letter stream, later
   );
   w.subs.push(w.transport(3).subscribe({ source: 'producer', consumer: 'healthy', handle: async (e) => void healthy.push(n(e)) }));
   await w.publish(1, 3);
-  await until('event 3 after event 2 was given up', 10_000, () => attempts.includes(3));
+  await waitFor('event 3 after event 2 was given up', () => attempts.includes(3), 10_000);
   assert.deepEqual(attempts, [1, 2, 2, 2, 3], 'three attempts at event 2, and event 3 only after it was dead-lettered');
 
   const h = await w.admin.ready();
@@ -75,14 +75,14 @@ test('an event whose handler fails N times goes to the dead-letter stream, later
   broken = false;
   const replayed = await replayDeadLetters(h, names, { ids: [String(letter.seq)] });
   assert.deepEqual(replayed.map((l) => l.seq), [letter.seq]);
-  await until('the replayed event', 10_000, () => attempts.length >= 6);
+  await waitFor('the replayed event', () => attempts.length >= 6, 10_000);
   assert.deepEqual(attempts, [1, 2, 2, 2, 3, 2]);
   assert.deepEqual(await listDeadLetters(h, names), [], 'a replayed dead letter leaves the list');
   // The healthy consumer acknowledges the replay without seeing it: wait until its consumer has nothing pending.
-  await until('the healthy consumer to pass the replay', 10_000, async () => {
+  await waitFor('the healthy consumer to pass the replay', async () => {
     const info = await h.jsm.consumers.info(names.stream('producer'), 'healthy');
     return info.num_pending === 0 && info.num_ack_pending === 0;
-  });
+  }, 10_000);
   assert.deepEqual(healthy, [1, 2, 3]);
   await assert.rejects(replayDeadLetters(h, names, { ids: ['999', 'no-such-event'] }), /no dead letter with id 999, no-such-event/);
 });
@@ -92,14 +92,14 @@ test('a message that is not a CloudEvent is dead-lettered at once, without calli
   const got: number[] = [];
   w.subs.push(w.transport().subscribe({ source: 'producer', consumer: 'c1', handle: async (e) => void got.push(n(e)) }));
   await w.publish(1, 1);
-  await until('event 1', 10_000, () => got.length === 1);
+  await waitFor('event 1', () => got.length === 1, 10_000);
   const h = await w.admin.ready();
   const names = natsNames(w.prefix);
   const hdrs = headers();
   hdrs.set('Nats-Msg-Id', 'garbage-1');
   await h.js.publish(names.subject('producer', 'test.counted'), '{"not":"an event"}', { headers: hdrs });
   await w.publish(2, 1);
-  await until('event 2 after the garbage', 10_000, () => got.length === 2);
+  await waitFor('event 2 after the garbage', () => got.length === 2, 10_000);
   assert.deepEqual(got, [1, 2]);
   const letters = await listDeadLetters(h, names);
   assert.equal(letters.length, 1);
@@ -123,14 +123,14 @@ test('replay --all replays every dead letter, oldest first', async (t) => {
     }),
   );
   await w.publish(1, 5);
-  await until('events 1, 3, 5', 10_000, () => seen.length === 3);
+  await waitFor('events 1, 3, 5', () => seen.length === 3, 10_000);
   const h = await w.admin.ready();
   const names = natsNames(w.prefix);
   assert.deepEqual((await listDeadLetters(h, names)).map((l) => l.error), ['even 2', 'even 4']);
   broken = false;
   const replayed = await replayDeadLetters(h, names, { all: true });
   assert.equal(replayed.length, 2);
-  await until('the replays', 10_000, () => seen.length === 5);
+  await waitFor('the replays', () => seen.length === 5, 10_000);
   assert.deepEqual(seen, [1, 3, 5, 2, 4]);
   assert.deepEqual(await listDeadLetters(h, names), []);
 });
@@ -152,13 +152,13 @@ test('instances of one consumer share its durable: each event is handled once, i
     );
   }
   await w.publish(1, 30);
-  await until('30 events', 15_000, () => handled.length >= 30);
+  await waitFor('30 events', () => handled.length >= 30, 15_000);
   // Nothing more arrives: the durable has nothing pending or unacknowledged.
   const h = await w.admin.ready();
-  await until('the durable to settle', 10_000, async () => {
+  await waitFor('the durable to settle', async () => {
     const info = await h.jsm.consumers.info(natsNames(w.prefix).stream('producer'), 'shared');
     return info.num_pending === 0 && info.num_ack_pending === 0;
-  });
+  }, 10_000);
   assert.deepEqual(handled.map((x) => x.n), Array.from({ length: 30 }, (_, i) => i + 1), 'each once, in order');
   const byInstance = [1, 2, 3].map((i) => handled.filter((x) => x.instance === i).length);
   console.log(`# events handled per instance: ${byInstance.join(', ')}`);

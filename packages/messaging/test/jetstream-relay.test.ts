@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Kysely } from 'kysely';
 import { withContext } from '@bazaar/kit';
-import { testLogger } from '@bazaar/kit/testing';
+import { testLogger, waitFor } from '@bazaar/kit/testing';
 import { openStore, type Store } from '@bazaar/store';
 import { DIALECTS, testLocation } from '@bazaar/store/testing';
 import {
@@ -20,7 +20,7 @@ import {
 } from '../src/index.ts';
 import { relayQueries } from '../src/relay-store.ts';
 import { ensureStream, sourceStreamConfig } from '../src/jetstream/streams.ts';
-import { cleanupFirst, connections, removeStreams, requireNats, testPrefix, until } from './nats-helpers.ts';
+import { cleanupFirst, connections, removeStreams, requireNats, testPrefix } from './nats-helpers.ts';
 
 const migrations = { '0001_outbox': outboxMigration, '0002_outbox_relay': outboxRelayMigration };
 
@@ -68,7 +68,7 @@ for (const dialect of DIALECTS) {
     await append(store, 21, 10);
     const conn = conns.open('relay');
     const relay = startOutboxRelay({ store, connection: conn, logger: testLogger(), intervalMs: 20, batch: 7 });
-    await until('the outbox to be published', 10_000, async () => (await unpublished(store)) === 0);
+    await waitFor('the outbox to be published', async () => (await unpublished(store)) === 0, 10_000);
     await relay.stop();
     const outbox = await readOutbox(store.db, 0, 100);
     const stream = await streamIds(conn, natsNames(prefix).stream('producer'));
@@ -100,14 +100,14 @@ for (const dialect of DIALECTS) {
     assert.equal(await unpublished(store), 5, 'nothing was marked');
 
     const relay = startOutboxRelay({ store, connection: conns.open('relay'), logger: testLogger(), intervalMs: 20 });
-    await until('the outbox to be published', 10_000, async () => (await unpublished(store)) === 0);
+    await waitFor('the outbox to be published', async () => (await unpublished(store)) === 0, 10_000);
     await relay.stop();
     assert.deepEqual(relay.stats(), { published: 2, duplicates: 3 }, 'JetStream dropped the three re-publishes');
 
     const got: number[] = [];
     const consumer = conns.open('consumer');
     subs.push(createJetStreamTransport({ connection: consumer, logger: testLogger() }).subscribe({ source: 'producer', consumer: 'c1', handle: async (e) => void got.push((e.data as { n: number }).n) }));
-    await until('5 events', 10_000, () => got.length >= 5);
+    await waitFor('5 events', () => got.length >= 5, 10_000);
     const info = await (await consumer.ready()).jsm.consumers.info(natsNames(prefix).stream('producer'), 'c1');
     assert.equal(info.num_pending, 0);
     assert.equal(info.delivered.consumer_seq, 5, 'five deliveries in all: no duplicate reached the consumer');
@@ -129,7 +129,7 @@ for (const dialect of DIALECTS) {
     cleanup(() => b.close());
     const relays = [a, b].map((store, i) => startOutboxRelay({ store, connection: conns.open(`relay-${i}`), logger: testLogger(), intervalMs: 5, batch: 4 }));
     for (let round = 0; round < 10; round++) await append(round % 2 ? a : b, round * 6 + 1, 6);
-    await until('the outbox to be published', 15_000, async () => (await unpublished(a)) === 0);
+    await waitFor('the outbox to be published', async () => (await unpublished(a)) === 0, 15_000);
     await Promise.all(relays.map((r) => r.stop()));
     const outbox = await readOutbox(a.db, 0, 100);
     const stream = await streamIds(conns.open('check'), natsNames(prefix).stream('producer'));

@@ -56,15 +56,6 @@ export async function removeStreams(prefix: string): Promise<void> {
   }
 }
 
-/** Poll until `check` holds; on timeout, say what was awaited. */
-export async function until(what: string, ms: number, check: () => boolean | Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 /** A connection for one simulated process (its own NATS connection), closed by `closeAll`. */
 export function connections(prefix: string) {
   const opened: JetStreamConnection[] = [];

@@ -4,36 +4,16 @@
 // relational store and in Redis (the inbox stays relational in both).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
 import type { Cart } from '@bazaar/contracts/cart';
 import type { OrderConfirmedData } from '@bazaar/contracts/events';
-import { createServiceApp } from '@bazaar/kit';
-import { testLogger } from '@bazaar/kit/testing';
-import { appendEvent, createHttpFeedTransport, cursorStore, eventFeedRoutes, outboxMigration, type OutboxTables, type Subscription } from '@bazaar/messaging';
-import { openStore } from '@bazaar/store';
+import { testLogger, waitFor } from '@bazaar/kit/testing';
+import { createHttpFeedTransport, cursorStore, type Subscription } from '@bazaar/messaging';
+import { startTestProducer } from '@bazaar/messaging/testing';
 import { startCartConsumer } from '../src/events.ts';
-import { SERVICE_TOKEN, bearer, products, startCart, startCatalogStandIn, until, type TestCart } from './helpers.ts';
+import { SERVICE_TOKEN, bearer, products, startCart, startCatalogStandIn, type TestCart } from './helpers.ts';
 import { testRedis } from './redis.ts';
 
 const STREAM = 'orders/cart';
-
-/** A stand-in for orders' producer side: its outbox and its /internal/events feed on a real port. */
-async function startOrdersProducer() {
-  const store = await openStore<OutboxTables>({ service: 'orders', dataDir: '', inMemory: true, migrations: { '0001_outbox': outboxMigration } });
-  const app = createServiceApp({ name: 'orders', logger: testLogger(), defaultMetrics: false });
-  app.register(eventFeedRoutes({ db: store.db, serviceToken: SERVICE_TOKEN }));
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  return {
-    url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`,
-    async confirm(data: OrderConfirmedData): Promise<void> {
-      await store.db.transaction().execute((trx) => appendEvent(trx, 'orders', { type: 'orders.order-confirmed', subject: data.orderId, data }));
-    },
-    async close() {
-      await app.close();
-      await store.close();
-    },
-  };
-}
 
 function order(orderId: string, userId: string, lines: { product: (typeof products)[keyof typeof products]; quantity: number }[]): OrderConfirmedData {
   const items = lines.map(({ product, quantity }) => ({
@@ -54,7 +34,9 @@ const lines = async (cart: TestCart, user: string) => {
 
 for (const kind of ['sqlite', 'redis'] as const) test(`${kind}: an order confirmation takes the ordered items out of the cart exactly once, even when delivered again`, async (t) => {
   const catalog = await startCatalogStandIn();
-  const orders = await startOrdersProducer();
+  // orders' producer side: its outbox and its /internal/events feed on a real port.
+  const orders = await startTestProducer({ source: 'orders', serviceToken: SERVICE_TOKEN });
+  const confirm = (data: OrderConfirmedData) => orders.publish('orders.order-confirmed', data, data.orderId);
   const redis = kind === 'redis' ? await (await testRedis(t)).open() : undefined;
   const cart = await startCart({ catalogUrl: catalog.url, ...(redis ? { redis } : {}) });
   const cursors = cursorStore(cart.store.db);
@@ -82,9 +64,9 @@ for (const kind of ['sqlite', 'redis'] as const) test(`${kind}: an order confirm
   await put('bob', products.lamp.id, 2);
 
   // Alice checks out 2 lamps and the mug, then adds a chair before the confirmation arrives.
-  await orders.confirm(order('o-1', 'alice', [{ product: products.lamp, quantity: 2 }, { product: products.mug, quantity: 1 }]));
+  await confirm(order('o-1', 'alice', [{ product: products.lamp, quantity: 2 }, { product: products.mug, quantity: 1 }]));
   await put('alice', products.chair.id, 1);
-  await until('the cart to handle event 1', async () => (await cursors.load(STREAM)) >= 1);
+  await waitFor('the cart to handle event 1', async () => (await cursors.load(STREAM)) >= 1);
   assert.deepEqual(await lines(cart, 'alice'), [[products.lamp.id, 1], [products.chair.id, 1]], 'ordered quantities left; the chair added after checkout stayed');
   assert.deepEqual(await lines(cart, 'bob'), [[products.lamp.id, 2]], "another user's cart is untouched");
 
@@ -92,9 +74,9 @@ for (const kind of ['sqlite', 'redis'] as const) test(`${kind}: an order confirm
   await consumer.stop();
   await cursors.save(STREAM, 0);
   consumer = consume();
-  await orders.confirm(order('o-2', 'bob', [{ product: products.lamp, quantity: 2 }]));
+  await confirm(order('o-2', 'bob', [{ product: products.lamp, quantity: 2 }]));
   // The feed is ordered: the position reaches 2 only after event 1 was delivered (again) and acknowledged.
-  await until('the redelivered event and event 2 to be handled', async () => (await cursors.load(STREAM)) >= 2);
+  await waitFor('the redelivered event and event 2 to be handled', async () => (await cursors.load(STREAM)) >= 2);
   assert.deepEqual(await lines(cart, 'alice'), [[products.lamp.id, 1], [products.chair.id, 1]], 'the redelivery removed nothing more');
   assert.deepEqual(await lines(cart, 'bob'), [], "bob's ordered line dropped to 0 and disappeared");
   const inbox = await cart.store.db.selectFrom('inbox').select(['source', 'type']).execute();

@@ -120,12 +120,3 @@ export async function startCart(opts: { catalogUrl: string; store?: CartDatabase
 }
 
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
-
-/** Poll `check` until it holds, failing with what was awaited at the deadline. */
-export async function until(what: string, check: () => Promise<boolean> | boolean, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

@@ -7,10 +7,10 @@ import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { AppError } from '@bazaar/kit';
+import { waitFor } from '@bazaar/kit/testing';
 import { handleOnce } from '@bazaar/messaging';
 import { MAX_LINES } from '../src/domain/cart.ts';
 import { openCartDatabase, openRedisCartStore } from '../src/store/index.ts';
-import { until } from './helpers.ts';
 import { testRedis } from './redis.ts';
 
 test('redis: many concurrent additions from two instances never exceed the line limit', async (t) => {
@@ -136,7 +136,7 @@ test('redis: start-up fails naming the server; a later outage is 503 UPSTREAM_UN
   });
   const noPassword = { ...opts, url: `redis://127.0.0.1:${port}` };
   let store: Awaited<ReturnType<typeof openRedisCartStore>> | undefined;
-  await until('the private redis-server to accept connections', async () => {
+  await waitFor('the private redis-server to accept connections', async () => {
     store = await openRedisCartStore(noPassword).catch(() => undefined);
     return store !== undefined;
   });
@@ -151,6 +151,6 @@ test('redis: start-up fails naming the server; a later outage is 503 UPSTREAM_UN
   await assert.rejects(opened.ping(), 'readiness fails while Redis is away');
 
   server = startPrivateRedis(port);
-  await until('the store to reconnect after Redis came back', async () => (await opened.setQuantity('u', 'c', 1).catch(() => 'down')) === 'set', 10_000);
+  await waitFor('the store to reconnect after Redis came back', async () => (await opened.setQuantity('u', 'c', 1).catch(() => 'down')) === 'set', 10_000);
   assert.deepEqual(await opened.getLines('u'), [{ productId: 'c', quantity: 1 }], 'a fresh server (no persistence) holds only what came after');
 });

@@ -72,14 +72,3 @@ export async function outbox(app: ServiceApp): Promise<AnyCloudEvent[]> {
   assert.equal(res.statusCode, 200, res.body);
   return (res.json() as { events: AnyCloudEvent[] }).events;
 }
-
-/** Poll `check` until it returns a value, or fail naming what was awaited. */
-export async function until<T>(what: string, ms: number, check: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}

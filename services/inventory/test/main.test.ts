@@ -9,10 +9,10 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { randomBytes } from 'node:crypto';
 import { SERVICE_TOKEN_HEADER, Type, loadConfig } from '@bazaar/kit';
-import { testLogger } from '@bazaar/kit/testing';
+import { testLogger, waitFor } from '@bazaar/kit/testing';
 import { connectJetStream } from '@bazaar/messaging';
 import { startFakeCatalog } from './fake-catalog.ts';
-import { SERVICE_TOKEN, until } from './helpers.ts';
+import { SERVICE_TOKEN } from './helpers.ts';
 
 const mainTs = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 
@@ -63,7 +63,7 @@ test('main.ts: consumes catalog events, serves, drains on SIGTERM, and keeps its
     await catalog.created('p1');
     const first = await startProcess(env);
     running = first.child;
-    assert.equal(await until('inventory to learn p1 from the catalog feed', 10_000, level(first.url, 'p1')), 42);
+    assert.equal(await waitFor('inventory to learn p1 from the catalog feed', level(first.url, 'p1'), 10_000), 42);
     const made = await json(`${first.url}/internal/inventory/reservations`, { method: 'POST', headers: internal, body: JSON.stringify({ orderId: 'o1', items: [{ productId: 'p1', quantity: 2 }] }) });
     assert.equal(made.status, 201);
     assert.equal(await stopProcess(first.child), 0, 'a clean exit on SIGTERM');
@@ -73,7 +73,7 @@ test('main.ts: consumes catalog events, serves, drains on SIGTERM, and keeps its
     await catalog.created('p2');
     const second = await startProcess(env);
     running = second.child;
-    assert.equal(await until('inventory to learn p2 after the restart', 10_000, level(second.url, 'p2')), 42);
+    assert.equal(await waitFor('inventory to learn p2 after the restart', level(second.url, 'p2'), 10_000), 42);
     assert.equal(await level(second.url, 'p1')(), 40, 'stock and the reservation survived; p1 was not given stock again');
     const reservation = await json(`${second.url}/internal/inventory/reservations/o1`, { headers: internal });
     assert.equal(reservation.body.status, 'RESERVED');
@@ -116,16 +116,16 @@ test('main.ts with NATS_URL: catalog events arrive over JetStream, its own event
     await catalog.created('p1');
     const first = await startProcess(env);
     running = first.child;
-    assert.equal(await until('inventory to learn p1 over JetStream', 10_000, level(first.url, 'p1')), 42);
+    assert.equal(await waitFor('inventory to learn p1 over JetStream', level(first.url, 'p1'), 10_000), 42);
     const ready = await json(`${first.url}/readyz`);
     // NATS down must not take every instance out of rotation: the outbox keeps events until it is back.
     assert.deepEqual(ready.body.checks, { store: 'ok' });
     const made = await json(`${first.url}/internal/inventory/reservations`, { method: 'POST', headers: internal, body: JSON.stringify({ orderId: 'o1', items: [{ productId: 'p1', quantity: 2 }] }) });
     assert.equal(made.status, 201);
-    const relayed = await until('the relay to publish every outbox event', 10_000, async () => {
+    const relayed = await waitFor('the relay to publish every outbox event', async () => {
       const c = await counts(first.url);
       return c.outbox > 0 && c.stream === c.outbox ? c : undefined;
-    });
+    }, 10_000);
     assert.ok(relayed.outbox >= 2, `stock for p1, then the reservation: ${JSON.stringify(relayed)}`);
     assert.equal(await stopProcess(first.child), 0, 'a clean exit on SIGTERM');
 
@@ -133,12 +133,12 @@ test('main.ts with NATS_URL: catalog events arrive over JetStream, its own event
     await catalog.created('p2');
     const second = await startProcess(env);
     running = second.child;
-    assert.equal(await until('inventory to learn p2 after the restart', 10_000, level(second.url, 'p2')), 42);
+    assert.equal(await waitFor('inventory to learn p2 after the restart', level(second.url, 'p2'), 10_000), 42);
     assert.equal(await level(second.url, 'p1')(), 40, 'p1 was not given stock again');
-    const after = await until('the relay to catch up after the restart', 10_000, async () => {
+    const after = await waitFor('the relay to catch up after the restart', async () => {
       const c = await counts(second.url);
       return c.stream === c.outbox && c.outbox > relayed.outbox ? c : undefined;
-    });
+    }, 10_000);
     assert.equal(after.stream, after.outbox, 'each event once in the stream');
     assert.equal(await stopProcess(second.child), 0);
     running = undefined;

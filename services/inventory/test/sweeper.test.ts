@@ -1,8 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { testLogger } from '@bazaar/kit/testing';
+import { testLogger, waitFor } from '@bazaar/kit/testing';
 import { startSweeper } from '../src/sweeper.ts';
-import { until } from './helpers.ts';
 
 test('the sweeper runs passes one at a time, survives a failing pass, and stop() waits for the pass in progress', async () => {
   const lines: string[] = [];
@@ -24,7 +23,7 @@ test('the sweeper runs passes one at a time, survives a failing pass, and stop()
       return 0;
     },
   });
-  await until('four passes', 3000, async () => (passes >= 4 ? true : undefined));
+  await waitFor('four passes', async () => (passes >= 4 ? true : undefined), 3000);
   await sweeper.stop();
   assert.equal(inFlight, 0, 'stop() resolved only after the running pass ended');
   assert.equal(maxInFlight, 1, 'passes never overlap');

@@ -2,7 +2,8 @@
 // stands in for orders; tools/mail-sink's SMTP server receives the mail.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cancelledOrder, confirmedOrder, freePort, startNotifications, startOrdersProducer, startSink, waitFor } from './helpers.ts';
+import { freePort, waitFor } from '@bazaar/kit/testing';
+import { cancelledOrder, confirmedOrder, startNotifications, startOrdersProducer, startSink } from './helpers.ts';
 
 test('an order-confirmed event sends exactly one email naming the order, its items and the total', async () => {
   const orders = await startOrdersProducer();

@@ -1,48 +1,25 @@
-import { createServiceApp, SERVICE_TOKEN_HEADER, type ServiceApp } from '@bazaar/kit';
+import { SERVICE_TOKEN_HEADER } from '@bazaar/kit';
 import { testLogger } from '@bazaar/kit/testing';
-import { openStore, type Store } from '@bazaar/store';
-import { appendEvent, eventFeedRoutes, outboxMigration, type OutboxTables } from '@bazaar/messaging';
+import { startTestProducer } from '@bazaar/messaging/testing';
 import type { OrderCancelledData, OrderConfirmedData } from '@bazaar/contracts/events';
 import { createMailbox, startSmtpSink, type Mailbox, type SmtpSink } from '@bazaar/mail-sink';
 import { buildApp } from '../src/app.ts';
 import { openNotificationsStore, type EmailRecord, type NotificationsStore } from '../src/store/index.ts';
 import { startNotificationWorkers, type NotificationWorkers } from '../src/workers.ts';
-import { freePort } from '@bazaar/kit/testing';
-export { freePort };
 
 export const SERVICE_TOKEN = 'test-service-token-0123456789';
 export const internal = { [SERVICE_TOKEN_HEADER]: SERVICE_TOKEN };
 
-/** A free local port, for a server that must come up later on a known address. */
-
-/** Poll `probe` until it returns something truthy; fail naming `what` at the deadline. */
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 /** A stand-in for orders: a real outbox served over a real HTTP feed on a local port. */
 export async function startOrdersProducer() {
-  const store: Store<OutboxTables> = await openStore<OutboxTables>({ service: 'orders', dataDir: '', inMemory: true, migrations: { '0001_outbox': outboxMigration } });
-  const app: ServiceApp = createServiceApp({ name: 'orders', logger: testLogger(), defaultMetrics: false });
-  app.register(eventFeedRoutes({ db: store.db, serviceToken: SERVICE_TOKEN }));
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const { port } = app.server.address() as { port: number };
+  const orders = await startTestProducer({ source: 'orders', serviceToken: SERVICE_TOKEN });
   return {
-    url: `http://127.0.0.1:${port}`,
-    /** Append one event as orders would, in a transaction; returns the event id. */
+    url: orders.url,
+    /** Append one event as orders would (subject: the order id), in a transaction; returns the event id. */
     async publish(type: 'orders.order-confirmed' | 'orders.order-cancelled', data: OrderConfirmedData | OrderCancelledData): Promise<string> {
-      return store.db.transaction().execute((trx) => appendEvent(trx, 'orders', { type, subject: data.orderId, data }));
+      return (await orders.publish(type, data, data.orderId)).id;
     },
-    async close() {
-      await app.close();
-      await store.close();
-    },
+    close: orders.close,
   };
 }
 

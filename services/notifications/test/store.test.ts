@@ -3,9 +3,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { freePort, waitFor } from '@bazaar/kit/testing';
 import { DIALECTS, testLocation } from '@bazaar/store/testing';
 import { openNotificationsStore } from '../src/store/index.ts';
-import { confirmedOrder, freePort, startNotifications, startOrdersProducer, startSink, waitFor } from './helpers.ts';
+import { confirmedOrder, startNotifications, startOrdersProducer, startSink } from './helpers.ts';
 
 for (const dialect of DIALECTS) {
   test(`${dialect}: a pending email survives a restart on a durable store and is sent once after it`, async (t) => {

@@ -2,8 +2,8 @@
 // serve real outboxes over HTTP; reports consumes them as main.ts wires it.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTestKeys } from '@bazaar/kit/testing';
-import { internal, confirmedOrder, cancelledOrder, orderOf, payment, startProducer, startReports, waitFor } from './helpers.ts';
+import { createTestKeys, waitFor } from '@bazaar/kit/testing';
+import { internal, confirmedOrder, cancelledOrder, orderOf, payment, startProducer, startReports } from './helpers.ts';
 
 const eur = (amount: number) => ({ amount, currency: 'EUR' });
 

@@ -1,8 +1,7 @@
-import { createAuthenticator, createServiceApp, SERVICE_TOKEN_HEADER, type ServiceApp } from '@bazaar/kit';
-import { createTestKeys, freePort, testLogger, type TestKeys } from '@bazaar/kit/testing';
-import { openStore, type Store } from '@bazaar/store';
-import { appendEvent, eventFeedRoutes, outboxMigration, type OutboxTables } from '@bazaar/messaging';
-import type { EventData, EventType, OrderCancelledData, OrderConfirmedData, PaymentEventData } from '@bazaar/contracts/events';
+import { createAuthenticator, SERVICE_TOKEN_HEADER } from '@bazaar/kit';
+import { createTestKeys, testLogger, type TestKeys } from '@bazaar/kit/testing';
+import { startTestProducer, type TestProducer } from '@bazaar/messaging/testing';
+import type { OrderCancelledData, OrderConfirmedData, PaymentEventData } from '@bazaar/contracts/events';
 import type { SalesReport } from '@bazaar/contracts/reports';
 import { buildApp } from '../src/app.ts';
 import { openReportsStore, type ReportsStore } from '../src/store/index.ts';
@@ -11,51 +10,11 @@ import { startReportsWorkers } from '../src/workers.ts';
 export const SERVICE_TOKEN = 'test-service-token-0123456789';
 export const internal = { [SERVICE_TOKEN_HEADER]: SERVICE_TOKEN };
 
-/** Poll `probe` until it returns something truthy; fail naming `what` at the deadline. */
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 /**
  * A stand-in for a producer (orders or payments): a real outbox served over
- * a real HTTP feed, on a fixed port so it can be stopped and started again.
+ * a real HTTP feed, which can be stopped and started again on the same port.
  */
-export async function startProducer(source: 'orders' | 'payments') {
-  const store: Store<OutboxTables> = await openStore<OutboxTables>({ service: source, dataDir: '', inMemory: true, migrations: { '0001_outbox': outboxMigration } });
-  const port = await freePort();
-  let app: ServiceApp | undefined;
-  const start = async () => {
-    app = createServiceApp({ name: source, logger: testLogger(), defaultMetrics: false });
-    app.register(eventFeedRoutes({ db: store.db, serviceToken: SERVICE_TOKEN }));
-    await app.listen({ host: '127.0.0.1', port });
-  };
-  await start();
-  return {
-    url: `http://127.0.0.1:${port}`,
-    /** Append one event in a transaction, as the producer would; returns its id. */
-    async publish<T extends EventType>(type: T, data: EventData<T>, subject?: string): Promise<string> {
-      return store.db.transaction().execute((trx) => appendEvent(trx, source, { type, data, ...(subject === undefined ? {} : { subject }) }));
-    },
-    /** Stop serving the feed (the outbox is kept). */
-    async stop() {
-      await app?.close();
-      app = undefined;
-    },
-    start,
-    async close() {
-      await app?.close();
-      await store.close();
-    },
-  };
-}
-
-export type Producer = Awaited<ReturnType<typeof startProducer>>;
+export const startProducer = (source: 'orders' | 'payments'): Promise<TestProducer> => startTestProducer({ source, serviceToken: SERVICE_TOKEN });
 
 /** Reports as main.ts wires it (real workers, real DuckDB), with test signing keys and short timers. */
 export async function startReports(opts: { ordersUrl: string; paymentsUrl: string; store?: ReportsStore; keys?: TestKeys }) {

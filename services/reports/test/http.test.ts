@@ -4,13 +4,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createAuthenticator } from '@bazaar/kit';
-import { createTestKeys, testLogger } from '@bazaar/kit/testing';
+import { createTestKeys, testLogger, waitFor } from '@bazaar/kit/testing';
 import type { AnyCloudEvent } from '@bazaar/contracts/events';
 import { buildApp } from '../src/app.ts';
 import { decodeEvent } from '../src/events.ts';
 import { createRebuilder } from '../src/rebuild.ts';
 import { openReportsStore } from '../src/store/index.ts';
-import { SERVICE_TOKEN, confirmedOrder, internal, waitFor } from './helpers.ts';
+import { SERVICE_TOKEN, confirmedOrder, internal } from './helpers.ts';
 
 async function setup(opts: { caughtUp?: () => boolean } = {}) {
   const keys = await createTestKeys();

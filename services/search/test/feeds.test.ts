@@ -5,7 +5,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { created, internal, product, startProducer, startSearch, stock, tempDir, updated, waitFor } from './helpers.ts';
+import { waitFor } from '@bazaar/kit/testing';
+import { created, internal, product, startProducer, startSearch, stock, tempDir, updated } from './helpers.ts';
 
 async function fixture(opts: { catalogUp?: boolean } = {}) {
   const tmp = tempDir();
@@ -34,8 +35,8 @@ test('rebuilding while catalog is unreachable, ready once caught up; changes sea
   const f = await fixture({ catalogUp: false });
   const zeph = product({ name: 'Zephyrine Studio Headphones', description: 'Closed-back headphones for mixing.', price: { amount: 12_999, currency: 'EUR' } });
   const seeded = Array.from({ length: 40 }, (_, i) => product({ name: `Sonora Wireless Headphones ${i}`, category: i % 2 ? 'audio' : 'electronics' }));
-  await f.catalog.publish(...seeded.map(created));
-  await f.inventory.publish(...seeded.map((p) => stock(p.id, 10)));
+  await f.catalog.publishAll(seeded.map(created));
+  await f.inventory.publishAll(seeded.map((p) => stock(p.id, 10)));
   const search = await startSearch({ dir: f.dir, catalog: f.catalog, inventory: f.inventory });
   try {
     const rebuilding = await waitFor('readyz to report catalog unreachable', async () => {
@@ -51,24 +52,24 @@ test('rebuilding while catalog is unreachable, ready once caught up; changes sea
     assert.deepEqual(all.facets.category, { audio: 20, electronics: 20 });
     assert.ok(all.items.every((i) => i.available === 10));
 
-    await f.catalog.publish(created(zeph));
+    await f.catalog.publishAll([created(zeph)]);
     const indexedIn = await timed('the new product in search', async () => (await search.search('q=zephyrine%20headphnes')).items[0]?.id === zeph.id, 1000);
     console.log(`# product searchable ${indexedIn} ms after its event`);
 
-    await f.inventory.publish(stock(zeph.id, 7));
+    await f.inventory.publishAll([stock(zeph.id, 7)]);
     await timed('the stock change in search', async () => (await search.search('q=zephyrine')).items[0]?.available === 7, 1000);
     assert.ok((await search.search('q=zephyrine&inStock=true')).items.some((i) => i.id === zeph.id));
 
-    await f.catalog.publish(updated({ ...zeph, name: 'Zephyrine Reference Headphones', price: { amount: 9_999, currency: 'EUR' } }));
+    await f.catalog.publishAll([updated({ ...zeph, name: 'Zephyrine Reference Headphones', price: { amount: 9_999, currency: 'EUR' } })]);
     await timed('the rename in search', async () => (await search.search('q=reference')).items[0]?.id === zeph.id, 1000);
     assert.equal((await search.search('q=studio')).total, 0);
     assert.equal((await search.search('q=zephyrine')).items[0]?.price.amount, 9_999);
 
     // Stock for a product catalog has not announced yet, then the product.
     const early = product({ name: 'Trailhead Ultralight Tent', category: 'sports-outdoors' });
-    await f.inventory.publish(stock(early.id, 3));
+    await f.inventory.publishAll([stock(early.id, 3)]);
     await waitFor('inventory feed consumed', () => search.indexer.status().sources.inventory.position === 42);
-    await f.catalog.publish(created(early));
+    await f.catalog.publishAll([created(early)]);
     await timed('the early-stocked product', async () => (await search.search('q=tent')).items[0]?.available === 3, 1000);
   } finally {
     await search.stop();
@@ -80,15 +81,15 @@ test('restart: loads the snapshot, resumes from its positions, re-applies events
   const f = await fixture();
   const a = product({ name: 'Voltix Smart Camera', category: 'electronics' });
   const b = product({ name: 'Nimbus Portable Projector', category: 'electronics' });
-  await f.catalog.publish(created(a));
-  await f.inventory.publish(stock(a.id, 1));
+  await f.catalog.publishAll([created(a)]);
+  await f.inventory.publishAll([stock(a.id, 1)]);
   const first = await startSearch({ dir: f.dir, catalog: f.catalog, inventory: f.inventory });
   await waitFor('first start ready', async () => (await first.readyz()).status === 200);
   await first.indexer.snapshot();
   // Keep the snapshot as it is now: a crash later would leave exactly this file.
   copyFileSync(join(f.dir, 'snapshot.json'), join(f.dir, 'at-crash.json'));
-  await f.catalog.publish(created(b), updated({ ...a, name: 'Voltix Smart Camera Pro' }));
-  await f.inventory.publish(stock(a.id, 4), stock(b.id, 2));
+  await f.catalog.publishAll([created(b), updated({ ...a, name: 'Voltix Smart Camera Pro' })]);
+  await f.inventory.publishAll([stock(a.id, 4), stock(b.id, 2)]);
   await waitFor('events after the snapshot applied', async () => (await first.search('q=pro')).items[0]?.available === 4 && (await first.search('q=projector')).total === 1);
   const before = await first.search('q=');
   await first.stop();
@@ -111,7 +112,7 @@ test('restart: loads the snapshot, resumes from its positions, re-applies events
 test('catalog down: search keeps answering and stays ready; it catches up when catalog is back', async () => {
   const f = await fixture();
   const a = product({ name: 'Hearth Cast-Iron Skillet', category: 'home-kitchen' });
-  await f.catalog.publish(created(a));
+  await f.catalog.publishAll([created(a)]);
   const search = await startSearch({ dir: f.dir, catalog: f.catalog, inventory: f.inventory });
   try {
     await waitFor('ready', async () => (await search.readyz()).status === 200);
@@ -120,7 +121,7 @@ test('catalog down: search keeps answering and stays ready; it catches up when c
     assert.equal((await search.readyz()).status, 200);
     assert.equal((await search.search('q=skillet')).items[0]?.id, a.id);
     const b = product({ name: 'Copperleaf Ceramic Kettle', category: 'home-kitchen' });
-    await f.catalog.publish(created(b));
+    await f.catalog.publishAll([created(b)]);
     await f.catalog.start();
     await f.inventory.start();
     await waitFor('the product written while catalog was unreachable', async () => (await search.search('q=kettle')).total === 1, 8000);
@@ -133,8 +134,8 @@ test('catalog down: search keeps answering and stays ready; it catches up when c
 test('POST /internal/search/rebuild drops the index and rebuilds it from position 0', async () => {
   const f = await fixture();
   const items = Array.from({ length: 10 }, (_, i) => product({ name: `Inkwell Annotated Atlas ${i}`, category: 'books' }));
-  await f.catalog.publish(...items.map(created));
-  await f.inventory.publish(...items.map((p, i) => stock(p.id, i)));
+  await f.catalog.publishAll(items.map(created));
+  await f.inventory.publishAll(items.map((p, i) => stock(p.id, i)));
   const search = await startSearch({ dir: f.dir, catalog: f.catalog, inventory: f.inventory });
   try {
     await waitFor('ready', async () => (await search.readyz()).status === 200);

@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServiceApp, SERVICE_TOKEN_HEADER, type ServiceApp } from '@bazaar/kit';
-import { freePort, testLogger } from '@bazaar/kit/testing';
-import { openStore, type Store } from '@bazaar/store';
-import { appendEvent, eventFeedRoutes, outboxMigration, type OutboxTables } from '@bazaar/messaging';
+import { SERVICE_TOKEN_HEADER } from '@bazaar/kit';
+import { testLogger } from '@bazaar/kit/testing';
+import type { NewEvent } from '@bazaar/messaging';
+import { startTestProducer, type TestProducer } from '@bazaar/messaging/testing';
 import type { ProductChangedData } from '@bazaar/contracts/events';
 import type { IndexedProduct } from '../src/domain/product-index.ts';
 import { buildApp } from '../src/app.ts';
@@ -14,22 +14,6 @@ import { snapshotStore } from '../src/store/snapshot.ts';
 
 export const SERVICE_TOKEN = 'test-service-token-0123456789';
 export const internal = { [SERVICE_TOKEN_HEADER]: SERVICE_TOKEN };
-
-/** Poll `probe` until it returns something truthy; fail naming `what` at the deadline. */
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 let counter = 0;
 /** A product as catalog's events carry it. */
@@ -46,44 +30,17 @@ export function product(overrides: Partial<IndexedProduct> & { name: string }): 
 }
 
 /**
- * A stand-in producer (catalog or inventory): a real outbox in an in-memory
- * store served by the real event feed on a fixed local port, which can be
- * stopped and started again as the real service would be.
+ * A stand-in producer (catalog or inventory): a real outbox served by the
+ * real event feed on a local port, which can be stopped and started again as
+ * the real service would be; `listen: false` starts it down.
  */
-export async function startProducer(source: 'catalog' | 'inventory', opts: { listen?: boolean } = {}) {
-  const store: Store<OutboxTables> = await openStore<OutboxTables>({ service: source, dataDir: '', inMemory: true, migrations: { '0001_outbox': outboxMigration } });
-  const port = await freePort();
-  let app: ServiceApp | undefined;
-  const producer = {
-    url: `http://127.0.0.1:${port}`,
-    async start() {
-      app = createServiceApp({ name: source, logger: testLogger(), defaultMetrics: false });
-      app.register(eventFeedRoutes({ db: store.db, serviceToken: SERVICE_TOKEN }));
-      await app.listen({ host: '127.0.0.1', port });
-    },
-    async stop() {
-      await app?.close();
-      app = undefined;
-    },
-    /** Append events in one transaction, as the producer's store does. */
-    async publish(...events: { type: string; data: unknown }[]): Promise<void> {
-      await store.db.transaction().execute(async (trx) => {
-        for (const e of events) await appendEvent(trx, source, { ...e, subject: (e.data as { id?: string; productId?: string }).id ?? (e.data as { productId?: string }).productId ?? '' });
-      });
-    },
-    async close() {
-      await producer.stop();
-      await store.close();
-    },
-  };
-  if (opts.listen !== false) await producer.start();
-  return producer;
-}
-export type Producer = Awaited<ReturnType<typeof startProducer>>;
+export const startProducer = (source: 'catalog' | 'inventory', opts: { listen?: boolean } = {}): Promise<TestProducer> =>
+  startTestProducer({ source, serviceToken: SERVICE_TOKEN, ...opts });
+export type Producer = TestProducer;
 
-export const created = (data: ProductChangedData) => ({ type: 'catalog.product-created', data });
-export const updated = (data: ProductChangedData) => ({ type: 'catalog.product-updated', data });
-export const stock = (productId: string, available: number) => ({ type: 'inventory.stock-changed', data: { productId, available } });
+export const created = (data: ProductChangedData): NewEvent => ({ type: 'catalog.product-created', subject: data.id, data });
+export const updated = (data: ProductChangedData): NewEvent => ({ type: 'catalog.product-updated', subject: data.id, data });
+export const stock = (productId: string, available: number): NewEvent => ({ type: 'inventory.stock-changed', subject: productId, data: { productId, available } });
 
 /** A fresh data dir, removed by the returned cleanup. */
 export function tempDir(): { dir: string; remove: () => void } {

@@ -4,9 +4,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { waitFor } from '@bazaar/kit/testing';
 import { ProductIndex } from '../src/domain/product-index.ts';
 import { snapshotStore } from '../src/store/snapshot.ts';
-import { created, product, startProducer, startSearch, stock, tempDir, waitFor } from './helpers.ts';
+import { created, product, startProducer, startSearch, stock, tempDir } from './helpers.ts';
 
 test('a snapshot round-trips: same answers, same cursors, no temp file left', async () => {
   const tmp = tempDir();
@@ -64,8 +65,8 @@ for (const [name, content] of [
     const inventory = await startProducer('inventory');
     try {
       const zeph = product({ name: 'Zephyrine Studio Headphones' });
-      await catalog.publish(created(zeph), created(product({ name: 'Hearth Cast-Iron Skillet', category: 'home-kitchen' })));
-      await inventory.publish(stock(zeph.id, 5));
+      await catalog.publishAll([created(zeph), created(product({ name: 'Hearth Cast-Iron Skillet', category: 'home-kitchen' }))]);
+      await inventory.publishAll([stock(zeph.id, 5)]);
       if (content === 'MISMATCH') {
         // An index of one product, saved with positions that claim everything was seen.
         const other = ProductIndex.empty();
