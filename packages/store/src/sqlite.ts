@@ -7,14 +7,38 @@ import type { SqliteDatabase, SqliteStatement } from 'kysely';
  */
 export function nodeSqliteDatabase(filename: string): SqliteDatabase {
   const db = new DatabaseSync(filename);
-  // busy_timeout waits out a concurrent writer instead of failing (first, so
-  // that switching a new file to WAL waits too when instances start at once);
-  // WAL lets readers run while a write commits; foreign keys are off by default.
-  db.exec('PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;');
+  // busy_timeout waits out a concurrent writer instead of failing; WAL lets
+  // readers run while a write commits; foreign keys are off by default.
+  db.exec('PRAGMA busy_timeout = 5000;');
+  enableWal(db);
+  db.exec('PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;');
   return {
     close: () => db.close(),
     prepare: (sql) => wrapStatement(db.prepare(sql)),
   };
+}
+
+const SQLITE_BUSY = 5;
+const SQLITE_LOCKED = 6;
+
+/**
+ * Switch the file to WAL. When several instances open a new file at once,
+ * SQLite may answer "database is locked" to the switch without waiting on
+ * busy_timeout, so it is retried here (opening is synchronous: so is the wait).
+ */
+function enableWal(db: DatabaseSync): void {
+  const deadline = Date.now() + 5000;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (let attempt = 1; ; attempt++) {
+    try {
+      db.exec('PRAGMA journal_mode = WAL;');
+      return;
+    } catch (error) {
+      const code = (error as { errcode?: number }).errcode;
+      if ((code !== SQLITE_BUSY && code !== SQLITE_LOCKED) || Date.now() > deadline) throw error;
+      Atomics.wait(pause, 0, 0, Math.min(100, 5 * attempt));
+    }
+  }
 }
 
 function wrapStatement(statement: StatementSync): SqliteStatement {

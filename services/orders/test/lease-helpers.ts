@@ -171,6 +171,8 @@ export interface Instance {
   vault: CardVault;
   /** When this instance's sweeps asked for due sagas (epoch ms). */
   sweeps(): number[];
+  /** How many times this instance tried to claim a saga. */
+  claims(): number;
   /** Accept a checkout here: order and saga created (claimed by this instance), card in its vault, saga kicked. */
   checkout(orderId: string): Promise<void>;
   /** Simulated crash: its store calls and remote calls fail from now on, nothing is released. */
@@ -221,6 +223,7 @@ export async function multiInstance(dialect: StoreDialect, t: AfterHook, opts: {
         orders: wrapped.repo,
         vault,
         sweeps: () => wrapped.calledAt.get('dueSagas') ?? [],
+        claims: () => wrapped.calledAt.get('claimSaga')?.length ?? 0,
         async checkout(orderId) {
           const created = await wrapped.repo.create({ order: newOrder(orderId), saga: newSaga(orderId), key: `key-${orderId}`, requestHash: 'h' });
           if (created !== 'created') throw new Error(`order ${orderId} not created: ${created}`);

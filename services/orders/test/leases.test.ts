@@ -65,8 +65,9 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(done, ['reserve', 'authorize', 'capture', 'commit'].map((op) => `${driver}:${op}`), `${id}: each step succeeded once, all by one instance`);
       assert.deepEqual(await world.lease(id), { owner: null, until: null });
     }
-    const drivers = new Set(orders.map((id) => remote.done(id)[0]?.split(':')[0]));
-    assert.deepEqual([...drivers].sort(), ['a', 'b'], 'both instances drove sagas (they really competed)');
+    // Both were kicked for every saga, so both tried to claim each one: they really competed. Which
+    // of them won how many is up to the scheduler (a loaded machine may let one win them all).
+    assert.ok(a.claims() >= orders.length && b.claims() >= orders.length, `claims tried: a ${a.claims()}, b ${b.claims()}`);
   });
 
   test(`${dialect}: a saga held by a live instance is never touched by another, while its call hangs or while it waits to retry`, async (t) => {
