@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey, type RemoteJWKSet } from 'jose';
+import { errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { commonErrors } from './errors.ts';
-import { instanceUrls } from './instances.ts';
+import { identityKeySource } from './jwks.ts';
 
 /** Who made the request, from a verified access token. */
 export interface Principal {
@@ -37,70 +37,12 @@ export interface Authenticator {
 }
 
 /**
- * Key source fetching identity's JWKS, cached, refetched when an unknown key
- * id appears. `identityUrl` may list several instances (comma-separated):
- * when one cannot be reached, the next is asked.
+ * Key source fetching identity's JWKS (see identityKeySource): cached,
+ * refetched when an unknown key id appears so a rotated key is accepted at
+ * once; `identityUrl` may list several instances (comma-separated).
  */
 export function remoteKeys(identityUrl: string): JWTVerifyGetKey {
-  const sets = instanceUrls(identityUrl).map((url) =>
-    awaitingRotation(
-      createRemoteJWKSet(new URL('/.well-known/jwks.json', url), {
-        timeoutDuration: 2000,
-        cooldownDuration: 1_000,
-        cacheMaxAge: 10 * 60_000,
-      }),
-    ),
-  );
-  if (sets.length === 1) return sets[0] as JWTVerifyGetKey;
-  let preferred = 0;
-  return async (protectedHeader, token) => {
-    let lastError: unknown;
-    for (let step = 0; step < sets.length; step++) {
-      const i = (preferred + step) % sets.length;
-      try {
-        const key = await (sets[i] as JWTVerifyGetKey)(protectedHeader, token);
-        preferred = i;
-        return key;
-      } catch (error) {
-        // A verdict about the key (no such kid, bad JWKS) is the same from every instance; only unreachability moves on.
-        if (error instanceof joseErrors.JOSEError && !(error instanceof joseErrors.JWKSTimeout)) throw error;
-        lastError = error;
-      }
-    }
-    throw lastError;
-  };
-}
-
-/**
- * A key id the cached set does not have may be a key identity has just
- * rotated in: fetch the set again — at most once a second, one fetch shared
- * by every waiting caller — and look once more, instead of refusing a good
- * token because the last fetch was too recent.
- */
-function awaitingRotation(set: RemoteJWKSet): JWTVerifyGetKey {
-  const MIN_INTERVAL_MS = 1000;
-  let lastReload = 0;
-  let reloading: Promise<void> | undefined;
-  return async (protectedHeader, token) => {
-    try {
-      return await set(protectedHeader, token);
-    } catch (error) {
-      if (!(error instanceof joseErrors.JWKSNoMatchingKey)) throw error;
-      reloading ??= (async () => {
-        const wait = lastReload + MIN_INTERVAL_MS - Date.now();
-        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-        try {
-          await set.reload();
-        } finally {
-          lastReload = Date.now();
-        }
-      })().finally(() => {
-        reloading = undefined;
-      });
-      await reloading;
-      return set(protectedHeader, token);
-    }
-  };
+  return identityKeySource({ identityUrl }).getKey;
 }
 
 /** Build the verifier services use to check callers' access tokens. */

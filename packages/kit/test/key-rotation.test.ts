@@ -55,3 +55,22 @@ test('a key rotated in just after a fetch is accepted at once; a made-up key id 
     jwks.close();
   }
 });
+
+test('identity scaled: when the first instance cannot answer, the keys come from the next', async () => {
+  const k = await key('k1');
+  const jwks = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ keys: [k.jwk] }));
+  });
+  await new Promise<void>((resolve) => jwks.listen(0, '127.0.0.1', resolve));
+  const dead = createServer();
+  await new Promise<void>((resolve) => dead.listen(0, '127.0.0.1', resolve));
+  const deadUrl = `http://127.0.0.1:${(dead.address() as AddressInfo).port}`;
+  await new Promise<void>((resolve) => dead.close(() => resolve()));
+  const auth = createAuthenticator(remoteKeys(`${deadUrl},http://127.0.0.1:${(jwks.address() as AddressInfo).port}`));
+  try {
+    assert.equal((await auth.verify(await sign(k.privateKey, 'k1'))).id, 'u1');
+  } finally {
+    jwks.close();
+  }
+});

@@ -109,16 +109,7 @@ export async function readOutbox<DB extends OutboxTables>(db: Kysely<DB>, after:
 }
 
 /** An outbox row as the CloudEvent every transport delivers. */
-export function rowToEvent(r: {
-  seq: number | string | bigint | null;
-  id: string;
-  type: string;
-  source: string;
-  subject: string | null;
-  time: string;
-  data: string;
-  traceparent: string | null;
-}): AnyCloudEvent {
+export function rowToEvent(r: Omit<OutboxTables['outbox'], 'seq'> & { seq: number | string | bigint | null }): AnyCloudEvent {
   return {
     specversion: '1.0' as const,
     id: r.id,

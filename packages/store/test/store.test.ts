@@ -5,27 +5,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql, type Kysely } from 'kysely';
 import { openStore, type Migration } from '../src/index.ts';
+import { notesMigrations, type NotesDB } from './fixtures/notes.ts';
 
-interface DB {
-  notes: { id: string; body: string; pinned: number; created_at: string };
-}
+type DB = Pick<NotesDB, 'notes'>;
 
+// The conformance suite's first two migrations: a table, then a column added to it.
 const migrations: Record<string, Migration> = {
-  '0001_notes': {
-    async up(db: Kysely<unknown>) {
-      await db.schema
-        .createTable('notes')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('body', 'text', (c) => c.notNull())
-        .addColumn('created_at', 'text', (c) => c.notNull())
-        .execute();
-    },
-  },
-  '0002_pinned': {
-    async up(db: Kysely<unknown>) {
-      await db.schema.alterTable('notes').addColumn('pinned', 'integer', (c) => c.notNull().defaultTo(0)).execute();
-    },
-  },
+  '0001_notes': notesMigrations['0001_notes'] as Migration,
+  '0002_pinned': notesMigrations['0002_pinned'] as Migration,
 };
 
 test('a file store is created under the data dir, migrated once, and keeps data across reopen', async () => {

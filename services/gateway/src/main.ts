@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { ConfigError, createLogger, loadConfig, main } from '@bazaar/kit';
+import { ConfigError, createLogger, identityKeySource, loadConfig, main } from '@bazaar/kit';
 import { DEFAULT_RATE_LIMITS, GatewayConfig, parseRate, parseRateLimits, parseUpstreams, tlsFiles } from './config.ts';
 import { buildApp } from './app.ts';
-import { remoteKeys } from './auth/keys.ts';
 import { RedisBuckets } from './limits/redis.ts';
 import { LineWriter } from './proxy/line-writer.ts';
 import { listen } from './server.ts';
@@ -27,7 +26,8 @@ await main(async () => {
     out.flushSync();
     process.exit(code);
   };
-  const keys = remoteKeys({ url: new URL('/.well-known/jwks.json', config.IDENTITY_URL).href, logger });
+  // IDENTITY_URL may list several identity instances (the launcher's --scale): the key source tries each.
+  const keys = identityKeySource({ identityUrl: config.IDENTITY_URL, logger });
   const redis = config.REDIS_URL ? new RedisBuckets({ url: config.REDIS_URL, prefix: config.RATE_LIMIT_KEY_PREFIX }) : undefined;
   const defaults = parseRateLimits(DEFAULT_RATE_LIMITS);
   const gateway = buildApp({

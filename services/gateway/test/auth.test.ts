@@ -8,7 +8,7 @@ import { SignJWT, UnsecuredJWT, exportJWK, exportSPKI, generateKeyPair, type Cry
 import { request } from 'undici';
 import { AppError, TOKEN_AUDIENCE, TOKEN_ISSUER } from '@bazaar/kit';
 import { testLogger } from '@bazaar/kit/testing';
-import { remoteKeys } from '../src/auth/keys.ts';
+import { identityKeySource } from '@bazaar/kit';
 import { Lru } from '../src/auth/lru.ts';
 import { TokenVerifier, bearerToken } from '../src/auth/verifier.ts';
 import { echo, startGateway, table, upstreamServer, type RunningGateway } from './helpers.ts';
@@ -38,7 +38,7 @@ function sign(key: Pair, claims: Record<string, unknown> = {}, opts: { exp?: str
 
 /** A JWKS endpoint whose key list the test changes, counting fetches. */
 let jwks: Server;
-let jwksUrl = '';
+let jwksBase = '';
 let published: JWK[] = [];
 let fetches = 0;
 let jwksDown = false;
@@ -55,7 +55,7 @@ before(async () => {
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: published }));
   });
   await new Promise<void>((resolve) => jwks.listen(0, '127.0.0.1', resolve));
-  jwksUrl = `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/.well-known/jwks.json`;
+  jwksBase = `http://127.0.0.1:${(jwks.address() as AddressInfo).port}`;
 });
 
 after(() => {
@@ -64,7 +64,7 @@ after(() => {
 });
 
 const verifierFor = (opts: { cooldownMs?: number } = {}) =>
-  new TokenVerifier({ keys: remoteKeys({ url: jwksUrl, logger: testLogger(), cooldownMs: opts.cooldownMs ?? 200 }).getKey, cacheSize: 100 });
+  new TokenVerifier({ keys: identityKeySource({ identityUrl: jwksBase, logger: testLogger(), cooldownMs: opts.cooldownMs ?? 200 }).getKey, cacheSize: 100 });
 
 async function rejects(verifier: TokenVerifier, token: string, detail: RegExp, status = 401): Promise<void> {
   await assert.rejects(verifier.verify(token), (error: unknown) => {

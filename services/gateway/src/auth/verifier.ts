@@ -1,7 +1,6 @@
 import { errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
-import { TOKEN_ALGORITHM, TOKEN_AUDIENCE, TOKEN_ISSUER, commonErrors, type AppError, type Principal } from '@bazaar/kit';
+import { KeysUnavailableError, TOKEN_ALGORITHM, TOKEN_AUDIENCE, TOKEN_ISSUER, commonErrors, type AppError, type Principal } from '@bazaar/kit';
 import { errors } from '../errors.ts';
-import { KeysUnavailableError } from './keys.ts';
 import { Lru } from './lru.ts';
 
 interface Verified {

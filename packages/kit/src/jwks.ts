@@ -1,13 +1,14 @@
 import { createLocalJWKSet, errors as joseErrors, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
-import type { Logger } from '@bazaar/kit';
+import { instanceUrls } from './instances.ts';
+import type { Logger } from './logger.ts';
 
 /** The JWKS could not be fetched and none is cached: tokens cannot be checked right now. */
 export class KeysUnavailableError extends Error {}
 
-export interface RemoteKeysOptions {
-  /** The JWKS document, e.g. http://identity/.well-known/jwks.json */
-  url: string;
-  logger: Logger;
+export interface KeySourceOptions {
+  /** Identity's base URL, or its instances comma-separated; the JWKS is `<url>/.well-known/jwks.json`. */
+  identityUrl: string;
+  logger?: Logger;
   fetchTimeoutMs?: number;
   /** Refetch in the background when the keys are older than this. */
   maxAgeMs?: number;
@@ -16,7 +17,7 @@ export interface RemoteKeysOptions {
 }
 
 /** Identity's signing keys, cached, refetched when an unknown key id appears. */
-export interface RemoteKeys {
+export interface KeySource {
   getKey: JWTVerifyGetKey;
   /** Fetch now (start-up warm-up); never throws. */
   warm(): Promise<boolean>;
@@ -30,8 +31,11 @@ export interface RemoteKeys {
  * after identity rotates its key, the first tokens signed with the new key
  * are accepted, while a flood of made-up key ids still costs identity at
  * most one request per cooldown. A failed refresh keeps the last good keys.
+ * With several identity instances, a fetch asks the next one when one cannot
+ * answer. Used by every service (through remoteKeys) and by the gateway.
  */
-export function remoteKeys(opts: RemoteKeysOptions): RemoteKeys {
+export function identityKeySource(opts: KeySourceOptions): KeySource {
+  const urls = instanceUrls(opts.identityUrl).map((url) => `${url}/.well-known/jwks.json`);
   const fetchTimeoutMs = opts.fetchTimeoutMs ?? 2000;
   const maxAgeMs = opts.maxAgeMs ?? 5 * 60_000;
   const cooldownMs = opts.cooldownMs ?? 1000;
@@ -42,21 +46,37 @@ export function remoteKeys(opts: RemoteKeysOptions): RemoteKeys {
   /** Key ids found missing from the key set fetched at `fetchedAt`: asked again, they fail at once instead of waiting. */
   const missing = new Map<string, number>();
 
+  let preferred = 0;
+  async function fetchFrom(url: string): Promise<JSONWebKeySet> {
+    const res = await fetch(url, { signal: AbortSignal.timeout(fetchTimeoutMs), headers: { accept: 'application/json' } });
+    if (!res.ok) throw new Error(`JWKS at ${url} answered ${res.status}`);
+    const body = (await res.json()) as JSONWebKeySet;
+    if (!body || !Array.isArray(body.keys)) throw new Error(`JWKS at ${url} has no "keys" array`);
+    return body;
+  }
+
   async function fetchKeys(): Promise<void> {
     lastAttempt = Date.now();
-    const res = await fetch(opts.url, { signal: AbortSignal.timeout(fetchTimeoutMs), headers: { accept: 'application/json' } });
-    if (!res.ok) throw new Error(`JWKS answered ${res.status}`);
-    const body = (await res.json()) as JSONWebKeySet;
-    if (!body || !Array.isArray(body.keys)) throw new Error('JWKS has no "keys" array');
-    local = createLocalJWKSet(body);
-    fetchedAt = Date.now();
+    let lastError: unknown;
+    for (let step = 0; step < urls.length; step++) {
+      const i = (preferred + step) % urls.length;
+      try {
+        local = createLocalJWKSet(await fetchFrom(urls[i] as string));
+        fetchedAt = Date.now();
+        preferred = i;
+        return;
+      } catch (error) {
+        lastError = error;
+      }
+    }
+    throw lastError;
   }
 
   /** One fetch at a time; concurrent callers share it. */
   function reload(): Promise<void> {
     inflight ??= fetchKeys()
       .catch((error: unknown) => {
-        opts.logger.warn({ err: error, url: opts.url }, 'could not fetch the JWKS');
+        opts.logger?.warn({ err: error, urls }, 'could not fetch the JWKS');
         throw error;
       })
       .finally(() => {
