@@ -48,3 +48,23 @@ test('the repository runs its scripts on Node 24 whatever the system Node is', (
   assert.equal(process.versions.node.split('.')[0], '24', `tests run on Node ${process.version}`);
   assert.match(pkg.devDependencies.typescript, /^\d+\.\d+\.\d+$/, 'TypeScript is pinned to an exact version');
 });
+
+/** Every .ts file under a folder, recursively. */
+function tsFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? tsFiles(join(dir, d.name)) : d.name.endsWith('.ts') ? [join(dir, d.name)] : []));
+}
+
+test('no route path is written in a service: paths live in the route descriptors of @bazaar/contracts (ADR 0010)', () => {
+  const offenders: string[] = [];
+  for (const name of services) {
+    for (const file of tsFiles(join(root, 'services', name, 'src'))) {
+      readFileSync(file, 'utf8')
+        .split('\n')
+        .forEach((line, i) => {
+          if (/^\s*(\/\/|\*)/.test(line)) return;
+          if (/['"`]\/(api|internal)\/[a-z:$]/.test(line)) offenders.push(`${file.slice(root.length)}:${i + 1}: ${line.trim()}`);
+        });
+    }
+  }
+  assert.deepEqual(offenders, [], 'declare the route in packages/contracts and use serve() / client.call()');
+});

@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { Money } from './common.ts';
+import { access, defineRoute } from './route.ts';
 
 /** Contract of the catalog service (routes under /api/catalog). */
 
@@ -66,3 +67,34 @@ export const UpdateProductRequest = Type.Object(
   { additionalProperties: false, minProperties: 1 },
 );
 export type UpdateProductRequest = Static<typeof UpdateProductRequest>;
+
+export const ProductParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
+
+/** The catalog's routes. */
+export const routes = {
+  listProducts: defineRoute({
+    service: 'catalog', method: 'GET', path: '/api/catalog/products', access: access.public,
+    summary: 'List products, one page at a time', tags: ['products'],
+    query: ListProductsQuery, responses: { 200: ProductPage }, errors: [400],
+  }),
+  getProduct: defineRoute({
+    service: 'catalog', method: 'GET', path: '/api/catalog/products/:id', access: access.public,
+    summary: 'One product', tags: ['products'],
+    params: ProductParams, responses: { 200: Product }, errors: [400, 404],
+  }),
+  createProduct: defineRoute({
+    service: 'catalog', method: 'POST', path: '/api/catalog/products', access: access.admin,
+    summary: 'Create a product (admin)', tags: ['products'],
+    body: CreateProductRequest, responses: { 201: Product }, errors: [400, 401, 403, 409],
+  }),
+  updateProduct: defineRoute({
+    service: 'catalog', method: 'PATCH', path: '/api/catalog/products/:id', access: access.admin,
+    summary: 'Change some fields of a product (admin)', tags: ['products'],
+    params: ProductParams, body: UpdateProductRequest, responses: { 200: Product }, errors: [400, 401, 403, 404, 409],
+  }),
+  listCategories: defineRoute({
+    service: 'catalog', method: 'GET', path: '/api/catalog/categories', access: access.public,
+    summary: 'All categories, by name, with product counts', tags: ['categories'],
+    responses: { 200: CategoryList }, errors: [],
+  }),
+};

@@ -1,5 +1,6 @@
 import { Type, type Static, type TSchema } from 'typebox';
 import { Money } from './common.ts';
+import { access, defineRoute } from './route.ts';
 
 /**
  * Domain events, in the CloudEvents 1.0 JSON envelope
@@ -109,3 +110,27 @@ export const EventRoutes: Record<EventType, { producer: string; consumers: strin
   'catalog.product-created': { producer: 'catalog', consumers: ['inventory', 'search'], summary: 'A product was added to the catalog (also for every seeded product).' },
   'catalog.product-updated': { producer: 'catalog', consumers: ['search'], summary: 'A product changed; the data is the product as it now is.' },
 };
+
+export const FeedQuery = Type.Object(
+  {
+    after: Type.Integer({ minimum: 0, default: 0, description: 'Return events with sequence > after' }),
+    limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 }),
+    waitMs: Type.Integer({ minimum: 0, maximum: 25_000, default: 0, description: 'Long-poll: wait up to this long for a first event' }),
+  },
+  { additionalProperties: false },
+);
+export type FeedQuery = Static<typeof FeedQuery>;
+
+export const FeedPage = Type.Object({ events: Type.Array(AnyCloudEvent), next: Type.Integer() });
+export type FeedPage = Static<typeof FeedPage>;
+
+/**
+ * GET /internal/events: the embedded transport's feed, served by every
+ * service that publishes events (its outbox, oldest first, after a cursor,
+ * long-polling). `service` is a placeholder: each producer serves it.
+ */
+export const feedRoute = defineRoute({
+  service: 'any producer', method: 'GET', path: '/internal/events', access: access.service('cart', 'inventory', 'notifications', 'reports', 'search'),
+  summary: 'Events after a position, oldest first (long-poll)', tags: ['internal'], hidden: true,
+  query: FeedQuery, responses: { 200: FeedPage }, errors: [400, 401, 403],
+});

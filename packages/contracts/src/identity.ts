@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox';
 
+import { access, defineRoute } from './route.ts';
 /** Contract of the identity service (routes under /api/identity). */
 
 export const Email = Type.String({ format: 'email', maxLength: 254 });
@@ -64,3 +65,35 @@ export type PublicJwk = Static<typeof PublicJwk>;
 /** GET /.well-known/jwks.json: every public key that may have signed a live access token. */
 export const Jwks = Type.Object({ keys: Type.Array(PublicJwk) });
 export type Jwks = Static<typeof Jwks>;
+
+/** identity's routes. */
+export const routes = {
+  register: defineRoute({
+    service: 'identity', method: 'POST', path: '/api/identity/register', access: access.public,
+    summary: 'Create a customer account', tags: ['accounts'],
+    body: RegisterRequest, responses: { 201: PublicUser }, errors: [400, 409],
+    edge: { limit: 'auth', bodyLimit: 16_384 },
+  }),
+  me: defineRoute({
+    service: 'identity', method: 'GET', path: '/api/identity/me', access: access.user,
+    summary: 'The account the access token belongs to', tags: ['accounts'],
+    responses: { 200: Me }, errors: [401],
+  }),
+  login: defineRoute({
+    service: 'identity', method: 'POST', path: '/api/identity/login', access: access.public,
+    summary: 'Exchange email and password for an access and a refresh token', tags: ['tokens'],
+    body: LoginRequest, responses: { 200: TokenPair }, errors: [400, 401],
+    edge: { limit: 'auth', login: true, bodyLimit: 8192 },
+  }),
+  refresh: defineRoute({
+    service: 'identity', method: 'POST', path: '/api/identity/refresh', access: access.public,
+    summary: 'Exchange a refresh token for a new pair; the presented one stops working', tags: ['tokens'],
+    body: RefreshRequest, responses: { 200: TokenPair }, errors: [400, 401],
+    edge: { limit: 'auth', bodyLimit: 8192 },
+  }),
+  jwks: defineRoute({
+    service: 'identity', method: 'GET', path: '/.well-known/jwks.json', access: access.public,
+    summary: 'Public signing keys (RFC 7517)', tags: ['tokens'],
+    responses: { 200: Jwks }, errors: [],
+  }),
+};

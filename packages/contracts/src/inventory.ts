@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox';
 
+import { access, defineRoute } from './route.ts';
 /** Contract of the inventory service. Public: /api/inventory; internal (service token): /internal/inventory. */
 
 export const ProductIdParams = Type.Object({ productId: Type.String({ minLength: 1, maxLength: 100 }) });
@@ -35,3 +36,39 @@ export const Reservation = Type.Object({
 export type Reservation = Static<typeof Reservation>;
 
 export const OrderIdParams = Type.Object({ orderId: Type.String({ minLength: 1, maxLength: 100 }) });
+
+const orders = access.service('orders');
+
+/** inventory's routes: stock levels (anyone reads, admins set) and reservations for the checkout saga. */
+export const routes = {
+  stockLevel: defineRoute({
+    service: 'inventory', method: 'GET', path: '/api/inventory/:productId', access: access.public,
+    summary: 'Units of a product available to buy', tags: ['stock'],
+    params: ProductIdParams, responses: { 200: StockLevel }, errors: [400, 404],
+  }),
+  setStock: defineRoute({
+    service: 'inventory', method: 'PUT', path: '/api/inventory/:productId', access: access.admin,
+    summary: 'Set the units available (admin); reserved and committed units are unchanged', tags: ['stock'],
+    params: ProductIdParams, body: SetStockRequest, responses: { 200: StockLevel }, errors: [400, 401, 403],
+  }),
+  reserve: defineRoute({
+    service: 'inventory', method: 'POST', path: '/internal/inventory/reservations', access: orders,
+    summary: 'Reserve every item or none; the same orderId again returns its reservation (200) without reserving twice', tags: ['reservations'],
+    body: ReserveRequest, responses: { 200: Reservation, 201: Reservation }, errors: [400, 401, 403, 409], idempotent: true,
+  }),
+  reservation: defineRoute({
+    service: 'inventory', method: 'GET', path: '/internal/inventory/reservations/:orderId', access: orders,
+    summary: 'The reservation of an order', tags: ['reservations'],
+    params: OrderIdParams, responses: { 200: Reservation }, errors: [400, 401, 403, 404],
+  }),
+  commit: defineRoute({
+    service: 'inventory', method: 'POST', path: '/internal/inventory/reservations/:orderId/commit', access: orders,
+    summary: 'The reserved stock is sold (idempotent)', tags: ['reservations'],
+    params: OrderIdParams, responses: { 200: Reservation }, errors: [400, 401, 403, 404, 409], idempotent: true,
+  }),
+  release: defineRoute({
+    service: 'inventory', method: 'POST', path: '/internal/inventory/reservations/:orderId/release', access: orders,
+    summary: 'The reserved stock goes back on sale (idempotent)', tags: ['reservations'],
+    params: OrderIdParams, responses: { 200: Reservation }, errors: [400, 401, 403, 404, 409], idempotent: true,
+  }),
+};

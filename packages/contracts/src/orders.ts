@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { Money } from './common.ts';
+import { access, defineRoute } from './route.ts';
 import { Card } from './payments.ts';
 import { OrderLine } from './events.ts';
 
@@ -40,3 +41,31 @@ export const OrderList = Type.Object({ items: Type.Array(Order) });
 export type OrderList = Static<typeof OrderList>;
 
 export const OrderIdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
+
+export const CheckoutHeaders = Type.Object({
+  'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Chosen by the client, one per checkout attempt; a retry sends the same key and body' })),
+});
+
+/** The orders service's routes: checkout and the caller's orders. */
+export const routes = {
+  checkout: defineRoute({
+    service: 'orders', method: 'POST', path: '/api/checkout', access: access.user,
+    summary: 'Check out the cart: 201 with the final status, or 202 PENDING while the saga is still running', tags: ['checkout'],
+    headers: CheckoutHeaders, body: CheckoutRequest,
+    responses: {
+      201: { ...CheckoutResponse, description: 'The saga finished: CONFIRMED or CANCELLED (see the order for the reason)' },
+      202: { ...CheckoutResponse, description: 'Still PENDING; poll GET /api/orders/:id' },
+    },
+    errors: [400, 401, 409, 422, 502, 503, 504],
+  }),
+  listOrders: defineRoute({
+    service: 'orders', method: 'GET', path: '/api/orders', access: access.user,
+    summary: 'Your orders, newest first', tags: ['orders'],
+    responses: { 200: OrderList }, errors: [401],
+  }),
+  getOrder: defineRoute({
+    service: 'orders', method: 'GET', path: '/api/orders/:id', access: access.user,
+    summary: 'One order (yours, or any for an admin)', tags: ['orders'],
+    params: OrderIdParams, responses: { 200: Order }, errors: [400, 401, 404],
+  }),
+};

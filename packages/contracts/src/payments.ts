@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { Money } from './common.ts';
+import { access, defineRoute } from './route.ts';
 
 /** Contract of the payments service (internal only, service token): /internal/payments. */
 
@@ -42,3 +43,27 @@ export const Payment = Type.Object({
 export type Payment = Static<typeof Payment>;
 
 export const OrderIdParams = Type.Object({ orderId: Type.String({ minLength: 1, maxLength: 100 }) });
+
+const orders = access.service('orders');
+const paymentAction = (action: 'capture' | 'void' | 'refund', summary: string) =>
+  defineRoute({
+    service: 'payments', method: 'POST', path: `/internal/payments/:orderId/${action}`, access: orders,
+    summary, tags: ['payments'], params: OrderIdParams, responses: { 200: Payment }, errors: [400, 401, 403, 404, 409, 503, 504], idempotent: true,
+  });
+
+/** payments' routes: internal only (service credential); the checkout saga in orders is the caller. */
+export const routes = {
+  authorize: defineRoute({
+    service: 'payments', method: 'POST', path: '/internal/payments/authorize', access: orders,
+    summary: 'Authorize the amount of an order on a card (idempotent by orderId, also across PSP timeouts)', tags: ['payments'],
+    body: AuthorizeRequest, responses: { 201: Payment }, errors: [400, 401, 402, 403, 409, 503, 504],
+  }),
+  get: defineRoute({
+    service: 'payments', method: 'GET', path: '/internal/payments/:orderId', access: orders,
+    summary: "An order's payment", tags: ['payments'],
+    params: OrderIdParams, responses: { 200: Payment }, errors: [400, 401, 403, 404],
+  }),
+  capture: paymentAction('capture', 'Capture an authorized payment (idempotent)'),
+  void: paymentAction('void', 'Void an authorized payment (idempotent; a declined one is a no-op)'),
+  refund: paymentAction('refund', 'Refund a captured payment (idempotent)'),
+};

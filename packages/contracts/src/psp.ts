@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { Card } from './payments.ts';
+import { access, defineRoute } from './route.ts';
 
 /** Contract of psp-sim, the stand-in card network (called by payments only). */
 
@@ -55,3 +56,49 @@ export const PspAuthorizationListQuery = Type.Object(
   { idempotencyKey: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })) },
   { additionalProperties: false },
 );
+
+export const PspIdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
+export const PspAuthorizeHeaders = Type.Object({
+  'idempotency-key': Type.Optional(Type.String({ description: 'Unique per payment (payments sends the orderId); a retry with it returns the first result' })),
+});
+const pspAction = (action: 'capture' | 'void' | 'refund', summary: string) =>
+  defineRoute({
+    service: 'psp-sim', method: 'POST', path: `/v1/authorizations/:id/${action}`, access: access.public,
+    summary, tags: ['authorizations'], params: PspIdParams, responses: { 200: PspAuthorization }, errors: [400, 404, 409, 503], idempotent: true,
+  });
+
+/**
+ * psp-sim's routes. It stands in for an outside card network, so its routes
+ * are "public" on its own network (no Bazaar credential); the gateway never
+ * routes them (they are not under /api).
+ */
+export const routes = {
+  authorize: defineRoute({
+    service: 'psp-sim', method: 'POST', path: '/v1/authorizations', access: access.public,
+    summary: 'Authorize an amount on a card; send an Idempotency-Key (a retry with it returns the first result)', tags: ['authorizations'],
+    headers: PspAuthorizeHeaders, body: PspAuthorizeRequest, responses: { 200: PspAuthorization, 201: PspAuthorization }, errors: [400, 402, 422, 503], idempotent: true,
+  }),
+  get: defineRoute({
+    service: 'psp-sim', method: 'GET', path: '/v1/authorizations/:id', access: access.public,
+    summary: 'One authorization', tags: ['authorizations'],
+    params: PspIdParams, responses: { 200: PspAuthorization }, errors: [400, 404, 503],
+  }),
+  capture: pspAction('capture', 'Capture an authorized amount (idempotent: money moves once)'),
+  void: pspAction('void', 'Release an authorization that was not captured (idempotent)'),
+  refund: pspAction('refund', 'Refund a captured authorization (idempotent)'),
+  getConfig: defineRoute({
+    service: 'psp-sim', method: 'GET', path: '/admin/config', access: access.public,
+    summary: 'Current latency and failure rate', tags: ['admin'],
+    responses: { 200: PspConfig }, errors: [],
+  }),
+  setConfig: defineRoute({
+    service: 'psp-sim', method: 'PUT', path: '/admin/config', access: access.public,
+    summary: 'Change latency and failure rate (applies to the next /v1 call)', tags: ['admin'],
+    body: PspConfig, responses: { 200: PspConfig }, errors: [400],
+  }),
+  listAuthorizations: defineRoute({
+    service: 'psp-sim', method: 'GET', path: '/admin/authorizations', access: access.public,
+    summary: 'Every authorization (last four digits only), optionally those of one Idempotency-Key', tags: ['admin'],
+    query: PspAuthorizationListQuery, responses: { 200: PspAuthorizationList }, errors: [400],
+  }),
+};

@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { Money } from './common.ts';
+import { access, defineRoute } from './route.ts';
 
 /** A calendar day (UTC) or an RFC 3339 date-time with its offset. */
 const DATE_OR_DATE_TIME = '^\\d{4}-\\d{2}-\\d{2}(?:T\\d{2}:\\d{2}(?::\\d{2}(?:\\.\\d{1,9})?)?(?:Z|z|[+-]\\d{2}:\\d{2}))?$';
@@ -66,3 +67,34 @@ export type SalesReport = Static<typeof SalesReport>;
 /** POST /internal/reports/rebuild answer. */
 export const RebuildAccepted = Type.Object({ status: Type.Literal('rebuilding'), startedAt: Type.String({ format: 'date-time' }) }, { additionalProperties: false });
 export type RebuildAccepted = Static<typeof RebuildAccepted>;
+
+const FeedStatus = Type.Object({ position: Type.Integer({ minimum: 0 }), feed: Type.String() });
+export const ReportsRebuildStatus = Type.Object({
+  rebuilding: Type.Boolean(),
+  startedAt: Type.Union([Type.String(), Type.Null()]),
+  events: Type.Integer({ minimum: 0 }),
+  sources: Type.Record(Type.String(), FeedStatus),
+});
+export type ReportsRebuildStatus = Static<typeof ReportsRebuildStatus>;
+
+/** The reports service's routes: sales for admins; rebuild for operators (service credential). */
+export const routes = {
+  sales: defineRoute({
+    service: 'reports', method: 'GET', path: '/api/reports/sales', access: access.admin,
+    summary: 'Sales of a window of days: orders, revenue, per day, top products, cancellations (admin)',
+    description:
+      'from/to are inclusive: YYYY-MM-DD is the whole UTC day, a date-time that instant. Without them: all time. ' +
+      'Revenue is net of refunds; amounts are integer minor units.',
+    tags: ['reports'], query: SalesQuery, responses: { 200: SalesReport }, errors: [400, 401, 403],
+  }),
+  requestRebuild: defineRoute({
+    service: 'reports', method: 'POST', path: '/internal/reports/rebuild', access: access.service(),
+    summary: 'Drop the facts and rebuild them from every feed\'s history', tags: ['internal'], hidden: true,
+    responses: { 202: RebuildAccepted }, errors: [401, 403],
+  }),
+  rebuildStatus: defineRoute({
+    service: 'reports', method: 'GET', path: '/internal/reports/rebuild', access: access.service(),
+    summary: 'Whether a rebuild runs, and the feed positions', tags: ['internal'], hidden: true,
+    responses: { 200: ReportsRebuildStatus }, errors: [401, 403],
+  }),
+};

@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { Money } from './common.ts';
+import { access, defineRoute } from './route.ts';
 import { CategorySlug } from './catalog.ts';
 
 /** Contract of the search service (routes under /api/search): a read model of the catalog and stock. */
@@ -43,3 +44,33 @@ export const SearchResult = Type.Object({
   nextCursor: Type.Union([Type.String(), Type.Null()]),
 });
 export type SearchResult = Static<typeof SearchResult>;
+
+const SourceStatus = Type.Object({ position: Type.Integer(), caughtUp: Type.Boolean(), error: Type.Optional(Type.String()) });
+export const IndexStatus = Type.Object({
+  phase: Type.Union([Type.Literal('starting'), Type.Literal('rebuilding'), Type.Literal('ready')]),
+  rebuildReason: Type.Union([Type.String(), Type.Null()]),
+  products: Type.Integer(),
+  eventsApplied: Type.Integer(),
+  sources: Type.Record(Type.String(), SourceStatus),
+  lastSnapshotAt: Type.Union([Type.String(), Type.Null()]),
+});
+export type IndexStatus = Static<typeof IndexStatus>;
+
+/** The search service's routes: public search; status and rebuild for operators (service credential). */
+export const routes = {
+  search: defineRoute({
+    service: 'search', method: 'GET', path: '/api/search', access: access.public,
+    summary: 'Search products: words (prefix and typo tolerant), filters, category facets, pages', tags: ['search'],
+    query: SearchQuery, responses: { 200: SearchResult }, errors: [400],
+  }),
+  status: defineRoute({
+    service: 'search', method: 'GET', path: '/internal/search/status', access: access.service(),
+    summary: 'Index phase, size and feed positions', tags: ['internal'],
+    responses: { 200: IndexStatus }, errors: [401, 403],
+  }),
+  rebuild: defineRoute({
+    service: 'search', method: 'POST', path: '/internal/search/rebuild', access: access.service(),
+    summary: "Drop the index and its snapshot and rebuild from every feed's history", tags: ['internal'],
+    responses: { 202: IndexStatus }, errors: [401, 403],
+  }),
+};

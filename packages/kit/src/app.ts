@@ -10,6 +10,9 @@ import type { Logger } from 'pino';
 import { AppError, commonErrors, type ProblemDetails } from './errors.ts';
 import { enterContext, newSpanId, newTraceId, parseTraceparent, requestIdFrom, type RequestContext } from './context.ts';
 import { createHttpMetrics, type HttpMetrics } from './metrics.ts';
+import type { Authenticator } from './auth.ts';
+import { accessHook, checkAccessConfigured } from './routes.ts';
+import { SERVICE_TOKEN_HEADER } from './service-auth.ts';
 
 /** A service's fastify instance, typed for TypeBox route schemas. */
 export type ServiceApp = FastifyInstance<Server, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
@@ -29,6 +32,10 @@ export interface ServiceAppOptions {
   defaultMetrics?: boolean;
   /** Where the caller's remaining time budget comes in, in milliseconds. */
   deadlineHeader?: string;
+  /** Verifies access tokens, for routes declared `user` or `admin`. */
+  auth?: Authenticator | undefined;
+  /** The service credential, for routes declared `service` (under /internal). */
+  serviceToken?: string | undefined;
 }
 
 /** Header carrying the caller's remaining time budget in milliseconds. */
@@ -122,6 +129,11 @@ export function createServiceApp(opts: ServiceAppOptions): ServiceApp {
     reply.header('x-request-id', request.id);
   });
 
+  // Every declared route's access, checked in one place before the body is read or validated.
+  const access = { auth: opts.auth, serviceToken: opts.serviceToken };
+  app.addHook('onRoute', (route) => checkAccessConfigured(route, access));
+  app.addHook('onRequest', accessHook(access));
+
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
     const status = reply.statusCode;
@@ -158,7 +170,12 @@ export function createServiceApp(opts: ServiceAppOptions): ServiceApp {
     openapi: {
       openapi: '3.1.0',
       info: { title: `Bazaar ${opts.name}`, version: opts.version ?? '0.1.0', description: opts.description ?? '' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+          serviceToken: { type: 'apiKey', in: 'header', name: SERVICE_TOKEN_HEADER, description: 'The service credential (service-to-service calls only)' },
+        },
+      },
     },
   });
 

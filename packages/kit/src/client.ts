@@ -14,6 +14,7 @@ import {
 } from 'cockatiel';
 import type { Static, TSchema } from 'typebox';
 import { Value } from 'typebox/value';
+import { pathOf, type InputOf, type ReplyOf, type RouteDef } from '@bazaar/contracts';
 import { AppError, commonErrors, type ProblemDetails } from './errors.ts';
 import { currentContext, formatTraceparent, newSpanId } from './context.ts';
 import { DEADLINE_HEADER } from './app.ts';
@@ -78,10 +79,28 @@ export class UpstreamError extends AppError {
   }
 }
 
+/** Per-call settings of a route call. */
+export interface RouteCallOptions {
+  /** Per-attempt timeout, when not the client's. */
+  timeoutMs?: number;
+  /** Override the route's idempotency (e.g. false where the caller retries itself). */
+  idempotent?: boolean;
+  /** More headers (beside the route's declared ones). */
+  headers?: Record<string, string>;
+}
+
 /** A typed HTTP client for one upstream service. */
 export interface ServiceClient {
   readonly name: string;
-  call<S extends TSchema | undefined = undefined>(
+  /**
+   * Call a declared route: the path, method and idempotency come from its
+   * descriptor, the input is typed from it, and a successful answer is
+   * checked against the schema declared for its status (an undeclared status
+   * or a body that does not match is UPSTREAM_FAILED).
+   */
+  call<R extends RouteDef>(route: R, input: InputOf<R>, options?: RouteCallOptions): Promise<ClientResponse<ReplyOf<R>>>;
+  /** A raw call by path, for what is not a Bazaar route (another system's API); prefer call(). */
+  request<S extends TSchema | undefined = undefined>(
     opts: CallOptions<S>,
   ): Promise<ClientResponse<S extends TSchema ? Static<S> : unknown>>;
   /** The breaker's state: closed, open, half-open or isolated. */
@@ -206,31 +225,57 @@ export function createServiceClient(opts: ServiceClientOptions): ServiceClient {
     return CircuitState.Isolated;
   };
 
+  async function rawCall(callOpts: CallOptions<TSchema | undefined>): Promise<ClientResponse<unknown>> {
+    const ctx = currentContext();
+    const remaining = ctx?.deadline === undefined ? Infinity : ctx.deadline - Date.now();
+    if (remaining <= 0) throw commonErrors.UPSTREAM_TIMEOUT(`No time left in the request's deadline to call ${opts.name}.`);
+    const perAttempt = Math.min(callOpts.timeoutMs ?? defaultTimeout, remaining);
+    const idempotent = callOpts.idempotent ?? IDEMPOTENT.has(callOpts.method);
+    let response: ClientResponse<unknown>;
+    try {
+      const run = () => (idempotent ? retryPolicy.execute(() => attempt(callOpts, perAttempt)) : attempt(callOpts, perAttempt));
+      // The request's deadline bounds the whole call, retries and backoff included, not just each attempt.
+      response = Number.isFinite(remaining) ? await timeout(remaining, TimeoutStrategy.Aggressive).execute(run) : await run();
+    } catch (error) {
+      throw mapFailure(opts.name, error);
+    }
+    if (response.status >= 400) {
+      throw new UpstreamError(opts.name, response.status, response.body as Partial<ProblemDetails> | undefined);
+    }
+    if (callOpts.response && !Value.Check(callOpts.response, response.body)) {
+      const first = Value.Errors(callOpts.response, response.body)[0];
+      throw commonErrors.UPSTREAM_FAILED(`${opts.name} answered with an unexpected body (${first?.instancePath ?? ''} ${first?.message ?? ''}).`);
+    }
+    return response;
+  }
+
   return {
     name: opts.name,
     breakerState,
-    async call(callOpts) {
-      const ctx = currentContext();
-      const remaining = ctx?.deadline === undefined ? Infinity : ctx.deadline - Date.now();
-      if (remaining <= 0) throw commonErrors.UPSTREAM_TIMEOUT(`No time left in the request's deadline to call ${opts.name}.`);
-      const perAttempt = Math.min(callOpts.timeoutMs ?? defaultTimeout, remaining);
-      const idempotent = callOpts.idempotent ?? IDEMPOTENT.has(callOpts.method);
-      let response: ClientResponse<unknown>;
-      try {
-        const run = () => (idempotent ? retryPolicy.execute(() => attempt(callOpts, perAttempt)) : attempt(callOpts, perAttempt));
-        // The request's deadline bounds the whole call, retries and backoff included, not just each attempt.
-        response = Number.isFinite(remaining) ? await timeout(remaining, TimeoutStrategy.Aggressive).execute(run) : await run();
-      } catch (error) {
-        throw mapFailure(opts.name, error);
+    request: rawCall as ServiceClient['request'],
+    async call(route, input, options) {
+      const given = input as { params?: Record<string, unknown>; query?: Record<string, unknown>; body?: unknown; headers?: Record<string, unknown> };
+      const headers: Record<string, string> = { ...options?.headers };
+      for (const [key, value] of Object.entries(given.headers ?? {})) if (value !== undefined) headers[key] = String(value);
+      const response = await rawCall({
+        method: route.method,
+        path: pathOf(route, given.params),
+        ...(given.query === undefined ? {} : { query: given.query as Record<string, string | number | undefined> }),
+        body: given.body,
+        headers,
+        idempotent: options?.idempotent ?? route.idempotent ?? IDEMPOTENT.has(route.method),
+        ...(options?.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+      });
+      const schema = route.responses[response.status];
+      if (response.status === 204) return response as ClientResponse<ReplyOf<typeof route>>;
+      if (schema === undefined) {
+        throw commonErrors.UPSTREAM_FAILED(`${opts.name} answered ${response.status}, which ${route.method} ${route.path} does not declare.`);
       }
-      if (response.status >= 400) {
-        throw new UpstreamError(opts.name, response.status, response.body as Partial<ProblemDetails> | undefined);
+      if (!Value.Check(schema, response.body)) {
+        const first = Value.Errors(schema, response.body)[0];
+        throw commonErrors.UPSTREAM_FAILED(`${opts.name} answered ${route.method} ${route.path} with an unexpected body (${first?.instancePath ?? ''} ${first?.message ?? ''}).`);
       }
-      if (callOpts.response && !Value.Check(callOpts.response, response.body)) {
-        const first = Value.Errors(callOpts.response, response.body)[0];
-        throw commonErrors.UPSTREAM_FAILED(`${opts.name} answered with an unexpected body (${first?.instancePath ?? ''} ${first?.message ?? ''}).`);
-      }
-      return response as ClientResponse<never>;
+      return response as ClientResponse<ReplyOf<typeof route>>;
     },
     async close() {
       await Promise.all(instances.map((i) => i.pool.close()));

@@ -7,7 +7,7 @@ export { DEADLINE_HEADER, createServiceApp, sendProblem, toAppError, type Readin
 export { main, runService, type RunOptions } from './run.ts';
 export { InstanceRing, instanceUrls } from './instances.ts';
 export { KeysUnavailableError, identityKeySource, type KeySource, type KeySourceOptions } from './jwks.ts';
-export { createServiceClient, UpstreamError, type CallOptions, type ClientResponse, type HttpMethod, type ServiceClient, type ServiceClientOptions } from './client.ts';
+export { createServiceClient, UpstreamError, type RouteCallOptions, type CallOptions, type ClientResponse, type HttpMethod, type ServiceClient, type ServiceClientOptions } from './client.ts';
 export {
   TOKEN_ALGORITHM,
   TOKEN_AUDIENCE,
@@ -20,3 +20,4 @@ export {
 } from './auth.ts';
 export { Type, type Static, type TSchema } from 'typebox';
 export { SERVICE_TOKEN_HEADER, ServiceTokenConfig, requireService } from './service-auth.ts';
+export { accessHook, routeSchema, serve, type RouteHandler, type RouteRequest } from './routes.ts';

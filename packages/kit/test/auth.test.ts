@@ -87,7 +87,7 @@ test('internal endpoints need the service credential: 401 without, 403 wrong, 20
   // The client sends the credential itself.
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
   const client = createServiceClient({ name: 'self', baseUrl: address, serviceToken: 's'.repeat(20) });
-  assert.deepEqual((await client.call({ method: 'GET', path: '/internal/thing' })).body, { ok: true });
+  assert.deepEqual((await client.request({ method: 'GET', path: '/internal/thing' })).body, { ok: true });
   await client.close();
   await app.close();
 });

@@ -43,7 +43,7 @@ const problem = (status: number, detail: string) => ({ type: 'urn:x', title: 't'
 test('GET is retried on a 503 and then succeeds', async () => {
   const client = createServiceClient({ name: 'up', baseUrl, retries: 2 });
   script = [() => ({ status: 503, body: problem(503, 'busy') }), () => ({ status: 200, body: { n: 1 } })];
-  const res = await client.call({ method: 'GET', path: '/things' });
+  const res = await client.request({ method: 'GET', path: '/things' });
   assert.deepEqual(res.body, { n: 1 });
   assert.equal(received.length, 2);
   await client.close();
@@ -52,14 +52,14 @@ test('GET is retried on a 503 and then succeeds', async () => {
 test('POST is not retried unless declared idempotent', async () => {
   const client = createServiceClient({ name: 'up', baseUrl, retries: 2 });
   fallback = () => ({ status: 503, body: problem(503, 'busy') });
-  await assert.rejects(client.call({ method: 'POST', path: '/orders', body: { a: 1 } }), (error: unknown) => {
+  await assert.rejects(client.request({ method: 'POST', path: '/orders', body: { a: 1 } }), (error: unknown) => {
     assert.ok(error instanceof UpstreamError);
     assert.equal(error.upstreamStatus, 503);
     return true;
   });
   assert.equal(received.length, 1);
   received.length = 0;
-  await assert.rejects(client.call({ method: 'POST', path: '/orders', body: { a: 1 }, idempotent: true }));
+  await assert.rejects(client.request({ method: 'POST', path: '/orders', body: { a: 1 }, idempotent: true }));
   assert.equal(received.length, 3, 'first attempt + 2 retries');
   await client.close();
 });
@@ -67,7 +67,7 @@ test('POST is not retried unless declared idempotent', async () => {
 test('a 4xx is returned as an UpstreamError with the problem, never retried', async () => {
   const client = createServiceClient({ name: 'up', baseUrl, retries: 2 });
   script = [() => ({ status: 404, body: problem(404, 'no such product') })];
-  await assert.rejects(client.call({ method: 'GET', path: '/products/x' }), (error: unknown) => {
+  await assert.rejects(client.request({ method: 'GET', path: '/products/x' }), (error: unknown) => {
     assert.ok(error instanceof UpstreamError);
     assert.equal(error.upstreamStatus, 404);
     assert.equal(error.problem?.detail, 'no such product');
@@ -81,7 +81,7 @@ test('every attempt has a timeout; a slow upstream gives UPSTREAM_TIMEOUT', asyn
   const client = createServiceClient({ name: 'slow', baseUrl, retries: 1, timeoutMs: 100 });
   fallback = () => ({ status: 200, body: {}, delayMs: 2000 });
   const started = Date.now();
-  await assert.rejects(client.call({ method: 'GET', path: '/slow' }), (error: unknown) => {
+  await assert.rejects(client.request({ method: 'GET', path: '/slow' }), (error: unknown) => {
     assert.ok(error instanceof AppError);
     assert.equal(error.code, 'UPSTREAM_TIMEOUT');
     assert.equal(error.status, 504);
@@ -95,9 +95,9 @@ test('every attempt has a timeout; a slow upstream gives UPSTREAM_TIMEOUT', asyn
 test('the breaker opens after consecutive failures and then fails fast without calling', async () => {
   const client = createServiceClient({ name: 'flaky', baseUrl, retries: 0, breakerThreshold: 3, breakerHalfOpenAfterMs: 200 });
   fallback = () => ({ status: 500, body: problem(500, 'boom') });
-  for (let i = 0; i < 3; i++) await assert.rejects(client.call({ method: 'GET', path: '/x' }));
+  for (let i = 0; i < 3; i++) await assert.rejects(client.request({ method: 'GET', path: '/x' }));
   assert.equal(received.length, 3);
-  await assert.rejects(client.call({ method: 'GET', path: '/x' }), (error: unknown) => {
+  await assert.rejects(client.request({ method: 'GET', path: '/x' }), (error: unknown) => {
     assert.ok(error instanceof AppError);
     assert.equal(error.code, 'UPSTREAM_UNAVAILABLE');
     assert.match(error.message, /circuit open/);
@@ -107,14 +107,14 @@ test('the breaker opens after consecutive failures and then fails fast without c
   // After halfOpenAfter one trial call goes through; success closes the breaker.
   await new Promise((r) => setTimeout(r, 250));
   fallback = () => ({ status: 200, body: { ok: true } });
-  const res = await client.call({ method: 'GET', path: '/x' });
+  const res = await client.request({ method: 'GET', path: '/x' });
   assert.equal(res.status, 200);
   await client.close();
 });
 
 test('a refused connection is UPSTREAM_UNAVAILABLE (503)', async () => {
   const client = createServiceClient({ name: 'gone', baseUrl: 'http://127.0.0.1:1', retries: 1 });
-  await assert.rejects(client.call({ method: 'GET', path: '/x' }), (error: unknown) => {
+  await assert.rejects(client.request({ method: 'GET', path: '/x' }), (error: unknown) => {
     assert.ok(error instanceof AppError);
     assert.equal(error.code, 'UPSTREAM_UNAVAILABLE');
     assert.equal(error.status, 503);
@@ -127,7 +127,7 @@ test('request id, traceparent (same trace, new span) and the remaining deadline 
   const client = createServiceClient({ name: 'up', baseUrl });
   const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
   await withContext({ requestId: 'r-1', traceId, spanId: '00f067aa0ba902b7', deadline: Date.now() + 1500 }, () =>
-    client.call({ method: 'GET', path: '/x' }),
+    client.request({ method: 'GET', path: '/x' }),
   );
   const headers = received[0]?.headers ?? {};
   assert.equal(headers['x-request-id'], 'r-1');
@@ -140,7 +140,7 @@ test('request id, traceparent (same trace, new span) and the remaining deadline 
 test('a spent deadline fails at once without calling', async () => {
   const client = createServiceClient({ name: 'up', baseUrl });
   await assert.rejects(
-    withContext({ requestId: 'r', traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), deadline: Date.now() - 1 }, () => client.call({ method: 'GET', path: '/x' })),
+    withContext({ requestId: 'r', traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), deadline: Date.now() - 1 }, () => client.request({ method: 'GET', path: '/x' })),
     (error: unknown) => error instanceof AppError && error.code === 'UPSTREAM_TIMEOUT',
   );
   assert.equal(received.length, 0);
@@ -152,7 +152,7 @@ test('retries never outlast the deadline: the whole call gives up with 504 when 
   fallback = () => ({ status: 200, delayMs: 10_000 });
   const t0 = Date.now();
   await assert.rejects(
-    withContext({ requestId: 'r', traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), deadline: Date.now() + 400 }, () => client.call({ method: 'GET', path: '/slow' })),
+    withContext({ requestId: 'r', traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), deadline: Date.now() + 400 }, () => client.request({ method: 'GET', path: '/slow' })),
     (error: unknown) => error instanceof AppError && error.code === 'UPSTREAM_TIMEOUT' && error.status === 504,
   );
   const took = Date.now() - t0;
@@ -164,8 +164,8 @@ test('a response body is checked against its schema', async () => {
   const client = createServiceClient({ name: 'up', baseUrl });
   script = [() => ({ status: 200, body: { id: 'p1', amount: 5 } }), () => ({ status: 200, body: { id: 42 } })];
   const schema = Type.Object({ id: Type.String(), amount: Type.Integer() });
-  const ok = await client.call({ method: 'GET', path: '/p', response: schema });
+  const ok = await client.request({ method: 'GET', path: '/p', response: schema });
   assert.equal(ok.body.id, 'p1');
-  await assert.rejects(client.call({ method: 'GET', path: '/p', response: schema }), /unexpected body/);
+  await assert.rejects(client.request({ method: 'GET', path: '/p', response: schema }), /unexpected body/);
   await client.close();
 });

@@ -50,7 +50,7 @@ test('calls are spread over instances round-robin', async () => {
   const b = await instance('b');
   const client = createServiceClient({ name: 'up', baseUrl: `${a.url},${b.url}` });
   const from: string[] = [];
-  for (let i = 0; i < 4; i++) from.push(((await client.call({ method: 'GET', path: '/x' })).body as { from: string }).from);
+  for (let i = 0; i < 4; i++) from.push(((await client.request({ method: 'GET', path: '/x' })).body as { from: string }).from);
   assert.deepEqual(from, ['a', 'b', 'a', 'b']);
   await client.close();
   await Promise.all([close(a.server), close(b.server)]);
@@ -61,7 +61,7 @@ test('an instance that refuses connections is skipped, even for a POST (nothing 
   const dead = `http://127.0.0.1:${await freePort()}`;
   const client = createServiceClient({ name: 'up', baseUrl: `${dead},${a.url}`, retries: 0 });
   for (let i = 0; i < 4; i++) {
-    const res = await client.call({ method: 'POST', path: '/pay', body: { n: i } });
+    const res = await client.request({ method: 'POST', path: '/pay', body: { n: i } });
     assert.deepEqual(res.body, { from: 'a' });
   }
   assert.equal(a.hits.length, 4, 'each POST reached the live instance exactly once');
@@ -77,7 +77,7 @@ test('one instance of two killed mid-run: no idempotent call fails', async () =>
   const calls: Promise<void>[] = [];
   for (let i = 0; i < 200; i++) {
     if (i === 50) await close(a.server);
-    calls.push(client.call({ method: 'GET', path: `/p/${i}` }).then(() => undefined, () => void (failures += 1)));
+    calls.push(client.request({ method: 'GET', path: `/p/${i}` }).then(() => undefined, () => void (failures += 1)));
     if (i % 10 === 0) await Promise.all(calls.splice(0));
   }
   await Promise.all(calls);

@@ -55,8 +55,8 @@ export async function startTestProducer(opts: TestProducerOptions): Promise<Test
 
   const start = async () => {
     if (app) throw new Error(`the ${source} stand-in is already serving`);
-    const next = createServiceApp({ name: source, logger: testLogger(), defaultMetrics: false });
-    next.register(eventFeedRoutes({ db: store.db, serviceToken }));
+    const next = createServiceApp({ name: source, logger: testLogger(), defaultMetrics: false, serviceToken });
+    next.register(eventFeedRoutes({ db: store.db }));
     await next.listen({ host: '127.0.0.1', port });
     port = (next.server.address() as { port: number }).port;
     app = next;

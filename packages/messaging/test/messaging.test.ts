@@ -103,8 +103,8 @@ test('startConsumer checks event data against the contract and de-duplicates red
 
 test('the feed long-polls: a request waiting for events answers as soon as one is appended', async () => {
   const s = await store();
-  const app = createServiceApp({ name: 'p', logger: testLogger(), defaultMetrics: false });
-  app.register(eventFeedRoutes({ db: s.db, serviceToken: 't'.repeat(20) }));
+  const app = createServiceApp({ name: 'p', logger: testLogger(), defaultMetrics: false, serviceToken: 't'.repeat(20) });
+  app.register(eventFeedRoutes({ db: s.db }));
   const headers = { [SERVICE_TOKEN_HEADER]: 't'.repeat(20) };
   const empty = await app.inject({ url: '/internal/events?after=0&waitMs=0', headers });
   assert.deepEqual(empty.json(), { events: [], next: 0 });

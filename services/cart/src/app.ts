@@ -30,6 +30,8 @@ export function buildApp(deps: CartDeps): ServiceApp {
     name: 'cart',
     description: 'One cart per user, priced from the catalog at read time',
     logger: deps.logger,
+    auth: deps.auth,
+    serviceToken: deps.serviceToken,
     readiness: { store: () => deps.store.ping(), ...deps.readiness },
     ...(deps.bodyLimit === undefined ? {} : { bodyLimit: deps.bodyLimit }),
     ...(deps.defaultMetrics === undefined ? {} : { defaultMetrics: deps.defaultMetrics }),
@@ -40,7 +42,7 @@ export function buildApp(deps: CartDeps): ServiceApp {
     currency: deps.currency,
     logger: deps.logger,
   });
-  app.register(cartRoutes({ carts, auth: deps.auth }));
-  app.register(internalRoutes({ carts, serviceToken: deps.serviceToken }));
+  app.register(cartRoutes({ carts }));
+  app.register(internalRoutes({ carts }));
   return app;
 }

@@ -26,13 +26,15 @@ export function buildApp(deps: CatalogDeps): ServiceApp {
     name: 'catalog',
     description: 'Products, categories and prices',
     logger: deps.logger,
+    auth: deps.auth,
+    serviceToken: deps.serviceToken,
     readiness: { store: () => deps.store.ping(), ...deps.readiness },
     ...(deps.bodyLimit === undefined ? {} : { bodyLimit: deps.bodyLimit }),
     ...(deps.defaultMetrics === undefined ? {} : { defaultMetrics: deps.defaultMetrics }),
   });
   const catalog = createCatalog({ products: productRepository(deps.store.db), currency: deps.currency });
-  app.register(productRoutes({ catalog, auth: deps.auth }));
+  app.register(productRoutes({ catalog }));
   app.register(categoryRoutes({ catalog }));
-  app.register(eventFeedRoutes({ db: deps.store.db, serviceToken: deps.serviceToken }));
+  app.register(eventFeedRoutes({ db: deps.store.db }));
   return app;
 }

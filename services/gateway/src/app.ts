@@ -13,7 +13,8 @@ import { ProxyMetrics, type ProxyContext } from './proxy/context.ts';
 import { Cors } from './proxy/cors.ts';
 import { Exchange } from './proxy/exchange.ts';
 import { SECURITY_HEADERS } from './proxy/headers.ts';
-import { RouteTable, ROUTES, type RouteSpec } from './routes.ts';
+import { serviceRoutes, type RouteDef } from '@bazaar/contracts';
+import { RouteTable, routesFromDescriptors, type RouteSpec } from './routes.ts';
 import { Upstream } from './upstream/balancer.ts';
 import { startHealthChecks } from './upstream/health.ts';
 
@@ -40,7 +41,9 @@ export interface GatewayDeps {
   ejectionMs?: number;
   breakerFailures?: number;
   breakerOpenMs?: number;
-  /** Override the routing table (tests). */
+  /** The route descriptors the routing table and /docs are generated from; default: every service's. */
+  descriptors?: readonly RouteDef[];
+  /** Override the routing table itself (tests of the proxy path). */
   routes?: Record<string, RouteSpec[]>;
   defaultMetrics?: boolean;
 }
@@ -75,10 +78,9 @@ export function buildApp(deps: GatewayDeps): Gateway {
     ...(deps.bodyLimit === undefined ? {} : { bodyLimit: deps.bodyLimit }),
     ...(deps.defaultMetrics === undefined ? {} : { defaultMetrics: deps.defaultMetrics }),
   });
-  const routes = new RouteTable(deps.upstreams.keys(), deps.routes ?? ROUTES);
-  if (routes.defaulted.length > 0) {
-    deps.logger.warn({ areas: routes.defaulted }, 'areas without rules in the routing table: reads public, writes need a user (add them to src/routes.ts)');
-  }
+  // Generated from the route descriptors; an area without any is a start-up error (deny by default).
+  const descriptors = deps.descriptors ?? serviceRoutes;
+  const routes = new RouteTable(deps.upstreams.keys(), deps.routes ?? routesFromDescriptors(descriptors));
 
   // Areas served by the same instances share one upstream: one pool, one breaker, one health state.
   const byInstances = new Map<string, Upstream>();
@@ -136,7 +138,7 @@ export function buildApp(deps: GatewayDeps): Gateway {
     }
     return payload;
   });
-  app.register(docsRoutes({ upstreams, routes }));
+  app.register(docsRoutes({ descriptors, routes }));
   app.addHook('preClose', async () => {
     context.closing = true;
   });

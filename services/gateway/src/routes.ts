@@ -1,8 +1,12 @@
+import { areaOf, serviceRoutes, type RouteDef } from '@bazaar/contracts';
+
 /**
  * The routing table: for every public area, which paths and methods the
- * gateway lets through and who may call them. This is the one place where
- * an endpoint's exposure is decided. Services still check every resource
- * they return belongs to the caller (defence in depth).
+ * gateway lets through and who may call them. It is generated from the route
+ * descriptors in @bazaar/contracts (docs/adr/0010-route-descriptors.md): a
+ * service declares a public route once, and the gateway routes it with the
+ * access the descriptor gives. Services still check every resource they
+ * return belongs to the caller (defence in depth).
  *
  * - `public`: anyone; a token, when sent, must still be valid.
  * - `user`:   a valid access token.
@@ -13,7 +17,8 @@
  * count against the per-account and per-IP login limits.
  *
  * Paths: `:name` matches one segment, a trailing `/*` one or more. /internal
- * paths are never reachable: only /api/<area>/... is routed at all.
+ * paths are never reachable: only /api/<area>/... is routed at all, and an
+ * area with no descriptor is a start-up error (deny by default).
  */
 export type Access = 'public' | 'user' | 'admin';
 
@@ -25,55 +30,33 @@ export interface RouteSpec {
   login?: boolean;
   /** Largest body accepted on this route, when smaller than BODY_LIMIT_BYTES. */
   bodyLimit?: number;
+  /** How long the gateway waits for the upstream on this route, when not TIMEOUT_MS. */
+  timeoutMs?: number;
 }
 
-export const ROUTES: Record<string, RouteSpec[]> = {
-  identity: [
-    { method: 'POST', path: '/api/identity/register', access: 'public', limit: 'auth', bodyLimit: 16_384 },
-    { method: 'POST', path: '/api/identity/login', access: 'public', limit: 'auth', login: true, bodyLimit: 8192 },
-    { method: 'POST', path: '/api/identity/refresh', access: 'public', limit: 'auth', bodyLimit: 8192 },
-    { method: 'GET', path: '/api/identity/me', access: 'user' },
-  ],
-  catalog: [
-    { method: 'GET', path: '/api/catalog/products', access: 'public' },
-    { method: 'GET', path: '/api/catalog/products/:id', access: 'public' },
-    { method: 'GET', path: '/api/catalog/categories', access: 'public' },
-    { method: 'POST', path: '/api/catalog/products', access: 'admin' },
-    { method: 'PATCH', path: '/api/catalog/products/:id', access: 'admin' },
-  ],
-  inventory: [
-    { method: 'GET', path: '/api/inventory/:productId', access: 'public' },
-    { method: 'PUT', path: '/api/inventory/:productId', access: 'admin' },
-  ],
-  search: [
-    { method: 'GET', path: '/api/search', access: 'public' },
-    { method: 'GET', path: '/api/search/*', access: 'public' },
-  ],
-  cart: [
-    { method: 'GET', path: '/api/cart', access: 'user' },
-    { method: ['PUT', 'DELETE'], path: '/api/cart/items/:productId', access: 'user' },
-  ],
-  checkout: [{ method: 'POST', path: '/api/checkout', access: 'user' }],
-  orders: [
-    { method: 'GET', path: '/api/orders', access: 'user' },
-    { method: 'GET', path: '/api/orders/:id', access: 'user' },
-  ],
-  reports: [{ method: 'GET', path: '/api/reports/*', access: 'admin' }],
-};
-
-/**
- * Rules for an area served by a service but absent from ROUTES (a service
- * added without updating this table): reads are public, writes need a user,
- * and the service's own checks decide the rest. The gateway warns at start-up.
- */
-export function defaultRules(area: string): RouteSpec[] {
-  return [
-    { method: ['GET', 'HEAD'], path: `/api/${area}`, access: 'public' },
-    { method: ['GET', 'HEAD'], path: `/api/${area}/*`, access: 'public' },
-    { method: ['POST', 'PUT', 'PATCH', 'DELETE'], path: `/api/${area}`, access: 'user' },
-    { method: ['POST', 'PUT', 'PATCH', 'DELETE'], path: `/api/${area}/*`, access: 'user' },
-  ];
+/** The routing table of some descriptors: area → rules. Throws on a descriptor the edge cannot expose. */
+export function routesFromDescriptors(defs: readonly RouteDef[]): Record<string, RouteSpec[]> {
+  const table: Record<string, RouteSpec[]> = {};
+  for (const def of defs) {
+    const area = areaOf(def);
+    if (area === undefined) continue;
+    if (def.access.kind === 'service') throw new Error(`${def.method} ${def.path}: an /api route cannot be service-only (put it under /internal)`);
+    const spec: RouteSpec = {
+      method: def.method,
+      path: def.path,
+      access: def.access.kind,
+      ...(def.edge?.limit === undefined ? {} : { limit: def.edge.limit }),
+      ...(def.edge?.login === undefined ? {} : { login: def.edge.login }),
+      ...(def.edge?.bodyLimit === undefined ? {} : { bodyLimit: def.edge.bodyLimit }),
+      ...(def.edge?.timeoutMs === undefined ? {} : { timeoutMs: def.edge.timeoutMs }),
+    };
+    (table[area] ??= []).push(spec);
+  }
+  return table;
 }
+
+/** The table generated from every service's public route descriptors. */
+export const ROUTES: Record<string, RouteSpec[]> = routesFromDescriptors(serviceRoutes);
 
 /** A compiled rule. */
 export interface Route {
@@ -85,6 +68,7 @@ export interface Route {
   limit: string;
   login: boolean;
   bodyLimit: number | undefined;
+  timeoutMs: number | undefined;
   test(path: string): boolean;
 }
 
@@ -105,6 +89,7 @@ function compile(area: string, spec: RouteSpec): Route {
     limit: spec.limit ?? (readOnly ? 'read' : 'write'),
     login: spec.login === true,
     bodyLimit: spec.bodyLimit,
+    timeoutMs: spec.timeoutMs,
     test: (path) => regex.test(path),
   };
 }
@@ -112,14 +97,19 @@ function compile(area: string, spec: RouteSpec): Route {
 /** The routing table compiled for the areas that have upstreams. */
 export class RouteTable {
   private readonly byArea = new Map<string, Route[]>();
-  /** Areas that fell back to defaultRules(). */
-  readonly defaulted: string[] = [];
 
+  /** Throws when an area that has upstreams has no rules: nothing is exposed by default. */
   constructor(areas: Iterable<string>, table: Record<string, RouteSpec[]> = ROUTES) {
+    const missing: string[] = [];
     for (const area of areas) {
       const specs = table[area];
-      if (!specs) this.defaulted.push(area);
-      this.byArea.set(area, (specs ?? defaultRules(area)).map((spec) => compile(area, spec)));
+      if (!specs) missing.push(area);
+      else this.byArea.set(area, specs.map((spec) => compile(area, spec)));
+    }
+    if (missing.length > 0) {
+      throw new Error(
+        `no route descriptors for the area(s) ${missing.join(', ')}: declare the service's /api routes in @bazaar/contracts (and list them in serviceRoutes); the gateway exposes nothing by default`,
+      );
     }
   }
 

@@ -48,13 +48,11 @@ test('routes: public, user and admin rules; GET implies HEAD; 405 knows the allo
   assert.equal(routes.match('identity', 'POST', '/api/identity/login')?.limit, 'auth');
   assert.equal(routes.match('orders', 'GET', '/api/orders/o-1')?.access, 'user');
   assert.equal(routes.match('checkout', 'POST', '/api/checkout')?.limit, 'write');
-  assert.equal(routes.match('reports', 'GET', '/api/reports/sales/daily')?.access, 'admin');
+  assert.equal(routes.match('reports', 'GET', '/api/reports/sales')?.access, 'admin');
+  assert.equal(routes.match('reports', 'GET', '/api/reports/sales/daily'), undefined, 'only declared routes are routed');
   assert.equal(routes.match('search', 'GET', '/api/search')?.access, 'public');
 });
 
-test('an area without rules gets conservative defaults (reads public, writes need a user)', () => {
-  const routes = new RouteTable(['wishlist']);
-  assert.deepEqual(routes.defaulted, ['wishlist']);
-  assert.equal(routes.match('wishlist', 'GET', '/api/wishlist/items')?.access, 'public');
-  assert.equal(routes.match('wishlist', 'POST', '/api/wishlist/items')?.access, 'user');
+test('an area served by a service but without route descriptors is a start-up error, not public reads', () => {
+  assert.throws(() => new RouteTable(['catalog', 'wishlist']), /no route descriptors for the area\(s\) wishlist/);
 });

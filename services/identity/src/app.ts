@@ -57,11 +57,12 @@ export async function buildApp(deps: IdentityDeps): Promise<ServiceApp> {
     name: 'identity',
     description: 'Users, password hashes, roles and refresh tokens; issues JWTs and serves the JWKS',
     logger,
+    auth,
     bodyLimit: config.BODY_LIMIT_BYTES,
     readiness: { store: () => deps.store.ping() },
     ...(deps.defaultMetrics === undefined ? {} : { defaultMetrics: deps.defaultMetrics }),
   });
-  app.register(accountRoutes({ accounts, auth }));
+  app.register(accountRoutes({ accounts }));
   app.register(tokenRoutes({ sessions }));
   app.register(jwksRoutes({ keys: ring }));
   return app;

@@ -30,14 +30,16 @@ export function buildApp(deps: InventoryDeps): ServiceApp {
     name: 'inventory',
     description: 'Stock per product and reservations with expiry',
     logger: deps.logger,
+    auth: deps.auth,
+    serviceToken: deps.serviceToken,
     readiness: { store: () => deps.store.ping(), ...deps.readiness },
     ...(deps.bodyLimit === undefined ? {} : { bodyLimit: deps.bodyLimit }),
     ...(deps.defaultMetrics === undefined ? {} : { defaultMetrics: deps.defaultMetrics }),
   });
   const inventory = createInventory({ repo: inventoryRepository(deps.store.db), ...(deps.now ? { now: deps.now } : {}) });
-  app.register(stockRoutes({ inventory, auth: deps.auth }));
-  app.register(reservationRoutes({ inventory, serviceToken: deps.serviceToken }));
-  app.register(eventFeedRoutes({ db: deps.store.db, serviceToken: deps.serviceToken }));
+  app.register(stockRoutes({ inventory }));
+  app.register(reservationRoutes({ inventory }));
+  app.register(eventFeedRoutes({ db: deps.store.db }));
 
   if (deps.sweepMs > 0) {
     const sweeper = startSweeper({ intervalMs: deps.sweepMs, sweep: () => inventory.expireDue(), logger: deps.logger });

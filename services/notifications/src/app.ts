@@ -20,11 +20,12 @@ export function buildApp(deps: NotificationsDeps): ServiceApp {
     name: 'notifications',
     description: 'Emails about orders, sent over SMTP exactly once per event',
     logger: deps.logger,
+    serviceToken: deps.serviceToken,
     // SMTP is deliberately not a readiness check: emails queue while it is down and go out when it is back.
     readiness: { store: () => deps.store.ping(), ...deps.readiness },
     ...(deps.bodyLimit === undefined ? {} : { bodyLimit: deps.bodyLimit }),
     ...(deps.defaultMetrics === undefined ? {} : { defaultMetrics: deps.defaultMetrics }),
   });
-  app.register(emailRoutes({ emails: emailRepository(deps.store.db), serviceToken: deps.serviceToken }));
+  app.register(emailRoutes({ emails: emailRepository(deps.store.db) }));
   return app;
 }

@@ -7,7 +7,7 @@ import { createSagaRunner } from './domain/runner.ts';
 import { checkoutRoutes } from './routes/checkout.ts';
 import { orderRoutes } from './routes/orders.ts';
 import { orderRepository, type OrdersStore } from './store/index.ts';
-import { createUpstreams } from './upstreams.ts';
+import { createUpstreams } from './upstream/index.ts';
 
 /** Timing of checkout and the saga (from config; tests shrink them). */
 export interface OrdersSettings {
@@ -56,6 +56,8 @@ export function buildApp(deps: OrdersDeps): ServiceApp {
     name: 'orders',
     description: 'Orders and the checkout saga',
     logger: deps.logger,
+    auth: deps.auth,
+    serviceToken: deps.serviceToken,
     readiness: { store: () => deps.store.ping(), ...deps.readiness },
     ...(deps.bodyLimit === undefined ? {} : { bodyLimit: deps.bodyLimit }),
     ...(deps.defaultMetrics === undefined ? {} : { defaultMetrics: deps.defaultMetrics }),
@@ -85,9 +87,9 @@ export function buildApp(deps: OrdersDeps): ServiceApp {
   });
   const checkout = createCheckout({ orders, cart: upstreams.cart, runner, vault, settings: { deadlineMs: settings.sagaDeadlineMs, waitMs: settings.checkoutWaitMs } });
 
-  app.register(checkoutRoutes({ checkout, auth: deps.auth }));
-  app.register(orderRoutes({ queries: createOrderQueries({ orders }), auth: deps.auth }));
-  app.register(eventFeedRoutes({ db: deps.store.db, serviceToken: deps.serviceToken }));
+  app.register(checkoutRoutes({ checkout }));
+  app.register(orderRoutes({ queries: createOrderQueries({ orders }) }));
+  app.register(eventFeedRoutes({ db: deps.store.db }));
 
   app.addHook('onReady', async () => runner.start());
   // Before the server closes: release waiting checkouts, let steps in flight save their result.

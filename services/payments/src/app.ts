@@ -1,7 +1,7 @@
 import { createServiceApp, type Logger, type ServiceApp, type ServiceClient, type ReadinessCheck } from '@bazaar/kit';
 import { eventFeedRoutes } from '@bazaar/messaging';
 import { createPayments } from './domain/payments.ts';
-import { pspGateway } from './psp.ts';
+import { pspGateway } from './upstream/psp-sim.ts';
 import { paymentRepository, type PaymentsStore } from './store/index.ts';
 import { paymentRoutes } from './routes/payments.ts';
 
@@ -25,6 +25,7 @@ export function buildApp(deps: PaymentsDeps): ServiceApp {
     name: 'payments',
     description: 'Payment intents: authorize, capture, void, refund',
     logger: deps.logger,
+    serviceToken: deps.serviceToken,
     // The PSP is not a readiness check on purpose: without it payments can still answer reads and
     // replays, and pulling every instance out of rotation would turn a PSP outage into a payments outage.
     readiness: { store: () => deps.store.ping(), ...deps.readiness },
@@ -32,7 +33,7 @@ export function buildApp(deps: PaymentsDeps): ServiceApp {
     ...(deps.defaultMetrics === undefined ? {} : { defaultMetrics: deps.defaultMetrics }),
   });
   const payments = createPayments({ payments: paymentRepository(deps.store.db), psp: pspGateway(deps.psp) });
-  app.register(paymentRoutes({ payments, serviceToken: deps.serviceToken }));
-  app.register(eventFeedRoutes({ db: deps.store.db, serviceToken: deps.serviceToken }));
+  app.register(paymentRoutes({ payments }));
+  app.register(eventFeedRoutes({ db: deps.store.db }));
   return app;
 }

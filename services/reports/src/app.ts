@@ -27,12 +27,14 @@ export function buildApp(deps: ReportsDeps): ServiceApp {
     name: 'reports',
     description: 'Sales analytics for admins, from orders\' and payments\' events',
     logger: deps.logger,
+    auth: deps.auth,
+    serviceToken: deps.serviceToken,
     // The producers are deliberately not checked: reports answers from its own file while they are down.
     readiness: { store: () => deps.store.ping(), rebuild: () => deps.rebuild.readiness() },
     ...(deps.bodyLimit === undefined ? {} : { bodyLimit: deps.bodyLimit }),
     ...(deps.defaultMetrics === undefined ? {} : { defaultMetrics: deps.defaultMetrics }),
   });
-  app.register(salesRoutes({ reports: createReports({ figures: deps.store, currency: deps.currency }), auth: deps.auth }));
-  app.register(internalRoutes({ rebuild: deps.rebuild, serviceToken: deps.serviceToken }));
+  app.register(salesRoutes({ reports: createReports({ figures: deps.store, currency: deps.currency }) }));
+  app.register(internalRoutes({ rebuild: deps.rebuild }));
   return app;
 }

@@ -19,12 +19,13 @@ export function buildApp(deps: SearchDeps): ServiceApp {
     name: 'search',
     description: 'Full-text product search: a read model of the catalog and stock, fed by events',
     logger: deps.logger,
+    serviceToken: deps.serviceToken,
     // Ready once the index is complete; catalog and inventory being down later only makes it stale, so they are not checks.
     readiness: { index: () => deps.model.checkReady() },
     ...(deps.bodyLimit === undefined ? {} : { bodyLimit: deps.bodyLimit }),
     ...(deps.defaultMetrics === undefined ? {} : { defaultMetrics: deps.defaultMetrics }),
   });
   app.register(searchRoutes({ model: deps.model }));
-  app.register(internalRoutes({ model: deps.model, serviceToken: deps.serviceToken }));
+  app.register(internalRoutes({ model: deps.model }));
   return app;
 }

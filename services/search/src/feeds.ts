@@ -1,6 +1,5 @@
-import { Type } from 'typebox';
-import { createServiceClient, type Logger } from '@bazaar/kit';
-import { createHttpFeedTransport, type CursorStore, type EventTransport } from '@bazaar/messaging';
+import type { Logger } from '@bazaar/kit';
+import { createHttpFeedTransport, feedProbe, type CursorStore, type EventTransport } from '@bazaar/messaging';
 import type { Source } from './events.ts';
 
 /** How search reaches its producers' event feeds. */
@@ -12,8 +11,6 @@ export interface Feeds {
   close(): Promise<void>;
 }
 
-const FeedPeek = Type.Object({ events: Type.Array(Type.Unknown()) }, { additionalProperties: true });
-
 /**
  * The embedded transport: long-polls each producer's GET /internal/events.
  * A waiting long-poll answers as soon as an event is written (the feed looks
@@ -21,19 +18,10 @@ const FeedPeek = Type.Object({ events: Type.Array(Type.Unknown()) }, { additiona
  * only bounds how long an idle request stays open.
  */
 export function httpFeeds(opts: { urls: Record<Source, string>; serviceToken: string; logger: Logger; waitMs: number }): Feeds {
-  const clients = Object.fromEntries(
-    Object.entries(opts.urls).map(([source, baseUrl]) => [source, createServiceClient({ name: source, baseUrl, serviceToken: opts.serviceToken, retries: 0, timeoutMs: 2000, connections: 1 })]),
-  );
+  const probe = feedProbe({ urls: opts.urls, serviceToken: opts.serviceToken, timeoutMs: 2000 });
   return {
     transport: (cursors) => createHttpFeedTransport({ urls: opts.urls, serviceToken: opts.serviceToken, cursors, logger: opts.logger, waitMs: opts.waitMs }),
-    async hasEventsAfter(source, position) {
-      const client = clients[source];
-      if (!client) throw new Error(`no URL for ${source}`);
-      const res = await client.call({ method: 'GET', path: '/internal/events', query: { after: position, limit: 1 }, response: FeedPeek });
-      return res.body.events.length > 0;
-    },
-    async close() {
-      await Promise.all(Object.values(clients).map((c) => c.close()));
-    },
+    hasEventsAfter: (source, position) => probe.hasEventsAfter(source, position),
+    close: () => probe.close(),
   };
 }

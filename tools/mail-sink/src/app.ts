@@ -1,23 +1,10 @@
 import { Type } from 'typebox';
-import { createServiceApp, type Logger, type ReadinessCheck, type ServiceApp } from '@bazaar/kit';
+import { createServiceApp, serve, type Logger, type ReadinessCheck, type ServiceApp } from '@bazaar/kit';
+import { routes } from '@bazaar/contracts/mail-sink';
 import type { Mailbox } from './mailbox.ts';
 import { errors } from './errors.ts';
 import { renderPage } from './page.ts';
 
-const Message = Type.Object({
-  id: Type.String(),
-  messageId: Type.String(),
-  from: Type.String(),
-  to: Type.Array(Type.String()),
-  subject: Type.String(),
-  text: Type.String(),
-  html: Type.Optional(Type.String()),
-  receivedAt: Type.String({ format: 'date-time' }),
-  size: Type.Integer(),
-});
-const MessageList = Type.Object({ messages: Type.Array(Message) });
-const ListQuery = Type.Object({ to: Type.Optional(Type.String({ maxLength: 320, description: 'Only messages delivered to this address' })) });
-const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
 const PageQuery = Type.Object({ id: Type.Optional(Type.String({ maxLength: 100 })) });
 
 export interface MailSinkDeps {
@@ -44,19 +31,13 @@ export function buildApp(deps: MailSinkDeps): ServiceApp {
     return reply.type('text/html; charset=utf-8').send(renderPage(mailbox.list(), id === undefined ? undefined : mailbox.get(id)));
   });
 
-  app.get(
-    '/api/messages',
-    { schema: { summary: 'Received messages, newest first', querystring: ListQuery, response: { 200: MessageList } } },
-    async (request) => ({ messages: mailbox.list(request.query.to === undefined ? {} : { to: request.query.to }) }),
-  );
-
-  app.get('/api/messages/:id', { schema: { summary: 'One received message', params: IdParams, response: { 200: Message } } }, async (request) => {
+  serve(app, routes.listMessages, async (request) => ({ messages: mailbox.list(request.query.to === undefined ? {} : { to: request.query.to }) }));
+  serve(app, routes.getMessage, async (request) => {
     const message = mailbox.get(request.params.id);
     if (!message) throw errors.MESSAGE_NOT_FOUND(`No message ${request.params.id}; it may have been cleared or pushed out by newer mail.`);
     return message;
   });
-
-  app.delete('/api/messages', { schema: { summary: 'Forget every received message' } }, async (_request, reply) => {
+  serve(app, routes.clearMessages, async (_request, reply) => {
     mailbox.clear();
     return reply.code(204).send();
   });

@@ -2,7 +2,7 @@ import type { Cart } from '@bazaar/contracts/cart';
 import type { Product } from '@bazaar/contracts/catalog';
 import { commonErrors, type Logger } from '@bazaar/kit';
 import { errors } from '../errors.ts';
-import type { CartLine, CartStore } from '../store/index.ts';
+import type { CartLine, CartStore } from './model.ts';
 import { priceCart } from './pricing.ts';
 
 /** Most units of one product in a cart (the contract's SetQuantityRequest says the same). */

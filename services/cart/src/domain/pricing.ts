@@ -1,7 +1,7 @@
 import type { Cart, CartItem } from '@bazaar/contracts/cart';
 import type { Product } from '@bazaar/contracts/catalog';
 import { commonErrors } from '@bazaar/kit';
-import type { CartLine } from '../store/index.ts';
+import type { CartLine } from './model.ts';
 
 /**
  * Price lines with the products as the catalog has them now. Integer minor

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { commonErrors } from '@bazaar/kit';
-import type { CartLimits, CartLine, CartStore } from './cart-store.ts';
+import type { CartLimits, CartLine, CartStore } from '../domain/model.ts';
 
 /**
  * The Redis implementation of CartStore: per cart a hash (product → quantity)

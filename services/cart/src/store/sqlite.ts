@@ -2,7 +2,7 @@ import { dialectOf, openStore, sql, type Store, type StoreLocation } from '@baza
 import type { Kysely, Transaction } from 'kysely';
 import type { InboxTables } from '@bazaar/messaging';
 import { migrations } from '../../migrations/index.ts';
-import type { CartLimits, CartLine, CartStore } from './cart-store.ts';
+import type { CartLimits, CartLine, CartStore } from '../domain/model.ts';
 
 /** The cart's tables as Kysely sees them (see migrations/). */
 export interface CartTables extends InboxTables {

@@ -1,5 +1,5 @@
 import { AppError, UpstreamError, commonErrors, createServiceClient, type ServiceClient } from '@bazaar/kit';
-import { Product } from '@bazaar/contracts/catalog';
+import { routes } from '@bazaar/contracts/catalog';
 import type { ProductLookup } from '../domain/cart.ts';
 
 /** Codes of the kit client's errors that mean "the catalog cannot answer right now". */
@@ -16,7 +16,7 @@ export function catalogProducts(opts: { baseUrl: string; timeoutMs?: number }): 
   return {
     async find(productId) {
       try {
-        const res = await client.call({ method: 'GET', path: `/api/catalog/products/${encodeURIComponent(productId)}`, response: Product });
+        const res = await client.call(routes.getProduct, { params: { id: productId } });
         // Only the product asked for counts (an id like ".." must not resolve to some other resource).
         return res.body.id === productId ? res.body : undefined;
       } catch (error) {

@@ -1,4 +1,4 @@
-import type { OpenApiDocument, Operation } from './merge.ts';
+import type { OpenApiDocument, Operation } from './openapi.ts';
 
 /** The docs page's Content-Security-Policy: no scripts at all, only its own inline styles. */
 export const DOCS_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
@@ -9,7 +9,7 @@ const anchor = (method: string, path: string) => `op-${method}-${path.replace(/[
 type Schema = Record<string, unknown>;
 
 /**
- * Render the merged OpenAPI document as one self-contained HTML page: a
+ * Render the gateway's OpenAPI document as one self-contained HTML page: a
  * sidebar by service, then every operation with who may call it, its
  * parameters, body and responses, schemas as expandable trees. No script,
  * no external asset: it works offline and under a strict CSP.

@@ -195,7 +195,7 @@ export class Exchange implements CallOwner {
       // A declared length was checked already and the parser holds the client to it; anything else is counted as it streams.
       this.body = this.headers.contentLength !== undefined ? this.req : this.req.pipe(new BodyLimit(this.bodyLimit));
     }
-    this.call = new UpstreamCall(this, this.upstream as Upstream, this.ctx.timeoutMs);
+    this.call = new UpstreamCall(this, this.upstream as Upstream, this.route?.timeoutMs ?? this.ctx.timeoutMs);
     this.call.attempt();
   }
 

@@ -1,15 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { Cart } from '@bazaar/contracts/cart';
 import type { CheckoutRequest, CheckoutResponse } from '@bazaar/contracts/orders';
 import { errors } from '../errors.ts';
 import type { CardVault } from './card-vault.ts';
-import type { OrderRepository } from './model.ts';
-import type { SagaRunner } from './runner.ts';
+import type { CartPort, OrderRepository } from './model.ts';
 
-/** Where checkout reads the user's priced cart. */
-export interface CartPort {
-  pricedCart(userId: string): Promise<Cart>;
-}
+export type { CartPort } from './model.ts';
+import type { SagaRunner } from './runner.ts';
 
 export interface CheckoutSettings {
   /** Time from checkout until the payment must be captured. */

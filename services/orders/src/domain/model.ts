@@ -1,3 +1,4 @@
+import type { Cart } from '@bazaar/contracts/cart';
 import type { Card } from '@bazaar/contracts/payments';
 import type { Money } from '@bazaar/contracts/common';
 import type { OrderLine } from '@bazaar/contracts/events';
@@ -86,3 +87,31 @@ export interface OrderRepository {
   /** Set the final status, end the saga, release it and write the event, in one transaction. False when already final or not held by this owner. */
   finish(orderId: string, outcome: Outcome, at: string): Promise<boolean>;
 }
+
+/* Ports: what the domain needs from the services it calls (implemented in src/upstream/). */
+
+/** Where checkout reads the user's priced cart. */
+export interface CartPort {
+  pricedCart(userId: string): Promise<Cart>;
+}
+
+/** What inventory does for the saga. Transient failures throw. */
+export interface InventoryPort {
+  reserve(req: { orderId: string; items: { productId: string; quantity: number }[]; ttlSeconds: number }): Promise<{ ok: true } | { ok: false; productId: string | undefined; detail: string }>;
+  /** 'released' when the reservation was released (or expired) and cannot be committed any more. */
+  commit(orderId: string): Promise<'committed' | 'released'>;
+  /** 'missing' when there is no reservation; 'committed' when it was committed. */
+  release(orderId: string): Promise<'released' | 'missing' | 'committed'>;
+}
+
+/** What payments does for the saga. Transient failures throw. */
+export interface PaymentsPort {
+  authorize(req: { orderId: string; amount: Money; card: Card }): Promise<{ ok: true } | { ok: false; declineCode: string }>;
+  capture(orderId: string): Promise<void>;
+  /** 'missing' when nothing was authorized; 'conflict' when the payment cannot be voided (captured, declined…). */
+  void(orderId: string): Promise<'voided' | 'missing' | 'conflict'>;
+  refund(orderId: string): Promise<void>;
+  /** The payment's status, undefined when there is none. */
+  status(orderId: string): Promise<string | undefined>;
+}
+

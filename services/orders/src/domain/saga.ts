@@ -1,5 +1,7 @@
 import { AppError, UpstreamError } from '@bazaar/kit';
-import type { Card, Compensation, Money, OrderRecord, SagaRecord, SagaStep } from './model.ts';
+import type { Card, Compensation, InventoryPort, OrderRecord, PaymentsPort, SagaRecord, SagaStep } from './model.ts';
+
+export type { InventoryPort, PaymentsPort } from './model.ts';
 
 /**
  * The checkout saga (docs/shopping-flow.md, "The checkout saga"):
@@ -9,26 +11,6 @@ import type { Card, Compensation, Money, OrderRecord, SagaRecord, SagaStep } fro
  * capture it only moves forward. Every remote call is idempotent by order id,
  * so running a step again after a crash is safe.
  */
-
-/** What inventory does for the saga. Transient failures throw. */
-export interface InventoryPort {
-  reserve(req: { orderId: string; items: { productId: string; quantity: number }[]; ttlSeconds: number }): Promise<{ ok: true } | { ok: false; productId: string | undefined; detail: string }>;
-  /** 'released' when the reservation was released (or expired) and cannot be committed any more. */
-  commit(orderId: string): Promise<'committed' | 'released'>;
-  /** 'missing' when there is no reservation; 'committed' when it was committed. */
-  release(orderId: string): Promise<'released' | 'missing' | 'committed'>;
-}
-
-/** What payments does for the saga. Transient failures throw. */
-export interface PaymentsPort {
-  authorize(req: { orderId: string; amount: Money; card: Card }): Promise<{ ok: true } | { ok: false; declineCode: string }>;
-  capture(orderId: string): Promise<void>;
-  /** 'missing' when nothing was authorized; 'conflict' when the payment cannot be voided (captured, declined…). */
-  void(orderId: string): Promise<'voided' | 'missing' | 'conflict'>;
-  refund(orderId: string): Promise<void>;
-  /** The payment's status, undefined when there is none. */
-  status(orderId: string): Promise<string | undefined>;
-}
 
 /** Reasons an order is cancelled, as the customer reads them. */
 export const reasons = {

@@ -3,7 +3,7 @@ import type { AuthorizeRequest, Payment, PaymentStatus } from '@bazaar/contracts
 import type { PspAuthorization } from '@bazaar/contracts/psp';
 import { errors } from '../errors.ts';
 import type { PaymentEvent, PaymentRecord, PaymentRepository } from '../store/index.ts';
-import type { PspAction, PspGateway } from '../psp.ts';
+import type { PspAction, PspGateway } from '../upstream/psp-sim.ts';
 
 /** Each operation: the status it starts from, and the statuses in which it is already done (a repeat is a no-op). */
 const RULES: Record<PspAction, { from: PaymentStatus; done: PaymentStatus[] }> = {

@@ -1,6 +1,6 @@
 import { UpstreamError, commonErrors, type ServiceClient } from '@bazaar/kit';
-import { PspAuthorization, type PspAuthorizeRequest } from '@bazaar/contracts/psp';
-import { errors } from './errors.ts';
+import { routes, type PspAuthorization, type PspAuthorizeRequest } from '@bazaar/contracts/psp';
+import { errors } from '../errors.ts';
 
 /** What the PSP said about an authorization request. */
 export type AuthorizeOutcome =
@@ -28,15 +28,8 @@ export function pspGateway(client: ServiceClient) {
   return {
     async authorize(orderId: string, request: PspAuthorizeRequest): Promise<AuthorizeOutcome> {
       try {
-        const res = await client.call({
-          method: 'POST',
-          path: '/v1/authorizations',
-          headers: { 'idempotency-key': orderId },
-          body: request,
-          // Safe only because of the Idempotency-Key: a retry after a timeout returns the PSP's first authorization.
-          idempotent: true,
-          response: PspAuthorization,
-        });
+        // Retried on a timeout (the route is idempotent) only because of the Idempotency-Key: a retry returns the PSP's first authorization.
+        const res = await client.call(routes.authorize, { headers: { 'idempotency-key': orderId }, body: request });
         return { kind: 'authorized', authorization: res.body };
       } catch (error) {
         if (error instanceof UpstreamError) {
@@ -62,15 +55,15 @@ export function pspGateway(client: ServiceClient) {
      * the caller can catch up with what really happened.
      */
     async act(authorizationId: string, action: PspAction): Promise<{ applied: boolean; authorization: PspAuthorization }> {
-      const id = encodeURIComponent(authorizationId);
+      const params = { id: authorizationId };
       try {
-        const res = await client.call({ method: 'POST', path: `/v1/authorizations/${id}/${action}`, idempotent: true, response: PspAuthorization });
+        const res = await client.call(routes[action], { params });
         return { applied: true, authorization: res.body };
       } catch (error) {
         if (!(error instanceof UpstreamError) || error.upstreamStatus !== 409) throw transient(error);
       }
       try {
-        const res = await client.call({ method: 'GET', path: `/v1/authorizations/${id}`, response: PspAuthorization });
+        const res = await client.call(routes.get, { params });
         return { applied: false, authorization: res.body };
       } catch (error) {
         throw transient(error);

@@ -1,0 +1,53 @@
+import { createServiceClient, type ServiceClient } from '@bazaar/kit';
+import type { CartPort, InventoryPort, PaymentsPort } from '../domain/model.ts';
+import { cartAdapter } from './cart.ts';
+import { inventoryAdapter } from './inventory.ts';
+import { paymentsAdapter } from './payments.ts';
+
+/**
+ * The services orders calls, over the kit's typed client with the service
+ * credential. The saga retries inventory and payments itself (with its
+ * deadline), so only the cart read is retried by the client.
+ */
+
+export interface UpstreamSettings {
+  cartUrl: string;
+  inventoryUrl: string;
+  paymentsUrl: string;
+  serviceToken: string;
+  /** Timeout of one call, so a checkout answers within its wait. */
+  timeoutMs: number;
+  /** How long an open breaker waits before a trial call. */
+  breakerHalfOpenAfterMs?: number;
+}
+
+export interface Upstreams {
+  cart: CartPort;
+  inventory: InventoryPort;
+  payments: PaymentsPort;
+  close(): Promise<void>;
+}
+
+/** Clients for cart, inventory and payments. */
+export function createUpstreams(settings: UpstreamSettings): Upstreams {
+  const client = (name: string, baseUrl: string, retries: number): ServiceClient =>
+    createServiceClient({
+      name,
+      baseUrl,
+      serviceToken: settings.serviceToken,
+      timeoutMs: settings.timeoutMs,
+      retries,
+      ...(settings.breakerHalfOpenAfterMs === undefined ? {} : { breakerHalfOpenAfterMs: settings.breakerHalfOpenAfterMs }),
+    });
+  const cart = client('cart', settings.cartUrl, 1);
+  const inventory = client('inventory', settings.inventoryUrl, 0);
+  const payments = client('payments', settings.paymentsUrl, 0);
+  return {
+    cart: cartAdapter(cart),
+    inventory: inventoryAdapter(inventory),
+    payments: paymentsAdapter(payments),
+    async close() {
+      await Promise.all([cart.close(), inventory.close(), payments.close()]);
+    },
+  };
+}
