@@ -50,4 +50,9 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // The storefront's browser script runs in the browser, not in Node.
+    files: ['services/storefront/public/**/*.js'],
+    languageOptions: { globals: { ...globals.browser }, sourceType: 'script' },
+  },
 );

@@ -14,6 +14,7 @@ import { Cors } from './proxy/cors.ts';
 import { Exchange } from './proxy/exchange.ts';
 import { SECURITY_HEADERS } from './proxy/headers.ts';
 import { serviceRoutes, type RouteDef } from '@bazaar/contracts';
+import { PAGE_RULES, WEB_AREA, WEB_ROUTES, WEB_TIMEOUT_MS, isWebPath } from './proxy/web.ts';
 import { RouteTable, routesFromDescriptors, type RouteSpec } from './routes.ts';
 import { Upstream } from './upstream/balancer.ts';
 import { startHealthChecks } from './upstream/health.ts';
@@ -80,7 +81,14 @@ export function buildApp(deps: GatewayDeps): Gateway {
   });
   // Generated from the route descriptors; an area without any is a start-up error (deny by default).
   const descriptors = deps.descriptors ?? serviceRoutes;
-  const routes = new RouteTable(deps.upstreams.keys(), deps.routes ?? routesFromDescriptors(descriptors));
+  // Pages (/, /admin, assets) go to the storefront when there is one; without it the gateway serves only the API.
+  // The storefront's own area has no /api routes: its pages have their own rules (proxy/web.ts).
+  const web = deps.upstreams.has(WEB_AREA) ? { area: WEB_AREA, rules: PAGE_RULES, timeoutMs: Math.max(WEB_TIMEOUT_MS, deps.timeoutMs ?? 1500) } : undefined;
+  const routes = new RouteTable(web ? [...deps.upstreams.keys(), PAGE_RULES] : deps.upstreams.keys(), {
+    [WEB_AREA]: [],
+    ...(deps.routes ?? routesFromDescriptors(descriptors)),
+    [PAGE_RULES]: WEB_ROUTES,
+  });
 
   // Areas served by the same instances share one upstream: one pool, one breaker, one health state.
   const byInstances = new Map<string, Upstream>();
@@ -151,8 +159,10 @@ export function buildApp(deps: GatewayDeps): Gateway {
       const fallback = app.routing as unknown as (req: AnyRequest, res: AnyResponse) => void;
       return (req, res) => {
         const url = req.url;
-        if (url === undefined || !url.startsWith('/api/')) return fallback(req, res);
-        const exchange = new Exchange(context, req, res, https);
+        if (url === undefined) return fallback(req, res);
+        const page = web !== undefined && isWebPath(url);
+        if (!page && !url.startsWith('/api/')) return fallback(req, res);
+        const exchange = new Exchange(context, req, res, https, page ? web : undefined);
         try {
           exchange.run();
         } catch (error) {

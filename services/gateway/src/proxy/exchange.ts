@@ -17,6 +17,13 @@ import { problemBody, problemHeaders } from './problem.ts';
 import { UpstreamCall, type CallOwner } from './upstream-call.ts';
 
 export type Req = IncomingMessage | Http2ServerRequest;
+
+/** For pages (proxy/web.ts): the area serving them whatever the path, the key of their rules, their deadline. */
+export interface WebTarget {
+  area: string;
+  rules: string;
+  timeoutMs: number;
+}
 export type Res = ServerResponse | Http2ServerResponse;
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -63,12 +70,16 @@ export class Exchange implements CallOwner {
   /** Typed as HTTP/1's; the HTTP/2 compatibility response has the same methods. */
   private readonly res: ServerResponse;
   private readonly https: boolean;
+  /** Set for pages (proxy/web.ts): the area serving them, whatever the path. */
+  private readonly web: WebTarget | undefined;
+  private upstreamHeaders: IncomingHttpHeaders | undefined;
 
-  constructor(ctx: ProxyContext, req: Req, res: Res, https: boolean) {
+  constructor(ctx: ProxyContext, req: Req, res: Res, https: boolean, web?: WebTarget) {
     this.ctx = ctx;
     this.req = req;
     this.res = res as ServerResponse;
     this.https = https;
+    this.web = web;
     this.method = req.method ?? 'GET';
     this.url = req.url ?? '/';
   }
@@ -94,14 +105,15 @@ export class Exchange implements CallOwner {
     this.path = q < 0 ? this.url : this.url.slice(0, q);
     if (BAD_PATH.test(this.path)) return this.fail(errors.INVALID_PATH('Send the path without "." or ".." segments, empty segments or encoded slashes.'));
     const slash = this.path.indexOf('/', 5);
-    const area = slash < 0 ? this.path.slice(5) : this.path.slice(5, slash);
+    const area = this.web ? this.web.area : slash < 0 ? this.path.slice(5) : this.path.slice(5, slash);
     const upstream = ctx.upstreams.get(area);
     if (!upstream) return this.fail(errors.UNKNOWN_AREA(`No service serves ${redactPath(this.path)}; known areas: ${[...ctx.upstreams.keys()].join(', ')}.`));
     this.upstream = upstream;
     if (this.method === 'OPTIONS' && h.origin !== undefined && h.preflightMethod !== undefined) return this.preflight(area, h.origin, h.preflightMethod);
-    const route = ctx.routes.match(area, this.method, this.path);
+    const rules = this.web ? this.web.rules : area;
+    const route = ctx.routes.match(rules, this.method, this.path);
     if (!route) {
-      const allowed = ctx.routes.allowedMethods(area, this.path);
+      const allowed = ctx.routes.allowedMethods(rules, this.path);
       if (allowed.length === 0) return this.fail(commonErrors.ROUTE_NOT_FOUND(`No route for ${this.method} ${redactPath(this.path)}.`));
       return this.fail(commonErrors.METHOD_NOT_ALLOWED(`${this.method} is not allowed here; use ${allowed.join(', ')}.`), ['allow', allowed.join(', ')]);
     }
@@ -211,6 +223,7 @@ export class Exchange implements CallOwner {
     this.status = status;
     const out: string[] = [];
     appendResponseHeaders(out, headers);
+    this.upstreamHeaders = headers;
     this.appendOwnHeaders(out);
     this.res.writeHead(status, out);
     if (this.loginEmail !== undefined && status >= 200 && status < 300) {
@@ -237,7 +250,13 @@ export class Exchange implements CallOwner {
   }
 
   private appendOwnHeaders(out: string[]): void {
-    for (let i = 0; i < SECURITY_HEADERS.length; i++) out.push(SECURITY_HEADERS[i] as string);
+    if (this.web && this.upstreamHeaders) {
+      // Pages bring their own policy (a CSP that allows their styles and scripts); the API defaults fill only the gaps.
+      for (let i = 0; i < SECURITY_HEADERS.length; i += 2) {
+        const name = SECURITY_HEADERS[i] as string;
+        if (this.upstreamHeaders[name] === undefined) out.push(name, SECURITY_HEADERS[i + 1] as string);
+      }
+    } else for (let i = 0; i < SECURITY_HEADERS.length; i++) out.push(SECURITY_HEADERS[i] as string);
     if (this.https) out.push(HSTS[0] as string, HSTS[1] as string);
     out.push('x-request-id', this.requestId);
     const d = this.decision;

@@ -1,0 +1,43 @@
+/**
+ * Web pages at the edge: everything outside /api/ that the gateway does not
+ * answer itself (health, metrics, /docs) goes to the web upstream, the
+ * storefront (issue 15), through the same proxy path as the API (balancing,
+ * breakers, rate limits per client, access log, request ids).
+ *
+ * Kept apart from the API routing table on purpose: the storefront
+ * authenticates with its own session cookie and acts with the shopper's
+ * token on /api/*, so the gateway has no access rule to apply to pages.
+ */
+import type { RouteSpec } from '../routes.ts';
+
+/** The area whose upstream serves pages (its package.json "area"). */
+export const WEB_AREA = 'storefront';
+
+/**
+ * The routing-table key of the page rules. Not the area itself: the
+ * storefront serves no /api/storefront/... routes, so its area has none.
+ */
+export const PAGE_RULES = 'pages';
+
+/** Uploads in the back office (product images) may be larger than an API body. */
+export const WEB_UPLOAD_LIMIT = 8 * 1024 * 1024;
+
+/** A page may wait for a checkout to finish (long-poll), longer than an API call. */
+export const WEB_TIMEOUT_MS = 15_000;
+
+/** Pages are public at the edge; the storefront decides who sees what. */
+export const WEB_ROUTES: RouteSpec[] = [
+  { method: 'POST', path: '/admin/*', access: 'public', bodyLimit: WEB_UPLOAD_LIMIT },
+  { method: ['GET', 'POST'], path: '/', access: 'public' },
+  { method: ['GET', 'POST'], path: '/*', access: 'public' },
+];
+
+/** Paths the gateway's own app answers. */
+const OWN = new Set(['/healthz', '/readyz', '/metrics', '/openapi.json', '/docs', '/docs/openapi.json']);
+
+/** Whether a request URL is a page for the web upstream (not /api/, not one of the gateway's own). */
+export function isWebPath(url: string): boolean {
+  if (url.startsWith('/api/') || url === '/api') return false;
+  const q = url.indexOf('?');
+  return !OWN.has(q < 0 ? url : url.slice(0, q));
+}
