@@ -1,0 +1,351 @@
+// The storefront in a real browser (Debian's Chromium through playwright-core) against the real system
+// started by the launcher: the shopper's journeys with and without JavaScript, the outcomes of a
+// checkout, a price change between cart and checkout, the back office, and axe-core on every page.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { portBaseFor, startSystem, until, type RunningSystem } from '../../tools/launcher/src/harness.ts';
+import { describeViolations, launchBrowser, seriousViolations } from './browser.ts';
+import { http } from './client.ts';
+
+const work = mkdtempSync(join(tmpdir(), 'bazaar-storefront-'));
+let system: RunningSystem | undefined;
+let browser: Browser;
+let base = '';
+let mailSink = '';
+let admin = '';
+const password = 'correct horse battery staple';
+let users = 0;
+const checked = new Set<string>();
+
+before(async () => {
+  // STOREFRONT_E2E_CONTROL=<launcher URL> runs the suite against a system already started by `npm start` (faster while working on pages).
+  const existing = process.env.STOREFRONT_E2E_CONTROL;
+  if (existing) {
+    const services = ((await (await fetch(`${existing}/api/services`)).json()) as { services: { name: string; url: string }[] }).services;
+    base = services.find((s) => s.name === 'gateway')?.url ?? '';
+    mailSink = services.find((s) => s.name === 'mail-sink')?.url ?? '';
+  } else await startOwnSystem();
+  admin = ((await http(`${base}/api/identity/login`, { method: 'POST', body: { email: 'admin@bazaar.local', password: 'bazaar-admin-password' } })).body.accessToken as string) ?? '';
+  browser = await launchBrowser();
+});
+
+async function startOwnSystem(): Promise<void> {
+  system = await startSystem({
+    portBase: portBaseFor(6),
+    dataDir: join(work, 'data'),
+    logDir: join(work, 'logs'),
+    env: { SAGA_DEADLINE_MS: '15000', INVENTORY_INITIAL_STOCK: '50' },
+    readyTimeoutMs: 180_000,
+  });
+  base = system.gatewayUrl;
+  mailSink = (await system.service('mail-sink')).url;
+}
+
+after(async () => {
+  await browser?.close();
+  await system?.stop();
+  rmSync(work, { recursive: true, force: true });
+});
+
+async function newPage(opts: { javaScript?: boolean; width?: number } = {}): Promise<{ context: BrowserContext; page: Page }> {
+  // bypassCSP: axe-core is injected as an inline script, which the pages' policy (rightly) forbids.
+  const context = await browser.newContext({ javaScriptEnabled: opts.javaScript ?? true, viewport: { width: opts.width ?? 1280, height: 900 }, bypassCSP: true });
+  const page = await context.newPage();
+  page.setDefaultTimeout(30_000);
+  return { context, page };
+}
+
+/** axe-core on the page as it is now: no serious or critical violation. Each distinct page state once. */
+async function accessible(page: Page, label: string): Promise<void> {
+  if (checked.has(label)) return;
+  checked.add(label);
+  const violations = await seriousViolations(page);
+  assert.deepEqual(violations, [], describeViolations(label, violations));
+}
+
+async function signUp(page: Page, next = '/'): Promise<string> {
+  users += 1;
+  const email = `shopper${users}-${process.pid}@example.com`;
+  await page.goto(`${base}/account/signup?next=${encodeURIComponent(next)}`);
+  await accessible(page, 'sign-up');
+  await page.getByLabel('Your name').fill(`Shopper ${users}`);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel(/^Password/).fill(password);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.waitForURL((url) => url.searchParams.get('notice') === 'signed-up');
+  return email;
+}
+
+async function fillCheckout(page: Page, card: string): Promise<void> {
+  await page.getByLabel('Full name').fill('Sam Shopper');
+  await page.getByLabel('Street and number').fill('1 Market Street');
+  await page.getByLabel('Town or city').fill('Lyon');
+  await page.getByLabel('Postal code').fill('69001');
+  await page.getByLabel('Country').selectOption('FR');
+  await page.getByLabel('Card number').fill(card);
+  await page.getByLabel('Expiry (MM/YY)').fill('12/35');
+  await page.getByLabel('Security code').fill('123');
+}
+
+/** A product with stock, found through the search API (the product page needs inventory to know it). */
+async function productWithStock(offset: number): Promise<{ id: string; name: string }> {
+  const res = await http<{ items: { id: string; name: string; available: number }[] }>(`${base}/api/search?inStock=true&limit=50`);
+  const item = res.body.items[offset];
+  assert.ok(item, 'a product in stock');
+  return item;
+}
+
+test('shopper journey: browse, search with a typo, product, cart, checkout with 4242, live status, history, email', async () => {
+  const { context, page } = await newPage();
+  await page.goto(`${base}/`);
+  assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'Good things, honestly priced.');
+  await accessible(page, 'home');
+
+  await page.getByRole('navigation', { name: 'Categories' }).getByRole('link', { name: 'Audio' }).click();
+  await page.waitForURL(/\/c\/audio$/);
+  assert.match((await page.getByRole('heading', { level: 1 }).textContent()) ?? '', /Audio/);
+  assert.ok((await page.locator('.grid .card').count()) >= 4);
+  await accessible(page, 'category');
+  await page.getByRole('link', { name: 'Next page →' }).click();
+  await page.waitForURL(/cursor=/);
+  assert.ok((await page.locator('.grid .card').count()) >= 1, 'the second page of a category lists products');
+
+  // A typo: "headphnes" still finds headphones, and the matching word is highlighted.
+  await page.getByRole('combobox', { name: 'Search products' }).fill('headphnes');
+  await page.getByRole('combobox', { name: 'Search products' }).press('Enter');
+  await page.waitForURL(/\/search\?q=headphnes/);
+  const first = page.locator('.grid .card').first();
+  assert.match((await first.textContent()) ?? '', /Headphones/);
+  assert.match((await first.locator('mark').first().textContent()) ?? '', /Headphones/);
+  assert.ok((await page.getByRole('group', { name: 'Category' }).getByRole('radio').count()) >= 2, 'category facets');
+  await accessible(page, 'search');
+
+  await first.getByRole('link').click();
+  await page.waitForURL(/\/p\//);
+  const productName = (await page.getByRole('heading', { level: 1 }).textContent()) ?? '';
+  assert.match(productName, /Headphones/);
+  assert.match((await page.locator('.product-info .stock').textContent()) ?? '', /In stock|Only \d+ left/);
+  await accessible(page, 'product');
+
+  // Anonymous: adding sends the shopper to sign in (here: sign up) and back to the product.
+  await page.getByRole('button', { name: 'Add to cart' }).click();
+  await page.waitForURL(/\/account\/login/);
+  await accessible(page, 'sign-in');
+  const productUrl = new URL(page.url()).searchParams.get('next') ?? '';
+  assert.match(productUrl, /^\/p\//);
+  const email = await signUp(page, productUrl);
+  assert.match(page.url(), /\/p\//);
+
+  // With JavaScript the form posts in the background and the badge follows.
+  await page.getByLabel('Quantity').fill('2');
+  await page.getByRole('button', { name: 'Add to cart' }).click();
+  await until('the cart badge to show 2', 15_000, async () => ((await page.locator('[data-cart-count]').textContent()) === '2' ? true : undefined));
+
+  await page.getByRole('link', { name: /^Cart/ }).click();
+  await page.waitForURL(/\/cart$/);
+  assert.equal(await page.locator('.cart-table tbody tr').count(), 1);
+  await accessible(page, 'cart');
+  await page.getByRole('link', { name: 'Check out' }).click();
+  await page.waitForURL(/\/checkout$/);
+  await accessible(page, 'checkout');
+
+  // Field-level messages: an empty form names each field that needs attention.
+  await page.getByRole('button', { name: /^Pay / }).click();
+  await page.waitForSelector('.field-error');
+  assert.match((await page.locator('#postalCode-error').textContent()) ?? '', /postal code/i);
+  assert.equal(await page.getByLabel('Full name').getAttribute('aria-invalid'), 'true');
+  await accessible(page, 'checkout with errors');
+
+  await fillCheckout(page, '4242 4242 4242 4242');
+  await page.getByRole('button', { name: /^Pay / }).click();
+  await page.waitForURL(/\/orders\//);
+  const orderId = page.url().split('/orders/')[1] ?? '';
+  // Live status: the page turns CONFIRMED by itself, without reloading.
+  await page.locator('[data-order-status="CONFIRMED"]').waitFor({ timeout: 45_000 });
+  assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'Thank you — your order is confirmed');
+  assert.match((await page.locator('[data-order-money]').textContent()) ?? '', /charged/);
+  await accessible(page, 'order confirmed');
+
+  await page.goto(`${base}/account`);
+  await accessible(page, 'account');
+  const row = page.locator('.orders-table tbody tr', { has: page.locator(`a[href="/orders/${orderId}"]`) });
+  assert.match((await row.textContent()) ?? '', /CONFIRMED/);
+
+  const mail = await until(`the confirmation email to ${email} in the mail sink`, 30_000, async () => {
+    const res = await http<{ messages: { subject: string; text: string }[] }>(`${mailSink}/api/messages?to=${encodeURIComponent(email)}`);
+    return res.body.messages.find((m) => /confirm/i.test(m.subject));
+  });
+  assert.ok(mail.subject);
+
+  // The session cookie is httpOnly and SameSite; the page never sees the tokens.
+  const cookie = (await context.cookies()).find((c) => c.name === 'bazaar_session');
+  assert.ok(cookie?.httpOnly);
+  assert.equal(cookie?.sameSite, 'Lax');
+  assert.equal(await page.evaluate(() => (globalThis as unknown as { document: { cookie: string } }).document.cookie.includes('bazaar_session')), false);
+  await context.close();
+});
+
+test('a declined card ends on a page that says nothing was charged; insufficient funds likewise', async () => {
+  const { context, page } = await newPage();
+  await signUp(page);
+  for (const [card, heading] of [
+    ['4000 0000 0000 0002', 'Payment declined'],
+    ['4000 0000 0000 9995', 'Payment declined: insufficient funds'],
+  ] as const) {
+    const product = await productWithStock(1);
+    await page.goto(`${base}/p/${product.id}`);
+    await page.getByRole('button', { name: 'Add to cart' }).click();
+    await until('the cart badge', 15_000, async () => ((await page.locator('[data-cart-count]').textContent()) !== '0' ? true : undefined));
+    await page.goto(`${base}/checkout`);
+    await fillCheckout(page, card);
+    await page.getByRole('button', { name: /^Pay / }).click();
+    await page.waitForURL(/\/orders\//);
+    await page.locator('[data-order-status="CANCELLED"]').waitFor({ timeout: 45_000 });
+    assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), heading);
+    assert.match((await page.locator('[data-order-money]').textContent()) ?? '', /Nothing was charged/);
+    await accessible(page, `order ${heading}`);
+    // The cart is kept for another try; empty it for the next card.
+    await page.goto(`${base}/cart`);
+    await page.getByRole('button', { name: /^Remove/ }).first().click();
+    await page.waitForURL(/notice=removed/);
+  }
+  await context.close();
+});
+
+test('without JavaScript: sign up, add to cart, check out and reach the confirmed order by forms alone', async () => {
+  const { context, page } = await newPage({ javaScript: false, width: 360 });
+  await signUp(page);
+  const product = await productWithStock(2);
+  await page.goto(`${base}/p/${product.id}`);
+  await page.getByRole('button', { name: 'Add to cart' }).click();
+  await page.waitForURL(/\/cart\?notice=added/);
+  assert.equal(await page.locator('[data-cart-count]').textContent(), '1');
+  await page.getByRole('link', { name: 'Check out' }).click();
+  await fillCheckout(page, '4242424242424242');
+  await page.getByRole('button', { name: /^Pay / }).click();
+  await page.waitForURL(/\/orders\//);
+  // The server waits a few seconds for the saga; if it is still running, one link asks again (no refresh loop).
+  await until('the order page to say CONFIRMED', 60_000, async () => {
+    const status = await page.locator('[data-order-status]').getAttribute('data-order-status');
+    if (status === 'CONFIRMED') return true;
+    if (status === 'PENDING') await page.getByRole('link', { name: 'Check the status again' }).click();
+    return undefined;
+  });
+  assert.equal(await page.locator('[data-cart-count]').textContent(), '0');
+  await context.close();
+});
+
+test('a price that changes between cart and checkout is shown before anything is charged', async () => {
+  const { context, page } = await newPage();
+  await signUp(page);
+  const product = await productWithStock(3);
+  await page.goto(`${base}/p/${product.id}`);
+  await page.getByRole('button', { name: 'Add to cart' }).click();
+  await until('the cart badge', 15_000, async () => ((await page.locator('[data-cart-count]').textContent()) === '1' ? true : undefined));
+  await page.goto(`${base}/checkout`);
+  await fillCheckout(page, '4242 4242 4242 4242');
+
+  // The merchant changes the price while the shopper is on the checkout form (the cart prices from the catalog at read time).
+  const before = await http<{ price: { amount: number; currency: string } }>(`${base}/api/catalog/products/${product.id}`);
+  const patched = await http(`${base}/api/catalog/products/${product.id}`, { method: 'PATCH', body: { price: { amount: before.body.price.amount + 500, currency: before.body.price.currency } }, token: admin });
+  assert.equal(patched.status, 200, JSON.stringify(patched.body));
+
+  // The posted form showed the old price: no order, and the page says what changed.
+  await page.getByRole('button', { name: /^Pay / }).click();
+  await page.waitForSelector('.alert');
+  assert.match(page.url(), /\/checkout$/);
+  assert.match((await page.locator('.alert').first().textContent()) ?? '', /Prices changed since you last looked/);
+  assert.match((await page.locator('.alert').first().textContent()) ?? '', new RegExp(`${product.name}: was`));
+  await accessible(page, 'checkout with a price change');
+  const orders = await page.request.get(`${base}/account`);
+  assert.doesNotMatch(await orders.text(), /orders-table/, 'no order was placed');
+  await context.close();
+});
+
+test('forms without a CSRF token are refused', async () => {
+  const { context, page } = await newPage();
+  await signUp(page);
+  const res = await page.request.post(`${base}/cart/items`, { form: { productId: 'x', quantity: '1' }, maxRedirects: 0 });
+  assert.equal(res.status(), 403);
+  assert.match(await res.text(), /form has expired/);
+  await context.close();
+});
+
+test('back office: sales, create a product with an image, find it in search and its category, set stock', async () => {
+  const { context, page } = await newPage();
+  await page.goto(`${base}/account/login?next=/admin`);
+  await page.getByLabel('Email').fill('admin@bazaar.local');
+  await page.getByLabel('Password').fill('bazaar-admin-password');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(/\/admin\?notice=signed-in/);
+  assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'Sales');
+  await accessible(page, 'admin sales');
+  const csv = await page.request.get(`${base}/admin/sales.csv`);
+  assert.match(await csv.text(), /^day,orders,revenue_minor_units,currency/);
+
+  await page.goto(`${base}/admin/products`);
+  await accessible(page, 'admin products');
+  await page.getByRole('link', { name: 'New product' }).click();
+  const png = await sharp({ create: { width: 900, height: 700, channels: 3, background: '#ff8800' } }).png().toBuffer();
+  const sku = `AAA-${process.pid}`;
+  const name = `Aardvark Lantern ${process.pid}`;
+  await page.getByLabel('Name').fill(name);
+  await page.getByLabel('SKU (e.g. AUD-9001)').fill(sku);
+  await page.getByLabel('Price (EUR, e.g. 19.99)').fill('24.50');
+  await page.getByLabel('Category').selectOption('garden');
+  await page.getByLabel('Description').fill('A solar lantern for balcony gardens.');
+  await page.getByLabel('Image (JPEG, PNG or WebP)').setInputFiles({ name: 'lantern.png', mimeType: 'image/png', buffer: png });
+  await accessible(page, 'admin new product');
+  await page.getByRole('button', { name: 'Create product' }).click();
+  await page.waitForURL(/notice=product-created/);
+  await accessible(page, 'admin edit product');
+  const src = (await page.locator('img.admin-preview').getAttribute('src')) ?? '';
+  assert.match(src, /\.webp$/);
+  const image = await page.request.get(`${base}${src}`);
+  assert.equal(image.headers()['content-type'], 'image/webp');
+  assert.match(image.headers()['cache-control'] ?? '', /immutable/);
+  const meta = await sharp(await image.body()).metadata();
+  assert.equal(meta.format, 'webp');
+  assert.ok((meta.width ?? 0) <= 1200);
+
+  await page.getByLabel('Units available').fill('3');
+  await page.getByRole('button', { name: 'Set stock' }).click();
+  await page.waitForURL(/notice=stock-saved/);
+
+  // The search read model learns the product from catalog events: it shows in search and on its category page.
+  await until(`${name} in search`, 30_000, async () => {
+    await page.goto(`${base}/search?q=${encodeURIComponent('aardvark lantern')}`);
+    return (await page.getByText(name).count()) > 0 ? true : undefined;
+  });
+  await page.goto(`${base}/c/garden`);
+  const card = page.locator('.card', { hasText: name });
+  assert.equal(await card.count(), 1);
+  assert.match((await card.locator('img').getAttribute('src')) ?? '', /\.webp$/);
+  await until(`${name} to show "Only 3 left"`, 30_000, async () => {
+    await page.goto(`${base}/c/garden`);
+    return /Only 3 left/.test((await page.locator('.card', { hasText: name }).textContent()) ?? '') ? true : undefined;
+  });
+
+  await page.goto(`${base}/admin/stock`);
+  assert.ok((await page.getByRole('link', { name }).count()) === 1, 'the new product is in the low-stock list');
+  await accessible(page, 'admin stock');
+  await context.close();
+});
+
+test('the client bundle stays under 50 KB gzipped and assets are cached for a year', async () => {
+  const html = await (await fetch(`${base}/`)).text();
+  const urls = [...html.matchAll(/(?:href|src)="(\/assets\/[^"]+)"/g)].map((m) => m[1] as string);
+  assert.ok(urls.length >= 2);
+  let total = 0;
+  for (const url of urls) {
+    const res = await fetch(`${base}${url}`, { headers: { 'accept-encoding': 'gzip' } });
+    assert.match(res.headers.get('cache-control') ?? '', /max-age=31536000, immutable/);
+    total += Number(res.headers.get('content-length') ?? (await res.arrayBuffer()).byteLength);
+  }
+  assert.ok(total < 50_000, `client assets are ${total} bytes gzipped`);
+});
