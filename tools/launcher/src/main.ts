@@ -235,6 +235,8 @@ started = true;
 const seconds = ((Date.now() - t0) / 1000).toFixed(1);
 process.stdout.write(`\n${processTable([...processes.values()].map((p) => p.info()))}\n\n`);
 process.stdout.write(`Bazaar is up in ${seconds} s — every service is its own process.\n\n`);
+const storefront = specs.some((s) => s.areas.includes('storefront'));
+if (storefront) process.stdout.write(`  Back office          ${gatewayUrl}/admin\n`);
 process.stdout.write(`  Shop API (gateway)   ${gatewayUrl}/api/catalog/products\n`);
 if (env.TLS_CERT_FILE && env.TLS_KEY_FILE) process.stdout.write(`  Shop API (HTTPS)     https://localhost:${env.TLS_PORT || 8443}/api/catalog/products   (HTTP/2)\n`);
 process.stdout.write(`  Operations page      ${dashboardUrl}/\n`);
@@ -251,4 +253,6 @@ if (infra.length > 0) {
 process.stdout.write(`  Rolling restart      npm run restart -- <service>\n`);
 process.stdout.write(`  Admin login          ${env.ADMIN_EMAIL || 'admin@bazaar.local'} (password: ADMIN_PASSWORD, see README)\n\n`);
 process.stdout.write(`Press Ctrl-C to stop.\n`);
+// The last words of the summary: where a person starts (the storefront, through the gateway).
+if (storefront) process.stdout.write(`\nShop in your browser: open ${gatewayUrl}/\n`);
 log('ready');

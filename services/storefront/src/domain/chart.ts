@@ -33,7 +33,13 @@ export function barChart(bars: Bar[], opts: { width?: number; height?: number; c
     const label = i % every === 0 ? `<text x="${(x + barWidth / 2).toFixed(1)}" y="${height - 8}" text-anchor="middle">${esc(b.label)}</text>` : '';
     return `<rect x="${x.toFixed(1)}" y="${y}" width="${barWidth.toFixed(1)}" height="${Math.max(h, 1)}" rx="3" fill="${opts.color ?? '#4f46e5'}"><title>${esc(b.label)}: ${esc(b.text)}</title></rect>${label}`;
   });
-  return `<svg class="chart" viewBox="0 0 ${width} ${height}" preserveAspectRatio="none" aria-hidden="true" focusable="false"><line x1="${pad.left}" x2="${width - pad.right}" y1="${pad.top + chartHeight}" y2="${pad.top + chartHeight}" stroke="#d4d4d8"/>${parts.join('')}</svg>`;
+  return `<svg class="chart" viewBox="0 0 ${width} ${height}" aria-hidden="true" focusable="false"><line x1="${pad.left}" x2="${width - pad.right}" y1="${pad.top + chartHeight}" y2="${pad.top + chartHeight}" stroke="#d4d4d8"/>${parts.join('')}</svg>`;
+}
+
+/** A horizontal bar for a table cell: `value` out of `max`, as an SVG (inline styles are not allowed by the pages' CSP). */
+export function hbar(value: number, max: number): string {
+  const pct = max > 0 ? Math.max(1, Math.round((value / max) * 100)) : 0;
+  return `<svg class="hbar" viewBox="0 0 100 10" preserveAspectRatio="none" aria-hidden="true" focusable="false"><rect width="${pct}" height="10" rx="2"/></svg>`;
 }
 
 /** One CSV field, quoted when needed (RFC 4180), with formula-looking text defused for spreadsheets. */

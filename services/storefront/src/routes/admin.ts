@@ -7,7 +7,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ServiceApp } from '@bazaar/kit';
 import type { CreateProductRequest, UpdateProductRequest } from '@bazaar/contracts/catalog';
-import { barChart, csvField } from '../domain/chart.ts';
+import { barChart, csvField, hbar } from '../domain/chart.ts';
 import type { ProductImageRepository } from '../domain/model.ts';
 import { formatMoney, parseMinorUnits } from '../domain/money.ts';
 import { errors } from '../errors.ts';
@@ -101,10 +101,7 @@ export function adminRoutes(deps: AdminDeps) {
         report,
         days,
         chart: barChart(days.map((d) => ({ label: d.day.slice(5), value: d.revenue.amount, text: formatMoney(d.revenue) }))),
-        reasonsChart: barChart(
-          report.cancelled.byReason.map((r) => ({ label: r.reason.slice(0, 18), value: r.count, text: String(r.count) })),
-          { color: '#e11d48', height: 160 },
-        ),
+        reasons: report.cancelled.byReason.map((r) => ({ ...r, bar: hbar(r.count, Math.max(...report.cancelled.byReason.map((x) => x.count))) })),
       });
     });
 
