@@ -72,6 +72,21 @@ test('the API, health and docs are still the gateway’s own; /api/storefront is
   await hidden.body.dump();
 });
 
+test('when the storefront is down, a browser gets an HTML page from the gateway, not JSON', async () => {
+  const down = await startGateway({ upstreams: table({ storefront: 'http://127.0.0.1:1' }) });
+  try {
+    const res = await request(`${down.url}/c/audio`);
+    assert.equal(res.statusCode, 503);
+    assert.match(String(res.headers['content-type']), /^text\/html/);
+    const html = await res.body.text();
+    assert.match(html, /<h1>[^<]+<\/h1>/);
+    assert.match(html, new RegExp(`Request id ${String(res.headers['x-request-id'])}`));
+    assert.equal(res.headers['content-security-policy'], "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'");
+  } finally {
+    await down.close();
+  }
+});
+
 test('without a storefront, pages are not found and nothing else changes', async () => {
   const res = await request(`${bare.url}/`);
   assert.equal(res.statusCode, 404);

@@ -10,6 +10,7 @@ import type { Route } from '../routes.ts';
 import type { Upstream } from '../upstream/balancer.ts';
 import { type ProxyContext, redactPath } from './context.ts';
 import type { Failure } from './failures.ts';
+import { webErrorPage } from './web.ts';
 import { HSTS, SECURITY_HEADERS, addForwardingHeaders, appendResponseHeaders, forwardedFor, hasBody, normalizeIp, readRequestHeaders, type RequestHeaders } from './headers.ts';
 import { spanId as newSpanId, traceId as newTraceId } from './ids.ts';
 import { BodyLimit, readLoginBody } from './login.ts';
@@ -286,8 +287,17 @@ export class Exchange implements CallOwner {
     this.call?.release();
     this.code = error.code;
     this.status = error.status;
-    const body = problemBody(error, redactPath(this.path), this.requestId);
-    const out = problemHeaders(body, extra);
+    let body: string;
+    let out: string[];
+    if (this.web) {
+      // A browser on a page path gets a page, not a problem document.
+      ({ body, headers: out } = webErrorPage(error, this.requestId));
+      if (extra) out.push(...extra);
+      this.upstreamHeaders = { 'content-security-policy': 'set' };
+    } else {
+      body = problemBody(error, redactPath(this.path), this.requestId);
+      out = problemHeaders(body, extra);
+    }
     this.appendOwnHeaders(out);
     // An unread body would otherwise have to be drained before the connection can be reused.
     if (this.req.httpVersionMajor === 1 && !this.req.readableEnded && this.body !== this.req && (this.headers?.contentLength ?? '0') !== '0') out.push('connection', 'close');

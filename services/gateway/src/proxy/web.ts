@@ -8,6 +8,7 @@
  * authenticates with its own session cookie and acts with the shopper's
  * token on /api/*, so the gateway has no access rule to apply to pages.
  */
+import type { AppError } from '@bazaar/kit';
 import type { RouteSpec } from '../routes.ts';
 
 /** The area whose upstream serves pages (its package.json "area"). */
@@ -40,4 +41,19 @@ export function isWebPath(url: string): boolean {
   if (url.startsWith('/api/') || url === '/api') return false;
   const q = url.indexOf('?');
   return !OWN.has(q < 0 ? url : url.slice(0, q));
+}
+
+const escapeHtml = (text: string): string => text.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/**
+ * A page for an error the gateway answers itself on a page path (the
+ * storefront down, a rate limit): a browser shows it instead of JSON. No
+ * script, no style sheet to load (the storefront may be the thing that is down).
+ */
+export function webErrorPage(error: AppError, requestId: string): { body: string; headers: string[] } {
+  const body = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(error.title)} · Bazaar</title></head><body style="font-family:system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;color:#18181b"><main><h1>${escapeHtml(error.title)}</h1><p>${escapeHtml(error.message)}</p><p>Please try again in a moment. <a href="/">Back to the shop</a></p><p style="color:#52525b;font-size:.875rem">Request id ${escapeHtml(requestId)}</p></main></body></html>`;
+  return {
+    body,
+    headers: ['content-type', 'text/html; charset=utf-8', 'content-length', String(Buffer.byteLength(body)), 'cache-control', 'no-store', 'content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"],
+  };
 }

@@ -50,12 +50,13 @@ export function adminRoutes(deps: AdminDeps) {
     pages.render(request, reply, view, { ...data, section: 'admin' as const });
 
   async function productForm(request: FastifyRequest, reply: FastifyReply, opts: { product?: Product; values: ProductValues; errors: Partial<Record<ProductField, string>>; status?: number; formError?: string }) {
-    const image = opts.product ? await deps.imageRepo.find(opts.product.id) : undefined;
+    const [image, stock] = opts.product ? await Promise.all([deps.imageRepo.find(opts.product.id), api.stock(opts.product.id).catch(() => undefined)]) : [undefined, undefined];
     return page(request, reply, 'admin/product-form', {
       title: opts.product ? `Edit ${opts.product.name}` : 'New product',
       status: opts.status ?? 200,
       product: opts.product,
       image,
+      available: stock?.available,
       values: opts.values,
       errors: opts.errors,
       formError: opts.formError,
