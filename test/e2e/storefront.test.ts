@@ -56,7 +56,7 @@ async function newPage(opts: { javaScript?: boolean; width?: number } = {}): Pro
   // bypassCSP: axe-core is injected as an inline script, which the pages' policy (rightly) forbids.
   const context = await browser.newContext({ javaScriptEnabled: opts.javaScript ?? true, viewport: { width: opts.width ?? 1280, height: 900 }, bypassCSP: true });
   const page = await context.newPage();
-  page.setDefaultTimeout(30_000);
+  page.setDefaultTimeout(45_000);
   return { context, page };
 }
 

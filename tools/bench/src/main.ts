@@ -3,7 +3,8 @@
  * service) on a private port range, then prints
  *   - start-up time, cold (empty data dir: migrations + catalog seed) and warm;
  *   - req/s, p50 and p99 for catalog reads, direct and through the gateway,
- *     measured in one run with the same load so the ratio is meaningful.
+ *     measured in one run with the same load so the ratio is meaningful;
+ *   - the same for the storefront's home, category, product and search pages.
  * Figures, not assertions: machines are shared and noisy.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -57,6 +58,11 @@ try {
     await load('product by id — direct to catalog', `${catalog.url}/api/catalog/products/${id}`),
     await load('product by id — through gateway', `${system.gatewayUrl}/api/catalog/products/${id}`),
     await load('product page (20) — through gateway', `${system.gatewayUrl}/api/catalog/products?limit=20`),
+    // Server-rendered storefront pages (HTML, through the gateway, as a browser asks for them).
+    await load('storefront: home page', `${system.gatewayUrl}/`),
+    await load('storefront: category page', `${system.gatewayUrl}/c/audio`),
+    await load('storefront: product page', `${system.gatewayUrl}/p/${id}`),
+    await load('storefront: search page (typo)', `${system.gatewayUrl}/search?q=headphnes`),
   ];
   const [direct, viaGateway] = results as [Figures, Figures, Figures];
   process.stdout.write(`\n${formatTable(

@@ -1,7 +1,7 @@
 /** Checkout (address and card form, one idempotency key per rendered form) and the order page with its live status. */
 import { randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { ServiceApp } from '@bazaar/kit';
+import { AppError, type ServiceApp } from '@bazaar/kit';
 import { checkoutValues, COUNTRIES, TEST_CARDS, validateCheckout, type CheckoutValues, type FieldErrors } from '../domain/checkout-form.ts';
 import { waitWhilePending } from '../domain/order-wait.ts';
 import { outcomeOf } from '../domain/outcome.ts';
@@ -25,6 +25,29 @@ const KEY = /^[A-Za-z0-9-]{16,64}$/;
 
 /** An order as the page shows it, with the fields issue 11 adds when the orders service sends them. */
 type ShownOrder = Order & { shippingAddress?: { name: string; line1: string; city: string; postalCode: string; country: string }; shipment?: { carrier: string; trackingNumber: string } };
+
+/** A failure after which the same checkout may simply be sent again: no answer, or the gateway or orders service busy. */
+function transient(error: unknown): boolean {
+  const status = upstreamFailure(error)?.status;
+  if (status !== undefined) return status === 502 || status === 503 || status === 504;
+  return error instanceof AppError && (error.code === 'UPSTREAM_TIMEOUT' || error.code === 'UPSTREAM_UNAVAILABLE');
+}
+
+/**
+ * Send a checkout, and again with the same idempotency key when it got no
+ * answer (a busy machine, a restarting instance): the orders service finds
+ * the order it already made for this key instead of making a second one.
+ */
+async function checkoutWithRetries<T>(send: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await send();
+    } catch (error) {
+      if (i >= attempts || !transient(error)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 300 * i));
+    }
+  }
+}
 
 export function checkoutRoutes(deps: CheckoutDeps) {
   const { api, pages, sessions } = deps;
@@ -88,9 +111,19 @@ export function checkoutRoutes(deps: CheckoutDeps) {
         });
       }
       try {
-        const result = await api.checkout(caller, key, checked.request);
+        const result = await checkoutWithRetries(() => api.checkout(caller, key, checked.request));
         return seeOther(reply, `/orders/${encodeURIComponent(result.orderId)}`);
       } catch (error) {
+        if (transient(error)) {
+          // Still no answer after retries: the order may exist. The same key is kept, so paying again cannot charge twice.
+          return renderForm(request, reply, {
+            cart,
+            values: { ...values, cvc: '' },
+            key,
+            formError: 'We could not confirm your order yet — it may still go through. Check your account before paying again; pressing Pay again with this form never charges twice.',
+            status: 503,
+          });
+        }
         const failure = upstreamFailure(error);
         if (failure?.code === 'CART_EMPTY') return seeOther(reply, '/account');
         if (failure?.code === 'IDEMPOTENCY_KEY_REUSED') {
