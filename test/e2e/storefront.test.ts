@@ -227,8 +227,19 @@ test('without JavaScript: sign up, add to cart, check out and reach the confirme
   assert.equal(await page.locator('[data-cart-count]').textContent(), '1');
   await page.getByRole('link', { name: 'Check out' }).click();
   await fillCheckout(page, '4242424242424242');
+  // A double submit: the same rendered form posted once behind the page's back, then pressed. One order.
+  const form = page.locator('form.checkout-form');
+  const fields: Record<string, string> = {};
+  for (const name of ['_csrf', 'idempotencyKey', 'fingerprint', 'name', 'line1', 'city', 'postalCode', 'country', 'cardNumber', 'expiry', 'cvc']) {
+    fields[name] = await form.locator(`[name="${name}"]`).inputValue();
+  }
+  const first = await page.request.post(`${base}/checkout`, { form: fields, maxRedirects: 0 });
+  assert.equal(first.status(), 303);
+  const firstOrder = first.headers().location ?? '';
+  assert.match(firstOrder, /^\/orders\//);
   await page.getByRole('button', { name: /^Pay / }).click();
   await page.waitForURL(/\/orders\//);
+  assert.equal(new URL(page.url()).pathname, firstOrder, 'the second press lands on the same order');
   // The server waits a few seconds for the saga; if it is still running, one link asks again (no refresh loop).
   await until('the order page to say CONFIRMED', 60_000, async () => {
     const status = await page.locator('[data-order-status]').getAttribute('data-order-status');
@@ -237,6 +248,8 @@ test('without JavaScript: sign up, add to cart, check out and reach the confirme
     return undefined;
   });
   assert.equal(await page.locator('[data-cart-count]').textContent(), '0');
+  await page.goto(`${base}/account`);
+  assert.equal(await page.locator('.orders-table tbody tr').count(), 1, 'two presses, one order');
   await context.close();
 });
 

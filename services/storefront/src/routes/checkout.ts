@@ -92,11 +92,18 @@ export function checkoutRoutes(deps: CheckoutDeps) {
       const key = KEY.test(body.idempotencyKey ?? '') ? (body.idempotencyKey as string) : randomUUID();
       const caller = callerOf(request);
       const cart = await api.cart(caller);
-      if (cart.items.length === 0) {
-        // A double submit whose first press already ordered: the cart is gone, the order exists.
-        return seeOther(reply, '/account');
-      }
       const checked = validateCheckout(values, new Date());
+      if (cart.items.length === 0) {
+        // A second press of a form whose first press already ordered: the cart is gone, but the key finds that order.
+        if (!checked.ok) return seeOther(reply, '/cart');
+        try {
+          const result = await checkoutWithRetries(() => api.checkout(caller, key, checked.request));
+          return seeOther(reply, `/orders/${encodeURIComponent(result.orderId)}`);
+        } catch (error) {
+          if (upstreamFailure(error)?.code === 'CART_EMPTY' || upstreamFailure(error)?.code === 'IDEMPOTENCY_KEY_REUSED') return seeOther(reply, '/cart');
+          throw error;
+        }
+      }
       if (!checked.ok) return renderForm(request, reply, { cart, values: { ...values, cvc: '' }, errors: checked.errors, key, status: 422 });
       if (body.fingerprint !== undefined && body.fingerprint !== cartFingerprint(cart.items)) {
         // The cart changed after this form was shown (another tab, a new price): show it again before charging anything.
@@ -125,7 +132,7 @@ export function checkoutRoutes(deps: CheckoutDeps) {
           });
         }
         const failure = upstreamFailure(error);
-        if (failure?.code === 'CART_EMPTY') return seeOther(reply, '/account');
+        if (failure?.code === 'CART_EMPTY') return seeOther(reply, '/cart');
         if (failure?.code === 'IDEMPOTENCY_KEY_REUSED') {
           return renderForm(request, reply, { cart, values: { ...values, cvc: '' }, formError: 'This form was already used for a different order. Please check the details and pay again.', status: 409 });
         }
