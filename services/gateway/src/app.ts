@@ -14,7 +14,7 @@ import { Cors } from './proxy/cors.ts';
 import { Exchange } from './proxy/exchange.ts';
 import { SECURITY_HEADERS } from './proxy/headers.ts';
 import { serviceRoutes, type RouteDef } from '@bazaar/contracts';
-import { PAGE_RULES, WEB_AREA, WEB_ROUTES, WEB_TIMEOUT_MS, isWebPath } from './proxy/web.ts';
+import { PAGE_RULES, WEB_AREA, WEB_ROUTES, isWebPath } from './proxy/web.ts';
 import { RouteTable, routesFromDescriptors, type RouteSpec } from './routes.ts';
 import { Upstream } from './upstream/balancer.ts';
 import { startHealthChecks } from './upstream/health.ts';
@@ -83,7 +83,7 @@ export function buildApp(deps: GatewayDeps): Gateway {
   const descriptors = deps.descriptors ?? serviceRoutes;
   // Pages (/, /admin, assets) go to the storefront when there is one; without it the gateway serves only the API.
   // The storefront's own area has no /api routes: its pages have their own rules (proxy/web.ts).
-  const web = deps.upstreams.has(WEB_AREA) ? { area: WEB_AREA, rules: PAGE_RULES, timeoutMs: Math.max(WEB_TIMEOUT_MS, deps.timeoutMs ?? 1500) } : undefined;
+  const web = deps.upstreams.has(WEB_AREA) ? { area: WEB_AREA, rules: PAGE_RULES } : undefined;
   const routes = new RouteTable(web ? [...deps.upstreams.keys(), PAGE_RULES] : deps.upstreams.keys(), {
     [WEB_AREA]: [],
     ...(deps.routes ?? routesFromDescriptors(descriptors)),

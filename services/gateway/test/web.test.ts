@@ -87,6 +87,22 @@ test('when the storefront is down, a browser gets an HTML page from the gateway,
   }
 });
 
+test('a page may take longer than an API call (an order page waits for a running checkout)', async () => {
+  const slow = await upstreamServer((_req, res) => {
+    setTimeout(() => res.end('<p>done</p>'), 700).unref();
+  });
+  // The API deadline is 400 ms in these tests; pages get their own.
+  const gateway = await startGateway({ upstreams: table({ storefront: slow.url }) });
+  try {
+    const res = await request(`${gateway.url}/orders/1`);
+    assert.equal(res.statusCode, 200);
+    assert.equal(await res.body.text(), '<p>done</p>');
+  } finally {
+    await gateway.close();
+    await slow.close();
+  }
+});
+
 test('without a storefront, pages are not found and nothing else changes', async () => {
   const res = await request(`${bare.url}/`);
   assert.equal(res.statusCode, 404);

@@ -19,11 +19,10 @@ import { UpstreamCall, type CallOwner } from './upstream-call.ts';
 
 export type Req = IncomingMessage | Http2ServerRequest;
 
-/** For pages (proxy/web.ts): the area serving them whatever the path, the key of their rules, their deadline. */
+/** For pages (proxy/web.ts): the area serving them whatever the path, and the key of their rules. */
 export interface WebTarget {
   area: string;
   rules: string;
-  timeoutMs: number;
 }
 export type Res = ServerResponse | Http2ServerResponse;
 

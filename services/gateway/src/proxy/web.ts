@@ -28,9 +28,9 @@ export const WEB_TIMEOUT_MS = 15_000;
 
 /** Pages are public at the edge; the storefront decides who sees what. */
 export const WEB_ROUTES: RouteSpec[] = [
-  { method: 'POST', path: '/admin/*', access: 'public', bodyLimit: WEB_UPLOAD_LIMIT },
-  { method: ['GET', 'POST'], path: '/', access: 'public' },
-  { method: ['GET', 'POST'], path: '/*', access: 'public' },
+  { method: 'POST', path: '/admin/*', access: 'public', bodyLimit: WEB_UPLOAD_LIMIT, timeoutMs: WEB_TIMEOUT_MS },
+  { method: ['GET', 'POST'], path: '/', access: 'public', timeoutMs: WEB_TIMEOUT_MS },
+  { method: ['GET', 'POST'], path: '/*', access: 'public', timeoutMs: WEB_TIMEOUT_MS },
 ];
 
 /** Paths the gateway's own app answers. */

@@ -4,18 +4,15 @@
  * gateway's authentication, access rules and per-user rate limits apply to
  * the storefront exactly as to any other client.
  *
- * This is the one module that knows paths and reply shapes of other
- * services; each function is typed with the contract's schemas and the kit's
- * client validates every reply against them.
+ * Each call names a public route descriptor of @bazaar/contracts
+ * (docs/adr/0010-route-descriptors.md): the kit's client takes the path and
+ * method from it, types the input and checks every reply against it.
  */
 import { createServiceClient, UpstreamError, type ServiceClient } from '@bazaar/kit';
-import { Cart } from '@bazaar/contracts/cart';
-import { CategoryList, Product, ProductPage, type CreateProductRequest, type UpdateProductRequest } from '@bazaar/contracts/catalog';
-import { Me, TokenPair, PublicUser } from '@bazaar/contracts/identity';
-import { StockLevel } from '@bazaar/contracts/inventory';
-import { CheckoutResponse, Order, OrderList, type CheckoutRequest } from '@bazaar/contracts/orders';
-import { SalesReport } from '@bazaar/contracts/reports';
-import { SearchResult, type SearchQuery } from '@bazaar/contracts/search';
+import { cart, catalog, identity, inventory, orders, reports, search } from '@bazaar/contracts';
+import type { CheckoutRequest } from '@bazaar/contracts/orders';
+import type { CreateProductRequest, UpdateProductRequest } from '@bazaar/contracts/catalog';
+import type { SearchQuery } from '@bazaar/contracts/search';
 
 export type { Cart } from '@bazaar/contracts/cart';
 export type { Category, Product, ProductPage } from '@bazaar/contracts/catalog';
@@ -27,8 +24,7 @@ export type { SearchHit, SearchResult } from '@bazaar/contracts/search';
 /** Whose call this is: an access token, or nobody (public reads). */
 export type Caller = { token: string } | undefined;
 
-const bearer = (caller: Caller): Record<string, string> => (caller ? { authorization: `Bearer ${caller.token}` } : {});
-const id = (value: string): string => encodeURIComponent(value);
+const as = (caller: Caller) => ({ headers: caller ? { authorization: `Bearer ${caller.token}` } : {} });
 
 /** The error an upstream answered with: its HTTP status and stable code, when it answered at all. */
 export function upstreamFailure(error: unknown): { status: number; code: string | undefined; detail: string | undefined } | undefined {
@@ -36,61 +32,37 @@ export function upstreamFailure(error: unknown): { status: number; code: string 
   return { status: error.upstreamStatus, code: typeof error.problem?.code === 'string' ? error.problem.code : undefined, detail: typeof error.problem?.detail === 'string' ? error.problem.detail : undefined };
 }
 
-/** The typed shop API. */
+/** The typed shop API: the services' public route descriptors, called through the gateway. */
 export function shopApi(client: ServiceClient) {
   return {
     client,
-    categories: async () => (await client.call({ method: 'GET', path: '/api/catalog/categories', response: CategoryList })).body.items,
-    products: async (q: { category?: string | undefined; limit?: number; cursor?: string | undefined }) =>
-      (await client.call({ method: 'GET', path: '/api/catalog/products', query: { category: q.category, limit: q.limit, cursor: q.cursor }, response: ProductPage })).body,
-    product: async (productId: string) => (await client.call({ method: 'GET', path: `/api/catalog/products/${id(productId)}`, response: Product })).body,
-    stock: async (productId: string) => (await client.call({ method: 'GET', path: `/api/inventory/${id(productId)}`, response: StockLevel })).body,
-    search: async (q: SearchQuery) =>
-      (
-        await client.call({
-          method: 'GET',
-          path: '/api/search',
-          query: { q: q.q, category: q.category, minPrice: q.minPrice, maxPrice: q.maxPrice, inStock: q.inStock === undefined ? undefined : String(q.inStock), limit: q.limit, cursor: q.cursor },
-          response: SearchResult,
-        })
-      ).body,
+    categories: async () => (await client.call(catalog.routes.listCategories, {})).body.items,
+    product: async (id: string) => (await client.call(catalog.routes.getProduct, { params: { id } })).body,
+    stock: async (productId: string) => (await client.call(inventory.routes.stockLevel, { params: { productId } })).body,
+    search: async (query: SearchQuery) => (await client.call(search.routes.search, { query })).body,
 
-    register: async (body: { email: string; password: string; name: string }) =>
-      (await client.call({ method: 'POST', path: '/api/identity/register', body, response: PublicUser })).body,
-    login: async (body: { email: string; password: string }) => (await client.call({ method: 'POST', path: '/api/identity/login', body, response: TokenPair })).body,
-    refresh: async (refreshToken: string) => (await client.call({ method: 'POST', path: '/api/identity/refresh', body: { refreshToken }, response: TokenPair })).body,
-    me: async (caller: Caller) => (await client.call({ method: 'GET', path: '/api/identity/me', headers: bearer(caller), response: Me })).body,
+    register: async (body: { email: string; password: string; name: string }) => (await client.call(identity.routes.register, { body })).body,
+    login: async (body: { email: string; password: string }) => (await client.call(identity.routes.login, { body })).body,
+    refresh: async (refreshToken: string) => (await client.call(identity.routes.refresh, { body: { refreshToken } })).body,
+    me: async (caller: Caller) => (await client.call(identity.routes.me, {}, as(caller))).body,
 
-    cart: async (caller: Caller) => (await client.call({ method: 'GET', path: '/api/cart', headers: bearer(caller), response: Cart })).body,
+    cart: async (caller: Caller) => (await client.call(cart.routes.getCart, {}, as(caller))).body,
     setQuantity: async (caller: Caller, productId: string, quantity: number) =>
-      (await client.call({ method: 'PUT', path: `/api/cart/items/${id(productId)}`, body: { quantity }, headers: bearer(caller), response: Cart })).body,
-    removeItem: async (caller: Caller, productId: string) =>
-      (await client.call({ method: 'DELETE', path: `/api/cart/items/${id(productId)}`, headers: bearer(caller), response: Cart })).body,
+      (await client.call(cart.routes.setQuantity, { params: { productId }, body: { quantity } }, as(caller))).body,
+    removeItem: async (caller: Caller, productId: string) => (await client.call(cart.routes.removeItem, { params: { productId } }, as(caller))).body,
 
     /** 201 with a final status or 202 PENDING; the key makes a double submit one order. */
     checkout: async (caller: Caller, key: string, body: CheckoutRequest) =>
-      (
-        await client.call({
-          method: 'POST',
-          path: '/api/checkout',
-          body,
-          headers: { ...bearer(caller), 'idempotency-key': key },
-          response: CheckoutResponse,
-          // A checkout may wait for the saga: give it longer than a page read.
-          timeoutMs: 10_000,
-        })
-      ).body,
-    orders: async (caller: Caller) => (await client.call({ method: 'GET', path: '/api/orders', headers: bearer(caller), response: OrderList })).body.items,
-    order: async (caller: Caller, orderId: string) => (await client.call({ method: 'GET', path: `/api/orders/${id(orderId)}`, headers: bearer(caller), response: Order })).body,
+      // A checkout may wait for the saga: longer than a page read. Retried by the caller only, with the same key.
+      (await client.call(orders.routes.checkout, { headers: { 'idempotency-key': key }, body }, { ...as(caller), timeoutMs: 10_000 })).body,
+    orders: async (caller: Caller) => (await client.call(orders.routes.listOrders, {}, as(caller))).body.items,
+    order: async (caller: Caller, id: string) => (await client.call(orders.routes.getOrder, { params: { id } }, as(caller))).body,
 
-    createProduct: async (caller: Caller, body: CreateProductRequest) =>
-      (await client.call({ method: 'POST', path: '/api/catalog/products', body, headers: bearer(caller), response: Product })).body,
-    updateProduct: async (caller: Caller, productId: string, body: UpdateProductRequest) =>
-      (await client.call({ method: 'PATCH', path: `/api/catalog/products/${id(productId)}`, body, headers: bearer(caller), response: Product })).body,
+    createProduct: async (caller: Caller, body: CreateProductRequest) => (await client.call(catalog.routes.createProduct, { body }, as(caller))).body,
+    updateProduct: async (caller: Caller, id: string, body: UpdateProductRequest) => (await client.call(catalog.routes.updateProduct, { params: { id }, body }, as(caller))).body,
     setStock: async (caller: Caller, productId: string, available: number) =>
-      (await client.call({ method: 'PUT', path: `/api/inventory/${id(productId)}`, body: { available }, headers: bearer(caller), response: StockLevel })).body,
-    sales: async (caller: Caller, q: { from?: string | undefined; to?: string | undefined; top?: number }) =>
-      (await client.call({ method: 'GET', path: '/api/reports/sales', query: { from: q.from, to: q.to, top: q.top }, headers: bearer(caller), response: SalesReport })).body,
+      (await client.call(inventory.routes.setStock, { params: { productId }, body: { available } }, as(caller))).body,
+    sales: async (caller: Caller, query: { from?: string; to?: string; top: number }) => (await client.call(reports.routes.sales, { query }, as(caller))).body,
   };
 }
 
