@@ -102,7 +102,11 @@ async function productWithStock(offset: number): Promise<{ id: string; name: str
 
 test('shopper journey: browse, search with a typo, product, cart, checkout with 4242, live status, history, email', async () => {
   const { context, page } = await newPage();
-  await page.goto(`${base}/`);
+  // Right after start-up the search index may still be filling from the catalog's events.
+  await until('the home page to show products', 60_000, async () => {
+    await page.goto(`${base}/`);
+    return (await page.locator('.grid .card').count()) > 0 ? true : undefined;
+  });
   assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'Good things, honestly priced.');
   await accessible(page, 'home');
 

@@ -4,7 +4,7 @@ import { postgresTarget } from '@bazaar/store';
 import { buildApp } from './app.ts';
 import { StorefrontConfig } from './config.ts';
 import { databaseImageBytes, diskImageBytes, openStorefrontStore, productImageRepository, sessionRepository } from './store/index.ts';
-import { gatewayClient, shopApi } from './upstream/shop.ts';
+import { closeClients, gatewayClients, shopApi } from './upstream/shop.ts';
 
 await main(async () => {
   const config = loadConfig(StorefrontConfig);
@@ -12,13 +12,13 @@ await main(async () => {
   const postgres = postgresTarget({ service: 'storefront', databaseUrl: config.STOREFRONT_DATABASE_URL, serverUrl: config.BAZAAR_POSTGRES_URL, poolSize: config.BAZAAR_POSTGRES_POOL_SIZE });
   const store = await openStorefrontStore({ dataDir: config.BAZAAR_DATA_DIR, postgres });
   if (store.applied.length > 0) logger.info({ migrations: store.applied, location: store.location }, 'migrations applied');
-  const client = gatewayClient(config.GATEWAY_URL);
+  const clients = gatewayClients(config.GATEWAY_URL);
   const sessions = sessionRepository(store.db);
   // Image bytes: files under the data directory by default; in the database on PostgreSQL, where instances share no disk (ADR 0035).
   const imageBytes = postgres ? databaseImageBytes(store.db) : diskImageBytes(join(resolve(config.BAZAAR_DATA_DIR), 'storefront-images'));
   const { app } = buildApp({
     logger,
-    api: shopApi(client),
+    api: shopApi(clients),
     sessions,
     imageRepo: productImageRepository(store.db),
     imageBytes,
@@ -37,7 +37,7 @@ await main(async () => {
   purge.unref();
   app.addHook('onClose', async () => {
     clearInterval(purge);
-    await client.close();
+    await closeClients(clients);
     await store.close();
   });
   await runService({ app, host: config.HOST, port: config.PORT, logger, shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS });

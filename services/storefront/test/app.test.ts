@@ -9,14 +9,14 @@ import { UpstreamError } from '@bazaar/kit';
 import { buildApp } from '../src/app.ts';
 import { createSessions } from '../src/session.ts';
 import { diskImageBytes, openStorefrontStore, productImageRepository, sessionRepository } from '../src/store/index.ts';
-import { gatewayClient, shopApi, type ShopApi, type TokenPair } from '../src/upstream/shop.ts';
+import { closeClients, gatewayClients, shopApi, type ShopApi, type TokenPair } from '../src/upstream/shop.ts';
 
 const store = await openStorefrontStore({ dataDir: '', inMemory: true });
 // No gateway listens here: pages that need the shop API answer "unavailable", the rest must work alone.
-const client = gatewayClient('http://127.0.0.1:9');
+const clients = gatewayClients('http://127.0.0.1:9');
 const { app, assets } = buildApp({
   logger: testLogger(),
-  api: shopApi(client),
+  api: shopApi(clients),
   sessions: sessionRepository(store.db),
   imageRepo: productImageRepository(store.db),
   imageBytes: diskImageBytes('/nonexistent'),
@@ -25,7 +25,7 @@ const { app, assets } = buildApp({
 });
 after(async () => {
   await app.close();
-  await client.close();
+  await closeClients(clients);
   await store.close();
 });
 

@@ -42,7 +42,11 @@ export function shopRoutes(deps: ShopDeps) {
 
   return async (app: ServiceApp) => {
     app.get('/', { schema: { hide: true } }, async (request, reply) => {
-      const rows = await homeRows();
+      // The home page is the door: when search is down it still opens, with the departments only.
+      const rows = await homeRows().catch((error: unknown) => {
+        request.log.warn({ err: error }, 'home page products unavailable');
+        return [];
+      });
       const all = rows.flatMap((r) => r.items.map((p) => p.id));
       return pages.render(request, reply, 'home', { title: 'Good things, honestly priced', rows, images: await images.findMany(all), low: deps.lowStock });
     });

@@ -32,43 +32,58 @@ export function upstreamFailure(error: unknown): { status: number; code: string 
   return { status: error.upstreamStatus, code: typeof error.problem?.code === 'string' ? error.problem.code : undefined, detail: typeof error.problem?.detail === 'string' ? error.problem.detail : undefined };
 }
 
+/** The services the storefront calls, each through the gateway with a client (and a circuit breaker) of its own. */
+export const UPSTREAMS = ['catalog', 'inventory', 'search', 'identity', 'cart', 'orders', 'reports'] as const;
+export type Upstream = (typeof UPSTREAMS)[number];
+export type GatewayClients = Record<Upstream, ServiceClient>;
+
 /** The typed shop API: the services' public route descriptors, called through the gateway. */
-export function shopApi(client: ServiceClient) {
+export function shopApi(clients: GatewayClients) {
+  const { catalog: catalogClient, inventory: inventoryClient, search: searchClient, identity: identityClient, cart: cartClient, orders: ordersClient, reports: reportsClient } = clients;
   return {
-    client,
-    categories: async () => (await client.call(catalog.routes.listCategories, {})).body.items,
-    product: async (id: string) => (await client.call(catalog.routes.getProduct, { params: { id } })).body,
-    stock: async (productId: string) => (await client.call(inventory.routes.stockLevel, { params: { productId } })).body,
-    search: async (query: SearchQuery) => (await client.call(search.routes.search, { query })).body,
+    clients,
+    categories: async () => (await catalogClient.call(catalog.routes.listCategories, {})).body.items,
+    product: async (id: string) => (await catalogClient.call(catalog.routes.getProduct, { params: { id } })).body,
+    stock: async (productId: string) => (await inventoryClient.call(inventory.routes.stockLevel, { params: { productId } })).body,
+    search: async (query: SearchQuery) => (await searchClient.call(search.routes.search, { query })).body,
 
-    register: async (body: { email: string; password: string; name: string }) => (await client.call(identity.routes.register, { body })).body,
-    login: async (body: { email: string; password: string }) => (await client.call(identity.routes.login, { body })).body,
-    refresh: async (refreshToken: string) => (await client.call(identity.routes.refresh, { body: { refreshToken } })).body,
-    me: async (caller: Caller) => (await client.call(identity.routes.me, {}, as(caller))).body,
+    register: async (body: { email: string; password: string; name: string }) => (await identityClient.call(identity.routes.register, { body })).body,
+    login: async (body: { email: string; password: string }) => (await identityClient.call(identity.routes.login, { body })).body,
+    refresh: async (refreshToken: string) => (await identityClient.call(identity.routes.refresh, { body: { refreshToken } })).body,
+    me: async (caller: Caller) => (await identityClient.call(identity.routes.me, {}, as(caller))).body,
 
-    cart: async (caller: Caller) => (await client.call(cart.routes.getCart, {}, as(caller))).body,
+    cart: async (caller: Caller) => (await cartClient.call(cart.routes.getCart, {}, as(caller))).body,
     setQuantity: async (caller: Caller, productId: string, quantity: number) =>
-      (await client.call(cart.routes.setQuantity, { params: { productId }, body: { quantity } }, as(caller))).body,
-    removeItem: async (caller: Caller, productId: string) => (await client.call(cart.routes.removeItem, { params: { productId } }, as(caller))).body,
+      (await cartClient.call(cart.routes.setQuantity, { params: { productId }, body: { quantity } }, as(caller))).body,
+    removeItem: async (caller: Caller, productId: string) => (await cartClient.call(cart.routes.removeItem, { params: { productId } }, as(caller))).body,
 
     /** 201 with a final status or 202 PENDING; the key makes a double submit one order. */
     checkout: async (caller: Caller, key: string, body: CheckoutRequest) =>
       // A checkout may wait for the saga: longer than a page read. Retried by the caller only, with the same key.
-      (await client.call(orders.routes.checkout, { headers: { 'idempotency-key': key }, body }, { ...as(caller), timeoutMs: 10_000 })).body,
-    orders: async (caller: Caller) => (await client.call(orders.routes.listOrders, {}, as(caller))).body.items,
-    order: async (caller: Caller, id: string) => (await client.call(orders.routes.getOrder, { params: { id } }, as(caller))).body,
+      (await ordersClient.call(orders.routes.checkout, { headers: { 'idempotency-key': key }, body }, { ...as(caller), timeoutMs: 10_000 })).body,
+    orders: async (caller: Caller) => (await ordersClient.call(orders.routes.listOrders, {}, as(caller))).body.items,
+    order: async (caller: Caller, id: string) => (await ordersClient.call(orders.routes.getOrder, { params: { id } }, as(caller))).body,
 
-    createProduct: async (caller: Caller, body: CreateProductRequest) => (await client.call(catalog.routes.createProduct, { body }, as(caller))).body,
-    updateProduct: async (caller: Caller, id: string, body: UpdateProductRequest) => (await client.call(catalog.routes.updateProduct, { params: { id }, body }, as(caller))).body,
+    createProduct: async (caller: Caller, body: CreateProductRequest) => (await catalogClient.call(catalog.routes.createProduct, { body }, as(caller))).body,
+    updateProduct: async (caller: Caller, id: string, body: UpdateProductRequest) => (await catalogClient.call(catalog.routes.updateProduct, { params: { id }, body }, as(caller))).body,
     setStock: async (caller: Caller, productId: string, available: number) =>
-      (await client.call(inventory.routes.setStock, { params: { productId }, body: { available } }, as(caller))).body,
-    sales: async (caller: Caller, query: { from?: string; to?: string; top: number }) => (await client.call(reports.routes.sales, { query }, as(caller))).body,
+      (await inventoryClient.call(inventory.routes.setStock, { params: { productId }, body: { available } }, as(caller))).body,
+    sales: async (caller: Caller, query: { from?: string; to?: string; top: number }) => (await reportsClient.call(reports.routes.sales, { query }, as(caller))).body,
   };
 }
 
 export type ShopApi = ReturnType<typeof shopApi>;
 
-/** A client for the gateway; several comma-separated gateway URLs are spread over. */
-export function gatewayClient(gatewayUrl: string): ServiceClient {
-  return createServiceClient({ name: 'gateway', baseUrl: gatewayUrl, timeoutMs: 5000, retries: 1 });
+/**
+ * Clients for the gateway, one per service behind it: a slow search service
+ * opens the search client's breaker, not the one carts and checkouts go
+ * through. Several comma-separated gateway URLs are spread over.
+ */
+export function gatewayClients(gatewayUrl: string): GatewayClients {
+  return Object.fromEntries(UPSTREAMS.map((name) => [name, createServiceClient({ name: `gateway (${name})`, baseUrl: gatewayUrl, timeoutMs: 5000, retries: 1 })])) as GatewayClients;
+}
+
+/** Close every client's connections. */
+export async function closeClients(clients: GatewayClients): Promise<void> {
+  await Promise.all(Object.values(clients).map((c) => c.close()));
 }
