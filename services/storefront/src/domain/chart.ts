@@ -17,8 +17,8 @@ function esc(text: string): string {
 
 /** A vertical bar chart as an SVG element (inline, decorative: the data is in a table too). */
 export function barChart(bars: Bar[], opts: { width?: number; height?: number; color?: string } = {}): string {
-  const width = opts.width ?? 720;
-  const height = opts.height ?? 220;
+  const width = opts.width ?? 900;
+  const height = opts.height ?? 180;
   const pad = { top: 12, bottom: 28, left: 8, right: 8 };
   const max = Math.max(1, ...bars.map((b) => b.value));
   const n = Math.max(1, bars.length);
