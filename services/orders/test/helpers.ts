@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createAuthenticator, SERVICE_TOKEN_HEADER, type ServiceApp } from '@bazaar/kit';
-import { createTestKeys, testLogger, type TestKeys } from '@bazaar/kit/testing';
+import { createTestKeys, testLogger, waitFor, type TestKeys } from '@bazaar/kit/testing';
 import type { AnyCloudEvent } from '@bazaar/messaging';
 import type { CheckoutRequest, Order } from '@bazaar/contracts/orders';
 import type { StoreDialect } from '@bazaar/store';
@@ -110,15 +110,9 @@ export async function getOrder(app: ServiceApp, token: string, id: string): Prom
   return res.json() as Order;
 }
 
-/** Poll `probe` until it returns something truthy; fail naming `what` after `timeoutMs`. */
-export async function eventually<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 3000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > until) assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
+/** The kit's waitFor with orders' default deadline: poll `probe` until truthy; fail naming `what` after `timeoutMs`. */
+export function eventually<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 3000): Promise<T> {
+  return waitFor(what, probe, timeoutMs);
 }
 
 /** Wait until the order is no longer PENDING and return it. */
