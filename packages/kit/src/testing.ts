@@ -75,10 +75,12 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
   }
 }
 
-/** A Clock that moves only when told to, or when everything left waits on it. */
+/** A Clock that moves only when told to, or (by default) when everything left waits on it. */
 export interface ManualClock extends Clock {
   /** Move time forward by `ms`, waking the sleepers due by then. */
   advance(ms: number): void;
+  /** How many sleepers are waiting on this clock. */
+  pending(): number;
 }
 
 /**
@@ -86,10 +88,13 @@ export interface ManualClock extends Clock {
  * the test runs; once the sleepers are all that is left of the current turn
  * of the event loop, it jumps to the earliest wake-up and wakes who is due
  * (sleepers that overlap wake together, as on a real clock, without the
- * wall-time wait). Assert on `now()` differences, never on wall time.
+ * wall-time wait). With `autoAdvance: false` time moves only on advance(),
+ * for code that polls (the test steps it: advance when pending() > 0).
+ * Assert on `now()` differences, never on wall time.
  */
-export function manualClock(start = Date.UTC(2026, 0, 1)): ManualClock {
-  let now = start;
+export function manualClock(opts: { start?: number; autoAdvance?: boolean } = {}): ManualClock {
+  let now = opts.start ?? Date.UTC(2026, 0, 1);
+  const autoAdvance = opts.autoAdvance ?? true;
   let sleepers: { at: number; wake: () => void }[] = [];
   let scheduled = false;
   const wakeDue = () => {
@@ -98,7 +103,7 @@ export function manualClock(start = Date.UTC(2026, 0, 1)): ManualClock {
     for (const s of due) s.wake();
   };
   const jumpSoon = () => {
-    if (scheduled) return;
+    if (scheduled || !autoAdvance) return;
     scheduled = true;
     setImmediate(() => {
       scheduled = false;
@@ -114,6 +119,7 @@ export function manualClock(start = Date.UTC(2026, 0, 1)): ManualClock {
       now += ms;
       wakeDue();
     },
+    pending: () => sleepers.length,
     sleep: (ms) =>
       new Promise<void>((wake) => {
         sleepers.push({ at: now + Math.max(0, ms), wake });
