@@ -20,6 +20,8 @@ before(async () => {
   gw = await startGateway({
     upstreams: table({ catalog: up.url, search: slow.url, inventory: 'http://127.0.0.1:1' }),
     bodyLimit: 2048,
+    // The deadline under test: 400 ms, well before the slow upstream's answer at 5 s.
+    timeoutMs: 400,
   });
 });
 
