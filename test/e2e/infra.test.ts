@@ -88,7 +88,7 @@ before(async () => {
     databases.push(db);
     env[`${service.toUpperCase().replaceAll('-', '_')}_DATABASE_URL`] = db.target.url;
   }
-  system = await startSystem({ portBase: portBaseFor(5), dataDir: join(work, 'data'), logDir: join(work, 'logs'), env, args: ['--scale', 'payments=3'], readyTimeoutMs: 120_000 });
+  system = await startSystem({ portBase: portBaseFor(5), dataDir: join(work, 'data'), logDir: join(work, 'logs'), env, args: ['--scale', 'payments=3'], readyTimeoutMs: 240_000 });
   url = Object.fromEntries((await system.services()).map((s) => [s.name, s.url]));
   nats = connectJetStream({ url: NATS_URL, prefix: STREAM_PREFIX, logger: testLogger(), name: 'e2e-infra' });
   js = await nats.ready();

@@ -48,13 +48,16 @@ export interface StartOptions {
   env?: Record<string, string>;
   /** More launcher arguments, e.g. ['--scale', 'payments=3']. */
   args?: string[];
-  /** How long the whole system may take to be ready. Default 60 s. */
+  /**
+   * How long the whole system may take to be ready. Default 180 s: twelve
+   * processes starting on a loaded two-core machine took over 60 s.
+   */
   readyTimeoutMs?: number;
 }
 
 /** Start the launcher; resolves when it prints that everything is ready. */
 export async function startSystem(opts: StartOptions): Promise<RunningSystem> {
-  const readyMs = opts.readyTimeoutMs ?? 60_000;
+  const readyMs = opts.readyTimeoutMs ?? 180_000;
   const argv = ['tools/launcher/src/main.ts', '--port-base', String(opts.portBase), '--ready-timeout', String(Math.ceil(readyMs / 1000)), ...(opts.args ?? [])];
   const launcher = spawn(process.execPath, argv, {
     cwd: root,
