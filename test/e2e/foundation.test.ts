@@ -136,7 +136,7 @@ test('kill -9 of catalog: 503 problem+json (not a 504), restarted after the firs
   const before = await system.service('catalog');
   assert.ok(before.pid);
   process.kill(before.pid, 'SIGKILL');
-  await until('the catalog process to be gone', 2000, () => (alive(before.pid as number) ? undefined : true));
+  await until('the catalog process to be gone', 60_000, () => (alive(before.pid as number) ? undefined : true));
 
   const started = Date.now();
   const down = await call('/api/catalog/products');
@@ -149,7 +149,7 @@ test('kill -9 of catalog: 503 problem+json (not a 504), restarted after the firs
     console.log(`# 503 for the killed catalog in ${tookMs} ms`);
   }
 
-  const after = await until('catalog ready again with a new pid', 10_000, async () => {
+  const after = await until('catalog ready again with a new pid', 60_000, async () => {
     const info = await system?.service('catalog');
     return info?.state === 'ready' && info.pid !== before.pid ? info : undefined;
   });
