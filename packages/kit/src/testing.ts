@@ -61,11 +61,12 @@ export async function freePort(): Promise<number> {
 }
 
 /**
- * Poll `probe` every 20 ms until it returns something truthy, and return that.
+ * Poll `probe` every 20 ms until it returns something truthy, and return that
+ * (default deadline 15 s: generous, for a loaded machine; it costs nothing when the probe answers sooner).
  * At the deadline fail naming `what` was awaited; an error thrown by `probe`
  * fails at once (a probe that may fail while waiting must catch it itself).
  */
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 5000): Promise<T> {
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 15_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();

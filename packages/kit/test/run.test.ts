@@ -21,10 +21,10 @@ function start(env: Record<string, string>) {
 test('SIGTERM drains the in-flight request, runs onClose hooks and exits 0', async () => {
   const port = await freePort();
   const svc = start({ PORT: String(port) });
-  await waitFor('the service to log "listening"', () => svc.out().includes('"listening"') || (svc.child.exitCode !== null && assert.fail(`service did not start: ${svc.err()}`)), 10_000);
+  await waitFor('the service to log "listening"', () => svc.out().includes('"listening"') || (svc.child.exitCode !== null && assert.fail(`service did not start: ${svc.err()}`)), 30_000);
   const inFlight = fetch(`http://127.0.0.1:${port}/slow`);
   // SIGTERM once the request is being handled (a fixed 100 ms sleep could send it before the request arrived on a busy machine).
-  await waitFor('the /slow request to reach the handler', () => svc.out().includes('slow request started'), 10_000);
+  await waitFor('the /slow request to reach the handler', () => svc.out().includes('slow request started'), 30_000);
   svc.child.kill('SIGTERM');
   const res = await inFlight;
   assert.equal(res.status, 200);

@@ -176,7 +176,7 @@ test('catalog down (refused connections) is 503 problem+json quickly, for reads 
 });
 
 test('a hung catalog is 503 once the catalog timeout runs out, not a 500 and not a hang', async (t) => {
-  const { cart, catalog, alice } = await setup(t);
+  const { cart, catalog, alice } = await setup(t, undefined, 800);
   await put(cart, alice, lamp.id, 1);
   catalog.hang = true;
   // The hung catalog never answers, so only cart's catalog timeout can end the read.

@@ -116,7 +116,7 @@ test('postgres: a sweep of several expired reservations deadlocked with a reserv
   await waitFor('the sweep to wait on stock a', async () => {
     const { rows } = await sql<{ n: number }>`select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`.execute(store.db);
     return rows[0]?.n === 1;
-  }, 10_000);
+  }, 30_000);
   takeB();
   // A sweep holding b in the same transaction would now deadlock with the reservation (PostgreSQL aborts one).
   await reservation;

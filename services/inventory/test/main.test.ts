@@ -23,7 +23,7 @@ async function startProcess(env: Record<string, string>): Promise<{ url: string;
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`inventory did not listen within 10 s; stderr: ${stderr}`)), 10_000);
+    const timer = setTimeout(() => reject(new Error(`inventory did not listen within 30 s; stderr: ${stderr}`)), 30_000);
     createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
       lines.push(line);
       const entry = JSON.parse(line) as { msg?: string; address?: string };
@@ -125,7 +125,7 @@ test('main.ts with NATS_URL: catalog events arrive over JetStream, its own event
     const relayed = await waitFor('the relay to publish every outbox event', async () => {
       const c = await counts(first.url);
       return c.outbox > 0 && c.stream === c.outbox ? c : undefined;
-    }, 10_000);
+    }, 30_000);
     assert.ok(relayed.outbox >= 2, `stock for p1, then the reservation: ${JSON.stringify(relayed)}`);
     assert.equal(await stopProcess(first.child), 0, 'a clean exit on SIGTERM');
 
@@ -138,7 +138,7 @@ test('main.ts with NATS_URL: catalog events arrive over JetStream, its own event
     const after = await waitFor('the relay to catch up after the restart', async () => {
       const c = await counts(second.url);
       return c.stream === c.outbox && c.outbox > relayed.outbox ? c : undefined;
-    }, 10_000);
+    }, 30_000);
     assert.equal(after.stream, after.outbox, 'each event once in the stream');
     assert.equal(await stopProcess(second.child), 0);
     running = undefined;

@@ -32,7 +32,7 @@ export async function startPspSim(): Promise<PspSim> {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('psp-sim did not log "listening" within 10 s')), 10_000);
+    const timer = setTimeout(() => reject(new Error('psp-sim did not log "listening" within 30 s')), 30_000);
     child.once('exit', (code) => reject(new Error(`psp-sim exited with ${code} before listening`)));
     // Keep reading stdout for the child's whole life, so its logging never blocks on a full pipe.
     createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {

@@ -10,7 +10,7 @@ import { runDeadLetters, USAGE } from '../src/cli.ts';
 
 const NATS_URL = loadConfig(Type.Object({ NATS_URL: Type.String({ default: 'nats://127.0.0.1:4222' }) })).NATS_URL;
 
-const until = (what: string, check: () => boolean | Promise<boolean>) => waitFor(what, check, 10_000);
+const until = (what: string, check: () => boolean | Promise<boolean>) => waitFor(what, check, 30_000);
 
 const event = (n: number): AnyCloudEvent => ({
   specversion: '1.0',

@@ -113,10 +113,10 @@ process.on('SIGTERM', () => process.exit(0));\n`);
   proc.on('restart', () => events.push('restart'));
   try {
     proc.start();
-    const first = await until<ProcessInfo>('first ready', 10_000, () => (proc.info().state === 'ready' ? proc.info() : undefined));
+    const first = await until<ProcessInfo>('first ready', 30_000, () => (proc.info().state === 'ready' ? proc.info() : undefined));
     assert.ok(first.pid);
     process.kill(first.pid, 'SIGKILL');
-    const second = await until<ProcessInfo>('ready after the kill', 10_000, () => {
+    const second = await until<ProcessInfo>('ready after the kill', 30_000, () => {
       const info = proc.info();
       return info.state === 'ready' && info.pid !== first.pid ? info : undefined;
     });

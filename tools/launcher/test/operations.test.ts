@@ -85,7 +85,7 @@ test('rolling restart over the control API: every instance gets a new process, o
     })();
     const rolling = fetch(`${controlUrl}/api/services/toy/rolling-restart`, { method: 'POST' });
     // The roll has begun once the first instance is no longer the ready process it was (a fixed sleep raced it under load).
-    await until('the first rolling restart to begin', 10_000, () => (instances[0]?.info().state !== 'ready' || instances[0]?.info().pid !== before[0] ? true : undefined));
+    await until('the first rolling restart to begin', 30_000, () => (instances[0]?.info().state !== 'ready' || instances[0]?.info().pid !== before[0] ? true : undefined));
     const second = await fetch(`${controlUrl}/api/services/toy/rolling-restart`, { method: 'POST' });
     assert.equal(second.status, 409, 'one roll at a time per service');
     await second.text();
