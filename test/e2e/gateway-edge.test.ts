@@ -91,7 +91,7 @@ test('ownership is still checked behind the gateway: another customer\'s order i
   const page = await http<{ items: { id: string }[] }>(api('/api/catalog/products?limit=1'));
   const product = page.body.items[0];
   assert.ok(product);
-  await until('inventory to know the product', 15_000, async () => ((await http(api(`/api/inventory/${product.id}`))).status === 200 ? true : undefined));
+  await until('inventory to know the product', 60_000, async () => ((await http(api(`/api/inventory/${product.id}`))).status === 200 ? true : undefined));
   assert.equal((await http(api(`/api/cart/items/${product.id}`), { method: 'PUT', token: alice.token, body: { quantity: 1 } })).status, 200);
   const order = await http<{ orderId: string }>(api('/api/checkout'), {
     method: 'POST',
@@ -214,12 +214,16 @@ test('two instances of a service, one killed mid-run: not one idempotent GET fai
     }
   };
   const workers = Array.from({ length: 8 }, worker);
-  await new Promise((r) => setTimeout(r, 1500));
-  const servedBySecond = await productReads(`${second.url}/metrics`);
+  // Counted, not timed: traffic runs until both instances have served reads, then until the survivor has served
+  // 200 more after the kill (fixed sleeps of 1.5 s and 2.5 s could be too short on a busy machine).
+  const servedBySecond = await until('both catalog instances to serve reads', 60_000, async () => {
+    const [a, b] = [await productReads(`${first.url}/metrics`), await productReads(`${second.url}/metrics`)];
+    return a > 0 && b > 0 ? b : undefined;
+  });
   const firstBefore = await productReads(`${first.url}/metrics`);
   process.kill(second.pid as number, 'SIGKILL');
-  await until('the second catalog instance to be gone', 2000, () => (alive(second.pid as number) ? undefined : true));
-  await new Promise((r) => setTimeout(r, 2500));
+  await until('the second catalog instance to be gone', 60_000, () => (alive(second.pid as number) ? undefined : true));
+  await until('the surviving instance to serve 200 more reads', 60_000, async () => ((await productReads(`${first.url}/metrics`)) >= firstBefore + 200 ? true : undefined));
   running = false;
   await Promise.all(workers);
   const firstAfter = await productReads(`${first.url}/metrics`);

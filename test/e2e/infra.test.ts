@@ -88,7 +88,7 @@ before(async () => {
     databases.push(db);
     env[`${service.toUpperCase().replaceAll('-', '_')}_DATABASE_URL`] = db.target.url;
   }
-  system = await startSystem({ portBase: portBaseFor(5), dataDir: join(work, 'data'), logDir: join(work, 'logs'), env, args: ['--scale', 'payments=3'], readyTimeoutMs: 120_000 });
+  system = await startSystem({ portBase: portBaseFor(5), dataDir: join(work, 'data'), logDir: join(work, 'logs'), env, args: ['--scale', 'payments=3'], readyTimeoutMs: 240_000 });
   url = Object.fromEntries((await system.services()).map((s) => [s.name, s.url]));
   nats = connectJetStream({ url: NATS_URL, prefix: STREAM_PREFIX, logger: testLogger(), name: 'e2e-infra' });
   js = await nats.ready();
@@ -132,14 +132,14 @@ async function products(count: number, stock: number): Promise<string[]> {
   const page = await http<{ items: { id: string }[] }>(api(`/api/catalog/products?limit=${count}`));
   for (const { id } of page.body.items) {
     // Inventory learns products from catalog events, over JetStream here.
-    await until(`inventory to know ${id}`, 20_000, async () => ((await http(api(`/api/inventory/${id}`))).status === 200 ? true : undefined));
+    await until(`inventory to know ${id}`, 60_000, async () => ((await http(api(`/api/inventory/${id}`))).status === 200 ? true : undefined));
     assert.equal((await http(api(`/api/inventory/${id}`), { method: 'PUT', body: { available: stock }, token: admin })).status, 200);
     initialStock.set(id, stock);
   }
   return page.body.items.map((p) => p.id);
 }
 
-async function finalOrder(token: string, orderId: string, ms = 30_000) {
+async function finalOrder(token: string, orderId: string, ms = 60_000) {
   return until(`order ${orderId} to finish`, ms, async () => {
     const res = await http<{ status: string; reason?: string }>(api(`/api/orders/${orderId}`), { token });
     return res.body.status && res.body.status !== 'PENDING' ? res.body : undefined;
@@ -190,7 +190,7 @@ async function shop(shopper: Shopper, lines: string[], n: number, stop: () => bo
     const order = await finalOrder(shopper.token, res.body.orderId);
     if (order.status === 'CONFIRMED') {
       // orders.order-confirmed reaches the cart over JetStream; refilling before that would race the removal.
-      await until(`${shopper.email}'s cart to be emptied`, 20_000, async () => ((await http<{ items: unknown[] }>(api('/api/cart'), { token: shopper.token })).body.items.length === 0 ? true : undefined));
+      await until(`${shopper.email}'s cart to be emptied`, 60_000, async () => ((await http<{ items: unknown[] }>(api('/api/cart'), { token: shopper.token })).body.items.length === 0 ? true : undefined));
     }
     // A shopper's pause between orders: a steady stream, not a benchmark, on a machine shared with the services.
     await new Promise((r) => setTimeout(r, 300));
@@ -207,7 +207,7 @@ test('checkouts under load on PostgreSQL, Redis and NATS: a payments instance ki
   const sys = system as RunningSystem;
   assert.deepEqual((await sys.services()).filter((s) => s.name.startsWith('payments')).map((s) => s.name), ['payments', 'payments-2', 'payments-3']);
   // On NATS: catalog's relay has published its seed events to catalog's stream under this run's prefix.
-  const catalogStream = await until('catalog\'s stream on NATS', 30_000, async () => {
+  const catalogStream = await until('catalog\'s stream on NATS', 60_000, async () => {
     const info = await js.jsm.streams.info((nats as JetStreamConnection).names.stream('catalog')).catch(() => undefined);
     return info && info.state.messages > 0 ? info : undefined;
   });
@@ -227,7 +227,7 @@ test('checkouts under load on PostgreSQL, Redis and NATS: a payments instance ki
     await during('10 checkouts', 90_000, () => checkouts() >= 10);
     const victim = await pidOf('payments-2');
     process.kill(victim, 'SIGKILL');
-    await until('payments-2 to be back', 30_000, async () => {
+    await until('payments-2 to be back', 60_000, async () => {
       const info = await sys.service('payments-2');
       return info.state === 'ready' && info.pid !== victim ? true : undefined;
     });
@@ -292,7 +292,7 @@ async function checkInvariants(): Promise<void> {
       }
     }
     // One email per order, confirmed or cancelled, each naming its order (notifications consumes over JetStream).
-    const mails = await until(`${known.size} emails to ${shopper.email}`, 30_000, async () => {
+    const mails = await until(`${known.size} emails to ${shopper.email}`, 60_000, async () => {
       const res = await http<{ messages: { subject: string; text: string }[] }>(`${url['mail-sink']}/api/messages?to=${encodeURIComponent(shopper.email)}`);
       return (res.body.messages ?? []).length >= known.size ? res.body.messages : undefined;
     });
@@ -333,7 +333,7 @@ async function checkEvents(): Promise<void> {
     relayed.push(`${source} ${inStream.length}`);
   }
   for (const [source, consumer] of [['catalog', 'inventory'], ['orders', 'cart'], ['orders', 'notifications']] as const) {
-    await until(`${consumer} to have handled every ${source} event`, 30_000, async () => {
+    await until(`${consumer} to have handled every ${source} event`, 60_000, async () => {
       const info = await js.jsm.consumers.info(names.stream(source), names.durable(consumer));
       return info.num_pending === 0 && info.num_ack_pending === 0 ? true : undefined;
     });

@@ -5,6 +5,7 @@ export { createLogger, REDACT_PATHS, type Logger } from './logger.ts';
 export { createHttpMetrics, type HttpMetrics } from './metrics.ts';
 export { DEADLINE_HEADER, createServiceApp, sendProblem, toAppError, type ReadinessCheck, type ServiceApp, type ServiceAppOptions } from './app.ts';
 export { main, runService, type RunOptions } from './run.ts';
+export { systemClock, type Clock } from './clock.ts';
 export { InstanceRing, instanceUrls } from './instances.ts';
 export { KeysUnavailableError, identityKeySource, type KeySource, type KeySourceOptions } from './jwks.ts';
 export { createServiceClient, UpstreamError, type RouteCallOptions, type CallOptions, type ClientResponse, type HttpMethod, type ServiceClient, type ServiceClientOptions } from './client.ts';

@@ -1,5 +1,6 @@
 import { createLocalJWKSet, errors as joseErrors, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
 import { instanceUrls } from './instances.ts';
+import { systemClock, type Clock } from './clock.ts';
 import type { Logger } from './logger.ts';
 
 /** The JWKS could not be fetched and none is cached: tokens cannot be checked right now. */
@@ -14,6 +15,8 @@ export interface KeySourceOptions {
   maxAgeMs?: number;
   /** At most one fetch per this long, however many unknown key ids arrive. */
   cooldownMs?: number;
+  /** Time for the cooldown and the keys' age (tests pass a manual clock). */
+  clock?: Clock;
 }
 
 /** Identity's signing keys, cached, refetched when an unknown key id appears. */
@@ -39,6 +42,7 @@ export function identityKeySource(opts: KeySourceOptions): KeySource {
   const fetchTimeoutMs = opts.fetchTimeoutMs ?? 2000;
   const maxAgeMs = opts.maxAgeMs ?? 5 * 60_000;
   const cooldownMs = opts.cooldownMs ?? 1000;
+  const clock = opts.clock ?? systemClock;
   let local: JWTVerifyGetKey | undefined;
   let fetchedAt = 0;
   let lastAttempt = -Infinity;
@@ -56,13 +60,13 @@ export function identityKeySource(opts: KeySourceOptions): KeySource {
   }
 
   async function fetchKeys(): Promise<void> {
-    lastAttempt = Date.now();
+    lastAttempt = clock.now();
     let lastError: unknown;
     for (let step = 0; step < urls.length; step++) {
       const i = (preferred + step) % urls.length;
       try {
         local = createLocalJWKSet(await fetchFrom(urls[i] as string));
-        fetchedAt = Date.now();
+        fetchedAt = clock.now();
         preferred = i;
         return;
       } catch (error) {
@@ -86,9 +90,9 @@ export function identityKeySource(opts: KeySourceOptions): KeySource {
   }
 
   async function reloadAfterCooldown(): Promise<void> {
-    const wait = lastAttempt + cooldownMs - Date.now();
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    await (inflight ?? (Date.now() - lastAttempt >= cooldownMs ? reload() : Promise.resolve()));
+    const wait = lastAttempt + cooldownMs - clock.now();
+    if (wait > 0) await clock.sleep(wait);
+    await (inflight ?? (clock.now() - lastAttempt >= cooldownMs ? reload() : Promise.resolve()));
   }
 
   const getKey: JWTVerifyGetKey = async (header, token) => {
@@ -98,7 +102,7 @@ export function identityKeySource(opts: KeySourceOptions): KeySource {
       } catch {
         throw new KeysUnavailableError('the JWKS could not be fetched');
       }
-    } else if (Date.now() - fetchedAt > maxAgeMs && !inflight && Date.now() - lastAttempt >= cooldownMs) {
+    } else if (clock.now() - fetchedAt > maxAgeMs && !inflight && clock.now() - lastAttempt >= cooldownMs) {
       reload().catch(() => undefined);
     }
     try {

@@ -4,8 +4,10 @@
  */
 import { SignJWT, createLocalJWKSet, exportJWK, generateKeyPair, type CryptoKey, type JWTVerifyGetKey } from 'jose';
 import { TOKEN_ALGORITHM, TOKEN_AUDIENCE, TOKEN_ISSUER } from './auth.ts';
+import type { Clock } from './clock.ts';
 import { createLogger } from './logger.ts';
 import { Writable } from 'node:stream';
+import type { TestContext } from 'node:test';
 
 export interface TestKeys {
   keys: JWTVerifyGetKey;
@@ -59,16 +61,94 @@ export async function freePort(): Promise<number> {
 }
 
 /**
- * Poll `probe` every 20 ms until it returns something truthy, and return that.
+ * Poll `probe` every 20 ms until it returns something truthy, and return that
+ * (default deadline 15 s: generous, for a loaded machine; it costs nothing when the probe answers sooner).
  * At the deadline fail naming `what` was awaited; an error thrown by `probe`
  * fails at once (a probe that may fail while waiting must catch it itself).
  */
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 5000): Promise<T> {
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 15_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
     if (value) return value;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** A Clock that moves only when told to, or (by default) when everything left waits on it. */
+export interface ManualClock extends Clock {
+  /** Move time forward by `ms`, waking the sleepers due by then. */
+  advance(ms: number): void;
+  /** How many sleepers are waiting on this clock. */
+  pending(): number;
+}
+
+/**
+ * A manual clock for tests of time-dependent code. Time stands still while
+ * the test runs; once the sleepers are all that is left of the current turn
+ * of the event loop, it jumps to the earliest wake-up and wakes who is due
+ * (sleepers that overlap wake together, as on a real clock, without the
+ * wall-time wait). With `autoAdvance: false` time moves only on advance(),
+ * for code that polls (the test steps it: advance when pending() > 0).
+ * Assert on `now()` differences, never on wall time.
+ */
+export function manualClock(opts: { start?: number; autoAdvance?: boolean } = {}): ManualClock {
+  let now = opts.start ?? Date.UTC(2026, 0, 1);
+  const autoAdvance = opts.autoAdvance ?? true;
+  let sleepers: { at: number; wake: () => void }[] = [];
+  let scheduled = false;
+  const wakeDue = () => {
+    const due = sleepers.filter((s) => s.at <= now);
+    sleepers = sleepers.filter((s) => s.at > now);
+    for (const s of due) s.wake();
+  };
+  const jumpSoon = () => {
+    if (scheduled || !autoAdvance) return;
+    scheduled = true;
+    setImmediate(() => {
+      scheduled = false;
+      if (sleepers.length === 0) return;
+      now = Math.max(now, Math.min(...sleepers.map((s) => s.at)));
+      wakeDue();
+      if (sleepers.length > 0) jumpSoon();
+    });
+  };
+  return {
+    now: () => now,
+    advance(ms) {
+      now += ms;
+      wakeDue();
+    },
+    pending: () => sleepers.length,
+    sleep: (ms) =>
+      new Promise<void>((wake) => {
+        sleepers.push({ at: now + Math.max(0, ms), wake });
+        jumpSoon();
+      }),
+  };
+}
+
+/**
+ * Run `fn` with setTimeout frozen (node:test's mock timers) and return its
+ * result: proof that it answers without waiting on any backoff, timeout or
+ * delay, without timing it. If it does wait, fail after `boundMs` of real time
+ * saying what should not have waited.
+ */
+export async function withoutWaiting<T>(t: TestContext, what: string, fn: () => Promise<T>, boundMs = 30_000): Promise<T> {
+  const realSetTimeout = globalThis.setTimeout;
+  const realClearTimeout = globalThis.clearTimeout;
+  let bound: NodeJS.Timeout | undefined;
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  try {
+    return await Promise.race([
+      fn(),
+      new Promise<never>((_, reject) => {
+        bound = realSetTimeout(() => reject(new Error(`${what} waited on a timer: no answer within ${boundMs} ms with timers frozen`)), boundMs);
+      }),
+    ]);
+  } finally {
+    t.mock.timers.reset();
+    realClearTimeout(bound);
   }
 }

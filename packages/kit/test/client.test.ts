@@ -79,15 +79,14 @@ test('a 4xx is returned as an UpstreamError with the problem, never retried', as
 
 test('every attempt has a timeout; a slow upstream gives UPSTREAM_TIMEOUT', async () => {
   const client = createServiceClient({ name: 'slow', baseUrl, retries: 1, timeoutMs: 100 });
-  fallback = () => ({ status: 200, body: {}, delayMs: 2000 });
-  const started = Date.now();
+  // The upstream answers after 10 minutes: only the per-attempt timeout can end the call (no wall-time bound needed).
+  fallback = () => ({ status: 200, body: {}, delayMs: 600_000 });
   await assert.rejects(client.request({ method: 'GET', path: '/slow' }), (error: unknown) => {
     assert.ok(error instanceof AppError);
     assert.equal(error.code, 'UPSTREAM_TIMEOUT');
     assert.equal(error.status, 504);
     return true;
   });
-  assert.ok(Date.now() - started < 1500, `gave up after ${Date.now() - started} ms`);
   assert.equal(received.length, 2);
   await client.close();
 });
@@ -148,15 +147,13 @@ test('a spent deadline fails at once without calling', async () => {
 });
 
 test('retries never outlast the deadline: the whole call gives up with 504 when the budget is spent (regression: each retry got a full attempt)', async () => {
-  const client = createServiceClient({ name: 'up', baseUrl, retries: 2, timeoutMs: 5000 });
-  fallback = () => ({ status: 200, delayMs: 10_000 });
-  const t0 = Date.now();
+  // Attempts may take 10 minutes and the upstream never answers sooner: only the 400 ms deadline can end the call.
+  const client = createServiceClient({ name: 'up', baseUrl, retries: 2, timeoutMs: 600_000 });
+  fallback = () => ({ status: 200, delayMs: 600_000 });
   await assert.rejects(
     withContext({ requestId: 'r', traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), deadline: Date.now() + 400 }, () => client.request({ method: 'GET', path: '/slow' })),
     (error: unknown) => error instanceof AppError && error.code === 'UPSTREAM_TIMEOUT' && error.status === 504,
   );
-  const took = Date.now() - t0;
-  assert.ok(took < 800, `gave up after ${took} ms with a 400 ms budget`);
   await client.close();
 });
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createServer } from 'node:net';
-import { freePort } from '../src/testing.ts';
+import { freePort, waitFor } from '../src/testing.ts';
 
 const fixture = fileURLToPath(new URL('./fixtures/slow-service.ts', import.meta.url));
 
@@ -21,13 +21,10 @@ function start(env: Record<string, string>) {
 test('SIGTERM drains the in-flight request, runs onClose hooks and exits 0', async () => {
   const port = await freePort();
   const svc = start({ PORT: String(port) });
-  const deadline = Date.now() + 10_000;
-  while (!svc.out().includes('"listening"')) {
-    if (Date.now() > deadline) throw new Error(`service did not start: ${svc.err()}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await waitFor('the service to log "listening"', () => svc.out().includes('"listening"') || (svc.child.exitCode !== null && assert.fail(`service did not start: ${svc.err()}`)), 30_000);
   const inFlight = fetch(`http://127.0.0.1:${port}/slow`);
-  await new Promise((r) => setTimeout(r, 100));
+  // SIGTERM once the request is being handled (a fixed 100 ms sleep could send it before the request arrived on a busy machine).
+  await waitFor('the /slow request to reach the handler', () => svc.out().includes('slow request started'), 30_000);
   svc.child.kill('SIGTERM');
   const res = await inFlight;
   assert.equal(res.status, 200);

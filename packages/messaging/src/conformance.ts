@@ -77,7 +77,7 @@ export function transportConformance(name: string, setup: () => Promise<Conforma
         },
       }),
     );
-    await waitFor('all 3 handled', () => attempts.includes(3), 10_000);
+    await waitFor('all 3 handled', () => attempts.includes(3), 30_000);
     assert.deepEqual(attempts, [1, 2, 2, 2, 3]);
   });
 

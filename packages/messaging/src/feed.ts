@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { serve, type ServiceApp } from '@bazaar/kit';
+import { serve, systemClock, type Clock, type ServiceApp } from '@bazaar/kit';
 import { feedRoute } from '@bazaar/contracts/events';
 import { readOutbox, type OutboxTables } from './outbox.ts';
 
@@ -11,7 +11,8 @@ const POLL_MS = 50;
  * outbox to consumers, oldest first, after a cursor, long-polling when there
  * is nothing new. Internal only: the app's service credential guards it (the route's access); never routed by the gateway.
  */
-export function eventFeedRoutes<DB extends OutboxTables>(deps: { db: Kysely<DB> }) {
+export function eventFeedRoutes<DB extends OutboxTables>(deps: { db: Kysely<DB>; /** Time for the long poll (tests pass a manual clock). */ clock?: Clock }) {
+  const clock = deps.clock ?? systemClock;
   return async (app: ServiceApp) => {
     let closing = false;
     app.addHook('preClose', async () => {
@@ -19,13 +20,13 @@ export function eventFeedRoutes<DB extends OutboxTables>(deps: { db: Kysely<DB> 
     });
     serve(app, feedRoute, async (request) => {
       const { after, limit, waitMs } = request.query;
-      const until = Date.now() + (waitMs ?? 0);
+      const until = clock.now() + (waitMs ?? 0);
       for (;;) {
         const events = await readOutbox(deps.db, after ?? 0, limit ?? 100);
-        if (events.length > 0 || Date.now() >= until || closing || request.raw.destroyed) {
+        if (events.length > 0 || clock.now() >= until || closing || request.raw.destroyed) {
           return { events, next: events.at(-1)?.sequence ?? after ?? 0 };
         }
-        await new Promise((r) => setTimeout(r, POLL_MS));
+        await clock.sleep(POLL_MS);
       }
     });
   };

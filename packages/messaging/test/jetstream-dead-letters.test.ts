@@ -55,7 +55,7 @@ test('an event whose handler fails N times goes to the dead-letter stream, later
   );
   w.subs.push(w.transport(3).subscribe({ source: 'producer', consumer: 'healthy', handle: async (e) => void healthy.push(n(e)) }));
   await w.publish(1, 3);
-  await waitFor('event 3 after event 2 was given up', () => attempts.includes(3), 10_000);
+  await waitFor('event 3 after event 2 was given up', () => attempts.includes(3), 30_000);
   assert.deepEqual(attempts, [1, 2, 2, 2, 3], 'three attempts at event 2, and event 3 only after it was dead-lettered');
 
   const h = await w.admin.ready();
@@ -82,7 +82,7 @@ test('an event whose handler fails N times goes to the dead-letter stream, later
   await waitFor('the healthy consumer to pass the replay', async () => {
     const info = await h.jsm.consumers.info(names.stream('producer'), 'healthy');
     return info.num_pending === 0 && info.num_ack_pending === 0;
-  }, 10_000);
+  }, 30_000);
   assert.deepEqual(healthy, [1, 2, 3]);
   await assert.rejects(replayDeadLetters(h, names, { ids: ['999', 'no-such-event'] }), /no dead letter with id 999, no-such-event/);
 });
@@ -158,7 +158,7 @@ test('instances of one consumer share its durable: each event is handled once, i
   await waitFor('the durable to settle', async () => {
     const info = await h.jsm.consumers.info(natsNames(w.prefix).stream('producer'), 'shared');
     return info.num_pending === 0 && info.num_ack_pending === 0;
-  }, 10_000);
+  }, 30_000);
   assert.deepEqual(handled.map((x) => x.n), Array.from({ length: 30 }, (_, i) => i + 1), 'each once, in order');
   const byInstance = [1, 2, 3].map((i) => handled.filter((x) => x.instance === i).length);
   console.log(`# events handled per instance: ${byInstance.join(', ')}`);

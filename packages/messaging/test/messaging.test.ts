@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql, type Kysely } from 'kysely';
 import { SERVICE_TOKEN_HEADER, createServiceApp, withContext } from '@bazaar/kit';
-import { testLogger } from '@bazaar/kit/testing';
+import { manualClock, testLogger, waitFor } from '@bazaar/kit/testing';
 import { openStore, type Migration } from '@bazaar/store';
 import { appendEvent, eventFeedRoutes, handleOnce, inboxMigration, outboxMigration, readOutbox, startConsumer, type AnyCloudEvent, type EventTransport, type InboxTables, type OutboxTables } from '../src/index.ts';
 
@@ -104,15 +104,23 @@ test('startConsumer checks event data against the contract and de-duplicates red
 test('the feed long-polls: a request waiting for events answers as soon as one is appended', async () => {
   const s = await store();
   const app = createServiceApp({ name: 'p', logger: testLogger(), defaultMetrics: false, serviceToken: 't'.repeat(20) });
-  app.register(eventFeedRoutes({ db: s.db }));
+  // The long poll waits on a manual clock that the test steps: how long it waited is read off that clock.
+  const clock = manualClock({ autoAdvance: false });
+  app.register(eventFeedRoutes({ db: s.db, clock }));
   const headers = { [SERVICE_TOKEN_HEADER]: 't'.repeat(20) };
   const empty = await app.inject({ url: '/internal/events?after=0&waitMs=0', headers });
   assert.deepEqual(empty.json(), { events: [], next: 0 });
-  const waiting = app.inject({ url: '/internal/events?after=0&waitMs=5000', headers });
-  const t0 = Date.now();
-  setTimeout(() => void s.db.transaction().execute((trx) => appendEvent(trx, 'p', { type: 'x.happened', data: { n: 1 } })), 100);
+  let answered = false;
+  const waiting = app.inject({ url: '/internal/events?after=0&waitMs=5000', headers }).finally(() => (answered = true));
+  const t0 = clock.now();
+  await waitFor('the long poll to find the outbox empty and wait', () => clock.pending() > 0);
+  await s.db.transaction().execute((trx) => appendEvent(trx, 'p', { type: 'x.happened', data: { n: 1 } }));
+  await waitFor('the long poll to answer', () => {
+    if (clock.pending() > 0) clock.advance(50);
+    return answered;
+  });
   const res = await waiting;
-  assert.ok(Date.now() - t0 < 4000, 'answered before the wait ran out');
+  assert.ok(clock.now() - t0 < 5000, `answered before the wait ran out (after ${clock.now() - t0} ms of its clock)`);
   assert.equal(res.json().events.length, 1);
   assert.equal(res.json().next, 1);
   assert.equal((await app.inject({ url: '/internal/events?after=1&limit=0', headers })).statusCode, 400);

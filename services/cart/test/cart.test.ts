@@ -8,9 +8,9 @@ import { bearer, products, startCart, startCatalogStandIn, type TestCart } from 
 
 const { lamp, mug, chair, pen } = products;
 
-async function setup(t: { after: (fn: () => Promise<void>) => void }, initial?: Product[]) {
+async function setup(t: { after: (fn: () => Promise<void>) => void }, initial?: Product[], catalogTimeoutMs?: number) {
   const catalog = await startCatalogStandIn(initial);
-  const cart = await startCart({ catalogUrl: catalog.url });
+  const cart = await startCart({ catalogUrl: catalog.url, ...(catalogTimeoutMs === undefined ? {} : { catalogTimeoutMs }) });
   t.after(async () => {
     await cart.close();
     await catalog.close();
@@ -160,12 +160,11 @@ test("the cart's products are fetched from the catalog concurrently", async (t) 
 });
 
 test('catalog down (refused connections) is 503 problem+json quickly, for reads and writes, and the cart is unharmed', async (t) => {
-  const { cart, catalog, alice } = await setup(t);
+  // "Quickly": the catalog timeout is far beyond the test's timeout, so only seeing the refusal can end a call.
+  const { cart, catalog, alice } = await setup(t, undefined, 600_000);
   await put(cart, alice, lamp.id, 2);
   await catalog.close();
-  const t0 = Date.now();
   const res = await get(cart, alice);
-  assert.ok(Date.now() - t0 < 2000, `answered in ${Date.now() - t0} ms`);
   assert.equal(res.statusCode, 503);
   assert.match(res.headers['content-type'] as string, /application\/problem\+json/);
   assert.equal(res.json().code, 'UPSTREAM_UNAVAILABLE');
@@ -176,16 +175,14 @@ test('catalog down (refused connections) is 503 problem+json quickly, for reads 
   assert.deepEqual(lines, [{ productId: lamp.id, quantity: 2 }], 'nothing was dropped or added while the catalog was down');
 });
 
-test('a hung catalog is 503 within about 2 s, not a 500 and not a hang', async (t) => {
-  const { cart, catalog, alice } = await setup(t);
+test('a hung catalog is 503 once the catalog timeout runs out, not a 500 and not a hang', async (t) => {
+  const { cart, catalog, alice } = await setup(t, undefined, 800);
   await put(cart, alice, lamp.id, 1);
   catalog.hang = true;
-  const t0 = Date.now();
+  // The hung catalog never answers, so only cart's catalog timeout can end the read.
   const res = await get(cart, alice);
-  const took = Date.now() - t0;
   assert.equal(res.statusCode, 503);
   assert.equal(res.json().code, 'UPSTREAM_UNAVAILABLE');
-  assert.ok(took < 2500, `answered in ${took} ms`);
 });
 
 test('the OpenAPI document lists the cart routes; readyz checks the store', async (t) => {

@@ -95,7 +95,8 @@ export interface TestCart {
 export async function startCart(opts: { catalogUrl: string; store?: CartDatabase; redis?: RedisCartStore; catalogTimeoutMs?: number }): Promise<TestCart> {
   const store = opts.store ?? (await openCartDatabase({ dataDir: '', inMemory: true }));
   const keys = await createTestKeys();
-  const catalog = catalogProducts({ baseUrl: opts.catalogUrl, timeoutMs: opts.catalogTimeoutMs ?? 800 });
+  // Generous by default: a 50-line cart asks the catalog 50 times at once, and a busy machine must not make that a 503.
+  const catalog = catalogProducts({ baseUrl: opts.catalogUrl, timeoutMs: opts.catalogTimeoutMs ?? 5000 });
   const redis = opts.redis;
   const app = buildApp({
     store,

@@ -60,7 +60,11 @@ export async function testKeys(): Promise<TestKeys> {
   return sharedKeys;
 }
 
-/** Build a gateway with test keys and listen on a free port. */
+/**
+ * Build a gateway with test keys and listen on a free port. The upstream
+ * timeouts are generous so a busy machine does not fail a happy path; a test
+ * of the deadline passes its own `timeoutMs`.
+ */
 export async function startGateway(deps: Partial<GatewayDeps> & Pick<GatewayDeps, 'upstreams'>): Promise<RunningGateway> {
   const keys = await testKeys();
   const logLines: string[] = [];
@@ -68,8 +72,8 @@ export async function startGateway(deps: Partial<GatewayDeps> & Pick<GatewayDeps
     logger: testLogger(),
     accessLog: { write: (line: string) => logLines.push(line.trimEnd()) },
     keys: keys.keys,
-    timeoutMs: 400,
-    connectTimeoutMs: 300,
+    timeoutMs: 5000,
+    connectTimeoutMs: 2000,
     healthIntervalMs: 60_000,
     defaultMetrics: false,
     ...deps,

@@ -62,7 +62,7 @@ test('IDENTITY_URL listing two identity instances, the first down: the gateway s
     if (child.exitCode !== null) throw new Error(`the gateway exited with ${child.exitCode}: ${stderr}`);
     const res = await fetch(`http://127.0.0.1:${port}/api/catalog/products`, { headers: { authorization: `Bearer ${token}` } }).catch(() => undefined);
     return res?.status;
-  }, 10_000);
+  }, 30_000);
   assert.equal(status, 200, 'a valid token, verified with the keys of the second identity instance');
   const forged = await fetch(`http://127.0.0.1:${port}/api/catalog/products`, { headers: { authorization: `Bearer ${token.slice(0, -4)}AAAA` } });
   assert.equal(forged.status, 401);

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { waitFor } from '@bazaar/kit/testing';
 import { LineWriter } from '../src/proxy/line-writer.ts';
 
 test('lines are batched, written in order, and flushed on demand', async (t) => {
@@ -18,8 +19,7 @@ test('lines are batched, written in order, and flushed on demand', async (t) => 
   writer.write('first\n');
   assert.equal(readFileSync(file, 'utf8'), '', 'a small amount waits for the batch');
   for (let i = 0; i < 100; i++) writer.write(`line ${i} ${'x'.repeat(40)}\n`);
-  const deadline = Date.now() + 2000;
-  while (readFileSync(file, 'utf8').length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  await waitFor('the full batch to reach the file', () => readFileSync(file, 'utf8').length > 0, 2000);
   assert.ok(readFileSync(file, 'utf8').startsWith('first\nline 0 '), 'a full batch is written without waiting');
   writer.write('last\n');
   await new Promise((r) => setTimeout(r, 50));

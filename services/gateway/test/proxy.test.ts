@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { Readable } from 'node:stream';
 import { request } from 'undici';
+import { waitFor } from '@bazaar/kit/testing';
 import { echo, startGateway, table, upstreamServer, type RunningGateway } from './helpers.ts';
 
 let up: Awaited<ReturnType<typeof upstreamServer>>;
@@ -19,6 +20,8 @@ before(async () => {
   gw = await startGateway({
     upstreams: table({ catalog: up.url, search: slow.url, inventory: 'http://127.0.0.1:1' }),
     bodyLimit: 2048,
+    // The deadline under test: 400 ms, well before the slow upstream's answer at 5 s.
+    timeoutMs: 400,
   });
 });
 
@@ -123,11 +126,10 @@ test('unknown area, unknown route, wrong method and odd paths are refused at the
 });
 
 test('an upstream that is down is 503 problem+json at once', async () => {
-  const started = Date.now();
   const res = await request(`${gw.url}/api/inventory/p1`);
+  // 503 UPSTREAM_UNAVAILABLE, not 504: the refusal ended the call, not the deadline (no wall-time bound needed).
   assert.equal(res.statusCode, 503);
   assert.equal(((await res.body.json()) as { code: string }).code, 'UPSTREAM_UNAVAILABLE');
-  assert.ok(Date.now() - started < 1000);
 });
 
 test('a slow upstream is 504 problem+json when the deadline is spent, never a hang', async () => {
@@ -135,8 +137,10 @@ test('a slow upstream is 504 problem+json when the deadline is spent, never a ha
   const res = await request(`${gw.url}/api/search?q=x`);
   assert.equal(res.statusCode, 504);
   assert.equal(((await res.body.json()) as { code: string }).code, 'UPSTREAM_TIMEOUT');
+  // 504, not the upstream's answer at 5 s: the deadline ended the call. Not before the budget either (a lower bound a
+  // loaded machine cannot break: it only makes things later).
   const took = Date.now() - started;
-  assert.ok(took >= 350 && took < 1500, `answered after ${took} ms (budget 400)`);
+  assert.ok(took >= 350, `answered after ${took} ms (budget 400)`);
 });
 
 test('a body over the limit is 413 before the service is called, declared or streamed', async () => {
@@ -178,8 +182,7 @@ test('a client that goes away mid-request: the upstream call is abandoned, logge
   await assert.rejects(request(`${gw.url}/api/search?q=gone`, { signal: AbortSignal.timeout(100) }));
   const instance = gw.gateway.context.upstreams.get('search')?.instances[0];
   assert.ok(instance);
-  const deadline = Date.now() + 2000;
-  while ((instance.inFlight !== 0 || gw.logLines.length === 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  await waitFor('the abandoned attempt to be released and logged', () => instance.inFlight === 0 && gw.logLines.length > 0, 5000);
   assert.equal(instance.inFlight, 0, 'the attempt was released');
   assert.match(gw.logLines[0] ?? '', /"status":499.*"failure":"client"/);
 });

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from '@bazaar/store';
 import { DIALECTS, testLocation } from '@bazaar/store/testing';
+import { waitFor } from '@bazaar/kit/testing';
 import { available, reserve, setStock, settle, startInventory } from './helpers.ts';
 
 for (const dialect of DIALECTS) {
@@ -112,13 +113,10 @@ test('postgres: a sweep of several expired reservations deadlocked with a reserv
   await hasA;
   const sweep = repo.expireDue({ now, limit: 10 });
   // Wait until the sweep is blocked on a (held by the reservation), then let the reservation go on to b.
-  const deadline = Date.now() + 5000;
-  for (;;) {
+  await waitFor('the sweep to wait on stock a', async () => {
     const { rows } = await sql<{ n: number }>`select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`.execute(store.db);
-    if (rows[0]?.n === 1) break;
-    if (Date.now() > deadline) assert.fail('timed out waiting for the sweep to wait on stock a');
-    await new Promise((r) => setTimeout(r, 10));
-  }
+    return rows[0]?.n === 1;
+  }, 30_000);
   takeB();
   // A sweep holding b in the same transaction would now deadlock with the reservation (PostgreSQL aborts one).
   await reservation;

@@ -77,7 +77,7 @@ for (const dialect of DIALECTS) {
       // An admin set p3's stock before the catalog announced it: the announcement must not overwrite it.
       await setStock(app, admin, { p3: 7 });
       await catalog.created('p1', 'p2', 'p3');
-      await waitFor('the three events to be handled', async () => ((await store.db.selectFrom('inbox').select('event_id').execute()).length === 3 ? true : undefined), 5000);
+      await waitFor('the three events to be handled', async () => ((await store.db.selectFrom('inbox').select('event_id').execute()).length === 3 ? true : undefined), 30_000);
       assert.equal(await available(app, 'p1'), 100);
       assert.equal(await available(app, 'p3'), 7);
       assert.equal((await reserve(app, { orderId: 'o1', items: [{ productId: 'p1', quantity: 10 }] })).status, 201);
@@ -88,7 +88,7 @@ for (const dialect of DIALECTS) {
       consumer = consume();
       // The catalog also announces p1 again under a new event id; p4 follows, so once p4 is known the rest was seen.
       await catalog.created('p1', 'p4');
-      await waitFor('inventory to learn p4', known('p4'), 5000);
+      await waitFor('inventory to learn p4', known('p4'), 30_000);
 
       assert.deepEqual(deliveries, ['p1', 'p2', 'p3', 'p1', 'p2', 'p3', 'p1', 'p4'], 'the first three really came twice');
       assert.equal(await available(app, 'p1'), 90, 'not reset by the redelivery or the re-announcement');

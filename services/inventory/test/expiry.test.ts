@@ -42,7 +42,7 @@ test('the sweeper releases expired reservations in the background, and stops whe
   await reserve(app, { orderId: 'o2', items: [{ productId: 'a', quantity: 1 }], ttlSeconds: 90 });
   clock.advance(31_000);
   // Look at the store directly: any API read would release it lazily and prove nothing about the sweeper.
-  await waitFor('the sweeper to release o1', async () => ((await repo.stock('a'))?.available === 3 ? true : undefined), 3000);
+  await waitFor('the sweeper to release o1', async () => ((await repo.stock('a'))?.available === 3 ? true : undefined), 30_000);
   assert.equal((await repo.reservation('o1'))?.releaseReason, 'expired');
   assert.equal((await repo.reservation('o2'))?.status, 'RESERVED', 'an unexpired reservation stays');
   assert.ok(logLines.some((l) => JSON.parse(l).msg === 'expired reservations released' && JSON.parse(l).released === 1), 'the sweep is logged');
@@ -78,7 +78,7 @@ test('with the real clock, a 1-second reservation comes back by itself', async (
   await setStock(app, admin, { a: 2 });
   await reserve(app, { orderId: 'o1', items: [{ productId: 'a', quantity: 2 }], ttlSeconds: 1 });
   assert.equal((await repo.stock('a'))?.available, 0);
-  await waitFor('the reservation to expire', async () => ((await repo.stock('a'))?.available === 2 ? true : undefined), 3000);
+  await waitFor('the reservation to expire', async () => ((await repo.stock('a'))?.available === 2 ? true : undefined), 30_000);
   assert.equal((await repo.reservation('o1'))?.releaseReason, 'expired');
   await app.close();
 });

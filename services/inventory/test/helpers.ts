@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createAuthenticator, SERVICE_TOKEN_HEADER, type ServiceApp } from '@bazaar/kit';
-import { createTestKeys, testLogger } from '@bazaar/kit/testing';
+import { createTestKeys, manualClock as kitManualClock, testLogger } from '@bazaar/kit/testing';
 import type { AnyCloudEvent } from '@bazaar/messaging';
 import type { Reservation } from '@bazaar/contracts/inventory';
 import type { StoreLocation } from '@bazaar/store';
@@ -11,14 +11,12 @@ export const SERVICE_TOKEN = 'test-service-token-0123456789';
 export const internal = { [SERVICE_TOKEN_HEADER]: SERVICE_TOKEN };
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
-/** A clock tests move by hand. */
+/** The kit's manual clock, moved by hand and read as a Date (inventory's domain clock). */
 export function manualClock(start = Date.parse('2030-01-01T00:00:00.000Z')) {
-  let t = start;
+  const clock = kitManualClock({ start, autoAdvance: false });
   return {
-    now: () => new Date(t),
-    advance(ms: number) {
-      t += ms;
-    },
+    now: () => new Date(clock.now()),
+    advance: (ms: number) => clock.advance(ms),
   };
 }
 

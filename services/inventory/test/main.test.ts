@@ -22,8 +22,13 @@ async function startProcess(env: Record<string, string>): Promise<{ url: string;
   const lines: string[] = [];
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  // On failure the child is killed here: the caller never got it, and a live child would keep this test file's
+  // process from ever exiting (the run would hang after the failure instead of reporting it).
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`inventory did not listen within 10 s; stderr: ${stderr}`)), 10_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`inventory did not listen within 30 s; stderr: ${stderr}`));
+    }, 30_000);
     createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
       lines.push(line);
       const entry = JSON.parse(line) as { msg?: string; address?: string };
@@ -63,7 +68,7 @@ test('main.ts: consumes catalog events, serves, drains on SIGTERM, and keeps its
     await catalog.created('p1');
     const first = await startProcess(env);
     running = first.child;
-    assert.equal(await waitFor('inventory to learn p1 from the catalog feed', level(first.url, 'p1'), 10_000), 42);
+    assert.equal(await waitFor('inventory to learn p1 from the catalog feed', level(first.url, 'p1'), 30_000), 42);
     const made = await json(`${first.url}/internal/inventory/reservations`, { method: 'POST', headers: internal, body: JSON.stringify({ orderId: 'o1', items: [{ productId: 'p1', quantity: 2 }] }) });
     assert.equal(made.status, 201);
     assert.equal(await stopProcess(first.child), 0, 'a clean exit on SIGTERM');
@@ -73,7 +78,7 @@ test('main.ts: consumes catalog events, serves, drains on SIGTERM, and keeps its
     await catalog.created('p2');
     const second = await startProcess(env);
     running = second.child;
-    assert.equal(await waitFor('inventory to learn p2 after the restart', level(second.url, 'p2'), 10_000), 42);
+    assert.equal(await waitFor('inventory to learn p2 after the restart', level(second.url, 'p2'), 30_000), 42);
     assert.equal(await level(second.url, 'p1')(), 40, 'stock and the reservation survived; p1 was not given stock again');
     const reservation = await json(`${second.url}/internal/inventory/reservations/o1`, { headers: internal });
     assert.equal(reservation.body.status, 'RESERVED');
@@ -116,7 +121,7 @@ test('main.ts with NATS_URL: catalog events arrive over JetStream, its own event
     await catalog.created('p1');
     const first = await startProcess(env);
     running = first.child;
-    assert.equal(await waitFor('inventory to learn p1 over JetStream', level(first.url, 'p1'), 10_000), 42);
+    assert.equal(await waitFor('inventory to learn p1 over JetStream', level(first.url, 'p1'), 30_000), 42);
     const ready = await json(`${first.url}/readyz`);
     // NATS down must not take every instance out of rotation: the outbox keeps events until it is back.
     assert.deepEqual(ready.body.checks, { store: 'ok' });
@@ -125,7 +130,7 @@ test('main.ts with NATS_URL: catalog events arrive over JetStream, its own event
     const relayed = await waitFor('the relay to publish every outbox event', async () => {
       const c = await counts(first.url);
       return c.outbox > 0 && c.stream === c.outbox ? c : undefined;
-    }, 10_000);
+    }, 30_000);
     assert.ok(relayed.outbox >= 2, `stock for p1, then the reservation: ${JSON.stringify(relayed)}`);
     assert.equal(await stopProcess(first.child), 0, 'a clean exit on SIGTERM');
 
@@ -133,12 +138,12 @@ test('main.ts with NATS_URL: catalog events arrive over JetStream, its own event
     await catalog.created('p2');
     const second = await startProcess(env);
     running = second.child;
-    assert.equal(await waitFor('inventory to learn p2 after the restart', level(second.url, 'p2'), 10_000), 42);
+    assert.equal(await waitFor('inventory to learn p2 after the restart', level(second.url, 'p2'), 30_000), 42);
     assert.equal(await level(second.url, 'p1')(), 40, 'p1 was not given stock again');
     const after = await waitFor('the relay to catch up after the restart', async () => {
       const c = await counts(second.url);
       return c.stream === c.outbox && c.outbox > relayed.outbox ? c : undefined;
-    }, 10_000);
+    }, 30_000);
     assert.equal(after.stream, after.outbox, 'each event once in the stream');
     assert.equal(await stopProcess(second.child), 0);
     running = undefined;

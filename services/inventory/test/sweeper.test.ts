@@ -23,7 +23,7 @@ test('the sweeper runs passes one at a time, survives a failing pass, and stop()
       return 0;
     },
   });
-  await waitFor('four passes', async () => (passes >= 4 ? true : undefined), 3000);
+  await waitFor('four passes', async () => (passes >= 4 ? true : undefined), 30_000);
   await sweeper.stop();
   assert.equal(inFlight, 0, 'stop() resolved only after the running pass ended');
   assert.equal(maxInFlight, 1, 'passes never overlap');

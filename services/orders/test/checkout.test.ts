@@ -94,14 +94,14 @@ test('payments down, then back within the deadline: retried with backoff and CON
 });
 
 test('inventory down past the deadline: CANCELLED in time, the reservation released in case it happened unseen', async (t) => {
-  const h = await startOrders({ settings: { sagaDeadlineMs: 200, checkoutWaitMs: 2000 } });
+  // The checkout may wait a minute for the saga and inventory never recovers: only the 200 ms saga deadline can
+  // end the saga, so a final CANCELLED (not a 202 PENDING) shows it ended in time, without timing the call.
+  const h = await startOrders({ settings: { sagaDeadlineMs: 200, checkoutWaitMs: 60_000 } });
   t.after(() => h.close());
   h.upstreams.faults.reserve = { fail: Infinity };
-  const started = Date.now();
   const res = await checkout(h.app, h.alice);
   assert.equal(res.statusCode, 201, res.body);
   assert.equal(res.json().status, 'CANCELLED');
-  assert.ok(Date.now() - started < 1500, 'the checkout answered soon after the deadline');
   const order = await getOrder(h.app, h.alice, res.json().orderId);
   assert.equal(order.reason, 'payment could not be completed in time');
   assert.ok(h.upstreams.count('release') >= 1);
@@ -109,7 +109,8 @@ test('inventory down past the deadline: CANCELLED in time, the reservation relea
 });
 
 test('payments down past the deadline: void and release, CANCELLED "payment could not be completed in time"', async (t) => {
-  const h = await startOrders({ settings: { sagaDeadlineMs: 300 } });
+  // 2 s, not 300 ms: on a loaded machine 300 ms left room for a single authorize attempt, and the test checks it was retried.
+  const h = await startOrders({ settings: { sagaDeadlineMs: 2000 } });
   t.after(() => h.close());
   h.upstreams.faults.authorize = { fail: Infinity };
   const res = await checkout(h.app, h.alice);
@@ -127,7 +128,8 @@ test('payments down past the deadline: void and release, CANCELLED "payment coul
 });
 
 test('a capture that timed out but went through is not undone at the deadline: the saga moves forward', async (t) => {
-  const h = await startOrders({ settings: { sagaDeadlineMs: 300, upstreamTimeoutMs: 100 } });
+  // The deadline leaves reserve and authorize room on a loaded machine; every capture still times out (100 ms < 150 ms).
+  const h = await startOrders({ settings: { sagaDeadlineMs: 2000, upstreamTimeoutMs: 100 } });
   t.after(() => h.close());
   // Every capture is slower than the client's timeout, but the stand-in still captures.
   h.upstreams.faults.capture = { delayMs: 150 };

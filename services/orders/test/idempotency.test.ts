@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DIALECTS } from '@bazaar/store/testing';
 import { canonicalJson, requestHash } from '../src/domain/checkout.ts';
-import { bearer, checkout, checkoutBody, newKey, startOrders, testStore } from './helpers.ts';
+import { bearer, checkout, checkoutBody, eventually, newKey, startOrders, testStore } from './helpers.ts';
 
 test('the same key and body return the same order, with its current status', async (t) => {
   const h = await startOrders({ settings: { checkoutWaitMs: 0 } });
@@ -15,16 +15,13 @@ test('the same key and body return the same order, with its current status', asy
   assert.equal(again.json().orderId, orderId);
   // Once the saga ended, a retry reports the final status (and the cart, emptied by then, does not matter).
   h.upstreams.carts.delete('alice');
-  for (;;) {
+  const final = await eventually('a retry with the same key to report the saga ended', async () => {
     const res = await checkout(h.app, h.alice, { key });
     assert.equal(res.json().orderId, orderId);
-    if (res.json().status !== 'PENDING') {
-      assert.equal(res.statusCode, 201);
-      assert.equal(res.json().status, 'CONFIRMED');
-      break;
-    }
-    await new Promise((r) => setTimeout(r, 10));
-  }
+    return res.json().status !== 'PENDING' && res;
+  });
+  assert.equal(final.statusCode, 201);
+  assert.equal(final.json().status, 'CONFIRMED');
   assert.equal(h.upstreams.count('authorize'), 1);
   assert.equal(h.upstreams.count('capture'), 1);
   const list = (await h.app.inject({ url: '/api/orders', headers: bearer(h.alice) })).json();

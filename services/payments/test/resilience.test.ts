@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from '@bazaar/store';
+import { waitFor, withoutWaiting } from '@bazaar/kit/testing';
 import { DIALECTS, testLocation } from '@bazaar/store/testing';
 import type { Payment } from '@bazaar/contracts/payments';
 import { act, authorize, deadUrl, internal, newOrderId, outbox, startPayments, startPspSim, type PspSim } from './helpers.ts';
@@ -12,25 +13,23 @@ let psp: PspSim;
 before(async () => {
   psp = await startPspSim();
 });
-after(async () => psp.stop());
+// psp is unset when before() failed: stopping it then must not throw over the real error.
+after(async () => psp?.stop());
 
-test('PSP down: authorize answers 503 problem+json quickly, records nothing; with the breaker open it fails at once', async () => {
-  const { app, close } = await startPayments({ pspUrl: await deadUrl() });
+test('PSP down: authorize answers 503 problem+json quickly, records nothing; with the breaker open it fails at once', async (t) => {
+  // "Quickly": the per-attempt timeout is far beyond the test's timeout, so only seeing the refusal can end the call.
+  const { app, close } = await startPayments({ pspUrl: await deadUrl(), timeoutMs: 600_000 });
   const orderId = newOrderId();
-  const started = performance.now();
   const res = await authorize(app, { orderId });
-  assert.ok(performance.now() - started < 1000, `took ${Math.round(performance.now() - started)} ms`);
   assert.equal(res.statusCode, 503);
   assert.equal(res.headers['content-type'], 'application/problem+json; charset=utf-8');
   assert.equal(res.json().code, 'UPSTREAM_UNAVAILABLE');
   assert.equal((await app.inject({ url: `/internal/payments/${orderId}`, headers: internal })).statusCode, 404);
   // 3 attempts per call; the breaker opens after 5 consecutive failures.
   await authorize(app, { orderId });
-  const fast = performance.now();
-  const open = await authorize(app, { orderId });
+  const open = await withoutWaiting(t, 'a call with the breaker open', () => authorize(app, { orderId }));
   assert.equal(open.statusCode, 503);
   assert.match(open.json().detail, /circuit open/);
-  assert.ok(performance.now() - fast < 50, 'an open breaker does not wait');
   await close();
 });
 
@@ -66,8 +65,7 @@ test('PSP slower than PSP_TIMEOUT_MS: 504; the PSP authorized anyway, and a retr
   assert.equal((await app.inject({ url: `/internal/payments/${orderId}`, headers: internal })).statusCode, 404, 'nothing recorded on a timeout');
 
   // The PSP finishes the timed-out attempts on its own; wait until it has (poll, with a deadline).
-  const deadline = Date.now() + 3000;
-  while ((await psp.authorizations(orderId)).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+  await waitFor('the PSP to authorize the timed-out request', async () => (await psp.authorizations(orderId)).length > 0, 3000);
   assert.equal((await psp.authorizations(orderId)).length, 1, 'the PSP authorized the timed-out request');
 
   const retried = await authorize(app, { orderId });

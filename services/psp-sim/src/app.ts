@@ -13,6 +13,8 @@ export interface PspSimDeps {
   random?: () => number;
   /** The clock card expiry is judged by. */
   now?: () => Date;
+  /** How the configured latency is waited (tests pass a manual clock's). Default setTimeout. */
+  sleep?: (ms: number) => Promise<void>;
   bodyLimit?: number;
   defaultMetrics?: boolean;
 }
@@ -27,7 +29,7 @@ export function buildApp(deps: PspSimDeps): ServiceApp {
     ...(deps.defaultMetrics === undefined ? {} : { defaultMetrics: deps.defaultMetrics }),
   });
   const ledger = createLedger(deps.now ? { now: deps.now } : {});
-  const behaviour = createBehaviour({ initial: deps.behaviour, ...(deps.random ? { random: deps.random } : {}) });
+  const behaviour = createBehaviour({ initial: deps.behaviour, ...(deps.random ? { random: deps.random } : {}), ...(deps.sleep ? { sleep: deps.sleep } : {}) });
   app.register(authorizationRoutes({ ledger, behaviour }));
   app.register(adminRoutes({ ledger, behaviour }));
   return app;

@@ -1,16 +1,17 @@
 import { testLogger } from '@bazaar/kit/testing';
-import type { ServiceApp } from '@bazaar/kit';
+import type { Clock, ServiceApp } from '@bazaar/kit';
 import type { PspConfig } from '@bazaar/contracts/psp';
 import { buildApp } from '../src/app.ts';
 
 /** A psp-sim app; `random` decides failures (default: never below any rate < 1). */
-export function startPsp(opts: { behaviour?: Partial<PspConfig>; random?: () => number; now?: () => Date } = {}): ServiceApp {
+export function startPsp(opts: { behaviour?: Partial<PspConfig>; random?: () => number; now?: () => Date; clock?: Clock } = {}): ServiceApp {
   return buildApp({
     logger: testLogger(),
     behaviour: { latencyMs: 0, failureRate: 0, ...opts.behaviour },
     defaultMetrics: false,
     random: opts.random ?? (() => 0.999_999),
     ...(opts.now ? { now: opts.now } : {}),
+    ...(opts.clock ? { sleep: opts.clock.sleep } : {}),
   });
 }
 

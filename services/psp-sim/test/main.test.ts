@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { waitFor } from '@bazaar/kit/testing';
 
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 
@@ -11,7 +12,7 @@ test('main: listens with env knobs, never logs the card number, and a bad knob f
   t.after(() => child.kill('SIGTERM'));
   const lines: string[] = [];
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('psp-sim did not log "listening" within 5 s')), 5000);
+    const timer = setTimeout(() => reject(new Error('psp-sim did not log "listening" within 30 s')), 30_000);
     createInterface({ input: child.stdout }).on('line', (line) => {
       lines.push(line);
       const entry = JSON.parse(line) as { msg?: string; address?: string };
@@ -29,8 +30,7 @@ test('main: listens with env knobs, never logs the card number, and a bad knob f
   assert.equal(res.status, 201);
   assert.deepEqual(await (await fetch(`${url}/admin/config`)).json(), { latencyMs: 0, failureRate: 0 });
   // The access line for the call is written after the response; wait for it.
-  const deadline = Date.now() + 2000;
-  while (!lines.some((l) => l.includes('/v1/authorizations')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  await waitFor('the access line of the authorization', () => lines.some((l) => l.includes('/v1/authorizations')), 30_000);
   assert.ok(lines.some((l) => l.includes('/v1/authorizations')), 'the request was logged');
   assert.ok(!lines.some((l) => l.includes('4242424242424242')), 'the card number is never logged');
 

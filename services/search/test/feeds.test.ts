@@ -24,14 +24,19 @@ async function fixture(opts: { catalogUp?: boolean } = {}) {
   };
 }
 
-/** Wait until `probe` holds, and return how long that took. */
-async function timed(what: string, probe: () => Promise<boolean>, timeoutMs: number): Promise<number> {
+/**
+ * Wait until `probe` holds, print how long that took and return it. The latency is
+ * reported, not asserted: a busy machine stretches wall time at will (docs/testing.md).
+ */
+async function timed(what: string, probe: () => Promise<boolean>, timeoutMs = 15_000): Promise<number> {
   const t0 = Date.now();
   await waitFor(what, probe, timeoutMs);
-  return Date.now() - t0;
+  const ms = Date.now() - t0;
+  console.log(`# ${what}: ${ms} ms`);
+  return ms;
 }
 
-test('rebuilding while catalog is unreachable, ready once caught up; changes searchable within 1 s', async () => {
+test('rebuilding while catalog is unreachable, ready once caught up; changes become searchable (latency printed)', async () => {
   const f = await fixture({ catalogUp: false });
   const zeph = product({ name: 'Zephyrine Studio Headphones', description: 'Closed-back headphones for mixing.', price: { amount: 12_999, currency: 'EUR' } });
   const seeded = Array.from({ length: 40 }, (_, i) => product({ name: `Sonora Wireless Headphones ${i}`, category: i % 2 ? 'audio' : 'electronics' }));
@@ -53,15 +58,14 @@ test('rebuilding while catalog is unreachable, ready once caught up; changes sea
     assert.ok(all.items.every((i) => i.available === 10));
 
     await f.catalog.publishAll([created(zeph)]);
-    const indexedIn = await timed('the new product in search', async () => (await search.search('q=zephyrine%20headphnes')).items[0]?.id === zeph.id, 1000);
-    console.log(`# product searchable ${indexedIn} ms after its event`);
+    await timed('the new product in search', async () => (await search.search('q=zephyrine%20headphnes')).items[0]?.id === zeph.id);
 
     await f.inventory.publishAll([stock(zeph.id, 7)]);
-    await timed('the stock change in search', async () => (await search.search('q=zephyrine')).items[0]?.available === 7, 1000);
+    await timed('the stock change in search', async () => (await search.search('q=zephyrine')).items[0]?.available === 7);
     assert.ok((await search.search('q=zephyrine&inStock=true')).items.some((i) => i.id === zeph.id));
 
     await f.catalog.publishAll([updated({ ...zeph, name: 'Zephyrine Reference Headphones', price: { amount: 9_999, currency: 'EUR' } })]);
-    await timed('the rename in search', async () => (await search.search('q=reference')).items[0]?.id === zeph.id, 1000);
+    await timed('the rename in search', async () => (await search.search('q=reference')).items[0]?.id === zeph.id);
     assert.equal((await search.search('q=studio')).total, 0);
     assert.equal((await search.search('q=zephyrine')).items[0]?.price.amount, 9_999);
 
@@ -70,7 +74,7 @@ test('rebuilding while catalog is unreachable, ready once caught up; changes sea
     await f.inventory.publishAll([stock(early.id, 3)]);
     await waitFor('inventory feed consumed', () => search.indexer.status().sources.inventory.position === 42);
     await f.catalog.publishAll([created(early)]);
-    await timed('the early-stocked product', async () => (await search.search('q=tent')).items[0]?.available === 3, 1000);
+    await timed('the early-stocked product', async () => (await search.search('q=tent')).items[0]?.available === 3);
   } finally {
     await search.stop();
     await f.close();

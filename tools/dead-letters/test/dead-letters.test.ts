@@ -4,19 +4,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Type, loadConfig } from '@bazaar/kit';
-import { testLogger } from '@bazaar/kit/testing';
+import { testLogger, waitFor } from '@bazaar/kit/testing';
 import { connectJetStream, createJetStreamTransport, publishEvent, type AnyCloudEvent } from '@bazaar/messaging';
 import { runDeadLetters, USAGE } from '../src/cli.ts';
 
 const NATS_URL = loadConfig(Type.Object({ NATS_URL: Type.String({ default: 'nats://127.0.0.1:4222' }) })).NATS_URL;
 
-async function until(what: string, check: () => boolean | Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const until = (what: string, check: () => boolean | Promise<boolean>) => waitFor(what, check, 30_000);
 
 const event = (n: number): AnyCloudEvent => ({
   specversion: '1.0',

@@ -48,13 +48,16 @@ export interface StartOptions {
   env?: Record<string, string>;
   /** More launcher arguments, e.g. ['--scale', 'payments=3']. */
   args?: string[];
-  /** How long the whole system may take to be ready. Default 60 s. */
+  /**
+   * How long the whole system may take to be ready. Default 180 s: twelve
+   * processes starting on a loaded two-core machine took over 60 s.
+   */
   readyTimeoutMs?: number;
 }
 
 /** Start the launcher; resolves when it prints that everything is ready. */
 export async function startSystem(opts: StartOptions): Promise<RunningSystem> {
-  const readyMs = opts.readyTimeoutMs ?? 60_000;
+  const readyMs = opts.readyTimeoutMs ?? 180_000;
   const argv = ['tools/launcher/src/main.ts', '--port-base', String(opts.portBase), '--ready-timeout', String(Math.ceil(readyMs / 1000)), ...(opts.args ?? [])];
   const launcher = spawn(process.execPath, argv, {
     cwd: root,
@@ -67,7 +70,12 @@ export async function startSystem(opts: StartOptions): Promise<RunningSystem> {
   const exited = new Promise<number | null>((resolve) => launcher.once('exit', (code) => resolve(code)));
   const controlUrl = `http://127.0.0.1:${opts.portBase + 90}`;
   const ready = until('the launcher to report ready', readyMs + 5000, () => (/\d\d:\d\d:\d\d {2}ready$/m.test(output) ? true : undefined));
-  const outcome = await Promise.race([ready.then(() => 'ready' as const), exited.then((code) => code)]);
+  // On failure the launcher (and with it every service) is stopped here: the caller never got a handle to stop it,
+  // and a live child would keep the test file's process from exiting (a hang instead of a reported failure).
+  const outcome = await Promise.race([ready.then(() => 'ready' as const), exited.then((code) => code)]).catch((error: unknown) => {
+    launcher.kill('SIGTERM');
+    throw error;
+  });
   if (outcome !== 'ready') throw new Error(`launcher exited with ${outcome} before ready:\n${output}`);
 
   const services = async (): Promise<ServiceInfo[]> => {

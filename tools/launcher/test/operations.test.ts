@@ -12,6 +12,7 @@ import { discoverServices, parseScale } from '../src/services.ts';
 import { SupervisedProcess, type ProcessInfo } from '../src/supervisor.ts';
 import { createControlServer } from '../src/control.ts';
 import { rollingRestart, RollingRestartError, type RollingInstance } from '../src/rolling.ts';
+import { until } from '../src/harness.ts';
 import { checkInfra, infraEnv, INFRA_DEFAULTS, type InfraTarget } from '../src/infra.ts';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
@@ -83,7 +84,8 @@ test('rolling restart over the control API: every instance gets a new process, o
       }
     })();
     const rolling = fetch(`${controlUrl}/api/services/toy/rolling-restart`, { method: 'POST' });
-    await new Promise((r) => setTimeout(r, 50));
+    // The roll has begun once the first instance is no longer the ready process it was (a fixed sleep raced it under load).
+    await until('the first rolling restart to begin', 30_000, () => (instances[0]?.info().state !== 'ready' || instances[0]?.info().pid !== before[0] ? true : undefined));
     const second = await fetch(`${controlUrl}/api/services/toy/rolling-restart`, { method: 'POST' });
     assert.equal(second.status, 409, 'one roll at a time per service');
     await second.text();
