@@ -7,6 +7,7 @@ import type { TSchema } from 'typebox';
 import { Compile } from 'typebox/compile';
 import { Value } from 'typebox/value';
 import type { Logger } from 'pino';
+import { isStoreUnavailable } from '@bazaar/store/unavailable';
 import { AppError, commonErrors, type ProblemDetails } from './errors.ts';
 import { enterContext, newSpanId, newTraceId, parseTraceparent, requestIdFrom, type RequestContext } from './context.ts';
 import { createHttpMetrics, type HttpMetrics } from './metrics.ts';
@@ -48,6 +49,8 @@ declare module 'fastify' {
 }
 
 const READINESS_TIMEOUT_MS = 2000;
+/** Retry-After of a 503 that does not set its own. */
+const RETRY_AFTER_SECONDS = 2;
 
 /**
  * Validate with TypeBox: apply schema defaults everywhere, convert text to
@@ -162,7 +165,9 @@ export function createServiceApp(opts: ServiceAppOptions): ServiceApp {
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const appError = toAppError(error);
-    if (appError.status >= 500) request.log.error({ err: error }, 'request failed');
+    // A database away (restart, failover) is expected trouble: one line, no stack, and the client is told to retry.
+    if (appError.code === 'STORE_UNAVAILABLE') request.log.warn({ error: (error as Error).message }, 'request failed: database unavailable');
+    else if (appError.status >= 500) request.log.error({ err: error }, 'request failed');
     sendProblem(request, reply, appError);
   });
 
@@ -215,6 +220,8 @@ declare module 'fastify' {
 /** Send `error` as application/problem+json. */
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, error: AppError): FastifyReply {
   const problem: ProblemDetails = { ...error.toProblem(request.url.split('?')[0]), requestId: request.id };
+  // A 503 is transient by definition: say when to come back (RFC 9110 §10.2.3), unless the route already did.
+  if (error.status === 503 && !reply.hasHeader('retry-after')) reply.header('retry-after', String(RETRY_AFTER_SECONDS));
   return reply.code(error.status).type('application/problem+json').send(problem);
 }
 
@@ -253,6 +260,7 @@ export function toAppError(error: unknown): AppError {
     default:
       break;
   }
+  if (isStoreUnavailable(error)) return commonErrors.STORE_UNAVAILABLE('The database of this service is unavailable (restarting or unreachable); retry in a moment.');
   if (error instanceof SyntaxError && e.statusCode === 400) return commonErrors.MALFORMED_JSON(error.message);
   if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
     return new AppError({ code: e.code ?? 'BAD_REQUEST', status: e.statusCode, title: 'Bad request', detail: e.message ?? 'Bad request' });

@@ -80,6 +80,7 @@ export const commonErrors = defineErrors({
   UNAUTHENTICATED: { status: 401, title: 'Authentication required' },
   FORBIDDEN: { status: 403, title: 'Not allowed' },
   UPSTREAM_UNAVAILABLE: { status: 503, title: 'A service this request needs is unavailable' },
+  STORE_UNAVAILABLE: { status: 503, title: "This service's database is unavailable right now" },
   UPSTREAM_TIMEOUT: { status: 504, title: 'A service this request needs did not answer in time' },
   UPSTREAM_FAILED: { status: 502, title: 'A service this request needs failed' },
   INTERNAL: { status: 500, title: 'Internal error' },

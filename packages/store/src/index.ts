@@ -4,6 +4,7 @@ import { Kysely, PostgresAdapter, SqliteDialect, sql } from 'kysely';
 import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
 import { nodeSqliteDatabase } from './sqlite.ts';
 import { ensureDatabase, masked, postgresDialect, withDatabase, type PostgresTarget } from './postgres.ts';
+export { isStoreUnavailable } from './unavailable.ts';
 
 export type { Migration, PostgresTarget };
 

@@ -120,5 +120,14 @@ export function postgresDialect(opts: { target: PostgresTarget; applicationName:
   // failover); unhandled, that would crash the service. The pool discards the
   // connection; the next query opens a new one or fails, and /readyz shows it.
   pool.on('error', () => {});
+  // The pool listens on a client only while it is idle: a checked-out client (a
+  // query or transaction in progress) whose server goes away emits 'error' with
+  // nobody listening, which crashed every service on a PostgreSQL restart (issue
+  // 12). The query's own promise reports the failure; the pool drops the client
+  // when it comes back unqueryable.
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+  });
   return new PostgresDialect({ pool });
 }
+
