@@ -16,6 +16,8 @@ export const Card = Type.Object(
 export type Card = Static<typeof Card>;
 
 export const PaymentStatus = Type.Union([
+  /** The intent, recorded before the PSP is called: the PSP may or may not have authorized (a crash, a timeout). */
+  Type.Literal('PENDING'),
   Type.Literal('AUTHORIZED'),
   Type.Literal('DECLINED'),
   Type.Literal('CAPTURED'),

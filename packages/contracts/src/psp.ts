@@ -23,6 +23,14 @@ export const PspAuthorization = Type.Object({
 });
 export type PspAuthorization = Static<typeof PspAuthorization>;
 
+/** POST /v1/references/:reference/void — technical cancel by the merchant's reference (its Idempotency-Key). */
+export const PspReferenceVoid = Type.Object({
+  reference: Type.String(),
+  /** The authorization made under the reference, now voided (or declined); null when there was none, and none can be made any more. */
+  authorization: Type.Union([PspAuthorization, Type.Null()]),
+});
+export type PspReferenceVoid = Static<typeof PspReferenceVoid>;
+
 /** GET/PUT /admin/config — behaviour knobs for resilience experiments. */
 export const PspConfig = Type.Object(
   {
@@ -58,6 +66,7 @@ export const PspAuthorizationListQuery = Type.Object(
 );
 
 export const PspIdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
+export const PspReferenceParams = Type.Object({ reference: Type.String({ minLength: 1, maxLength: 255 }) });
 export const PspAuthorizeHeaders = Type.Object({
   'idempotency-key': Type.Optional(Type.String({ description: 'Unique per payment (payments sends the orderId); a retry with it returns the first result' })),
 });
@@ -82,6 +91,11 @@ export const routes = {
     service: 'psp-sim', method: 'GET', path: '/v1/authorizations/:id', access: access.public,
     summary: 'One authorization', tags: ['authorizations'],
     params: PspIdParams, responses: { 200: PspAuthorization }, errors: [400, 404, 503],
+  }),
+  voidReference: defineRoute({
+    service: 'psp-sim', method: 'POST', path: '/v1/references/:reference/void', access: access.public,
+    summary: 'Technical cancel: void whatever is (or would later be) authorized under this Idempotency-Key, for a merchant that never saw the answer', tags: ['authorizations'],
+    params: PspReferenceParams, responses: { 200: PspReferenceVoid }, errors: [400, 409, 503], idempotent: true,
   }),
   capture: pspAction('capture', 'Capture an authorized amount (idempotent: money moves once)'),
   void: pspAction('void', 'Release an authorization that was not captured (idempotent)'),

@@ -6,7 +6,7 @@ import type { CheckoutRequest, Order } from '@bazaar/contracts/orders';
 import type { StoreDialect } from '@bazaar/store';
 import { testLocation, type AfterHook } from '@bazaar/store/testing';
 import { buildApp, type OrdersSettings } from '../src/app.ts';
-import { openOrdersStore, type OrdersStore } from '../src/store/index.ts';
+import { openOrdersStore, orderRepository, type OrdersStore } from '../src/store/index.ts';
 import { SERVICE_TOKEN, startUpstreams, type Upstreams } from './standins.ts';
 
 export { SERVICE_TOKEN };
@@ -50,13 +50,13 @@ export async function testStore(dialect: StoreDialect, t: AfterHook): Promise<Or
  * The orders app over an in-memory store (or the given one), talking to fresh
  * stand-ins (or the given ones). Alice's cart holds two products.
  */
-export async function startOrders(opts: { settings?: Partial<OrdersSettings>; store?: OrdersStore; upstreams?: Upstreams; keys?: TestKeys } = {}): Promise<Harness> {
+export async function startOrders(opts: { settings?: Partial<OrdersSettings>; store?: OrdersStore; upstreams?: Upstreams; keys?: TestKeys; logLines?: string[] } = {}): Promise<Harness> {
   const upstreams = opts.upstreams ?? (await startUpstreams());
   const store = opts.store ?? (await openOrdersStore({ dataDir: '', inMemory: true }));
   const keys = opts.keys ?? (await createTestKeys());
   const app = buildApp({
     store,
-    logger: testLogger(),
+    logger: testLogger(opts.logLines),
     auth: createAuthenticator(keys.keys),
     serviceToken: SERVICE_TOKEN,
     defaultMetrics: false,
@@ -127,6 +127,12 @@ export function settled(app: ServiceApp, token: string, id: string): Promise<Ord
     const order = await getOrder(app, token, id);
     return order.status === 'PENDING' ? undefined : order;
   });
+}
+
+/** Wait until the order's saga has run all its compensations (an order is CANCELLED before they finish). */
+export async function compensated(h: Harness, orderId: string, timeoutMs = 3000): Promise<void> {
+  const repo = orderRepository(h.store.db);
+  await eventually(`the compensations of order ${orderId}`, async () => (await repo.saga(orderId))?.step === 'DONE', timeoutMs);
 }
 
 /** Every event in the outbox feed. */

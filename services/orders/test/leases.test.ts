@@ -166,6 +166,7 @@ for (const dialect of DIALECTS) {
       return o?.status === 'PENDING' ? undefined : o;
     });
     assert.equal(order.reason, reasons.cardLost);
+    await eventually("b to finish compensating 'waiting'", async () => (await world.setup.saga('waiting'))?.step === 'DONE');
     assert.deepEqual(world.remote.done('waiting'), ['b:release']);
   });
 }
@@ -185,6 +186,8 @@ for (const dialect of DIALECTS) {
     // b takes over once a's lease ran out; it has no card, so it cancels (void, release).
     await eventually("b to cancel 'late'", async () => (await world.setup.get('late'))?.status === 'CANCELLED');
     assert.equal((await world.setup.get('late'))?.reason, reasons.cardLost);
+    // The order is final at once; b's compensations run after it.
+    await eventually("b to finish compensating 'late'", async () => (await world.setup.saga('late'))?.step === 'DONE');
     // Now a's authorization lands: its save is refused, and it voids what it just authorized.
     releaseAuthorize();
     await eventually("a to void its late authorization", () => remote.done('late').includes('a:void'));

@@ -4,7 +4,7 @@ import { DIALECTS, testLocation } from '@bazaar/store/testing';
 import { openOrdersStore } from '../src/store/index.ts';
 import { migrations } from '../migrations/index.ts';
 import { startUpstreams } from './standins.ts';
-import { checkout, eventually, getOrder, outboxEvents, settled, startOrders } from './helpers.ts';
+import { checkout, compensated, eventually, getOrder, outboxEvents, settled, startOrders } from './helpers.ts';
 
 for (const dialect of DIALECTS) {
   test(`${dialect}: a restart mid-saga: the saga resumes, cancels for the lost card, releases the stock and captures nothing`, async (t) => {
@@ -29,6 +29,7 @@ for (const dialect of DIALECTS) {
     const order = await settled(second.app, second.alice, orderId);
     assert.equal(order.status, 'CANCELLED');
     assert.equal(order.reason, 'payment details were lost in a restart; please check out again');
+    await compensated(second, orderId);
     assert.equal(upstreams.reservations.get(orderId)?.status, 'RELEASED');
     assert.equal(upstreams.stock.get('p-lamp'), 10);
     assert.equal(upstreams.count('capture'), 0);

@@ -34,6 +34,8 @@ export interface Upstreams {
   reservations: Map<string, { status: 'RESERVED' | 'COMMITTED' | 'RELEASED'; items: { productId: string; quantity: number }[] }>;
   payments: Map<string, { status: 'AUTHORIZED' | 'DECLINED' | 'CAPTURED' | 'VOIDED' | 'REFUNDED'; declineCode?: string }>;
   faults: Partial<Record<Operation, Fault>>;
+  /** Answer a void for an unknown payment 404 without pspChecked, as payments did before issue 12. */
+  setLegacyVoidNotFound(on: boolean): void;
   calls: Call[];
   count(op: Operation, orderId?: string): number;
   /** Put products in a user's cart (and give them stock, 10 by default). */
@@ -51,6 +53,7 @@ export async function startUpstreams(): Promise<Upstreams> {
   const reservations: Upstreams['reservations'] = new Map();
   const payments: Upstreams['payments'] = new Map();
   const faults: Upstreams['faults'] = {};
+  let legacyVoidNotFound = false;
   const calls: Call[] = [];
   const hanging = new Set<() => void>();
 
@@ -115,6 +118,8 @@ export async function startUpstreams(): Promise<Upstreams> {
   });
 
   const pay = app();
+  /** Orders whose void came before any authorize: like payments with the PSP's technical cancel, a later authorize is declined. */
+  const cancelledRefs = new Set<string>();
   const paymentOf = (orderId: string) => {
     const p = payments.get(orderId);
     if (!p) throw problem(404, 'PAYMENT_NOT_FOUND', `No payment for ${orderId}`);
@@ -124,6 +129,7 @@ export async function startUpstreams(): Promise<Upstreams> {
   pay.post('/internal/payments/authorize', async (request, reply) => {
     const req = request.body as AuthorizeRequest;
     await enter('authorize', req.orderId);
+    if (!payments.has(req.orderId) && cancelledRefs.has(req.orderId)) payments.set(req.orderId, { status: 'DECLINED', declineCode: 'reference_cancelled' });
     if (!payments.has(req.orderId)) {
       const declineCode = req.card.number === DECLINED_CARD ? 'card_declined' : req.card.number === NO_FUNDS_CARD ? 'insufficient_funds' : undefined;
       payments.set(req.orderId, declineCode ? { status: 'DECLINED', declineCode } : { status: 'AUTHORIZED' });
@@ -135,6 +141,13 @@ export async function startUpstreams(): Promise<Upstreams> {
   pay.post('/internal/payments/:orderId/:action', async (request) => {
     const { orderId, action } = request.params as { orderId: string; action: 'capture' | 'void' | 'refund' };
     await enter(action, orderId);
+    if (action === 'void' && !payments.has(orderId)) {
+      // Payments' contract: a 404 to a void says the PSP holds nothing for the order, and never will (pspChecked).
+      // legacyVoidNotFound plays an older payments that answered 404 without asking the PSP.
+      if (legacyVoidNotFound) throw problem(404, 'PAYMENT_NOT_FOUND', `No payment for ${orderId}`);
+      cancelledRefs.add(orderId);
+      throw problem(404, 'PAYMENT_NOT_FOUND', `No payment for ${orderId}; none can be authorized any more`, { pspChecked: true });
+    }
     const p = paymentOf(orderId);
     const allowed = { capture: ['AUTHORIZED', 'CAPTURED'], void: ['AUTHORIZED', 'VOIDED'], refund: ['CAPTURED', 'REFUNDED'] }[action];
     if (!allowed.includes(p.status)) throw problem(409, 'PAYMENT_STATE', `Cannot ${action} a ${p.status} payment`);
@@ -157,6 +170,9 @@ export async function startUpstreams(): Promise<Upstreams> {
     reservations,
     payments,
     faults,
+    setLegacyVoidNotFound(on) {
+      legacyVoidNotFound = on;
+    },
     calls,
     count: (op, orderId) => calls.filter((c) => c.op === op && (orderId === undefined || c.orderId === orderId)).length,
     fillCart(userId, lines) {

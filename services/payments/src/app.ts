@@ -4,6 +4,7 @@ import { createPayments } from './domain/payments.ts';
 import { pspGateway } from './upstream/psp-sim.ts';
 import { paymentRepository, type PaymentsStore } from './store/index.ts';
 import { paymentRoutes } from './routes/payments.ts';
+import { startReconciler } from './reconciler.ts';
 
 export interface PaymentsDeps {
   /** Opened and migrated by the caller, who also closes it. */
@@ -17,6 +18,8 @@ export interface PaymentsDeps {
   readiness?: Record<string, ReadinessCheck>;
   bodyLimit?: number;
   defaultMetrics?: boolean;
+  /** Run the reconciliation sweep of stale intents (PAYMENTS_RECONCILE_*); off when absent (tests drive it). */
+  reconcile?: { intervalMs: number; olderThanMs: number };
 }
 
 /** The payments HTTP app (no listen()). */
@@ -34,6 +37,11 @@ export function buildApp(deps: PaymentsDeps): ServiceApp {
   });
   const payments = createPayments({ payments: paymentRepository(deps.store.db), psp: pspGateway(deps.psp) });
   app.register(paymentRoutes({ payments }));
+  if (deps.reconcile) {
+    const { intervalMs, olderThanMs } = deps.reconcile;
+    const reconciler = startReconciler({ intervalMs, reconcile: () => payments.reconcile({ olderThanMs }), logger: deps.logger });
+    app.addHook('preClose', async () => reconciler.stop());
+  }
   app.register(eventFeedRoutes({ db: deps.store.db }));
   return app;
 }

@@ -22,6 +22,7 @@ await main(async () => {
     psp,
     serviceToken: config.BAZAAR_SERVICE_TOKEN,
     bodyLimit: config.BODY_LIMIT_BYTES,
+    reconcile: { intervalMs: config.PAYMENTS_RECONCILE_INTERVAL_MS, olderThanMs: config.PAYMENTS_RECONCILE_AFTER_MS },
   });
   app.addHook('onClose', async () => {
     await psp.close();

@@ -7,7 +7,9 @@ import { testLogger } from '@bazaar/kit/testing';
 import type { PspAuthorizationRecord, PspConfig } from '@bazaar/contracts/psp';
 import type { AnyCloudEvent } from '@bazaar/messaging';
 import { buildApp } from '../src/app.ts';
-import { openPaymentsStore, type PaymentsStore } from '../src/store/index.ts';
+import { openPaymentsStore, paymentRepository, type PaymentsStore } from '../src/store/index.ts';
+import { createPayments } from '../src/domain/payments.ts';
+import { pspGateway } from '../src/upstream/psp-sim.ts';
 
 export const SERVICE_TOKEN = 'test-service-token-0123456789';
 export const internal = { [SERVICE_TOKEN_HEADER]: SERVICE_TOKEN };
@@ -84,6 +86,8 @@ export async function startPayments(opts: { pspUrl: string; timeoutMs?: number; 
   return {
     app,
     store,
+    /** The domain over the same store and PSP client, for what no route triggers (the reconciliation sweep). */
+    payments: createPayments({ payments: paymentRepository(store.db), psp: pspGateway(psp) }),
     async close() {
       await app.close();
       await psp.close();

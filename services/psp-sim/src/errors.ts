@@ -11,6 +11,7 @@ export const errors = defineErrors({
   card_declined: { status: 402, title: 'The card was declined' },
   insufficient_funds: { status: 402, title: 'The card has insufficient funds' },
   expired_card: { status: 402, title: 'The card has expired' },
+  reference_cancelled: { status: 402, title: 'This reference was cancelled before it was authorized' },
   authorization_not_found: { status: 404, title: 'No such authorization' },
   invalid_state: { status: 409, title: 'The authorization is not in a state that allows this' },
   simulated_failure: { status: 503, title: 'The card network is unavailable (simulated failure)' },

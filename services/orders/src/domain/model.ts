@@ -86,6 +86,14 @@ export interface OrderRepository {
   updateSaga(orderId: string, patch: SagaPatch): Promise<boolean>;
   /** Set the final status, end the saga, release it and write the event, in one transaction. False when already final or not held by this owner. */
   finish(orderId: string, outcome: Outcome, at: string): Promise<boolean>;
+  /**
+   * Cancel the order now (final for the customer, event written) while the saga
+   * goes on COMPENSATING with `saga`'s compensations, in one transaction.
+   * False when not held by this owner or the order is no longer PENDING.
+   */
+  cancelCompensating(orderId: string, saga: { reason: string; compensations: Compensation[]; nextAttemptAt: number }, at: string): Promise<boolean>;
+  /** End a saga whose order is already final (compensations done) and release it. False when not held by this owner. */
+  endSaga(orderId: string, at: string): Promise<boolean>;
 }
 
 /* Ports: what the domain needs from the services it calls (implemented in src/upstream/). */

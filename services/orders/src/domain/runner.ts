@@ -92,6 +92,8 @@ export function createSagaRunner(deps: {
           reservationTtlSeconds: settings.reservationTtlSeconds,
         });
         if (!(await apply(saga, order, transition, log))) return lost(orderId, log, steps + 1);
+        // The saga is over: claiming it again would fail (it is DONE), which is not a lost lease.
+        if (transition.kind === 'confirm' || transition.kind === 'cancel' || transition.kind === 'end') return;
       }
     });
   }
@@ -134,8 +136,15 @@ export function createSagaRunner(deps: {
         return true;
       case 'compensate':
         vault.forget(id);
-        if (!(await orders.updateSaga(id, { step: 'COMPENSATING', reason: t.reason, compensations: t.compensations, attempts: 0, lastError: null, nextAttemptAt: at }))) return false;
-        log.info({ from: saga.step, reason: t.reason, compensations: t.compensations }, 'saga compensating');
+        // The customer's answer is final now (CANCELLED, with the reason); the compensations (void, release,
+        // refund) go on in the background for as long as they take, so nobody waits on a frozen payments.
+        if (!(await orders.cancelCompensating(id, { reason: t.reason, compensations: t.compensations, nextAttemptAt: at }, new Date(at).toISOString()))) return false;
+        log.info({ from: saga.step, reason: t.reason, compensations: t.compensations }, 'order cancelled; saga compensating');
+        notify(id);
+        return true;
+      case 'end':
+        if (!(await orders.endSaga(id, new Date(at).toISOString()))) return false;
+        log.info({ status: order.status }, 'saga compensations done');
         return true;
       case 'compensated':
         return orders.updateSaga(id, { compensations: t.remaining, attempts: 0, lastError: null, nextAttemptAt: at });
@@ -177,8 +186,9 @@ export function createSagaRunner(deps: {
   async function wakeEndedElsewhere(): Promise<void> {
     for (const id of [...waiters.keys()]) {
       if (active.has(id)) continue;
-      const saga = await orders.saga(id);
-      if (!saga || saga.step === 'DONE') notify(id);
+      // Final for the customer once the order is: a cancelled order's saga may still be compensating.
+      const order = await orders.get(id);
+      if (!order || order.status !== 'PENDING') notify(id);
     }
   }
 

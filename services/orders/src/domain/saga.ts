@@ -28,6 +28,8 @@ export type Transition =
   | { kind: 'compensated'; remaining: Compensation[] }
   | { kind: 'confirm' }
   | { kind: 'cancel'; reason: string }
+  /** Compensations done for an order already CANCELLED (at the start of compensating): the saga ends. */
+  | { kind: 'end' }
   | { kind: 'retry'; at: number; error: string; transient: boolean };
 
 export interface StepContext {
@@ -115,13 +117,17 @@ async function perform(ctx: StepContext): Promise<Transition> {
 async function compensate(ctx: StepContext): Promise<Transition> {
   const { saga, order, inventory, payments } = ctx;
   const [next, ...rest] = saga.compensations;
-  if (next === undefined) return { kind: 'cancel', reason: saga.reason ?? reasons.timedOut };
+  if (next === undefined) return order.status === 'PENDING' ? { kind: 'cancel', reason: saga.reason ?? reasons.timedOut } : { kind: 'end' };
   switch (next) {
     case 'void': {
       const result = await payments.void(order.id);
-      // A capture we did not see went through (a capture call timed out, then
-      // the deadline passed): the payment is taken, so the only way is forward.
-      if (result === 'conflict' && (await payments.status(order.id)) === 'CAPTURED') return { kind: 'advance', step: 'COMMITTING' };
+      if (result === 'conflict' && (await payments.status(order.id)) === 'CAPTURED') {
+        // A capture we did not see went through (a capture call timed out, then the deadline passed).
+        // The customer was told CANCELLED when compensating began, and a final answer never changes: give the money back.
+        if (order.status === 'CANCELLED') return { kind: 'compensated', remaining: ['refund', ...rest] };
+        // A saga that began compensating before orders cancelled at once (an older version) still goes forward.
+        return { kind: 'advance', step: 'COMMITTING' };
+      }
       return { kind: 'compensated', remaining: rest };
     }
     case 'release':

@@ -232,6 +232,35 @@ export function orderRepository(db: Kysely<OrdersDatabase>, lease: SagaLease = {
       await db.updateTable('sagas').set({ owner: null, lease_until: null }).where('owner', '=', me).execute();
     },
 
+    async cancelCompensating(orderId, saga, at) {
+      return db.transaction().execute(async (trx) => {
+        const held = await trx
+          .updateTable('sagas')
+          .set({ step: 'COMPENSATING', reason: saga.reason, compensations: JSON.stringify(saga.compensations), attempts: 0, last_error: null, next_attempt_at: iso(saga.nextAttemptAt), updated_at: at })
+          .where('order_id', '=', orderId)
+          .where('owner', '=', me)
+          .where('step', '!=', 'DONE')
+          .executeTakeFirst();
+        if (Number(held.numUpdatedRows) === 0) return false;
+        const result = await trx.updateTable('orders').set({ status: 'CANCELLED', reason: saga.reason, updated_at: at }).where('id', '=', orderId).where('status', '=', 'PENDING').executeTakeFirst();
+        // Already final (cancelled before a crash, or by an older version): the saga's compensations go on all the same.
+        if (Number(result.numUpdatedRows) === 0) return true;
+        const row = await trx.selectFrom('orders').selectAll().where('id', '=', orderId).executeTakeFirstOrThrow();
+        await appendEvent(trx, EVENT_SOURCE, outcomeEvent(toOrder(row), { status: 'CANCELLED', reason: saga.reason }, at));
+        return true;
+      });
+    },
+
+    async endSaga(orderId, at) {
+      const result = await db
+        .updateTable('sagas')
+        .set({ step: 'DONE', compensations: '[]', updated_at: at, owner: null, lease_until: null })
+        .where('order_id', '=', orderId)
+        .where('owner', '=', me)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
+
     async finish(orderId, outcome, at) {
       return db.transaction().execute(async (trx) => {
         const reason = outcome.status === 'CANCELLED' ? outcome.reason : null;

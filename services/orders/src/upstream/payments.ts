@@ -25,8 +25,12 @@ export function paymentsAdapter(client: ServiceClient): PaymentsPort {
         await client.call(routes.void, { params: { orderId } });
         return 'voided';
       } catch (error) {
-        if (answered(error, 404)) return 'missing';
+        // 404 means "nothing to void" only when payments says it checked with the PSP (which then also refuses
+        // any later authorize for the order). Any other 404 (an older payments, a wrong route) may hide an
+        // authorization the PSP holds: retry rather than leave it open (issue 12).
+        if (answered(error, 404, 'PAYMENT_NOT_FOUND') && error.problem?.pspChecked === true) return 'missing';
         if (answered(error, 409)) return 'conflict';
+        if (answered(error, 404)) throw new Error(`payments answered 404 to a void without confirming the PSP holds nothing for order ${orderId}; retrying`, { cause: error });
         throw error;
       }
     },

@@ -100,16 +100,34 @@ export function paymentRepository(db: Kysely<Tables>) {
       return stored;
     },
 
+    /** Intents (PENDING) recorded before `before` (ISO-8601), oldest first: authorizations whose answer was never recorded. */
+    async pendingBefore(before: string, limit: number): Promise<PaymentRecord[]> {
+      const rows = await db.selectFrom('payments').selectAll().where('status', '=', 'PENDING').where('created_at', '<', before).orderBy('created_at').limit(limit).execute();
+      return rows.map(toRecord);
+    },
+
     /**
      * Move a payment from one status to another and append its events, in one
      * transaction. Only when it is still in `from` (a concurrent change wins and
      * nothing is published twice). Returns the payment as it now is.
      */
-    async moveStatus(opts: { orderId: string; from: PaymentStatus; to: PaymentStatus; events: PaymentEvent[]; now: string }): Promise<PaymentRecord> {
+    async moveStatus(opts: {
+      orderId: string;
+      from: PaymentStatus;
+      to: PaymentStatus;
+      events: PaymentEvent[];
+      now: string;
+      /** Set with the move out of PENDING: what the PSP answered. */
+      psp?: { authorizationId: string | null; declineCode: string | null };
+    }): Promise<PaymentRecord> {
       return db.transaction().execute(async (trx) => {
         const result = await trx
           .updateTable('payments')
-          .set({ status: opts.to, updated_at: opts.now })
+          .set({
+            status: opts.to,
+            updated_at: opts.now,
+            ...(opts.psp ? { psp_authorization_id: opts.psp.authorizationId, decline_code: opts.psp.declineCode } : {}),
+          })
           .where('order_id', '=', opts.orderId)
           .where('status', '=', opts.from)
           .executeTakeFirst();

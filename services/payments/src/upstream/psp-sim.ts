@@ -50,6 +50,25 @@ export function pspGateway(client: ServiceClient) {
     },
 
     /**
+     * Technical cancel by reference (the orderId, our Idempotency-Key): voids
+     * what the PSP authorized under it even when we never saw the answer, and
+     * when it authorized nothing, makes sure it never will. Returns the
+     * authorization as it now is, or null when there is none.
+     */
+    async voidReference(orderId: string): Promise<PspAuthorization | null> {
+      try {
+        const res = await client.call(routes.voidReference, { params: { reference: orderId } });
+        return res.body.authorization;
+      } catch (error) {
+        // 409: what is authorized under the reference was captured, so it cannot be voided.
+        if (error instanceof UpstreamError && error.upstreamStatus === 409) {
+          throw errors.INVALID_TRANSITION(`The payment of order ${orderId} was captured at the payment provider; it cannot be voided (refund it).`);
+        }
+        throw transient(error);
+      }
+    },
+
+    /**
      * Capture, void or refund at the PSP. When the PSP refuses because the
      * authorization is in another state, returns that state (read back) so
      * the caller can catch up with what really happened.

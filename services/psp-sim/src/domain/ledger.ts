@@ -35,6 +35,8 @@ export function createLedger(deps: { now?: () => Date; newId?: () => string } = 
   const secret = randomBytes(32);
   const byId = new Map<string, Entry>();
   const byKey = new Map<string, Entry>();
+  /** References (Idempotency-Keys) voided before anything was authorized under them: nothing may be, ever. */
+  const cancelledKeys = new Set<string>();
 
   const fingerprintOf = (req: PspAuthorizeRequest) =>
     createHmac('sha256', secret)
@@ -57,6 +59,18 @@ export function createLedger(deps: { now?: () => Date; newId?: () => string } = 
     return entry;
   }
 
+  /** Capture, void or refund; repeating an action that already happened returns the same state and moves no money. */
+  function act(id: string, action: Action): PspAuthorization {
+    const entry = find(id);
+    const { from, to } = TRANSITIONS[action];
+    if (entry.auth.status === to) return { ...entry.auth };
+    if (entry.auth.status !== from) {
+      throw errors.invalid_state(`Cannot ${action} an authorization that is ${entry.auth.status}; ${action} needs ${from}.`, { authorizationStatus: entry.auth.status });
+    }
+    entry.auth = { ...entry.auth, status: to, ...(action === 'capture' ? { captures: entry.auth.captures + 1 } : {}) };
+    return { ...entry.auth };
+  }
+
   return {
     /**
      * Authorize once per Idempotency-Key: the same key and request return the
@@ -71,6 +85,10 @@ export function createLedger(deps: { now?: () => Date; newId?: () => string } = 
           throw errors.idempotency_key_reused('Send a new Idempotency-Key for a different amount, currency or card; reuse a key only to retry the same request.');
         }
         return settle(seen, false);
+      }
+      // A technical cancel came first (the merchant gave up waiting): refuse, so no authorization is left open behind its back.
+      if (cancelledKeys.has(idempotencyKey)) {
+        throw errors.reference_cancelled('This reference was voided before it was authorized; nothing was held on the card.', { declineCode: 'reference_cancelled', authorizationId: null });
       }
       const verdict = assessCard(req.card, now());
       // An unreadable number never reaches an issuer: nothing is recorded, so a corrected retry may reuse the key.
@@ -94,16 +112,24 @@ export function createLedger(deps: { now?: () => Date; newId?: () => string } = 
       return { ...find(id).auth };
     },
 
-    /** Capture, void or refund; repeating an action that already happened returns the same state and moves no money. */
-    act(id: string, action: Action): PspAuthorization {
-      const entry = find(id);
-      const { from, to } = TRANSITIONS[action];
-      if (entry.auth.status === to) return { ...entry.auth };
-      if (entry.auth.status !== from) {
-        throw errors.invalid_state(`Cannot ${action} an authorization that is ${entry.auth.status}; ${action} needs ${from}.`, { authorizationStatus: entry.auth.status });
+    act,
+
+    /**
+     * Technical cancel by reference (the merchant's Idempotency-Key), for a
+     * merchant that never saw the answer to its authorize: voids the
+     * authorization made under it, or, when there is none yet, makes sure none
+     * will be (a later authorize under the key is refused). Returns the
+     * authorization as it now is, or null when nothing was ever authorized.
+     * A captured one cannot be voided: 409.
+     */
+    voidReference(idempotencyKey: string): PspAuthorization | null {
+      const entry = byKey.get(idempotencyKey);
+      if (!entry) {
+        cancelledKeys.add(idempotencyKey);
+        return null;
       }
-      entry.auth = { ...entry.auth, status: to, ...(action === 'capture' ? { captures: entry.auth.captures + 1 } : {}) };
-      return { ...entry.auth };
+      if (entry.auth.status === 'declined' || entry.auth.status === 'voided') return { ...entry.auth };
+      return act(entry.auth.id, 'void');
     },
 
     /** Every authorization in creation order, optionally only those of one Idempotency-Key. */

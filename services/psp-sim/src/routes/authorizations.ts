@@ -21,6 +21,7 @@ export function authorizationRoutes(deps: { ledger: Ledger; behaviour: Behaviour
       return reply.code(created ? 201 : 200).send(auth);
     });
     serve(app, routes.get, async (request) => deps.ledger.get(request.params.id));
+    serve(app, routes.voidReference, async (request) => ({ reference: request.params.reference, authorization: deps.ledger.voidReference(request.params.reference) }));
     for (const action of ['capture', 'void', 'refund'] as const) {
       serve(app, routes[action], async (request) => deps.ledger.act(request.params.id, action));
     }

@@ -1,0 +1,59 @@
+// Regressions found by the chaos suite (issue 12): each test is named after the defect it pins.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { checkout, checkoutBody, compensated, eventually, getOrder, settled, startOrders } from './helpers.ts';
+import { orderRepository } from '../src/store/index.ts';
+import { DECLINED_CARD } from './standins.ts';
+
+test('defect 3: payments frozen past the deadline: the customer gets CANCELLED at the deadline while the void goes on in the background', async (t) => {
+  const h = await startOrders({ settings: { sagaDeadlineMs: 300, upstreamTimeoutMs: 100, checkoutWaitMs: 0 } });
+  t.after(() => h.close());
+  // A frozen payments: every call hangs (the client times out), the void included.
+  h.upstreams.faults.authorize = { hang: true };
+  h.upstreams.faults.void = { hang: true };
+  const { orderId } = (await checkout(h.app, h.alice)).json();
+  const order = await settled(h.app, h.alice, orderId);
+  assert.equal(order.status, 'CANCELLED');
+  assert.equal(order.reason, 'payment could not be completed in time');
+  // Final for the customer although nothing is compensated yet: the void has not gone through.
+  const saga = await orderRepository(h.store.db).saga(orderId);
+  assert.equal(saga?.step, 'COMPENSATING');
+  assert.deepEqual(saga?.compensations, ['void', 'release']);
+  await eventually('a void attempt', () => h.upstreams.count('void', orderId) > 0);
+  // payments thaws: the compensations finish on their own, and the answer the customer got stays.
+  h.upstreams.faults.authorize = {};
+  h.upstreams.faults.void = {};
+  await compensated(h, orderId, 5000);
+  assert.equal(h.upstreams.reservations.get(orderId)?.status, 'RELEASED');
+  assert.equal((await getOrder(h.app, h.alice, orderId)).status, 'CANCELLED');
+});
+
+test('defect 2: a void answered 404 without the PSP checked is retried, not taken as "nothing to void"', async (t) => {
+  const h = await startOrders({ settings: { sagaDeadlineMs: 200, upstreamTimeoutMs: 100, checkoutWaitMs: 0 } });
+  t.after(() => h.close());
+  h.upstreams.faults.authorize = { fail: Infinity };
+  h.upstreams.setLegacyVoidNotFound(true);
+  const { orderId } = (await checkout(h.app, h.alice)).json();
+  assert.equal((await settled(h.app, h.alice, orderId)).status, 'CANCELLED');
+  await eventually('the void to be retried after a bare 404', () => h.upstreams.count('void', orderId) >= 3);
+  assert.equal((await orderRepository(h.store.db).saga(orderId))?.step, 'COMPENSATING', 'the saga keeps the void pending');
+  // A payments that checks with the PSP: its 404 (pspChecked) means there is nothing, and never will be.
+  h.upstreams.setLegacyVoidNotFound(false);
+  await compensated(h, orderId, 5000);
+});
+
+test('defect 5: one orders instance: finished sagas log no "saga lease lost" warning', async () => {
+  const lines: string[] = [];
+  const h = await startOrders({ logLines: lines });
+  const confirmed = (await checkout(h.app, h.alice)).json();
+  assert.equal(confirmed.status, 'CONFIRMED');
+  h.upstreams.fillCart('alice', [{ productId: 'p-lamp', name: 'Desk Lamp', quantity: 1, price: 2599 }]);
+  const declined = (await checkout(h.app, h.alice, { body: checkoutBody({ number: DECLINED_CARD }) })).json();
+  assert.equal(declined.status, 'CANCELLED');
+  await compensated(h, declined.orderId);
+  // Closing waits for every saga driver to return, so every line they would log is in.
+  await h.close();
+  const finished = lines.filter((l) => l.includes('"order finished"') || l.includes('order cancelled; saga compensating'));
+  assert.ok(finished.length >= 2, 'the sagas ran and logged');
+  assert.deepEqual(lines.filter((l) => l.includes('lease lost')), []);
+});

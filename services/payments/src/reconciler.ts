@@ -1,0 +1,48 @@
+import type { Logger } from '@bazaar/kit';
+
+export interface Reconciler {
+  /** Stop scheduling and wait for a pass in progress, so the store can close after it. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Run the reconciliation sweep every `intervalMs` in the background: passes
+ * never overlap, a failing pass is logged and the next one tries again, and
+ * the timer does not keep the process alive.
+ */
+export function startReconciler(opts: {
+  intervalMs: number;
+  reconcile: () => Promise<{ checked: number; voided: number; failed: number }>;
+  logger: Logger;
+}): Reconciler {
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> = Promise.resolve();
+
+  const pass = async () => {
+    try {
+      const result = await opts.reconcile();
+      // A stale intent is the trace of a crash or freeze between a PSP call and its commit: worth a warning.
+      if (result.checked > 0) opts.logger.warn(result, 'reconciled payment intents whose PSP answer was never recorded');
+    } catch (error) {
+      opts.logger.error({ err: error }, 'payment reconciliation failed; will retry');
+    }
+  };
+
+  const schedule = () => {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      running = pass().then(schedule);
+    }, opts.intervalMs);
+    timer.unref();
+  };
+  schedule();
+
+  return {
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+    },
+  };
+}
