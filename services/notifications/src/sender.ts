@@ -1,4 +1,6 @@
+import { connect as netConnect } from 'node:net';
 import { createTransport } from 'nodemailer';
+import type { SMTPTransportGetSocket } from 'nodemailer/lib/smtp-transport';
 import type { Logger } from '@bazaar/kit';
 import type { EmailRecord, EmailRepository } from './store/index.ts';
 
@@ -14,8 +16,16 @@ export interface MailTransport {
  * the send lease, so a hung server never lets a second sender take the email
  * while the first is still talking.
  */
-export function smtpTransport(url: string): MailTransport {
-  const mailer = createTransport({ url, connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 });
+export function smtpTransport(url: string, opts: { socketTimeoutMs?: number } = {}): MailTransport {
+  const secure = url.startsWith('smtps:');
+  const mailer = createTransport({
+    url,
+    connectionTimeout: 10_000,
+    greetingTimeout: 10_000,
+    socketTimeout: opts.socketTimeoutMs ?? 30_000,
+    // Plain SMTP: our own socket, whose idle timeout waits for the bytes already received (issue 12, defect 4).
+    ...(secure ? {} : { getSocket: patientSocket }),
+  });
   return {
     async send(mail) {
       const info = await mailer.sendMail(mail);
@@ -24,6 +34,41 @@ export function smtpTransport(url: string): MailTransport {
     close: () => mailer.close(),
   };
 }
+
+/**
+ * A TCP socket for nodemailer whose idle 'timeout' is decided one I/O turn
+ * late. After the process was frozen (SIGSTOP, a long GC pause, a VM stall)
+ * Node runs its expired timers before it reads the sockets: the timeout fired
+ * although the server's "250 queued" was already waiting, so the email was
+ * counted as failed and sent again. Here a timeout is only passed on when no
+ * byte arrived in the poll phase that follows it.
+ */
+const patientSocket: SMTPTransportGetSocket = (options, callback) => {
+  const socket = netConnect({ host: options.host ?? '127.0.0.1', port: Number(options.port ?? 25) });
+  let connected = false;
+  let received = 0;
+  socket.on('data', (chunk: Buffer) => {
+    received += chunk.length;
+  });
+  const emit = socket.emit.bind(socket) as (event: string | symbol, ...args: unknown[]) => boolean;
+  socket.emit = ((event: string | symbol, ...args: unknown[]) => {
+    if (event !== 'timeout') return emit(event, ...args);
+    const before = received;
+    // setImmediate runs after the poll phase, where pending bytes are read; two turns for a reply split in parts.
+    setImmediate(() => setImmediate(() => {
+      if (received === before && !socket.destroyed) emit('timeout');
+    }));
+    return true;
+  }) as typeof socket.emit;
+  socket.once('connect', () => {
+    connected = true;
+    callback(null, { connection: socket });
+  });
+  // Before the connection is handed over, a failure (refused, unreachable) is nodemailer's to report; after, its own listeners have it.
+  socket.once('error', (error) => {
+    if (!connected) callback(error);
+  });
+};
 
 /** Only the host and port of an SMTP URL: safe to log (the URL may carry a password). */
 export function smtpTarget(url: string): string {
@@ -68,7 +113,28 @@ export function createSender(opts: SenderOptions) {
   let again = false;
   let stopped = true;
 
+  /**
+   * Record a send the SMTP server accepted. The database may be away (a
+   * restart) right then: keep trying while this sender's claim lasts, since
+   * giving up would let the claim run out and the email go out a second time.
+   */
+  async function recordSent(email: EmailRecord, at: { sentAt: string; response: string }, claimUntil: number): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await opts.emails.markSent(email.id, at);
+        return;
+      } catch (error) {
+        const wait = Math.min(2000, 50 * 2 ** attempt);
+        // Stop in time to leave a margin before the claim ends (another sender may take it then).
+        if (Date.now() + wait > claimUntil - Math.min(10_000, leaseMs / 4)) throw error;
+        if (attempt === 1) log.warn({ emailId: email.id, err: (error as Error).message }, 'email sent; recording it failed, retrying');
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+    }
+  }
+
   async function sendOne(email: EmailRecord): Promise<void> {
+    let sent = false;
     const now = new Date();
     if (!(await opts.emails.claim(email.id, now.toISOString(), new Date(now.getTime() + leaseMs).toISOString()))) return;
     try {
@@ -82,9 +148,15 @@ export function createSender(opts: SenderOptions) {
         // Automatic mail (RFC 3834): auto-responders must not answer it.
         headers: { 'Auto-Submitted': 'auto-generated', 'X-Bazaar-Event-Id': email.id },
       });
-      await opts.emails.markSent(email.id, { sentAt: new Date().toISOString(), response });
+      sent = true;
+      await recordSent(email, { sentAt: new Date().toISOString(), response }, now.getTime() + leaseMs);
       log.info({ emailId: email.id, kind: email.kind, orderId: email.orderId, messageId: email.messageId, attempt: email.attempts + 1 }, 'email sent');
     } catch (error) {
+      // Handed over but not recorded (the database stayed away past the claim): it will be sent again; say so.
+      if (sent) {
+        log.error({ err: error, emailId: email.id, messageId: email.messageId }, 'email sent but not recorded before its claim ran out; it may be sent again (same Message-ID)');
+        return;
+      }
       const attempt = email.attempts + 1;
       const delay = retryDelay(attempt, opts.retry);
       const e = error as { message?: string; code?: string; responseCode?: number };
