@@ -178,6 +178,12 @@ export function childEnv(opts: {
   for (const [k, v] of Object.entries(opts.base)) if (v !== undefined) env[k] = v;
   // A scaled service's URL lists every instance, comma-separated; the kit's client spreads calls over them.
   for (const s of opts.specs) env[urlVariable(s.name)] = all(s.name).map((port) => `http://${opts.host}:${port}`).join(',');
+  // BAZAAR_EDGE_OVERRIDES="payments:PSP_SIM_URL=http://127.0.0.1:9999,…": one service's view of another
+  // redirected (the chaos suite puts a fault proxy on that edge); every other service keeps the real URL.
+  for (const entry of (opts.base.BAZAAR_EDGE_OVERRIDES ?? '').split(',').filter(Boolean)) {
+    const match = /^([a-z0-9-]+):([A-Z0-9_]+)=(.+)$/.exec(entry.trim());
+    if (match && match[1] === opts.spec.name) env[match[2] as string] = match[3] as string;
+  }
   env.PORT = String(all(opts.spec.name)[ordinal - 1]);
   env.HOST = opts.host;
   env.BAZAAR_DATA_DIR = opts.dataDir;

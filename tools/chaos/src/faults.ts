@@ -1,0 +1,71 @@
+/**
+ * The fault schedule: which fault, on what, when and for how long. Generated
+ * from the seed, so a run can be repeated; printed with the results.
+ */
+import type { ProxyMode } from './proxy.ts';
+
+export type Fault =
+  | { kind: 'kill'; target: string; atMs: number }
+  | { kind: 'freeze'; target: string; atMs: number; forMs: number }
+  | { kind: 'edge'; mode: Exclude<ProxyMode, { kind: 'pass' }>; atMs: number; forMs: number }
+  | { kind: 'infra-restart'; target: 'postgres' | 'redis' | 'nats'; atMs: number };
+
+/** Services the schedule may kill or freeze. psp-sim (the outside card network, in memory) and the mail sink (the outside mail server) are not ours to break. */
+export const TARGETS = ['gateway', 'identity', 'catalog', 'search', 'inventory', 'cart', 'orders', 'payments', 'notifications', 'reports'] as const;
+
+/** A seeded PRNG (mulberry32), so a schedule can be replayed with --seed. */
+export function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+/**
+ * Faults spread over the run, leaving its last fifth quiet (so sagas settle
+ * under load, not only after it): one every `everyMs` on average, alternating
+ * kinds; with infra, each server restarted once, at spread-out times.
+ */
+export function planFaults(opts: { durationMs: number; everyMs: number; infra: boolean; edge: boolean; random: () => number }): Fault[] {
+  const { random } = opts;
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)] as T;
+  const active = opts.durationMs * 0.8;
+  const faults: Fault[] = [];
+  const freezeMax = Math.min(30_000, Math.max(3000, opts.durationMs / 6));
+  const kinds: ('kill' | 'freeze' | 'edge')[] = opts.edge ? ['kill', 'freeze', 'edge'] : ['kill', 'freeze'];
+  let i = 0;
+  for (let at = Math.min(5000, opts.everyMs / 2); at < active; at += opts.everyMs * (0.6 + random() * 0.8), i++) {
+    const kind = kinds[i % kinds.length] as 'kill' | 'freeze' | 'edge';
+    if (kind === 'kill') faults.push({ kind, target: pick(TARGETS), atMs: Math.round(at) });
+    else if (kind === 'freeze') faults.push({ kind, target: pick(TARGETS), atMs: Math.round(at), forMs: Math.round(Math.min(freezeMax, 10_000 + random() * 20_000) * (freezeMax < 10_000 ? freezeMax / 10_000 : 1)) });
+    else {
+      const modes: Exclude<ProxyMode, { kind: 'pass' }>[] = [{ kind: 'latency', ms: 900 }, { kind: 'blackhole' }, { kind: 'reset' }];
+      faults.push({ kind, mode: pick(modes), atMs: Math.round(at), forMs: Math.round(Math.min(freezeMax, 5000 + random() * 10_000)) });
+    }
+  }
+  if (opts.infra) {
+    (['postgres', 'redis', 'nats'] as const).forEach((target, n) => faults.push({ kind: 'infra-restart', target, atMs: Math.round((active * (n + 1)) / 4) }));
+  }
+  return faults.sort((a, b) => a.atMs - b.atMs);
+}
+
+/** One line per fault, for the report. */
+export function describeFault(f: Fault): string {
+  const at = `${(f.atMs / 1000).toFixed(1).padStart(6)} s`;
+  switch (f.kind) {
+    case 'kill':
+      return `${at}  kill -9 ${f.target}`;
+    case 'freeze':
+      return `${at}  SIGSTOP ${f.target} for ${(f.forMs / 1000).toFixed(1)} s, then SIGCONT`;
+    case 'edge':
+      return `${at}  payments → psp-sim: ${f.mode.kind === 'latency' ? `+${f.mode.ms} ms latency` : f.mode.kind === 'blackhole' ? 'black hole' : 'connection resets'} for ${(f.forMs / 1000).toFixed(1)} s`;
+    case 'infra-restart':
+      return `${at}  restart ${f.target}`;
+    default:
+      return f satisfies never;
+  }
+}

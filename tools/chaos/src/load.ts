@@ -1,0 +1,181 @@
+/**
+ * Open-loop checkout load: a checkout journey starts every 1/rate seconds
+ * whatever the previous ones are doing (as real customers arrive), each by an
+ * idle shopper: put an item in the cart, POST /api/checkout with an
+ * Idempotency-Key (retried with the same key on 5xx or no answer), then poll
+ * the order until it is final. Records what a client sees.
+ */
+import { randomUUID } from 'node:crypto';
+import { call, TimeoutError } from './http.ts';
+
+export const CARDS = { approves: '4242424242424242', declined: '4000000000000002' } as const;
+const ADDRESS = { name: 'Chaos Shopper', line1: '1 Fault Street', city: 'Lyon', postalCode: '69001', country: 'FR' };
+
+export interface Shopper {
+  email: string;
+  password: string;
+  token: string;
+  busy: boolean;
+  /** Idempotency-Key → the order ids the system answered with (must be one). */
+  keys: Map<string, Set<string>>;
+}
+
+export interface JourneyRecord {
+  shopper: Shopper;
+  key: string;
+  orderId?: string;
+  startedAt: number;
+  /** The first final status the client saw, and when. */
+  final?: { status: 'CONFIRMED' | 'CANCELLED'; at: number };
+  gaveUp?: string;
+}
+
+export interface ClientFigures {
+  requests: number;
+  status5xx: number;
+  timeouts: number;
+  networkErrors: number;
+  journeys: number;
+  /** Arrivals dropped because every shopper was still busy. */
+  skipped: number;
+}
+
+export interface LoadOptions {
+  gatewayUrl: string;
+  rate: number;
+  declinedShare: number;
+  products: string[];
+  shoppers: Shopper[];
+  /** Give up polling a journey after this long (the checker still sees its order). */
+  journeyTimeoutMs: number;
+  random: () => number;
+}
+
+/** Register and log in `count` shoppers. */
+export async function createShoppers(gatewayUrl: string, count: number, runId: string): Promise<Shopper[]> {
+  const out: Shopper[] = [];
+  for (let i = 0; i < count; i++) {
+    const email = `chaos-${runId}-${i}@example.com`;
+    const password = 'correct horse battery staple';
+    const reg = await call(`${gatewayUrl}/api/identity/register`, { method: 'POST', body: { email, password, name: `Chaos ${i}` } });
+    if (reg.status !== 201) throw new Error(`registering ${email} answered ${reg.status}: ${JSON.stringify(reg.body)}`);
+    out.push({ email, password, token: await login(gatewayUrl, email, password), busy: false, keys: new Map() });
+  }
+  return out;
+}
+
+async function login(gatewayUrl: string, email: string, password: string): Promise<string> {
+  const res = await call<{ accessToken?: string }>(`${gatewayUrl}/api/identity/login`, { method: 'POST', body: { email, password } });
+  if (res.status !== 200 || !res.body.accessToken) throw new Error(`login of ${email} answered ${res.status}`);
+  return res.body.accessToken;
+}
+
+/** Run the load until stop() is called; then wait for the journeys in flight. */
+export function startLoad(opts: LoadOptions) {
+  const figures: ClientFigures = { requests: 0, status5xx: 0, timeouts: 0, networkErrors: 0, journeys: 0, skipped: 0 };
+  const journeys: JourneyRecord[] = [];
+  const running = new Set<Promise<void>>();
+  let stopped = false;
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+  /** One request, counted; undefined when it failed at the network level or timed out. */
+  async function counted<T>(url: string, init: Parameters<typeof call>[1]) {
+    figures.requests++;
+    try {
+      const res = await call<T>(url, init);
+      if (res.status >= 500) figures.status5xx++;
+      return res;
+    } catch (error) {
+      if (error instanceof TimeoutError) figures.timeouts++;
+      else figures.networkErrors++;
+      return undefined;
+    }
+  }
+
+  /** Retry `attempt` while it answers 5xx/401/nothing, until `deadline`. */
+  async function persist<T>(deadline: number, s: Shopper, attempt: () => Promise<{ status: number; body: T } | undefined>) {
+    for (let tries = 0; Date.now() < deadline; tries++) {
+      const res = await attempt();
+      if (res && res.status === 401) {
+        // Access tokens are short-lived: log in again (the gateway may itself be down, so this can fail too).
+        try {
+          s.token = await login(opts.gatewayUrl, s.email, s.password);
+        } catch {
+          /* retried below */
+        }
+      } else if (res && res.status < 500 && res.status !== 429) return res;
+      await sleep(Math.min(2000, 100 * 2 ** tries) * (0.5 + opts.random() / 2));
+    }
+    return undefined;
+  }
+
+  async function journey(s: Shopper): Promise<void> {
+    const record: JourneyRecord = { shopper: s, key: randomUUID(), startedAt: Date.now() };
+    const deadline = record.startedAt + opts.journeyTimeoutMs;
+    journeys.push(record);
+    figures.journeys++;
+    const product = opts.products[Math.floor(opts.random() * opts.products.length)] as string;
+    const put = await persist(deadline, s, () => counted(`${opts.gatewayUrl}/api/cart/items/${product}`, { method: 'PUT', body: { quantity: 1 }, token: s.token }));
+    if (!put || put.status !== 200) {
+      record.gaveUp = `cart answered ${put?.status ?? 'nothing'}`;
+      return;
+    }
+    const card = opts.random() < opts.declinedShare ? CARDS.declined : CARDS.approves;
+    const body = { shippingAddress: ADDRESS, card: { number: card, expMonth: 12, expYear: 2035, cvc: '123' } };
+    s.keys.set(record.key, new Set());
+    record.startedAt = Date.now();
+    const placed = await persist(deadline, s, () =>
+      counted<{ orderId?: string; status?: string }>(`${opts.gatewayUrl}/api/checkout`, { method: 'POST', body, token: s.token, headers: { 'idempotency-key': record.key }, timeoutMs: 8000 }),
+    );
+    if (!placed || (placed.status !== 201 && placed.status !== 202) || !placed.body.orderId) {
+      record.gaveUp = `checkout answered ${placed?.status ?? 'nothing'} ${JSON.stringify(placed?.body ?? {}).slice(0, 200)}`;
+      return;
+    }
+    const orderId = placed.body.orderId;
+    record.orderId = orderId;
+    s.keys.get(record.key)?.add(orderId);
+    let status = placed.body.status;
+    while (status !== 'CONFIRMED' && status !== 'CANCELLED') {
+      if (Date.now() > deadline) {
+        record.gaveUp = 'no final status within the journey timeout';
+        return;
+      }
+      await sleep(200);
+      const res = await counted<{ status?: string }>(`${opts.gatewayUrl}/api/orders/${orderId}`, { token: s.token });
+      if (res?.status === 401) await persist(deadline, s, async () => ({ status: 401, body: {} })).catch(() => undefined);
+      if (res?.status === 200) status = res.body.status;
+    }
+    record.final = { status, at: Date.now() };
+  }
+
+  const interval = 1000 / opts.rate;
+  let next = Date.now();
+  const tick = () => {
+    if (stopped) return;
+    const idle = opts.shoppers.filter((s) => !s.busy);
+    if (idle.length === 0) figures.skipped++;
+    else {
+      const s = idle[Math.floor(opts.random() * idle.length)] as Shopper;
+      s.busy = true;
+      const run = journey(s)
+        .catch(() => undefined)
+        .finally(() => {
+          s.busy = false;
+          running.delete(run);
+        });
+      running.add(run);
+    }
+    next += interval;
+    setTimeout(tick, Math.max(0, next - Date.now()));
+  };
+  tick();
+
+  return {
+    figures,
+    journeys,
+    async stop(): Promise<void> {
+      stopped = true;
+      while (running.size > 0) await Promise.allSettled([...running]);
+    },
+  };
+}

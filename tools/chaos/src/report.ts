@@ -1,0 +1,27 @@
+import type { ChaosResult } from './run.ts';
+import { describeFault } from './faults.ts';
+
+/** The run as text: the fault schedule, the invariants table, the client figures. */
+export function renderReport(r: ChaosResult): string {
+  const lines: string[] = [];
+  const o = r.options;
+  lines.push(`chaos round: ${o.durationMs / 1000} s, ${o.rate} checkouts/s, ${o.users} shoppers, ${Math.round(o.declinedShare * 100)} % declined cards, ${o.infra ? 'private PostgreSQL + Redis + NATS' : 'embedded stores'}, seed ${o.seed}, saga deadline ${o.sagaDeadlineMs / 1000} s`);
+  lines.push('', 'fault schedule:');
+  for (const f of r.faults) lines.push(`  ${describeFault(f)}`);
+  lines.push('', 'invariants:');
+  const width = Math.max(...r.invariants.map((i) => i.name.length));
+  lines.push(`  ${'invariant'.padEnd(width)}  verdict    checked  violations`);
+  for (const i of r.invariants) {
+    const verdict = i.violations.length === 0 ? 'holds' : 'VIOLATED';
+    lines.push(`  ${i.name.padEnd(width)}  ${verdict.padEnd(9)}  ${String(i.checked).padStart(7)}  ${String(i.violations.length).padStart(10)}`);
+    for (const v of i.violations.slice(0, 3)) lines.push(`      e.g. ${v}`);
+    if (i.tolerated && i.tolerated.count > 0) lines.push(`      tolerated: ${i.tolerated.count} ${i.tolerated.what} (${i.tolerated.examples.join('; ')})`);
+  }
+  const f = r.figures;
+  lines.push('', 'client figures:');
+  lines.push(`  checkouts started ${f.journeys} (arrivals skipped, every shopper busy: ${f.skipped}); final answers ${f.finals}: ${f.confirmed} CONFIRMED, ${f.cancelled} CANCELLED; gave up ${f.gaveUp}`);
+  lines.push(`  requests ${f.requests}: 5xx ${f.status5xx}, timeouts ${f.timeouts}, network errors ${f.networkErrors}`);
+  lines.push(`  time to a final answer: p50 ${f.p50Ms} ms, p99 ${f.p99Ms} ms, max ${f.maxMs} ms; over the saga deadline + 2 s: ${f.overDeadline}`);
+  lines.push('', r.ok ? 'verdict: every invariant holds' : `verdict: VIOLATED (logs kept in ${r.logDir})`);
+  return lines.join('\n');
+}

@@ -1,0 +1,261 @@
+/**
+ * One chaos round: start the system (embedded, or on private PostgreSQL,
+ * Redis and NATS with infra), drive open-loop checkout load, inject the fault
+ * schedule, let sagas settle, check the invariants. Used by `npm run chaos`
+ * and by the short round in `npm test`.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { portBaseFor, startSystem, until, type RunningSystem, type ServiceInfo } from '../../launcher/src/harness.ts';
+import { call, percentile } from './http.ts';
+import { createShoppers, startLoad, type ClientFigures, type JourneyRecord } from './load.ts';
+import { checkInvariants, type InvariantResult } from './checker.ts';
+import { describeFault, planFaults, seeded, type Fault } from './faults.ts';
+import { startFaultProxy, type FaultProxy } from './proxy.ts';
+import { startPrivateInfra, type InfraServer } from './infra.ts';
+
+export interface ChaosOptions {
+  durationMs: number;
+  /** Checkouts started per second (open loop). */
+  rate: number;
+  users: number;
+  /** Share of checkouts paid with the declined test card (0..1). */
+  declinedShare: number;
+  infra: boolean;
+  seed: number;
+  /** Mean time between faults. */
+  faultEveryMs: number;
+  /** How long sagas, compensations and read models get to settle before the verdict. */
+  settleTimeoutMs: number;
+  /** orders' SAGA_DEADLINE_MS for the run. */
+  sagaDeadlineMs: number;
+  portBase?: number;
+  log: (line: string) => void;
+}
+
+export interface ChaosResult {
+  options: ChaosOptions;
+  faults: Fault[];
+  /** What actually happened, with the time it was done. */
+  applied: string[];
+  invariants: InvariantResult[];
+  figures: ClientFigures & { finals: number; confirmed: number; cancelled: number; gaveUp: number; p50Ms: number; p99Ms: number; maxMs: number; overDeadline: number };
+  ok: boolean;
+  logDir: string;
+}
+
+const SERVICE_TOKEN = `chaos-${randomBytes(12).toString('hex')}`;
+
+/** Run one round; always stops what it started. */
+export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
+  const random = seeded(opts.seed);
+  const work = mkdtempSync(join(tmpdir(), 'bazaar-chaos-'));
+  const started = Date.now();
+  const t = () => `${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s`;
+  const applied: string[] = [];
+  const note = (line: string) => {
+    applied.push(`${t()}  ${line}`);
+    opts.log(`${t()}  ${line}`);
+  };
+  let infra: Awaited<ReturnType<typeof startPrivateInfra>> | undefined;
+  let system: RunningSystem | undefined;
+  let proxy: FaultProxy | undefined;
+  const frozen = new Set<number>();
+  const timers: NodeJS.Timeout[] = [];
+  let ok = false;
+  try {
+    if (opts.infra) {
+      opts.log('starting private PostgreSQL, Redis and NATS JetStream');
+      infra = await startPrivateInfra();
+    }
+    // The fault proxy sits between payments and psp-sim; it learns psp-sim's port once the system runs.
+    const pspTarget = { host: '127.0.0.1', port: 1 };
+    proxy = await startFaultProxy({ port: 0, target: pspTarget });
+    opts.log(`starting the system${opts.infra ? ' on the private servers' : ' (embedded stores)'}`);
+    system = await startSystem({
+      portBase: opts.portBase ?? portBaseFor(7),
+      dataDir: join(work, 'data'),
+      logDir: join(work, 'logs'),
+      readyTimeoutMs: 120_000,
+      env: {
+        BAZAAR_SERVICE_TOKEN: SERVICE_TOKEN,
+        BAZAAR_EDGE_OVERRIDES: `payments:PSP_SIM_URL=${proxy.url}`,
+        MAIL_SINK_MAX_MESSAGES: '1000000',
+        SAGA_DEADLINE_MS: String(opts.sagaDeadlineMs),
+        // Well past the deadline: an intent this old has no checkout waiting for it.
+        PAYMENTS_RECONCILE_AFTER_MS: String(opts.sagaDeadlineMs * 2 + 10_000),
+        PAYMENTS_RECONCILE_INTERVAL_MS: '5000',
+        ...(infra?.env ?? {}),
+      },
+      args: opts.infra ? ['--infra'] : [],
+    });
+    const services = await system.services();
+    const urlOf = (name: string) => {
+      const s = services.find((x) => x.name === name || x.name === `${name}-1`);
+      if (!s) throw new Error(`no ${name} in the launcher's table`);
+      return s.url;
+    };
+    const psp = new URL(urlOf('psp-sim'));
+    pspTarget.port = Number(psp.port);
+    const gatewayUrl = system.gatewayUrl;
+
+    // Setup: the admin, products with known stock, shoppers.
+    const admin = await call<{ accessToken: string }>(`${gatewayUrl}/api/identity/login`, { method: 'POST', body: { email: 'admin@bazaar.local', password: 'bazaar-admin-password' } });
+    const adminToken = admin.body.accessToken;
+    const page = await call<{ items: { id: string }[] }>(`${gatewayUrl}/api/catalog/products?limit=8`);
+    const products = page.body.items.map((p) => p.id);
+    const perProduct = Math.max(20, Math.ceil(((opts.rate * opts.durationMs) / 1000 / products.length) * 0.8));
+    const initialStock = new Map<string, number>();
+    for (const id of products) {
+      await until(`inventory to know product ${id}`, 30_000, async () => ((await call(`${gatewayUrl}/api/inventory/${id}`)).status === 200 ? true : undefined));
+      const set = await call(`${gatewayUrl}/api/inventory/${id}`, { method: 'PUT', body: { available: perProduct }, token: adminToken });
+      if (set.status !== 200) throw new Error(`setting the stock of ${id} answered ${set.status}`);
+      initialStock.set(id, perProduct);
+    }
+    const shoppers = await createShoppers(gatewayUrl, opts.users, randomBytes(4).toString('hex'));
+    opts.log(`${products.length} products × ${perProduct} units, ${shoppers.length} shoppers; load ${opts.rate}/s for ${opts.durationMs / 1000} s`);
+
+    // Load and faults.
+    const faults = planFaults({ durationMs: opts.durationMs, everyMs: opts.faultEveryMs, infra: opts.infra, edge: true, random });
+    const kills = new Map<string, number>();
+    const pidOf = async (name: string): Promise<number | undefined> => {
+      const s = (await (system as RunningSystem).services()).find((x: ServiceInfo) => x.name === name || x.name === `${name}-1`);
+      return s?.pid;
+    };
+    const servers = new Map<string, InfraServer>((infra?.servers ?? []).map((s) => [s.name, s]));
+    const apply = async (f: Fault): Promise<void> => {
+      switch (f.kind) {
+        case 'kill': {
+          const pid = await pidOf(f.target);
+          if (!pid || frozen.has(pid)) return note(`skip kill -9 ${f.target} (not running or frozen)`);
+          process.kill(pid, 'SIGKILL');
+          kills.set(f.target, (kills.get(f.target) ?? 0) + 1);
+          return note(`kill -9 ${f.target} (pid ${pid})`);
+        }
+        case 'freeze': {
+          const pid = await pidOf(f.target);
+          if (!pid || frozen.has(pid)) return note(`skip SIGSTOP ${f.target} (not running or frozen)`);
+          process.kill(pid, 'SIGSTOP');
+          frozen.add(pid);
+          note(`SIGSTOP ${f.target} (pid ${pid}) for ${(f.forMs / 1000).toFixed(1)} s`);
+          timers.push(
+            setTimeout(() => {
+              frozen.delete(pid);
+              try {
+                process.kill(pid, 'SIGCONT');
+                note(`SIGCONT ${f.target} (pid ${pid})`);
+              } catch {
+                /* gone meanwhile */
+              }
+            }, f.forMs),
+          );
+          return;
+        }
+        case 'edge': {
+          (proxy as FaultProxy).set(f.mode);
+          note(describeFault(f).slice(9));
+          timers.push(
+            setTimeout(() => {
+              (proxy as FaultProxy).set({ kind: 'pass' });
+              note('payments → psp-sim: healed');
+            }, f.forMs),
+          );
+          return;
+        }
+        case 'infra-restart': {
+          const server = servers.get(f.target);
+          if (!server) return;
+          note(`restarting ${f.target}`);
+          await server.restart();
+          return note(`${f.target} is back`);
+        }
+        default:
+          return f satisfies never;
+      }
+    };
+    const load = startLoad({ gatewayUrl, rate: opts.rate, declinedShare: opts.declinedShare, products, shoppers, journeyTimeoutMs: Math.max(60_000, opts.sagaDeadlineMs * 4), random });
+    for (const f of faults) timers.push(setTimeout(() => void apply(f).catch((error: unknown) => note(`fault failed: ${describeFault(f)}: ${String(error)}`)), f.atMs));
+    await new Promise((r) => setTimeout(r, opts.durationMs));
+    note('load stops; waiting for the journeys in flight');
+    for (const timer of timers) clearTimeout(timer);
+    for (const pid of frozen) {
+      try {
+        process.kill(pid, 'SIGCONT');
+      } catch {
+        /* gone */
+      }
+    }
+    frozen.clear();
+    proxy.set({ kind: 'pass' });
+    await load.stop();
+
+    // Settle, then the verdict: checks are repeated until they hold or the settle time is up (read models and compensations catch up).
+    note('settling');
+    const input = {
+      gatewayUrl,
+      urls: { inventory: urlOf('inventory'), payments: urlOf('payments'), pspSim: urlOf('psp-sim'), notifications: urlOf('notifications'), mailSink: urlOf('mail-sink') },
+      serviceToken: SERVICE_TOKEN,
+      adminToken,
+      shoppers,
+      journeys: load.journeys,
+      initialStock,
+    };
+    const deadline = Date.now() + opts.settleTimeoutMs;
+    let invariants: InvariantResult[] = [];
+    for (;;) {
+      try {
+        invariants = await checkInvariants(input);
+      } catch (error) {
+        invariants = [{ name: 'the checker could read every service', checked: 1, violations: [String(error)] }];
+      }
+      if (invariants.every((i) => i.violations.length === 0) || Date.now() > deadline) break;
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+    // No service may have exited on its own: restarts beyond the schedule's kills are crashes.
+    const after = await system.services();
+    const crashes: string[] = [];
+    for (const s of after) {
+      const base = s.name.replace(/-\d+$/, '');
+      const expected = kills.get(base) ?? 0;
+      if (s.restarts > expected) crashes.push(`${s.name}: ${s.restarts} restarts, ${expected} kills`);
+      if (s.state !== 'ready') crashes.push(`${s.name} is ${s.state}`);
+    }
+    invariants.push({ name: 'no service exited on its own (restarts = kills)', checked: after.length, violations: crashes });
+
+    const figures = clientFigures(load.figures, load.journeys, opts.sagaDeadlineMs);
+    ok = invariants.every((i) => i.violations.length === 0);
+    return { options: opts, faults, applied, invariants, figures, ok, logDir: join(work, 'logs') };
+  } finally {
+    for (const timer of timers) clearTimeout(timer);
+    for (const pid of frozen) {
+      try {
+        process.kill(pid, 'SIGCONT');
+      } catch {
+        /* gone */
+      }
+    }
+    await system?.stop().catch(() => undefined);
+    await proxy?.close().catch(() => undefined);
+    await infra?.destroy().catch(() => undefined);
+    // Logs are kept when something was violated, for the post-mortem.
+    if (ok) rmSync(work, { recursive: true, force: true });
+    else rmSync(join(work, 'data'), { recursive: true, force: true });
+  }
+}
+
+function clientFigures(base: ClientFigures, journeys: JourneyRecord[], deadlineMs: number): ChaosResult['figures'] {
+  const waits = journeys.filter((j) => j.final).map((j) => (j.final?.at ?? 0) - j.startedAt).sort((a, b) => a - b);
+  return {
+    ...base,
+    finals: waits.length,
+    confirmed: journeys.filter((j) => j.final?.status === 'CONFIRMED').length,
+    cancelled: journeys.filter((j) => j.final?.status === 'CANCELLED').length,
+    gaveUp: journeys.filter((j) => j.gaveUp).length,
+    p50Ms: percentile(waits, 50),
+    p99Ms: percentile(waits, 99),
+    maxMs: waits.at(-1) ?? 0,
+    overDeadline: waits.filter((w) => w > deadlineMs + 2000).length,
+  };
+}
