@@ -78,7 +78,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
       portBase: opts.portBase ?? portBaseFor(7),
       dataDir: join(work, 'data'),
       logDir: join(work, 'logs'),
-      readyTimeoutMs: 120_000,
+      readyTimeoutMs: 300_000,
       env: {
         BAZAAR_SERVICE_TOKEN: SERVICE_TOKEN,
         BAZAAR_EDGE_OVERRIDES: `payments:PSP_SIM_URL=${proxy.url}`,
