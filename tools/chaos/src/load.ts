@@ -57,8 +57,12 @@ export async function createShoppers(gatewayUrl: string, count: number, runId: s
   for (let i = 0; i < count; i++) {
     const email = `chaos-${runId}-${i}@example.com`;
     const password = 'correct horse battery staple';
-    const reg = await call(`${gatewayUrl}/api/identity/register`, { method: 'POST', body: { email, password, name: `Chaos ${i}` } });
-    if (reg.status !== 201) throw new Error(`registering ${email} answered ${reg.status}: ${JSON.stringify(reg.body)}`);
+    let reg = await call(`${gatewayUrl}/api/identity/register`, { method: 'POST', body: { email, password, name: `Chaos ${i}` } }).catch(() => ({ status: 0, body: {} }));
+    for (let tries = 0; (reg.status === 0 || reg.status >= 500) && tries < 20; tries++) {
+      await new Promise((r) => setTimeout(r, 500));
+      reg = await call(`${gatewayUrl}/api/identity/register`, { method: 'POST', body: { email, password, name: `Chaos ${i}` } }).catch(() => ({ status: 0, body: {} }));
+    }
+    if (reg.status !== 201 && reg.status !== 409) throw new Error(`registering ${email} answered ${reg.status}: ${JSON.stringify(reg.body)}`);
     out.push({ email, password, token: await login(gatewayUrl, email, password), busy: false, keys: new Map() });
   }
   return out;

@@ -102,16 +102,24 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     const gatewayUrl = system.gatewayUrl;
 
     // Setup: the admin, products with known stock, shoppers.
-    const admin = await call<{ accessToken: string }>(`${gatewayUrl}/api/identity/login`, { method: 'POST', body: { email: 'admin@bazaar.local', password: 'bazaar-admin-password' } });
-    const adminToken = admin.body.accessToken;
-    const page = await call<{ items: { id: string }[] }>(`${gatewayUrl}/api/catalog/products?limit=8`);
-    const products = page.body.items.map((p) => p.id);
+    // Ready processes may still be warming up (JWKS, feeds): setup calls are retried until they answer.
+    const adminToken = await until('the admin to log in', 60_000, async () => {
+      const res = await call<{ accessToken?: string }>(`${gatewayUrl}/api/identity/login`, { method: 'POST', body: { email: 'admin@bazaar.local', password: 'bazaar-admin-password' } });
+      return res.status === 200 ? res.body.accessToken : undefined;
+    });
+    const products = await until('the catalog to list products', 60_000, async () => {
+      const res = await call<{ items?: { id: string }[] }>(`${gatewayUrl}/api/catalog/products?limit=8`);
+      return res.status === 200 && res.body.items?.length ? res.body.items.map((p) => p.id) : undefined;
+    });
     const perProduct = Math.max(20, Math.ceil(((opts.rate * opts.durationMs) / 1000 / products.length) * 0.8));
     const initialStock = new Map<string, number>();
     for (const id of products) {
       await until(`inventory to know product ${id}`, 30_000, async () => ((await call(`${gatewayUrl}/api/inventory/${id}`)).status === 200 ? true : undefined));
-      const set = await call(`${gatewayUrl}/api/inventory/${id}`, { method: 'PUT', body: { available: perProduct }, token: adminToken });
-      if (set.status !== 200) throw new Error(`setting the stock of ${id} answered ${set.status}`);
+      await until(`the stock of ${id} to be set`, 60_000, async () => {
+        const set = await call(`${gatewayUrl}/api/inventory/${id}`, { method: 'PUT', body: { available: perProduct }, token: adminToken });
+        if (set.status >= 400 && set.status < 500) throw new Error(`setting the stock of ${id} answered ${set.status}: ${JSON.stringify(set.body)}`);
+        return set.status === 200 ? true : undefined;
+      });
       initialStock.set(id, perProduct);
     }
     const shoppers = await createShoppers(gatewayUrl, opts.users, randomBytes(4).toString('hex'));
