@@ -30,7 +30,7 @@ before(async () => {
     portBase: portBaseFor(8),
     dataDir: join(work, 'data'),
     logDir: join(work, 'logs'),
-    readyTimeoutMs: 180_000,
+    readyTimeoutMs: 420_000,
     env: { SAGA_DEADLINE_MS: String(SAGA_DEADLINE_MS), INVENTORY_INITIAL_STOCK: '1000' },
   });
   const api = system.gatewayUrl;
