@@ -34,11 +34,14 @@ before(async () => {
     env: { SAGA_DEADLINE_MS: String(SAGA_DEADLINE_MS), INVENTORY_INITIAL_STOCK: '1000' },
   });
   const api = system.gatewayUrl;
-  admin = (await call<{ accessToken: string }>(`${api}/api/identity/login`, { method: 'POST', body: { email: 'admin@bazaar.local', password: 'bazaar-admin-password' } })).body.accessToken;
+  admin = await login('admin@bazaar.local', 'bazaar-admin-password');
   shopper.email = `isolation-${process.pid}@example.com`;
-  assert.equal((await call(`${api}/api/identity/register`, { method: 'POST', body: { email: shopper.email, password: shopper.password, name: 'Iso' } })).status, 201);
-  shopper = { ...shopper, token: (await call<{ accessToken: string }>(`${api}/api/identity/login`, { method: 'POST', body: shopper })).body.accessToken };
-  product = (await call<{ items: { id: string }[] }>(`${api}/api/catalog/products?limit=1`)).body.items[0]?.id ?? '';
+  await until('the shopper to register', 120_000, async () => {
+    const res = await call(`${api}/api/identity/register`, { method: 'POST', body: { email: shopper.email, password: shopper.password, name: 'Iso' } });
+    return res.status === 201 || res.status === 409 ? true : undefined;
+  });
+  shopper = { ...shopper, token: await login(shopper.email, shopper.password) };
+  product = await until('the catalog to list a product', 120_000, async () => (await call<{ items?: { id: string }[] }>(`${api}/api/catalog/products?limit=1`)).body.items?.[0]?.id);
   await until('inventory to know the product', 60_000, async () => ((await call(`${api}/api/inventory/${product}`)).status === 200 ? true : undefined));
 });
 
@@ -46,6 +49,14 @@ after(async () => {
   await system?.stop();
   rmSync(work, { recursive: true, force: true });
 });
+
+/** Log in, retried: ready processes may still be warming up on a busy machine. */
+function login(email: string, password: string): Promise<string> {
+  return until(`${email} to log in`, 120_000, async () => {
+    const res = await call<{ accessToken?: string }>(`${system.gatewayUrl}/api/identity/login`, { method: 'POST', body: { email, password } });
+    return res.status === 200 ? res.body.accessToken : undefined;
+  });
+}
 
 /** One journey, bounded: true when it completes as a customer (or admin) expects. */
 async function journey(name: Journey): Promise<boolean> {
@@ -127,6 +138,9 @@ test('the isolation matrix: each service down in turn; docs/isolation.md says th
   });
   const rows: { down: string; result: Record<Journey, boolean> }[] = [{ down: '(none)', result: baseline }];
   for (const name of DOWN) {
+    // Access tokens are short-lived and a slow run outlasts them: fresh ones while everything is up.
+    admin = await login('admin@bazaar.local', 'bazaar-admin-password');
+    shopper.token = await login(shopper.email, shopper.password);
     await control(name, 'stop');
     rows.push({ down: name, result: await allJourneys() });
     await control(name, 'start');
