@@ -31,7 +31,9 @@ before(async () => {
     dataDir: join(work, 'data'),
     logDir: join(work, 'logs'),
     readyTimeoutMs: 420_000,
-    env: { SAGA_DEADLINE_MS: String(SAGA_DEADLINE_MS), INVENTORY_INITIAL_STOCK: '1000' },
+    // The journeys log in and call again and again while waiting for recovery: limits high enough that a
+    // 429 never stands in for an outage (the rate limits have their own tests).
+    env: { SAGA_DEADLINE_MS: String(SAGA_DEADLINE_MS), INVENTORY_INITIAL_STOCK: '1000', RATE_LIMITS: 'read=100000/min,write=100000/min,auth=100000/min', LOGIN_LIMIT_PER_IP: '100000/15m' },
   });
   const api = system.gatewayUrl;
   admin = await login('admin@bazaar.local', 'bazaar-admin-password');
