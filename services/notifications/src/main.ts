@@ -5,7 +5,7 @@ import { NotificationsConfig } from './config.ts';
 import { buildApp } from './app.ts';
 import { openNotificationsStore } from './store/index.ts';
 import { startNotificationWorkers } from './workers.ts';
-import { smtpTarget } from './sender.ts';
+import { smtpTarget } from './upstream/smtp.ts';
 
 await main(async () => {
   const config = loadConfig(NotificationsConfig);

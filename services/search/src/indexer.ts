@@ -2,7 +2,7 @@ import type { Logger } from '@bazaar/kit';
 import type { CursorStore, Subscription } from '@bazaar/messaging';
 import { ProductIndex, type SearchPage, type SearchParams } from './domain/product-index.ts';
 import { CONSUMER, SOURCES, applyEvent, type Source } from './events.ts';
-import type { Feeds } from './feeds.ts';
+import type { Feeds } from './upstream/feeds.ts';
 import type { SnapshotStore } from './store/snapshot.ts';
 
 export interface SourceStatus {

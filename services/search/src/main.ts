@@ -1,7 +1,7 @@
 import { createLogger, loadConfig, main, runService } from '@bazaar/kit';
 import { SearchConfig, snapshotDir } from './config.ts';
 import { buildApp } from './app.ts';
-import { httpFeeds } from './feeds.ts';
+import { httpFeeds } from './upstream/feeds.ts';
 import { createIndexer } from './indexer.ts';
 import { snapshotStore } from './store/snapshot.ts';
 
