@@ -171,3 +171,4 @@ export function nowIso(): string {
 }
 
 export { sql };
+export { isUniqueViolation } from './errors.ts';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { openStore, type Store, type StoreLocation } from '@bazaar/store';
+import { isUniqueViolation, openStore, type Store, type StoreLocation } from '@bazaar/store';
 import type { Kysely } from 'kysely';
 import { appendEvent, type OutboxTables } from '@bazaar/messaging';
 import { migrations } from '../../migrations/index.ts';
@@ -66,12 +66,6 @@ export async function openOrdersStore(where: StoreLocation, opts: { sagaLeaseMs?
  */
 export function newLeaseOwner(): string {
   return `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
-}
-
-/** True when a write failed on a unique or primary-key constraint (SQLite extended codes, PostgreSQL 23505). */
-function isUniqueViolation(error: unknown): boolean {
-  const e = error as { errcode?: unknown; code?: unknown };
-  return e.errcode === 2067 || e.errcode === 1555 || e.code === '23505';
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
