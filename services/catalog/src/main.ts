@@ -1,4 +1,4 @@
-import { createAuthenticator, createLogger, loadConfig, main, remoteKeys, runService } from '@bazaar/kit';
+import { createAuthenticator, createLogger, loadConfig, main, remoteKeys, startService } from '@bazaar/kit';
 import { postgresTarget } from '@bazaar/store';
 import { eventTransportFromConfig } from '@bazaar/messaging';
 import { CatalogConfig } from './config.ts';
@@ -30,5 +30,5 @@ await main(async () => {
     await events.close();
     await store.close();
   });
-  await runService({ app, host: config.HOST, port: config.PORT, logger, shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS });
+  await startService({ app, config, logger });
 });

@@ -1,4 +1,4 @@
-import { createLogger, loadConfig, main, runService } from '@bazaar/kit';
+import { createLogger, loadConfig, main, startService } from '@bazaar/kit';
 import { postgresTarget } from '@bazaar/store';
 import { buildApp } from './app.ts';
 import { IdentityConfig } from './config.ts';
@@ -14,5 +14,5 @@ await main(async () => {
   if (store.applied.length > 0) logger.info({ migrations: store.applied, location: store.location }, 'migrations applied');
   const app = await buildApp({ config, store, logger });
   app.addHook('onClose', async () => store.close());
-  await runService({ app, host: config.HOST, port: config.PORT, logger, shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS });
+  await startService({ app, config, logger });
 });

@@ -1,4 +1,4 @@
-import { createLogger, loadConfig, main, runService } from '@bazaar/kit';
+import { createLogger, loadConfig, main, startService } from '@bazaar/kit';
 import { postgresTarget } from '@bazaar/store';
 import { cursorStore, eventTransportFromConfig } from '@bazaar/messaging';
 import { NotificationsConfig } from './config.ts';
@@ -40,11 +40,11 @@ await main(async () => {
     transport: events.transport,
   });
   logger.info({ smtp: smtpTarget(config.SMTP_URL), orders: events.mode === 'jetstream' ? 'NATS JetStream' : config.ORDERS_URL }, 'consuming orders events; sending over SMTP');
-  // Stop consuming and sending before the store closes; runService runs this after requests drain.
+  // Stop consuming and sending before the store closes; startService runs this after requests drain.
   app.addHook('onClose', async () => {
     await workers.stop();
     await events.close();
     await store.close();
   });
-  await runService({ app, host: config.HOST, port: config.PORT, logger, shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS });
+  await startService({ app, config, logger });
 });

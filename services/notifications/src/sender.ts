@@ -1,4 +1,4 @@
-import type { Logger } from '@bazaar/kit';
+import { backoffDelay, type Logger } from '@bazaar/kit';
 import type { EmailRecord, EmailRepository } from './store/index.ts';
 import type { MailTransport } from './upstream/smtp.ts';
 
@@ -18,8 +18,7 @@ export interface SenderOptions {
 
 /** Delay before retry number `attempt` (1-based): doubling from base, capped, with ±20 % jitter. */
 export function retryDelay(attempt: number, retry: { baseMs: number; maxMs: number }): number {
-  const plain = Math.min(retry.maxMs, retry.baseMs * 2 ** Math.min(30, Math.max(0, attempt - 1)));
-  return Math.round(plain * (0.8 + Math.random() * 0.4));
+  return backoffDelay(attempt, { ...retry, jitter: 0.2 });
 }
 
 /**

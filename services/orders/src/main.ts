@@ -1,4 +1,4 @@
-import { createAuthenticator, createLogger, loadConfig, main, remoteKeys, runService } from '@bazaar/kit';
+import { createAuthenticator, createLogger, loadConfig, main, remoteKeys, startService } from '@bazaar/kit';
 import { postgresTarget } from '@bazaar/store';
 import { eventTransportFromConfig } from '@bazaar/messaging';
 import { OrdersConfig } from './config.ts';
@@ -11,7 +11,7 @@ await main(async () => {
   const store = await openOrdersStore({
     dataDir: config.BAZAAR_DATA_DIR,
     postgres: postgresTarget({ service: 'orders', databaseUrl: config.ORDERS_DATABASE_URL, serverUrl: config.BAZAAR_POSTGRES_URL, poolSize: config.BAZAAR_POSTGRES_POOL_SIZE }),
-  }, { sagaLeaseMs: config.SAGA_LEASE_MS });
+  });
   if (store.applied.length > 0) logger.info({ migrations: store.applied, location: store.location }, 'migrations applied');
   // With NATS_URL: a relay publishes the outbox to JetStream. Either way /internal/events serves it (read models replay it).
   const events = eventTransportFromConfig({ service: 'orders', config, logger, outbox: store });
@@ -30,6 +30,7 @@ await main(async () => {
       sweepMs: config.ORDERS_SWEEP_MS,
       upstreamTimeoutMs: config.UPSTREAM_TIMEOUT_MS,
       reservationTtlSeconds: config.RESERVATION_TTL_SECONDS,
+      sagaLeaseMs: config.SAGA_LEASE_MS,
     },
   });
   // The saga runner stops in preClose (no more events written); the relay publishes what is left, then the store closes.
@@ -37,5 +38,5 @@ await main(async () => {
     await events.close();
     await store.close();
   });
-  await runService({ app, host: config.HOST, port: config.PORT, logger, shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS });
+  await startService({ app, config, logger });
 });
