@@ -1,6 +1,6 @@
 /**
  * Small async primitives every service needs and none should write again:
- * a backoff formula, a serial queue, and a periodic loop (ADR 0052).
+ * a backoff formula, a serial queue, a periodic loop and a seeded PRNG (ADR 0052).
  */
 
 /** How a retry delay grows: doubling from `baseMs`, capped at `maxMs`, with optional jitter. */
@@ -22,6 +22,21 @@ export function backoffDelay(attempt: number, policy: BackoffPolicy): number {
   if (jitter === 'none') return plain;
   if (jitter === 'equal') return Math.round(plain / 2 + (Math.random() * plain) / 2);
   return Math.round(plain * (1 - jitter + Math.random() * 2 * jitter));
+}
+
+/**
+ * A seeded pseudo-random generator in [0, 1) (mulberry32): the same seed gives
+ * the same sequence on every run and machine (demo data, benchmarks). Not for secrets.
+ */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }
 
 /** Runs async tasks one at a time, in call order; a failing task rejects its own promise and does not stop the next. */

@@ -1,5 +1,5 @@
 import { createLogger, loadConfig, main, startService } from '@bazaar/kit';
-import { postgresTarget } from '@bazaar/store';
+import { storeLocation } from '@bazaar/store';
 import { cursorStore, eventTransportFromConfig } from '@bazaar/messaging';
 import { NotificationsConfig } from './config.ts';
 import { buildApp } from './app.ts';
@@ -10,10 +10,7 @@ import { smtpTarget } from './upstream/smtp.ts';
 await main(async () => {
   const config = loadConfig(NotificationsConfig);
   const logger = createLogger({ service: 'notifications', level: config.LOG_LEVEL });
-  const store = await openNotificationsStore({
-    dataDir: config.BAZAAR_DATA_DIR,
-    postgres: postgresTarget({ service: 'notifications', databaseUrl: config.NOTIFICATIONS_DATABASE_URL, serverUrl: config.BAZAAR_POSTGRES_URL, poolSize: config.BAZAAR_POSTGRES_POOL_SIZE }),
-  });
+  const store = await openNotificationsStore(storeLocation({ service: 'notifications', config, databaseUrl: config.NOTIFICATIONS_DATABASE_URL }));
   if (store.applied.length > 0) logger.info({ migrations: store.applied, location: store.location }, 'migrations applied');
   // NATS_URL set: orders' events arrive over JetStream (durable consumer "notifications"); unset: the embedded HTTP feed.
   const events = eventTransportFromConfig({

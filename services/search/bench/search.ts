@@ -9,6 +9,7 @@
  */
 import { parseArgs } from 'node:util';
 import { routes } from '@bazaar/contracts/search';
+import { seededRandom } from '@bazaar/kit';
 import { ProductIndex, type IndexedProduct, type SearchParams } from '../src/domain/product-index.ts';
 
 /** One measured run of queries. */
@@ -41,21 +42,9 @@ const CATEGORIES: { slug: string; adjectives: string[]; nouns: string[] }[] = [
 const USES = ['long commutes', 'home studios', 'travel', 'weekend projects', 'small kitchens', 'rainy afternoons', 'camping trips', 'family game nights', 'cold mornings', 'balcony gardens'];
 const SYLLABLES = ['zo', 'ra', 'vel', 'quin', 'tor', 'mar', 'lex', 'bri', 'no', 'sta', 'fen', 'dor', 'ka', 'lu', 'pix', 'ar'];
 
-/** mulberry32: a small seeded PRNG, so every run indexes the same products and asks the same queries. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** `count` realistic products: invented brands (so the vocabulary grows as real catalogs do), adjectives and nouns per category. */
 export function generateProducts(count: number, seed = 424242): IndexedProduct[] {
-  const random = mulberry32(seed);
+  const random = seededRandom(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
   const brands = Array.from({ length: 2000 }, () => {
     const word = Array.from({ length: 2 + Math.floor(random() * 2) }, () => pick(SYLLABLES)).join('');
@@ -81,7 +70,7 @@ const typo = (word: string) => (word.length >= 5 ? word.slice(0, 2) + word.slice
 
 /** A deterministic mix of what shoppers type: whole words, prefixes, typos, two words, filters, browsing without words. */
 export function queryMix(products: { name: string }[], count: number, seed = 7): Omit<SearchParams, 'offset'>[] {
-  const random = mulberry32(seed);
+  const random = seededRandom(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
   return Array.from({ length: count }, (_, i) => {
     const words = pick(products).name.toLowerCase().split(/\s+/).filter((w) => /^[a-z]{3,}$/.test(w));

@@ -53,7 +53,7 @@ export async function benchSearch(opts: SearchBenchOptions = {}): Promise<Search
   try {
     ({ stdout } = await child);
   } catch (error) {
-    throw new Error(`the search bench (${BENCH}) failed or ran past ${BENCH_TIMEOUT_MS / 1000} s: ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(`the search bench (${BENCH}) failed or ran past ${BENCH_TIMEOUT_MS / 1000} s: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
   const report = JSON.parse(stdout) as { results: SearchFigures[]; notes: string[] };
   if (opts.print !== false) {
