@@ -34,7 +34,25 @@ export default tseslint.config(
             from: './services',
             except: [`./${name}`],
             message: 'A service never imports another service: use a package in packages/ (e.g. @bazaar/contracts).',
-          })),
+          })).concat(
+            services.map((name) => ({
+              target: `./services/${name}/src/domain`,
+              from: [`./services/${name}/src/store`, `./services/${name}/src/upstream`],
+              message: 'domain/ is pure: declare the port it needs in domain/model.ts and implement it in store/ or upstream/ (docs/conventions.md).',
+            })),
+            [
+              {
+                target: './tools',
+                from: './services',
+                message: 'Tools use services through their APIs (the contracts\' routes) or shared packages, never their source.',
+              },
+              {
+                target: './packages',
+                from: ['./services', './tools'],
+                message: 'A shared package never depends on a service or a tool.',
+              },
+            ],
+          ),
         },
       ],
       'no-restricted-imports': [

@@ -29,6 +29,27 @@ test('lint allows a service importing shared packages and its own files', async 
   assert.deepEqual(rules, []);
 });
 
+test('lint forbids domain/ importing store/ or upstream/: ports are declared in domain/model.ts', async () => {
+  for (const from of ['../store/index.ts', '../upstream/psp-sim.ts']) {
+    const rules = await lint(`import type { X } from '${from}';\nexport type Y = X;\n`, 'services/payments/src/domain/leak.ts');
+    assert.ok(rules.includes('import-x/no-restricted-paths'), `${from}: rules reported: ${rules.join(', ')}`);
+  }
+  const ok = await lint("import type { PaymentRecord } from './model.ts';\nexport type Y = PaymentRecord;\n", 'services/payments/src/domain/ok.ts');
+  assert.deepEqual(ok, []);
+});
+
+test('lint forbids a tool importing a service\'s source', async () => {
+  const rules = await lint("import { ProductIndex } from '../../../services/search/src/domain/product-index.ts';\nexport const x = ProductIndex;\n", 'tools/bench/src/leak.ts');
+  assert.ok(rules.includes('import-x/no-restricted-paths'), `rules reported: ${rules.join(', ')}`);
+});
+
+test('lint forbids a shared package importing a service or a tool', async () => {
+  for (const from of ['../../../services/search/src/app.ts', '../../../tools/launcher/src/table.ts']) {
+    const rules = await lint(`import { x } from '${from}';\nexport const y = x;\n`, 'packages/kit/src/leak.ts');
+    assert.ok(rules.includes('import-x/no-restricted-paths'), `${from}: rules reported: ${rules.join(', ')}`);
+  }
+});
+
 test('every service has the standard shape and a README', () => {
   assert.ok(services.length >= 3);
   for (const name of services) {

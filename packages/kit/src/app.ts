@@ -9,6 +9,7 @@ import { Value } from 'typebox/value';
 import type { Logger } from 'pino';
 import { isStoreUnavailable } from '@bazaar/store/unavailable';
 import { AppError, commonErrors, type ProblemDetails } from './errors.ts';
+import { configDefault, configSchema } from './config.ts';
 import { enterContext, newSpanId, newTraceId, parseTraceparent, requestIdFrom, type RequestContext } from './context.ts';
 import { createHttpMetrics, type HttpMetrics } from './metrics.ts';
 import type { Authenticator } from './auth.ts';
@@ -95,7 +96,7 @@ registerAjvFormats();
 export function createServiceApp(opts: ServiceAppOptions): ServiceApp {
   const app = fastify({
     loggerInstance: opts.logger as FastifyBaseLogger,
-    bodyLimit: opts.bodyLimit ?? 1_048_576,
+    bodyLimit: opts.bodyLimit ?? configDefault(configSchema({}), 'BODY_LIMIT_BYTES'),
     // One access line per request comes from our onResponse hook instead.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
     genReqId: (req) => requestIdFrom(req.headers['x-request-id']),

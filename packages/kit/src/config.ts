@@ -30,6 +30,17 @@ export const BaseConfig = {
   BAZAAR_POSTGRES_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 100, default: 5, description: 'Most PostgreSQL connections one service instance opens' }),
 };
 
+/**
+ * The default a config schema declares for `key`, so that code needing it
+ * (a factory's fallback, a test) never writes the value a second time.
+ * Throws when the key has no default.
+ */
+export function configDefault<T extends TObject, K extends keyof Static<T> & string>(schema: T, key: K): Static<T>[K] {
+  const value = (schema.properties[key] as { default?: unknown } | undefined)?.default;
+  if (value === undefined) throw new Error(`config key ${key} has no default`);
+  return value as Static<T>[K];
+}
+
 /** Build a config schema from the base keys plus a service's own. */
 export function configSchema<P extends TProperties>(own: P) {
   return Type.Object({ ...BaseConfig, ...own });

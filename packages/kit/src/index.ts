@@ -1,11 +1,12 @@
-export { BaseConfig, ConfigError, configSchema, loadConfig, type BaseConfigValues } from './config.ts';
+export { BaseConfig, ConfigError, configDefault, configSchema, loadConfig, type BaseConfigValues } from './config.ts';
 export { AppError, commonErrors, defineErrors, problemType, type ErrorFactory, type ErrorSpec, type ProblemDetails } from './errors.ts';
 export { currentContext, formatTraceparent, newSpanId, newTraceId, parseTraceparent, withContext, type RequestContext } from './context.ts';
 export { createLogger, REDACT_PATHS, type Logger } from './logger.ts';
 export { createHttpMetrics, type HttpMetrics } from './metrics.ts';
 export { DEADLINE_HEADER, createServiceApp, sendProblem, toAppError, type ReadinessCheck, type ServiceApp, type ServiceAppOptions } from './app.ts';
-export { main, runService, type RunOptions } from './run.ts';
+export { main, startService, type Listener, type StartServiceOptions } from './run.ts';
 export { systemClock, type Clock } from './clock.ts';
+export { backoffDelay, createSerial, seededRandom, startPeriodic, type BackoffPolicy, type PeriodicLoop, type Serial } from './primitives.ts';
 export { InstanceRing, instanceUrls } from './instances.ts';
 export { KeysUnavailableError, identityKeySource, type KeySource, type KeySourceOptions } from './jwks.ts';
 export { createServiceClient, UpstreamError, type RouteCallOptions, type CallOptions, type ClientResponse, type HttpMethod, type ServiceClient, type ServiceClientOptions } from './client.ts';

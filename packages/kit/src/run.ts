@@ -2,42 +2,71 @@ import type { Logger } from 'pino';
 import { ConfigError } from './config.ts';
 import type { ServiceApp } from './app.ts';
 
-export interface RunOptions {
-  app: ServiceApp;
-  host: string;
-  port: number;
+/** A server that is not (only) a fastify app: the gateway's own HTTP and HTTPS listeners. */
+export interface Listener {
+  /** Open the port(s); resolves with the fields the "listening" log line shows. */
+  listen(): Promise<Record<string, unknown>>;
+  /** Stop accepting, let in-flight requests finish, then release everything. */
+  close(): Promise<void>;
+  /** Where it listens and which variables move it, for the "cannot listen" message (e.g. "127.0.0.1:8080 / 8443", "PORT or TLS_PORT"). */
+  describe?: { where: string; variables: string };
+}
+
+export interface StartServiceOptions {
+  /** The service's config (every config schema has these keys). */
+  config: { HOST: string; PORT: number; SHUTDOWN_TIMEOUT_MS: number };
   logger: Logger;
-  shutdownTimeoutMs: number;
+  /** What to serve: a service's app (listens on HOST:PORT; its onClose hooks close stores and workers), or a Listener. */
+  app: ServiceApp | Listener;
+  /** Run just before the process exits, whatever the reason (e.g. flush a batched log writer). */
+  beforeExit?: () => void;
+}
+
+/** The fastify app of a service as a Listener on HOST:PORT. */
+function appListener(app: ServiceApp, host: string, port: number): Listener {
+  return {
+    async listen() {
+      return { address: await app.listen({ host, port }) };
+    },
+    close: () => app.close(),
+  };
 }
 
 /**
- * Listen, then on SIGTERM/SIGINT stop accepting, drain in-flight requests,
- * run the app's onClose hooks (stores, relays) and exit. A second signal, or
- * a drain that overruns the timeout, exits at once.
+ * Listen, and own the process from then on: on SIGTERM/SIGINT stop accepting,
+ * drain in-flight requests, run the app's onClose hooks (stores, relays) and
+ * exit 0; a second signal, a drain that overruns SHUTDOWN_TIMEOUT_MS, an
+ * uncaught exception or an unhandled rejection exits 1. Every service and the
+ * gateway start through it.
  */
-export async function runService(opts: RunOptions): Promise<void> {
-  const { app, logger } = opts;
+export async function startService(opts: StartServiceOptions): Promise<void> {
+  const { config, logger } = opts;
+  const server = 'addHook' in opts.app ? appListener(opts.app, config.HOST, config.PORT) : opts.app;
+  const exit = (code: number): never => {
+    opts.beforeExit?.();
+    process.exit(code);
+  };
   let closing = false;
   const shutdown = (signal: string) => {
     if (closing) {
       logger.warn({ signal }, 'second signal: exiting now');
-      process.exit(1);
+      exit(1);
     }
     closing = true;
     logger.info({ signal }, 'shutting down: draining requests');
     const timer = setTimeout(() => {
-      logger.error({ timeoutMs: opts.shutdownTimeoutMs }, 'shutdown timed out: exiting');
-      process.exit(1);
-    }, opts.shutdownTimeoutMs);
+      logger.error({ timeoutMs: config.SHUTDOWN_TIMEOUT_MS }, 'shutdown timed out: exiting');
+      exit(1);
+    }, config.SHUTDOWN_TIMEOUT_MS);
     timer.unref();
-    app.close().then(
+    server.close().then(
       () => {
         logger.info('stopped');
-        process.exit(0);
+        exit(0);
       },
       (error: unknown) => {
         logger.error({ err: error }, 'error while shutting down');
-        process.exit(1);
+        exit(1);
       },
     );
   };
@@ -45,22 +74,24 @@ export async function runService(opts: RunOptions): Promise<void> {
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('uncaughtException', (error) => {
     logger.fatal({ err: error }, 'uncaught exception: exiting');
-    process.exit(1);
+    exit(1);
   });
   process.on('unhandledRejection', (reason) => {
     logger.fatal({ err: reason }, 'unhandled rejection: exiting');
-    process.exit(1);
+    exit(1);
   });
 
+  let details: Record<string, unknown>;
   try {
-    const address = await app.listen({ host: opts.host, port: opts.port });
-    logger.info({ address }, 'listening');
+    details = await server.listen();
   } catch (error) {
     const code = (error as { code?: string }).code;
-    const hint = code === 'EADDRINUSE' ? ` (port ${opts.port} is taken: set PORT to a free one)` : '';
-    logger.fatal({ err: error }, `cannot listen on ${opts.host}:${opts.port}${hint}`);
-    process.exit(1);
+    const where = server.describe?.where ?? `${config.HOST}:${config.PORT}`;
+    const hint = code === 'EADDRINUSE' ? (server.describe ? ` (port taken: set ${server.describe.variables})` : ` (port ${config.PORT} is taken: set PORT to a free one)`) : '';
+    logger.fatal({ err: error }, `cannot listen on ${where}${hint}`);
+    return exit(1);
   }
+  logger.info(details, 'listening');
 }
 
 /**

@@ -1,5 +1,5 @@
 import { Pool } from 'undici';
-import { SERVICE_TOKEN_HEADER, instanceUrls, type Logger } from '@bazaar/kit';
+import { SERVICE_TOKEN_HEADER, backoffDelay, instanceUrls, type Logger } from '@bazaar/kit';
 import type { AnyCloudEvent, EventTransport, SubscribeOptions, Subscription } from './types.ts';
 import type { CursorStore } from './inbox.ts';
 import { sleep } from './sleep.ts';
@@ -19,7 +19,7 @@ export interface HttpFeedTransportOptions {
 
 /** Backoff between failed attempts: 100 ms doubling to 5 s. */
 export function retryDelayMs(attempt: number): number {
-  return Math.min(5000, 100 * 2 ** Math.max(0, attempt - 1));
+  return backoffDelay(attempt, { baseMs: 100, maxMs: 5000 });
 }
 
 /**

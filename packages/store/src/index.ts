@@ -165,9 +165,26 @@ export function postgresTarget(opts: {
   return undefined;
 }
 
+/** The settings of a service's config that say where its store is (every service's config schema has them). */
+export interface StoreConfig {
+  BAZAAR_DATA_DIR: string;
+  BAZAAR_POSTGRES_URL?: string | undefined;
+  BAZAAR_POSTGRES_POOL_SIZE: number;
+}
+
+/** Where a service's store is, from its config: PostgreSQL (its own database URL, or the shared server), else SQLite in BAZAAR_DATA_DIR. */
+export function storeLocation(opts: { service: string; config: StoreConfig; databaseUrl: string | undefined }): StoreLocation {
+  const { config } = opts;
+  return {
+    dataDir: config.BAZAAR_DATA_DIR,
+    postgres: postgresTarget({ service: opts.service, databaseUrl: opts.databaseUrl, serverUrl: config.BAZAAR_POSTGRES_URL, poolSize: config.BAZAAR_POSTGRES_POOL_SIZE }),
+  };
+}
+
 /** The current time as an ISO-8601 string, the one timestamp format stores use. */
 export function nowIso(): string {
   return new Date().toISOString();
 }
 
 export { sql };
+export { isUniqueViolation } from './errors.ts';

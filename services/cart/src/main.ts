@@ -1,5 +1,5 @@
-import { createAuthenticator, createLogger, loadConfig, main, remoteKeys, runService } from '@bazaar/kit';
-import { postgresTarget } from '@bazaar/store';
+import { createAuthenticator, createLogger, loadConfig, main, remoteKeys, startService } from '@bazaar/kit';
+import { storeLocation } from '@bazaar/store';
 import { cursorStore, eventTransportFromConfig } from '@bazaar/messaging';
 import { buildApp } from './app.ts';
 import { CartConfig } from './config.ts';
@@ -11,10 +11,7 @@ import { catalogProducts } from './upstream/catalog.ts';
 await main(async () => {
   const config = loadConfig(CartConfig);
   const logger = createLogger({ service: 'cart', level: config.LOG_LEVEL });
-  const store = await openCartDatabase({
-    dataDir: config.BAZAAR_DATA_DIR,
-    postgres: postgresTarget({ service: 'cart', databaseUrl: config.CART_DATABASE_URL, serverUrl: config.BAZAAR_POSTGRES_URL, poolSize: config.BAZAAR_POSTGRES_POOL_SIZE }),
-  });
+  const store = await openCartDatabase(storeLocation({ service: 'cart', config, databaseUrl: config.CART_DATABASE_URL }));
   if (store.applied.length > 0) logger.info({ migrations: store.applied, location: store.location }, 'migrations applied');
   // REDIS_URL set: carts live in Redis; the relational store keeps the inbox and feed cursor.
   const redis = config.REDIS_URL
@@ -48,5 +45,5 @@ await main(async () => {
     await products.close();
     await store.close();
   });
-  await runService({ app, host: config.HOST, port: config.PORT, logger, shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS });
+  await startService({ app, config, logger });
 });

@@ -1,5 +1,5 @@
-import { createAuthenticator, createLogger, loadConfig, main, remoteKeys, runService } from '@bazaar/kit';
-import { postgresTarget } from '@bazaar/store';
+import { createAuthenticator, createLogger, loadConfig, main, remoteKeys, startService } from '@bazaar/kit';
+import { storeLocation } from '@bazaar/store';
 import { eventTransportFromConfig } from '@bazaar/messaging';
 import { CatalogConfig } from './config.ts';
 import { buildApp } from './app.ts';
@@ -9,10 +9,7 @@ import { seedCatalog } from './seed.ts';
 await main(async () => {
   const config = loadConfig(CatalogConfig);
   const logger = createLogger({ service: 'catalog', level: config.LOG_LEVEL });
-  const store = await openCatalogStore({
-    dataDir: config.BAZAAR_DATA_DIR,
-    postgres: postgresTarget({ service: 'catalog', databaseUrl: config.CATALOG_DATABASE_URL, serverUrl: config.BAZAAR_POSTGRES_URL, poolSize: config.BAZAAR_POSTGRES_POOL_SIZE }),
-  });
+  const store = await openCatalogStore(storeLocation({ service: 'catalog', config, databaseUrl: config.CATALOG_DATABASE_URL }));
   if (store.applied.length > 0) logger.info({ migrations: store.applied, location: store.location }, 'migrations applied');
   await seedCatalog({ store, currency: config.CATALOG_CURRENCY, enabled: config.CATALOG_SEED, logger });
   // With NATS_URL: a relay publishes the outbox to JetStream. Either way /internal/events serves it (read models replay it).
@@ -30,5 +27,5 @@ await main(async () => {
     await events.close();
     await store.close();
   });
-  await runService({ app, host: config.HOST, port: config.PORT, logger, shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS });
+  await startService({ app, config, logger });
 });

@@ -2,9 +2,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { JWTVerifyGetKey } from 'jose';
 import { Gauge, type Counter, type Histogram } from 'prom-client';
-import { createServiceApp, type Logger, type ServiceApp } from '@bazaar/kit';
+import { configDefault, createServiceApp, type Logger, type ServiceApp } from '@bazaar/kit';
 import { TokenVerifier } from './auth/verifier.ts';
-import type { Rate } from './config.ts';
+import { GatewayConfig, parseRate, parseRateLimits, type Rate } from './config.ts';
 import { docsRoutes } from './docs/routes.ts';
 import { RateLimiter } from './limits/limiter.ts';
 import type { RedisBuckets } from './limits/redis.ts';
@@ -63,8 +63,6 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-const MINUTE = 60_000;
-
 /**
  * Build the gateway. Requests under /api/ take the proxy path (plain
  * node:http, an undici pool per instance, no framework in between: see
@@ -98,12 +96,12 @@ export function buildApp(deps: GatewayDeps): Gateway {
     let upstream = byInstances.get(key);
     if (!upstream) {
       upstream = new Upstream(area, urls, {
-        connectTimeoutMs: deps.connectTimeoutMs ?? 500,
-        connections: deps.connections ?? 64,
-        ejectAfter: deps.ejectAfter ?? 5,
-        ejectionMs: deps.ejectionMs ?? 10_000,
-        breakerFailures: deps.breakerFailures ?? 20,
-        breakerOpenMs: deps.breakerOpenMs ?? 5000,
+        connectTimeoutMs: deps.connectTimeoutMs ?? configDefault(GatewayConfig, 'UPSTREAM_CONNECT_TIMEOUT_MS'),
+        connections: deps.connections ?? configDefault(GatewayConfig, 'UPSTREAM_CONNECTIONS'),
+        ejectAfter: deps.ejectAfter ?? configDefault(GatewayConfig, 'OUTLIER_CONSECUTIVE_FAILURES'),
+        ejectionMs: deps.ejectionMs ?? configDefault(GatewayConfig, 'OUTLIER_EJECTION_MS'),
+        breakerFailures: deps.breakerFailures ?? configDefault(GatewayConfig, 'BREAKER_FAILURES'),
+        breakerOpenMs: deps.breakerOpenMs ?? configDefault(GatewayConfig, 'BREAKER_OPEN_MS'),
         logger: deps.logger,
       });
       byInstances.set(key, upstream);
@@ -111,11 +109,11 @@ export function buildApp(deps: GatewayDeps): Gateway {
     upstreams.set(area, upstream);
   }
   const all = [...byInstances.values()];
-  const health = startHealthChecks(all, deps.healthIntervalMs ?? 2000);
+  const health = startHealthChecks(all, deps.healthIntervalMs ?? configDefault(GatewayConfig, 'HEALTH_CHECK_INTERVAL_MS'));
 
   const limiter = new RateLimiter({
-    classes: deps.rateLimits ?? new Map([['read', { capacity: 1200, periodMs: MINUTE }], ['write', { capacity: 300, periodMs: MINUTE }], ['auth', { capacity: 60, periodMs: MINUTE }]]),
-    login: deps.loginLimits ?? { account: { capacity: 10, periodMs: 15 * MINUTE }, ip: { capacity: 100, periodMs: 15 * MINUTE } },
+    classes: deps.rateLimits ?? parseRateLimits(configDefault(GatewayConfig, 'RATE_LIMITS')),
+    login: deps.loginLimits ?? { account: parseRate(configDefault(GatewayConfig, 'LOGIN_LIMIT_PER_ACCOUNT')), ip: parseRate(configDefault(GatewayConfig, 'LOGIN_LIMIT_PER_IP')) },
     logger: deps.logger,
     ...(deps.redis ? { redis: deps.redis } : {}),
   });
@@ -124,17 +122,17 @@ export function buildApp(deps: GatewayDeps): Gateway {
     logger: deps.logger,
     routes,
     upstreams,
-    verifier: new TokenVerifier({ keys: deps.keys, cacheSize: deps.tokenCacheSize ?? 10_000 }),
+    verifier: new TokenVerifier({ keys: deps.keys, cacheSize: deps.tokenCacheSize ?? configDefault(GatewayConfig, 'TOKEN_CACHE_SIZE') }),
     limiter,
-    cors: new Cors(deps.corsOrigins ?? ''),
+    cors: new Cors(deps.corsOrigins ?? configDefault(GatewayConfig, 'CORS_ORIGINS')),
     accessLog: deps.accessLog ? new AccessLog(deps.accessLog) : undefined,
     metrics: new ProxyMetrics(
       registry.getSingleMetric('http_requests_total') as Counter<'method' | 'route' | 'status'>,
       registry.getSingleMetric('http_request_duration_seconds') as Histogram<'method' | 'route' | 'status'>,
     ),
-    timeoutMs: deps.timeoutMs ?? 1500,
-    bodyLimit: deps.bodyLimit ?? 1_048_576,
-    trustProxyHops: deps.trustProxyHops ?? 0,
+    timeoutMs: deps.timeoutMs ?? configDefault(GatewayConfig, 'UPSTREAM_TIMEOUT_MS'),
+    bodyLimit: deps.bodyLimit ?? configDefault(GatewayConfig, 'BODY_LIMIT_BYTES'),
+    trustProxyHops: deps.trustProxyHops ?? configDefault(GatewayConfig, 'TRUST_PROXY_HOPS'),
     closing: false,
   };
   registerGatewayMetrics(app, all, limiter);

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { ConfigError, createLogger, identityKeySource, loadConfig, main } from '@bazaar/kit';
+import { ConfigError, createLogger, identityKeySource, loadConfig, main, startService } from '@bazaar/kit';
 import { DEFAULT_RATE_LIMITS, GatewayConfig, parseRate, parseRateLimits, parseUpstreams, tlsFiles } from './config.ts';
 import { buildApp } from './app.ts';
 import { RedisBuckets } from './limits/redis.ts';
@@ -22,10 +22,6 @@ await main(async () => {
   const out = new LineWriter();
   const logger = createLogger({ service: 'gateway', level: config.LOG_LEVEL, destination: out as unknown as NodeJS.WritableStream });
   const accessLog = config.ACCESS_LOG ? out : undefined;
-  const exit = (code: number): never => {
-    out.flushSync();
-    process.exit(code);
-  };
   // IDENTITY_URL may list several identity instances (the launcher's --scale): the key source tries each.
   const keys = identityKeySource({ identityUrl: config.IDENTITY_URL, logger });
   const redis = config.REDIS_URL ? new RedisBuckets({ url: config.REDIS_URL, prefix: config.RATE_LIMIT_KEY_PREFIX }) : undefined;
@@ -53,47 +49,23 @@ await main(async () => {
   });
   void keys.warm();
 
-  let listening: Awaited<ReturnType<typeof listen>>;
-  try {
-    listening = await listen(gateway, { host: config.HOST, port: config.PORT, tls });
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    logger.fatal({ err: error }, `cannot listen on ${config.HOST}:${config.PORT}${tls ? ` / ${config.TLS_PORT}` : ''}${code === 'EADDRINUSE' ? ' (port taken: set PORT or TLS_PORT)' : ''}`);
-    return exit(1);
-  }
-  logger.info({ http: `http://${config.HOST}:${config.PORT}`, https: tls ? `https://${config.HOST}:${config.TLS_PORT}` : undefined, areas: [...gateway.context.upstreams.keys()], sharedLimits: redis !== undefined }, 'listening');
-
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) exit(1);
-    stopping = true;
-    logger.info({ signal }, 'shutting down: draining requests');
-    setTimeout(() => {
-      logger.error('shutdown timed out: exiting');
-      exit(1);
-    }, config.SHUTDOWN_TIMEOUT_MS).unref();
-    listening
-      .close(Math.max(0, config.SHUTDOWN_TIMEOUT_MS - 1000))
-      .then(() => gateway.close())
-      .then(
-        () => {
-          logger.info('stopped');
-          exit(0);
-        },
-        (error: unknown) => {
-          logger.error({ err: error }, 'error while shutting down');
-          exit(1);
-        },
-      );
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('uncaughtException', (error) => {
-    logger.fatal({ err: error }, 'uncaught exception: exiting');
-    exit(1);
-  });
-  process.on('unhandledRejection', (reason) => {
-    logger.fatal({ err: reason }, 'unhandled rejection: exiting');
-    exit(1);
+  // The gateway serves with its own HTTP (and HTTPS) servers, not fastify's listen; the kit still owns signals, draining and crashes.
+  let listening: Awaited<ReturnType<typeof listen>> | undefined;
+  await startService({
+    config,
+    logger,
+    beforeExit: () => out.flushSync(),
+    app: {
+      describe: { where: `${config.HOST}:${config.PORT}${tls ? ` / ${config.TLS_PORT}` : ''}`, variables: 'PORT or TLS_PORT' },
+      async listen() {
+        listening = await listen(gateway, { host: config.HOST, port: config.PORT, tls });
+        return { http: `http://${config.HOST}:${config.PORT}`, https: tls ? `https://${config.HOST}:${config.TLS_PORT}` : undefined, areas: [...gateway.context.upstreams.keys()], sharedLimits: redis !== undefined };
+      },
+      async close() {
+        // Leave a second of the shutdown budget for closing the app (health checks, Redis) after the drain.
+        await listening?.close(Math.max(0, config.SHUTDOWN_TIMEOUT_MS - 1000));
+        await gateway.close();
+      },
+    },
   });
 });

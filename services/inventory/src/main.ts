@@ -1,5 +1,5 @@
-import { createAuthenticator, createLogger, loadConfig, main, remoteKeys, runService } from '@bazaar/kit';
-import { postgresTarget } from '@bazaar/store';
+import { createAuthenticator, createLogger, loadConfig, main, remoteKeys, startService } from '@bazaar/kit';
+import { storeLocation } from '@bazaar/store';
 import { cursorStore, eventTransportFromConfig, startConsumer } from '@bazaar/messaging';
 import { InventoryConfig } from './config.ts';
 import { buildApp } from './app.ts';
@@ -9,10 +9,7 @@ import { openInventoryStore } from './store/index.ts';
 await main(async () => {
   const config = loadConfig(InventoryConfig);
   const logger = createLogger({ service: 'inventory', level: config.LOG_LEVEL });
-  const store = await openInventoryStore({
-    dataDir: config.BAZAAR_DATA_DIR,
-    postgres: postgresTarget({ service: 'inventory', databaseUrl: config.INVENTORY_DATABASE_URL, serverUrl: config.BAZAAR_POSTGRES_URL, poolSize: config.BAZAAR_POSTGRES_POOL_SIZE }),
-  });
+  const store = await openInventoryStore(storeLocation({ service: 'inventory', config, databaseUrl: config.INVENTORY_DATABASE_URL }));
   if (store.applied.length > 0) logger.info({ migrations: store.applied, location: store.location }, 'migrations applied');
   // NATS_URL set: catalog events arrive over JetStream and a relay publishes ours; unset: the embedded HTTP feeds.
   const events = eventTransportFromConfig({
@@ -44,5 +41,5 @@ await main(async () => {
     await events.close();
     await store.close();
   });
-  await runService({ app, host: config.HOST, port: config.PORT, logger, shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS });
+  await startService({ app, config, logger });
 });

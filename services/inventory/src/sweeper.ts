@@ -1,4 +1,4 @@
-import type { Logger } from '@bazaar/kit';
+import { startPeriodic, type Logger } from '@bazaar/kit';
 
 export interface Sweeper {
   /** Stop scheduling and wait for a pass in progress, so the store can close after it. */
@@ -11,33 +11,13 @@ export interface Sweeper {
  * tries again, and the timer does not keep the process alive.
  */
 export function startSweeper(opts: { intervalMs: number; sweep: () => Promise<number>; logger: Logger }): Sweeper {
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> = Promise.resolve();
-
-  const pass = async () => {
-    try {
+  const loop = startPeriodic({
+    everyMs: opts.intervalMs,
+    pass: async () => {
       const released = await opts.sweep();
       if (released > 0) opts.logger.info({ released }, 'expired reservations released');
-    } catch (error) {
-      opts.logger.error({ err: error }, 'reservation sweep failed; will retry');
-    }
-  };
-
-  const schedule = () => {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      running = pass().then(schedule);
-    }, opts.intervalMs);
-    timer.unref();
-  };
-  schedule();
-
-  return {
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
     },
-  };
+    onError: (error) => opts.logger.error({ err: error }, 'reservation sweep failed; will retry'),
+  });
+  return { stop: () => loop.stop() };
 }

@@ -1,19 +1,16 @@
-import { createLogger, loadConfig, main, runService } from '@bazaar/kit';
-import { postgresTarget } from '@bazaar/store';
+import { createLogger, loadConfig, main, startService } from '@bazaar/kit';
+import { storeLocation } from '@bazaar/store';
 import { cursorStore, eventTransportFromConfig } from '@bazaar/messaging';
 import { NotificationsConfig } from './config.ts';
 import { buildApp } from './app.ts';
 import { openNotificationsStore } from './store/index.ts';
 import { startNotificationWorkers } from './workers.ts';
-import { smtpTarget } from './sender.ts';
+import { smtpTarget } from './upstream/smtp.ts';
 
 await main(async () => {
   const config = loadConfig(NotificationsConfig);
   const logger = createLogger({ service: 'notifications', level: config.LOG_LEVEL });
-  const store = await openNotificationsStore({
-    dataDir: config.BAZAAR_DATA_DIR,
-    postgres: postgresTarget({ service: 'notifications', databaseUrl: config.NOTIFICATIONS_DATABASE_URL, serverUrl: config.BAZAAR_POSTGRES_URL, poolSize: config.BAZAAR_POSTGRES_POOL_SIZE }),
-  });
+  const store = await openNotificationsStore(storeLocation({ service: 'notifications', config, databaseUrl: config.NOTIFICATIONS_DATABASE_URL }));
   if (store.applied.length > 0) logger.info({ migrations: store.applied, location: store.location }, 'migrations applied');
   // NATS_URL set: orders' events arrive over JetStream (durable consumer "notifications"); unset: the embedded HTTP feed.
   const events = eventTransportFromConfig({
@@ -40,11 +37,11 @@ await main(async () => {
     transport: events.transport,
   });
   logger.info({ smtp: smtpTarget(config.SMTP_URL), orders: events.mode === 'jetstream' ? 'NATS JetStream' : config.ORDERS_URL }, 'consuming orders events; sending over SMTP');
-  // Stop consuming and sending before the store closes; runService runs this after requests drain.
+  // Stop consuming and sending before the store closes; startService runs this after requests drain.
   app.addHook('onClose', async () => {
     await workers.stop();
     await events.close();
     await store.close();
   });
-  await runService({ app, host: config.HOST, port: config.PORT, logger, shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS });
+  await startService({ app, config, logger });
 });

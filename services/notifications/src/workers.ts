@@ -2,7 +2,8 @@ import type { Logger } from '@bazaar/kit';
 import { createHttpFeedTransport, cursorStore, startConsumer, type EventTransport } from '@bazaar/messaging';
 import { domainOf } from './domain/emails.ts';
 import { CONSUMER, afterEachEvent, orderEventHandlers } from './events.ts';
-import { createSender, smtpTransport } from './sender.ts';
+import { createSender } from './sender.ts';
+import { smtpTransport } from './upstream/smtp.ts';
 import { emailRepository, type NotificationsStore } from './store/index.ts';
 
 export interface WorkerOptions {

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { ConfigError, loadConfig } from '@bazaar/kit';
 import { domainOf, orderCancelledEmail, orderConfirmedEmail, shortId } from '../src/domain/emails.ts';
 import { formatMoney } from '../src/domain/money.ts';
-import { retryDelay, smtpTarget } from '../src/sender.ts';
+import { retryDelay } from '../src/sender.ts';
+import { smtpTarget } from '../src/upstream/smtp.ts';
 import { NotificationsConfig } from '../src/config.ts';
 import { cancelledOrder, confirmedOrder } from './helpers.ts';
 

@@ -6,7 +6,7 @@ import { createOrderQueries } from './domain/orders.ts';
 import { createSagaRunner } from './domain/runner.ts';
 import { checkoutRoutes } from './routes/checkout.ts';
 import { orderRoutes } from './routes/orders.ts';
-import { orderRepository, type OrdersStore } from './store/index.ts';
+import { newLeaseOwner, orderRepository, type OrdersStore } from './store/index.ts';
 import { createUpstreams } from './upstream/index.ts';
 
 /** Timing of checkout and the saga (from config; tests shrink them). */
@@ -23,6 +23,8 @@ export interface OrdersSettings {
   /** UPSTREAM_TIMEOUT_MS */
   upstreamTimeoutMs: number;
   reservationTtlSeconds: number;
+  /** SAGA_LEASE_MS: how long a saga stays with an instance that stopped renewing its lease. */
+  sagaLeaseMs: number;
   /** First retry delay of a failed saga step (doubles up to retryMaxMs). Default 200. */
   retryBaseMs?: number;
   /** Default 2000. */
@@ -63,7 +65,7 @@ export function buildApp(deps: OrdersDeps): ServiceApp {
     ...(deps.defaultMetrics === undefined ? {} : { defaultMetrics: deps.defaultMetrics }),
   });
 
-  const orders = orderRepository(deps.store.db);
+  const orders = orderRepository(deps.store.db, { owner: newLeaseOwner(), ms: settings.sagaLeaseMs });
   const upstreams = createUpstreams({
     cartUrl: settings.cartUrl,
     inventoryUrl: settings.inventoryUrl,

@@ -1,5 +1,5 @@
-import { createAuthenticator, createLogger, loadConfig, main, remoteKeys, runService } from '@bazaar/kit';
-import { postgresTarget } from '@bazaar/store';
+import { createAuthenticator, createLogger, loadConfig, main, remoteKeys, startService } from '@bazaar/kit';
+import { storeLocation } from '@bazaar/store';
 import { eventTransportFromConfig } from '@bazaar/messaging';
 import { OrdersConfig } from './config.ts';
 import { buildApp } from './app.ts';
@@ -8,10 +8,7 @@ import { openOrdersStore } from './store/index.ts';
 await main(async () => {
   const config = loadConfig(OrdersConfig);
   const logger = createLogger({ service: 'orders', level: config.LOG_LEVEL });
-  const store = await openOrdersStore({
-    dataDir: config.BAZAAR_DATA_DIR,
-    postgres: postgresTarget({ service: 'orders', databaseUrl: config.ORDERS_DATABASE_URL, serverUrl: config.BAZAAR_POSTGRES_URL, poolSize: config.BAZAAR_POSTGRES_POOL_SIZE }),
-  }, { sagaLeaseMs: config.SAGA_LEASE_MS });
+  const store = await openOrdersStore(storeLocation({ service: 'orders', config, databaseUrl: config.ORDERS_DATABASE_URL }));
   if (store.applied.length > 0) logger.info({ migrations: store.applied, location: store.location }, 'migrations applied');
   // With NATS_URL: a relay publishes the outbox to JetStream. Either way /internal/events serves it (read models replay it).
   const events = eventTransportFromConfig({ service: 'orders', config, logger, outbox: store });
@@ -30,6 +27,7 @@ await main(async () => {
       sweepMs: config.ORDERS_SWEEP_MS,
       upstreamTimeoutMs: config.UPSTREAM_TIMEOUT_MS,
       reservationTtlSeconds: config.RESERVATION_TTL_SECONDS,
+      sagaLeaseMs: config.SAGA_LEASE_MS,
     },
   });
   // The saga runner stops in preClose (no more events written); the relay publishes what is left, then the store closes.
@@ -37,5 +35,5 @@ await main(async () => {
     await events.close();
     await store.close();
   });
-  await runService({ app, host: config.HOST, port: config.PORT, logger, shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS });
+  await startService({ app, config, logger });
 });

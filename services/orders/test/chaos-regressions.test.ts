@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { checkout, checkoutBody, compensated, eventually, getOrder, settled, startOrders } from './helpers.ts';
-import { orderRepository } from '../src/store/index.ts';
+import { newLeaseOwner, orderRepository } from '../src/store/index.ts';
 import { DECLINED_CARD } from './standins.ts';
 
 test('defect 3: payments frozen past the deadline: the customer gets CANCELLED at the deadline while the void goes on in the background', async (t) => {
@@ -16,7 +16,7 @@ test('defect 3: payments frozen past the deadline: the customer gets CANCELLED a
   assert.equal(order.status, 'CANCELLED');
   assert.equal(order.reason, 'payment could not be completed in time');
   // Final for the customer although nothing is compensated yet: the void has not gone through.
-  const saga = await orderRepository(h.store.db).saga(orderId);
+  const saga = await orderRepository(h.store.db, { owner: newLeaseOwner(), ms: 5000 }).saga(orderId);
   assert.equal(saga?.step, 'COMPENSATING');
   assert.deepEqual(saga?.compensations, ['void', 'release']);
   await eventually('a void attempt', () => h.upstreams.count('void', orderId) > 0);
@@ -36,7 +36,7 @@ test('defect 2: a void answered 404 without the PSP checked is retried, not take
   const { orderId } = (await checkout(h.app, h.alice)).json();
   assert.equal((await settled(h.app, h.alice, orderId)).status, 'CANCELLED');
   await eventually('the void to be retried after a bare 404', () => h.upstreams.count('void', orderId) >= 3);
-  assert.equal((await orderRepository(h.store.db).saga(orderId))?.step, 'COMPENSATING', 'the saga keeps the void pending');
+  assert.equal((await orderRepository(h.store.db, { owner: newLeaseOwner(), ms: 5000 }).saga(orderId))?.step, 'COMPENSATING', 'the saga keeps the void pending');
   // A payments that checks with the PSP: its 404 (pspChecked) means there is nothing, and never will be.
   h.upstreams.setLegacyVoidNotFound(false);
   await compensated(h, orderId, 5000);

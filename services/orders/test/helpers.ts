@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
-import { createAuthenticator, SERVICE_TOKEN_HEADER, type ServiceApp } from '@bazaar/kit';
+import { configDefault, createAuthenticator, SERVICE_TOKEN_HEADER, type ServiceApp } from '@bazaar/kit';
 import { createTestKeys, testLogger, waitFor, type TestKeys } from '@bazaar/kit/testing';
 import type { AnyCloudEvent } from '@bazaar/messaging';
 import type { CheckoutRequest, Order } from '@bazaar/contracts/orders';
 import type { StoreDialect } from '@bazaar/store';
 import { testLocation, type AfterHook } from '@bazaar/store/testing';
 import { buildApp, type OrdersSettings } from '../src/app.ts';
-import { openOrdersStore, orderRepository, type OrdersStore } from '../src/store/index.ts';
+import { OrdersConfig } from '../src/config.ts';
+import { newLeaseOwner, openOrdersStore, orderRepository, type OrdersStore } from '../src/store/index.ts';
 import { SERVICE_TOKEN, startUpstreams, type Upstreams } from './standins.ts';
 
 export { SERVICE_TOKEN };
@@ -24,6 +25,7 @@ export const fastSettings = {
   sweepMs: 10,
   upstreamTimeoutMs: 5_000,
   reservationTtlSeconds: 600,
+  sagaLeaseMs: configDefault(OrdersConfig, 'SAGA_LEASE_MS'),
   retryBaseMs: 10,
   retryMaxMs: 40,
   breakerHalfOpenAfterMs: 30,
@@ -131,7 +133,7 @@ export function settled(app: ServiceApp, token: string, id: string): Promise<Ord
 
 /** Wait until the order's saga has run all its compensations (an order is CANCELLED before they finish). */
 export async function compensated(h: Harness, orderId: string, timeoutMs = 3000): Promise<void> {
-  const repo = orderRepository(h.store.db);
+  const repo = orderRepository(h.store.db, { owner: newLeaseOwner(), ms: 5000 });
   await eventually(`the compensations of order ${orderId}`, async () => (await repo.saga(orderId))?.step === 'DONE', timeoutMs);
 }
 

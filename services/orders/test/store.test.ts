@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DIALECTS } from '@bazaar/store/testing';
 import { readOutbox } from '@bazaar/messaging';
-import { orderRepository } from '../src/store/index.ts';
+import { newLeaseOwner, orderRepository } from '../src/store/index.ts';
 import type { OrderRecord, SagaRecord } from '../src/domain/model.ts';
 import { testStore } from './helpers.ts';
 
@@ -38,7 +38,7 @@ for (const dialect of DIALECTS) {
   test(`${dialect}: an order keeps a total past 2^31 exactly, as a number; its saga and key read back`, async (t) => {
     const store = await testStore(dialect, t);
     t.after(() => store.close());
-    const repo = orderRepository(store.db);
+    const repo = orderRepository(store.db, { owner: newLeaseOwner(), ms: 5000 });
     assert.equal(await repo.create({ order: order('o1'), saga: saga('o1'), key: 'k1', requestHash: 'h1' }), 'created');
     const back = await repo.get('o1');
     assert.deepEqual(back?.total, { amount: bigTotal, currency: 'EUR' });
@@ -51,7 +51,7 @@ for (const dialect of DIALECTS) {
   test(`${dialect}: racing creates with one key: exactly one wins, the loser leaves no order behind`, async (t) => {
     const store = await testStore(dialect, t);
     t.after(() => store.close());
-    const repo = orderRepository(store.db);
+    const repo = orderRepository(store.db, { owner: newLeaseOwner(), ms: 5000 });
     const outcomes = await Promise.all(['a', 'b', 'c', 'd'].map((id) => repo.create({ order: order(id, 100), saga: saga(id), key: 'same', requestHash: 'h' })));
     assert.deepEqual([...outcomes].sort(), ['created', 'key-taken', 'key-taken', 'key-taken']);
     assert.equal((await repo.listByUser('alice')).length, 1);
@@ -60,7 +60,7 @@ for (const dialect of DIALECTS) {
   test(`${dialect}: finishing an order writes its event once`, async (t) => {
     const store = await testStore(dialect, t);
     t.after(() => store.close());
-    const repo = orderRepository(store.db);
+    const repo = orderRepository(store.db, { owner: newLeaseOwner(), ms: 5000 });
     await repo.create({ order: order('o1'), saga: saga('o1'), key: 'k1', requestHash: 'h1' });
     const outcomes = await Promise.all([repo.finish('o1', { status: 'CONFIRMED' }, at), repo.finish('o1', { status: 'CONFIRMED' }, at)]);
     assert.deepEqual([...outcomes].sort(), [false, true]);

@@ -1,5 +1,5 @@
-import { createLogger, createServiceClient, loadConfig, main, runService } from '@bazaar/kit';
-import { postgresTarget } from '@bazaar/store';
+import { createLogger, createServiceClient, loadConfig, main, startService } from '@bazaar/kit';
+import { storeLocation } from '@bazaar/store';
 import { eventTransportFromConfig } from '@bazaar/messaging';
 import { PaymentsConfig } from './config.ts';
 import { buildApp } from './app.ts';
@@ -8,10 +8,7 @@ import { openPaymentsStore } from './store/index.ts';
 await main(async () => {
   const config = loadConfig(PaymentsConfig);
   const logger = createLogger({ service: 'payments', level: config.LOG_LEVEL });
-  const store = await openPaymentsStore({
-    dataDir: config.BAZAAR_DATA_DIR,
-    postgres: postgresTarget({ service: 'payments', databaseUrl: config.PAYMENTS_DATABASE_URL, serverUrl: config.BAZAAR_POSTGRES_URL, poolSize: config.BAZAAR_POSTGRES_POOL_SIZE }),
-  });
+  const store = await openPaymentsStore(storeLocation({ service: 'payments', config, databaseUrl: config.PAYMENTS_DATABASE_URL }));
   if (store.applied.length > 0) logger.info({ migrations: store.applied, location: store.location }, 'migrations applied');
   const psp = createServiceClient({ name: 'psp-sim', baseUrl: config.PSP_SIM_URL, timeoutMs: config.PSP_TIMEOUT_MS });
   // With NATS_URL: a relay publishes the outbox to JetStream. Either way /internal/events serves it (read models replay it).
@@ -30,5 +27,5 @@ await main(async () => {
     await events.close();
     await store.close();
   });
-  await runService({ app, host: config.HOST, port: config.PORT, logger, shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS });
+  await startService({ app, config, logger });
 });

@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DIALECTS, testLocation } from '@bazaar/store/testing';
 import { readOutbox } from '@bazaar/messaging';
-import { openPaymentsStore, paymentRepository, type PaymentRecord } from '../src/store/index.ts';
+import { openPaymentsStore, paymentRepository } from '../src/store/index.ts';
+import type { PaymentRecord } from '../src/domain/model.ts';
 
 const at = '2026-03-01T10:00:00.000Z';
 // The contracts allow amounts up to 10^11 minor units: past PostgreSQL's 4-byte integer.

@@ -1,4 +1,4 @@
-import { createLogger, loadConfig, main, runService } from '@bazaar/kit';
+import { createLogger, loadConfig, main, startService } from '@bazaar/kit';
 import { PspSimConfig } from './config.ts';
 import { buildApp } from './app.ts';
 
@@ -10,5 +10,5 @@ await main(async () => {
     behaviour: { latencyMs: config.PSP_LATENCY_MS, failureRate: config.PSP_FAILURE_RATE },
     bodyLimit: config.BODY_LIMIT_BYTES,
   });
-  await runService({ app, host: config.HOST, port: config.PORT, logger, shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS });
+  await startService({ app, config, logger });
 });

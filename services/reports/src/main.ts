@@ -1,4 +1,4 @@
-import { createAuthenticator, createLogger, loadConfig, main, remoteKeys, runService } from '@bazaar/kit';
+import { createAuthenticator, createLogger, loadConfig, main, remoteKeys, startService } from '@bazaar/kit';
 import { ReportsConfig } from './config.ts';
 import { buildApp } from './app.ts';
 import { openReportsStore } from './store/index.ts';
@@ -21,10 +21,10 @@ await main(async () => {
     bodyLimit: config.BODY_LIMIT_BYTES,
   });
   logger.info({ ...urls, location: store.location }, 'consuming orders and payments events into DuckDB');
-  // Stop consuming before the store closes; runService runs this after requests drain.
+  // Stop consuming before the store closes; startService runs this after requests drain.
   app.addHook('onClose', async () => {
     await workers.stop();
     await store.close();
   });
-  await runService({ app, host: config.HOST, port: config.PORT, logger, shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS });
+  await startService({ app, config, logger });
 });

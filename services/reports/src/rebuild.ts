@@ -1,7 +1,7 @@
 import type { Logger } from '@bazaar/kit';
 import type { Consumers } from './consumers.ts';
 import { SOURCES, streamOf, type Source } from './events.ts';
-import type { FeedProbe } from './feeds.ts';
+import type { FeedProbe } from '@bazaar/messaging';
 import type { ReportsStore } from './store/index.ts';
 
 export type FeedState = 'caught-up' | 'behind' | 'unreachable' | 'unknown';
@@ -30,7 +30,7 @@ export interface RebuildControl {
  * after the restart), and ends when every feed has nothing after the
  * position the read model reached. A database created empty starts marked.
  */
-export function createRebuilder(opts: { store: ReportsStore; consumers: Consumers; probe: FeedProbe; logger: Logger; checkEveryMs?: number }) {
+export function createRebuilder(opts: { store: ReportsStore; consumers: Consumers; probe: FeedProbe<Source>; logger: Logger; checkEveryMs?: number }) {
   const log = opts.logger.child({ component: 'rebuild' });
   const checkEveryMs = opts.checkEveryMs ?? 250;
   let startedAt: string | undefined;
@@ -38,7 +38,6 @@ export function createRebuilder(opts: { store: ReportsStore; consumers: Consumer
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
   let lock: Promise<unknown> = Promise.resolve();
-
   /** Checks and requests take turns, so a check never ends a rebuild that started while it ran. */
   function exclusive<T>(fn: () => Promise<T>): Promise<T> {
     const next = lock.then(fn, fn);

@@ -1,7 +1,7 @@
 import type { Logger } from '@bazaar/kit';
 import { createConsumers } from './consumers.ts';
 import type { Source } from './events.ts';
-import { feedProbe } from './feeds.ts';
+import { feedProbe } from '@bazaar/messaging';
 import { createRebuilder, type Rebuilder } from './rebuild.ts';
 import type { ReportsStore } from './store/index.ts';
 
@@ -30,7 +30,7 @@ export async function startReportsWorkers(opts: WorkerOptions): Promise<{ rebuil
     serviceToken: opts.serviceToken,
     ...(opts.feedWaitMs === undefined ? {} : { feedWaitMs: opts.feedWaitMs }),
   });
-  const probe = feedProbe({ urls: opts.urls, serviceToken: opts.serviceToken });
+  const probe = feedProbe<Source>({ urls: opts.urls, serviceToken: opts.serviceToken });
   const rebuilder = createRebuilder({
     store: opts.store,
     consumers,

@@ -1,8 +1,8 @@
-import type { Logger } from '@bazaar/kit';
+import { createSerial, startPeriodic, type Logger, type PeriodicLoop } from '@bazaar/kit';
 import type { CursorStore, Subscription } from '@bazaar/messaging';
 import { ProductIndex, type SearchPage, type SearchParams } from './domain/product-index.ts';
 import { CONSUMER, SOURCES, applyEvent, type Source } from './events.ts';
-import type { Feeds } from './feeds.ts';
+import type { Feeds } from './upstream/feeds.ts';
 import type { SnapshotStore } from './store/snapshot.ts';
 
 export interface SourceStatus {
@@ -71,11 +71,11 @@ export function createIndexer(opts: IndexerOptions) {
   let savedChanges = 0;
   let lastSnapshotAt: string | null = null;
   let subscriptions: Subscription[] = [];
-  let snapshotTimer: NodeJS.Timeout | undefined;
+  let snapshotLoop: PeriodicLoop | undefined;
   let catchUpTimer: NodeJS.Timeout | undefined;
   let stopped = false;
   /** Rebuilds and stop run one at a time. */
-  let lifecycle: Promise<void> = Promise.resolve();
+  const lifecycle = createSerial();
 
   // Positions live in memory and are saved with the snapshot, never on their own:
   // a position ahead of the saved index would skip events after a crash.
@@ -120,17 +120,15 @@ export function createIndexer(opts: IndexerOptions) {
     log.debug({ products: snapshot.state.products.length, cursors: snapshot.cursors }, 'snapshot saved');
   }
 
-  function scheduleSnapshots(): void {
-    clearTimeout(snapshotTimer);
-    snapshotTimer = setTimeout(() => {
-      const due = phase === 'ready' && changes !== savedChanges;
-      (due ? snapshotNow() : Promise.resolve())
-        .catch((error: unknown) => log.error({ err: error, location: opts.snapshots.location }, 'snapshot not saved; will retry'))
-        .finally(() => {
-          if (!stopped) scheduleSnapshots();
-        });
-    }, opts.snapshotIntervalMs);
-    snapshotTimer.unref();
+  /** Save a snapshot every interval while there are unsaved changes to a complete index. */
+  function startSnapshots(): PeriodicLoop {
+    return startPeriodic({
+      everyMs: opts.snapshotIntervalMs,
+      pass: async () => {
+        if (phase === 'ready' && changes !== savedChanges) await snapshotNow();
+      },
+      onError: (error) => log.error({ err: error, location: opts.snapshots.location }, 'snapshot not saved; will retry'),
+    });
   }
 
   /** During a rebuild: ask each source whether events remain after our position. */
@@ -213,14 +211,12 @@ export function createIndexer(opts: IndexerOptions) {
     },
 
     rebuild(reason) {
-      const next = lifecycle.then(async () => {
+      return lifecycle(async () => {
         if (stopped) return;
         await unsubscribe();
         await opts.snapshots.remove();
         beginRebuild(reason);
       });
-      lifecycle = next.catch(() => undefined);
-      return next;
     },
   };
 
@@ -245,21 +241,19 @@ export function createIndexer(opts: IndexerOptions) {
       } else {
         beginRebuild(loaded.kind === 'missing' ? 'no snapshot' : `snapshot unreadable: ${loaded.reason}`);
       }
-      scheduleSnapshots();
+      snapshotLoop = startSnapshots();
     },
 
     /** Stop following the feeds and save a last snapshot (only of a complete index). */
     stop(): Promise<void> {
-      const next = lifecycle.then(async () => {
+      return lifecycle(async () => {
         stopped = true;
-        clearTimeout(snapshotTimer);
+        await snapshotLoop?.stop();
         clearTimeout(catchUpTimer);
         await unsubscribe();
         if (phase === 'ready' && changes !== savedChanges) await snapshotNow();
         await opts.feeds.close();
       });
-      lifecycle = next.catch(() => undefined);
-      return next;
     },
 
     /** Save a snapshot now, if the index is complete (tests, operators). */

@@ -1,7 +1,7 @@
-import { createLogger, loadConfig, main, runService } from '@bazaar/kit';
+import { createLogger, loadConfig, main, startService } from '@bazaar/kit';
 import { SearchConfig, snapshotDir } from './config.ts';
 import { buildApp } from './app.ts';
-import { httpFeeds } from './feeds.ts';
+import { httpFeeds } from './upstream/feeds.ts';
 import { createIndexer } from './indexer.ts';
 import { snapshotStore } from './store/snapshot.ts';
 
@@ -25,5 +25,5 @@ await main(async () => {
   const app = buildApp({ model: indexer, logger, serviceToken: config.BAZAAR_SERVICE_TOKEN, bodyLimit: config.BODY_LIMIT_BYTES });
   // After requests drain: stop the feeds, then save the last snapshot.
   app.addHook('onClose', async () => indexer.stop());
-  await runService({ app, host: config.HOST, port: config.PORT, logger, shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS });
+  await startService({ app, config, logger });
 });

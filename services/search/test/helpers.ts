@@ -8,7 +8,7 @@ import { startTestProducer, type TestProducer } from '@bazaar/messaging/testing'
 import type { ProductChangedData } from '@bazaar/contracts/events';
 import type { IndexedProduct } from '../src/domain/product-index.ts';
 import { buildApp } from '../src/app.ts';
-import { httpFeeds } from '../src/feeds.ts';
+import { httpFeeds } from '../src/upstream/feeds.ts';
 import { createIndexer, type Indexer } from '../src/indexer.ts';
 import { snapshotStore } from '../src/store/snapshot.ts';
 

@@ -1,5 +1,5 @@
 import { join, resolve } from 'node:path';
-import { createLogger, loadConfig, main, runService } from '@bazaar/kit';
+import { createLogger, loadConfig, main, startService } from '@bazaar/kit';
 import { postgresTarget } from '@bazaar/store';
 import { buildApp } from './app.ts';
 import { StorefrontConfig } from './config.ts';
@@ -40,5 +40,5 @@ await main(async () => {
     await closeClients(clients);
     await store.close();
   });
-  await runService({ app, host: config.HOST, port: config.PORT, logger, shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS });
+  await startService({ app, config, logger });
 });

@@ -1,13 +1,18 @@
 /**
- * Search query latency: (a) over HTTP against a running search (through the
- * gateway or direct), (b) in process, against search's own index module
- * holding 100,000 generated products. Figures, not assertions.
+ * Search query latency, measured by search's own bench
+ * (services/search/bench/search.ts) in a child process: over HTTP against a
+ * running search (through the gateway or direct), and in process against its
+ * index holding 100,000 generated products. Tools use services through their
+ * APIs only, so the in-process part runs there, not here. Figures, not assertions.
  *
  *   node tools/bench/src/search.ts [baseUrl]   (standalone; in-process only without a URL)
  */
-import { ProductIndex, type IndexedProduct, type SearchParams } from '../../../services/search/src/domain/product-index.ts';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { formatTable } from '../../launcher/src/table.ts';
 
+/** One measured run of queries (as services/search/bench/search.ts reports it). */
 export interface SearchFigures {
   name: string;
   queries: number;
@@ -28,150 +33,36 @@ export interface SearchBenchOptions {
   print?: boolean;
 }
 
-const CATEGORIES: { slug: string; adjectives: string[]; nouns: string[] }[] = [
-  { slug: 'audio', adjectives: ['Wireless', 'Noise-Cancelling', 'Studio', 'Over-Ear', 'Compact', 'Hi-Fi'], nouns: ['Headphones', 'Earbuds', 'Speaker', 'Soundbar', 'Turntable', 'Amplifier'] },
-  { slug: 'electronics', adjectives: ['Smart', '4K', 'Portable', 'Rechargeable', 'Ultra-Slim', 'Waterproof'], nouns: ['Camera', 'Smartwatch', 'Power Bank', 'Projector', 'Drone', 'E-Reader'] },
-  { slug: 'computers', adjectives: ['Mechanical', 'Ergonomic', 'Gaming', '27-inch', 'USB-C', 'Silent'], nouns: ['Keyboard', 'Mouse', 'Monitor', 'Laptop Stand', 'Docking Station', 'SSD'] },
-  { slug: 'home-kitchen', adjectives: ['Cast-Iron', 'Stainless', 'Non-Stick', 'Ceramic', 'Programmable', 'Bamboo'], nouns: ['Skillet', 'Kettle', 'Coffee Grinder', 'Knife Set', 'Blender', 'Cutting Board'] },
-  { slug: 'books', adjectives: ['Illustrated', 'Hardcover', 'Collected', 'Annotated', 'Pocket', 'Complete'], nouns: ['Field Guide', 'Cookbook', 'Atlas', 'Novel', 'Poetry Collection', 'Handbook'] },
-  { slug: 'sports-outdoors', adjectives: ['Ultralight', 'Insulated', 'Adjustable', 'All-Weather', 'Foldable', 'Trail'], nouns: ['Backpack', 'Tent', 'Water Bottle', 'Yoga Mat', 'Trekking Poles', 'Sleeping Bag'] },
-  { slug: 'toys-games', adjectives: ['Wooden', 'Cooperative', 'Strategy', 'Magnetic', 'Glow-in-the-Dark', 'Classic'], nouns: ['Board Game', 'Puzzle', 'Building Set', 'Card Game', 'Train Set', 'Robot Kit'] },
-  { slug: 'fashion', adjectives: ['Organic Cotton', 'Merino', 'Waxed', 'Relaxed-Fit', 'Recycled', 'Quilted'], nouns: ['Jacket', 'Sweater', 'T-Shirt', 'Scarf', 'Sneakers', 'Tote Bag'] },
-  { slug: 'beauty', adjectives: ['Hydrating', 'Fragrance-Free', 'Vitamin C', 'Gentle', 'Overnight', 'Mineral'], nouns: ['Face Serum', 'Moisturiser', 'Cleanser', 'Sunscreen', 'Lip Balm', 'Hand Cream'] },
-  { slug: 'garden', adjectives: ['Self-Watering', 'Galvanised', 'Solar', 'Heavy-Duty', 'Compact', 'Raised'], nouns: ['Planter', 'Hose Reel', 'Pruning Shears', 'Garden Lights', 'Compost Bin', 'Seed Starter Kit'] },
-];
-const USES = ['long commutes', 'home studios', 'travel', 'weekend projects', 'small kitchens', 'rainy afternoons', 'camping trips', 'family game nights', 'cold mornings', 'balcony gardens'];
-const SYLLABLES = ['zo', 'ra', 'vel', 'quin', 'tor', 'mar', 'lex', 'bri', 'no', 'sta', 'fen', 'dor', 'ka', 'lu', 'pix', 'ar'];
-
-/** mulberry32: a small seeded PRNG, so every run indexes the same products and asks the same queries. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** `count` realistic products: invented brands (so the vocabulary grows as real catalogs do), adjectives and nouns per category. */
-export function generateProducts(count: number, seed = 424242): IndexedProduct[] {
-  const random = mulberry32(seed);
-  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
-  const brands = Array.from({ length: 2000 }, () => {
-    const word = Array.from({ length: 2 + Math.floor(random() * 2) }, () => pick(SYLLABLES)).join('');
-    return word.charAt(0).toUpperCase() + word.slice(1);
-  });
-  return Array.from({ length: count }, (_, i) => {
-    const category = pick(CATEGORIES);
-    const brand = pick(brands);
-    const name = `${brand} ${pick(category.adjectives)} ${pick(category.nouns)}${random() < 0.2 ? ` ${pick(['II', 'Pro', 'Plus', 'Mini', 'Max', 'Lite', 'XL'])}` : ''}`;
-    return {
-      id: `bench-${i}`,
-      sku: `BEN-${String(i).padStart(7, '0')}`,
-      name,
-      description: `Made for ${pick(USES)}. A dependable pick from ${brand}'s ${category.slug.replace('-', ' ')} range.`,
-      category: category.slug,
-      price: { amount: 500 + Math.floor(random() * 100_000), currency: 'EUR' },
-    };
-  });
-}
-
-/** A typo: one letter dropped from the middle of a word of 5+ letters. */
-const typo = (word: string) => (word.length >= 5 ? word.slice(0, 2) + word.slice(3) : word);
-
-/** A deterministic mix of what shoppers type: whole words, prefixes, typos, two words, filters, browsing without words. */
-export function queryMix(products: { name: string }[], count: number, seed = 7): Omit<SearchParams, 'offset'>[] {
-  const random = mulberry32(seed);
-  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
-  return Array.from({ length: count }, (_, i) => {
-    const words = pick(products).name.toLowerCase().split(/\s+/).filter((w) => /^[a-z]{3,}$/.test(w));
-    const word = pick(words.length > 0 ? words : ['headphones']);
-    const kind = i % 6;
-    if (kind === 0) return { q: word, limit: 20 };
-    if (kind === 1) return { q: word.slice(0, Math.min(word.length, 3 + Math.floor(random() * 3))), limit: 20 };
-    if (kind === 2) return { q: typo(word), limit: 20 };
-    if (kind === 3) return { q: words.slice(0, 2).join(' ') || word, limit: 20 };
-    if (kind === 4) return { q: word, category: pick(CATEGORIES).slug, maxPrice: 50_000, inStock: true, limit: 20 };
-    return { category: pick(CATEGORIES).slug, limit: 20 };
-  });
-}
-
-const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
-
-function figures(name: string, times: number[], elapsedMs: number): SearchFigures {
-  const sorted = [...times].sort((a, b) => a - b);
-  return { name, queries: times.length, p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99), qps: times.length / (elapsedMs / 1000) };
-}
-
-function queryString(params: Omit<SearchParams, 'offset'>): string {
-  const qs = new URLSearchParams();
-  for (const [key, value] of Object.entries(params)) if (value !== undefined) qs.set(key, String(value));
-  return qs.toString();
-}
-
-async function overHttp(baseUrl: string, count: number): Promise<SearchFigures> {
-  // Query words come from the live catalog, so they match what is really indexed.
-  const res = await fetch(`${baseUrl}/api/search?limit=100`);
-  if (!res.ok) throw new Error(`GET ${baseUrl}/api/search answered ${res.status}`);
-  const page = (await res.json()) as { items: { name: string }[] };
-  const queries = queryMix(page.items, count);
-  const times: number[] = [];
-  const t0 = performance.now();
-  for (const params of queries) {
-    const start = performance.now();
-    const answer = await fetch(`${baseUrl}/api/search?${queryString(params)}`);
-    await answer.arrayBuffer();
-    if (!answer.ok) throw new Error(`search answered ${answer.status} for ${queryString(params)}`);
-    times.push(performance.now() - start);
-  }
-  return figures(`HTTP, one at a time — ${baseUrl}`, times, performance.now() - t0);
-}
+const BENCH = fileURLToPath(new URL('../../../services/search/bench/search.ts', import.meta.url));
+/** Indexing 100,000 products takes seconds; a bench stuck ten minutes is broken, not slow. */
+const BENCH_TIMEOUT_MS = 600_000;
 
 /** Measure search queries; prints a table (unless print is false) and returns the figures. */
 export async function benchSearch(opts: SearchBenchOptions = {}): Promise<SearchFigures[]> {
-  const say = (text: string) => {
-    if (opts.print !== false) process.stdout.write(text);
-  };
-  const results: SearchFigures[] = [];
-  const extra: string[] = [];
-  if (opts.baseUrl) {
-    say(`  search: ${opts.httpQueries ?? 500} queries over HTTP…\n`);
-    results.push(await overHttp(opts.baseUrl, opts.httpQueries ?? 500));
+  const args = [
+    BENCH,
+    ...(opts.baseUrl ? ['--url', opts.baseUrl] : []),
+    '--products', String(opts.products ?? 100_000),
+    '--http-queries', String(opts.httpQueries ?? 500),
+    '--in-process-queries', String(opts.inProcessQueries ?? 2000),
+  ];
+  const child = promisify(execFile)(process.execPath, args, { maxBuffer: 16 * 1024 * 1024, timeout: BENCH_TIMEOUT_MS });
+  // Progress lines (stderr) are shown as they come, unless printing is off.
+  if (opts.print !== false) child.child.stderr?.pipe(process.stdout);
+  let stdout: string;
+  try {
+    ({ stdout } = await child);
+  } catch (error) {
+    throw new Error(`the search bench (${BENCH}) failed or ran past ${BENCH_TIMEOUT_MS / 1000} s: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
-  const count = opts.products ?? 100_000;
-  if (count > 0) {
-    say(`  search: indexing ${count.toLocaleString('en')} generated products in process…\n`);
-    const products = generateProducts(count);
-    const index = ProductIndex.empty();
-    let t0 = performance.now();
-    for (const p of products) index.upsertProduct(p);
-    for (let i = 0; i < products.length; i += 3) index.setStock(products[i]!.id, i % 7);
-    extra.push(`index build (${count.toLocaleString('en')} products): ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-    t0 = performance.now();
-    const json = JSON.stringify(index.toState());
-    const saveMs = performance.now() - t0;
-    t0 = performance.now();
-    ProductIndex.fromState(JSON.parse(json));
-    extra.push(`snapshot: ${(json.length / 1e6).toFixed(0)} MB, serialize ${saveMs.toFixed(0)} ms, load ${(performance.now() - t0).toFixed(0)} ms`);
-    const queries = queryMix(products, opts.inProcessQueries ?? 2000);
-    // A short warm-up, so the figures are not JIT compilation.
-    for (const params of queries.slice(0, 50)) index.search({ ...params, offset: 0 });
-    const times: number[] = [];
-    const start = performance.now();
-    for (const params of queries) {
-      const q0 = performance.now();
-      index.search({ ...params, offset: 0 });
-      times.push(performance.now() - q0);
-    }
-    results.push(figures(`in process — ${count.toLocaleString('en')} products`, times, performance.now() - start));
+  const report = JSON.parse(stdout) as { results: SearchFigures[]; notes: string[] };
+  if (opts.print !== false) {
+    process.stdout.write(`\n${formatTable(
+      ['search queries (mix: words, prefixes, typos, 2 words, filters, browse)', 'queries', 'p50 ms', 'p99 ms', 'queries/s'],
+      report.results.map((r) => [r.name, String(r.queries), r.p50.toFixed(2), r.p99.toFixed(2), r.qps.toFixed(0)]),
+    )}\n${report.notes.map((line) => `  ${line}\n`).join('')}\n`);
   }
-  say(`\n${formatTable(
-    ['search queries (mix: words, prefixes, typos, 2 words, filters, browse)', 'queries', 'p50 ms', 'p99 ms', 'queries/s'],
-    results.map((r) => [r.name, String(r.queries), r.p50.toFixed(2), r.p99.toFixed(2), r.qps.toFixed(0)]),
-  )}\n${extra.map((line) => `  ${line}\n`).join('')}\n`);
-  return results;
+  return report.results;
 }
 
 if (import.meta.main) {

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { EventEmitter } from 'node:events';
+import { backoffDelay } from '@bazaar/kit';
 import type { ServiceSpec } from './services.ts';
 
 export type ProcessState = 'starting' | 'ready' | 'crashed' | 'restarting' | 'stopping' | 'stopped' | 'failed';
@@ -32,7 +33,7 @@ export interface SupervisedOptions {
 
 /** Restart delay after the n-th consecutive crash: 250 ms doubling, capped at 10 s. */
 export function backoffMs(attempt: number): number {
-  return Math.min(10_000, 250 * 2 ** Math.max(0, attempt - 1));
+  return backoffDelay(attempt, { baseMs: 250, maxMs: 10_000 });
 }
 
 /** A run this long counts as healthy; the next crash starts the backoff from the beginning. */

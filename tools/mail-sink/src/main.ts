@@ -1,4 +1,4 @@
-import { createLogger, loadConfig, main, runService } from '@bazaar/kit';
+import { createLogger, loadConfig, main, startService } from '@bazaar/kit';
 import { MailSinkConfig } from './config.ts';
 import { createMailbox } from './mailbox.ts';
 import { startSmtpSink } from './smtp.ts';
@@ -23,5 +23,5 @@ await main(async () => {
   app.addHook('onClose', async () => {
     await smtp.close();
   });
-  await runService({ app, host: config.HOST, port: config.PORT, logger, shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS });
+  await startService({ app, config, logger });
 });

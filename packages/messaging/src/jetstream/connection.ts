@@ -2,6 +2,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import type { Logger } from '@bazaar/kit';
 import { natsNames, type NatsNames } from './config.ts';
+import { retryDelayMs } from '../http-transport.ts';
 
 /** A live connection with its JetStream contexts. */
 export interface NatsHandles {
@@ -30,9 +31,6 @@ export interface ConnectOptions {
   /** Shown by the server's monitoring (connz); e.g. `bazaar-orders`. */
   name?: string;
 }
-
-/** Backoff between failed connection attempts: 100 ms doubling to 5 s. */
-const backoff = (attempt: number) => Math.min(5000, 100 * 2 ** Math.max(0, attempt - 1));
 
 /**
  * Connect in the background and keep reconnecting forever: a service starts
@@ -71,7 +69,7 @@ export function connectJetStream(opts: ConnectOptions): JetStreamConnection {
       } catch (error) {
         await nc?.close().catch(() => undefined);
         if (attempt === 1 || attempt % 20 === 0) log.warn({ err: (error as Error).message, servers, attempts: attempt }, 'NATS JetStream unreachable; retrying');
-        await new Promise((r) => setTimeout(r, backoff(attempt)));
+        await new Promise((r) => setTimeout(r, retryDelayMs(attempt)));
       }
     }
   })();

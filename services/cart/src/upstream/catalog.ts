@@ -11,8 +11,8 @@ const UNAVAILABLE = new Set(['UPSTREAM_UNAVAILABLE', 'UPSTREAM_TIMEOUT']);
  * catalog does not know is `undefined`; a catalog that is down, slow or
  * failing is 503 UPSTREAM_UNAVAILABLE, never a 500.
  */
-export function catalogProducts(opts: { baseUrl: string; timeoutMs?: number }): ProductLookup & { close(): Promise<void> } {
-  const client: ServiceClient = createServiceClient({ name: 'catalog', baseUrl: opts.baseUrl, timeoutMs: opts.timeoutMs ?? 800, retries: 1 });
+export function catalogProducts(opts: { baseUrl: string; timeoutMs: number }): ProductLookup & { close(): Promise<void> } {
+  const client: ServiceClient = createServiceClient({ name: 'catalog', baseUrl: opts.baseUrl, timeoutMs: opts.timeoutMs, retries: 1 });
   return {
     async find(productId) {
       try {

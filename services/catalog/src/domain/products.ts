@@ -4,7 +4,7 @@ import type { Money } from '@bazaar/contracts/common';
 import type { CreateProductRequest, Product, ProductPage, UpdateProductRequest, Category } from '@bazaar/contracts/catalog';
 import { errors } from '../errors.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
-import type { ProductRecord, ProductRepository } from '../store/index.ts';
+import type { ProductRecord, ProductRepository } from './model.ts';
 
 /**
  * The highest price a product may have, in minor units (10 000 000.00). The

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { seededRandom } from '@bazaar/kit';
 
 /** A product as the seed produces it (no timestamps: the store adds them). */
 export interface SeedProduct {
@@ -41,18 +42,6 @@ const PLANS: CategoryPlan[] = [
 /** The categories the catalog starts with. */
 export const SEED_CATEGORIES: SeedCategory[] = PLANS.map(({ slug, name }) => ({ slug, name }));
 
-/** mulberry32: a small, well-known seeded PRNG (deterministic across runs and machines). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** A UUID-shaped id derived from the SKU, so two fresh starts produce the same ids. */
 export function seedId(sku: string): string {
   const h = createHash('sha256').update(`bazaar-catalog:${sku}`).digest('hex');
@@ -61,7 +50,7 @@ export function seedId(sku: string): string {
 
 /** Generate the demo catalog: `perCategory` products in each of the seed categories. */
 export function generateSeedCatalog(perCategory = 60, seed = 20261123): SeedProduct[] {
-  const random = mulberry32(seed);
+  const random = seededRandom(seed);
   const pick = <T>(items: T[]): T => items[Math.floor(random() * items.length)] as T;
   const products: SeedProduct[] = [];
   for (const plan of PLANS) {

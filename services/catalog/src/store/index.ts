@@ -4,6 +4,7 @@ import { appendEvent, type OutboxTables } from '@bazaar/messaging';
 import type { ProductChangedData } from '@bazaar/contracts/events';
 import { migrations } from '../../migrations/index.ts';
 import type { SeedCategory, SeedProduct } from '../domain/seed.ts';
+import type { CategoryRecord, ProductRecord, ProductRepository } from '../domain/model.ts';
 
 interface Tables extends OutboxTables {
   categories: { slug: string; name: string };
@@ -22,23 +23,6 @@ interface Tables extends OutboxTables {
 }
 
 export type CatalogStore = Store<Tables>;
-
-/** A product as the domain sees it. */
-export interface ProductRecord {
-  id: string;
-  sku: string;
-  name: string;
-  description: string;
-  category: string;
-  priceAmount: number;
-  currency: string;
-}
-
-export interface CategoryRecord {
-  slug: string;
-  name: string;
-  productCount: number;
-}
 
 /** Open (and migrate) the catalog's own database. */
 export function openCatalogStore(where: StoreLocation): Promise<CatalogStore> {
@@ -70,7 +54,7 @@ function isSkuClash(error: unknown): boolean {
 }
 
 /** All catalog queries. Nothing outside this folder sees SQL or rows. */
-export function productRepository(db: Kysely<Tables>) {
+export function productRepository(db: Kysely<Tables>): ProductRepository {
   return {
     /** One page in id order, after `afterId`; fetches one extra row to know whether more follow. */
     async page(opts: { category?: string; limit: number; afterId?: string }): Promise<{ items: ProductRecord[]; more: boolean }> {
@@ -202,4 +186,3 @@ export function productRepository(db: Kysely<Tables>) {
   };
 }
 
-export type ProductRepository = ReturnType<typeof productRepository>;

@@ -25,9 +25,3 @@ export type IdentityStore = Store<IdentityDatabase>;
 export function openIdentityStore(where: StoreLocation): Promise<IdentityStore> {
   return openStore<IdentityDatabase>({ service: 'identity', migrations, ...where });
 }
-
-/** True when a write failed on a unique or primary-key constraint (SQLite extended codes, PostgreSQL 23505). */
-export function isUniqueViolation(error: unknown): boolean {
-  const e = error as { errcode?: unknown; code?: unknown };
-  return e.errcode === 2067 || e.errcode === 1555 || e.code === '23505';
-}

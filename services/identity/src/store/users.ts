@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { NewUser, User, UserRepository } from '../domain/model.ts';
-import { isUniqueViolation, type IdentityDatabase } from './db.ts';
+import { isUniqueViolation } from '@bazaar/store';
+import type { IdentityDatabase } from './db.ts';
 
 type UserRow = IdentityDatabase['users'];
 

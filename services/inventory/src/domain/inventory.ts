@@ -1,6 +1,6 @@
 import type { Reservation, ReserveRequest, StockLevel } from '@bazaar/contracts/inventory';
 import { errors } from '../errors.ts';
-import type { InventoryRepository, ReservationLine, ReservationRecord } from '../store/index.ts';
+import type { InventoryRepository, ReservationLine, ReservationRecord } from './model.ts';
 
 /** How many due reservations one expiry pass handles per transaction. */
 const EXPIRY_BATCH = 100;

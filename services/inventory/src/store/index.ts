@@ -3,9 +3,7 @@ import type { Kysely, Transaction } from 'kysely';
 import { appendEvent, type InboxTables, type OutboxTables } from '@bazaar/messaging';
 import type { StockChangedData } from '@bazaar/contracts/events';
 import { migrations } from '../../migrations/index.ts';
-
-export type ReservationState = 'RESERVED' | 'COMMITTED' | 'RELEASED';
-export type ReleaseReason = 'released' | 'expired';
+import type { InventoryRepository, ReleaseReason, ReservationLine, ReservationRecord, ReservationState, ReserveOutcome, SettleOutcome, StockRecord } from '../domain/model.ts';
 
 /** Inventory's own tables, plus the outbox it publishes from and the inbox it consumes into. */
 export interface InventoryTables extends OutboxTables, InboxTables {
@@ -23,36 +21,6 @@ export interface InventoryTables extends OutboxTables, InboxTables {
 
 export type InventoryStore = Store<InventoryTables>;
 type Db = Kysely<InventoryTables> | Transaction<InventoryTables>;
-
-/** One product's stock as the domain sees it. */
-export interface StockRecord {
-  productId: string;
-  available: number;
-  reserved: number;
-  committed: number;
-}
-
-export interface ReservationLine {
-  productId: string;
-  quantity: number;
-}
-
-export interface ReservationRecord {
-  orderId: string;
-  status: ReservationState;
-  items: ReservationLine[];
-  expiresAt: string;
-  releaseReason: ReleaseReason | null;
-}
-
-/** What a reserve attempt came to; only 'created' changed anything. */
-export type ReserveOutcome =
-  | { kind: 'created'; reservation: ReservationRecord }
-  | { kind: 'exists'; reservation: ReservationRecord }
-  | { kind: 'insufficient'; productId: string; requested: number; available: number; known: boolean };
-
-/** What a commit or release came to: the reservation as it now is, and whether this call changed it. */
-export type SettleOutcome = { kind: 'missing' } | { kind: 'settled'; changed: boolean; reservation: ReservationRecord };
 
 /** Open (and migrate) inventory's own database. */
 export function openInventoryStore(where: StoreLocation): Promise<InventoryStore> {
@@ -139,7 +107,7 @@ async function commitStock(trx: Db, orderId: string, now: string): Promise<void>
 }
 
 /** All inventory queries. Nothing outside this folder sees SQL or rows. */
-export function inventoryRepository(db: Kysely<InventoryTables>) {
+export function inventoryRepository(db: Kysely<InventoryTables>): InventoryRepository {
   return {
     async stock(productId: string): Promise<StockRecord | undefined> {
       const row = await db.selectFrom('stock').selectAll().where('product_id', '=', productId).executeTakeFirst();
@@ -299,4 +267,3 @@ export function inventoryRepository(db: Kysely<InventoryTables>) {
   };
 }
 
-export type InventoryRepository = ReturnType<typeof inventoryRepository>;

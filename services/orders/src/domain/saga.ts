@@ -1,4 +1,4 @@
-import { AppError, UpstreamError } from '@bazaar/kit';
+import { AppError, UpstreamError, backoffDelay } from '@bazaar/kit';
 import type { Card, Compensation, InventoryPort, OrderRecord, PaymentsPort, SagaRecord, SagaStep } from './model.ts';
 
 export type { InventoryPort, PaymentsPort } from './model.ts';
@@ -163,8 +163,7 @@ function afterFailure(ctx: StepContext, error: unknown): Transition {
 
 /** Exponential backoff with jitter (half fixed, half random), capped. */
 export function retryDelayMs(attempts: number, policy: RetryPolicy): number {
-  const full = Math.min(policy.maxMs, policy.baseMs * 2 ** Math.min(attempts, 16));
-  return Math.round(full / 2 + (Math.random() * full) / 2);
+  return backoffDelay(attempts + 1, { ...policy, jitter: 'equal' });
 }
 
 /** Timeouts, refused connections, open breakers and 5xx: worth retrying. Anything else is unexpected (still retried, but logged as an error). */

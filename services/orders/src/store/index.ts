@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { openStore, type Store, type StoreLocation } from '@bazaar/store';
+import { isUniqueViolation, openStore, type Store, type StoreLocation } from '@bazaar/store';
 import type { Kysely } from 'kysely';
 import { appendEvent, type OutboxTables } from '@bazaar/messaging';
 import { migrations } from '../../migrations/index.ts';
@@ -42,21 +42,12 @@ export interface OrdersDatabase extends OutboxTables {
 
 export type OrdersStore = Store<OrdersDatabase>;
 
-/** SAGA_LEASE_MS's default: how long a saga stays with an instance that stopped renewing its leases. */
-export const DEFAULT_SAGA_LEASE_MS = 5000;
-
-/** Lease length per opened store, so that orderRepository(store.db) uses the configured one. */
-const leaseMsByDb = new WeakMap<Kysely<OrdersDatabase>, number>();
-
 /**
  * Open (and migrate) the orders database: PostgreSQL when configured, else
- * `<dataDir>/orders.sqlite` (or in memory for tests). `sagaLeaseMs`
- * (SAGA_LEASE_MS) is the lease length of the repositories made over it.
+ * `<dataDir>/orders.sqlite` (or in memory for tests).
  */
-export async function openOrdersStore(where: StoreLocation, opts: { sagaLeaseMs?: number } = {}): Promise<OrdersStore> {
-  const store = await openStore<OrdersDatabase>({ service: 'orders', migrations, ...where });
-  if (opts.sagaLeaseMs !== undefined) leaseMsByDb.set(store.db, opts.sagaLeaseMs);
-  return store;
+export function openOrdersStore(where: StoreLocation): Promise<OrdersStore> {
+  return openStore<OrdersDatabase>({ service: 'orders', migrations, ...where });
 }
 
 /**
@@ -66,12 +57,6 @@ export async function openOrdersStore(where: StoreLocation, opts: { sagaLeaseMs?
  */
 export function newLeaseOwner(): string {
   return `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
-}
-
-/** True when a write failed on a unique or primary-key constraint (SQLite extended codes, PostgreSQL 23505). */
-function isUniqueViolation(error: unknown): boolean {
-  const e = error as { errcode?: unknown; code?: unknown };
-  return e.errcode === 2067 || e.errcode === 1555 || e.code === '23505';
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -108,7 +93,7 @@ function toSaga(row: OrdersDatabase['sagas']): SagaRecord {
  * All orders queries, acting for one lease owner (default: a new one, with the
  * lease length the store was opened with). Nothing outside this folder sees SQL or rows.
  */
-export function orderRepository(db: Kysely<OrdersDatabase>, lease: SagaLease = { owner: newLeaseOwner(), ms: leaseMsByDb.get(db) ?? DEFAULT_SAGA_LEASE_MS }): OrderRepository {
+export function orderRepository(db: Kysely<OrdersDatabase>, lease: SagaLease): OrderRepository {
   const me = lease.owner;
   return {
     lease,

@@ -2,8 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { AuthorizeRequest, Payment, PaymentStatus } from '@bazaar/contracts/payments';
 import type { PspAuthorization } from '@bazaar/contracts/psp';
 import { errors } from '../errors.ts';
-import type { PaymentEvent, PaymentRecord, PaymentRepository } from '../store/index.ts';
-import type { AuthorizeOutcome, PspAction, PspGateway } from '../upstream/psp-sim.ts';
+import type { AuthorizeOutcome, PaymentEvent, PaymentRecord, PaymentRepository, PspAction, PspGateway } from './model.ts';
 
 /** Each operation: the status it starts from, and the statuses in which it is already done (a repeat is a no-op). */
 const RULES: Record<PspAction, { from: PaymentStatus; done: PaymentStatus[] }> = {

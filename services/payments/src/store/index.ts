@@ -2,8 +2,8 @@ import { openStore, type Store, type StoreLocation } from '@bazaar/store';
 import type { Kysely } from 'kysely';
 import { appendEvent, type OutboxTables } from '@bazaar/messaging';
 import type { PaymentStatus } from '@bazaar/contracts/payments';
-import type { EventType, PaymentEventData } from '@bazaar/contracts/events';
 import { migrations } from '../../migrations/index.ts';
+import type { PaymentEvent, PaymentRecord, PaymentRepository } from '../domain/model.ts';
 
 interface Tables extends OutboxTables {
   payments: {
@@ -21,26 +21,6 @@ interface Tables extends OutboxTables {
 }
 
 export type PaymentsStore = Store<Tables>;
-
-/** A payment as the domain sees it. */
-export interface PaymentRecord {
-  paymentId: string;
-  orderId: string;
-  amount: number;
-  currency: string;
-  status: PaymentStatus;
-  pspAuthorizationId: string | null;
-  cardLast4: string;
-  declineCode: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
-
-/** An event to publish with a status change. */
-export interface PaymentEvent {
-  type: Extract<EventType, `payments.${string}`>;
-  data: PaymentEventData;
-}
 
 /** Open (and migrate) payments' own database. */
 export function openPaymentsStore(where: StoreLocation): Promise<PaymentsStore> {
@@ -65,7 +45,7 @@ function toRecord(row: Row): PaymentRecord {
 }
 
 /** All payments queries. Nothing outside this folder sees SQL or rows. */
-export function paymentRepository(db: Kysely<Tables>) {
+export function paymentRepository(db: Kysely<Tables>): PaymentRepository {
   const byOrder = async (orderId: string, trx: Kysely<Tables> = db): Promise<PaymentRecord | undefined> => {
     const row = await trx.selectFrom('payments').selectAll().where('order_id', '=', orderId).executeTakeFirst();
     return row ? toRecord(row) : undefined;
@@ -142,4 +122,3 @@ export function paymentRepository(db: Kysely<Tables>) {
   };
 }
 
-export type PaymentRepository = ReturnType<typeof paymentRepository>;

@@ -1,14 +1,7 @@
 import { UpstreamError, commonErrors, type ServiceClient } from '@bazaar/kit';
 import { routes, type PspAuthorization, type PspAuthorizeRequest } from '@bazaar/contracts/psp';
 import { errors } from '../errors.ts';
-
-/** What the PSP said about an authorization request. */
-export type AuthorizeOutcome =
-  | { kind: 'authorized'; authorization: PspAuthorization }
-  | { kind: 'declined'; declineCode: string; authorizationId: string | null };
-
-/** An operation on an existing PSP authorization. */
-export type PspAction = 'capture' | 'void' | 'refund';
+import type { AuthorizeOutcome, PspAction, PspGateway } from '../domain/model.ts';
 
 /**
  * payments' view of the PSP, over the kit's client (timeout per attempt,
@@ -16,7 +9,7 @@ export type PspAction = 'capture' | 'void' | 'refund';
  * the orderId as Idempotency-Key, and capture/void/refund are idempotent at
  * the PSP. Transient trouble becomes 503/504 for our caller to retry.
  */
-export function pspGateway(client: ServiceClient) {
+export function pspGateway(client: ServiceClient): PspGateway {
   /** PSP 5xx (after retries) is an outage to us: 503, not the kit's generic 502. */
   function transient(error: unknown): unknown {
     if (error instanceof UpstreamError && error.upstreamStatus >= 500) {
@@ -91,4 +84,3 @@ export function pspGateway(client: ServiceClient) {
   };
 }
 
-export type PspGateway = ReturnType<typeof pspGateway>;

@@ -5,6 +5,7 @@ import { Type, type Static } from 'typebox';
 import { Value } from 'typebox/value';
 import type { AsPlainObject } from 'minisearch';
 import { ProductChangedData } from '@bazaar/contracts/events';
+import { createSerial } from '@bazaar/kit';
 import type { IndexState } from '../domain/product-index.ts';
 
 /** Bump when the file's shape changes: an older file is then rebuilt from events, never misread. */
@@ -38,7 +39,8 @@ export type LoadedSnapshot = { kind: 'missing' } | { kind: 'unreadable'; reason:
  */
 export function snapshotStore(dir: string) {
   const file = join(dir, 'snapshot.json');
-  let writing: Promise<void> = Promise.resolve();
+  /** Saves and removes run one at a time. */
+  const writing = createSerial();
 
   async function write(snapshot: Snapshot): Promise<void> {
     const body: Static<typeof SnapshotFile> = {
@@ -101,17 +103,13 @@ export function snapshotStore(dir: string) {
 
     /** Save atomically; saves never overlap (a second waits for the first). */
     save(snapshot: Snapshot): Promise<void> {
-      const next = writing.then(() => write(snapshot));
-      writing = next.catch(() => undefined);
-      return next;
+      return writing(() => write(snapshot));
     },
 
     /** Delete the snapshot, so the next start rebuilds from the event history. */
     remove(): Promise<void> {
       // After any save in flight, so a save cannot bring the file back.
-      const next = writing.then(() => rm(file, { force: true }));
-      writing = next.catch(() => undefined);
-      return next;
+      return writing(() => rm(file, { force: true }));
     },
   };
 }

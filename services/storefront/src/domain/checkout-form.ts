@@ -3,7 +3,7 @@
  * message can stand next to its field. The orders service validates again;
  * this is for people, not for safety.
  */
-import type { CheckoutRequest } from '../upstream/shop.ts';
+import type { CheckoutRequest } from '@bazaar/contracts/orders';
 
 export const CHECKOUT_FIELDS = ['name', 'line1', 'city', 'postalCode', 'country', 'cardNumber', 'expiry', 'cvc'] as const;
 export type CheckoutField = (typeof CHECKOUT_FIELDS)[number];

@@ -3,9 +3,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Kysely, Transaction } from 'kysely';
-import { appendEvent, inboxMigration, outboxHead, outboxMigration, readOutbox, cursorStore, type InboxTables, type OutboxTables } from '@bazaar/messaging';
-import { openStore, sql, type StoreDialect } from '../src/index.ts';
-import { DIALECTS, testLocation, type AfterHook } from '../src/testing.ts';
+import { appendEvent, inboxMigration, outboxHead, outboxMigration, readOutbox, cursorStore, type InboxTables, type OutboxTables } from '../src/index.ts';
+import { openStore, sql, type StoreDialect } from '@bazaar/store';
+import { DIALECTS, testLocation, type AfterHook } from '@bazaar/store/testing';
 
 type Tables = OutboxTables & InboxTables;
 

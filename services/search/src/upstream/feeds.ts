@@ -1,6 +1,6 @@
 import type { Logger } from '@bazaar/kit';
 import { createHttpFeedTransport, feedProbe, type CursorStore, type EventTransport } from '@bazaar/messaging';
-import type { Source } from './events.ts';
+import type { Source } from '../events.ts';
 
 /** How search reaches its producers' event feeds. */
 export interface Feeds {
