@@ -16,7 +16,7 @@ const DOC = fileURLToPath(new URL('../../docs/isolation.md', import.meta.url));
 const JOURNEYS = ['browse', 'search', 'login', 'cart', 'checkout', 'order history', 'admin report'] as const;
 type Journey = (typeof JOURNEYS)[number];
 /** Every process the launcher runs; psp-sim and mail-sink stand in for outside parties. */
-const DOWN = ['gateway', 'identity', 'catalog', 'search', 'inventory', 'cart', 'orders', 'payments', 'psp-sim', 'notifications', 'reports', 'mail-sink'] as const;
+const DOWN = ['gateway', 'identity', 'catalog', 'search', 'inventory', 'cart', 'orders', 'payments', 'psp-sim', 'notifications', 'reports', 'storefront', 'mail-sink'] as const;
 const SAGA_DEADLINE_MS = 4000;
 
 const work = mkdtempSync(join(tmpdir(), 'bazaar-isolation-'));
