@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { ConfigError } from './config.ts';
 import type { ServiceApp } from './app.ts';
+import { flushTelemetry } from './telemetry.ts';
 
 export interface RunOptions {
   app: ServiceApp;
@@ -31,7 +32,9 @@ export async function runService(opts: RunOptions): Promise<void> {
     }, opts.shutdownTimeoutMs);
     timer.unref();
     app.close().then(
-      () => {
+      async () => {
+        // The last spans (the drain's own) leave before the process does.
+        await flushTelemetry();
         logger.info('stopped');
         process.exit(0);
       },

@@ -1,4 +1,4 @@
-import { createAuthenticator, createLogger, loadConfig, main, remoteKeys, runService } from '@bazaar/kit';
+import { createAuthenticator, createLogger, loadConfig, main, remoteKeys, runService, startTelemetry } from '@bazaar/kit';
 import { postgresTarget } from '@bazaar/store';
 import { cursorStore, eventTransportFromConfig } from '@bazaar/messaging';
 import { buildApp } from './app.ts';
@@ -10,6 +10,7 @@ import { catalogProducts } from './upstream/catalog.ts';
 
 await main(async () => {
   const config = loadConfig(CartConfig);
+  startTelemetry({ service: 'cart', config });
   const logger = createLogger({ service: 'cart', level: config.LOG_LEVEL });
   const store = await openCartDatabase({
     dataDir: config.BAZAAR_DATA_DIR,

@@ -1,4 +1,4 @@
-import { createAuthenticator, createLogger, loadConfig, main, remoteKeys, runService } from '@bazaar/kit';
+import { createAuthenticator, createLogger, loadConfig, main, remoteKeys, runService, startTelemetry } from '@bazaar/kit';
 import { postgresTarget } from '@bazaar/store';
 import { eventTransportFromConfig } from '@bazaar/messaging';
 import { CatalogConfig } from './config.ts';
@@ -8,6 +8,7 @@ import { seedCatalog } from './seed.ts';
 
 await main(async () => {
   const config = loadConfig(CatalogConfig);
+  startTelemetry({ service: 'catalog', config });
   const logger = createLogger({ service: 'catalog', level: config.LOG_LEVEL });
   const store = await openCatalogStore({
     dataDir: config.BAZAAR_DATA_DIR,

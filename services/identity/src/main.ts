@@ -1,4 +1,4 @@
-import { createLogger, loadConfig, main, runService } from '@bazaar/kit';
+import { createLogger, loadConfig, main, runService, startTelemetry } from '@bazaar/kit';
 import { postgresTarget } from '@bazaar/store';
 import { buildApp } from './app.ts';
 import { IdentityConfig } from './config.ts';
@@ -6,6 +6,7 @@ import { openIdentityStore } from './store/index.ts';
 
 await main(async () => {
   const config = loadConfig(IdentityConfig);
+  startTelemetry({ service: 'identity', config });
   const logger = createLogger({ service: 'identity', level: config.LOG_LEVEL });
   const store = await openIdentityStore({
     dataDir: config.BAZAAR_DATA_DIR,

@@ -1,4 +1,4 @@
-import { createAuthenticator, createLogger, loadConfig, main, remoteKeys, runService } from '@bazaar/kit';
+import { createAuthenticator, createLogger, loadConfig, main, remoteKeys, runService, startTelemetry } from '@bazaar/kit';
 import { postgresTarget } from '@bazaar/store';
 import { cursorStore, eventTransportFromConfig, startConsumer } from '@bazaar/messaging';
 import { InventoryConfig } from './config.ts';
@@ -8,6 +8,7 @@ import { openInventoryStore } from './store/index.ts';
 
 await main(async () => {
   const config = loadConfig(InventoryConfig);
+  startTelemetry({ service: 'inventory', config });
   const logger = createLogger({ service: 'inventory', level: config.LOG_LEVEL });
   const store = await openInventoryStore({
     dataDir: config.BAZAAR_DATA_DIR,

@@ -1,4 +1,4 @@
-import { createLogger, loadConfig, main, runService } from '@bazaar/kit';
+import { createLogger, loadConfig, main, runService, startTelemetry } from '@bazaar/kit';
 import { postgresTarget } from '@bazaar/store';
 import { cursorStore, eventTransportFromConfig } from '@bazaar/messaging';
 import { NotificationsConfig } from './config.ts';
@@ -9,6 +9,7 @@ import { smtpTarget } from './sender.ts';
 
 await main(async () => {
   const config = loadConfig(NotificationsConfig);
+  startTelemetry({ service: 'notifications', config });
   const logger = createLogger({ service: 'notifications', level: config.LOG_LEVEL });
   const store = await openNotificationsStore({
     dataDir: config.BAZAAR_DATA_DIR,

@@ -1,4 +1,4 @@
-import { createAuthenticator, createLogger, loadConfig, main, remoteKeys, runService } from '@bazaar/kit';
+import { createAuthenticator, createLogger, loadConfig, main, remoteKeys, runService, startTelemetry } from '@bazaar/kit';
 import { postgresTarget } from '@bazaar/store';
 import { eventTransportFromConfig } from '@bazaar/messaging';
 import { OrdersConfig } from './config.ts';
@@ -7,6 +7,7 @@ import { openOrdersStore } from './store/index.ts';
 
 await main(async () => {
   const config = loadConfig(OrdersConfig);
+  startTelemetry({ service: 'orders', config });
   const logger = createLogger({ service: 'orders', level: config.LOG_LEVEL });
   const store = await openOrdersStore({
     dataDir: config.BAZAAR_DATA_DIR,

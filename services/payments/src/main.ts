@@ -1,4 +1,4 @@
-import { createLogger, createServiceClient, loadConfig, main, runService } from '@bazaar/kit';
+import { createLogger, createServiceClient, loadConfig, main, runService, startTelemetry } from '@bazaar/kit';
 import { postgresTarget } from '@bazaar/store';
 import { eventTransportFromConfig } from '@bazaar/messaging';
 import { PaymentsConfig } from './config.ts';
@@ -7,6 +7,7 @@ import { openPaymentsStore } from './store/index.ts';
 
 await main(async () => {
   const config = loadConfig(PaymentsConfig);
+  startTelemetry({ service: 'payments', config });
   const logger = createLogger({ service: 'payments', level: config.LOG_LEVEL });
   const store = await openPaymentsStore({
     dataDir: config.BAZAAR_DATA_DIR,
