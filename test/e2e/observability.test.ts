@@ -47,7 +47,10 @@ after(async () => {
 
 /** Fill the cart and check out through the gateway; the order is confirmed. */
 async function checkout(key: string): Promise<string> {
-  assert.equal((await http(api(`/api/cart/items/${productId}`), { method: 'PUT', body: { quantity: 1 }, token })).status, 200);
+  // PUT is idempotent: like any client, try again on a 5xx (a busy machine can make the gateway time out).
+  let put = await http(api(`/api/cart/items/${productId}`), { method: 'PUT', body: { quantity: 1 }, token });
+  for (let attempt = 2; attempt <= 3 && put.status >= 500; attempt++) put = await http(api(`/api/cart/items/${productId}`), { method: 'PUT', body: { quantity: 1 }, token });
+  assert.equal(put.status, 200, JSON.stringify(put.body));
   const res = await http<{ orderId: string; status: string }>(api('/api/checkout'), { method: 'POST', token, headers: { 'idempotency-key': key }, body: { shippingAddress: address, card } });
   assert.equal(res.status, 201, JSON.stringify(res.body));
   assert.equal(res.body.status, 'CONFIRMED');

@@ -45,10 +45,10 @@ button,.button{font:inherit;border:1px solid var(--line);background:#fff;border-
 button:hover{border-color:#b6bfd3}button.danger{color:var(--bad);border-color:#ffc9c9}button.primary{background:var(--accent);border-color:var(--accent);color:#fff}
 form.search{display:flex;flex-wrap:wrap;gap:.5rem;align-items:end}form.search label{display:flex;flex-direction:column;font-size:.78rem;color:var(--muted);gap:.15rem}
 input,select{font:inherit;padding:.3rem .45rem;border:1px solid #cdd3df;border-radius:6px;background:#fff;min-width:9rem}
-.topology svg{width:100%;height:auto}.topology .node rect{fill:#fff;stroke:var(--ok);stroke-width:2}.topology .node.down rect{fill:#fff5f5;stroke:var(--bad);stroke-width:3}
+.topology svg{width:100%;max-width:1040px;height:auto;display:block;margin:0 auto}.topology .node rect{fill:#fff;stroke:var(--ok);stroke-width:2}.topology .node.down rect{fill:#fff5f5;stroke:var(--bad);stroke-width:3}
 .topology .node.degraded rect{stroke:var(--warn)}.topology .node text{font-size:13px;font-weight:600;fill:var(--ink)}.topology .node .sub{font-size:10.5px;font-weight:400;fill:var(--muted)}
 .topology .edge path{fill:none;stroke:#94d3a2;stroke-width:2}.topology .edge.event path{stroke-dasharray:5 4;stroke:#a5b4fc}.topology .edge.error path{stroke:var(--bad)}.topology .edge.idle path{stroke:#dde1ea}
-.topology .edge text{font-size:10.5px;fill:var(--muted)}.topology .edge.error text{fill:var(--bad);font-weight:600}
+.topology .edge text{font-size:10px;fill:#4a5163;paint-order:stroke;stroke:#fff;stroke-width:4px;stroke-linejoin:round}.topology .edge.error text{fill:var(--bad);font-weight:600}
 .waterfall{font-size:13px}.waterfall .row{display:grid;grid-template-columns:minmax(16rem,2fr) 3fr 5rem;gap:.5rem;align-items:center;padding:.18rem 0;border-bottom:1px solid #f0f2f6;cursor:pointer}
 .waterfall .row:hover{background:#f8f9fc}.waterfall .bar{position:relative;height:12px;background:#f1f3f9;border-radius:3px}.waterfall .bar span{position:absolute;top:0;height:12px;border-radius:3px;min-width:2px}
 .waterfall .name{white-space:nowrap;overflow:hidden;text-overflow:ellipsis}.waterfall .svc{display:inline-block;min-width:6.5rem;font-size:.75rem;font-weight:600}

@@ -109,13 +109,31 @@ export function topologySvg(nodes: NodeState[], edges: Edge[]): string {
     .map((e) => {
       const [x1, y1] = pos.get(e.from) as [number, number];
       const [x2, y2] = pos.get(e.to) as [number, number];
-      const sx = x1 + (x2 >= x1 ? W / 2 : -W / 2);
-      const ex = x2 + (x2 >= x1 ? -W / 2 : W / 2);
-      const mx = (sx + ex) / 2;
+      let d: string;
+      let lx: number;
+      let ly: number;
+      if (Math.abs(x2 - x1) < W) {
+        // Same column: from the bottom (or top) of one to the top (or bottom) of the other, bowed sideways.
+        const down = y2 > y1;
+        const sy = y1 + (down ? H / 2 : -H / 2);
+        const ey = y2 + (down ? -H / 2 : H / 2);
+        d = `M${x1 + 20},${sy} C${x1 + 60},${(sy + ey) / 2} ${x2 + 60},${(sy + ey) / 2} ${x2 + 20},${ey}`;
+        lx = x1 + 52;
+        ly = (sy + ey) / 2 + 4;
+      } else {
+        const sx = x1 + (x2 >= x1 ? W / 2 : -W / 2);
+        const ex = x2 + (x2 >= x1 ? -W / 2 : W / 2);
+        const mx = (sx + ex) / 2;
+        d = `M${sx},${y1} C${mx},${y1} ${mx},${y2} ${ex},${y2}`;
+        lx = mx;
+        ly = (y1 + y2) / 2 - 5;
+      }
       const cls = ['edge', e.kind === 'event' ? 'event' : '', e.errorRate > 0.05 ? 'error' : ''].join(' ').trim();
-      const label = `${e.perSecond >= 10 ? Math.round(e.perSecond) : e.perSecond.toFixed(1)}/s · ${Math.round(e.errorRate * 100)}% err · p99 ${ms(e.p99Ms)}`;
-      return `<g class="${cls}" data-edge="${esc(e.from)}-${esc(e.to)}" data-error-rate="${e.errorRate.toFixed(3)}"><path d="M${sx},${y1} C${mx},${y1} ${mx},${y2} ${ex},${y2}" marker-end="url(#arrow)"/>
-<text x="${mx}" y="${(y1 + y2) / 2 - 4}" text-anchor="middle">${esc(label)}</text></g>`;
+      const rate = e.perSecond >= 1 ? `${e.perSecond >= 10 ? Math.round(e.perSecond) : e.perSecond.toFixed(1)}/s` : `${Math.max(1, Math.round(e.perSecond * 60))}/min`;
+      const errors = e.errors > 0 ? ` · ${Math.round(e.errorRate * 100)}% err` : '';
+      const label = `${rate}${errors} · p99 ${ms(e.p99Ms)}`;
+      return `<g class="${cls}" data-edge="${esc(e.from)}-${esc(e.to)}" data-error-rate="${e.errorRate.toFixed(3)}"><title>${esc(`${e.from} → ${e.to} (${e.kind === 'event' ? 'events' : 'calls'}): ${e.count} in the last minute, ${e.errors} failed, p99 ${ms(e.p99Ms)}`)}</title><path d="${d}" marker-end="url(#arrow)"/>
+<text x="${lx}" y="${ly}" text-anchor="middle">${esc(label)}</text></g>`;
     })
     .join('\n');
   const nodeSvg = nodes
