@@ -25,7 +25,7 @@ let productId = '';
 let first: { orderId: string; traceId: string; spans: number } | undefined;
 
 // LOG_LEVEL info (the harness's default is warn): the log lines of a request are part of what is checked.
-const start = () => startSystem({ portBase, dataDir: join(work, 'data'), logDir: join(work, 'logs'), readyTimeoutMs: 150_000, env: { LOG_LEVEL: 'info' } });
+const start = () => startSystem({ portBase, dataDir: join(work, 'data'), logDir: join(work, 'logs'), readyTimeoutMs: 240_000, env: { LOG_LEVEL: 'info' } });
 const api = (path: string) => `${system.gatewayUrl}${path}`;
 
 before(async () => {

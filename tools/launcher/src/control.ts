@@ -221,7 +221,7 @@ export function createControlServer(opts: ControlOptions): Server {
           const traceId = traceMatch[2] as string;
           const spans = tel.store.trace(traceId);
           if (traceMatch[1]) return spans.length ? json({ traceId, spans }) : problem(send, 404, 'No such trace', `No span of trace ${traceId} is stored.`);
-          return html(tracePage(traceId, spans, tel.store.logs({ traceId, limit: 500 }).reverse()));
+          return html(tracePage(traceId, spans, tel.store.logs({ traceId, limit: 500 }).reverse(), query.queries === '1'));
         }
         const orderMatch = /^\/(api\/)?orders(?:\/([A-Za-z0-9-]{1,64}))?$/.exec(url);
         if (orderMatch) {

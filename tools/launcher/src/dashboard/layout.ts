@@ -49,9 +49,9 @@ input,select{font:inherit;padding:.3rem .45rem;border:1px solid #cdd3df;border-r
 .topology .node.degraded rect{stroke:var(--warn)}.topology .node text{font-size:13px;font-weight:600;fill:var(--ink)}.topology .node .sub{font-size:10.5px;font-weight:400;fill:var(--muted)}
 .topology .edge path{fill:none;stroke:#94d3a2;stroke-width:2}.topology .edge.event path{stroke-dasharray:5 4;stroke:#a5b4fc}.topology .edge.error path{stroke:var(--bad)}.topology .edge.idle path{stroke:#dde1ea}
 .topology .edge text{font-size:10px;fill:#4a5163;paint-order:stroke;stroke:#fff;stroke-width:4px;stroke-linejoin:round}.topology .edge.error text{fill:var(--bad);font-weight:600}
-.waterfall{font-size:13px}.waterfall .row{display:grid;grid-template-columns:minmax(16rem,2fr) 3fr 5rem;gap:.5rem;align-items:center;padding:.18rem 0;border-bottom:1px solid #f0f2f6;cursor:pointer}
+.waterfall{font-size:13px}.waterfall .row{display:grid;grid-template-columns:minmax(20rem,5fr) 4fr 4.5rem;gap:.5rem;align-items:center;padding:.18rem 0;border-bottom:1px solid #f0f2f6;cursor:pointer}
 .waterfall .row:hover{background:#f8f9fc}.waterfall .bar{position:relative;height:12px;background:#f1f3f9;border-radius:3px}.waterfall .bar span{position:absolute;top:0;height:12px;border-radius:3px;min-width:2px}
-.waterfall .name{white-space:nowrap;overflow:hidden;text-overflow:ellipsis}.waterfall .svc{display:inline-block;min-width:6.5rem;font-size:.75rem;font-weight:600}
+.waterfall .name{white-space:nowrap;overflow:hidden;text-overflow:ellipsis}.waterfall .svc{display:inline-block;min-width:6rem;font-size:.75rem;font-weight:600}
 .logs{font-family:var(--mono);font-size:12px;max-height:70vh;overflow:auto}.logs div{padding:.12rem .3rem;border-bottom:1px solid #f3f4f8;white-space:pre-wrap;word-break:break-word}
 .logs .warn{background:#fff9db}.logs .error,.logs .fatal{background:#fff5f5}
 .timeline{list-style:none;margin:0;padding:0 0 0 1rem;border-left:3px solid var(--line)}.timeline li{position:relative;margin:0 0 .8rem;padding-left:.8rem}

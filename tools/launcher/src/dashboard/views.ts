@@ -102,13 +102,18 @@ function treeOrder(spans: StoredSpan[]): { span: StoredSpan; depth: number }[] {
   return out;
 }
 
-/** A waterfall of spans. */
-export function waterfall(spans: StoredSpan[]): string {
-  if (spans.length === 0) return '<p class="muted">No spans.</p>';
+/** A waterfall of spans; database queries only when asked for (a checkout makes dozens). */
+export function waterfall(all: StoredSpan[], opts: { queries?: boolean; toggleHref?: string } = {}): string {
+  if (all.length === 0) return '<p class="muted">No spans.</p>';
+  const spans = opts.queries ? all : all.filter((s) => s.attributes['db.system.name'] === undefined);
+  const hidden = all.length - spans.length;
+  const toggle = opts.toggleHref
+    ? `<p class="muted" style="margin-top:0">${opts.queries ? `Database queries shown. <a href="${esc(opts.toggleHref)}">Hide them</a>` : hidden > 0 ? `${hidden} database queries hidden. <a href="${esc(opts.toggleHref)}?queries=1">Show them</a>` : ''}</p>`
+    : '';
   const t0 = Math.min(...spans.map((s) => s.start));
   const t1 = Math.max(...spans.map((s) => s.end));
   const total = Math.max(t1 - t0, 0.001);
-  return `<div class="waterfall">${treeOrder(spans)
+  return `${toggle}<div class="waterfall">${treeOrder(spans)
     .map(({ span: s, depth }) => {
       const left = ((s.start - t0) / total) * 100;
       const width = Math.max((s.durationMs / total) * 100, 0.3);
@@ -120,15 +125,29 @@ export function waterfall(spans: StoredSpan[]): string {
     .join('\n')}</div>`;
 }
 
-/** Log lines as rows. */
+const STANDARD_FIELDS = new Set(['level', 'time', 'service', 'pid', 'msg', 'trace_id', 'span_id', 'traceId', 'requestId', 'migrations', 'location', 'address']);
+
+/** The fields of a JSON log line beyond the standard ones, as short key=value text. */
+function extraFields(line: string): string {
+  if (!line.startsWith('{')) return line.length > 300 ? `${line.slice(0, 300)}…` : line;
+  try {
+    const fields = Object.entries(JSON.parse(line) as Record<string, unknown>).filter(([k]) => !STANDARD_FIELDS.has(k));
+    const text = fields.map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ');
+    return text.length > 300 ? `${text.slice(0, 300)}…` : text;
+  } catch {
+    return line.slice(0, 300);
+  }
+}
+
+/** Log lines as rows: time, instance, level, message, the line's other fields (the whole line on hover). */
 export function logLines(lines: StoredLog[]): string {
   return lines
-    .map((l) => `<div class="${esc(l.level)}" data-trace="${esc(l.traceId ?? '')}"><span class="muted">${clock(l.time)}</span> <strong style="color:${colorOf(l.service)}">${esc(l.instance)}</strong> ${esc(l.level)} ${esc(l.msg)}${l.traceId ? ` <a href="/traces/${esc(l.traceId)}">trace</a>` : ''} <span class="muted">${esc(l.line.length > 400 ? `${l.line.slice(0, 400)}…` : l.line)}</span></div>`)
+    .map((l) => `<div class="${esc(l.level)}" data-trace="${esc(l.traceId ?? '')}" title="${esc(l.line)}"><span class="muted">${clock(l.time)}</span> <strong style="color:${colorOf(l.service)}">${esc(l.instance)}</strong> ${esc(l.level)} <strong>${esc(l.msg)}</strong> <span class="muted">${esc(extraFields(l.line))}</span>${l.traceId ? ` <a href="/traces/${esc(l.traceId)}">trace</a>` : ''}</div>`)
     .join('');
 }
 
 /** One trace: its waterfall, with its log lines beside it. */
-export function tracePage(traceId: string, spans: StoredSpan[], logs: StoredLog[]): string {
+export function tracePage(traceId: string, spans: StoredSpan[], logs: StoredLog[], queries = false): string {
   const services = [...new Set(spans.map((s) => s.service))].sort();
   const orderId = spans.find((s) => s.orderId)?.orderId;
   return layout({
@@ -136,7 +155,7 @@ export function tracePage(traceId: string, spans: StoredSpan[], logs: StoredLog[
     path: '/traces',
     body: `<h1>Trace <span class="mono">${esc(traceId)}</span></h1>
 <p class="muted">${spans.length} spans across ${services.length} services: ${services.map((s) => `<span style="color:${colorOf(s)};font-weight:600">${esc(s)}</span>`).join(', ')}${orderId ? ` · order <a class="mono" href="/orders/${esc(orderId)}">${esc(orderId)}</a>` : ''}</p>
-<div class="grid"><div class="card">${waterfall(spans)}</div><div class="card"><h2 style="margin-top:0">Logs of this trace</h2><div class="logs">${logLines(logs) || '<p class="muted">No log lines carry this trace id.</p>'}</div></div></div>`,
+<div class="grid"><div class="card">${waterfall(spans, { queries, toggleHref: `/traces/${traceId}` })}</div><div class="card"><h2 style="margin-top:0">Logs of this trace</h2><div class="logs">${logLines(logs) || '<p class="muted">No log lines carry this trace id.</p>'}</div></div></div>`,
   });
 }
 
@@ -178,7 +197,7 @@ export function orderPage(orderId: string | undefined, spans: StoredSpan[], logs
 <div class="card"><h2 style="margin-top:0">Email</h2>${mail.map((m) => `<p><span class="pill ${m.status === 2 ? 'error' : 'ok'}">${esc(m.name)}</span> ${clock(m.start)} · ${ms(m.durationMs)} ${esc(m.attributes['bazaar.email.kind'] ?? '')} to ${esc(m.attributes['bazaar.email.to'] ?? '')}</p>`).join('') || '<p class="muted">No email sent in this trace yet.</p>'}
 ${mailLogs.map((l) => `<div class="mono muted">${clock(l.time)} ${esc(l.msg)}</div>`).join('')}</div></div>
 <div class="card"><h2 style="margin-top:0">Events it caused</h2><table><thead><tr><th>time</th><th></th><th>type</th><th>service</th><th class="num">took</th><th></th></tr></thead><tbody>${eventRows || '<tr><td colspan="6" class="muted">None yet.</td></tr>'}</tbody></table></div>
-<div class="card"><h2 style="margin-top:0">Every span</h2>${waterfall(spans)}</div>`,
+<div class="card"><h2 style="margin-top:0">Every span</h2>${waterfall(spans, { toggleHref: `/traces/${traces[0] ?? ''}` })}</div>`,
   });
 }
 
