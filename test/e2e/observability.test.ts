@@ -51,15 +51,25 @@ async function checkout(key: string): Promise<string> {
   let put = await http(api(`/api/cart/items/${productId}`), { method: 'PUT', body: { quantity: 1 }, token });
   for (let attempt = 2; attempt <= 3 && put.status >= 500; attempt++) put = await http(api(`/api/cart/items/${productId}`), { method: 'PUT', body: { quantity: 1 }, token });
   assert.equal(put.status, 200, JSON.stringify(put.body));
-  const res = await http<{ orderId: string; status: string }>(api('/api/checkout'), { method: 'POST', token, headers: { 'idempotency-key': key }, body: { shippingAddress: address, card } });
-  assert.equal(res.status, 201, JSON.stringify(res.body));
-  assert.equal(res.body.status, 'CONFIRMED');
+  // A busy machine can make the gateway give up before the saga ends (504) or orders answer 202 PENDING:
+  // like any client, ask again with the same Idempotency-Key (never a second order), then wait for the outcome.
+  let res = await http<{ orderId?: string; status?: string }>(api('/api/checkout'), { method: 'POST', token, headers: { 'idempotency-key': key }, body: { shippingAddress: address, card } });
+  for (let attempt = 2; attempt <= 4 && res.status >= 500; attempt++) {
+    res = await http<{ orderId?: string; status?: string }>(api('/api/checkout'), { method: 'POST', token, headers: { 'idempotency-key': key }, body: { shippingAddress: address, card } });
+  }
+  assert.ok(res.status === 201 || res.status === 202, JSON.stringify(res.body));
+  const orderId = res.body.orderId as string;
+  const final = await until(`order ${orderId} to finish`, 60_000, async () => {
+    const order = await http<{ status: string }>(api(`/api/orders/${orderId}`), { token });
+    return order.body.status && order.body.status !== 'PENDING' ? order.body.status : undefined;
+  });
+  assert.equal(final, 'CONFIRMED');
   // orders.order-confirmed empties the cart (an event): wait, so the next checkout starts from an empty cart.
   await until('the cart to be emptied', 20_000, async () => ((await http<{ items: unknown[] }>(api('/api/cart'), { token })).body.items.length === 0 ? true : undefined));
-  return res.body.orderId;
+  return orderId;
 }
 
-test('a checkout through the gateway is one trace: gateway, orders, cart, inventory, payments, psp-sim, and the consumers of its events', { timeout: 180_000 }, async () => {
+test('a checkout through the gateway is one trace: gateway, orders, cart, inventory, payments, psp-sim, and the consumers of its events', { timeout: 300_000 }, async () => {
   const orderId = await checkout(`otel-${process.pid}-1`);
   const spans = await checkoutTrace(system.controlUrl, orderId);
   first = { orderId, traceId: (spans[0] as { traceId: string }).traceId, spans: spans.length };
