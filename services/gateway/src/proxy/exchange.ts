@@ -326,6 +326,7 @@ export class Exchange implements CallOwner {
       clientIp: this.clientIp,
       requestId: this.requestId,
       traceId: this.traceId,
+      spanId: this.span?.spanContext().spanId ?? '',
       code: this.code,
       failure: this.failure,
     });
