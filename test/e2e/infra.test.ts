@@ -21,6 +21,7 @@ import { createTestDatabase, testPostgresServer } from '@bazaar/store/testing';
 import { portBaseFor, startSystem, until, type RunningSystem } from '../../tools/launcher/src/harness.ts';
 import { checkInfra, infraEnv } from '../../tools/launcher/src/infra.ts';
 import { http, type Reply } from './client.ts';
+import { checkoutTrace } from './traces.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const SERVICE_TOKEN = 'e2e-infra-service-token-0123456789';
@@ -256,6 +257,25 @@ test('checkouts under load on PostgreSQL, Redis and NATS: a payments instance ki
   passed = true;
   await checkInvariants();
   await checkEvents();
+});
+
+test('on JetStream too, a checkout is one trace: gateway to the card network, and on through the events', { timeout: 180_000 }, async () => {
+  const sys = system as RunningSystem;
+  const shopper = shoppers[0] as Shopper;
+  const [productId] = [...initialStock.keys()];
+  assert.equal((await http(api(`/api/cart/items/${productId}`), { method: 'PUT', body: { quantity: 1 }, token: shopper.token })).status, 200);
+  const res = await http<{ orderId: string; status: string }>(api('/api/checkout'), {
+    method: 'POST',
+    token: shopper.token,
+    headers: { 'idempotency-key': `trace-${RUN}` },
+    body: { shippingAddress: address, card: { number: APPROVE, expMonth: 12, expYear: 2035, cvc: '123' } },
+  });
+  assert.equal(res.status, 201, JSON.stringify(res.body));
+  const spans = await checkoutTrace(sys.controlUrl, res.body.orderId);
+  // notifications and cart take orders' events from JetStream: their spans' parents came in the NATS header.
+  for (const service of ['notifications', 'cart']) {
+    assert.ok(spans.some((s) => s.service === service && s.kind === 4 && s.attributes['messaging.system'] === 'nats'), `${service} consumed over NATS, in the trace`);
+  }
 });
 
 /** The shopping flow's invariants, over every order of every shopper — also any the client never heard of. */

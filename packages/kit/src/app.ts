@@ -10,7 +10,8 @@ import type { Logger } from 'pino';
 import { isStoreUnavailable } from '@bazaar/store/unavailable';
 import { AppError, commonErrors, type ProblemDetails } from './errors.ts';
 import { configDefault, configSchema } from './config.ts';
-import { enterContext, newSpanId, newTraceId, parseTraceparent, requestIdFrom, type RequestContext } from './context.ts';
+import { enterContext, requestIdFrom, type RequestContext } from './context.ts';
+import { endServerSpan, startServerSpan } from './telemetry-http.ts';
 import { createHttpMetrics, type HttpMetrics } from './metrics.ts';
 import type { Authenticator } from './auth.ts';
 import { accessHook, checkAccessConfigured } from './routes.ts';
@@ -119,14 +120,11 @@ export function createServiceApp(opts: ServiceAppOptions): ServiceApp {
   app.decorateRequest('principal', undefined);
 
   app.addHook('onRequest', async (request, reply) => {
-    const parent = parseTraceparent(headerValue(request.headers.traceparent));
     const budget = Number(headerValue(request.headers[DEADLINE_HEADER]));
-    const ctx: RequestContext = {
+    const ctx: RequestContext = startServerSpan(request, {
       requestId: request.id,
-      traceId: parent?.traceId ?? newTraceId(),
-      spanId: newSpanId(),
       ...(Number.isFinite(budget) && budget > 0 ? { deadline: Date.now() + budget } : {}),
-    };
+    });
     request.bazaar = ctx;
     request.log = request.log.child({ traceId: ctx.traceId });
     enterContext(ctx);
@@ -142,6 +140,7 @@ export function createServiceApp(opts: ServiceAppOptions): ServiceApp {
     const route = request.routeOptions.url ?? 'unmatched';
     const status = reply.statusCode;
     metrics.observe({ method: request.method, route, status }, reply.elapsedTime / 1000);
+    endServerSpan(request.bazaar, status);
     if (route === '/healthz' || route === '/readyz' || route === '/metrics') return;
     request.log.info(
       { method: request.method, url: request.url, route, status, durationMs: Math.round(reply.elapsedTime * 10) / 10 },

@@ -16,7 +16,8 @@ import type { Static, TSchema } from 'typebox';
 import { Value } from 'typebox/value';
 import { pathOf, type InputOf, type ReplyOf, type RouteDef } from '@bazaar/contracts';
 import { AppError, commonErrors, type ProblemDetails } from './errors.ts';
-import { currentContext, formatTraceparent, newSpanId } from './context.ts';
+import { currentContext, formatTraceparent } from './context.ts';
+import { clientSpan } from './telemetry-client.ts';
 import { DEADLINE_HEADER } from './app.ts';
 import { SERVICE_TOKEN_HEADER } from './service-auth.ts';
 import { InstanceRing, instanceUrls } from './instances.ts';
@@ -166,7 +167,7 @@ export function createServiceClient(opts: ServiceClientOptions): ServiceClient {
     if (opts.serviceToken !== undefined) headers[SERVICE_TOKEN_HEADER] = opts.serviceToken;
     if (ctx) {
       headers['x-request-id'] = ctx.requestId;
-      headers.traceparent = formatTraceparent(ctx.traceId, newSpanId());
+      headers.traceparent = formatTraceparent(ctx.traceId, ctx.spanId, ctx.traceFlags);
       if (ctx.deadline !== undefined) headers[DEADLINE_HEADER] = String(Math.max(1, ctx.deadline - Date.now()));
     }
     let body: string | null = null;
@@ -225,7 +226,12 @@ export function createServiceClient(opts: ServiceClientOptions): ServiceClient {
     return CircuitState.Isolated;
   };
 
-  async function rawCall(callOpts: CallOptions<TSchema | undefined>): Promise<ClientResponse<unknown>> {
+  /** One call in its CLIENT span (telemetry-client.ts): the traceparent sent names that span. */
+  function rawCall(callOpts: CallOptions<TSchema | undefined>): Promise<ClientResponse<unknown>> {
+    return clientSpan(opts.name, callOpts, () => untracedCall(callOpts));
+  }
+
+  async function untracedCall(callOpts: CallOptions<TSchema | undefined>): Promise<ClientResponse<unknown>> {
     const ctx = currentContext();
     const remaining = ctx?.deadline === undefined ? Infinity : ctx.deadline - Date.now();
     if (remaining <= 0) throw commonErrors.UPSTREAM_TIMEOUT(`No time left in the request's deadline to call ${opts.name}.`);

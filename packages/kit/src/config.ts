@@ -1,5 +1,6 @@
 import { Type, type Static, type TObject, type TProperties } from 'typebox';
 import { Value } from 'typebox/value';
+import { TelemetryConfig } from './telemetry.ts';
 
 /** Thrown when the environment does not satisfy a service's config schema; names every bad variable. */
 export class ConfigError extends Error {
@@ -28,6 +29,8 @@ export const BaseConfig = {
   // <SERVICE>_DATABASE_URL wins); with neither set it keeps its SQLite file in BAZAAR_DATA_DIR.
   BAZAAR_POSTGRES_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://', description: 'PostgreSQL server for every service store, e.g. postgres://user:pass@host:5432' })),
   BAZAAR_POSTGRES_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 100, default: 5, description: 'Most PostgreSQL connections one service instance opens' }),
+  // OpenTelemetry's standard variables (OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_TRACES_SAMPLER…): docs/observability.md.
+  ...TelemetryConfig,
 };
 
 /**

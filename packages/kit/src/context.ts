@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes, randomUUID } from 'node:crypto';
+import type { Span } from '@opentelemetry/api';
 
 /** What travels with one request through this process and onward to other services. */
 export interface RequestContext {
@@ -9,6 +10,10 @@ export interface RequestContext {
   spanId: string;
   /** Milliseconds since epoch after which the caller no longer waits. */
   deadline?: number;
+  /** W3C trace flags of the current span (1: sampled); absent means sampled. */
+  traceFlags?: number;
+  /** The current OpenTelemetry span (telemetry.ts), when one is open. */
+  span?: Span;
 }
 
 const storage = new AsyncLocalStorage<RequestContext>();
@@ -41,9 +46,15 @@ export function parseTraceparent(header: string | undefined): { traceId: string;
   return { traceId, parentId };
 }
 
-/** Format a `traceparent` for an outgoing call from `ctx` (sampled flag set). */
-export function formatTraceparent(traceId: string, spanId: string): string {
-  return `00-${traceId}-${spanId}-01`;
+/** Format a `traceparent` for an outgoing call or event (flags: sampled unless told). */
+export function formatTraceparent(traceId: string, spanId: string, traceFlags = 1): string {
+  return `00-${traceId}-${spanId}-${traceFlags === 0 ? '00' : '01'}`;
+}
+
+/** The `traceparent` naming the current span as parent, when there is a current context. */
+export function currentTraceparent(): string | undefined {
+  const ctx = storage.getStore();
+  return ctx ? formatTraceparent(ctx.traceId, ctx.spanId, ctx.traceFlags) : undefined;
 }
 
 /** A fresh 16-hex-digit span id. */

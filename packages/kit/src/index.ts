@@ -1,6 +1,6 @@
 export { BaseConfig, ConfigError, configDefault, configSchema, loadConfig, type BaseConfigValues } from './config.ts';
 export { AppError, commonErrors, defineErrors, problemType, type ErrorFactory, type ErrorSpec, type ProblemDetails } from './errors.ts';
-export { currentContext, formatTraceparent, newSpanId, newTraceId, parseTraceparent, withContext, type RequestContext } from './context.ts';
+export { currentContext, currentTraceparent, formatTraceparent, newSpanId, newTraceId, parseTraceparent, withContext, type RequestContext } from './context.ts';
 export { createLogger, REDACT_PATHS, type Logger } from './logger.ts';
 export { createHttpMetrics, type HttpMetrics } from './metrics.ts';
 export { DEADLINE_HEADER, createServiceApp, sendProblem, toAppError, type ReadinessCheck, type ServiceApp, type ServiceAppOptions } from './app.ts';
@@ -23,3 +23,21 @@ export {
 export { Type, type Static, type TSchema } from 'typebox';
 export { SERVICE_TOKEN_HEADER, ServiceTokenConfig, requireService } from './service-auth.ts';
 export { accessHook, routeSchema, serve, type RouteHandler, type RouteRequest } from './routes.ts';
+export {
+  SpanKind,
+  SpanStatusCode,
+  TelemetryConfig,
+  contextOf,
+  failSpan,
+  flushTelemetry,
+  inSpan,
+  recordSpan,
+  remoteParent,
+  startSpan,
+  startTelemetry,
+  type Attributes,
+  type Span,
+  type SpanOptions,
+  type StartTelemetryOptions,
+  type TelemetrySettings,
+} from './telemetry.ts';

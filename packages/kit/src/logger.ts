@@ -1,4 +1,5 @@
 import { pino, type Logger } from 'pino';
+import { currentContext } from './context.ts';
 
 /** Paths never written to logs: credentials and card data. */
 export const REDACT_PATHS = [
@@ -20,9 +21,18 @@ export function createLogger(opts: { service: string; level?: string; destinatio
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
+      // Every line written inside a request, event or saga step names its trace and span (OpenTelemetry's log field names).
+      mixin: traceFields,
     },
     opts.destination ?? process.stdout,
   );
+}
+
+const NO_FIELDS = {};
+
+function traceFields(): object {
+  const ctx = currentContext();
+  return ctx ? { trace_id: ctx.traceId, span_id: ctx.spanId } : NO_FIELDS;
 }
 
 export type { Logger };

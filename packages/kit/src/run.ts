@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { ConfigError } from './config.ts';
 import type { ServiceApp } from './app.ts';
+import { flushTelemetry } from './telemetry.ts';
 
 /** A server that is not (only) a fastify app: the gateway's own HTTP and HTTPS listeners. */
 export interface Listener {
@@ -60,7 +61,9 @@ export async function startService(opts: StartServiceOptions): Promise<void> {
     }, config.SHUTDOWN_TIMEOUT_MS);
     timer.unref();
     server.close().then(
-      () => {
+      async () => {
+        // The last spans (the drain's own) leave before the process does.
+        await flushTelemetry();
         logger.info('stopped');
         exit(0);
       },

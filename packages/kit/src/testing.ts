@@ -8,6 +8,8 @@ import type { Clock } from './clock.ts';
 import { createLogger } from './logger.ts';
 import { Writable } from 'node:stream';
 import type { TestContext } from 'node:test';
+import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { startTelemetry } from './telemetry.ts';
 
 export interface TestKeys {
   keys: JWTVerifyGetKey;
@@ -151,4 +153,40 @@ export async function withoutWaiting<T>(t: TestContext, what: string, fn: () => 
     t.mock.timers.reset();
     realClearTimeout(bound);
   }
+}
+/** A span as tests look at it. */
+export interface CapturedSpan {
+  name: string;
+  kind: number;
+  traceId: string;
+  spanId: string;
+  parentSpanId: string | undefined;
+  attributes: Record<string, unknown>;
+  status: number;
+}
+
+/**
+ * Record every span of this process in memory (sampling everything), for
+ * tests that check what a service traces. Replaces any exporter started before.
+ */
+export function captureSpans(): { spans(): CapturedSpan[]; clear(): void } {
+  const exporter = new InMemorySpanExporter();
+  startTelemetry({
+    service: 'test',
+    config: { OTEL_SDK_DISABLED: false, OTEL_TRACES_SAMPLER: 'parentbased_always_on', OTEL_TRACES_SAMPLER_ARG: 1 },
+    processor: new SimpleSpanProcessor(exporter),
+  });
+  return {
+    spans: () =>
+      exporter.getFinishedSpans().map((s) => ({
+        name: s.name,
+        kind: s.kind,
+        traceId: s.spanContext().traceId,
+        spanId: s.spanContext().spanId,
+        parentSpanId: s.parentSpanContext?.spanId,
+        attributes: { ...s.attributes },
+        status: s.status.code,
+      })),
+    clear: () => exporter.reset(),
+  };
 }

@@ -3,6 +3,7 @@ import { SERVICE_TOKEN_HEADER, backoffDelay, instanceUrls, type Logger } from '@
 import type { AnyCloudEvent, EventTransport, SubscribeOptions, Subscription } from './types.ts';
 import type { CursorStore } from './inbox.ts';
 import { sleep } from './sleep.ts';
+import { consumeInTrace } from './trace.ts';
 
 export interface HttpFeedTransportOptions {
   /** Base URL of each producing service, by source name; several instances may be listed, comma-separated (they serve the same feed). */
@@ -45,7 +46,7 @@ export function createHttpFeedTransport(opts: HttpFeedTransportOptions): EventTr
       async function deliver(event: AnyCloudEvent): Promise<boolean> {
         for (let attempt = 1; !abort.signal.aborted; attempt++) {
           try {
-            await sub.handle(event);
+            await consumeInTrace({ event, consumer: sub.consumer, system: 'http-feed', attempt }, () => sub.handle(event));
             return true;
           } catch (error) {
             log.error({ err: error, eventId: event.id, type: event.type, attempt }, 'event handler failed; will redeliver');

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { PostgresAdapter, sql, type Generated, type Kysely, type Transaction } from 'kysely';
 import type { Migration } from '@bazaar/store';
-import { currentContext, formatTraceparent } from '@bazaar/kit';
+import { SpanKind, currentContext, formatTraceparent, startSpan } from '@bazaar/kit';
 import type { AnyCloudEvent, NewEvent } from './types.ts';
 
 /** The outbox table every producing service has in its own database. */
@@ -79,8 +79,8 @@ type AnyDb<T> = Kysely<T> | Transaction<T>;
  */
 export async function appendEvent<DB extends OutboxTables>(trx: AnyDb<DB>, source: string, event: NewEvent): Promise<string> {
   const db = trx as unknown as Kysely<OutboxTables>;
-  const ctx = currentContext();
   const id = randomUUID();
+  const traceparent = currentContext() ? producerSpan(source, id, event) : null;
   await db
     .insertInto('outbox')
     .values({
@@ -90,10 +90,24 @@ export async function appendEvent<DB extends OutboxTables>(trx: AnyDb<DB>, sourc
       subject: event.subject ?? null,
       time: new Date().toISOString(),
       data: JSON.stringify(event.data),
-      traceparent: ctx ? formatTraceparent(ctx.traceId, ctx.spanId) : null,
+      traceparent,
     })
     .execute();
   return id;
+}
+
+/**
+ * A PRODUCER span for an event written in a traced context; it ends at once (the relay or the
+ * feed delivers later) and the event's traceparent names it, so consumers' spans are its children.
+ */
+function producerSpan(source: string, id: string, event: NewEvent): string {
+  const span = startSpan(`publish ${event.type}`, {
+    kind: SpanKind.PRODUCER,
+    attributes: { 'messaging.operation.type': 'send', 'messaging.destination.name': source, 'messaging.message.id': id, 'cloudevents.event_type': event.type, 'cloudevents.event_subject': event.subject ?? '' },
+  });
+  span.end();
+  const sc = span.spanContext();
+  return formatTraceparent(sc.traceId, sc.spanId, sc.traceFlags);
 }
 
 /** Events after `after`, oldest first, as CloudEvents. */

@@ -2,9 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql, type Kysely } from 'kysely';
 import { SERVICE_TOKEN_HEADER, createServiceApp, withContext } from '@bazaar/kit';
-import { manualClock, testLogger, waitFor } from '@bazaar/kit/testing';
+import { captureSpans, manualClock, testLogger, waitFor } from '@bazaar/kit/testing';
 import { openStore, type Migration } from '@bazaar/store';
 import { appendEvent, eventFeedRoutes, handleOnce, inboxMigration, outboxMigration, readOutbox, startConsumer, type AnyCloudEvent, type EventTransport, type InboxTables, type OutboxTables } from '../src/index.ts';
+
+const captured = captureSpans();
 
 interface Counter extends InboxTables, OutboxTables {
   counters: { name: string; value: number };
@@ -48,7 +50,12 @@ test('events carry the trace context of the request that caused them', async () 
     s.db.transaction().execute((trx) => appendEvent(trx, 'x', { type: 'x.happened', data: {} })),
   );
   const [event] = await readOutbox(s.db, 0, 10);
-  assert.equal(event?.traceparent, `00-${traceId}-00f067aa0ba902b7-01`);
+  // The event names its PRODUCER span, a child of the request's span, as the consumer's parent.
+  const producer = captured.spans().find((span) => span.name === 'publish x.happened');
+  assert.ok(producer, 'a producer span is recorded');
+  assert.equal(producer.traceId, traceId);
+  assert.equal(producer.parentSpanId, '00f067aa0ba902b7');
+  assert.equal(event?.traceparent, `00-${traceId}-${producer.spanId}-01`);
   await s.close();
 });
 

@@ -5,6 +5,7 @@ import { Migrator, type Migration, type MigrationProvider } from 'kysely/migrati
 import { nodeSqliteDatabase } from './sqlite.ts';
 import { ensureDatabase, masked, postgresDialect, withDatabase, type PostgresTarget } from './postgres.ts';
 export { isStoreUnavailable } from './unavailable.ts';
+import { traceQueries } from './tracing.ts';
 
 export type { Migration, PostgresTarget };
 
@@ -52,7 +53,7 @@ export async function openStore<DB>(opts: StoreOptions): Promise<Store<DB>> {
     mkdirSync(dir, { recursive: true });
     location = join(dir, `${opts.service}.sqlite`);
   }
-  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: nodeSqliteDatabase(location) }) });
+  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: nodeSqliteDatabase(location) }), log: traceQueries('sqlite', opts.service) });
   try {
     const applied = await migrate(db, opts.migrations);
     return storeOf(db, 'sqlite', location, applied);
@@ -64,7 +65,7 @@ export async function openStore<DB>(opts: StoreOptions): Promise<Store<DB>> {
 
 async function openPostgres<DB>(opts: StoreOptions, target: PostgresTarget): Promise<Store<DB>> {
   const location = masked(target.url);
-  const connect = (): Kysely<DB> => new Kysely<DB>({ dialect: postgresDialect({ target, applicationName: opts.service }) });
+  const connect = (): Kysely<DB> => new Kysely<DB>({ dialect: postgresDialect({ target, applicationName: opts.service }), log: traceQueries('postgresql', opts.service) });
   let db = connect();
   try {
     await sql`select 1`.execute(db);

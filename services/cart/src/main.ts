@@ -1,4 +1,4 @@
-import { createAuthenticator, createLogger, loadConfig, main, remoteKeys, startService } from '@bazaar/kit';
+import { createAuthenticator, createLogger, loadConfig, main, remoteKeys, startService, startTelemetry } from '@bazaar/kit';
 import { storeLocation } from '@bazaar/store';
 import { cursorStore, eventTransportFromConfig } from '@bazaar/messaging';
 import { buildApp } from './app.ts';
@@ -10,6 +10,7 @@ import { catalogProducts } from './upstream/catalog.ts';
 
 await main(async () => {
   const config = loadConfig(CartConfig);
+  startTelemetry({ service: 'cart', config });
   const logger = createLogger({ service: 'cart', level: config.LOG_LEVEL });
   const store = await openCartDatabase(storeLocation({ service: 'cart', config, databaseUrl: config.CART_DATABASE_URL }));
   if (store.applied.length > 0) logger.info({ migrations: store.applied, location: store.location }, 'migrations applied');

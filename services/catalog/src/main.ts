@@ -1,4 +1,4 @@
-import { createAuthenticator, createLogger, loadConfig, main, remoteKeys, startService } from '@bazaar/kit';
+import { createAuthenticator, createLogger, loadConfig, main, remoteKeys, startService, startTelemetry } from '@bazaar/kit';
 import { storeLocation } from '@bazaar/store';
 import { eventTransportFromConfig } from '@bazaar/messaging';
 import { CatalogConfig } from './config.ts';
@@ -8,6 +8,7 @@ import { seedCatalog } from './seed.ts';
 
 await main(async () => {
   const config = loadConfig(CatalogConfig);
+  startTelemetry({ service: 'catalog', config });
   const logger = createLogger({ service: 'catalog', level: config.LOG_LEVEL });
   const store = await openCatalogStore(storeLocation({ service: 'catalog', config, databaseUrl: config.CATALOG_DATABASE_URL }));
   if (store.applied.length > 0) logger.info({ migrations: store.applied, location: store.location }, 'migrations applied');

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { ConfigError, createLogger, identityKeySource, loadConfig, main, startService } from '@bazaar/kit';
+import { ConfigError, createLogger, identityKeySource, loadConfig, main, startService, startTelemetry } from '@bazaar/kit';
 import { DEFAULT_RATE_LIMITS, GatewayConfig, parseRate, parseRateLimits, parseUpstreams, tlsFiles } from './config.ts';
 import { buildApp } from './app.ts';
 import { RedisBuckets } from './limits/redis.ts';
@@ -16,6 +16,7 @@ function readFile(variable: string, path: string): Buffer {
 
 await main(async () => {
   const config = loadConfig(GatewayConfig);
+  startTelemetry({ service: 'gateway', config });
   const files = tlsFiles(config);
   const tls = files ? { cert: readFile('TLS_CERT_FILE', files.cert), key: readFile('TLS_KEY_FILE', files.key), port: config.TLS_PORT } : undefined;
   // Logs and the access log share one batched stdout writer: one write per 32 KiB or per second, flushed on exit.

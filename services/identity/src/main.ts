@@ -1,4 +1,4 @@
-import { createLogger, loadConfig, main, startService } from '@bazaar/kit';
+import { createLogger, loadConfig, main, startService, startTelemetry } from '@bazaar/kit';
 import { storeLocation } from '@bazaar/store';
 import { buildApp } from './app.ts';
 import { IdentityConfig } from './config.ts';
@@ -6,6 +6,7 @@ import { openIdentityStore } from './store/index.ts';
 
 await main(async () => {
   const config = loadConfig(IdentityConfig);
+  startTelemetry({ service: 'identity', config });
   const logger = createLogger({ service: 'identity', level: config.LOG_LEVEL });
   const store = await openIdentityStore(storeLocation({ service: 'identity', config, databaseUrl: config.IDENTITY_DATABASE_URL }));
   if (store.applied.length > 0) logger.info({ migrations: store.applied, location: store.location }, 'migrations applied');

@@ -1,4 +1,4 @@
-import { createAuthenticator, createLogger, loadConfig, main, remoteKeys, startService } from '@bazaar/kit';
+import { createAuthenticator, createLogger, loadConfig, main, remoteKeys, startService, startTelemetry } from '@bazaar/kit';
 import { storeLocation } from '@bazaar/store';
 import { cursorStore, eventTransportFromConfig, startConsumer } from '@bazaar/messaging';
 import { InventoryConfig } from './config.ts';
@@ -8,6 +8,7 @@ import { openInventoryStore } from './store/index.ts';
 
 await main(async () => {
   const config = loadConfig(InventoryConfig);
+  startTelemetry({ service: 'inventory', config });
   const logger = createLogger({ service: 'inventory', level: config.LOG_LEVEL });
   const store = await openInventoryStore(storeLocation({ service: 'inventory', config, databaseUrl: config.INVENTORY_DATABASE_URL }));
   if (store.applied.length > 0) logger.info({ migrations: store.applied, location: store.location }, 'migrations applied');

@@ -1,4 +1,4 @@
-import { createLogger, loadConfig, main, startService } from '@bazaar/kit';
+import { createLogger, loadConfig, main, startService, startTelemetry } from '@bazaar/kit';
 import { storeLocation } from '@bazaar/store';
 import { cursorStore, eventTransportFromConfig } from '@bazaar/messaging';
 import { NotificationsConfig } from './config.ts';
@@ -9,6 +9,7 @@ import { smtpTarget } from './upstream/smtp.ts';
 
 await main(async () => {
   const config = loadConfig(NotificationsConfig);
+  startTelemetry({ service: 'notifications', config });
   const logger = createLogger({ service: 'notifications', level: config.LOG_LEVEL });
   const store = await openNotificationsStore(storeLocation({ service: 'notifications', config, databaseUrl: config.NOTIFICATIONS_DATABASE_URL }));
   if (store.applied.length > 0) logger.info({ migrations: store.applied, location: store.location }, 'migrations applied');

@@ -1,4 +1,4 @@
-import { backoffDelay, type Logger } from '@bazaar/kit';
+import { SpanKind, backoffDelay, inSpan, remoteParent, type Logger } from '@bazaar/kit';
 import type { EmailRecord, EmailRepository } from './store/index.ts';
 import type { MailTransport } from './upstream/smtp.ts';
 
@@ -60,7 +60,11 @@ export function createSender(opts: SenderOptions) {
     const now = new Date();
     if (!(await opts.emails.claim(email.id, now.toISOString(), new Date(now.getTime() + leaseMs).toISOString()))) return;
     try {
-      const { response } = await opts.transport.send({
+      // The send is a span of the trace that queued the email (the checkout's), whenever it happens.
+      const { response } = await inSpan(
+        `smtp send ${email.kind}`,
+        { kind: SpanKind.CLIENT, parent: remoteParent(email.traceparent ?? undefined), attributes: { 'bazaar.order_id': email.orderId, 'bazaar.email.kind': email.kind, 'bazaar.email.attempt': email.attempts + 1, 'peer.service': 'smtp' } },
+        () => opts.transport.send({
         from: opts.from,
         to: email.to,
         subject: email.subject,
@@ -69,7 +73,8 @@ export function createSender(opts: SenderOptions) {
         messageId: email.messageId,
         // Automatic mail (RFC 3834): auto-responders must not answer it.
         headers: { 'Auto-Submitted': 'auto-generated', 'X-Bazaar-Event-Id': email.id },
-      });
+        }),
+      );
       sent = true;
       await recordSent(email, { sentAt: new Date().toISOString(), response }, now.getTime() + leaseMs);
       log.info({ emailId: email.id, kind: email.kind, orderId: email.orderId, messageId: email.messageId, attempt: email.attempts + 1 }, 'email sent');

@@ -17,7 +17,7 @@ for (const dialect of DIALECTS) {
 
     // First life: SMTP is down, the email is queued and fails.
     const store1 = await openNotificationsStore(where);
-    assert.deepEqual(store1.applied, ['0001_init', '0002_inbox']);
+    assert.deepEqual(store1.applied, ['0001_init', '0002_inbox', '0003_email_trace']);
     if (dialect === 'sqlite') assert.equal(store1.location, join(where.dataDir, 'notifications.sqlite'));
     const first = await startNotifications({ ordersUrl: orders.url, smtpUrl, store: store1 });
     const eventId = await orders.publish('orders.order-confirmed', confirmedOrder());

@@ -1,4 +1,4 @@
-import { createAuthenticator, createLogger, loadConfig, main, remoteKeys, startService } from '@bazaar/kit';
+import { createAuthenticator, createLogger, loadConfig, main, remoteKeys, startService, startTelemetry } from '@bazaar/kit';
 import { storeLocation } from '@bazaar/store';
 import { eventTransportFromConfig } from '@bazaar/messaging';
 import { OrdersConfig } from './config.ts';
@@ -7,6 +7,7 @@ import { openOrdersStore } from './store/index.ts';
 
 await main(async () => {
   const config = loadConfig(OrdersConfig);
+  startTelemetry({ service: 'orders', config });
   const logger = createLogger({ service: 'orders', level: config.LOG_LEVEL });
   const store = await openOrdersStore(storeLocation({ service: 'orders', config, databaseUrl: config.ORDERS_DATABASE_URL }));
   if (store.applied.length > 0) logger.info({ migrations: store.applied, location: store.location }, 'migrations applied');

@@ -161,7 +161,7 @@ export function newOrder(id: string): OrderRecord {
 export function newSaga(orderId: string): SagaRecord {
   const now = Date.now();
   // A far deadline: these tests are about who drives a saga, not about timing out.
-  return { orderId, step: 'RESERVING', deadlineAt: now + 60_000, nextAttemptAt: now, attempts: 0, lastError: null, reason: null, compensations: [], traceId: '0af7651916cd43dd8448eb211c80319c' };
+  return { orderId, step: 'RESERVING', deadlineAt: now + 60_000, nextAttemptAt: now, attempts: 0, lastError: null, reason: null, compensations: [], traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' };
 }
 
 export interface Instance {

@@ -31,7 +31,7 @@ const saga = (orderId: string): SagaRecord => ({
   lastError: null,
   reason: null,
   compensations: ['release'],
-  traceId: '0af7651916cd43dd8448eb211c80319c',
+  traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
 });
 
 for (const dialect of DIALECTS) {

@@ -1,4 +1,4 @@
-import { createLogger, createServiceClient, loadConfig, main, startService } from '@bazaar/kit';
+import { createLogger, createServiceClient, loadConfig, main, startService, startTelemetry } from '@bazaar/kit';
 import { storeLocation } from '@bazaar/store';
 import { eventTransportFromConfig } from '@bazaar/messaging';
 import { PaymentsConfig } from './config.ts';
@@ -7,6 +7,7 @@ import { openPaymentsStore } from './store/index.ts';
 
 await main(async () => {
   const config = loadConfig(PaymentsConfig);
+  startTelemetry({ service: 'payments', config });
   const logger = createLogger({ service: 'payments', level: config.LOG_LEVEL });
   const store = await openPaymentsStore(storeLocation({ service: 'payments', config, databaseUrl: config.PAYMENTS_DATABASE_URL }));
   if (store.applied.length > 0) logger.info({ migrations: store.applied, location: store.location }, 'migrations applied');

@@ -1,9 +1,10 @@
-import { createLogger, loadConfig, main, startService } from '@bazaar/kit';
+import { createLogger, loadConfig, main, startService, startTelemetry } from '@bazaar/kit';
 import { PspSimConfig } from './config.ts';
 import { buildApp } from './app.ts';
 
 await main(async () => {
   const config = loadConfig(PspSimConfig);
+  startTelemetry({ service: 'psp-sim', config });
   const logger = createLogger({ service: 'psp-sim', level: config.LOG_LEVEL });
   const app = buildApp({
     logger,

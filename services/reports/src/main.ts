@@ -1,4 +1,4 @@
-import { createAuthenticator, createLogger, loadConfig, main, remoteKeys, startService } from '@bazaar/kit';
+import { createAuthenticator, createLogger, loadConfig, main, remoteKeys, startService, startTelemetry } from '@bazaar/kit';
 import { ReportsConfig } from './config.ts';
 import { buildApp } from './app.ts';
 import { openReportsStore } from './store/index.ts';
@@ -6,6 +6,7 @@ import { startReportsWorkers } from './workers.ts';
 
 await main(async () => {
   const config = loadConfig(ReportsConfig);
+  startTelemetry({ service: 'reports', config });
   const logger = createLogger({ service: 'reports', level: config.LOG_LEVEL });
   const store = await openReportsStore({ dataDir: config.BAZAAR_DATA_DIR });
   if (store.applied.length > 0) logger.info({ migrations: store.applied, location: store.location }, 'migrations applied');

@@ -1,4 +1,4 @@
-import { createLogger, loadConfig, main, startService } from '@bazaar/kit';
+import { createLogger, loadConfig, main, startService, startTelemetry } from '@bazaar/kit';
 import { SearchConfig, snapshotDir } from './config.ts';
 import { buildApp } from './app.ts';
 import { httpFeeds } from './upstream/feeds.ts';
@@ -7,6 +7,7 @@ import { snapshotStore } from './store/snapshot.ts';
 
 await main(async () => {
   const config = loadConfig(SearchConfig);
+  startTelemetry({ service: 'search', config });
   const logger = createLogger({ service: 'search', level: config.LOG_LEVEL });
   const snapshots = snapshotStore(snapshotDir(config.BAZAAR_DATA_DIR));
   const indexer = createIndexer({

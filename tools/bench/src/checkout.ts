@@ -8,6 +8,8 @@ export interface CheckoutFigures {
   confirmed: number;
   p50: number;
   p99: number;
+  /** Every checkout's latency (ms), when asked for. */
+  times?: number[];
 }
 
 async function json<T>(url: string, init: { method?: string; body?: unknown; token?: string; headers?: Record<string, string> } = {}): Promise<{ status: number; body: T }> {
@@ -21,8 +23,8 @@ async function json<T>(url: string, init: { method?: string; body?: unknown; tok
 const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
 
 /** Run `count` sequential checkouts as a fresh user; returns latency figures of the checkout requests. */
-export async function benchCheckout(gatewayUrl: string, count: number): Promise<CheckoutFigures> {
-  const email = `bench-${Date.now()}@example.com`;
+export async function benchCheckout(gatewayUrl: string, count: number, opts: { keepTimes?: boolean } = {}): Promise<CheckoutFigures> {
+  const email = `bench-${Date.now()}-${Math.random().toString(36).slice(2)}@example.com`;
   const password = 'correct horse battery staple';
   await json(`${gatewayUrl}/api/identity/register`, { method: 'POST', body: { email, password, name: 'Bench' } });
   const token = (await json<{ accessToken: string }>(`${gatewayUrl}/api/identity/login`, { method: 'POST', body: { email, password } })).body.accessToken;
@@ -44,5 +46,5 @@ export async function benchCheckout(gatewayUrl: string, count: number): Promise<
     if (res.body.status === 'CONFIRMED') confirmed += 1;
   }
   const sorted = [...times].sort((a, b) => a - b);
-  return { checkouts: count, confirmed, p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99) };
+  return { checkouts: count, confirmed, p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99), ...(opts.keepTimes ? { times } : {}) };
 }

@@ -16,6 +16,7 @@ import { formatTable } from '../../launcher/src/table.ts';
 import { benchCheckout } from './checkout.ts';
 import { benchGateway } from './gateway.ts';
 import { benchSearch } from './search.ts';
+import { benchTracing, type TracingFigures } from './tracing.ts';
 
 const duration = Number(process.env.BENCH_DURATION_S ?? 5);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 10);
@@ -86,6 +87,16 @@ try {
   if (edge.ratioToNginx !== undefined) process.stdout.write(`edge gateway ÷ nginx throughput: ${edge.ratioToNginx.toFixed(2)} (target ≥ 0.75)\n`);
   if (seeded) process.stdout.write(`search p99, seeded catalog:      ${seeded.p99.toFixed(1)} ms (through the gateway)\n`);
   if (generated) process.stdout.write(`search p99, ${searchProducts.toLocaleString('en')} products: ${generated.p99.toFixed(1)} ms (in process)\n`);
+
+  await system.stop();
+  system = undefined;
+  const tracing = await benchTracing({ start: opts, shoppers: Number(process.env.BENCH_TRACING_SHOPPERS ?? 4), perShopper: Number(process.env.BENCH_TRACING_CHECKOUTS ?? 25) });
+  process.stdout.write(`\n${formatTable(
+    ['checkout load, tracing', 'confirmed', 'checkouts/s', 'p99 ms'],
+    tracing.map((t) => [t.mode === 'off' ? 'off (OTEL_SDK_DISABLED=true)' : 'on (every span, to the launcher)', String(t.checkouts), t.perSecond.toFixed(1), t.p99.toFixed(1)]),
+  )}\n`);
+  const [off, on] = tracing as [TracingFigures, TracingFigures];
+  process.stdout.write(`tracing cost: throughput ${(100 * (1 - on.perSecond / off.perSecond)).toFixed(1)} %, p99 ${(100 * (on.p99 / off.p99 - 1)).toFixed(1)} % (target ≤ 10 %)\n`);
 } finally {
   await system?.stop();
   rmSync(work, { recursive: true, force: true });

@@ -32,6 +32,10 @@ function env(s: DeployService, all: DeployService[]): Json[] {
   const out: Json[] = [
     { name: 'BAZAAR_SERVICE', value: s.name },
     { name: 'BAZAAR_INSTANCE', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+    // Spans name their service and pod; where they go (OTEL_EXPORTER_OTLP_ENDPOINT) and how many are sampled
+    // come from the overlay's ConfigMap (docs/observability.md).
+    { name: 'OTEL_SERVICE_NAME', value: s.name },
+    { name: 'OTEL_RESOURCE_ATTRIBUTES', value: 'service.instance.id=$(BAZAAR_INSTANCE),deployment.environment.name=kubernetes' },
   ];
   for (const up of s.urlSettings) out.push({ name: urlVar(up), value: serviceUrl(up) });
   if (s.gateway) out.push({ name: 'BAZAAR_UPSTREAMS', value: upstreamTable(all, serviceUrl) });

@@ -1,9 +1,17 @@
-import { createServer, type Server } from 'node:http';
-import type { SupervisedProcess, ProcessInfo } from './supervisor.ts';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { SupervisedProcess } from './supervisor.ts';
 import { rollingRestart, RollingRestartError, type RollingOptions } from './rolling.ts';
+import type { Collector } from './telemetry/collector.ts';
+import type { TelemetryStore } from './telemetry/store.ts';
+import { edgesFrom, topologySvg, type NodeState } from './dashboard/topology.ts';
+import { chaosPage, chaosTable, eventsPage, logLines, logsPage, orderPage, overviewPage, servicesTable, tracePage, tracesPage, type ConsumerRow } from './dashboard/views.ts';
+import { esc } from './dashboard/layout.ts';
 
-const ACTION = /^\/api\/services\/([a-z0-9-]+)\/(start|stop|restart)$/;
+const ACTION = /^\/api\/services\/([a-z0-9-]+)\/(start|stop|restart|freeze|thaw|kill)$/;
 const ROLLING = /^\/api\/services\/([a-z0-9-]+)\/rolling-restart$/;
+const TRACE_ID = /^[0-9a-f]{32}$/;
+const TOPOLOGY_WINDOW_MS = 60_000;
+const STREAM_EVERY_MS = 2000;
 
 export interface ControlOptions {
   /** Every instance by its name (payments, payments-2…). */
@@ -12,34 +20,252 @@ export interface ControlOptions {
   services?: Map<string, SupervisedProcess[]>;
   gatewayUrl: string;
   rolling?: RollingOptions;
+  /** The embedded collector and its store (dashboard pages beyond the process table need them). */
+  telemetry?: { store: TelemetryStore; collector: Collector };
+  /** Base URL of each service (first instance), for readiness details, psp-sim's knobs and event lag. */
+  serviceUrls?: Map<string, string>;
+  /** Credential for producers' /internal/events (consumer lag). */
+  serviceToken?: string;
+}
+
+type Send = (status: number, type: string, body: string) => void;
+
+const problem = (send: Send, status: number, title: string, detail: string) => send(status, 'application/problem+json', JSON.stringify({ title, status, detail }));
+
+/**
+ * A POST from another site (a page the operator happens to have open) must
+ * not drive the launcher: browsers send Origin (and Sec-Fetch-Site) on
+ * cross-origin requests, so anything naming another origin is refused.
+ * Clients that are not browsers (services' OTLP exporters, npm run restart,
+ * curl) send neither.
+ */
+export function crossSite(req: IncomingMessage): boolean {
+  const site = req.headers['sec-fetch-site'];
+  if (site !== undefined && site !== 'same-origin' && site !== 'none') return true;
+  const origin = req.headers.origin;
+  if (origin === undefined) return false;
+  return origin !== `http://${req.headers.host ?? ''}` && origin !== `https://${req.headers.host ?? ''}`;
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of req as AsyncIterable<Buffer>) {
+    size += c.length;
+    if (size > 65_536) throw new Error('body too large');
+    chunks.push(c);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  return text.length === 0 ? {} : (JSON.parse(text) as unknown);
 }
 
 /**
- * The launcher's operations endpoint (loopback only): a status page, the
- * process table as JSON, start/stop/restart of one instance, and a rolling
- * restart of every instance of a service.
+ * The launcher's operations endpoint (loopback only): the dashboard's pages,
+ * the process table as JSON, start/stop/restart/freeze/thaw/kill of one
+ * instance, a rolling restart of every instance of a service, the card
+ * network's knobs, and the OTLP/HTTP receiver for the services' spans.
  */
 export function createControlServer(opts: ControlOptions): Server {
   const rolling = new Set<string>();
-  return createServer((req, res) => {
-    const url = (req.url ?? '/').split('?')[0] ?? '/';
-    const send = (status: number, type: string, body: string) => {
-      res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
+  const readiness = new Map<string, string>();
+  const list = () => [...opts.processes.values()].map((p) => p.info());
+  const tel = opts.telemetry;
+
+  const nodes = (): NodeState[] => {
+    const groups = opts.services ?? new Map([...opts.processes].map(([n, p]) => [n, [p]]));
+    return [...groups].map(([name, procs]) => {
+      const infos = procs.map((p) => p.info());
+      const bad = infos.find((i) => i.state !== 'ready');
+      return { name, state: bad?.state ?? 'ready', instances: infos.length, ready: infos.filter((i) => i.state === 'ready').length };
+    });
+  };
+  const topology = () => topologySvg(nodes(), tel ? edgesFrom(tel.store.spansSince(Date.now() - TOPOLOGY_WINDOW_MS), TOPOLOGY_WINDOW_MS) : []);
+  const services = () => servicesTable(list(), tel?.store.latestSnapshots() ?? new Map(), readiness);
+
+  // Readiness details every few seconds (what /readyz says), for the services table.
+  const probe = setInterval(() => {
+    for (const p of opts.processes.values()) {
+      const info = p.info();
+      if (info.state !== 'ready') {
+        readiness.set(info.name, '');
+        continue;
+      }
+      fetch(`${info.url}/readyz`, { signal: AbortSignal.timeout(1500) })
+        .then(async (r) => {
+          const body = (await r.json()) as { checks?: Record<string, string> };
+          readiness.set(info.name, Object.entries(body.checks ?? {}).map(([k, v]) => `${k}: ${v}`).join(', '));
+        })
+        .catch((error: unknown) => readiness.set(info.name, `no answer (${(error as Error).name})`));
+    }
+    tel?.collector.sample(list().map((i) => ({ name: i.name, pid: i.pid })));
+  }, 3000);
+  probe.unref();
+
+  async function pspConfig(): Promise<{ latencyMs?: number; failureRate?: number } | undefined> {
+    const url = opts.serviceUrls?.get('psp-sim');
+    if (!url) return undefined;
+    try {
+      const r = await fetch(`${url}/admin/config`, { signal: AbortSignal.timeout(1500) });
+      return (await r.json()) as { latencyMs?: number; failureRate?: number };
+    } catch {
+      return undefined;
+    }
+  }
+
+  async function consumers(): Promise<ConsumerRow[]> {
+    if (!tel) return [];
+    const spans = tel.store.spansSince(Date.now() - 24 * 3600_000).filter((s) => s.kind === 4);
+    const rows = new Map<string, ConsumerRow>();
+    for (const s of spans) {
+      const consumer = String(s.attributes['messaging.consumer.group.name'] ?? s.service);
+      const source = String(s.attributes['messaging.destination.name'] ?? '?');
+      const key = `${consumer}<${source}`;
+      const seq = Number(s.attributes['bazaar.event.sequence'] ?? 0);
+      const row = rows.get(key) ?? { consumer, source, position: 0, lastAt: 0, lag: '–', failures: 0 };
+      if (s.status === 2) row.failures += 1;
+      else if (seq > row.position) {
+        row.position = seq;
+        row.lastAt = s.end;
+      }
+      rows.set(key, row);
+    }
+    await Promise.all(
+      [...rows.values()].map(async (row) => {
+        const url = opts.serviceUrls?.get(row.source);
+        if (!url || !opts.serviceToken) return;
+        try {
+          const r = await fetch(`${url}/internal/events?after=${row.position}&limit=500`, { headers: { 'x-bazaar-service-token': opts.serviceToken }, signal: AbortSignal.timeout(1500) });
+          const body = (await r.json()) as { events?: unknown[] };
+          if (Array.isArray(body.events)) row.lag = body.events.length === 500 ? '500+' : body.events.length;
+        } catch {
+          row.lag = 'producer unreachable';
+        }
+      }),
+    );
+    return [...rows.values()].sort((a, b) => a.consumer.localeCompare(b.consumer) || a.source.localeCompare(b.source));
+  }
+
+  function stream(req: IncomingMessage, res: ServerResponse, render: () => Record<string, string>): void {
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
+    const push = () => res.write(`data: ${JSON.stringify(render())}\n\n`);
+    push();
+    const timer = setInterval(push, STREAM_EVERY_MS);
+    req.on('close', () => clearInterval(timer));
+  }
+
+  function logsStream(req: IncomingMessage, res: ServerResponse, q: URLSearchParams): void {
+    if (!tel) return void res.writeHead(404).end();
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
+    const filter = logFilter(q);
+    let last = tel.store.logs({ ...filter, limit: 1 })[0]?.id ?? 0;
+    // Poll the store (filters run in SQL) when the collector says lines arrived.
+    let due = false;
+    const off = tel.collector.onLogs(() => (due = true));
+    const timer = setInterval(() => {
+      if (!due) return;
+      due = false;
+      const lines = tel.store.logs({ ...filter, afterId: last, limit: 200 });
+      if (lines.length === 0) return;
+      last = lines[0]?.id ?? last;
+      res.write(`data: ${JSON.stringify({ lines: logLines(lines) })}\n\n`);
+    }, 500);
+    req.on('close', () => {
+      off();
+      clearInterval(timer);
+    });
+  }
+
+  const serviceNames = () => [...(opts.services?.keys() ?? opts.processes.keys())];
+
+  const server = createServer((req, res) => {
+    const parsed = new URL(req.url ?? '/', 'http://launcher');
+    const url = parsed.pathname;
+    const q = parsed.searchParams;
+    const query = Object.fromEntries(q) as Record<string, string | undefined>;
+    const send: Send = (status, type, body) => {
+      if (res.headersSent) return;
+      res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', 'x-frame-options': 'DENY' });
       res.end(body);
     };
-    const list = () => [...opts.processes.values()].map((p) => p.info());
-    if (req.method === 'GET' && url === '/api/services') return send(200, 'application/json', JSON.stringify({ services: list() }));
-    if (req.method === 'GET' && url === '/') return send(200, 'text/html; charset=utf-8', page(list(), opts.gatewayUrl));
+    const html = (body: string) => send(200, 'text/html; charset=utf-8', body);
+    const json = (value: unknown, status = 200) => send(status, 'application/json', JSON.stringify(value));
+
+    if (req.method === 'POST' && crossSite(req)) return problem(send, 403, 'Cross-site request refused', 'The launcher takes control requests only from its own pages or from tools that are not browsers.');
+    if (req.method === 'POST' && url === '/v1/traces') {
+      if (!tel) return problem(send, 404, 'No collector', 'This launcher runs without its telemetry store.');
+      return tel.collector.receiveTraces(req, res);
+    }
+
+    if (req.method === 'GET') {
+      if (url === '/api/services') return json({ services: list() });
+      if (url === '/') return html(overviewPage({ topology: topology(), services: services(), serviceNames: serviceNames(), gatewayUrl: opts.gatewayUrl }));
+      if (url === '/api/stream') return stream(req, res, () => ({ topology: topology(), services: services(), chaos: chaosTable(list()) }));
+      if (url === '/api/topology') return json({ windowMs: TOPOLOGY_WINDOW_MS, nodes: nodes(), edges: tel ? edgesFrom(tel.store.spansSince(Date.now() - TOPOLOGY_WINDOW_MS), TOPOLOGY_WINDOW_MS) : [] });
+      if (url === '/chaos') {
+        void pspConfig().then((psp) => html(chaosPage(list(), psp)));
+        return;
+      }
+      if (tel) {
+        const search = {
+          ...(query.service ? { service: query.service } : {}),
+          ...(query.route ? { route: query.route } : {}),
+          ...(query.status === 'ok' || query.status === 'error' ? { status: query.status as 'ok' | 'error' } : {}),
+          ...(query.minMs && Number.isFinite(Number(query.minMs)) ? { minMs: Number(query.minMs) } : {}),
+          ...(query.orderId ? { orderId: query.orderId.trim() } : {}),
+          ...(query.traceId ? { traceId: query.traceId.trim() } : {}),
+        };
+        if (url === '/traces') return html(tracesPage({ query, services: serviceNames(), results: tel.store.searchTraces(search) }));
+        if (url === '/api/traces') return json({ traces: tel.store.searchTraces(search) });
+        const traceMatch = /^\/(api\/)?traces\/([0-9a-f]{32})$/.exec(url);
+        if (traceMatch) {
+          const traceId = traceMatch[2] as string;
+          const spans = tel.store.trace(traceId);
+          if (traceMatch[1]) return spans.length ? json({ traceId, spans }) : problem(send, 404, 'No such trace', `No span of trace ${traceId} is stored.`);
+          return html(tracePage(traceId, spans, tel.store.logs({ traceId, limit: 500 }).reverse(), query.queries === '1'));
+        }
+        const orderMatch = /^\/(api\/)?orders(?:\/([A-Za-z0-9-]{1,64}))?$/.exec(url);
+        if (orderMatch) {
+          const orderId = orderMatch[2] ?? query.orderId?.trim();
+          const spans = orderId ? tel.store.orderSpans(orderId) : [];
+          if (orderMatch[1]) return json({ orderId, spans });
+          const traceIds = [...new Set(spans.map((s) => s.traceId))];
+          const logs = traceIds.flatMap((t) => tel.store.logs({ traceId: t, limit: 500 })).reverse();
+          return html(orderPage(orderId || undefined, spans, logs));
+        }
+        if (url === '/logs') return html(logsPage({ query, services: serviceNames(), lines: tel.store.logs({ ...logFilter(q), limit: 300 }) }));
+        if (url === '/api/logs') return json({ lines: tel.store.logs({ ...logFilter(q), limit: Math.min(1000, Number(query.limit) || 200) }) });
+        if (url === '/api/logs/stream') return logsStream(req, res, q);
+        if (url === '/events') {
+          void consumers().then((rows) => html(eventsPage(rows, '')));
+          return;
+        }
+      }
+    }
+
+    if (req.method === 'POST' && url === '/api/chaos/psp') {
+      const pspUrl = opts.serviceUrls?.get('psp-sim');
+      if (!pspUrl) return problem(send, 404, 'No card network', 'psp-sim is not part of this system.');
+      readJson(req)
+        .then(async (body) => {
+          const b = body as { latencyMs?: unknown; failureRate?: unknown };
+          const current = (await pspConfig()) ?? {};
+          const next = { latencyMs: Number(b.latencyMs ?? current.latencyMs ?? 0), failureRate: Number(b.failureRate ?? current.failureRate ?? 0) };
+          const r = await fetch(`${pspUrl}/admin/config`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(next), signal: AbortSignal.timeout(3000) });
+          send(r.status, r.headers.get('content-type') ?? 'application/json', await r.text());
+        })
+        .catch((error: unknown) => problem(send, 400, 'Cannot change the card network', String((error as Error).message)));
+      return;
+    }
     const roll = ROLLING.exec(url);
     if (req.method === 'POST' && roll) {
       const service = roll[1] as string;
       const instances = opts.services?.get(service) ?? (opts.processes.has(service) ? [opts.processes.get(service) as SupervisedProcess] : undefined);
-      if (!instances) return send(404, 'application/problem+json', JSON.stringify({ title: 'No such service', status: 404, detail: `Known: ${[...(opts.services ?? opts.processes).keys()].join(', ')}` }));
-      if (rolling.has(service)) return send(409, 'application/problem+json', JSON.stringify({ title: 'Already rolling', status: 409, detail: `A rolling restart of ${service} is in progress.` }));
+      if (!instances) return problem(send, 404, 'No such service', `Known: ${[...(opts.services ?? opts.processes).keys()].join(', ')}`);
+      if (rolling.has(service)) return problem(send, 409, 'Already rolling', `A rolling restart of ${service} is in progress.`);
       rolling.add(service);
       rollingRestart(instances, opts.rolling ?? { readyTimeoutMs: 60_000, settleMs: 2500 })
         .then(
-          (steps) => send(200, 'application/json', JSON.stringify({ service, steps, instances: instances.map((p) => p.info()) })),
+          (steps) => json({ service, steps, instances: instances.map((p) => p.info()) }),
           (error: unknown) => {
             const status = error instanceof RollingRestartError ? error.status : 500;
             const steps = error instanceof RollingRestartError ? error.steps : [];
@@ -52,37 +278,42 @@ export function createControlServer(opts: ControlOptions): Server {
     const match = ACTION.exec(url);
     if (req.method === 'POST' && match) {
       const proc = opts.processes.get(match[1] as string);
-      if (!proc) return send(404, 'application/problem+json', JSON.stringify({ title: 'No such service', status: 404, detail: `Known: ${[...opts.processes.keys()].join(', ')}` }));
-      const action = match[2] as 'start' | 'stop' | 'restart';
-      const done = action === 'start' ? Promise.resolve(proc.start()) : action === 'stop' ? proc.stop() : proc.restart();
-      done.then(
+      if (!proc) return problem(send, 404, 'No such service', `Known: ${[...opts.processes.keys()].join(', ')}`);
+      const action = match[2] as 'start' | 'stop' | 'restart' | 'freeze' | 'thaw' | 'kill';
+      const run = (): Promise<void> | void => {
+        switch (action) {
+          case 'start':
+            return proc.start();
+          case 'stop':
+            return proc.stop();
+          case 'restart':
+            return proc.restart();
+          case 'freeze':
+            return proc.freeze();
+          case 'thaw':
+            return proc.thaw();
+          case 'kill':
+            return proc.kill();
+        }
+      };
+      Promise.resolve(run()).then(
         () => send(202, 'application/json', JSON.stringify(proc.info())),
-        (error: unknown) => send(500, 'application/problem+json', JSON.stringify({ title: 'Action failed', status: 500, detail: String(error) })),
+        (error: unknown) => problem(send, 500, 'Action failed', String(error)),
       );
       return;
     }
-    send(404, 'application/problem+json', JSON.stringify({ title: 'Not found', status: 404, detail: `Try GET / or GET /api/services` }));
+    problem(send, 404, 'Not found', `Try GET / or GET /api/services (${esc(req.method)} ${esc(url)})`);
   });
+  server.on('close', () => clearInterval(probe));
+  return server;
 }
 
-function escape(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
-function page(services: ProcessInfo[], gatewayUrl: string): string {
-  const rows = services
-    .map(
-      (s) => `<tr><td>${escape(s.name)}</td><td>${s.pid ?? '–'}</td><td><a href="${escape(s.url)}/readyz">${escape(s.url)}</a></td>
-<td class="${s.state}">${s.state}</td><td>${s.restarts}</td><td>${escape(s.lastExit ?? '')}</td>
-<td><a href="${escape(s.url)}/metrics">metrics</a> · <a href="${escape(s.url)}/openapi.json">openapi</a></td></tr>`,
-    )
-    .join('\n');
-  return `<!doctype html><html><head><meta charset="utf-8"><meta http-equiv="refresh" content="2">
-<title>Bazaar — operations</title>
-<style>body{font:14px system-ui,sans-serif;margin:2rem}table{border-collapse:collapse}td,th{padding:.35rem .8rem;border-bottom:1px solid #ddd;text-align:left}
-.ready{color:#08730b;font-weight:600}.crashed,.stopped{color:#b00020;font-weight:600}.starting,.restarting,.stopping{color:#a66b00}</style></head>
-<body><h1>Bazaar — operations</h1><p>Public entry point: <a href="${escape(gatewayUrl)}/api/catalog/products">${escape(gatewayUrl)}</a></p>
-<table><thead><tr><th>service</th><th>pid</th><th>url</th><th>state</th><th>restarts</th><th>last exit</th><th></th></tr></thead><tbody>
-${rows}</tbody></table><p>Stop, start or restart one: <code>curl -X POST ${'{this page}'}/api/services/&lt;name&gt;/restart</code><br>
-Restart every instance of a service, one by one: <code>npm run restart -- &lt;service&gt;</code></p></body></html>`;
+function logFilter(q: URLSearchParams): { service?: string; level?: string; text?: string; traceId?: string } {
+  const traceId = q.get('traceId')?.trim().toLowerCase();
+  return {
+    ...(q.get('service') ? { service: q.get('service') as string } : {}),
+    ...(q.get('level') ? { level: q.get('level') as string } : {}),
+    ...(q.get('text') ? { text: q.get('text') as string } : {}),
+    ...(traceId && TRACE_ID.test(traceId) ? { traceId } : {}),
+  };
 }

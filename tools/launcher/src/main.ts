@@ -14,6 +14,8 @@ import { SupervisedProcess } from './supervisor.ts';
 import { createControlServer } from './control.ts';
 import { processTable } from './table.ts';
 import { checkInfra, infraEnv, maskUrl, type InfraTarget } from './infra.ts';
+import { openTelemetryStore } from './telemetry/store.ts';
+import { createCollector } from './telemetry/collector.ts';
 
 const HELP = `Usage: npm start [-- options]
 
@@ -37,6 +39,9 @@ Environment:
   LAUNCHER_PORT        operations page and control API (default 8070)
   BAZAAR_DATA_DIR      where each service keeps its SQLite file (default .bazaar/data; with --infra .bazaar/infra-data)
   BAZAAR_LOG_DIR       one log file per service (default .bazaar/logs)
+  OTEL_EXPORTER_OTLP_ENDPOINT   send spans to this collector instead of the launcher's own store
+  OTEL_TRACES_SAMPLER, OTEL_TRACES_SAMPLER_ARG, OTEL_SDK_DISABLED   passed to every service (docs/observability.md)
+  BAZAAR_TELEMETRY_RETENTION_HOURS   how long the launcher keeps spans, logs and snapshots (default 24)
   BAZAAR_HOST          interface everything binds to (default 127.0.0.1)
   BAZAAR_SCALE         same as --scale, e.g. payments=3
   BAZAAR_POSTGRES_URL, REDIS_URL, NATS_URL   real infrastructure (docs/infrastructure.md)
@@ -131,6 +136,14 @@ if (!(await portIsFree(host, launcherPort))) fail(`port ${launcherPort} on ${hos
 mkdirSync(dataDir, { recursive: true });
 mkdirSync(logDir, { recursive: true });
 
+// The embedded collector: spans over OTLP/HTTP, log lines and process snapshots, kept in the data dir across restarts.
+const retentionHours = Number(env.BAZAAR_TELEMETRY_RETENTION_HOURS || 24);
+if (!Number.isFinite(retentionHours) || retentionHours <= 0) fail(`BAZAAR_TELEMETRY_RETENTION_HOURS must be a positive number, got "${env.BAZAAR_TELEMETRY_RETENTION_HOURS}"`);
+const telemetryStore = openTelemetryStore(join(dataDir, 'launcher-telemetry.sqlite'), { maxAgeMs: retentionHours * 3600_000 });
+const collector = createCollector(telemetryStore);
+// Services export to the launcher unless the user named a collector of their own.
+const otelEnv: Record<string, string> = env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ? {} : { OTEL_EXPORTER_OTLP_ENDPOINT: `http://${host}:${launcherPort}` };
+
 // One credential per launcher run for service-to-service calls to /internal endpoints.
 const serviceToken = env.BAZAAR_SERVICE_TOKEN || randomBytes(24).toString('base64url');
 const sinkSpec = specs.find((s) => s.smtpPort !== undefined);
@@ -143,7 +156,7 @@ const byService = new Map<string, SupervisedProcess[]>();
 for (const spec of specs) {
   for (const [i, port] of (instances.get(spec.name) as number[]).entries()) {
     const name = instanceName(spec.name, i + 1);
-    const base = { ...env, BAZAAR_SERVICE_TOKEN: serviceToken };
+    const base = { ...env, ...otelEnv, BAZAAR_SERVICE_TOKEN: serviceToken };
     const proc = new SupervisedProcess({
       spec,
       name,
@@ -152,6 +165,7 @@ for (const spec of specs) {
       logFile: join(logDir, `${name}.log`),
       echo: args.logs === true,
       nodePath: process.execPath,
+      onLine: (line) => collector.line(name, spec.name, line),
     });
     processes.set(name, proc);
     specOf.set(name, spec);
@@ -162,7 +176,16 @@ for (const spec of specs) {
 const gateway = specs.find((s) => s.gateway);
 const gatewayUrl = gateway ? `http://${host}:${ports.get(gateway.name)}` : '';
 const dashboardUrl = `http://${host}:${launcherPort}`;
-const control = createControlServer({ processes, services: byService, gatewayUrl, rolling: { readyTimeoutMs, settleMs: 2500, log } });
+const serviceUrls = new Map(specs.map((s) => [s.name, `http://${host}:${ports.get(s.name)}`]));
+const control = createControlServer({
+  processes,
+  services: byService,
+  gatewayUrl,
+  rolling: { readyTimeoutMs, settleMs: 2500, log },
+  telemetry: { store: telemetryStore, collector },
+  serviceUrls,
+  serviceToken,
+});
 await new Promise<void>((done) => control.listen(launcherPort, host, done));
 
 let started = false;
@@ -195,6 +218,8 @@ async function stopAll(code: number): Promise<never> {
   await Promise.all([...processes.values()].map((p) => p.stop()));
   await Promise.all([...processes.values()].map((p) => p.dispose()));
   control.close();
+  collector.close();
+  telemetryStore.close();
   log('all services stopped');
   process.exit(code);
 }
@@ -239,7 +264,8 @@ const storefront = specs.some((s) => s.areas.includes('storefront'));
 if (storefront) process.stdout.write(`  Back office          ${gatewayUrl}/admin\n`);
 process.stdout.write(`  Shop API (gateway)   ${gatewayUrl}/api/catalog/products\n`);
 if (env.TLS_CERT_FILE && env.TLS_KEY_FILE) process.stdout.write(`  Shop API (HTTPS)     https://localhost:${env.TLS_PORT || 8443}/api/catalog/products   (HTTP/2)\n`);
-process.stdout.write(`  Operations page      ${dashboardUrl}/\n`);
+process.stdout.write(`  Operations page      ${dashboardUrl}/   (topology, traces, a checkout's story, logs, chaos)\n`);
+process.stdout.write(`  Traces (OTLP)        ${otelEnv.OTEL_EXPORTER_OTLP_ENDPOINT ? `kept by the launcher in ${telemetryStore.file}` : `sent to ${env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || env.OTEL_EXPORTER_OTLP_ENDPOINT}`}\n`);
 process.stdout.write(`  Process table (JSON) ${dashboardUrl}/api/services\n`);
 if (sinkSpec) {
   const sinkUrl = `http://${host}:${ports.get(sinkSpec.name)}`;

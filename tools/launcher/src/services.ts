@@ -189,6 +189,9 @@ export function childEnv(opts: {
   env.BAZAAR_DATA_DIR = opts.dataDir;
   env.BAZAAR_SERVICE = opts.spec.name;
   env.BAZAAR_INSTANCE = instanceName(opts.spec.name, ordinal);
+  // Spans name their service and instance (OpenTelemetry resource attributes); one name for all would blur the topology.
+  env.OTEL_SERVICE_NAME = opts.spec.name;
+  env.OTEL_RESOURCE_ATTRIBUTES = [opts.base.OTEL_RESOURCE_ATTRIBUTES, `service.instance.id=${env.BAZAAR_INSTANCE}`].filter(Boolean).join(',');
   const sink = opts.specs.find((s) => s.smtpPort !== undefined);
   if (sink && opts.smtpPort !== undefined) {
     // Mail goes to the built-in sink unless the user named a real SMTP server.

@@ -4,7 +4,7 @@ import { EventEmitter } from 'node:events';
 import { backoffDelay } from '@bazaar/kit';
 import type { ServiceSpec } from './services.ts';
 
-export type ProcessState = 'starting' | 'ready' | 'crashed' | 'restarting' | 'stopping' | 'stopped' | 'failed';
+export type ProcessState = 'starting' | 'ready' | 'frozen' | 'crashed' | 'restarting' | 'stopping' | 'stopped' | 'failed';
 
 /** Exit code a service uses for a configuration error (EX_CONFIG): restarting cannot help. */
 export const EXIT_CONFIG = 78;
@@ -28,6 +28,8 @@ export interface SupervisedOptions {
   logFile: string;
   /** Also copy the child's output to the launcher's stdout. */
   echo: boolean;
+  /** Called with every complete line the child writes (the launcher's log index). */
+  onLine?: (line: string) => void;
   nodePath: string;
 }
 
@@ -99,9 +101,14 @@ export class SupervisedProcess extends EventEmitter {
     this.startedAt = Date.now();
     this.stderrTail = [];
     for (const stream of [child.stdout, child.stderr]) {
+      let partial = '';
       stream?.on('data', (chunk: Buffer) => {
         this.log.write(chunk);
         if (this.opts.echo) process.stdout.write(chunk);
+        if (!this.opts.onLine) return;
+        const lines = (partial + chunk.toString('utf8')).split('\n');
+        partial = lines.pop() ?? '';
+        for (const line of lines) if (line.length > 0) this.opts.onLine(line);
       });
     }
     child.stderr?.on('data', (chunk: Buffer) => {
@@ -172,12 +179,34 @@ export class SupervisedProcess extends EventEmitter {
       this.state = 'stopped';
       return;
     }
+    // A frozen process cannot handle SIGTERM until it runs again.
+    if (this.state === 'frozen') child.kill('SIGCONT');
     this.state = 'stopping';
     const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
     child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
     await exited;
     clearTimeout(timer);
+  }
+
+  /** Freeze the process (SIGSTOP): it keeps its port but answers nothing, like a hung service. */
+  freeze(): void {
+    if (!this.child || this.state !== 'ready') return;
+    this.child.kill('SIGSTOP');
+    this.state = 'frozen';
+  }
+
+  /** Let a frozen process run again (SIGCONT). */
+  thaw(): void {
+    if (!this.child || this.state !== 'frozen') return;
+    this.child.kill('SIGCONT');
+    this.state = 'ready';
+  }
+
+  /** Kill the process at once (SIGKILL), as a crash would: the supervisor restarts it. */
+  kill(): void {
+    if (this.state === 'frozen') this.child?.kill('SIGCONT');
+    this.child?.kill('SIGKILL');
   }
 
   /** Stop then start again (a deliberate restart, no backoff). */

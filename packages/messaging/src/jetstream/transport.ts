@@ -2,7 +2,8 @@ import { AckPolicy, DeliverPolicy, ReplayPolicy, type Consumer, type ConsumerMes
 import { nanos } from '@nats-io/transport-node';
 import { Value } from 'typebox/value';
 import { AnyCloudEvent as CloudEventSchema } from '@bazaar/contracts/events';
-import { newSpanId, newTraceId, parseTraceparent, withContext, type Logger } from '@bazaar/kit';
+import type { Logger } from '@bazaar/kit';
+import { consumeInTrace } from '../trace.ts';
 import { retryDelayMs } from '../http-transport.ts';
 import type { AnyCloudEvent, EventTransport, SubscribeOptions, Subscription } from '../types.ts';
 import type { JetStreamConnection, NatsHandles } from './connection.ts';
@@ -26,12 +27,6 @@ export interface JetStreamTransportOptions {
   ackWaitMs?: number;
   /** How long one pull request waits for a message. Default 30 s (the client's default). */
   fetchExpiresMs?: number;
-}
-
-/** Run `fn` in the trace of the change that caused the event (a new span under its traceparent). */
-function inTraceOf<T>(event: AnyCloudEvent, traceparent: string | undefined, fn: () => Promise<T>): Promise<T> {
-  const parent = parseTraceparent(traceparent ?? event.traceparent);
-  return withContext({ requestId: event.id, traceId: parent?.traceId ?? newTraceId(), spanId: newSpanId() }, fn);
 }
 
 /** Parse a message body as a CloudEvent envelope; throws saying what is wrong. */
@@ -123,7 +118,7 @@ export function createJetStreamTransport(opts: JetStreamTransportOptions): Event
         // Tell the server we are still at it, so a slow handler is not redelivered to another instance meanwhile.
         const keepAlive = setInterval(() => msg.working(), Math.max(500, Math.floor(ackWaitMs / 3)));
         try {
-          await inTraceOf(event, msg.headers?.get(Headers.traceparent), () => sub.handle(event));
+          await consumeInTrace({ event, consumer: sub.consumer, system: 'nats', traceparent: msg.headers?.get(Headers.traceparent), attempt }, () => sub.handle(event));
         } catch (error) {
           clearInterval(keepAlive);
           if (attempt >= maxDeliver) {

@@ -16,6 +16,8 @@ export interface AccessRecord {
   clientIp: string;
   requestId: string;
   traceId: string;
+  /** The gateway's span for this request (OpenTelemetry's log field span_id). */
+  spanId: string;
   code: string | undefined;
   failure: string | undefined;
 }
@@ -41,7 +43,7 @@ export class AccessLog {
   }
 
   write(r: AccessRecord): void {
-    let line = `{"level":"info","time":"${new Date().toISOString()}"${this.prefix},"method":"${r.method}","path":${json(r.path)},"route":${json(r.route)},"status":${r.status},"durationMs":${r.durationMs},"attempts":${r.attempts},"clientIp":${json(r.clientIp)},"requestId":${json(r.requestId)},"traceId":"${r.traceId}"`;
+    let line = `{"level":"info","time":"${new Date().toISOString()}"${this.prefix},"method":"${r.method}","path":${json(r.path)},"route":${json(r.route)},"status":${r.status},"durationMs":${r.durationMs},"attempts":${r.attempts},"clientIp":${json(r.clientIp)},"requestId":${json(r.requestId)},"traceId":"${r.traceId}","trace_id":"${r.traceId}","span_id":"${r.spanId}"`;
     if (r.upstream !== undefined) line += `,"upstream":${json(r.upstream)}`;
     if (r.userId !== undefined) line += `,"userId":${json(r.userId)}`;
     if (r.code !== undefined) line += `,"code":"${r.code}"`;

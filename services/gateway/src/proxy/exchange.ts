@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { AppError, commonErrors, parseTraceparent, type Principal } from '@bazaar/kit';
+import { AppError, SpanKind, SpanStatusCode, commonErrors, formatTraceparent, remoteParent, startSpan, type Principal, type Span } from '@bazaar/kit';
 import { bearerToken } from '../auth/verifier.ts';
 import { errors } from '../errors.ts';
 import type { Decision } from '../limits/bucket.ts';
@@ -12,7 +12,6 @@ import { type ProxyContext, redactPath } from './context.ts';
 import type { Failure } from './failures.ts';
 import { webErrorPage } from './web.ts';
 import { HSTS, SECURITY_HEADERS, addForwardingHeaders, appendResponseHeaders, forwardedFor, hasBody, normalizeIp, readRequestHeaders, type RequestHeaders } from './headers.ts';
-import { spanId as newSpanId, traceId as newTraceId } from './ids.ts';
 import { BodyLimit, readLoginBody } from './login.ts';
 import { problemBody, problemHeaders } from './problem.ts';
 import { UpstreamCall, type CallOwner } from './upstream-call.ts';
@@ -49,6 +48,8 @@ export class Exchange implements CallOwner {
   private path = '';
   private requestId = '';
   private traceId = '';
+  /** This request's SERVER span; recording only when sampled (attributes are set at the end, and only then). */
+  private span: Span | undefined;
   private headers!: RequestHeaders;
   private clientIp = '';
   private route: Route | undefined;
@@ -98,7 +99,9 @@ export class Exchange implements CallOwner {
     this.res.on('close', onClientClose);
     const h = (this.headers = readRequestHeaders(this.req.rawHeaders));
     this.requestId = h.requestId !== undefined && REQUEST_ID.test(h.requestId) ? h.requestId : randomUUID();
-    this.traceId = (h.traceparent !== undefined ? parseTraceparent(h.traceparent)?.traceId : undefined) ?? newTraceId();
+    const span = (this.span = startSpan('gateway', { kind: SpanKind.SERVER, parent: remoteParent(h.traceparent) }));
+    const sc = span.spanContext();
+    this.traceId = sc.traceId;
     const forwarded = forwardedFor(normalizeIp(this.req.socket?.remoteAddress), h.forwardedFor, ctx.trustProxyHops);
     this.clientIp = forwarded.clientIp;
     const q = this.url.indexOf('?');
@@ -122,7 +125,7 @@ export class Exchange implements CallOwner {
     if (h.contentLength !== undefined && Number(h.contentLength) > limit) {
       return this.fail(commonErrors.BODY_TOO_LARGE(`The body is ${h.contentLength} bytes; the limit here is ${limit}.`));
     }
-    addForwardingHeaders(h, { forwardedFor: forwarded.header, proto: this.https ? 'https' : 'http', requestId: this.requestId, traceparent: `00-${this.traceId}-${newSpanId()}-01` });
+    addForwardingHeaders(h, { forwardedFor: forwarded.header, proto: this.https ? 'https' : 'http', requestId: this.requestId, traceparent: formatTraceparent(sc.traceId, sc.spanId, sc.traceFlags) });
 
     const token = bearerToken(h.authorization);
     if (token === null) return this.unauthenticated(commonErrors.UNAUTHENTICATED('The Authorization header must be "Bearer <token>".'));
@@ -310,6 +313,7 @@ export class Exchange implements CallOwner {
     this.done = true;
     const seconds = (performance.now() - this.started) / 1000;
     this.ctx.metrics.observe(this.route, this.method, status, seconds);
+    this.endSpan(status);
     this.ctx.accessLog?.write({
       method: this.method,
       path: redactPath(this.path),
@@ -322,8 +326,22 @@ export class Exchange implements CallOwner {
       clientIp: this.clientIp,
       requestId: this.requestId,
       traceId: this.traceId,
+      spanId: this.span?.spanContext().spanId ?? '',
       code: this.code,
       failure: this.failure,
     });
+  }
+
+  private endSpan(status: number): void {
+    const span = this.span;
+    if (!span) return;
+    if (span.isRecording()) {
+      const route = this.route?.pattern ?? 'unmatched';
+      span.updateName(`${this.method} ${route}`);
+      span.setAttributes({ 'http.request.method': this.method, 'http.route': route, 'url.path': redactPath(this.path), 'http.response.status_code': status, 'bazaar.upstream': this.servedBy ?? '', 'bazaar.attempts': this.attempts });
+      if (this.upstream) span.setAttribute('bazaar.area', this.upstream.name);
+      if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR, ...(this.code === undefined ? {} : { message: this.code }) });
+    }
+    span.end();
   }
 }

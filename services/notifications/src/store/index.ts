@@ -1,4 +1,5 @@
 import { openStore, type Store, type StoreLocation } from '@bazaar/store';
+import { currentTraceparent } from '@bazaar/kit';
 import type { Kysely } from 'kysely';
 import type { InboxTables } from '@bazaar/messaging';
 import { migrations } from '../../migrations/index.ts';
@@ -23,6 +24,8 @@ export interface NotificationTables extends InboxTables {
     smtp_response: string | null;
     created_at: string;
     sent_at: string | null;
+    /** Trace context of the event handling that queued it (null before 0003). */
+    traceparent: string | null;
   };
 }
 
@@ -38,6 +41,8 @@ export interface EmailRecord extends EmailDraft {
   smtpResponse: string | null;
   createdAt: string;
   sentAt: string | null;
+  /** The W3C traceparent of the handling that queued it, if traced. */
+  traceparent: string | null;
 }
 
 /** Open (and migrate) the service's own database. */
@@ -64,6 +69,7 @@ function toRecord(r: Row): EmailRecord {
     smtpResponse: r.smtp_response,
     createdAt: r.created_at,
     sentAt: r.sent_at,
+    traceparent: r.traceparent,
   };
 }
 
@@ -93,6 +99,7 @@ export function emailRepository(db: Kysely<NotificationTables>) {
           smtp_response: null,
           created_at: now,
           sent_at: null,
+          traceparent: currentTraceparent() ?? null,
         })
         .onConflict((oc) => oc.column('id').doNothing())
         .execute();

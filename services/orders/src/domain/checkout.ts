@@ -60,7 +60,7 @@ export function createCheckout(deps: {
     return found.orderId;
   }
 
-  async function start(opts: { user: { id: string; email: string }; key: string; body: CheckoutRequest; hash: string; traceId: string }): Promise<string> {
+  async function start(opts: { user: { id: string; email: string }; key: string; body: CheckoutRequest; hash: string; traceparent: string }): Promise<string> {
     const { user, key, body, hash } = opts;
     const cart = await deps.cart.pricedCart(user.id);
     if (cart.items.length === 0) {
@@ -84,7 +84,7 @@ export function createCheckout(deps: {
         lastError: null,
         reason: null,
         compensations: [],
-        traceId: opts.traceId,
+        traceparent: opts.traceparent,
       },
     });
     if (created === 'key-taken') {
@@ -99,7 +99,7 @@ export function createCheckout(deps: {
   }
 
   return {
-    async checkout(opts: { user: { id: string; email: string }; key: string; body: CheckoutRequest; traceId: string; startedAt: number }): Promise<CheckoutResponse> {
+    async checkout(opts: { user: { id: string; email: string }; key: string; body: CheckoutRequest; traceparent: string; startedAt: number }): Promise<CheckoutResponse> {
       const hash = requestHash(opts.body);
       const orderId = (await existing(opts.user.id, opts.key, hash)) ?? (await start({ ...opts, hash }));
       // Every request for this key, first or repeated, waits for the same saga.

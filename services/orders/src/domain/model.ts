@@ -38,11 +38,12 @@ export interface SagaRecord {
   /** Why the order is being cancelled (COMPENSATING only). */
   reason: string | null;
   compensations: Compensation[];
-  traceId: string;
+  /** The checkout's W3C traceparent (its server span), so the saga's steps join that trace; rows from before tracing hold a bare trace id. */
+  traceparent: string;
 }
 
 /** A change to a saga's state. */
-export type SagaPatch = Partial<Omit<SagaRecord, 'orderId' | 'traceId'>>;
+export type SagaPatch = Partial<Omit<SagaRecord, 'orderId' | 'traceparent'>>;
 
 /** How the saga ends an order. */
 export type Outcome = { status: 'CONFIRMED' } | { status: 'CANCELLED'; reason: string };

@@ -1,4 +1,4 @@
-import { newSpanId, withContext, type Logger } from '@bazaar/kit';
+import { SpanStatusCode, inSpan, newSpanId, remoteParent, withContext, type Logger, type RequestContext } from '@bazaar/kit';
 import type { CardVault } from './card-vault.ts';
 import type { OrderRecord, OrderRepository, SagaRecord } from './model.ts';
 import { runStep, type InventoryPort, type PaymentsPort, type RetryPolicy, type Transition } from './saga.ts';
@@ -71,8 +71,8 @@ export function createSagaRunner(deps: {
   async function drive(orderId: string): Promise<void> {
     const first = await orders.saga(orderId);
     if (!first || first.step === 'DONE') return;
-    const log = deps.logger.child({ orderId, traceId: first.traceId });
-    await withContext({ requestId: `saga-${orderId}`, traceId: first.traceId, spanId: newSpanId() }, async () => {
+    const log = deps.logger.child({ orderId });
+    await withContext(sagaContext(orderId, first.traceparent), async () => {
       for (let steps = 0; !stopping; steps++) {
         // Claimed (renewed) before every step, and the state read after the claim: another
         // instance may hold the saga, or may have taken it over while this one stalled past its lease.
@@ -81,21 +81,37 @@ export function createSagaRunner(deps: {
         if (!saga || saga.step === 'DONE' || saga.nextAttemptAt > now()) return;
         const order = await orders.get(orderId);
         if (!order) throw new Error(`saga ${orderId} has no order`);
-        const transition = await runStep({
-          saga,
-          order,
-          card: vault.get(orderId),
-          inventory: deps.inventory,
-          payments: deps.payments,
-          now,
-          retry: settings.retry,
-          reservationTtlSeconds: settings.reservationTtlSeconds,
+        // Each step is a span of the checkout's trace, named after it, carrying the order id (the dashboard's saga timeline).
+        const transition = await inSpan(`saga ${saga.step}`, { attributes: { 'bazaar.order_id': orderId, 'bazaar.saga.step': saga.step, 'bazaar.saga.attempt': saga.attempts + 1 } }, async (span) => {
+          const t = await runStep({
+            saga,
+            order,
+            card: vault.get(orderId),
+            inventory: deps.inventory,
+            payments: deps.payments,
+            now,
+            retry: settings.retry,
+            reservationTtlSeconds: settings.reservationTtlSeconds,
+          });
+          if (span.isRecording()) {
+            span.setAttributes({ 'bazaar.saga.outcome': t.kind, ...('step' in t ? { 'bazaar.saga.next': t.step } : {}), ...('reason' in t ? { 'bazaar.saga.reason': t.reason } : {}) });
+            if (t.kind === 'retry') span.setStatus({ code: SpanStatusCode.ERROR, message: t.error });
+          }
+          return t;
         });
         if (!(await apply(saga, order, transition, log))) return lost(orderId, log, steps + 1);
         // The saga is over: claiming it again would fail (it is DONE), which is not a lost lease.
         if (transition.kind === 'confirm' || transition.kind === 'cancel' || transition.kind === 'end') return;
       }
     });
+  }
+
+  /** The saga's own context: in its checkout's trace, under the checkout's span (not the request's deadline). */
+  function sagaContext(orderId: string, traceparent: string): RequestContext {
+    const parent = remoteParent(traceparent);
+    // Sagas saved before tracing kept a bare trace id: their steps join that trace under a fresh span id.
+    if (!parent) return { requestId: `saga-${orderId}`, traceId: traceparent, spanId: newSpanId() };
+    return { requestId: `saga-${orderId}`, traceId: parent.traceId, spanId: parent.spanId, traceFlags: parent.traceFlags };
   }
 
   /** Another instance holds the saga (or ended it): leave it, and the card with it. */

@@ -1,4 +1,4 @@
-import { principalOf, serve, type ServiceApp } from '@bazaar/kit';
+import { formatTraceparent, principalOf, serve, type ServiceApp } from '@bazaar/kit';
 import { routes } from '@bazaar/contracts/orders';
 import { errors } from '../errors.ts';
 import type { Checkout } from '../domain/checkout.ts';
@@ -17,7 +17,7 @@ export function checkoutRoutes(deps: { checkout: Checkout }) {
         user: { id: user.id, email: user.email },
         key,
         body: request.body,
-        traceId: request.bazaar.traceId,
+        traceparent: formatTraceparent(request.bazaar.traceId, request.bazaar.spanId, request.bazaar.traceFlags),
         startedAt,
       });
       return reply.code(result.status === 'PENDING' ? 202 : 201).send(result);

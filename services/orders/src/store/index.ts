@@ -30,6 +30,7 @@ export interface OrdersDatabase extends OutboxTables {
     last_error: string | null;
     reason: string | null;
     compensations: string;
+    /** The checkout's traceparent (a bare trace id in rows from before tracing). */
     trace_id: string;
     updated_at: string;
     /** Lease owner (see SagaLease); null when nobody holds the saga. */
@@ -85,7 +86,7 @@ function toSaga(row: OrdersDatabase['sagas']): SagaRecord {
     lastError: row.last_error,
     reason: row.reason,
     compensations: JSON.parse(row.compensations) as Compensation[],
-    traceId: row.trace_id,
+    traceparent: row.trace_id,
   };
 }
 
@@ -137,7 +138,7 @@ export function orderRepository(db: Kysely<OrdersDatabase>, lease: SagaLease): O
               last_error: saga.lastError,
               reason: saga.reason,
               compensations: JSON.stringify(saga.compensations),
-              trace_id: saga.traceId,
+              trace_id: saga.traceparent,
               updated_at: order.createdAt,
               // Claimed by the instance that accepted the checkout: only it holds the card.
               owner: me,

@@ -1,0 +1,223 @@
+/**
+ * OpenTelemetry tracing for every service, set up once by the kit.
+ *
+ * The kit's own request context (context.ts, one AsyncLocalStorage) carries
+ * the active span, so there is no second context manager: a child span is
+ * started with its parent taken from that context, and runs `fn` in a copy of
+ * the context that names the child. Spans go to an OTLP/HTTP collector
+ * (OTEL_EXPORTER_OTLP_ENDPOINT: the launcher in the embedded default, any
+ * collector in production) in batches, off the request path.
+ */
+import {
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  TraceFlags,
+  trace,
+  type Attributes,
+  type Span,
+  type SpanContext,
+  type Tracer,
+} from '@opentelemetry/api';
+import {
+  AlwaysOffSampler,
+  AlwaysOnSampler,
+  BasicTracerProvider,
+  BatchSpanProcessor,
+  ParentBasedSampler,
+  TraceIdRatioBasedSampler,
+  type Sampler,
+  type SpanExporter,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
+import { Type } from 'typebox';
+import { currentContext, parseTraceparent, withContext, type RequestContext } from './context.ts';
+
+export { SpanKind, SpanStatusCode, type Attributes, type Span };
+
+const SAMPLERS = ['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'] as const;
+
+/**
+ * The standard OpenTelemetry variables the kit reads
+ * (https://opentelemetry.io/docs/specs/otel/configuration/sdk-environment-variables/),
+ * part of every service's config schema.
+ */
+export const TelemetryConfig = {
+  OTEL_SDK_DISABLED: Type.Boolean({ default: false, description: 'true: no spans are recorded or exported (ids still flow for log correlation)' }),
+  OTEL_SERVICE_NAME: Type.Optional(Type.String({ minLength: 1, description: 'service.name of the spans (default: the service)' })),
+  OTEL_RESOURCE_ATTRIBUTES: Type.Optional(Type.String({ description: 'key=value,… added to every span, e.g. service.instance.id=payments-2' })),
+  OTEL_EXPORTER_OTLP_ENDPOINT: Type.Optional(Type.String({ pattern: '^https?://', description: 'OTLP/HTTP collector base URL; traces go to <endpoint>/v1/traces. Unset: spans are not exported' })),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: Type.Optional(Type.String({ pattern: '^https?://', description: 'Full URL for traces; wins over OTEL_EXPORTER_OTLP_ENDPOINT' })),
+  OTEL_EXPORTER_OTLP_HEADERS: Type.Optional(Type.String({ description: 'key=value,… sent with every export (e.g. an API key)' })),
+  OTEL_TRACES_SAMPLER: Type.Union(SAMPLERS.map((s) => Type.Literal(s)), { default: 'parentbased_always_on' }),
+  OTEL_TRACES_SAMPLER_ARG: Type.Number({ minimum: 0, maximum: 1, default: 1, description: 'Ratio for the *traceidratio samplers' }),
+};
+
+/** The telemetry settings as parsed by loadConfig. */
+export interface TelemetrySettings {
+  OTEL_SDK_DISABLED: boolean;
+  OTEL_SERVICE_NAME?: string | undefined;
+  OTEL_RESOURCE_ATTRIBUTES?: string | undefined;
+  OTEL_EXPORTER_OTLP_ENDPOINT?: string | undefined;
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?: string | undefined;
+  OTEL_EXPORTER_OTLP_HEADERS?: string | undefined;
+  OTEL_TRACES_SAMPLER: (typeof SAMPLERS)[number];
+  OTEL_TRACES_SAMPLER_ARG: number;
+}
+
+/** Build the sampler the standard variables name. */
+export function samplerFrom(settings: Pick<TelemetrySettings, 'OTEL_SDK_DISABLED' | 'OTEL_TRACES_SAMPLER' | 'OTEL_TRACES_SAMPLER_ARG'>): Sampler {
+  if (settings.OTEL_SDK_DISABLED) return new AlwaysOffSampler();
+  const ratio = settings.OTEL_TRACES_SAMPLER_ARG;
+  switch (settings.OTEL_TRACES_SAMPLER) {
+    case 'always_on':
+      return new AlwaysOnSampler();
+    case 'always_off':
+      return new AlwaysOffSampler();
+    case 'traceidratio':
+      return new TraceIdRatioBasedSampler(ratio);
+    case 'parentbased_always_on':
+      return new ParentBasedSampler({ root: new AlwaysOnSampler() });
+    case 'parentbased_always_off':
+      return new ParentBasedSampler({ root: new AlwaysOffSampler() });
+    case 'parentbased_traceidratio':
+      return new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(ratio) });
+  }
+}
+
+/** Parse `k=v,k2=v2` (OTEL_RESOURCE_ATTRIBUTES, OTEL_EXPORTER_OTLP_HEADERS), values percent-decoded. */
+export function parseKeyValues(text: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of (text ?? '').split(',')) {
+    const at = pair.indexOf('=');
+    if (at <= 0) continue;
+    out[pair.slice(0, at).trim()] = decodeURIComponent(pair.slice(at + 1).trim());
+  }
+  return out;
+}
+
+// Until startTelemetry runs (apps built in unit tests, tools), spans follow their parent's sampling and go
+// nowhere: ids and flags still flow, so logs and propagated trace context behave as in a running service.
+let provider = new BasicTracerProvider({ sampler: new ParentBasedSampler({ root: new AlwaysOnSampler() }) });
+let tracer: Tracer = provider.getTracer('@bazaar/kit');
+let exporting = false;
+
+export interface StartTelemetryOptions {
+  service: string;
+  version?: string;
+  config: TelemetrySettings;
+  /** Instead of OTLP (tests). */
+  exporter?: SpanExporter;
+  /** Export each span at once instead of in batches (tests). */
+  processor?: SpanProcessor;
+}
+
+/**
+ * Start tracing for this process: the sampler and exporter the OTEL_*
+ * variables name. Without an endpoint (and without `exporter`) spans are
+ * sampled for their ids only and dropped.
+ */
+export function startTelemetry(opts: StartTelemetryOptions): { exporting: boolean } {
+  const { config } = opts;
+  const resource = resourceFromAttributes({
+    ...parseKeyValues(config.OTEL_RESOURCE_ATTRIBUTES),
+    [ATTR_SERVICE_NAME]: config.OTEL_SERVICE_NAME ?? opts.service,
+    [ATTR_SERVICE_VERSION]: opts.version ?? '0.1.0',
+  });
+  const url = config.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? (config.OTEL_EXPORTER_OTLP_ENDPOINT === undefined ? undefined : `${config.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/$/, '')}/v1/traces`);
+  const exporter = opts.exporter ?? (url === undefined ? undefined : new OTLPTraceExporter({ url, headers: parseKeyValues(config.OTEL_EXPORTER_OTLP_HEADERS) }));
+  const processors: SpanProcessor[] = [];
+  if (opts.processor) processors.push(opts.processor);
+  else if (exporter && !config.OTEL_SDK_DISABLED) processors.push(new BatchSpanProcessor(exporter, { scheduledDelayMillis: 1000, maxQueueSize: 8192, maxExportBatchSize: 1024 }));
+  exporting = processors.length > 0;
+  void provider.shutdown().catch(() => undefined);
+  // Nothing to send to: sample nothing, so no span is recorded for nothing.
+  provider = new BasicTracerProvider({ resource, sampler: exporting ? samplerFrom(config) : new AlwaysOffSampler(), spanProcessors: processors });
+  tracer = provider.getTracer('@bazaar/kit', opts.version);
+  return { exporting };
+}
+
+/** Send the spans still queued (before exit). Bounded: never holds a shutdown longer than `ms`. */
+export async function flushTelemetry(ms = 2000): Promise<void> {
+  if (!exporting) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([provider.forceFlush().catch(() => undefined), new Promise<void>((r) => (timer = setTimeout(r, ms)))]);
+  clearTimeout(timer);
+}
+
+/** The remote parent a W3C traceparent names, as an OpenTelemetry span context. */
+export function remoteParent(traceparent: string | undefined): SpanContext | undefined {
+  const parsed = parseTraceparent(traceparent);
+  if (!parsed) return undefined;
+  const flags = traceparent?.trim().slice(-2) === '00' ? TraceFlags.NONE : TraceFlags.SAMPLED;
+  return { traceId: parsed.traceId, spanId: parsed.parentId, traceFlags: flags, isRemote: true };
+}
+
+/** Where a new span hangs: the given remote parent, else the current context's span, else a new trace. */
+function parentContextOf(parent: SpanContext | undefined, ctx: RequestContext | undefined) {
+  if (parent) return trace.setSpanContext(ROOT_CONTEXT, parent);
+  if (ctx?.span) return trace.setSpan(ROOT_CONTEXT, ctx.span);
+  if (ctx) return trace.setSpanContext(ROOT_CONTEXT, { traceId: ctx.traceId, spanId: ctx.spanId, traceFlags: ctx.traceFlags ?? TraceFlags.SAMPLED, isRemote: true });
+  return ROOT_CONTEXT;
+}
+
+export interface SpanOptions {
+  kind?: SpanKind;
+  attributes?: Attributes;
+  /** A remote parent (from a traceparent); default: the current context's span. */
+  parent?: SpanContext | undefined;
+  /** When the span started (ms since epoch), for work measured after the fact. */
+  startTime?: number;
+}
+
+/** Start a span (the caller ends it); its parent is `opts.parent` or the current context's span. */
+export function startSpan(name: string, opts: SpanOptions = {}): Span {
+  return tracer.startSpan(
+    name,
+    { kind: opts.kind ?? SpanKind.INTERNAL, ...(opts.attributes ? { attributes: opts.attributes } : {}), ...(opts.startTime === undefined ? {} : { startTime: opts.startTime }) },
+    parentContextOf(opts.parent, currentContext()),
+  );
+}
+
+/** The request context of a span, inheriting request id and deadline from `base`. */
+export function contextOf(span: Span, base: Partial<RequestContext> = {}): RequestContext {
+  const sc = span.spanContext();
+  return { ...base, requestId: base.requestId ?? sc.spanId, traceId: sc.traceId, spanId: sc.spanId, traceFlags: sc.traceFlags, span };
+}
+
+/** Mark a span failed with this error (recorded as an exception event). */
+export function failSpan(span: Span, error: unknown): void {
+  if (!span.isRecording()) return;
+  span.recordException(error instanceof Error ? error : String(error));
+  span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+}
+
+/**
+ * Run `fn` in a new span (child of the current one, or of `opts.parent`), in a
+ * context naming that span, so calls, events and log lines inside it belong to it.
+ */
+export async function inSpan<T>(name: string, opts: SpanOptions, fn: (span: Span) => Promise<T>): Promise<T> {
+  const span = startSpan(name, opts);
+  const ctx = currentContext();
+  try {
+    return await withContext(contextOf(span, ctx ?? {}), () => fn(span));
+  } catch (error) {
+    failSpan(span, error);
+    throw error;
+  } finally {
+    span.end();
+  }
+}
+
+/** Record work that already happened (e.g. a database query reported with its duration) as a child of the current span. */
+export function recordSpan(name: string, opts: { kind?: SpanKind; attributes?: Attributes; startTime: number; endTime: number; error?: unknown }): void {
+  const ctx = currentContext();
+  // No current span, or an unsampled one: nothing to hang it on (background polling stays out of traces).
+  if (!ctx || (ctx.traceFlags ?? TraceFlags.SAMPLED) === TraceFlags.NONE) return;
+  const span = tracer.startSpan(name, { kind: opts.kind ?? SpanKind.CLIENT, startTime: opts.startTime, ...(opts.attributes ? { attributes: opts.attributes } : {}) }, parentContextOf(undefined, ctx));
+  if (opts.error !== undefined) failSpan(span, opts.error);
+  span.end(opts.endTime);
+}

@@ -1,0 +1,154 @@
+/**
+ * The live topology: services as nodes, calls and event flows as edges,
+ * computed from the spans of the last minute. An edge's numbers are its
+ * rate, error rate and p99 latency; a node is red when an instance is not
+ * running (stopped, frozen, crashed) and amber when calls into it fail.
+ */
+import type { StoredSpan } from '../telemetry/store.ts';
+import { esc, ms } from './layout.ts';
+
+export interface Edge {
+  from: string;
+  to: string;
+  kind: 'call' | 'event';
+  count: number;
+  errors: number;
+  perSecond: number;
+  errorRate: number;
+  p99Ms: number;
+}
+
+const SERVER = 1;
+const CLIENT = 2;
+const CONSUMER = 4;
+
+function p99(values: number[]): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.99) - 1)] as number;
+}
+
+/** Edges from spans observed over `windowMs`. */
+export function edgesFrom(spans: StoredSpan[], windowMs: number): Edge[] {
+  const byId = new Map(spans.map((s) => [s.spanId, s]));
+  const acc = new Map<string, { from: string; to: string; kind: 'call' | 'event'; durations: number[]; errors: number }>();
+  const add = (from: string, to: string, kind: 'call' | 'event', duration: number, error: boolean) => {
+    if (from === to) return;
+    const key = `${from}>${to}>${kind}`;
+    const e = acc.get(key) ?? { from, to, kind, durations: [], errors: 0 };
+    e.durations.push(duration);
+    if (error) e.errors += 1;
+    acc.set(key, e);
+  };
+  for (const s of spans) {
+    if (s.kind === CLIENT && typeof s.attributes['peer.service'] === 'string') {
+      // The caller's view: it sees timeouts and refused connections that the callee never records.
+      add(s.service, s.attributes['peer.service'], 'call', s.durationMs, s.status === 2);
+    } else if (s.kind === CONSUMER) {
+      const parent = s.parentSpanId ? byId.get(s.parentSpanId) : undefined;
+      const source = parent?.service ?? (typeof s.attributes['messaging.destination.name'] === 'string' ? s.attributes['messaging.destination.name'] : undefined);
+      if (source) add(source, s.service, 'event', s.durationMs, s.status === 2);
+    } else if (s.kind === SERVER && s.parentSpanId) {
+      // Callers without a CLIENT span of their own (the gateway's proxy): the callee's view.
+      const parent = byId.get(s.parentSpanId);
+      if (parent && parent.kind === SERVER && parent.service !== s.service) add(parent.service, s.service, 'call', s.durationMs, s.status === 2);
+    }
+  }
+  // The gateway's failed proxying (upstream down or frozen) has no child span: count it on the edge of its area.
+  return [...acc.values()].map((e) => ({
+    from: e.from,
+    to: e.to,
+    kind: e.kind,
+    count: e.durations.length,
+    errors: e.errors,
+    perSecond: e.durations.length / (windowMs / 1000),
+    errorRate: e.errors / e.durations.length,
+    p99Ms: p99(e.durations),
+  }));
+}
+
+const POSITIONS: Record<string, [number, number]> = {
+  gateway: [70, 250],
+  identity: [270, 50],
+  catalog: [270, 150],
+  cart: [270, 250],
+  orders: [270, 350],
+  inventory: [500, 190],
+  payments: [500, 350],
+  'psp-sim': [720, 350],
+  search: [720, 60],
+  notifications: [720, 450],
+  reports: [500, 470],
+  'mail-sink': [880, 450],
+};
+const W = 120;
+const H = 46;
+
+export interface NodeState {
+  name: string;
+  /** Worst state of its instances. */
+  state: string;
+  instances: number;
+  ready: number;
+}
+
+/** Render the topology as SVG. */
+export function topologySvg(nodes: NodeState[], edges: Edge[]): string {
+  let extra = 0;
+  const pos = new Map<string, [number, number]>();
+  for (const n of nodes) pos.set(n.name, POSITIONS[n.name] ?? [880, 60 + 90 * extra++]);
+  const inbound = new Map<string, { count: number; errors: number }>();
+  for (const e of edges) {
+    const i = inbound.get(e.to) ?? { count: 0, errors: 0 };
+    i.count += e.count;
+    i.errors += e.errors;
+    inbound.set(e.to, i);
+  }
+  const edgeSvg = edges
+    .filter((e) => pos.has(e.from) && pos.has(e.to))
+    .map((e) => {
+      const [x1, y1] = pos.get(e.from) as [number, number];
+      const [x2, y2] = pos.get(e.to) as [number, number];
+      let d: string;
+      let lx: number;
+      let ly: number;
+      if (Math.abs(x2 - x1) < W) {
+        // Same column: from the bottom (or top) of one to the top (or bottom) of the other, bowed sideways.
+        const down = y2 > y1;
+        const sy = y1 + (down ? H / 2 : -H / 2);
+        const ey = y2 + (down ? -H / 2 : H / 2);
+        d = `M${x1 + 20},${sy} C${x1 + 60},${(sy + ey) / 2} ${x2 + 60},${(sy + ey) / 2} ${x2 + 20},${ey}`;
+        lx = x1 + 52;
+        ly = (sy + ey) / 2 + 4;
+      } else {
+        const sx = x1 + (x2 >= x1 ? W / 2 : -W / 2);
+        const ex = x2 + (x2 >= x1 ? -W / 2 : W / 2);
+        const mx = (sx + ex) / 2;
+        d = `M${sx},${y1} C${mx},${y1} ${mx},${y2} ${ex},${y2}`;
+        lx = mx;
+        ly = (y1 + y2) / 2 - 5;
+      }
+      const cls = ['edge', e.kind === 'event' ? 'event' : '', e.errorRate > 0.05 ? 'error' : ''].join(' ').trim();
+      const rate = e.perSecond >= 1 ? `${e.perSecond >= 10 ? Math.round(e.perSecond) : e.perSecond.toFixed(1)}/s` : `${Math.max(1, Math.round(e.perSecond * 60))}/min`;
+      const errors = e.errors > 0 ? ` · ${Math.round(e.errorRate * 100)}% err` : '';
+      const label = `${rate}${errors} · p99 ${ms(e.p99Ms)}`;
+      return `<g class="${cls}" data-edge="${esc(e.from)}-${esc(e.to)}" data-error-rate="${e.errorRate.toFixed(3)}"><title>${esc(`${e.from} → ${e.to} (${e.kind === 'event' ? 'events' : 'calls'}): ${e.count} in the last minute, ${e.errors} failed, p99 ${ms(e.p99Ms)}`)}</title><path d="${d}" marker-end="url(#arrow)"/>
+<text x="${lx}" y="${ly}" text-anchor="middle">${esc(label)}</text></g>`;
+    })
+    .join('\n');
+  const nodeSvg = nodes
+    .map((n) => {
+      const [x, y] = pos.get(n.name) as [number, number];
+      const i = inbound.get(n.name);
+      const down = n.ready < n.instances;
+      const degraded = !down && i !== undefined && i.count > 0 && i.errors / i.count > 0.05;
+      const cls = `node${down ? ' down' : degraded ? ' degraded' : ''}`;
+      const sub = down ? `${n.state} · ${n.ready}/${n.instances} up` : `${n.instances} instance${n.instances === 1 ? '' : 's'}`;
+      return `<g class="${cls}" data-service="${esc(n.name)}" data-state="${down ? 'down' : degraded ? 'degraded' : 'up'}"><rect x="${x - W / 2}" y="${y - H / 2}" width="${W}" height="${H}" rx="9"/>
+<text x="${x}" y="${y - 3}" text-anchor="middle">${esc(n.name)}</text><text class="sub" x="${x}" y="${y + 13}" text-anchor="middle">${esc(sub)}</text></g>`;
+    })
+    .join('\n');
+  return `<svg viewBox="0 0 960 510" role="img" aria-label="Service topology"><defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#9aa3b5"/></marker></defs>
+${edgeSvg}
+${nodeSvg}</svg>`;
+}

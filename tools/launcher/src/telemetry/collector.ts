@@ -1,0 +1,137 @@
+/**
+ * The launcher's embedded collector: OTLP/HTTP JSON traces in, service log
+ * lines in (from the children's stdout), process snapshots every few
+ * seconds; all into the telemetry store, in small batches.
+ */
+import { readFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { decodeTraces } from './otlp.ts';
+import type { StoredLog, TelemetryStore } from './store.ts';
+
+const MAX_BODY = 16 * 1024 * 1024;
+const FLUSH_MS = 250;
+const PAGE_SIZE = 4096;
+const CLOCK_TICKS = 100;
+
+export interface Collector {
+  /** POST /v1/traces */
+  receiveTraces(req: IncomingMessage, res: ServerResponse): void;
+  /** One line of a service's output. */
+  line(instance: string, service: string, text: string): void;
+  /** Sample RSS and CPU of these processes (Linux /proc; elsewhere nothing is recorded). */
+  sample(processes: { name: string; pid: number | undefined }[]): void;
+  /** Listeners told about every new batch of log lines (the dashboard's live follow). */
+  onLogs(listener: (lines: Omit<StoredLog, 'id'>[]) => void): () => void;
+  close(): void;
+}
+
+/** Create the collector over `store`. */
+export function createCollector(store: TelemetryStore): Collector {
+  let pending: Omit<StoredLog, 'id'>[] = [];
+  const listeners = new Set<(lines: Omit<StoredLog, 'id'>[]) => void>();
+  const cpu = new Map<string, { ticks: number; at: number }>();
+  const flush = () => {
+    if (pending.length === 0) return;
+    const batch = pending;
+    pending = [];
+    try {
+      store.addLogs(batch);
+    } catch (error) {
+      process.stderr.write(`launcher: could not store ${batch.length} log lines: ${(error as Error).message}\n`);
+    }
+    for (const l of listeners) l(batch);
+  };
+  const timer = setInterval(flush, FLUSH_MS);
+  timer.unref();
+  const prune = setInterval(() => store.prune(), 60_000);
+  prune.unref();
+
+  return {
+    receiveTraces(req, res) {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      req.on('data', (c: Buffer) => {
+        size += c.length;
+        if (size > MAX_BODY) req.destroy();
+        else chunks.push(c);
+      });
+      req.on('end', () => {
+        const type = String(req.headers['content-type'] ?? '');
+        if (!type.startsWith('application/json')) {
+          res.writeHead(415, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ code: 3, message: 'This collector takes OTLP/HTTP JSON (Content-Type: application/json).' }));
+          return;
+        }
+        try {
+          store.addSpans(decodeTraces(JSON.parse(Buffer.concat(chunks).toString('utf8'))));
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end('{}');
+        } catch (error) {
+          res.writeHead(400, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ code: 3, message: (error as Error).message }));
+        }
+      });
+    },
+    line(instance, service, text) {
+      const parsed = parseLine(text);
+      pending.push({ ...parsed, instance, service: parsed.service ?? service });
+      if (pending.length >= 1000) flush();
+    },
+    sample(processes) {
+      const now = Date.now();
+      const out = [];
+      for (const p of processes) {
+        if (p.pid === undefined) continue;
+        try {
+          const stat = readFileSync(`/proc/${p.pid}/stat`, 'utf8');
+          // Fields after the command name (which may contain spaces) start after the last ')'.
+          const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+          const ticks = Number(fields[11]) + Number(fields[12]);
+          const rssBytes = Number(fields[21]) * PAGE_SIZE;
+          const before = cpu.get(p.name);
+          cpu.set(p.name, { ticks, at: now });
+          const cpuPercent = before && now > before.at ? Math.max(0, ((ticks - before.ticks) / CLOCK_TICKS / ((now - before.at) / 1000)) * 100) : 0;
+          out.push({ time: now, instance: p.name, rssBytes, cpuPercent });
+        } catch {
+          // Not Linux, or the process just exited.
+        }
+      }
+      store.addSnapshots(out);
+    },
+    onLogs(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    close() {
+      clearInterval(timer);
+      clearInterval(prune);
+      flush();
+    },
+  };
+}
+
+const PINO_LEVELS: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
+
+/** A service's log line: pino JSON when it is, plain text otherwise. */
+function parseLine(text: string): Omit<StoredLog, 'id' | 'instance' | 'service'> & { service?: string } {
+  if (text.startsWith('{')) {
+    try {
+      const j = JSON.parse(text) as Record<string, unknown>;
+      const time = typeof j.time === 'string' ? Date.parse(j.time) : typeof j.time === 'number' ? j.time : Date.now();
+      const level = typeof j.level === 'number' ? (PINO_LEVELS[j.level] ?? String(j.level)) : typeof j.level === 'string' ? j.level : 'info';
+      const traceId = typeof j.trace_id === 'string' ? j.trace_id : typeof j.traceId === 'string' ? j.traceId : null;
+      return {
+        time: Number.isFinite(time) ? time : Date.now(),
+        level,
+        msg: typeof j.msg === 'string' ? j.msg : '',
+        traceId,
+        spanId: typeof j.span_id === 'string' ? j.span_id : null,
+        line: text,
+        ...(typeof j.service === 'string' ? { service: j.service } : {}),
+      };
+    } catch {
+      // Not JSON after all.
+    }
+  }
+  return { time: Date.now(), level: 'info', msg: text.slice(0, 500), traceId: null, spanId: null, line: text };
+}

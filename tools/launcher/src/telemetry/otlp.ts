@@ -1,0 +1,106 @@
+/**
+ * OTLP/HTTP JSON decoding (https://opentelemetry.io/docs/specs/otlp/#json-protobuf-encoding):
+ * what the services' @opentelemetry/exporter-trace-otlp-http sends to the launcher.
+ */
+import type { StoredSpan } from './store.ts';
+
+interface AnyValue {
+  stringValue?: string;
+  boolValue?: boolean;
+  intValue?: string | number;
+  doubleValue?: number;
+  arrayValue?: { values?: AnyValue[] };
+}
+interface KeyValue {
+  key: string;
+  value?: AnyValue;
+}
+interface OtlpSpan {
+  traceId?: string;
+  spanId?: string;
+  parentSpanId?: string;
+  name?: string;
+  kind?: number;
+  startTimeUnixNano?: string | number;
+  endTimeUnixNano?: string | number;
+  attributes?: KeyValue[];
+  status?: { code?: number; message?: string };
+}
+interface ExportRequest {
+  resourceSpans?: { resource?: { attributes?: KeyValue[] }; scopeSpans?: { spans?: OtlpSpan[] }[] }[];
+}
+
+function valueOf(v: AnyValue | undefined): unknown {
+  if (!v) return null;
+  if (v.stringValue !== undefined) return v.stringValue;
+  if (v.boolValue !== undefined) return v.boolValue;
+  if (v.intValue !== undefined) return Number(v.intValue);
+  if (v.doubleValue !== undefined) return v.doubleValue;
+  if (v.arrayValue) return (v.arrayValue.values ?? []).map(valueOf);
+  return null;
+}
+
+function attributesOf(list: KeyValue[] | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const kv of list ?? []) out[kv.key] = valueOf(kv.value);
+  return out;
+}
+
+/** OTLP JSON ids are hex; tolerate base64 (the protobuf JSON mapping) too. */
+function hexId(id: string | undefined, bytes: number): string | null {
+  if (!id) return null;
+  if (new RegExp(`^[0-9a-fA-F]{${bytes * 2}}$`).test(id)) return id.toLowerCase();
+  const decoded = Buffer.from(id, 'base64');
+  return decoded.length === bytes ? decoded.toString('hex') : null;
+}
+
+function millis(nanos: string | number | undefined): number {
+  if (nanos === undefined) return 0;
+  if (typeof nanos === 'number') return nanos / 1e6;
+  // Nanoseconds since epoch exceed 2^53: split before converting.
+  const n = BigInt(nanos);
+  return Number(n / 1000n) / 1000;
+}
+
+/** Decode one OTLP/HTTP JSON export request into storable spans; malformed spans are skipped. */
+export function decodeTraces(body: unknown): StoredSpan[] {
+  const out: StoredSpan[] = [];
+  for (const rs of (body as ExportRequest).resourceSpans ?? []) {
+    const resource = attributesOf(rs.resource?.attributes);
+    const service = typeof resource['service.name'] === 'string' ? resource['service.name'] : 'unknown';
+    const instance = typeof resource['service.instance.id'] === 'string' ? resource['service.instance.id'] : null;
+    for (const ss of rs.scopeSpans ?? []) {
+      for (const s of ss.spans ?? []) {
+        const traceId = hexId(s.traceId, 16);
+        const spanId = hexId(s.spanId, 8);
+        if (!traceId || !spanId) continue;
+        const attributes = attributesOf(s.attributes);
+        const start = millis(s.startTimeUnixNano);
+        const end = millis(s.endTimeUnixNano);
+        const orderId = attributes['bazaar.order_id'];
+        const route = attributes['http.route'];
+        const httpStatus = attributes['http.response.status_code'];
+        out.push({
+          traceId,
+          spanId,
+          parentSpanId: hexId(s.parentSpanId, 8),
+          service,
+          instance,
+          name: s.name ?? '(unnamed)',
+          // OTLP numbers kinds from 1 (internal); the API from 0.
+          kind: Math.max(0, (s.kind ?? 1) - 1),
+          start,
+          end,
+          durationMs: Math.max(0, end - start),
+          status: s.status?.code ?? 0,
+          statusMessage: s.status?.message || null,
+          orderId: typeof orderId === 'string' ? orderId : null,
+          route: typeof route === 'string' ? route : null,
+          httpStatus: typeof httpStatus === 'number' ? httpStatus : null,
+          attributes,
+        });
+      }
+    }
+  }
+  return out;
+}
