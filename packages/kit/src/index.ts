@@ -23,3 +23,5 @@ export {
 export { Type, type Static, type TSchema } from 'typebox';
 export { SERVICE_TOKEN_HEADER, ServiceTokenConfig, requireService } from './service-auth.ts';
 export { accessHook, routeSchema, serve, type RouteHandler, type RouteRequest } from './routes.ts';
+export { MAX_JSON_DEPTH, jsonDepthExceeds, redactPath } from './hygiene.ts';
+export { KNOWN_VALUES, MIN_SERVICE_TOKEN_LENGTH, productionProblems, type ProductionProblem } from './production.ts';
