@@ -3,10 +3,11 @@ import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { JWTVerifyGetKey } from 'jose';
 import { Gauge, type Counter, type Histogram } from 'prom-client';
 import { configDefault, createServiceApp, type Logger, type ServiceApp } from '@bazaar/kit';
+import type { RevocationList } from './auth/revocations.ts';
 import { TokenVerifier } from './auth/verifier.ts';
 import { GatewayConfig, parseRate, parseRateLimits, type Rate } from './config.ts';
 import { docsRoutes } from './docs/routes.ts';
-import { RateLimiter } from './limits/limiter.ts';
+import { RateLimiter, type LoginLimits } from './limits/limiter.ts';
 import type { RedisBuckets } from './limits/redis.ts';
 import { AccessLog, type LineSink } from './proxy/access-log.ts';
 import { ProxyMetrics, type ProxyContext } from './proxy/context.ts';
@@ -27,6 +28,8 @@ export interface GatewayDeps {
   upstreams: Map<string, string[]>;
   /** Key source for access tokens (identity's JWKS). */
   keys: JWTVerifyGetKey;
+  /** Sessions revoked at identity (logout): their access tokens are refused. Polled by main.ts; tests set it. */
+  revocations?: RevocationList;
   timeoutMs?: number;
   connectTimeoutMs?: number;
   connections?: number;
@@ -35,7 +38,7 @@ export interface GatewayDeps {
   corsOrigins?: string;
   tokenCacheSize?: number;
   rateLimits?: Map<string, Rate>;
-  loginLimits?: { account: Rate; ip: Rate };
+  loginLimits?: LoginLimits;
   redis?: RedisBuckets | undefined;
   healthIntervalMs?: number;
   ejectAfter?: number;
@@ -122,7 +125,11 @@ export function buildApp(deps: GatewayDeps): Gateway {
     logger: deps.logger,
     routes,
     upstreams,
-    verifier: new TokenVerifier({ keys: deps.keys, cacheSize: deps.tokenCacheSize ?? configDefault(GatewayConfig, 'TOKEN_CACHE_SIZE') }),
+    verifier: new TokenVerifier({
+      keys: deps.keys,
+      cacheSize: deps.tokenCacheSize ?? configDefault(GatewayConfig, 'TOKEN_CACHE_SIZE'),
+      ...(deps.revocations ? { revoked: (fid: string | undefined) => (deps.revocations as RevocationList).has(fid) } : {}),
+    }),
     limiter,
     cors: new Cors(deps.corsOrigins ?? configDefault(GatewayConfig, 'CORS_ORIGINS')),
     accessLog: deps.accessLog ? new AccessLog(deps.accessLog) : undefined,
