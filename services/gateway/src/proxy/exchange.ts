@@ -124,6 +124,7 @@ export class Exchange implements CallOwner {
     }
     addForwardingHeaders(h, { forwardedFor: forwarded.header, proto: this.https ? 'https' : 'http', requestId: this.requestId, traceparent: `00-${this.traceId}-${newSpanId()}-01` });
 
+    if (h.duplicateAuthorization) return this.fail(errors.DUPLICATE_HEADER('Send one Authorization header.'));
     const token = bearerToken(h.authorization);
     if (token === null) return this.unauthenticated(commonErrors.UNAUTHENTICATED('The Authorization header must be "Bearer <token>".'));
     if (token === undefined) {
@@ -168,7 +169,9 @@ export class Exchange implements CallOwner {
   private limit(): void {
     if (this.done) return;
     const route = this.route as Route;
-    const decision = this.ctx.limiter.take(route.limit, this.principal ? `u:${this.principal.id}` : `ip:${this.clientIp}`);
+    // The auth class (register, login, refresh) is always per address: attaching any valid token must not buy a fresh budget.
+    const subject = this.principal && route.limit !== 'auth' ? `u:${this.principal.id}` : `ip:${this.clientIp}`;
+    const decision = this.ctx.limiter.take(route.limit, subject);
     if (decision !== undefined && 'then' in decision) decision.then((d) => this.limited(d), () => this.limited(undefined)).catch(this.crashed);
     else this.limited(decision);
   }
@@ -189,15 +192,19 @@ export class Exchange implements CallOwner {
     if (!read) return this.clientClosed();
     if (read.tooLarge) return this.fail(commonErrors.BODY_TOO_LARGE('The login body is too large.'));
     this.body = read.body;
-    if (read.email !== undefined) {
-      const attempt = await this.ctx.limiter.loginAttempt(read.email, this.clientIp);
+    if (read.email === undefined) {
+      // Fail closed: an attempt the gateway cannot attribute to an account is not forwarded, and costs the address a try.
+      await this.ctx.limiter.loginUnreadable(this.clientIp);
       if (this.done) return;
-      if (!attempt.allowed) {
-        const seconds = Math.max(1, Math.ceil(attempt.retryAfterMs / 1000));
-        return this.fail(errors.LOGIN_THROTTLED(`Too many failed logins; try again in ${seconds} s.`), ['retry-after', String(seconds)]);
-      }
-      this.loginEmail = read.email;
+      return this.fail(errors.LOGIN_UNREADABLE('Send a JSON object with "email" and "password" (Content-Type: application/json).'));
     }
+    const attempt = await this.ctx.limiter.loginAttempt(read.email, this.clientIp);
+    if (this.done) return;
+    if (!attempt.allowed) {
+      const seconds = Math.max(1, Math.ceil(attempt.retryAfterMs / 1000));
+      return this.fail(errors.LOGIN_THROTTLED(`Too many failed logins; try again in ${seconds} s.`), ['retry-after', String(seconds)]);
+    }
+    this.loginEmail = read.email;
     this.proceed();
   }
 
