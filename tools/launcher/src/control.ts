@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { SupervisedProcess, ProcessInfo } from './supervisor.ts';
 import { rollingRestart, RollingRestartError, type RollingOptions } from './rolling.ts';
+import { crossSite } from './csrf.ts';
 
 const ACTION = /^\/api\/services\/([a-z0-9-]+)\/(start|stop|restart)$/;
 const ROLLING = /^\/api\/services\/([a-z0-9-]+)\/rolling-restart$/;
@@ -27,6 +28,9 @@ export function createControlServer(opts: ControlOptions): Server {
       res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
       res.end(body);
     };
+    // Every state-changing call: refused when a browser says another site sent it (csrf.ts).
+    const forged = req.method !== 'GET' && req.method !== 'HEAD' ? crossSite(req) : undefined;
+    if (forged) return send(403, 'application/problem+json', JSON.stringify({ title: 'Cross-site request refused', status: 403, detail: `The control API only takes changes from its own page or from tools (${forged}).` }));
     const list = () => [...opts.processes.values()].map((p) => p.info());
     if (req.method === 'GET' && url === '/api/services') return send(200, 'application/json', JSON.stringify({ services: list() }));
     if (req.method === 'GET' && url === '/') return send(200, 'text/html; charset=utf-8', page(list(), opts.gatewayUrl));
