@@ -15,6 +15,8 @@ export const KNOWN_VALUES: readonly string[] = [
   'bazaar-compose-only',
   'change-me',
   'changeme',
+  'replace-with',
+  'replace-me',
 ];
 
 /** A service credential must carry at least 32 random bytes: 43 characters of base64url (or 64 of hex). */

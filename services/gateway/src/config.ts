@@ -47,6 +47,8 @@ export const GatewayConfig = configSchema({
   TLS_CERT_FILE: Type.Optional(Type.String({ minLength: 1 })),
   TLS_KEY_FILE: Type.Optional(Type.String({ minLength: 1 })),
   TLS_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8443 }),
+  ADMIN_HOST: Type.String({ default: '127.0.0.1', description: 'Interface of the admin listener (/metrics, /readyz, /openapi.json); in a pod, 0.0.0.0 with a NetworkPolicy' }),
+  ADMIN_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 9080, description: 'Port of the admin listener; the public port serves /api, /docs and /healthz only' }),
   ACCESS_LOG: Type.Boolean({ default: true }),
 });
 

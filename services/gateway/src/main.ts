@@ -60,10 +60,10 @@ await main(async () => {
     logger,
     beforeExit: () => out.flushSync(),
     app: {
-      describe: { where: `${config.HOST}:${config.PORT}${tls ? ` / ${config.TLS_PORT}` : ''}`, variables: 'PORT or TLS_PORT' },
+      describe: { where: `${config.HOST}:${config.PORT}${tls ? ` / ${config.TLS_PORT}` : ''} / admin ${config.ADMIN_HOST}:${config.ADMIN_PORT}`, variables: 'PORT, TLS_PORT or ADMIN_PORT' },
       async listen() {
-        listening = await listen(gateway, { host: config.HOST, port: config.PORT, tls });
-        return { http: `http://${config.HOST}:${config.PORT}`, https: tls ? `https://${config.HOST}:${config.TLS_PORT}` : undefined, areas: [...gateway.context.upstreams.keys()], sharedLimits: redis !== undefined };
+        listening = await listen(gateway, { host: config.HOST, port: config.PORT, tls, admin: { host: config.ADMIN_HOST, port: config.ADMIN_PORT } });
+        return { admin: `http://${config.ADMIN_HOST}:${config.ADMIN_PORT}`, http: `http://${config.HOST}:${config.PORT}`, https: tls ? `https://${config.HOST}:${config.TLS_PORT}` : undefined, areas: [...gateway.context.upstreams.keys()], sharedLimits: redis !== undefined };
       },
       async close() {
         // Leave a second of the shutdown budget for closing the app (health checks, Redis) after the drain.

@@ -22,6 +22,11 @@ export interface LoginLimits {
   knownGoodMs?: number;
 }
 
+/** A login attempt's decision, and which buckets it was charged to. */
+export interface LoginDecision extends Decision {
+  charged: { pair: boolean; all: boolean; ip: boolean };
+}
+
 export interface LimiterOptions {
   /** Route class -> rate. */
   classes: Map<string, Rate>;
@@ -78,27 +83,29 @@ export class RateLimiter {
   }
 
   /** A login attempt for `email` from `ip`: allowed while the account (from this address, and overall) and the address have failures left. */
-  async loginAttempt(email: string, ip: string): Promise<Decision> {
+  async loginAttempt(email: string, ip: string): Promise<LoginDecision> {
     const account = accountKey(email);
     const [pair, all, byIp] = await Promise.all([
       this.takeKey(`${account}:ip:${ip}`, this.login.account, 1),
       this.takeKey(account, this.login.accountAll, 1),
       this.takeKey(`login:ip:${ip}`, this.login.ip, 1),
     ]);
-    if (!pair.allowed) return pair;
-    if (!byIp.allowed) return byIp;
+    // What a success gives back: only what this attempt was charged (a refused take charged nothing).
+    const charged = { pair: pair.allowed, all: all.allowed, ip: byIp.allowed };
+    if (!pair.allowed) return { ...pair, charged };
+    if (!byIp.allowed) return { ...byIp, charged };
     // The account is under a distributed attack: only addresses it logged in from before may go on trying.
-    if (!all.allowed && !(await this.isKnownGood(account, ip))) return all;
-    return pair.remaining <= byIp.remaining ? pair : byIp;
+    if (!all.allowed && !(await this.isKnownGood(account, ip))) return { ...all, charged };
+    return { ...(pair.remaining <= byIp.remaining ? pair : byIp), charged };
   }
 
-  /** A login succeeded: its attempt does not count as a failure, and the address is known-good for the account. */
-  async loginSucceeded(email: string, ip: string): Promise<void> {
+  /** A login succeeded: what its attempt was charged is given back, and the address is known-good for the account. */
+  async loginSucceeded(email: string, ip: string, charged: LoginDecision['charged']): Promise<void> {
     const account = accountKey(email);
     await Promise.all([
-      this.takeKey(`${account}:ip:${ip}`, this.login.account, -1),
-      this.takeKey(account, this.login.accountAll, -1),
-      this.takeKey(`login:ip:${ip}`, this.login.ip, -1),
+      charged.pair ? this.takeKey(`${account}:ip:${ip}`, this.login.account, -1) : undefined,
+      charged.all ? this.takeKey(account, this.login.accountAll, -1) : undefined,
+      charged.ip ? this.takeKey(`login:ip:${ip}`, this.login.ip, -1) : undefined,
       this.markKnownGood(account, ip),
     ]);
   }

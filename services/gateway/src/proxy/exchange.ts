@@ -6,6 +6,7 @@ import { AppError, commonErrors, parseTraceparent, type Principal } from '@bazaa
 import { bearerToken } from '../auth/verifier.ts';
 import { errors } from '../errors.ts';
 import type { Decision } from '../limits/bucket.ts';
+import type { LoginDecision } from '../limits/limiter.ts';
 import type { Route } from '../routes.ts';
 import type { Upstream } from '../upstream/balancer.ts';
 import { type ProxyContext, redactPath } from './context.ts';
@@ -57,6 +58,7 @@ export class Exchange implements CallOwner {
   private principal: Principal | undefined;
   private decision: Decision | undefined;
   private loginEmail: string | undefined;
+  private loginCharged: LoginDecision['charged'] | undefined;
   private status = 0;
   private code: string | undefined;
   body: Buffer | Readable | null = null;
@@ -205,6 +207,7 @@ export class Exchange implements CallOwner {
       return this.fail(errors.LOGIN_THROTTLED(`Too many failed logins; try again in ${seconds} s.`), ['retry-after', String(seconds)]);
     }
     this.loginEmail = read.email;
+    this.loginCharged = attempt.charged;
     this.proceed();
   }
 
@@ -233,8 +236,8 @@ export class Exchange implements CallOwner {
     this.upstreamHeaders = headers;
     this.appendOwnHeaders(out);
     this.res.writeHead(status, out);
-    if (this.loginEmail !== undefined && status >= 200 && status < 300) {
-      this.ctx.limiter.loginSucceeded(this.loginEmail, this.clientIp).catch(() => undefined);
+    if (this.loginEmail !== undefined && this.loginCharged !== undefined && status >= 200 && status < 300) {
+      this.ctx.limiter.loginSucceeded(this.loginEmail, this.clientIp, this.loginCharged).catch(() => undefined);
     }
   }
 
