@@ -144,11 +144,17 @@ for (const spec of specs) {
   for (const [i, port] of (instances.get(spec.name) as number[]).entries()) {
     const name = instanceName(spec.name, i + 1);
     const base = { ...env, BAZAAR_SERVICE_TOKEN: serviceToken };
+    // The gateway's admin listener (metrics, readiness) is on a port of its own, never the public one.
+    const adminPort = spec.gateway ? (portBase === undefined ? port + 1000 : portBase + 85 + i) : undefined;
+    if (adminPort !== undefined && !(await portIsFree(host, adminPort))) fail(`port ${adminPort} on ${host} is in use (the gateway's admin listener). Stop whatever uses it, or use --port-base.`);
+    const childVars = childEnv({ spec, specs, ports, host, dataDir, base, instances, ordinal: i + 1, ...(smtpPort === undefined ? {} : { smtpPort }) });
+    if (adminPort !== undefined) childVars.ADMIN_PORT = String(adminPort);
     const proc = new SupervisedProcess({
       spec,
       name,
       url: `http://${host}:${port}`,
-      env: childEnv({ spec, specs, ports, host, dataDir, base, instances, ordinal: i + 1, ...(smtpPort === undefined ? {} : { smtpPort }) }),
+      ...(adminPort === undefined ? {} : { readyUrl: `http://${host}:${adminPort}/readyz` }),
+      env: childVars,
       logFile: join(logDir, `${name}.log`),
       echo: args.logs === true,
       nodePath: process.execPath,
