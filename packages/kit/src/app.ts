@@ -50,7 +50,8 @@ declare module 'fastify' {
   }
 }
 
-const READINESS_TIMEOUT_MS = 2000;
+/** How long GET /readyz waits for each check; probes in front of it must wait longer. */
+export const READINESS_TIMEOUT_MS = 2000;
 /** Retry-After of a 503 that does not set its own. */
 const RETRY_AFTER_SECONDS = 2;
 

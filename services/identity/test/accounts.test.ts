@@ -14,7 +14,7 @@ test('register creates a customer: 202 with the normalised email, nothing else; 
   const me = await id.app.inject({ url: '/api/identity/me', headers: bearer(accessToken) });
   assert.equal(me.statusCode, 200);
   assert.match(me.json().id, /^[0-9a-f-]{36}$/);
-  assert.deepEqual({ ...me.json(), id: undefined }, { id: undefined, email: 'sam.shopper@example.com', name: customer.name, roles: ['customer'] });
+  assert.deepEqual({ ...(me.json() as object), id: undefined }, { id: undefined, email: 'sam.shopper@example.com', name: customer.name, roles: ['customer'] });
   await id.close();
 });
 
@@ -25,7 +25,7 @@ test('a taken email is answered exactly like a new one (no enumeration), and the
   for (const email of [customer.email, customer.email.toUpperCase(), 'Sam.Shopper@example.com']) {
     const res = await id.app.inject({ method: 'POST', url: '/api/identity/register', payload: { ...customer, email, password: 'another long passphrase' } });
     assert.equal(res.statusCode, fresh.statusCode, email);
-    assert.deepEqual({ ...res.json(), email: undefined }, { ...fresh.json(), email: undefined });
+    assert.deepEqual({ ...(res.json() as object), email: undefined }, { ...(fresh.json() as object), email: undefined });
     assert.deepEqual(Object.keys(res.headers).sort(), Object.keys(fresh.headers).sort());
   }
   // The original password still works; the second registration changed nothing.
