@@ -106,7 +106,9 @@ function runAlone(entry: string, env: Record<string, string>): Promise<{ code: n
 /** Send a request with the raw header lines given (e.g. two Authorization lines). */
 function rawRequest(target: string, headers: [string, string][], method = 'GET'): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest(target, { method, headers: headers.flat() as unknown as Record<string, string> }, (res) => {
+    // A raw header list (Node sends it as given, so the Host header must be in it).
+    const raw = [['host', new URL(target).host], ...headers].flat();
+    const req = httpRequest(target, { method, headers: raw as unknown as Record<string, string> }, (res) => {
       let body = '';
       res.on('data', (c: Buffer) => (body += c.toString()));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
