@@ -16,6 +16,7 @@ export const KNOWN_VALUES: readonly string[] = [
   'change-me',
   'changeme',
   'replace-with',
+  'bazaar-storefront-development-cookie-secret',
   'replace-me',
 ];
 
@@ -56,6 +57,10 @@ export function productionProblems(values: Record<string, unknown>): ProductionP
   const password = values.ADMIN_PASSWORD;
   if (typeof password === 'string' && (known(password) || password.length < 12)) {
     problems.push({ variable: 'ADMIN_PASSWORD', message: 'is the documented default, a value from the repository or shorter than 12 characters; set your own for production' });
+  }
+  const cookie = values.COOKIE_SECRET;
+  if (typeof cookie === 'string' && (known(cookie) || cookie.length < 32 || !looksRandom(cookie))) {
+    problems.push({ variable: 'COOKIE_SECRET', message: 'is the development default, a value from the repository, or not 32+ random characters; set your own for production' });
   }
   // The edge: clients' addresses (rate limits, login throttling) and confidentiality need TLS here or a trusted proxy in front.
   if ('TRUST_PROXY_HOPS' in values && 'TLS_PORT' in values) {

@@ -12,6 +12,7 @@ const FROM_SHELL: Record<string, string> = {
   BAZAAR_SERVICE_TOKEN: '${BAZAAR_SERVICE_TOKEN:?set BAZAAR_SERVICE_TOKEN, e.g. openssl rand -base64 32}',
   BAZAAR_POSTGRES_URL: 'postgres://bazaar:${POSTGRES_PASSWORD:?set POSTGRES_PASSWORD}@postgres:5432',
   ADMIN_PASSWORD: '${ADMIN_PASSWORD:?set ADMIN_PASSWORD (12 characters or more)}',
+  COOKIE_SECRET: '${COOKIE_SECRET:?set COOKIE_SECRET, e.g. openssl rand -base64 32}',
   SMTP_URL: 'smtp://mailpit:1025',
   REDIS_URL: 'redis://redis:6379',
   NATS_URL: 'nats://nats:4222',

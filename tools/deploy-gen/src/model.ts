@@ -14,7 +14,7 @@ export const APP_UID = 1000;
  * Settings that hold credentials, or URLs that may carry them: they come from
  * the Secret (Kubernetes) or the shell (compose), never a ConfigMap.
  */
-export const SECRET_KEYS = ['BAZAAR_SERVICE_TOKEN', 'BAZAAR_POSTGRES_URL', 'ADMIN_PASSWORD', 'SMTP_URL', 'REDIS_URL', 'NATS_URL'] as const;
+export const SECRET_KEYS = ['BAZAAR_SERVICE_TOKEN', 'BAZAAR_POSTGRES_URL', 'ADMIN_PASSWORD', 'COOKIE_SECRET', 'SMTP_URL', 'REDIS_URL', 'NATS_URL'] as const;
 
 /** The gateway's admin listener (metrics, readiness): a port of its own, never the public Service's. */
 export const ADMIN_PORT = 9080;
@@ -48,6 +48,7 @@ export const MEASURED_IDLE_RSS_MIB: Record<string, number> = {
   search: 156,
   reports: 170,
   gateway: 152,
+  storefront: 163,
 };
 
 /** What the deploy files need to know about one service. */
