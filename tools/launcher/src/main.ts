@@ -132,7 +132,8 @@ mkdirSync(dataDir, { recursive: true });
 mkdirSync(logDir, { recursive: true });
 
 // One credential per launcher run for service-to-service calls to /internal endpoints.
-const serviceToken = env.BAZAAR_SERVICE_TOKEN || randomBytes(24).toString('base64url');
+// 32 random bytes: what production mode asks of a service credential (docs/security.md).
+const serviceToken = env.BAZAAR_SERVICE_TOKEN || randomBytes(32).toString('base64url');
 const sinkSpec = specs.find((s) => s.smtpPort !== undefined);
 const smtpPort = sinkSpec ? Number(env.MAIL_SINK_SMTP_PORT || (portBase === undefined ? sinkSpec.smtpPort : portBase + 80)) : undefined;
 if (smtpPort !== undefined && !(await portIsFree(host, smtpPort))) fail(`port ${smtpPort} on ${host} is in use (the mail sink's SMTP port). Set MAIL_SINK_SMTP_PORT to a free port.`);
