@@ -48,7 +48,7 @@ async function newUser(name: string): Promise<{ token: string; email: string; pa
   users += 1;
   const email = `${name}${users}-${process.pid}@example.com`;
   const password = 'correct horse battery staple';
-  assert.equal((await http(api('/api/identity/register'), { method: 'POST', body: { email, password, name } })).status, 201);
+  assert.equal((await http(api('/api/identity/register'), { method: 'POST', body: { email, password, name } })).status, 202);
   const login = await http(api('/api/identity/login'), { method: 'POST', body: { email, password } });
   assert.equal(login.status, 200);
   return { token: login.body.accessToken as string, email, password };

@@ -124,7 +124,7 @@ const api = (path: string) => `${(system as RunningSystem).gatewayUrl}${path}`;
 async function newShopper(n: number): Promise<Shopper> {
   const email = `infra-${RUN}-${n}@example.com`;
   const password = 'correct horse battery staple';
-  assert.equal((await http(api('/api/identity/register'), { method: 'POST', body: { email, password, name: `Shopper ${n}` } })).status, 201);
+  assert.equal((await http(api('/api/identity/register'), { method: 'POST', body: { email, password, name: `Shopper ${n}` } })).status, 202);
   const login = await http(api('/api/identity/login'), { method: 'POST', body: { email, password } });
   return { token: login.body.accessToken as string, email };
 }

@@ -47,7 +47,7 @@ async function newUser(): Promise<{ token: string; email: string }> {
   userCount += 1;
   const email = `buyer${userCount}-${process.pid}@example.com`;
   const password = 'correct horse battery staple';
-  assert.equal((await http(api('/api/identity/register'), { method: 'POST', body: { email, password, name: `Buyer ${userCount}` } })).status, 201);
+  assert.equal((await http(api('/api/identity/register'), { method: 'POST', body: { email, password, name: `Buyer ${userCount}` } })).status, 202);
   const login = await http(api('/api/identity/login'), { method: 'POST', body: { email, password } });
   return { token: login.body.accessToken as string, email };
 }

@@ -32,8 +32,12 @@ test('.dockerignore keeps node_modules, git history and local data out of the bu
   for (const entry of ['**/node_modules', '.git', '.bazaar']) assert.ok(lines.includes(entry), `.dockerignore lacks ${entry}`);
 });
 
-test('compose.yaml validates against the Compose Specification schema', () => {
-  assert.deepEqual(validateComposeSchema(read('deploy/compose.yaml')), []);
+test('compose.yaml validates against the Compose Specification schema, given the secrets it requires', () => {
+  const env = { BAZAAR_SERVICE_TOKEN: 'x'.repeat(43), POSTGRES_PASSWORD: 'p', ADMIN_PASSWORD: 'a', COOKIE_SECRET: 'c'.repeat(32), TRUST_PROXY_HOPS: '1' };
+  assert.deepEqual(validateComposeSchema(read('deploy/compose.yaml'), env), []);
+  // Without them compose refuses to start (issue 13, item 2): each is named.
+  const missing = validateComposeSchema(read('deploy/compose.yaml')).join('\n');
+  for (const key of Object.keys(env)) assert.match(missing, new RegExp(`\\$\\{${key}:\\?`));
 });
 
 test('the compose schema check rejects unknown keys, bad conditions, ports and durations, and unset required variables', () => {

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { generate, staleFiles } from '../../tools/deploy-gen/src/generate.ts';
 import { loadServices } from '../../tools/deploy-gen/src/model.ts';
 import { checkDeployment, type K8sObject } from '../../tools/deploy-gen/src/check-kubernetes.ts';
-import { kustomize, kustomizeUnavailable, parseYamlStream } from '../../tools/deploy-gen/src/kustomize.ts';
+import { kustomizeOverlay, kustomizeUnavailable, parseYamlStream } from '../../tools/deploy-gen/src/kustomize.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 // Read the folder itself, not the generator's view of it: a service the generator missed must fail here.
@@ -53,7 +53,7 @@ test('every service in services/ has a base Deployment with readiness and livene
 
 for (const overlay of ['dev', 'prod']) {
   test(`every service in services/ is in the ${overlay} overlay with both probes`, { skip: noKubectl }, () => {
-    assert.deepEqual(coverage(kustomize(join(root, 'deploy/kubernetes/overlays', overlay))), { missing: [], unprobed: [] });
+    assert.deepEqual(coverage(kustomizeOverlay(join(root, 'deploy/kubernetes/overlays', overlay))), { missing: [], unprobed: [] });
   });
 }
 

@@ -33,7 +33,8 @@ export const routes = {
   setQuantity: defineRoute({
     service: 'cart', method: 'PUT', path: '/api/cart/items/:productId', access: access.user,
     summary: 'Set how many of a product my cart holds (0 removes it); answers the updated cart', tags: ['cart'],
-    params: CartItemParams, body: SetQuantityRequest, responses: { 200: Cart }, errors: [400, 401, 404, 503],
+    params: CartItemParams, body: SetQuantityRequest, responses: { 200: Cart }, errors: [400, 401, 404, 413, 503],
+    edge: { bodyLimit: 4096 },
   }),
   removeItem: defineRoute({
     service: 'cart', method: 'DELETE', path: '/api/cart/items/:productId', access: access.user,

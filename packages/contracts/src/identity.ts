@@ -22,6 +22,14 @@ export const PublicUser = Type.Object({
 });
 export type PublicUser = Static<typeof PublicUser>;
 
+/** The answer to a registration, the same whether or not the email already had an account (no enumeration). */
+export const RegistrationAccepted = Type.Object({
+  status: Type.Literal('accepted'),
+  email: Type.String(),
+  message: Type.String(),
+});
+export type RegistrationAccepted = Static<typeof RegistrationAccepted>;
+
 export const Me = Type.Object({
   id: Type.String(),
   email: Type.String(),
@@ -38,6 +46,16 @@ export type LoginRequest = Static<typeof LoginRequest>;
 
 export const RefreshRequest = Type.Object({ refreshToken: Type.String({ minLength: 1, maxLength: 512 }) }, { additionalProperties: false });
 export type RefreshRequest = Static<typeof RefreshRequest>;
+
+export const LogoutRequest = Type.Object({ refreshToken: Type.String({ minLength: 1, maxLength: 512 }) }, { additionalProperties: false });
+export type LogoutRequest = Static<typeof LogoutRequest>;
+
+/** Sessions (refresh-token families) revoked recently enough that access tokens issued in them may still be live. */
+export const RevokedSessions = Type.Object({
+  families: Type.Array(Type.String(), { description: 'Family ids (the "fid" claim of access tokens) revoked within the access-token lifetime' }),
+  accessTokenTtlSeconds: Type.Integer(),
+});
+export type RevokedSessions = Static<typeof RevokedSessions>;
 
 export const TokenPair = Type.Object({
   accessToken: Type.String(),
@@ -70,8 +88,8 @@ export type Jwks = Static<typeof Jwks>;
 export const routes = {
   register: defineRoute({
     service: 'identity', method: 'POST', path: '/api/identity/register', access: access.public,
-    summary: 'Create a customer account', tags: ['accounts'],
-    body: RegisterRequest, responses: { 201: PublicUser }, errors: [400, 409],
+    summary: 'Create a customer account; answers 202 whether or not the email already had one (log in next)', tags: ['accounts'],
+    body: RegisterRequest, responses: { 202: RegistrationAccepted }, errors: [400],
     edge: { limit: 'auth', bodyLimit: 16_384 },
   }),
   me: defineRoute({
@@ -90,6 +108,17 @@ export const routes = {
     summary: 'Exchange a refresh token for a new pair; the presented one stops working', tags: ['tokens'],
     body: RefreshRequest, responses: { 200: TokenPair }, errors: [400, 401],
     edge: { limit: 'auth', bodyLimit: 8192 },
+  }),
+  logout: defineRoute({
+    service: 'identity', method: 'POST', path: '/api/identity/logout', access: access.public,
+    summary: 'End a session: its refresh token family is revoked, and the access tokens issued in it stop working at the edge', tags: ['tokens'],
+    body: LogoutRequest, responses: { 204: Type.Null() }, errors: [400],
+    edge: { limit: 'auth', bodyLimit: 8192 },
+  }),
+  revokedSessions: defineRoute({
+    service: 'identity', method: 'GET', path: '/.well-known/bazaar-revoked-sessions.json', access: access.public,
+    summary: 'Sessions revoked within the access-token lifetime (polled by the gateway)', tags: ['tokens'],
+    responses: { 200: RevokedSessions }, errors: [],
   }),
   jwks: defineRoute({
     service: 'identity', method: 'GET', path: '/.well-known/jwks.json', access: access.public,

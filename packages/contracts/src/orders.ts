@@ -56,7 +56,8 @@ export const routes = {
       201: { ...CheckoutResponse, description: 'The saga finished: CONFIRMED or CANCELLED (see the order for the reason)' },
       202: { ...CheckoutResponse, description: 'Still PENDING; poll GET /api/orders/:id' },
     },
-    errors: [400, 401, 409, 422, 502, 503, 504],
+    errors: [400, 401, 409, 413, 422, 502, 503, 504],
+    edge: { bodyLimit: 8192 },
   }),
   listOrders: defineRoute({
     service: 'orders', method: 'GET', path: '/api/orders', access: access.user,

@@ -16,6 +16,7 @@ import { createHttpMetrics, type HttpMetrics } from './metrics.ts';
 import type { Authenticator } from './auth.ts';
 import { accessHook, checkAccessConfigured } from './routes.ts';
 import { SERVICE_TOKEN_HEADER } from './service-auth.ts';
+import { MAX_JSON_DEPTH, jsonDepthExceeds, redactPath, singleAuthorization } from './hygiene.ts';
 
 /** A service's fastify instance, typed for TypeBox route schemas. */
 export type ServiceApp = FastifyInstance<Server, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
@@ -50,7 +51,8 @@ declare module 'fastify' {
   }
 }
 
-const READINESS_TIMEOUT_MS = 2000;
+/** How long GET /readyz waits for each check; probes in front of it must wait longer. */
+export const READINESS_TIMEOUT_MS = 2000;
 /** Retry-After of a 503 that does not set its own. */
 const RETRY_AFTER_SECONDS = 2;
 
@@ -114,6 +116,17 @@ export function createServiceApp(opts: ServiceAppOptions): ServiceApp {
   // params and headers (text by nature) are converted.
   app.setValidatorCompiler(validatorCompiler);
 
+  // JSON as fastify parses it (a leading BOM stripped, prototype poisoning refused), after a
+  // depth check: a megabyte of nested arrays costs many times the CPU of a flat one.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (typeof body === 'string' && jsonDepthExceeds(body, MAX_JSON_DEPTH)) {
+      done(commonErrors.JSON_TOO_DEEP(`Nest the JSON body at most ${MAX_JSON_DEPTH} levels deep.`), undefined);
+      return;
+    }
+    parseJson(request, body as string, done);
+  });
+
   const metrics = createHttpMetrics({ service: opts.name, defaultMetrics: opts.defaultMetrics ?? true });
   app.decorate('metrics', metrics);
   app.decorateRequest('bazaar', undefined as unknown as RequestContext);
@@ -131,6 +144,8 @@ export function createServiceApp(opts: ServiceAppOptions): ServiceApp {
     reply.header('x-request-id', request.id);
   });
 
+  app.addHook('onRequest', singleAuthorization);
+
   // Every declared route's access, checked in one place before the body is read or validated.
   const access = { auth: opts.auth, serviceToken: opts.serviceToken };
   app.addHook('onRoute', (route) => checkAccessConfigured(route, access));
@@ -142,8 +157,9 @@ export function createServiceApp(opts: ServiceAppOptions): ServiceApp {
     metrics.observe({ method: request.method, route, status }, reply.elapsedTime / 1000);
     endServerSpan(request.bazaar, status);
     if (route === '/healthz' || route === '/readyz' || route === '/metrics') return;
+    // The route pattern and the path with card-like digits masked; never the query (it may carry anything).
     request.log.info(
-      { method: request.method, url: request.url, route, status, durationMs: Math.round(reply.elapsedTime * 10) / 10 },
+      { method: request.method, route, path: redactPath(request.url), status, durationMs: Math.round(reply.elapsedTime * 10) / 10 },
       'request',
     );
   });
@@ -154,8 +170,11 @@ export function createServiceApp(opts: ServiceAppOptions): ServiceApp {
   app.addHook('preClose', async () => {
     closing = true;
   });
-  app.addHook('onSend', async (_request, reply, payload) => {
+  app.addHook('onSend', async (request, reply, payload) => {
     if (closing) reply.header('connection', 'close');
+    // Answers about a signed-in caller (their account, cart, orders) are personal: no cache keeps them unless the route says so.
+    const kind = request.routeOptions.config.access?.kind;
+    if ((kind === 'user' || kind === 'admin' || request.headers.authorization !== undefined) && !reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
     return payload;
   });
 

@@ -1,6 +1,7 @@
 import { Type, type Static, type TObject, type TProperties } from 'typebox';
 import { Value } from 'typebox/value';
 import { TelemetryConfig } from './telemetry.ts';
+import { productionProblems } from './production.ts';
 
 /** Thrown when the environment does not satisfy a service's config schema; names every bad variable. */
 export class ConfigError extends Error {
@@ -28,7 +29,15 @@ export const BaseConfig = {
   // A service with a relational store uses database bazaar_<service> on this server (its own
   // <SERVICE>_DATABASE_URL wins); with neither set it keeps its SQLite file in BAZAAR_DATA_DIR.
   BAZAAR_POSTGRES_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://', description: 'PostgreSQL server for every service store, e.g. postgres://user:pass@host:5432' })),
-  BAZAAR_POSTGRES_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 100, default: 5, description: 'Most PostgreSQL connections one service instance opens' }),
+  BAZAAR_POSTGRES_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 100, default: 5, description: 'Most PostgreSQL connections one service instance opens (docs/infrastructure.md: the connection budget)' }),
+  BAZAAR_ENV: Type.Union([Type.Literal('development'), Type.Literal('production')], {
+    default: 'development',
+    description: 'production: refuse default or weak secrets, an edge without TLS or trusted proxy, and embedded stores (docs/security.md)',
+  }),
+  BAZAAR_SINGLE_INSTANCE: Type.Boolean({
+    default: false,
+    description: 'In production, allow the embedded SQLite store because this service runs as exactly one instance',
+  }),
   // OpenTelemetry's standard variables (OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_TRACES_SAMPLER…): docs/observability.md.
   ...TelemetryConfig,
 };
@@ -67,7 +76,14 @@ export function loadConfig<T extends TObject>(
   }
   const withDefaults = Value.Default(schema, raw);
   const converted = Value.Convert(schema, withDefaults);
-  if (Value.Check(schema, converted)) return converted as Static<T>;
+  if (Value.Check(schema, converted)) {
+    const values = converted as Record<string, unknown>;
+    if (values.BAZAAR_ENV === 'production') {
+      const problems = productionProblems(values);
+      if (problems.length > 0) throw new ConfigError(problems.map((p) => ({ variable: p.variable, message: `${p.message} (BAZAAR_ENV=production)` })));
+    }
+    return converted as Static<T>;
+  }
   const problems = new Map<string, string>();
   for (const error of Value.Errors(schema, converted)) {
     const fromPath = error.instancePath.replace(/^\//, '').split('/')[0];

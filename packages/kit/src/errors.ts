@@ -74,6 +74,8 @@ export const commonErrors = defineErrors({
   ROUTE_NOT_FOUND: { status: 404, title: 'No such route' },
   MALFORMED_JSON: { status: 400, title: 'The request body is not valid JSON' },
   VALIDATION_FAILED: { status: 400, title: 'The request does not match the schema' },
+  DUPLICATE_HEADER: { status: 400, title: 'A header that must appear once appears several times' },
+  JSON_TOO_DEEP: { status: 400, title: 'The JSON body is nested too deeply' },
   BODY_TOO_LARGE: { status: 413, title: 'The request body is too large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported content type' },
   METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed' },

@@ -3,7 +3,7 @@ export { AppError, commonErrors, defineErrors, problemType, type ErrorFactory, t
 export { currentContext, currentTraceparent, formatTraceparent, newSpanId, newTraceId, parseTraceparent, withContext, type RequestContext } from './context.ts';
 export { createLogger, REDACT_PATHS, type Logger } from './logger.ts';
 export { createHttpMetrics, type HttpMetrics } from './metrics.ts';
-export { DEADLINE_HEADER, createServiceApp, sendProblem, toAppError, type ReadinessCheck, type ServiceApp, type ServiceAppOptions } from './app.ts';
+export { DEADLINE_HEADER, READINESS_TIMEOUT_MS, createServiceApp, sendProblem, toAppError, type ReadinessCheck, type ServiceApp, type ServiceAppOptions } from './app.ts';
 export { main, startService, type Listener, type StartServiceOptions } from './run.ts';
 export { systemClock, type Clock } from './clock.ts';
 export { backoffDelay, createSerial, seededRandom, startPeriodic, type BackoffPolicy, type PeriodicLoop, type Serial } from './primitives.ts';
@@ -41,3 +41,5 @@ export {
   type StartTelemetryOptions,
   type TelemetrySettings,
 } from './telemetry.ts';
+export { MAX_JSON_DEPTH, jsonDepthExceeds, redactPath } from './hygiene.ts';
+export { KNOWN_VALUES, MIN_SERVICE_TOKEN_LENGTH, productionProblems, type ProductionProblem } from './production.ts';

@@ -58,6 +58,8 @@ export function serve<R extends RouteDef>(app: ServiceApp, route: R, handler: Ro
     method: route.method,
     url: route.path,
     config: { access: route.access },
+    // The route's own body limit (a login or a cart line needs a few KB), when it declares one.
+    ...(route.edge?.bodyLimit === undefined ? {} : { bodyLimit: route.edge.bodyLimit }),
     schema: routeSchema(route),
     handler: (request, reply) => handler(request as unknown as RouteRequest<R>, reply),
   });

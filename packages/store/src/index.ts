@@ -159,10 +159,19 @@ export function postgresTarget(opts: {
   databaseUrl?: string | undefined;
   serverUrl?: string | undefined;
   poolSize?: number | undefined;
+  /** BAZAAR_ENV: in production the embedded SQLite store is refused (each pod would keep its own data)... */
+  env?: 'development' | 'production' | undefined;
+  /** ...unless BAZAAR_SINGLE_INSTANCE says this service runs as exactly one instance. */
+  singleInstance?: boolean | undefined;
 }): PostgresTarget | undefined {
   const poolSize = opts.poolSize;
   if (opts.databaseUrl) return { url: opts.databaseUrl, poolSize };
   if (opts.serverUrl) return { url: withDatabase(opts.serverUrl, `bazaar_${opts.service.replace(/[^a-z0-9_]/gi, '_').toLowerCase()}`), poolSize };
+  if (opts.env === 'production' && opts.singleInstance !== true) {
+    throw new Error(
+      `Invalid configuration:\n  - BAZAAR_POSTGRES_URL: is required in production (BAZAAR_ENV=production): without it ${opts.service} would keep its data in a SQLite file of its own instance; set BAZAAR_SINGLE_INSTANCE=true only if it runs as exactly one instance`,
+    );
+  }
   return undefined;
 }
 
@@ -171,6 +180,9 @@ export interface StoreConfig {
   BAZAAR_DATA_DIR: string;
   BAZAAR_POSTGRES_URL?: string | undefined;
   BAZAAR_POSTGRES_POOL_SIZE: number;
+  /** In production the embedded SQLite store is refused unless BAZAAR_SINGLE_INSTANCE (docs/security.md). */
+  BAZAAR_ENV?: 'development' | 'production' | undefined;
+  BAZAAR_SINGLE_INSTANCE?: boolean | undefined;
 }
 
 /** Where a service's store is, from its config: PostgreSQL (its own database URL, or the shared server), else SQLite in BAZAAR_DATA_DIR. */
@@ -178,7 +190,14 @@ export function storeLocation(opts: { service: string; config: StoreConfig; data
   const { config } = opts;
   return {
     dataDir: config.BAZAAR_DATA_DIR,
-    postgres: postgresTarget({ service: opts.service, databaseUrl: opts.databaseUrl, serverUrl: config.BAZAAR_POSTGRES_URL, poolSize: config.BAZAAR_POSTGRES_POOL_SIZE }),
+    postgres: postgresTarget({
+      service: opts.service,
+      databaseUrl: opts.databaseUrl,
+      serverUrl: config.BAZAAR_POSTGRES_URL,
+      poolSize: config.BAZAAR_POSTGRES_POOL_SIZE,
+      env: config.BAZAAR_ENV,
+      singleInstance: config.BAZAAR_SINGLE_INSTANCE,
+    }),
   };
 }
 

@@ -3,10 +3,11 @@ import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { JWTVerifyGetKey } from 'jose';
 import { Gauge, type Counter, type Histogram } from 'prom-client';
 import { configDefault, createServiceApp, type Logger, type ServiceApp } from '@bazaar/kit';
+import type { RevocationList } from './auth/revocations.ts';
 import { TokenVerifier } from './auth/verifier.ts';
 import { GatewayConfig, parseRate, parseRateLimits, type Rate } from './config.ts';
 import { docsRoutes } from './docs/routes.ts';
-import { RateLimiter } from './limits/limiter.ts';
+import { RateLimiter, type LoginLimits } from './limits/limiter.ts';
 import type { RedisBuckets } from './limits/redis.ts';
 import { AccessLog, type LineSink } from './proxy/access-log.ts';
 import { ProxyMetrics, type ProxyContext } from './proxy/context.ts';
@@ -27,6 +28,8 @@ export interface GatewayDeps {
   upstreams: Map<string, string[]>;
   /** Key source for access tokens (identity's JWKS). */
   keys: JWTVerifyGetKey;
+  /** Sessions revoked at identity (logout): their access tokens are refused. Polled by main.ts; tests set it. */
+  revocations?: RevocationList;
   timeoutMs?: number;
   connectTimeoutMs?: number;
   connections?: number;
@@ -35,7 +38,7 @@ export interface GatewayDeps {
   corsOrigins?: string;
   tokenCacheSize?: number;
   rateLimits?: Map<string, Rate>;
-  loginLimits?: { account: Rate; ip: Rate };
+  loginLimits?: LoginLimits;
   redis?: RedisBuckets | undefined;
   healthIntervalMs?: number;
   ejectAfter?: number;
@@ -57,11 +60,22 @@ export interface Gateway {
   app: ServiceApp;
   context: ProxyContext;
   upstreams: Upstream[];
-  /** The request listener for a server; `https` tells which listener it is (HSTS, X-Forwarded-Proto). */
+  /** The public request listener; `https` tells which listener it is (HSTS, X-Forwarded-Proto). Outside /api it serves PUBLIC_PATHS only. */
   listener(https: boolean): (req: AnyRequest, res: AnyResponse) => void;
+  /** The admin listener (metrics, readiness, the gateway's own OpenAPI): never the public port. */
+  adminListener(): (req: AnyRequest, res: AnyResponse) => void;
   /** Stop health checks, close the app, the pools and the limiter. */
   close(): Promise<void>;
 }
+
+/**
+ * What the public port serves besides /api: liveness and the API reference.
+ * /metrics (which lists internal instance URLs), /readyz and the gateway's
+ * own /openapi.json are on the admin listener only (issue 13, item 11).
+ */
+export const PUBLIC_PATHS: ReadonlySet<string> = new Set(['/healthz', '/docs', '/docs/openapi.json']);
+
+const NOT_FOUND = JSON.stringify({ type: 'urn:bazaar:problem:route-not-found', title: 'No such route', status: 404, code: 'ROUTE_NOT_FOUND', detail: 'Nothing is served here; the API is under /api/ (reference: /docs).' });
 
 /**
  * Build the gateway. Requests under /api/ take the proxy path (plain
@@ -122,7 +136,11 @@ export function buildApp(deps: GatewayDeps): Gateway {
     logger: deps.logger,
     routes,
     upstreams,
-    verifier: new TokenVerifier({ keys: deps.keys, cacheSize: deps.tokenCacheSize ?? configDefault(GatewayConfig, 'TOKEN_CACHE_SIZE') }),
+    verifier: new TokenVerifier({
+      keys: deps.keys,
+      cacheSize: deps.tokenCacheSize ?? configDefault(GatewayConfig, 'TOKEN_CACHE_SIZE'),
+      ...(deps.revocations ? { revoked: (fid: string | undefined) => (deps.revocations as RevocationList).has(fid) } : {}),
+    }),
     limiter,
     cors: new Cors(deps.corsOrigins ?? configDefault(GatewayConfig, 'CORS_ORIGINS')),
     accessLog: deps.accessLog ? new AccessLog(deps.accessLog) : undefined,
@@ -153,13 +171,24 @@ export function buildApp(deps: GatewayDeps): Gateway {
     app,
     context,
     upstreams: all,
+    adminListener() {
+      return app.routing as unknown as (req: AnyRequest, res: AnyResponse) => void;
+    },
     listener(https) {
       const fallback = app.routing as unknown as (req: AnyRequest, res: AnyResponse) => void;
       return (req, res) => {
         const url = req.url;
         if (url === undefined) return fallback(req, res);
         const page = web !== undefined && isWebPath(url);
-        if (!page && !url.startsWith('/api/')) return fallback(req, res);
+        if (!page && !url.startsWith('/api/')) {
+          const q = url.indexOf('?');
+          const path = q < 0 ? url : url.slice(0, q);
+          if (PUBLIC_PATHS.has(path)) return fallback(req, res);
+          const out = res as ServerResponse;
+          out.writeHead(404, [...SECURITY_HEADERS, 'content-type', 'application/problem+json', 'content-length', String(Buffer.byteLength(NOT_FOUND))]);
+          out.end(req.method === 'HEAD' ? undefined : NOT_FOUND);
+          return;
+        }
         const exchange = new Exchange(context, req, res, https, page ? web : undefined);
         try {
           exchange.run();

@@ -18,6 +18,7 @@ export const GatewayConfig = configSchema({
       'Routing table: area=url pairs separated by commas; the same area repeated lists several instances, e.g. catalog=http://127.0.0.1:8082,payments=http://127.0.0.1:8086,payments=http://127.0.0.1:8186',
   }),
   IDENTITY_URL: Type.String({ pattern: '^https?://', default: 'http://127.0.0.1:8081', description: 'Where the JWKS is fetched from (/.well-known/jwks.json)' }),
+  REVOCATION_POLL_MS: Type.Integer({ minimum: 100, maximum: 60_000, default: 2000, description: "How often identity's list of revoked sessions (logouts) is fetched" }),
   UPSTREAM_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 60_000, default: 1500, description: 'Deadline budget of one request, passed downstream in bazaar-deadline-ms' }),
   UPSTREAM_CONNECT_TIMEOUT_MS: Type.Integer({ minimum: 50, maximum: 10_000, default: 500 }),
   UPSTREAM_CONNECTIONS: Type.Integer({ minimum: 1, maximum: 1024, default: 64, description: 'Keep-alive connections per upstream instance' }),
@@ -31,7 +32,12 @@ export const GatewayConfig = configSchema({
     default: DEFAULT_RATE_LIMITS,
     description: 'Token bucket per user (per IP when anonymous) and route class: class=count/period (s, m, min, h; e.g. 10s, 15m)',
   }),
-  LOGIN_LIMIT_PER_ACCOUNT: Type.String({ pattern: `^${RATE}$`, default: '10/15m', description: 'Failed logins allowed per account' }),
+  LOGIN_LIMIT_PER_ACCOUNT: Type.String({ pattern: `^${RATE}$`, default: '10/15m', description: 'Failed logins allowed per account from one client IP (that IP is then refused for the account)' }),
+  LOGIN_LIMIT_PER_ACCOUNT_ALL: Type.String({
+    pattern: `^${RATE}$`,
+    default: '50/15m',
+    description: 'Failed logins allowed per account from every IP together; past it, only IPs that logged in to the account before may try',
+  }),
   LOGIN_LIMIT_PER_IP: Type.String({ pattern: `^${RATE}$`, default: '100/15m', description: 'Failed logins allowed per client IP' }),
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://', description: 'Share rate-limit buckets between gateway instances' })),
   RATE_LIMIT_KEY_PREFIX: Type.String({ minLength: 1, maxLength: 100, default: 'bazaar:ratelimit:' }),
@@ -41,6 +47,8 @@ export const GatewayConfig = configSchema({
   TLS_CERT_FILE: Type.Optional(Type.String({ minLength: 1 })),
   TLS_KEY_FILE: Type.Optional(Type.String({ minLength: 1 })),
   TLS_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8443 }),
+  ADMIN_HOST: Type.String({ default: '127.0.0.1', description: 'Interface of the admin listener (/metrics, /readyz, /openapi.json); in a pod, 0.0.0.0 with a NetworkPolicy' }),
+  ADMIN_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 9080, description: 'Port of the admin listener; the public port serves /api, /docs and /healthz only' }),
   ACCESS_LOG: Type.Boolean({ default: true }),
 });
 

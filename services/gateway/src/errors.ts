@@ -8,5 +8,7 @@ export const errors = defineErrors({
   CIRCUIT_OPEN: { status: 503, title: 'The service is failing; calls to it are paused' },
   RATE_LIMITED: { status: 429, title: 'Too many requests' },
   LOGIN_THROTTLED: { status: 429, title: 'Too many failed logins' },
+  LOGIN_UNREADABLE: { status: 400, title: 'The login body names no account' },
+  DUPLICATE_HEADER: { status: 400, title: 'A header that must appear once appears several times' },
   KEYS_UNAVAILABLE: { status: 503, title: 'The signing keys could not be fetched' },
 });

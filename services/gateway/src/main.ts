@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { ConfigError, createLogger, identityKeySource, loadConfig, main, startService, startTelemetry } from '@bazaar/kit';
 import { DEFAULT_RATE_LIMITS, GatewayConfig, parseRate, parseRateLimits, parseUpstreams, tlsFiles } from './config.ts';
 import { buildApp } from './app.ts';
+import { RevocationList } from './auth/revocations.ts';
 import { RedisBuckets } from './limits/redis.ts';
 import { LineWriter } from './proxy/line-writer.ts';
 import { listen } from './server.ts';
@@ -27,11 +28,14 @@ await main(async () => {
   const keys = identityKeySource({ identityUrl: config.IDENTITY_URL, logger });
   const redis = config.REDIS_URL ? new RedisBuckets({ url: config.REDIS_URL, prefix: config.RATE_LIMIT_KEY_PREFIX }) : undefined;
   const defaults = parseRateLimits(DEFAULT_RATE_LIMITS);
+  const revocations = new RevocationList({ identityUrl: config.IDENTITY_URL, logger });
+  revocations.start(config.REVOCATION_POLL_MS);
   const gateway = buildApp({
     logger,
     accessLog,
     upstreams: parseUpstreams(config.BAZAAR_UPSTREAMS),
     keys: keys.getKey,
+    revocations,
     timeoutMs: config.UPSTREAM_TIMEOUT_MS,
     connectTimeoutMs: config.UPSTREAM_CONNECT_TIMEOUT_MS,
     connections: config.UPSTREAM_CONNECTIONS,
@@ -40,7 +44,7 @@ await main(async () => {
     corsOrigins: config.CORS_ORIGINS,
     tokenCacheSize: config.TOKEN_CACHE_SIZE,
     rateLimits: new Map([...defaults, ...parseRateLimits(config.RATE_LIMITS)]),
-    loginLimits: { account: parseRate(config.LOGIN_LIMIT_PER_ACCOUNT), ip: parseRate(config.LOGIN_LIMIT_PER_IP) },
+    loginLimits: { account: parseRate(config.LOGIN_LIMIT_PER_ACCOUNT), accountAll: parseRate(config.LOGIN_LIMIT_PER_ACCOUNT_ALL), ip: parseRate(config.LOGIN_LIMIT_PER_IP) },
     redis,
     healthIntervalMs: config.HEALTH_CHECK_INTERVAL_MS,
     ejectAfter: config.OUTLIER_CONSECUTIVE_FAILURES,
@@ -57,14 +61,15 @@ await main(async () => {
     logger,
     beforeExit: () => out.flushSync(),
     app: {
-      describe: { where: `${config.HOST}:${config.PORT}${tls ? ` / ${config.TLS_PORT}` : ''}`, variables: 'PORT or TLS_PORT' },
+      describe: { where: `${config.HOST}:${config.PORT}${tls ? ` / ${config.TLS_PORT}` : ''} / admin ${config.ADMIN_HOST}:${config.ADMIN_PORT}`, variables: 'PORT, TLS_PORT or ADMIN_PORT' },
       async listen() {
-        listening = await listen(gateway, { host: config.HOST, port: config.PORT, tls });
-        return { http: `http://${config.HOST}:${config.PORT}`, https: tls ? `https://${config.HOST}:${config.TLS_PORT}` : undefined, areas: [...gateway.context.upstreams.keys()], sharedLimits: redis !== undefined };
+        listening = await listen(gateway, { host: config.HOST, port: config.PORT, tls, admin: { host: config.ADMIN_HOST, port: config.ADMIN_PORT } });
+        return { admin: `http://${config.ADMIN_HOST}:${config.ADMIN_PORT}`, http: `http://${config.HOST}:${config.PORT}`, https: tls ? `https://${config.HOST}:${config.TLS_PORT}` : undefined, areas: [...gateway.context.upstreams.keys()], sharedLimits: redis !== undefined };
       },
       async close() {
         // Leave a second of the shutdown budget for closing the app (health checks, Redis) after the drain.
         await listening?.close(Math.max(0, config.SHUTDOWN_TIMEOUT_MS - 1000));
+        revocations.stop();
         await gateway.close();
       },
     },

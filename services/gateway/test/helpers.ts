@@ -45,6 +45,8 @@ export function echo(req: IncomingMessage, res: ServerResponse, body: string): v
 
 export interface RunningGateway {
   url: string;
+  /** The admin listener: /metrics, /readyz, /openapi.json. */
+  adminUrl: string;
   gateway: Gateway;
   listening: Listening;
   keys: TestKeys;
@@ -78,10 +80,12 @@ export async function startGateway(deps: Partial<GatewayDeps> & Pick<GatewayDeps
     defaultMetrics: false,
     ...deps,
   });
-  const listening = await listen(gateway, { host: '127.0.0.1', port: 0 });
+  const listening = await listen(gateway, { host: '127.0.0.1', port: 0, admin: { host: '127.0.0.1', port: 0 } });
   const url = `http://127.0.0.1:${(listening.http.address() as AddressInfo).port}`;
+  const adminUrl = `http://127.0.0.1:${(listening.admin?.address() as AddressInfo).port}`;
   return {
     url,
+    adminUrl,
     gateway,
     listening,
     keys,

@@ -158,8 +158,13 @@ test('a body over the limit is 413 before the service is called, declared or str
   await streamed.body.dump();
 });
 
-test('metrics count proxied requests by route pattern', async () => {
-  const res = await request(`${gw.url}/metrics`);
+test('metrics count proxied requests by route pattern (on the admin listener; the public port does not serve them)', async () => {
+  for (const path of ['/metrics', '/readyz', '/openapi.json']) {
+    const hidden = await request(`${gw.url}${path}`);
+    assert.equal(hidden.statusCode, 404, `${path} on the public port`);
+    await hidden.body.dump();
+  }
+  const res = await request(`${gw.adminUrl}/metrics`);
   const text = await res.body.text();
   assert.match(text, /http_requests_total\{method="GET",route="\/api\/catalog\/products",status="200",service="gateway"\} \d+/);
   assert.match(text, /gateway_upstream_instance_available\{upstream="catalog",instance="http:\/\/127\.0\.0\.1:\d+",service="gateway"\} 1/);

@@ -48,6 +48,7 @@ export async function buildApp(deps: IdentityDeps): Promise<ServiceApp> {
     clock,
     accessTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
     refreshTtlSeconds: config.REFRESH_TOKEN_TTL_SECONDS,
+    sessionMaxSeconds: config.SESSION_MAX_SECONDS,
     logger,
   });
   // Identity verifies its own tokens with the keys it publishes, exactly as other services do.

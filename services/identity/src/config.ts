@@ -16,8 +16,9 @@ export const IdentityConfig = configSchema({
     description: 'Password given to the admin account when it is created (never changes an existing account). The default is for local runs only: change it.',
   }),
   ADMIN_NAME: Type.String({ minLength: 1, maxLength: 200, default: 'Administrator' }),
-  ACCESS_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 30, maximum: 86_400, default: 900 }),
-  REFRESH_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 60, maximum: 31_536_000, default: 2_592_000 }),
+  ACCESS_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 30, maximum: 86_400, default: 300, description: 'Access token lifetime; also how long a logged-out session stays on the revocation list' }),
+  REFRESH_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 60, maximum: 31_536_000, default: 1_209_600, description: 'Sliding: an unused refresh token expires after this long' }),
+  SESSION_MAX_SECONDS: Type.Integer({ minimum: 60, maximum: 31_536_000, default: 2_592_000, description: 'Absolute: a session ends this long after the login, however often it is refreshed' }),
 });
 
 export type IdentityConfigValues = Static<typeof IdentityConfig>;

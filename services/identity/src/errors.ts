@@ -2,7 +2,6 @@ import { defineErrors } from '@bazaar/kit';
 
 /** Identity's error catalog; validation, malformed JSON and missing tokens use the kit's common codes. */
 export const errors = defineErrors({
-  EMAIL_TAKEN: { status: 409, title: 'An account with this email already exists' },
   WEAK_PASSWORD: { status: 400, title: 'The password does not meet the password policy' },
   INVALID_NAME: { status: 400, title: 'The name is not valid' },
   INVALID_CREDENTIALS: { status: 401, title: 'Invalid email or password' },

@@ -37,8 +37,11 @@ export const customer = { email: 'sam.shopper@example.com', password: 'correct h
 /** Register a customer, failing loudly if that does not work. */
 export async function register(app: ServiceApp, user: { email: string; password: string; name: string } = customer) {
   const res = await app.inject({ method: 'POST', url: '/api/identity/register', payload: user });
-  if (res.statusCode !== 201) throw new Error(`register failed: ${res.statusCode} ${res.body}`);
-  return res.json() as { id: string; email: string; name: string };
+  if (res.statusCode !== 202) throw new Error(`register failed: ${res.statusCode} ${res.body}`);
+  // Registration does not say who the account is (no enumeration): its owner learns the id by logging in.
+  const { accessToken } = await login(app, user);
+  const me = await app.inject({ url: '/api/identity/me', headers: bearer(accessToken) });
+  return me.json() as { id: string; email: string; name: string };
 }
 
 export async function login(app: ServiceApp, creds: { email: string; password: string } = customer) {

@@ -15,7 +15,7 @@ test('login returns a Bearer pair whose access token verifies against the served
   assert.equal(res.headers['cache-control'], 'no-store');
   const pair = res.json();
   assert.equal(pair.tokenType, 'Bearer');
-  assert.equal(pair.expiresIn, 900);
+  assert.equal(pair.expiresIn, 300, 'short-lived: 5 minutes by default');
   assert.match(pair.refreshToken, /^[A-Za-z0-9_-]{43}$/, '32 random bytes, base64url');
 
   const { payload, protectedHeader } = await verifyWithJwks(id.app, pair.accessToken);
@@ -27,7 +27,8 @@ test('login returns a Bearer pair whose access token verifies against the served
   assert.deepEqual(payload.roles, ['customer']);
   assert.equal(payload.iss, TOKEN_ISSUER);
   assert.equal(payload.aud, TOKEN_AUDIENCE);
-  assert.equal((payload.exp as number) - (payload.iat as number), 900);
+  assert.equal((payload.exp as number) - (payload.iat as number), 300);
+  assert.match(payload.fid as string, /^[0-9a-f-]{36}$/, 'the session (refresh-token family) the edge checks for revocation');
   assert.ok(Math.abs((payload.iat as number) - Date.now() / 1000) < 5);
   assert.match(payload.jti as string, /^[0-9a-f-]{36}$/);
   const second = await login(id.app);
@@ -162,5 +163,44 @@ test('a login for an unknown email still runs a password verification (no fast p
   const fastest = Math.min(await attempt(), await attempt(), await attempt());
   // argon2id with 19 MiB takes tens of milliseconds; a lookup-only rejection takes about one.
   assert.ok(fastest >= 8, `unknown-email login took only ${fastest.toFixed(1)} ms`);
+  await id.close();
+});
+
+test('logout revokes the whole session: its refresh token stops working and the family is listed as revoked; another session lives on', async () => {
+  const id = await startIdentity();
+  await register(id.app);
+  const first = await login(id.app);
+  const second = await login(id.app);
+  const rotated = (await refresh(id.app, first.refreshToken)).json() as { refreshToken: string; accessToken: string };
+  const fid = (await verifyWithJwks(id.app, rotated.accessToken)).payload.fid as string;
+  assert.equal((await id.app.inject({ method: 'POST', url: '/api/identity/logout', payload: { refreshToken: rotated.refreshToken } })).statusCode, 204);
+  assert.equal((await refresh(id.app, rotated.refreshToken)).statusCode, 401);
+  const revoked = (await id.app.inject('/.well-known/bazaar-revoked-sessions.json')).json() as { families: string[] };
+  assert.deepEqual(revoked.families, [fid]);
+  assert.equal((await refresh(id.app, second.refreshToken)).statusCode, 200, 'the other session is untouched');
+  // Idempotent, and an unknown token tells nothing.
+  assert.equal((await id.app.inject({ method: 'POST', url: '/api/identity/logout', payload: { refreshToken: rotated.refreshToken } })).statusCode, 204);
+  assert.equal((await id.app.inject({ method: 'POST', url: '/api/identity/logout', payload: { refreshToken: 'never-issued' } })).statusCode, 204);
+  await id.close();
+});
+
+test('a session ends SESSION_MAX_SECONDS after login however often it is refreshed; access tokens never outlive it', async () => {
+  let now = Date.parse('2026-01-01T00:00:00Z');
+  const id = await startIdentity({ env: { SESSION_MAX_SECONDS: '3600', REFRESH_TOKEN_TTL_SECONDS: '1800', ACCESS_TOKEN_TTL_SECONDS: '600' }, clock: () => now });
+  await register(id.app);
+  let pair = await login(id.app);
+  for (let i = 0; i < 3; i++) {
+    now += 20 * 60_000; // refreshed every 20 minutes: each time inside the sliding 30
+    const res = await refresh(id.app, pair.refreshToken);
+    if (now - Date.parse('2026-01-01T00:00:00Z') >= 3600_000) {
+      assert.equal(res.statusCode, 401, 'past the absolute lifetime');
+      break;
+    }
+    assert.equal(res.statusCode, 200, res.body);
+    pair = res.json();
+    assert.ok(pair.expiresIn <= 600);
+  }
+  // At 40 minutes the access token was cut to the 20 minutes the session had left... then at 60 the session is over.
+  assert.equal((await refresh(id.app, pair.refreshToken)).statusCode, 401);
   await id.close();
 });

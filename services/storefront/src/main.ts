@@ -9,7 +9,7 @@ import { closeClients, gatewayClients, shopApi } from './upstream/shop.ts';
 await main(async () => {
   const config = loadConfig(StorefrontConfig);
   const logger = createLogger({ service: 'storefront', level: config.LOG_LEVEL });
-  const postgres = postgresTarget({ service: 'storefront', databaseUrl: config.STOREFRONT_DATABASE_URL, serverUrl: config.BAZAAR_POSTGRES_URL, poolSize: config.BAZAAR_POSTGRES_POOL_SIZE });
+  const postgres = postgresTarget({ service: 'storefront', databaseUrl: config.STOREFRONT_DATABASE_URL, serverUrl: config.BAZAAR_POSTGRES_URL, poolSize: config.BAZAAR_POSTGRES_POOL_SIZE, env: config.BAZAAR_ENV, singleInstance: config.BAZAAR_SINGLE_INSTANCE });
   const store = await openStorefrontStore({ dataDir: config.BAZAAR_DATA_DIR, postgres });
   if (store.applied.length > 0) logger.info({ migrations: store.applied, location: store.location }, 'migrations applied');
   const clients = gatewayClients(config.GATEWAY_URL);

@@ -46,23 +46,26 @@ export function checkDockerfile(text: string): string[] {
 }
 
 /**
- * Compose's variable interpolation with nothing set in the environment:
- * ${VAR:-default} and ${VAR-default} become the default, ${VAR:+alt} and
- * bare $VAR / ${VAR} become empty, ${VAR:?message} is an error, $$ is a $.
+ * Compose's variable interpolation with `env` as the environment (default:
+ * nothing set): a set variable is its value; otherwise ${VAR:-default} and
+ * ${VAR-default} become the default, ${VAR:+alt} and bare $VAR / ${VAR}
+ * become empty, ${VAR:?message} is an error, $$ is a $.
  */
-export function interpolate(value: string, where: string, errors: string[]): string {
-  return value.replace(/\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?+])((?:[^{}]|\{[^{}]*\})*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (whole, _name: string, op: string | undefined, arg: string | undefined) => {
+export function interpolate(value: string, where: string, errors: string[], env: Record<string, string> = {}): string {
+  return value.replace(/\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?+])((?:[^{}]|\{[^{}]*\})*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (whole, name: string | undefined, op: string | undefined, arg: string | undefined, bare: string | undefined) => {
     if (whole === '$$') return '$';
-    if (op === ':-' || op === '-') return interpolate(arg ?? '', where, errors);
+    const set = env[name ?? bare ?? ''];
+    if (set !== undefined && set !== '' && op !== ':+') return set;
+    if (op === ':-' || op === '-') return interpolate(arg ?? '', where, errors, env);
     if (op === ':?' || op === '?') errors.push(`${where}: ${whole} is required and has no default`);
     return '';
   });
 }
 
-function interpolateAll(value: unknown, where: string, errors: string[]): unknown {
-  if (typeof value === 'string') return interpolate(value, where, errors);
-  if (Array.isArray(value)) return value.map((v, i) => interpolateAll(v, `${where}/${i}`, errors));
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolateAll(v, `${where}/${k}`, errors)]));
+function interpolateAll(value: unknown, where: string, errors: string[], env: Record<string, string>): unknown {
+  if (typeof value === 'string') return interpolate(value, where, errors, env);
+  if (Array.isArray(value)) return value.map((v, i) => interpolateAll(v, `${where}/${i}`, errors, env));
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolateAll(v, `${where}/${k}`, errors, env)]));
   return value;
 }
 
@@ -82,9 +85,9 @@ function compileComposeSchema(): ValidateFunction {
 }
 
 /** Errors of a compose file against the Compose Specification schema (deploy/schema/compose-spec.json), after interpolation. */
-export function validateComposeSchema(text: string): string[] {
+export function validateComposeSchema(text: string, env: Record<string, string> = {}): string[] {
   const errors: string[] = [];
-  const doc = interpolateAll(parse(text) as unknown, '', errors);
+  const doc = interpolateAll(parse(text) as unknown, '', errors, env);
   composeValidator ??= compileComposeSchema();
   if (!composeValidator(doc)) {
     for (const e of composeValidator.errors ?? []) {

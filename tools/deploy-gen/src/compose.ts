@@ -1,13 +1,21 @@
-import { APP_UID, CONTAINER_PORT, DATA_DIR, upstreamTable, type DeployService } from './model.ts';
+import { ADMIN_PORT, APP_UID, CONTAINER_PORT, DATA_DIR, upstreamTable, type DeployService } from './model.ts';
 
 type Json = Record<string, unknown>;
 
-/** Local-only defaults, overridable from the shell or an .env file beside compose.yaml; never used outside compose. */
-const DEV_DEFAULTS: Record<string, string> = {
-  BAZAAR_SERVICE_TOKEN: '${BAZAAR_SERVICE_TOKEN:-compose-only-service-token-change-me}',
-  BAZAAR_POSTGRES_URL: 'postgres://bazaar:${POSTGRES_PASSWORD:-bazaar-compose-only}@postgres:5432',
-  ADMIN_PASSWORD: '${ADMIN_PASSWORD:-bazaar-admin-password}',
+/**
+ * Where each credential comes from: the shell or an .env file beside
+ * compose.yaml (deploy/README.md). No defaults: `${VAR:?}` makes compose
+ * refuse to start without them, and the services run with
+ * BAZAAR_ENV=production, which refuses weak or known values.
+ */
+const FROM_SHELL: Record<string, string> = {
+  BAZAAR_SERVICE_TOKEN: '${BAZAAR_SERVICE_TOKEN:?set BAZAAR_SERVICE_TOKEN, e.g. openssl rand -base64 32}',
+  BAZAAR_POSTGRES_URL: 'postgres://bazaar:${POSTGRES_PASSWORD:?set POSTGRES_PASSWORD}@postgres:5432',
+  ADMIN_PASSWORD: '${ADMIN_PASSWORD:?set ADMIN_PASSWORD (12 characters or more)}',
+  COOKIE_SECRET: '${COOKIE_SECRET:?set COOKIE_SECRET, e.g. openssl rand -base64 32}',
   SMTP_URL: 'smtp://mailpit:1025',
+  REDIS_URL: 'redis://redis:6379',
+  NATS_URL: 'nats://nats:4222',
 };
 
 const healthy = { condition: 'service_healthy' } as const;
@@ -16,7 +24,7 @@ function infrastructure(): Json {
   return {
     postgres: {
       image: 'postgres:17-bookworm',
-      environment: { POSTGRES_USER: 'bazaar', POSTGRES_PASSWORD: '${POSTGRES_PASSWORD:-bazaar-compose-only}', POSTGRES_DB: 'bazaar' },
+      environment: { POSTGRES_USER: 'bazaar', POSTGRES_PASSWORD: '${POSTGRES_PASSWORD:?set POSTGRES_PASSWORD}', POSTGRES_DB: 'bazaar' },
       // Each service creates its own database (bazaar_<service>) on first start.
       volumes: ['postgres-data:/var/lib/postgresql/data'],
       healthcheck: { test: ['CMD-SHELL', 'pg_isready -U bazaar -d bazaar'], interval: '5s', timeout: '3s', retries: 10 },
@@ -47,12 +55,16 @@ function infrastructure(): Json {
 
 /** The environment one service gets in compose: addresses of its upstreams, infrastructure, credentials. */
 function environment(s: DeployService, all: DeployService[]): Record<string, string> {
-  const env: Record<string, string> = { BAZAAR_SERVICE: s.name, LOG_LEVEL: '${LOG_LEVEL:-info}' };
+  const env: Record<string, string> = { BAZAAR_SERVICE: s.name, BAZAAR_ENV: 'production', LOG_LEVEL: '${LOG_LEVEL:-info}' };
   for (const up of s.urlSettings) env[`${up.toUpperCase().replaceAll('-', '_')}_URL`] = `http://${up}:${CONTAINER_PORT}`;
-  if (s.gateway) env.BAZAAR_UPSTREAMS = upstreamTable(all, (name) => `http://${name}:${CONTAINER_PORT}`);
-  env.NATS_URL = 'nats://nats:4222';
-  env.REDIS_URL = 'redis://redis:6379';
-  for (const key of s.secrets) env[key] = DEV_DEFAULTS[key] ?? `\${${key}:?set ${key}}`;
+  if (s.gateway) {
+    env.BAZAAR_UPSTREAMS = upstreamTable(all, (name) => `http://${name}:${CONTAINER_PORT}`);
+    // Production needs TLS here or a TLS-terminating proxy in front whose X-Forwarded-For is trusted.
+    env.TRUST_PROXY_HOPS = '${TRUST_PROXY_HOPS:?set TRUST_PROXY_HOPS=1 behind a TLS-terminating proxy (docs/security.md)}';
+  }
+  env.NATS_URL = FROM_SHELL.NATS_URL as string;
+  env.REDIS_URL = FROM_SHELL.REDIS_URL as string;
+  for (const key of s.secrets) env[key] = FROM_SHELL[key] ?? `\${${key}:?set ${key}}`;
   return env;
 }
 
@@ -73,7 +85,8 @@ function service(s: DeployService, all: DeployService[]): Json {
     ...(s.gateway ? { ports: [`\${GATEWAY_PORT:-8080}:${CONTAINER_PORT}`] } : {}),
     // Compose waits on readiness (/readyz); the image's own HEALTHCHECK is liveness (/healthz).
     healthcheck: {
-      test: ['CMD', 'node', '-e', `fetch('http://127.0.0.1:${CONTAINER_PORT}/readyz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`],
+      // The gateway answers /readyz on its admin listener only.
+      test: ['CMD', 'node', '-e', `fetch('http://127.0.0.1:${s.gateway ? ADMIN_PORT : CONTAINER_PORT}/readyz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`],
       interval: '10s',
       timeout: '3s',
       retries: 6,

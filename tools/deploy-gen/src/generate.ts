@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { composeFile } from './compose.ts';
-import { baseKustomization, commonManifests, serviceManifests } from './kubernetes.ts';
+import { baseKustomization, commonManifests, prodPatches, serviceManifests } from './kubernetes.ts';
 import { loadServices } from './model.ts';
 import { serviceWorkflow } from './workflows.ts';
 
@@ -30,6 +30,7 @@ export async function generate(root: string): Promise<{ files: Map<string, strin
   files.set('deploy/compose.yaml', toYaml([composeFile(services)]));
   files.set('deploy/kubernetes/base/kustomization.yaml', toYaml([baseKustomization(services)]));
   files.set('deploy/kubernetes/base/common.yaml', toYaml(commonManifests()));
+  files.set('deploy/kubernetes/overlays/prod/production.yaml', toYaml(prodPatches(services)));
   for (const s of services) {
     files.set(`deploy/kubernetes/base/services/${s.name}.yaml`, toYaml(serviceManifests(s, services)));
     files.set(`.github/workflows/service-${s.name}.yml`, toYaml([serviceWorkflow(s)], '1.2'));

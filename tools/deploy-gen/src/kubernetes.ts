@@ -1,4 +1,4 @@
-import { APP_UID, CONTAINER_PORT, DATA_DIR, upstreamTable, type DeployService } from './model.ts';
+import { ADMIN_PORT, APP_UID, CONTAINER_PORT, DATA_DIR, INFRA_NAMESPACE, MEASURED_IDLE_RSS_MIB, POSTGRES_BUDGET, upstreamTable, type DeployService } from './model.ts';
 
 type Json = Record<string, unknown>;
 
@@ -18,11 +18,31 @@ const tcp = (port: number) => ({ protocol: 'TCP', port });
 /** Outside the cluster (ipBlock) and inside it (any namespace): some CNIs match pod IPs only by selector. */
 const anywhere = [{ ipBlock: { cidr: '0.0.0.0/0' } }, { namespaceSelector: {} }];
 
+/**
+ * The readiness probe waits longer than /readyz waits for its own checks
+ * (the kit's READINESS_TIMEOUT_MS, 2 s), so a slow dependency reads as
+ * "not ready" (503), not as a probe timeout.
+ */
+export const READINESS_PROBE_TIMEOUT_SECONDS = 3;
+
+/** CPU requested per pod (millicores): the HPA's 70 % target is relative to it. */
+const CPU_REQUEST_M = { gateway: 250, service: 100, singleton: 100 } as const;
+
+/** The memory request: the measured idle RSS plus a quarter (the heap grows under load), rounded up to 16 MiB. */
+export function memoryRequestMib(s: DeployService): number {
+  const idle = MEASURED_IDLE_RSS_MIB[s.name] ?? 192;
+  return Math.ceil((idle * 1.25) / 16) * 16;
+}
+
+/** Kubernetes' recommended labels (app.kubernetes.io/*), plus Bazaar's scaling class. */
 function labels(s: DeployService): Record<string, string> {
   return {
     [NAME]: s.name,
+    'app.kubernetes.io/instance': `bazaar-${s.name}`,
+    'app.kubernetes.io/version': s.version,
     [PART_OF]: 'bazaar',
     'app.kubernetes.io/component': s.gateway ? 'gateway' : 'service',
+    'app.kubernetes.io/managed-by': 'kustomize',
     // The prod overlay scales what may scale; a singleton keeps exactly one pod.
     'bazaar/scaling': s.singleton ? 'singleton' : 'horizontal',
   };
@@ -38,7 +58,11 @@ function env(s: DeployService, all: DeployService[]): Json[] {
     { name: 'OTEL_RESOURCE_ATTRIBUTES', value: 'service.instance.id=$(BAZAAR_INSTANCE),deployment.environment.name=kubernetes' },
   ];
   for (const up of s.urlSettings) out.push({ name: urlVar(up), value: serviceUrl(up) });
-  if (s.gateway) out.push({ name: 'BAZAAR_UPSTREAMS', value: upstreamTable(all, serviceUrl) });
+  if (s.gateway) {
+    out.push({ name: 'BAZAAR_UPSTREAMS', value: upstreamTable(all, serviceUrl) });
+    // Metrics and readiness on their own port, reachable by the kubelet and the scraper only (NetworkPolicy).
+    out.push({ name: 'ADMIN_HOST', value: '0.0.0.0' }, { name: 'ADMIN_PORT', value: String(ADMIN_PORT) });
+  }
   for (const key of s.secrets) {
     out.push({ name: key, valueFrom: { secretKeyRef: { name: SECRET, key, optional: !REQUIRED_SECRETS.has(key) } } });
   }
@@ -46,12 +70,15 @@ function env(s: DeployService, all: DeployService[]): Json[] {
 }
 
 function deployment(s: DeployService, all: DeployService[]): Json {
-  const probe = (path: string, periodSeconds: number, failureThreshold: number) => ({
-    httpGet: { path, port: 'http' },
+  const probe = (path: string, periodSeconds: number, failureThreshold: number, port = 'http', timeoutSeconds = 2) => ({
+    httpGet: { path, port },
     periodSeconds,
-    timeoutSeconds: 2,
+    timeoutSeconds,
     failureThreshold,
   });
+  const metricsPort = s.gateway ? ADMIN_PORT : CONTAINER_PORT;
+  const cpu = CPU_REQUEST_M[s.gateway ? 'gateway' : s.singleton ? 'singleton' : 'service'];
+  const memory = memoryRequestMib(s);
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -65,7 +92,7 @@ function deployment(s: DeployService, all: DeployService[]): Json {
       template: {
         metadata: {
           labels: labels(s),
-          annotations: { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(CONTAINER_PORT), 'prometheus.io/path': '/metrics' },
+          annotations: { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(metricsPort), 'prometheus.io/path': '/metrics' },
         },
         spec: {
           serviceAccountName: s.name,
@@ -80,26 +107,32 @@ function deployment(s: DeployService, all: DeployService[]): Json {
             fsGroup: APP_UID,
             seccompProfile: { type: 'RuntimeDefault' },
           },
+          // Pods of a service spread over nodes and over zones, so losing one of either leaves the others serving.
           topologySpreadConstraints: [
             { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: { [NAME]: s.name } } },
+            { maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: { [NAME]: s.name } } },
           ],
           containers: [
             {
               name: s.name,
               image: `bazaar/${s.name}:${s.version}`,
               imagePullPolicy: 'IfNotPresent',
-              ports: [{ name: 'http', containerPort: CONTAINER_PORT, protocol: 'TCP' }],
+              ports: [
+                { name: 'http', containerPort: CONTAINER_PORT, protocol: 'TCP' },
+                ...(s.gateway ? [{ name: 'admin', containerPort: ADMIN_PORT, protocol: 'TCP' }] : []),
+              ],
               env: env(s, all),
               envFrom: [{ configMapRef: { name: CONFIG_MAP } }],
               // Migrations run at start-up: give them time before liveness counts.
               startupProbe: probe('/healthz', 2, 60),
-              readinessProbe: probe('/readyz', 5, 3),
+              readinessProbe: probe('/readyz', 5, 3, s.gateway ? 'admin' : 'http', READINESS_PROBE_TIMEOUT_SECONDS),
               livenessProbe: probe('/healthz', 10, 3),
               // Let endpoints drop the pod before the service stops accepting (it then drains on SIGTERM).
               lifecycle: { preStop: { exec: { command: ['sleep', '5'] } } },
+              // Requests from measured idle memory (MEASURED_IDLE_RSS_MIB); limits leave room for load.
               resources: s.singleton
-                ? { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1', memory: '1Gi' } }
-                : { requests: { cpu: '50m', memory: '128Mi' }, limits: { cpu: '1', memory: '384Mi' } },
+                ? { requests: { cpu: `${cpu}m`, memory: `${Math.max(memory, 256)}Mi` }, limits: { cpu: '1', memory: '1Gi' } }
+                : { requests: { cpu: `${cpu}m`, memory: `${memory}Mi` }, limits: { cpu: '1', memory: `${Math.max(512, memory * 2)}Mi` } },
               securityContext: {
                 allowPrivilegeEscalation: false,
                 readOnlyRootFilesystem: true,
@@ -208,8 +241,9 @@ export function commonManifests(): Json[] {
       spec: {
         podSelector: everyPod,
         policyTypes: ['Egress'],
-        // PostgreSQL, Redis, NATS, OTLP (gRPC and HTTP): wherever the operator runs them.
-        egress: [{ to: anywhere, ports: [5432, 6379, 4222, 4317, 4318].map(tcp) }],
+        // PostgreSQL, Redis, NATS, OTLP (gRPC and HTTP): only to the infrastructure namespace
+        // (INFRA_NAMESPACE; an overlay replaces this rule for an ipBlock of managed databases).
+        egress: [{ to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': INFRA_NAMESPACE } } }], ports: [5432, 6379, 4222, 4317, 4318].map(tcp) }],
       },
     },
     {
@@ -219,7 +253,7 @@ export function commonManifests(): Json[] {
       spec: {
         podSelector: everyPod,
         policyTypes: ['Ingress'],
-        ingress: [{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }], ports: [tcp(CONTAINER_PORT)] }],
+        ingress: [{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }], ports: [tcp(CONTAINER_PORT), tcp(ADMIN_PORT)] }],
       },
     },
   ];
@@ -234,4 +268,45 @@ export function baseKustomization(services: DeployService[]): Json {
     // Overlays merge their settings (NATS_URL, REDIS_URL…) into this one ConfigMap.
     configMapGenerator: [{ name: CONFIG_MAP, literals: ['LOG_LEVEL=info'] }],
   };
+}
+
+/** Most pods of a service on PostgreSQL, so that every pod's pool together fits the server's connection budget. */
+export function postgresMaxReplicas(services: DeployService[]): number {
+  const onPostgres = services.filter((s) => s.needs.postgres).length;
+  return Math.floor((POSTGRES_BUDGET.maxConnections - POSTGRES_BUDGET.reserved) / (onPostgres * POSTGRES_BUDGET.poolSize));
+}
+
+/**
+ * The prod overlay's generated patches (overlays/prod/production.yaml):
+ * infrastructure a service needs is a required Secret key (no silent
+ * fallback to a per-pod SQLite file or an in-process feed), and replica
+ * counts fit the PostgreSQL connection budget.
+ */
+export function prodPatches(services: DeployService[]): Json[] {
+  const out: Json[] = [];
+  const maxOnPostgres = postgresMaxReplicas(services);
+  for (const s of services) {
+    const required = [...(s.needs.postgres ? ['BAZAAR_POSTGRES_URL'] : []), ...(s.needs.nats ? ['NATS_URL'] : []), ...(s.needs.redis ? ['REDIS_URL'] : [])].filter((k) => s.secrets.includes(k));
+    if (required.length > 0) {
+      out.push({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: s.name },
+        spec: {
+          template: {
+            spec: {
+              containers: [{ name: s.name, env: required.map((key) => ({ name: key, valueFrom: { secretKeyRef: { name: SECRET, key, optional: false } } })) }],
+            },
+          },
+        },
+      });
+    }
+    out.push({
+      apiVersion: 'autoscaling/v2',
+      kind: 'HorizontalPodAutoscaler',
+      metadata: { name: s.name },
+      spec: s.singleton ? { minReplicas: 1, maxReplicas: 1 } : { minReplicas: 2, maxReplicas: s.needs.postgres ? maxOnPostgres : 10 },
+    });
+  }
+  return out;
 }

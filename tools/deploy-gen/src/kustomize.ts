@@ -1,4 +1,7 @@
 import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import type { K8sObject } from './check-kubernetes.ts';
 
@@ -23,4 +26,23 @@ export function kustomize(dir: string): K8sObject[] {
   const run = spawnSync('kubectl', ['kustomize', dir], { encoding: 'utf8', timeout: 60_000, maxBuffer: 64 * 1024 * 1024 });
   if (run.status !== 0) throw new Error(`kubectl kustomize ${dir} failed: ${run.stderr || run.error?.message}`);
   return parseYamlStream(run.stdout, dir) as K8sObject[];
+}
+
+/**
+ * Build an overlay of deploy/kubernetes the way an operator would: where the
+ * overlay generates its Secret from secrets.env (not committed), a copy is
+ * built with secrets.env.example in its place.
+ */
+export function kustomizeOverlay(overlayDir: string): K8sObject[] {
+  if (!existsSync(join(overlayDir, 'secrets.env.example')) || existsSync(join(overlayDir, 'secrets.env'))) return kustomize(overlayDir);
+  const kube = dirname(dirname(overlayDir));
+  const copy = mkdtempSync(join(tmpdir(), 'bazaar-kustomize-'));
+  try {
+    cpSync(kube, copy, { recursive: true });
+    const overlay = join(copy, 'overlays', basename(overlayDir));
+    cpSync(join(overlay, 'secrets.env.example'), join(overlay, 'secrets.env'));
+    return kustomize(overlay);
+  } finally {
+    rmSync(copy, { recursive: true, force: true });
+  }
 }

@@ -10,8 +10,46 @@ export const DATA_DIR = '/data';
 /** The image's unprivileged user (the `node` user of the official image), numeric so runAsNonRoot can verify it. */
 export const APP_UID = 1000;
 
-/** Settings that hold credentials: they come from the Secret (Kubernetes) or the shell (compose), never a ConfigMap. */
-export const SECRET_KEYS = ['BAZAAR_SERVICE_TOKEN', 'BAZAAR_POSTGRES_URL', 'ADMIN_PASSWORD', 'SMTP_URL'] as const;
+/**
+ * Settings that hold credentials, or URLs that may carry them: they come from
+ * the Secret (Kubernetes) or the shell (compose), never a ConfigMap.
+ */
+export const SECRET_KEYS = ['BAZAAR_SERVICE_TOKEN', 'BAZAAR_POSTGRES_URL', 'ADMIN_PASSWORD', 'COOKIE_SECRET', 'SMTP_URL', 'REDIS_URL', 'NATS_URL'] as const;
+
+/** The gateway's admin listener (metrics, readiness): a port of its own, never the public Service's. */
+export const ADMIN_PORT = 9080;
+
+/** Where the operator's PostgreSQL, Redis and NATS run (the NetworkPolicies let pods reach that namespace only). */
+export const INFRA_NAMESPACE = 'bazaar-infra';
+
+/**
+ * The PostgreSQL connection budget (docs/infrastructure.md): the server's
+ * max_connections (PostgreSQL's default), less superuser_reserved_connections
+ * and room for migrations, backups and a psql session. Every pod of every
+ * service opens at most BAZAAR_POSTGRES_POOL_SIZE connections.
+ */
+export const POSTGRES_BUDGET = { maxConnections: 100, reserved: 3 + 7, poolSize: 3 } as const;
+
+/**
+ * Idle resident memory of each service, measured here (launcher, embedded
+ * stores, Node 24, after start-up and a first request; see deploy/README.md
+ * "Resources"), in MiB. Memory requests are sized from it.
+ */
+export const MEASURED_IDLE_RSS_MIB: Record<string, number> = {
+  // 2026-12-05, `npm start --port-base`, VmRSS after start-up and a first request through the gateway.
+  identity: 135,
+  catalog: 155,
+  inventory: 168,
+  cart: 150,
+  orders: 146,
+  payments: 145,
+  'psp-sim': 121,
+  notifications: 138,
+  search: 156,
+  reports: 170,
+  gateway: 152,
+  storefront: 163,
+};
 
 /** What the deploy files need to know about one service. */
 export interface DeployService {
@@ -116,7 +154,7 @@ export async function loadServices(root: string): Promise<{ services: DeployServ
   }
   for (const s of services) {
     s.callers = services.filter((c) => c.upstreams.includes(s.name)).map((c) => c.name).sort();
-    s.secrets = SECRET_KEYS.filter((k) => (k === 'BAZAAR_POSTGRES_URL' ? s.needs.postgres : s.configKeys.includes(k)));
+    s.secrets = SECRET_KEYS.filter((k) => (k === 'BAZAAR_POSTGRES_URL' ? s.needs.postgres : k === 'NATS_URL' ? s.needs.nats : s.configKeys.includes(k)));
   }
   return { services, warnings };
 }

@@ -6,6 +6,7 @@ import type { TelemetryStore } from './telemetry/store.ts';
 import { edgesFrom, topologySvg, type NodeState } from './dashboard/topology.ts';
 import { chaosPage, chaosTable, eventsPage, logLines, logsPage, orderPage, overviewPage, servicesTable, tracePage, tracesPage, type ConsumerRow } from './dashboard/views.ts';
 import { esc } from './dashboard/layout.ts';
+import { crossSite } from './csrf.ts';
 
 const ACTION = /^\/api\/services\/([a-z0-9-]+)\/(start|stop|restart|freeze|thaw|kill)$/;
 const ROLLING = /^\/api\/services\/([a-z0-9-]+)\/rolling-restart$/;
@@ -31,21 +32,6 @@ export interface ControlOptions {
 type Send = (status: number, type: string, body: string) => void;
 
 const problem = (send: Send, status: number, title: string, detail: string) => send(status, 'application/problem+json', JSON.stringify({ title, status, detail }));
-
-/**
- * A POST from another site (a page the operator happens to have open) must
- * not drive the launcher: browsers send Origin (and Sec-Fetch-Site) on
- * cross-origin requests, so anything naming another origin is refused.
- * Clients that are not browsers (services' OTLP exporters, npm run restart,
- * curl) send neither.
- */
-export function crossSite(req: IncomingMessage): boolean {
-  const site = req.headers['sec-fetch-site'];
-  if (site !== undefined && site !== 'same-origin' && site !== 'none') return true;
-  const origin = req.headers.origin;
-  if (origin === undefined) return false;
-  return origin !== `http://${req.headers.host ?? ''}` && origin !== `https://${req.headers.host ?? ''}`;
-}
 
 async function readJson(req: IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = [];
@@ -190,7 +176,9 @@ export function createControlServer(opts: ControlOptions): Server {
     const html = (body: string) => send(200, 'text/html; charset=utf-8', body);
     const json = (value: unknown, status = 200) => send(status, 'application/json', JSON.stringify(value));
 
-    if (req.method === 'POST' && crossSite(req)) return problem(send, 403, 'Cross-site request refused', 'The launcher takes control requests only from its own pages or from tools that are not browsers.');
+    // Every state-changing call: refused when a browser says another site sent it (csrf.ts).
+    const forged = req.method !== 'GET' && req.method !== 'HEAD' ? crossSite(req) : undefined;
+    if (forged) return problem(send, 403, 'Cross-site request refused', `The launcher takes control requests only from its own pages or from tools that are not browsers (${forged}).`);
     if (req.method === 'POST' && url === '/v1/traces') {
       if (!tel) return problem(send, 404, 'No collector', 'This launcher runs without its telemetry store.');
       return tel.collector.receiveTraces(req, res);

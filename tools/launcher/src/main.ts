@@ -145,7 +145,8 @@ const collector = createCollector(telemetryStore);
 const otelEnv: Record<string, string> = env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ? {} : { OTEL_EXPORTER_OTLP_ENDPOINT: `http://${host}:${launcherPort}` };
 
 // One credential per launcher run for service-to-service calls to /internal endpoints.
-const serviceToken = env.BAZAAR_SERVICE_TOKEN || randomBytes(24).toString('base64url');
+// 32 random bytes: what production mode asks of a service credential (docs/security.md).
+const serviceToken = env.BAZAAR_SERVICE_TOKEN || randomBytes(32).toString('base64url');
 const sinkSpec = specs.find((s) => s.smtpPort !== undefined);
 const smtpPort = sinkSpec ? Number(env.MAIL_SINK_SMTP_PORT || (portBase === undefined ? sinkSpec.smtpPort : portBase + 80)) : undefined;
 if (smtpPort !== undefined && !(await portIsFree(host, smtpPort))) fail(`port ${smtpPort} on ${host} is in use (the mail sink's SMTP port). Set MAIL_SINK_SMTP_PORT to a free port.`);
@@ -157,11 +158,17 @@ for (const spec of specs) {
   for (const [i, port] of (instances.get(spec.name) as number[]).entries()) {
     const name = instanceName(spec.name, i + 1);
     const base = { ...env, ...otelEnv, BAZAAR_SERVICE_TOKEN: serviceToken };
+    // The gateway's admin listener (metrics, readiness) is on a port of its own, never the public one.
+    const adminPort = spec.gateway ? (portBase === undefined ? port + 1000 : portBase + 85 + i) : undefined;
+    if (adminPort !== undefined && !(await portIsFree(host, adminPort))) fail(`port ${adminPort} on ${host} is in use (the gateway's admin listener). Stop whatever uses it, or use --port-base.`);
+    const childVars = childEnv({ spec, specs, ports, host, dataDir, base, instances, ordinal: i + 1, ...(smtpPort === undefined ? {} : { smtpPort }) });
+    if (adminPort !== undefined) childVars.ADMIN_PORT = String(adminPort);
     const proc = new SupervisedProcess({
       spec,
       name,
       url: `http://${host}:${port}`,
-      env: childEnv({ spec, specs, ports, host, dataDir, base, instances, ordinal: i + 1, ...(smtpPort === undefined ? {} : { smtpPort }) }),
+      ...(adminPort === undefined ? {} : { readyUrl: `http://${host}:${adminPort}/readyz` }),
+      env: childVars,
       logFile: join(logDir, `${name}.log`),
       echo: args.logs === true,
       nodePath: process.execPath,

@@ -24,6 +24,8 @@ export interface SupervisedOptions {
   /** The instance's name (default: the service's): payments, payments-2… */
   name?: string;
   url: string;
+  /** Where readiness is asked, when not `${url}/readyz` (the gateway answers it on its admin listener). */
+  readyUrl?: string;
   env: Record<string, string>;
   logFile: string;
   /** Also copy the child's output to the launcher's stdout. */
@@ -126,7 +128,7 @@ export class SupervisedProcess extends EventEmitter {
   private async waitReady(child: ChildProcess): Promise<void> {
     while (this.child === child && this.state === 'starting') {
       try {
-        const res = await fetch(`${this.url}/readyz`, { signal: AbortSignal.timeout(1000) });
+        const res = await fetch(this.opts.readyUrl ?? `${this.url}/readyz`, { signal: AbortSignal.timeout(1000) });
         await res.body?.cancel();
         if (res.ok && this.child === child && this.state === 'starting') {
           this.state = 'ready';

@@ -5,6 +5,8 @@ import { Lru } from './lru.ts';
 
 interface Verified {
   principal: Principal;
+  /** The session (refresh-token family) the token was issued in. */
+  fid: string | undefined;
   /** When the token expires, ms since epoch. */
   expiresAt: number;
 }
@@ -22,14 +24,16 @@ export class TokenVerifier {
   /** Tokens found bad for good (expired, forged, malformed): a client retrying one costs a lookup, not a signature check. */
   private readonly rejected: Lru<string, AppError> | undefined;
   private readonly keys: JWTVerifyGetKey;
+  private readonly revoked: (fid: string | undefined) => boolean;
 
-  constructor(opts: { keys: JWTVerifyGetKey; cacheSize: number }) {
+  constructor(opts: { keys: JWTVerifyGetKey; cacheSize: number; revoked?: (fid: string | undefined) => boolean }) {
     this.keys = opts.keys;
+    this.revoked = opts.revoked ?? (() => false);
     this.cache = opts.cacheSize > 0 ? new Lru<string, Verified>(opts.cacheSize) : undefined;
     this.rejected = opts.cacheSize > 0 ? new Lru<string, AppError>(Math.min(opts.cacheSize, 1000)) : undefined;
   }
 
-  /** The principal of a token verified before and not yet expired, without any async work. */
+  /** The principal of a token verified before, not yet expired and of a live session, without any async work. */
   cached(token: string): Principal | undefined {
     const hit = this.cache?.get(token);
     if (hit === undefined) return undefined;
@@ -37,13 +41,16 @@ export class TokenVerifier {
       this.cache?.delete(token);
       return undefined;
     }
+    if (this.revoked(hit.fid)) return undefined;
     return hit.principal;
   }
 
-  /** Verify a token; throws 401 UNAUTHENTICATED for any bad token, 503 when the keys cannot be fetched. */
+  /** Verify a token; throws 401 UNAUTHENTICATED for any bad token or ended session, 503 when the keys cannot be fetched. */
   async verify(token: string): Promise<Principal> {
     const known = this.cached(token);
     if (known) return known;
+    const hit = this.cache?.get(token);
+    if (hit !== undefined && this.revoked(hit.fid)) throw commonErrors.UNAUTHENTICATED('The session of this access token has ended (logged out); log in again.');
     if (token.length > MAX_TOKEN_LENGTH) throw commonErrors.UNAUTHENTICATED('The access token is not valid.');
     const bad = this.rejected?.get(token);
     if (bad) throw bad;
@@ -56,14 +63,16 @@ export class TokenVerifier {
       });
       const roles = Array.isArray(payload.roles) ? payload.roles.filter((r): r is string => typeof r === 'string') : [];
       const principal: Principal = { id: payload.sub as string, email: typeof payload.email === 'string' ? payload.email : '', roles };
-      this.cache?.set(token, { principal, expiresAt: (payload.exp as number) * 1000 });
-      return principal;
+      const fid = typeof payload.fid === 'string' ? payload.fid : undefined;
+      this.cache?.set(token, { principal, fid, expiresAt: (payload.exp as number) * 1000 });
+      if (!this.revoked(fid)) return principal;
     } catch (error) {
       const appError = tokenError(error);
       // Not remembered: a key id not (yet) known may be a rotation in progress, and missing keys are our problem.
       if (appError.status === 401 && !(error instanceof joseErrors.JWKSNoMatchingKey)) this.rejected?.set(token, appError);
       throw appError;
     }
+    throw commonErrors.UNAUTHENTICATED('The session of this access token has ended (logged out); log in again.');
   }
 }
 

@@ -62,6 +62,16 @@ export class RedisBuckets {
     return describe(Number(tokens), rate, cost, allowed === 1);
   }
 
+  /** Remember `key` for `ttlMs` (e.g. a known-good login address). */
+  async mark(key: string, ttlMs: number): Promise<void> {
+    await this.client.set(this.prefix + key, '1', 'PX', ttlMs);
+  }
+
+  /** Whether `key` is remembered. */
+  async marked(key: string): Promise<boolean> {
+    return (await this.client.exists(this.prefix + key)) === 1;
+  }
+
   /** Resolves once connected (until then, takes fail and the caller limits locally). */
   async ready(): Promise<void> {
     if (this.client.status === 'ready') return;

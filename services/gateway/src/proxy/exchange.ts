@@ -6,6 +6,7 @@ import { AppError, SpanKind, SpanStatusCode, commonErrors, formatTraceparent, re
 import { bearerToken } from '../auth/verifier.ts';
 import { errors } from '../errors.ts';
 import type { Decision } from '../limits/bucket.ts';
+import type { LoginDecision } from '../limits/limiter.ts';
 import type { Route } from '../routes.ts';
 import type { Upstream } from '../upstream/balancer.ts';
 import { type ProxyContext, redactPath } from './context.ts';
@@ -58,6 +59,7 @@ export class Exchange implements CallOwner {
   private principal: Principal | undefined;
   private decision: Decision | undefined;
   private loginEmail: string | undefined;
+  private loginCharged: LoginDecision['charged'] | undefined;
   private status = 0;
   private code: string | undefined;
   body: Buffer | Readable | null = null;
@@ -127,6 +129,7 @@ export class Exchange implements CallOwner {
     }
     addForwardingHeaders(h, { forwardedFor: forwarded.header, proto: this.https ? 'https' : 'http', requestId: this.requestId, traceparent: formatTraceparent(sc.traceId, sc.spanId, sc.traceFlags) });
 
+    if (h.duplicateAuthorization) return this.fail(errors.DUPLICATE_HEADER('Send one Authorization header.'));
     const token = bearerToken(h.authorization);
     if (token === null) return this.unauthenticated(commonErrors.UNAUTHENTICATED('The Authorization header must be "Bearer <token>".'));
     if (token === undefined) {
@@ -171,7 +174,9 @@ export class Exchange implements CallOwner {
   private limit(): void {
     if (this.done) return;
     const route = this.route as Route;
-    const decision = this.ctx.limiter.take(route.limit, this.principal ? `u:${this.principal.id}` : `ip:${this.clientIp}`);
+    // The auth class (register, login, refresh) is always per address: attaching any valid token must not buy a fresh budget.
+    const subject = this.principal && route.limit !== 'auth' ? `u:${this.principal.id}` : `ip:${this.clientIp}`;
+    const decision = this.ctx.limiter.take(route.limit, subject);
     if (decision !== undefined && 'then' in decision) decision.then((d) => this.limited(d), () => this.limited(undefined)).catch(this.crashed);
     else this.limited(decision);
   }
@@ -192,15 +197,20 @@ export class Exchange implements CallOwner {
     if (!read) return this.clientClosed();
     if (read.tooLarge) return this.fail(commonErrors.BODY_TOO_LARGE('The login body is too large.'));
     this.body = read.body;
-    if (read.email !== undefined) {
-      const attempt = await this.ctx.limiter.loginAttempt(read.email, this.clientIp);
+    if (read.email === undefined) {
+      // Fail closed: an attempt the gateway cannot attribute to an account is not forwarded, and costs the address a try.
+      await this.ctx.limiter.loginUnreadable(this.clientIp);
       if (this.done) return;
-      if (!attempt.allowed) {
-        const seconds = Math.max(1, Math.ceil(attempt.retryAfterMs / 1000));
-        return this.fail(errors.LOGIN_THROTTLED(`Too many failed logins; try again in ${seconds} s.`), ['retry-after', String(seconds)]);
-      }
-      this.loginEmail = read.email;
+      return this.fail(errors.LOGIN_UNREADABLE('Send a JSON object with "email" and "password" (Content-Type: application/json).'));
     }
+    const attempt = await this.ctx.limiter.loginAttempt(read.email, this.clientIp);
+    if (this.done) return;
+    if (!attempt.allowed) {
+      const seconds = Math.max(1, Math.ceil(attempt.retryAfterMs / 1000));
+      return this.fail(errors.LOGIN_THROTTLED(`Too many failed logins; try again in ${seconds} s.`), ['retry-after', String(seconds)]);
+    }
+    this.loginEmail = read.email;
+    this.loginCharged = attempt.charged;
     this.proceed();
   }
 
@@ -229,8 +239,8 @@ export class Exchange implements CallOwner {
     this.upstreamHeaders = headers;
     this.appendOwnHeaders(out);
     this.res.writeHead(status, out);
-    if (this.loginEmail !== undefined && status >= 200 && status < 300) {
-      this.ctx.limiter.loginSucceeded(this.loginEmail, this.clientIp).catch(() => undefined);
+    if (this.loginEmail !== undefined && this.loginCharged !== undefined && status >= 200 && status < 300) {
+      this.ctx.limiter.loginSucceeded(this.loginEmail, this.clientIp, this.loginCharged).catch(() => undefined);
     }
   }
 

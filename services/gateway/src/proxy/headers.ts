@@ -78,6 +78,8 @@ export interface RequestHeaders {
   /** Headers to forward, as a flat [name, value, ...] list. */
   forward: string[];
   authorization: string | undefined;
+  /** More than one Authorization header: refused (a service reading the first and the gateway the last would disagree). */
+  duplicateAuthorization: boolean;
   requestId: string | undefined;
   traceparent: string | undefined;
   origin: string | undefined;
@@ -97,6 +99,7 @@ export function readRequestHeaders(raw: string[]): RequestHeaders {
   const out: RequestHeaders = {
     forward: [],
     authorization: undefined,
+    duplicateAuthorization: false,
     requestId: undefined,
     traceparent: undefined,
     origin: undefined,
@@ -113,6 +116,7 @@ export function readRequestHeaders(raw: string[]): RequestHeaders {
     const value = raw[i + 1] as string;
     switch (name) {
       case 'authorization':
+        if (out.authorization !== undefined) out.duplicateAuthorization = true;
         out.authorization = value;
         break;
       case 'x-request-id':

@@ -4,7 +4,7 @@ import type { Readable } from 'node:stream';
 /** What the gateway learned from a login body it buffered. */
 export interface LoginBody {
   body: Buffer;
-  /** The account tried, normalised; undefined when the body has none (identity then answers 400). */
+  /** The account tried, normalised; undefined when the body names none (the gateway then answers 400 itself). */
   email: string | undefined;
   tooLarge: boolean;
 }
@@ -25,7 +25,10 @@ export async function readLoginBody(req: Readable, limit: number): Promise<Login
   const body = Buffer.concat(chunks);
   let email: string | undefined;
   try {
-    const parsed = JSON.parse(body.toString('utf8')) as unknown;
+    // Read exactly as identity's parser does (fastify: UTF-8, a leading BOM stripped), or the
+    // gateway and identity would disagree on which account a body names (issue 13, item 1).
+    const text = body.toString('utf8');
+    const parsed = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text) as unknown;
     const value = (parsed as { email?: unknown } | null)?.email;
     if (typeof value === 'string' && value.length <= 320) email = value.trim().toLowerCase();
   } catch {

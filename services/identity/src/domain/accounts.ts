@@ -39,18 +39,25 @@ export function createAccounts(deps: { users: UserRepository; clock: Clock }) {
   }
 
   return {
-    /** Create a customer account; WEAK_PASSWORD or EMAIL_TAKEN otherwise. */
-    async register(input: { email: string; password: string; name: string }): Promise<Account> {
+    /**
+     * Create a customer account (WEAK_PASSWORD or INVALID_NAME otherwise).
+     * An email that already has an account is answered exactly like a new
+     * one, after the same hashing work, so registration does not tell who
+     * has an account: 'created' or 'exists' is for logs only.
+     */
+    async register(input: { email: string; password: string; name: string }): Promise<{ email: string; outcome: 'created' | 'exists' }> {
       const email = normalizeEmail(input.email);
       const name = input.name.trim();
       if (name === '') throw errors.INVALID_NAME('The name must not be blank.');
       assertStrongPassword(input.password, email);
-      // Checked before hashing to spare the work; the unique index still decides races.
       const taken = await users.findByEmail(email);
-      if (taken) throw errors.EMAIL_TAKEN(`An account with the email ${email} already exists; log in instead.`);
+      if (taken) {
+        // The same argon2 work as a real registration, so timing does not tell either.
+        await hashPassword(input.password);
+        return { email, outcome: 'exists' };
+      }
       const created = await create({ email, password: input.password, name, roles: [Role.customer] });
-      if (created === 'email-taken') throw errors.EMAIL_TAKEN(`An account with the email ${email} already exists; log in instead.`);
-      return created;
+      return { email, outcome: created === 'email-taken' ? 'exists' : 'created' };
     },
 
     /** The current state of an account a valid token names; USER_NOT_FOUND once it is gone. */

@@ -54,6 +54,10 @@ export interface RefreshTokenRepository {
   rotate(opts: { fromId: string; next: NewRefreshToken; at: string }): Promise<'rotated' | 'stale'>;
   /** Revoke every live token of a family; returns how many were revoked. */
   revokeFamily(familyId: string, at: string): Promise<number>;
+  /** When the family's first token was issued (the login), if the family exists. */
+  familyStartedAt(familyId: string): Promise<string | undefined>;
+  /** Families revoked at or after `since`. */
+  revokedSince(since: string): Promise<string[]>;
 }
 
 export interface SigningKeyRecord {

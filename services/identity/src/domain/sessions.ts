@@ -14,7 +14,10 @@ export interface SessionDeps {
   keys: KeyRing;
   clock: Clock;
   accessTtlSeconds: number;
+  /** Sliding: an unused refresh token expires after this long. */
   refreshTtlSeconds: number;
+  /** Absolute: a session (token family) ends this long after the login, however often it is refreshed. */
+  sessionMaxSeconds: number;
   logger: Logger;
 }
 
@@ -30,7 +33,8 @@ const BAD_REFRESH = 'The refresh token is not valid or has expired; log in again
 export function createSessions(deps: SessionDeps) {
   const { users, refreshTokens, clock, logger } = deps;
 
-  async function issue(user: User, familyId: string, nowMs: number, rotateFrom?: string): Promise<TokenPair> {
+  async function issue(user: User, session: { familyId: string; startedMs: number }, nowMs: number, rotateFrom?: string): Promise<TokenPair> {
+    const { familyId } = session;
     const refresh = newRefreshToken();
     const next = {
       id: randomUUID(),
@@ -38,7 +42,7 @@ export function createSessions(deps: SessionDeps) {
       userId: user.id,
       familyId,
       createdAt: new Date(nowMs).toISOString(),
-      expiresAt: new Date(nowMs + deps.refreshTtlSeconds * 1000).toISOString(),
+      expiresAt: new Date(Math.min(nowMs + deps.refreshTtlSeconds * 1000, session.startedMs + deps.sessionMaxSeconds * 1000)).toISOString(),
     };
     if (rotateFrom === undefined) {
       await refreshTokens.insert(next);
@@ -47,8 +51,10 @@ export function createSessions(deps: SessionDeps) {
       await revoke(familyId, user.id, nowMs);
       throw errors.INVALID_REFRESH_TOKEN(BAD_REFRESH);
     }
-    const accessToken = await signAccessToken(deps.keys, user, { nowMs, ttlSeconds: deps.accessTtlSeconds });
-    return { accessToken, refreshToken: refresh.token, tokenType: 'Bearer', expiresIn: deps.accessTtlSeconds };
+    // The access token never outlives its session.
+    const ttlSeconds = Math.max(1, Math.min(deps.accessTtlSeconds, Math.floor((session.startedMs + deps.sessionMaxSeconds * 1000 - nowMs) / 1000)));
+    const accessToken = await signAccessToken(deps.keys, user, { nowMs, ttlSeconds, familyId });
+    return { accessToken, refreshToken: refresh.token, tokenType: 'Bearer', expiresIn: ttlSeconds };
   }
 
   async function revoke(familyId: string, userId: string, nowMs: number): Promise<void> {
@@ -63,7 +69,8 @@ export function createSessions(deps: SessionDeps) {
       // Verify against a dummy hash for unknown emails so both paths cost the same.
       const ok = await verifyPassword(input.password, user?.passwordHash ?? (await dummyHash()));
       if (!user || !ok) throw errors.INVALID_CREDENTIALS(BAD_CREDENTIALS);
-      return issue(user, randomUUID(), clock());
+      const nowMs = clock();
+      return issue(user, { familyId: randomUUID(), startedMs: nowMs }, nowMs);
     },
 
     /** Exchange a refresh token for a new pair; the presented one stops working. */
@@ -76,9 +83,25 @@ export function createSessions(deps: SessionDeps) {
         throw errors.INVALID_REFRESH_TOKEN(BAD_REFRESH);
       }
       if (Date.parse(record.expiresAt) <= nowMs) throw errors.INVALID_REFRESH_TOKEN(BAD_REFRESH);
+      const started = Date.parse((await refreshTokens.familyStartedAt(record.familyId)) ?? record.createdAt);
+      if (started + deps.sessionMaxSeconds * 1000 <= nowMs) throw errors.INVALID_REFRESH_TOKEN(BAD_REFRESH);
       const user = await users.findById(record.userId);
       if (!user) throw errors.INVALID_REFRESH_TOKEN(BAD_REFRESH);
-      return issue(user, record.familyId, nowMs, record.id);
+      return issue(user, { familyId: record.familyId, startedMs: started }, nowMs, record.id);
+    },
+
+    /** End the session a refresh token belongs to (idempotent; an unknown token is not an error, so logout never reveals anything). */
+    async logout(token: string): Promise<void> {
+      const record = await refreshTokens.findByHash(hashRefreshToken(token));
+      if (!record || record.revokedAt !== null) return;
+      const revoked = await refreshTokens.revokeFamily(record.familyId, new Date(clock()).toISOString());
+      logger.info({ userId: record.userId, familyId: record.familyId, revoked }, 'logged out: token family revoked');
+    },
+
+    /** Families revoked within the access-token lifetime: their access tokens may still be live, so the edge refuses them. */
+    async revokedSessions(): Promise<{ families: string[]; accessTokenTtlSeconds: number }> {
+      const since = new Date(clock() - deps.accessTtlSeconds * 1000 - 60_000).toISOString();
+      return { families: await refreshTokens.revokedSince(since), accessTokenTtlSeconds: deps.accessTtlSeconds };
     },
   };
 }

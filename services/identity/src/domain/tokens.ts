@@ -5,14 +5,15 @@ import type { KeyRing } from './keys.ts';
 
 const REFRESH_TOKEN_BYTES = 32;
 
-/** Sign a short-lived access token for a user (RFC 7519 claims plus email and roles). */
+/** Sign a short-lived access token for a user (RFC 7519 claims plus email, roles and the session's family id). */
 export async function signAccessToken(
   ring: KeyRing,
   user: { id: string; email: string; roles: string[] },
-  opts: { nowMs: number; ttlSeconds: number },
+  opts: { nowMs: number; ttlSeconds: number; familyId: string },
 ): Promise<string> {
   const iat = Math.floor(opts.nowMs / 1000);
-  return new SignJWT({ email: user.email, roles: user.roles })
+  // fid: the session (refresh-token family); the gateway refuses tokens of a revoked one (docs/adr/0085-sessions-and-revocation.md).
+  return new SignJWT({ email: user.email, roles: user.roles, fid: opts.familyId })
     .setProtectedHeader({ alg: TOKEN_ALGORITHM, kid: ring.signing.kid })
     .setSubject(user.id)
     .setIssuer(TOKEN_ISSUER)

@@ -64,5 +64,13 @@ export function refreshTokenRepository(db: Kysely<IdentityDatabase>): RefreshTok
         .executeTakeFirst();
       return Number(result.numUpdatedRows);
     },
+    async familyStartedAt(familyId) {
+      const row = await db.selectFrom('refresh_tokens').select((eb) => eb.fn.min('created_at').as('started')).where('family_id', '=', familyId).executeTakeFirst();
+      return (row?.started as string | null | undefined) ?? undefined;
+    },
+    async revokedSince(since) {
+      const rows = await db.selectFrom('refresh_tokens').select('family_id').distinct().where('revoked_at', '>=', since).execute();
+      return rows.map((r) => r.family_id);
+    },
   };
 }

@@ -65,7 +65,9 @@ export function accountRoutes(deps: AccountDeps) {
         await sessions.signIn(request, reply, tokens, await api.me({ token: tokens.accessToken }));
       } catch (error) {
         const failure = upstreamFailure(error);
-        if (failure?.code === 'EMAIL_TAKEN') return again(409, { email: 'An account with this email exists already: sign in instead.' });
+        // Identity answers a registration the same whether or not the email has an account (no enumeration):
+        // an existing account shows up as a sign-in that fails with the password just chosen.
+        if (failure?.code === 'INVALID_CREDENTIALS') return again(422, { email: 'We could not sign you in with this password. If this email already has an account, sign in instead.' });
         if (failure?.code === 'WEAK_PASSWORD') return again(422, { password: failure.detail ?? 'Choose a stronger password.' });
         if (failure?.code === 'INVALID_NAME') return again(422, { name: failure.detail ?? 'Check your name.' });
         if (failure?.status === 400) return again(422, {}, failure.detail ?? 'Check the details and try again.');
