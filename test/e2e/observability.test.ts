@@ -32,7 +32,7 @@ before(async () => {
   system = await start();
   const email = `otel-${process.pid}@example.com`;
   const password = 'correct horse battery staple';
-  assert.equal((await http(api('/api/identity/register'), { method: 'POST', body: { email, password, name: 'Olga' } })).status, 201);
+  assert.equal((await http(api('/api/identity/register'), { method: 'POST', body: { email, password, name: 'Olga' } })).status, 202);
   token = (await http(api('/api/identity/login'), { method: 'POST', body: { email, password } })).body.accessToken as string;
   const page = await http<{ items: { id: string }[] }>(api('/api/catalog/products?limit=1'));
   productId = (page.body.items[0] as { id: string }).id;

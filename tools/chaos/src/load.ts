@@ -62,7 +62,7 @@ export async function createShoppers(gatewayUrl: string, count: number, runId: s
       await new Promise((r) => setTimeout(r, 500));
       reg = await call(`${gatewayUrl}/api/identity/register`, { method: 'POST', body: { email, password, name: `Chaos ${i}` } }).catch(() => ({ status: 0, body: {} }));
     }
-    if (reg.status !== 201 && reg.status !== 409) throw new Error(`registering ${email} answered ${reg.status}: ${JSON.stringify(reg.body)}`);
+    if (reg.status !== 201 && reg.status !== 202 && reg.status !== 409) throw new Error(`registering ${email} answered ${reg.status}: ${JSON.stringify(reg.body)}`);
     out.push({ email, password, token: await login(gatewayUrl, email, password), busy: false, keys: new Map() });
   }
   return out;
