@@ -39,15 +39,61 @@ export function handleOnce(
   });
 }
 
-/** Durable read positions per stream, for the HTTP feed transport (it saves after each acknowledged event). */
-export function duckCursorStore(duck: Duck): CursorStore {
+/** One event of a batch, and its effect if it has one (ignored and invalid events only move the cursor). */
+export interface BatchItem {
+  event: { id: string; source: string; type: string; sequence: number };
+  effect?: (tx: Tx) => Promise<void>;
+}
+
+/**
+ * Apply a batch of events (in feed order) exactly once, in one transaction:
+ * each new event's effect and inbox entry, and the cursor moving past the
+ * last event. Events already in the inbox (a redelivery) are skipped; a crash
+ * before the commit leaves nothing of the batch, so the redelivery applies it.
+ * One transaction per batch instead of per event: a DuckDB commit costs far
+ * more than the inserts it carries.
+ */
+export function handleBatchOnce(duck: Duck, opts: { stream: string; items: BatchItem[] }): Promise<{ handled: number; duplicates: number }> {
+  const last = opts.items.at(-1);
+  if (!last) return Promise.resolve({ handled: 0, duplicates: 0 });
+  return duck.transaction(async (tx) => {
+    const withEffect = opts.items.filter((i) => i.effect);
+    const params = Object.fromEntries(withEffect.map((item, n) => [`id${n}`, item.event.id]));
+    const seen =
+      withEffect.length === 0
+        ? new Set<string>()
+        : new Set((await tx.all(`SELECT event_id FROM inbox WHERE event_id IN (${withEffect.map((_, n) => `$id${n}`).join(', ')})`, params)).map((r) => String(r.event_id)));
+    const at = sqlTimestamp(new Date());
+    let handled = 0;
+    for (const item of withEffect) {
+      // A batch may hold the same event twice (a producer's retry): the first one counts.
+      if (seen.has(item.event.id)) continue;
+      seen.add(item.event.id);
+      await (item.effect as (tx: Tx) => Promise<void>)(tx);
+      await tx.run('INSERT INTO inbox VALUES ($id, $source, $type, $at::TIMESTAMP)', { id: item.event.id, source: item.event.source, type: item.event.type, at });
+      handled += 1;
+    }
+    await saveCursor(tx, opts.stream, last.event.sequence);
+    return { handled, duplicates: withEffect.length - handled };
+  });
+}
+
+/**
+ * Durable read positions per stream, for the HTTP feed transport (it saves
+ * after each acknowledged event or page). `committed` holds the positions
+ * the read model's own transactions already saved: saving one of those again
+ * is skipped rather than costing a second transaction.
+ */
+export function duckCursorStore(duck: Duck, committed: Map<string, number> = new Map()): CursorStore {
   return {
     async load(stream) {
       const [row] = await duck.read('SELECT position FROM event_cursors WHERE stream = $stream', { stream });
       return num(row?.position);
     },
     async save(stream, position) {
+      if (committed.get(stream) === position) return;
       await duck.transaction((tx) => saveCursor(tx, stream, position));
+      committed.set(stream, position);
     },
   };
 }
