@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { migrations } from '../migrations/index.ts';
 import { migrateDuck, openDuck } from '../src/store/duck.ts';
-import { recordFact } from '../src/store/facts.ts';
+import { recordFacts } from '../src/store/facts.ts';
 import { handleBatchOnce } from '../src/store/inbox.ts';
 import { openReportsStore } from '../src/store/index.ts';
 import type { Fact } from '../src/domain/facts.ts';
@@ -48,18 +48,45 @@ test('a batch whose work fails leaves no fact, no inbox entry and the cursor whe
   const duck = await openDuck({});
   t.after(() => duck.close());
   await migrateDuck(duck, migrations);
-  await handleBatchOnce(duck, { stream: 'orders/reports', items: [{ event: ev('e1', 1), effect: (tx) => recordFact(tx, confirmed('o1')) }] });
+  await handleBatchOnce(duck, { stream: 'orders/reports', items: [{ event: ev('e1', 1), fact: confirmed('o1') }], record: recordFacts });
   await assert.rejects(
     handleBatchOnce(duck, {
       stream: 'orders/reports',
       items: [
-        { event: ev('e2', 2), effect: (tx) => recordFact(tx, confirmed('o2')) },
-        { event: ev('e3', 3), effect: async () => Promise.reject(new Error('disk full')) },
+        { event: ev('e2', 2), fact: confirmed('o2') },
+        { event: ev('e3', 3), fact: confirmed('o3') },
       ],
+      // The facts are written, then the disk fills up before the commit.
+      record: async (tx, facts) => {
+        await recordFacts(tx, facts);
+        throw new Error('disk full');
+      },
     }),
     /disk full/,
   );
   assert.deepEqual((await duck.read('SELECT event_id FROM inbox ORDER BY event_id')).map((r) => r.event_id), ['e1']);
   assert.deepEqual((await duck.read('SELECT order_id FROM orders ORDER BY order_id')).map((r) => r.order_id), ['o1']);
   assert.deepEqual((await duck.read('SELECT position FROM event_cursors')).map((r) => Number(r.position)), [1]);
+});
+
+test('within one batch the last event wins, as one by one: confirm then cancel of an order, and a payment status announced twice counts once', async (t) => {
+  const store = await openReportsStore({ dataDir: '', inMemory: true });
+  t.after(() => store.close());
+  const cancel: Fact = { kind: 'order-cancelled', orderId: 'o1', userId: 'u1', currency: 'EUR', total: 1000, at, reason: 'changed their mind' };
+  const captured = (paymentId: string): Fact => ({ kind: 'payment', paymentId, orderId: 'o2', status: 'CAPTURED', amount: 1000, currency: 'EUR', at });
+  const result = await store.applyBatch({
+    stream: 'orders/reports',
+    items: [
+      { event: ev('e1', 1), fact: confirmed('o1') },
+      { event: ev('e2', 2, 'orders.order-cancelled'), fact: cancel },
+      { event: ev('e3', 3), fact: confirmed('o2') },
+      { event: ev('e4', 4, 'payments.payment-captured'), fact: captured('pay-2') },
+      { event: ev('e5', 5, 'payments.payment-captured'), fact: captured('pay-2') },
+    ],
+  });
+  assert.deepEqual(result, { handled: 5, duplicates: 0 });
+  const figures = await store.sales({ window, currency: 'EUR', top: 5 });
+  assert.equal(figures.orders, 1);
+  assert.deepEqual(figures.cancelled, [{ reason: 'changed their mind', count: 1 }]);
+  assert.equal(figures.payments.CAPTURED.count, 1);
 });

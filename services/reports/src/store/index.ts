@@ -4,7 +4,7 @@ import type { Fact } from '../domain/facts.ts';
 import type { SalesFigures } from '../domain/sales.ts';
 import type { Window } from '../domain/window.ts';
 import { duckFile, migrateDuck, num, openDuck, type Duck, type Tx } from './duck.ts';
-import { recordFact } from './facts.ts';
+import { recordFact, recordFacts } from './facts.ts';
 import { duckCursorStore, handleBatchOnce, handleOnce } from './inbox.ts';
 import { salesFigures } from './sales.ts';
 
@@ -77,10 +77,7 @@ export async function openReportsStore(opts: { dataDir: string; inMemory?: boole
       return outcome;
     },
     async applyBatch({ stream, items }) {
-      const result = await handleBatchOnce(duck, {
-        stream,
-        items: items.map(({ event, fact }) => (fact ? { event, effect: (tx) => recordFact(tx, fact) } : { event })),
-      });
+      const result = await handleBatchOnce(duck, { stream, items, record: recordFacts });
       const last = items.at(-1);
       if (last) committed.set(stream, last.event.sequence);
       return result;
