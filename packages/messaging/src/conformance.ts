@@ -119,6 +119,64 @@ export function transportConformance(name: string, setup: () => Promise<Conforma
     console.log(`# ${name}: publish-to-handler latency ${Date.now() - t0} ms`);
   });
 
+  withHarness('a batch subscriber gets waiting events in batches, in order, each once', async (h, subs) => {
+    await h.publish(numbered(1, 5));
+    const batches: number[][] = [];
+    const single: number[] = [];
+    subs.push(
+      h.transport().subscribe({
+        source: h.source,
+        consumer: 'c1',
+        handle: async (e) => void single.push((e.data as { n: number }).n),
+        handleBatch: async (events) => void batches.push(ns(events)),
+      }),
+    );
+    await waitFor('the first 5 events', () => batches.flat().length >= 5, 5000);
+    await h.publish(numbered(6, 2));
+    await waitFor('7 events', () => batches.flat().length >= 7, 5000);
+    assert.deepEqual(batches.flat(), [1, 2, 3, 4, 5, 6, 7]);
+    assert.deepEqual(single, [], 'nothing through handle while batches succeed');
+    assert.ok(batches.some((b) => b.length > 1), `events waiting together come together: ${JSON.stringify(batches)}`);
+  });
+
+  withHarness('a failed batch is acknowledged for none: its events come again one at a time, then batches resume', async (h, subs) => {
+    await h.publish(numbered(1, 4));
+    const batches: number[][] = [];
+    const single: number[] = [];
+    let failBatches = 1;
+    subs.push(
+      h.transport().subscribe({
+        source: h.source,
+        consumer: 'c1',
+        handle: async (e) => void single.push((e.data as { n: number }).n),
+        handleBatch: async (events) => {
+          if (failBatches-- > 0) throw new Error('transient');
+          batches.push(ns(events));
+        },
+      }),
+    );
+    await waitFor('the 4 events through handle', () => single.length + batches.flat().length >= 4, 10_000);
+    await h.publish(numbered(5, 2));
+    await waitFor('6 events', () => single.length + batches.flat().length >= 6, 10_000);
+    assert.deepEqual([...single, ...batches.flat()], [1, 2, 3, 4, 5, 6]);
+    assert.ok(single.length >= 1, 'the failed batch came again through handle');
+    assert.ok(batches.flat().includes(6), 'batches resume after the failed one');
+  });
+
+  withHarness('a restarted batch subscriber resumes after the last acknowledged batch', async (h, subs) => {
+    await h.publish(numbered(1, 3));
+    const first: number[] = [];
+    const sub = h.transport().subscribe({ source: h.source, consumer: 'c1', handle: async () => assert.fail('no single delivery'), handleBatch: async (events) => void first.push(...ns(events)) });
+    await waitFor('3 events', () => first.length >= 3, 5000);
+    await sub.stop();
+    await h.publish(numbered(4, 2));
+    const second: number[] = [];
+    subs.push(h.transport().subscribe({ source: h.source, consumer: 'c1', handle: async () => assert.fail('no single delivery'), handleBatch: async (events) => void second.push(...ns(events)) }));
+    await waitFor('the 2 new events', () => second.length >= 2, 5000);
+    assert.deepEqual(first, [1, 2, 3]);
+    assert.deepEqual(second, [4, 5]);
+  });
+
   withHarness('two consumers of one source each get every event', async (h, subs) => {
     const a: number[] = [];
     const b: number[] = [];

@@ -26,7 +26,8 @@ export function retryDelayMs(attempt: number): number {
 /**
  * The embedded transport: each consumer long-polls the producer's
  * `/internal/events` feed from its saved cursor, hands events to the handler
- * in order, and saves the cursor after each acknowledged event. A producer
+ * in order, and saves the cursor after each acknowledged event (or page,
+ * when the subscriber takes batches: a page is one batch). A producer
  * that is down is retried with backoff; nothing is lost because the events
  * wait in the producer's outbox.
  */
@@ -56,6 +57,18 @@ export function createHttpFeedTransport(opts: HttpFeedTransportOptions): EventTr
         return false;
       }
 
+      /** True when the handler took the whole batch; false when it threw (logged) or we are stopping. */
+      async function deliverBatch(events: AnyCloudEvent[]): Promise<boolean> {
+        if (abort.signal.aborted) return false;
+        try {
+          await (sub.handleBatch as (events: AnyCloudEvent[]) => Promise<void>)(events);
+          return true;
+        } catch (error) {
+          log.error({ err: error, first: events[0]?.id, count: events.length }, 'batch handler failed; delivering its events one at a time');
+          return false;
+        }
+      }
+
       const done = (async () => {
         const stream = `${sub.source}/${sub.consumer}`;
         let position = await opts.cursors.load(stream);
@@ -72,7 +85,14 @@ export function createHttpFeedTransport(opts: HttpFeedTransportOptions): EventTr
             if (res.statusCode !== 200 || !Array.isArray(body.events)) throw new Error(`feed answered ${res.statusCode}`);
             if (failures > 0) log.info({ afterFailures: failures }, 'event feed reachable again');
             failures = 0;
-            for (const event of body.events) {
+            const events = body.events;
+            // A page is a batch: one call, one cursor save. A failed batch comes again one event at a time.
+            if (sub.handleBatch && events.length > 0 && (await deliverBatch(events))) {
+              position = (events.at(-1) as AnyCloudEvent).sequence;
+              await opts.cursors.save(stream, position);
+              continue;
+            }
+            for (const event of events) {
               if (!(await deliver(event))) return;
               position = event.sequence;
               await opts.cursors.save(stream, position);

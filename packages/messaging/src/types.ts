@@ -24,6 +24,16 @@ export interface SubscribeOptions {
    * throw to have the same event delivered again (later events wait).
    */
   handle(event: AnyCloudEvent): Promise<void>;
+  /**
+   * Optional: called instead of `handle` with several events at once, in
+   * order (a feed page; a JetStream fetch), so a consumer can apply them in
+   * one transaction. Resolve to acknowledge them all. Throw and none is
+   * acknowledged: the same events are then delivered again one at a time
+   * through `handle` (with its retry and, on JetStream, dead-letter rules),
+   * so one bad event cannot hold back or take down its neighbours; batches
+   * resume after them.
+   */
+  handleBatch?(events: AnyCloudEvent[]): Promise<void>;
 }
 
 /**

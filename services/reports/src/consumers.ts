@@ -12,8 +12,10 @@ export interface Consumers {
 
 /**
  * Read orders' and payments' event feeds (the embedded HTTP transport, from
- * the positions saved in DuckDB) into the read model. Each event's fact, inbox
- * entry and cursor commit together, so a redelivery never counts twice.
+ * the positions saved in DuckDB) into the read model. A feed page is applied
+ * in one transaction (its facts, inbox entries and the cursor past it), so a
+ * redelivery never counts twice; a page that fails comes again one event at
+ * a time, each in its own transaction.
  */
 export function createConsumers(opts: { store: ReportsStore; logger: Logger; urls: Record<Source, string>; serviceToken: string; feedWaitMs?: number }): Consumers {
   let subscriptions: Subscription[] = [];
@@ -42,6 +44,20 @@ export function createConsumers(opts: { store: ReportsStore; logger: Logger; url
     };
   }
 
+  /** A feed page in one DuckDB transaction: facts, inbox entries and the cursor past the page. */
+  function batchHandlerFor(source: Source) {
+    const log = opts.logger.child({ consumer: CONSUMER, source });
+    return async (events: AnyCloudEvent[]): Promise<void> => {
+      const items = events.map((event) => {
+        const decoded = decodeEvent(event);
+        if (decoded.kind === 'invalid') log.error({ eventId: event.id, type: event.type, problem: decoded.problem }, 'event does not match its contract; skipped');
+        return decoded.kind === 'fact' ? { event, fact: decoded.fact } : { event };
+      });
+      const outcome = await opts.store.applyBatch({ stream: streamOf(source), items });
+      log.debug({ events: events.length, ...outcome }, 'batch handled');
+    };
+  }
+
   return {
     start() {
       if (subscriptions.length > 0) return;
@@ -52,7 +68,7 @@ export function createConsumers(opts: { store: ReportsStore; logger: Logger; url
         logger: opts.logger,
         ...(opts.feedWaitMs === undefined ? {} : { waitMs: opts.feedWaitMs }),
       });
-      subscriptions = SOURCES.map((source) => transport.subscribe({ source, consumer: CONSUMER, handle: handlerFor(source) }));
+      subscriptions = SOURCES.map((source) => transport.subscribe({ source, consumer: CONSUMER, handle: handlerFor(source), handleBatch: batchHandlerFor(source) }));
     },
     async stop() {
       const running = subscriptions;

@@ -2,10 +2,18 @@
  * Checkout round trips through the gateway against the running system: each
  * iteration fills the cart and checks out (reserve → authorize → capture →
  * commit across four services), measuring the checkout request alone.
+ * Closed loop: `inFlight` shoppers (each its own user and cart) check out
+ * back to back, so the figures at 1, 4, 16 in flight show where the knee is.
  */
 export interface CheckoutFigures {
   checkouts: number;
   confirmed: number;
+  /** Checkouts in flight at once (one per shopper). */
+  inFlight: number;
+  /** Wall time of the whole run, ms. */
+  elapsedMs: number;
+  /** Confirmed checkouts per second over the run. */
+  confirmedPerS: number;
   p50: number;
   p99: number;
   /** Every checkout's latency (ms), when asked for. */
@@ -22,29 +30,51 @@ async function json<T>(url: string, init: { method?: string; body?: unknown; tok
 
 const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
 
-/** Run `count` sequential checkouts as a fresh user; returns latency figures of the checkout requests. */
-export async function benchCheckout(gatewayUrl: string, count: number, opts: { keepTimes?: boolean } = {}): Promise<CheckoutFigures> {
-  const email = `bench-${Date.now()}-${Math.random().toString(36).slice(2)}@example.com`;
+let shoppers = 0;
+
+/** Register and log in a fresh shopper; returns its token. */
+async function shopper(gatewayUrl: string): Promise<string> {
+  const email = `bench-${process.pid}-${Date.now()}-${shoppers++}@example.com`;
   const password = 'correct horse battery staple';
   await json(`${gatewayUrl}/api/identity/register`, { method: 'POST', body: { email, password, name: 'Bench' } });
-  const token = (await json<{ accessToken: string }>(`${gatewayUrl}/api/identity/login`, { method: 'POST', body: { email, password } })).body.accessToken;
+  const login = await json<{ accessToken?: string }>(`${gatewayUrl}/api/identity/login`, { method: 'POST', body: { email, password } });
+  if (!login.body.accessToken) throw new Error(`bench shopper could not log in (${login.status})`);
+  return login.body.accessToken;
+}
+
+/**
+ * Run `count` checkouts with `inFlight` shoppers checking out back to back
+ * (default 1: sequential); returns latency and throughput of the checkout
+ * requests (cart filling excluded from the latencies, included in the wall time).
+ */
+export async function benchCheckout(gatewayUrl: string, count: number, opts: { inFlight?: number; keepTimes?: boolean } = {}): Promise<CheckoutFigures> {
+  const inFlight = opts.inFlight ?? 1;
   const products = (await json<{ items: { id: string }[] }>(`${gatewayUrl}/api/catalog/products?limit=50`)).body.items;
+  if (products.length === 0) throw new Error('no products');
+  // One after another: registering hashes a password, and 16 at once time out on a busy machine.
+  const tokens: string[] = [];
+  for (let i = 0; i < inFlight; i++) tokens.push(await shopper(gatewayUrl));
   const times: number[] = [];
   let confirmed = 0;
-  for (let i = 0; i < count; i++) {
-    const product = products[i % products.length];
-    if (!product) throw new Error('no products');
-    await json(`${gatewayUrl}/api/cart/items/${product.id}`, { method: 'PUT', token, body: { quantity: 1 } });
-    const t0 = performance.now();
-    const res = await json<{ status: string }>(`${gatewayUrl}/api/checkout`, {
-      method: 'POST',
-      token,
-      headers: { 'idempotency-key': `bench-${i}-${Date.now()}` },
-      body: { shippingAddress: { name: 'B', line1: '1 St', city: 'Lyon', postalCode: '69001', country: 'FR' }, card: { number: '4242424242424242', expMonth: 12, expYear: 2040, cvc: '123' } },
-    });
-    times.push(performance.now() - t0);
-    if (res.body.status === 'CONFIRMED') confirmed += 1;
+  let next = 0;
+  const t0 = performance.now();
+  async function loop(token: string, lane: number): Promise<void> {
+    for (let i = next++; i < count; i = next++) {
+      const product = products[(i * 7 + lane) % products.length] as { id: string };
+      await json(`${gatewayUrl}/api/cart/items/${product.id}`, { method: 'PUT', token, body: { quantity: 1 } });
+      const started = performance.now();
+      const res = await json<{ status: string }>(`${gatewayUrl}/api/checkout`, {
+        method: 'POST',
+        token,
+        headers: { 'idempotency-key': `bench-${process.pid}-${lane}-${i}-${Date.now()}` },
+        body: { shippingAddress: { name: 'B', line1: '1 St', city: 'Lyon', postalCode: '69001', country: 'FR' }, card: { number: '4242424242424242', expMonth: 12, expYear: 2040, cvc: '123' } },
+      });
+      times.push(performance.now() - started);
+      if (res.body.status === 'CONFIRMED') confirmed += 1;
+    }
   }
+  await Promise.all(tokens.map((token, lane) => loop(token, lane)));
+  const elapsedMs = performance.now() - t0;
   const sorted = [...times].sort((a, b) => a - b);
-  return { checkouts: count, confirmed, p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99), ...(opts.keepTimes ? { times } : {}) };
+  return { checkouts: count, confirmed, inFlight, elapsedMs, confirmedPerS: (confirmed * 1000) / elapsedMs, p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99), ...(opts.keepTimes ? { times } : {}) };
 }

@@ -1,10 +1,17 @@
 /**
  * `npm run bench`: starts the real system (launcher, one process per
  * service) on a private port range, then prints
+ *   - the yardstick (a bare node:http hello server, same load tool), first
+ *     and last, and the machine load: every figure is also given as a
+ *     multiple of the yardstick, so runs on different machines compare;
  *   - start-up time, cold (empty data dir: migrations + catalog seed) and warm;
+ *   - idle RSS per service;
  *   - req/s, p50 and p99 for catalog reads, direct and through the gateway,
  *     measured in one run with the same load so the ratio is meaningful;
  *   - the same for the storefront's home, category, product and search pages.
+ *   - a checkout concurrency sweep (1, 4, 16 in flight): confirmed/s, p50,
+ *     p99 and CPU per confirmed checkout by service (from /proc);
+ *   - the reports read model's ingest rate from a feed backlog.
  * Figures, not assertions: machines are shared and noisy.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -17,6 +24,9 @@ import { benchCheckout } from './checkout.ts';
 import { benchGateway } from './gateway.ts';
 import { benchSearch } from './search.ts';
 import { benchTracing, type TracingFigures } from './tracing.ts';
+import { cpuDelta, cpuSnapshot, rssMb } from './proc.ts';
+import { benchReportsIngest } from './reports.ts';
+import { machineLoad, measureYardstick } from './yardstick.ts';
 
 const duration = Number(process.env.BENCH_DURATION_S ?? 5);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 10);
@@ -42,6 +52,10 @@ const opts = { portBase, dataDir: join(work, 'data'), logDir: join(work, 'logs')
 let system: RunningSystem | undefined;
 try {
   process.stdout.write(`Bazaar benchmark — Node ${process.version}, ${connections} connections, ${duration} s per load\n\n`);
+  const yard = await measureYardstick({ connections, durationS: duration });
+  process.stdout.write(`  yardstick: bare node:http hello ${yard.rps.toFixed(0)} req/s (${machineLoad()})\n`);
+  const x = (rps: number) => `${((100 * rps) / yard.rps).toFixed(1)} % of yardstick`;
+  const inYard = (cpuMs: number) => `${((cpuMs * 1000) / yard.usPerRequest).toFixed(0)} yardstick requests`;
   let t0 = Date.now();
   system = await startSystem(opts);
   const cold = Date.now() - t0;
@@ -49,7 +63,12 @@ try {
   t0 = Date.now();
   system = await startSystem(opts);
   const warm = Date.now() - t0;
-  process.stdout.write(`  start-up: cold ${cold} ms (migrations + seed), warm ${warm} ms\n`);
+  process.stdout.write(`  start-up: cold ${cold} ms (migrations + seed), warm ${warm} ms (${machineLoad()}; ${(cold / yard.usPerRequest * 1000).toFixed(0)} / ${(warm / yard.usPerRequest * 1000).toFixed(0)} yardstick requests)\n`);
+  // Idle: nothing has been asked of the system since it said ready.
+  await new Promise((r) => setTimeout(r, 3000));
+  const idle = (await system.services()).map((s) => ({ name: s.name, mb: s.pid === undefined ? undefined : rssMb(s.pid) }));
+  const idleTotal = idle.reduce((sum, s) => sum + (s.mb ?? 0), 0);
+  process.stdout.write(`  idle RSS: ${idleTotal.toFixed(0)} MB in ${idle.length} processes — ${idle.map((s) => `${s.name} ${s.mb?.toFixed(0) ?? '?'}`).join(', ')}\n`);
 
   const catalog = await system.service('catalog');
   const page = (await (await fetch(`${system.gatewayUrl}/api/catalog/products?limit=1`)).json()) as { items: { id: string }[] };
@@ -67,21 +86,38 @@ try {
   ];
   const [direct, viaGateway] = results as [Figures, Figures, Figures];
   process.stdout.write(`\n${formatTable(
-    ['load', 'req/s', 'p50 ms', 'p99 ms', 'errors'],
-    results.map((r) => [r.name, r.rps.toFixed(0), r.p50.toFixed(1), r.p99.toFixed(1), String(r.errors)]),
-  )}\n\n`);
+    ['load', 'req/s', 'vs yardstick', 'p50 ms', 'p99 ms', 'errors'],
+    results.map((r) => [r.name, r.rps.toFixed(0), x(r.rps), r.p50.toFixed(1), r.p99.toFixed(1), String(r.errors)]),
+  )}\n  (${machineLoad()})\n\n`);
   const edge = await benchGateway(system, { connections, durationS: duration });
-  const checkoutCount = Number(process.env.BENCH_CHECKOUTS ?? 100);
-  process.stdout.write(`  checkout: ${checkoutCount} sequential checkouts through the gateway…\n`);
-  const co = await benchCheckout(system.gatewayUrl, checkoutCount);
-  process.stdout.write(`\n${formatTable(
-    ['checkout (saga across 4 services)', 'count', 'confirmed', 'p50 ms', 'p99 ms'],
-    [['POST /api/checkout → 201 CONFIRMED', String(co.checkouts), String(co.confirmed), co.p50.toFixed(1), co.p99.toFixed(1)]],
-  )}\n\n`);
+  const checkoutCount = Number(process.env.BENCH_CHECKOUTS ?? 40);
+  const sweep = (process.env.BENCH_IN_FLIGHT ?? '1,4,16').split(',').map(Number);
+  const rows: string[][] = [];
+  const cpuRows: string[] = [];
+  for (const inFlight of sweep) {
+    process.stdout.write(`  checkout: ${checkoutCount} checkouts through the gateway, ${inFlight} in flight…\n`);
+    const procs = await system.services();
+    const before = cpuSnapshot(procs);
+    const co = await benchCheckout(system.gatewayUrl, checkoutCount, { inFlight });
+    // The read models' share counts too: give them a moment to take the events in.
+    await new Promise((r) => setTimeout(r, 2000));
+    const used = cpuDelta(before, cpuSnapshot(procs));
+    const perCheckout = [...used].map(([name, ms]) => [name, ms / Math.max(1, co.confirmed)] as const).sort((a, b) => b[1] - a[1]);
+    const total = perCheckout.reduce((sum, [, ms]) => sum + ms, 0);
+    rows.push([String(inFlight), `${co.confirmed}/${co.checkouts}`, co.confirmedPerS.toFixed(1), co.p50.toFixed(0), co.p99.toFixed(0), total.toFixed(1), inYard(total), machineLoad()]);
+    cpuRows.push(`  ${inFlight} in flight — CPU ms per confirmed checkout: ${perCheckout.map(([name, ms]) => `${name} ${ms.toFixed(1)}`).join(', ')}`);
+  }
+  process.stdout.write(`\n${formatTable(['in flight', 'confirmed', 'confirmed/s', 'p50 ms', 'p99 ms', 'CPU ms/checkout', 'as yardstick', 'machine'], rows)}\n${cpuRows.join('\n')}\n\n`);
+  const ingestEvents = Number(process.env.BENCH_REPORTS_EVENTS ?? 2000);
+  process.stdout.write(`  reports ingest: ${ingestEvents} events from a feed backlog…\n`);
+  const ingest = await benchReportsIngest(ingestEvents);
+  process.stdout.write(`  reports ingest: ${ingest.eventsPerS.toFixed(0)} events/s (${x(ingest.eventsPerS)}; ${machineLoad()})\n\n`);
   const searchProducts = Number(process.env.BENCH_SEARCH_PRODUCTS ?? 100_000);
   const search = await benchSearch({ baseUrl: system.gatewayUrl, products: searchProducts });
   const seeded = search[0];
   const generated = search.find((f) => f !== seeded);
+  const yardEnd = await measureYardstick({ connections, durationS: duration });
+  process.stdout.write(`yardstick (first / last):        ${yard.rps.toFixed(0)} / ${yardEnd.rps.toFixed(0)} req/s (${machineLoad()})\n`);
   process.stdout.write(`start-up (cold / warm):          ${(cold / 1000).toFixed(1)} s / ${(warm / 1000).toFixed(1)} s\n`);
   process.stdout.write(`gateway ÷ direct throughput:     ${(viaGateway.rps / direct.rps).toFixed(2)}\n`);
   if (edge.ratioToNginx !== undefined) process.stdout.write(`edge gateway ÷ nginx throughput: ${edge.ratioToNginx.toFixed(2)} (target ≥ 0.75)\n`);

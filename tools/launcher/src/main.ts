@@ -157,7 +157,8 @@ const byService = new Map<string, SupervisedProcess[]>();
 for (const spec of specs) {
   for (const [i, port] of (instances.get(spec.name) as number[]).entries()) {
     const name = instanceName(spec.name, i + 1);
-    const base = { ...env, ...otelEnv, BAZAAR_SERVICE_TOKEN: serviceToken };
+    // Node's module compile cache (compiled and type-stripped modules, kept across runs): a warm start skips most of the module loading.
+    const base = { ...env, ...otelEnv, BAZAAR_SERVICE_TOKEN: serviceToken, NODE_COMPILE_CACHE: env.NODE_COMPILE_CACHE || join(dataDir, 'compile-cache') };
     // The gateway's admin listener (metrics, readiness) is on a port of its own, never the public one.
     const adminPort = spec.gateway ? (portBase === undefined ? port + 1000 : portBase + 85 + i) : undefined;
     if (adminPort !== undefined && !(await portIsFree(host, adminPort))) fail(`port ${adminPort} on ${host} is in use (the gateway's admin listener). Stop whatever uses it, or use --port-base.`);

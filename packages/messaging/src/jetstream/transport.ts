@@ -27,6 +27,13 @@ export interface JetStreamTransportOptions {
   ackWaitMs?: number;
   /** How long one pull request waits for a message. Default 30 s (the client's default). */
   fetchExpiresMs?: number;
+  /**
+   * Most events per batch for subscribers that take batches (handleBatch).
+   * Such a durable allows this many unacknowledged events: one instance
+   * holds a batch at a time in order; with several instances, each may hold
+   * one (the inbox keeps the effect exactly-once). Default 100.
+   */
+  batchSize?: number;
 }
 
 /** Parse a message body as a CloudEvent envelope; throws saying what is wrong. */
@@ -55,6 +62,7 @@ export function createJetStreamTransport(opts: JetStreamTransportOptions): Event
   const maxAckPending = opts.maxAckPending ?? 1;
   const ackWaitMs = opts.ackWaitMs ?? 30_000;
   const fetchExpiresMs = opts.fetchExpiresMs ?? 30_000;
+  const batchSize = Math.max(1, opts.batchSize ?? 100);
   const names = opts.connection.names;
   return {
     subscribe(sub: SubscribeOptions): Subscription {
@@ -73,7 +81,7 @@ export function createJetStreamTransport(opts: JetStreamTransportOptions): Event
           ack_policy: AckPolicy.Explicit,
           deliver_policy: DeliverPolicy.All,
           replay_policy: ReplayPolicy.Instant,
-          max_ack_pending: maxAckPending,
+          max_ack_pending: sub.handleBatch ? Math.max(maxAckPending, batchSize) : maxAckPending,
           ack_wait: nanos(ackWaitMs),
           // Unlimited on the server: this transport dead-letters after maxDeliver attempts
           // itself, so an event is never dropped unrecorded (see ADR 0008).
@@ -88,23 +96,30 @@ export function createJetStreamTransport(opts: JetStreamTransportOptions): Event
         if (!confirmed) log.warn({ eventId: event, streamSeq: msg.seq }, 'ack not confirmed; the event may come again (the inbox drops it)');
       }
 
-      async function deadLetter(h: NatsHandles, msg: JsMsg, cause: { eventId: string; type: string; error: string }): Promise<void> {
+      /** True when the event is done with (stored as a dead letter and acknowledged); false when it will come again. */
+      async function deadLetter(h: NatsHandles, msg: JsMsg, cause: { eventId: string; type: string; error: string }): Promise<boolean> {
         const deliveries = msg.info.deliveryCount;
         try {
           await writeDeadLetter(h, names, msg, { ...cause, consumer: sub.consumer, source: sub.source, deliveries });
           log.error({ ...cause, deliveries, streamSeq: msg.seq, deadLetters: names.deadLetterStream }, 'event dead-lettered; later events continue');
           await ack(msg, cause.eventId);
+          return true;
         } catch (error) {
           // Not stored as a dead letter, so not given up: it comes again and holds the line until it can be.
           log.error({ err: error, eventId: cause.eventId }, 'could not dead-letter the event; will retry');
           msg.nak(retryDelayMs(deliveries));
+          return false;
         }
       }
 
-      async function handleMessage(h: NatsHandles, msg: JsMsg): Promise<void> {
+      /** Handle one event through `handle`; true when it is acknowledged (or dead-lettered), false when it will come again. */
+      async function handleMessage(h: NatsHandles, msg: JsMsg): Promise<boolean> {
         const attempt = msg.info.deliveryCount;
         const replayFor = msg.headers?.get(Headers.replayFor);
-        if (replayFor && replayFor !== sub.consumer) return ack(msg, `(replay for ${replayFor})`);
+        if (replayFor && replayFor !== sub.consumer) {
+          await ack(msg, `(replay for ${replayFor})`);
+          return true;
+        }
         let event: AnyCloudEvent;
         try {
           event = parseEvent(msg);
@@ -126,11 +141,67 @@ export function createJetStreamTransport(opts: JetStreamTransportOptions): Event
           }
           log.error({ err: error, eventId: event.id, type: event.type, attempt, maxDeliver }, 'event handler failed; will redeliver');
           msg.nak(retryDelayMs(attempt));
-          return;
+          return false;
         } finally {
           clearInterval(keepAlive);
         }
         await ack(msg, event.id);
+        return true;
+      }
+
+      /** One at a time, in order; after a failure the rest go back too (same delay), so none overtakes it. */
+      async function handleInTurn(h: NatsHandles, msgs: JsMsg[]): Promise<void> {
+        for (const [i, msg] of msgs.entries()) {
+          if (abort.signal.aborted || !(await handleMessage(h, msg))) {
+            const delay = abort.signal.aborted ? 0 : retryDelayMs(msg.info.deliveryCount);
+            for (const rest of msgs.slice(i + (abort.signal.aborted ? 0 : 1))) rest.nak(delay);
+            return;
+          }
+        }
+      }
+
+      /**
+       * Batch mode: after the first message, fetch what is already waiting
+       * (the server says how many: info.pending), up to the batch size, and
+       * hand the clean ones (first delivery, valid envelope, not a replay for
+       * another consumer) to handleBatch; anything else, or a failed batch,
+       * goes one at a time through handleMessage with its retry and dead-letter rules.
+       */
+      async function handleBatchFrom(h: NatsHandles, consumer: Consumer, first: JsMsg): Promise<void> {
+        const msgs = [first];
+        const more = Math.min(batchSize - 1, first.info.pending);
+        if (more > 0 && !abort.signal.aborted) {
+          // They are waiting, so this returns at once (within 1 s if another instance took some).
+          const rest = await consumer.fetch({ max_messages: more, expires: 1000 });
+          batch = rest;
+          for await (const msg of rest) msgs.push(msg);
+        }
+        const events: AnyCloudEvent[] = [];
+        for (const msg of msgs) {
+          let event: AnyCloudEvent | undefined;
+          try {
+            if (msg.info.deliveryCount === 1 && !msg.headers?.get(Headers.replayFor)) event = parseEvent(msg);
+          } catch {
+            event = undefined;
+          }
+          if (!event) return handleInTurn(h, msgs);
+          events.push(event);
+        }
+        if (abort.signal.aborted) {
+          for (const msg of msgs) msg.nak();
+          return;
+        }
+        const keepAlive = setInterval(() => msgs.forEach((m) => m.working()), Math.max(500, Math.floor(ackWaitMs / 3)));
+        try {
+          await (sub.handleBatch as (events: AnyCloudEvent[]) => Promise<void>)(events);
+        } catch (error) {
+          clearInterval(keepAlive);
+          log.error({ err: error, first: events[0]?.id, count: events.length }, 'batch handler failed; handling its events one at a time');
+          return handleInTurn(h, msgs);
+        } finally {
+          clearInterval(keepAlive);
+        }
+        await Promise.all(msgs.map((msg, i) => ack(msg, (events[i] as AnyCloudEvent).id)));
       }
 
       const done = (async () => {
@@ -152,6 +223,7 @@ export function createJetStreamTransport(opts: JetStreamTransportOptions): Event
             for await (const msg of pull) {
               // Stopping: hand it back at once rather than let it wait out the ack wait.
               if (abort.signal.aborted) msg.nak();
+              else if (sub.handleBatch) await handleBatchFrom(h, consumer, msg);
               else await handleMessage(h, msg);
             }
           } catch (error) {

@@ -1,6 +1,6 @@
 import type { CursorStore } from '@bazaar/messaging';
 import { sqlTimestamp } from '../domain/time.ts';
-import { num, type Duck, type Tx } from './duck.ts';
+import { num, type Duck, type Params, type Tx } from './duck.ts';
 
 /**
  * The inbox and the feed cursors, in DuckDB: the same semantics as
@@ -39,15 +39,70 @@ export function handleOnce(
   });
 }
 
-/** Durable read positions per stream, for the HTTP feed transport (it saves after each acknowledged event). */
-export function duckCursorStore(duck: Duck): CursorStore {
+/** One event of a batch, and its fact if it has one (ignored and invalid events only move the cursor). */
+export interface BatchItem<F> {
+  event: { id: string; source: string; type: string; sequence: number };
+  fact?: F;
+}
+
+/**
+ * Apply a batch of events (in feed order) exactly once, in one transaction:
+ * the facts of events not yet in the inbox (`record`, given them in order),
+ * their inbox entries, and the cursor moving past the last event. Events
+ * already in the inbox (a redelivery) are skipped; a crash before the commit
+ * leaves nothing of the batch, so the redelivery applies it. One transaction
+ * and a few multi-row statements per batch instead of several statements and
+ * a commit per event: on DuckDB each statement and commit costs far more
+ * than the rows it carries.
+ */
+export function handleBatchOnce<F>(
+  duck: Duck,
+  opts: { stream: string; items: BatchItem<F>[]; record: (tx: Tx, facts: F[]) => Promise<void> },
+): Promise<{ handled: number; duplicates: number }> {
+  const last = opts.items.at(-1);
+  if (!last) return Promise.resolve({ handled: 0, duplicates: 0 });
+  return duck.transaction(async (tx) => {
+    const withFact = opts.items.filter((i) => i.fact !== undefined);
+    const params = Object.fromEntries(withFact.map((item, n) => [`id${n}`, item.event.id]));
+    const seen =
+      withFact.length === 0
+        ? new Set<string>()
+        : new Set((await tx.all(`SELECT event_id FROM inbox WHERE event_id IN (${withFact.map((_, n) => `$id${n}`).join(', ')})`, params)).map((r) => String(r.event_id)));
+    // A batch may hold the same event twice (a producer's retry): the first one counts.
+    const fresh = withFact.filter((item) => !seen.has(item.event.id) && (seen.add(item.event.id), true));
+    if (fresh.length > 0) {
+      await opts.record(tx, fresh.map((i) => i.fact as F));
+      const at = sqlTimestamp(new Date());
+      const rows: Params = { at };
+      const tuples = fresh.map((item, n) => {
+        rows[`i${n}`] = item.event.id;
+        rows[`s${n}`] = item.event.source;
+        rows[`t${n}`] = item.event.type;
+        return `($i${n}, $s${n}, $t${n}, $at::TIMESTAMP)`;
+      });
+      await tx.run(`INSERT INTO inbox VALUES ${tuples.join(', ')}`, rows);
+    }
+    await saveCursor(tx, opts.stream, last.event.sequence);
+    return { handled: fresh.length, duplicates: withFact.length - fresh.length };
+  });
+}
+
+/**
+ * Durable read positions per stream, for the HTTP feed transport (it saves
+ * after each acknowledged event or page). `committed` holds the positions
+ * the read model's own transactions already saved: saving one of those again
+ * is skipped rather than costing a second transaction.
+ */
+export function duckCursorStore(duck: Duck, committed: Map<string, number> = new Map()): CursorStore {
   return {
     async load(stream) {
       const [row] = await duck.read('SELECT position FROM event_cursors WHERE stream = $stream', { stream });
       return num(row?.position);
     },
     async save(stream, position) {
+      if (committed.get(stream) === position) return;
       await duck.transaction((tx) => saveCursor(tx, stream, position));
+      committed.set(stream, position);
     },
   };
 }

@@ -4,8 +4,8 @@ import type { Fact } from '../domain/facts.ts';
 import type { SalesFigures } from '../domain/sales.ts';
 import type { Window } from '../domain/window.ts';
 import { duckFile, migrateDuck, num, openDuck, type Duck, type Tx } from './duck.ts';
-import { recordFact } from './facts.ts';
-import { duckCursorStore, handleOnce } from './inbox.ts';
+import { recordFact, recordFacts } from './facts.ts';
+import { duckCursorStore, handleBatchOnce, handleOnce } from './inbox.ts';
 import { salesFigures } from './sales.ts';
 
 const REBUILD_KEY = 'rebuild_started_at';
@@ -22,6 +22,12 @@ export interface ReportsStore {
   ping(): Promise<void>;
   /** Record an event's fact once: inbox entry, fact and cursor in one transaction. */
   apply(opts: { event: { id: string; source: string; type: string; sequence: number }; stream: string; fact: Fact }): Promise<'handled' | 'duplicate'>;
+  /**
+   * Record a batch of events (feed order) once, in one transaction: the facts
+   * of new events, their inbox entries, and the cursor past the last event.
+   * Events without a fact (ignored, invalid) only move the cursor.
+   */
+  applyBatch(opts: { stream: string; items: { event: { id: string; source: string; type: string; sequence: number }; fact?: Fact }[] }): Promise<{ handled: number; duplicates: number }>;
   sales(query: { window: Window; currency: string; top: number }): Promise<SalesFigures>;
   /** When the rebuild in progress started (ISO), if one is. */
   rebuildStartedAt(): Promise<string | undefined>;
@@ -56,15 +62,25 @@ export async function openReportsStore(opts: { dataDir: string; inMemory?: boole
     await duck.close();
     throw error;
   }
+  // Positions committed by apply/applyBatch, so the transport's own save of the same position is skipped.
+  const committed = new Map<string, number>();
   return {
     location: duck.location,
     applied,
-    cursors: duckCursorStore(duck),
+    cursors: duckCursorStore(duck, committed),
     async ping() {
       await duck.read('SELECT 1');
     },
-    apply({ event, stream, fact }) {
-      return handleOnce(duck, { event, stream, effect: (tx) => recordFact(tx, fact) });
+    async apply({ event, stream, fact }) {
+      const outcome = await handleOnce(duck, { event, stream, effect: (tx) => recordFact(tx, fact) });
+      committed.set(stream, event.sequence);
+      return outcome;
+    },
+    async applyBatch({ stream, items }) {
+      const result = await handleBatchOnce(duck, { stream, items, record: recordFacts });
+      const last = items.at(-1);
+      if (last) committed.set(stream, last.event.sequence);
+      return result;
     },
     sales: (query) => salesFigures(duck, query),
     async rebuildStartedAt() {
@@ -72,6 +88,7 @@ export async function openReportsStore(opts: { dataDir: string; inMemory?: boole
       return row === undefined ? undefined : String(row.value);
     },
     startRebuild(at) {
+      committed.clear();
       return duck.transaction(async (tx) => {
         for (const table of ['order_lines', 'orders', 'payment_events', 'inbox', 'event_cursors']) await tx.run(`DELETE FROM ${table}`);
         return markRebuild(tx, at);

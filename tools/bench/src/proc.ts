@@ -1,0 +1,52 @@
+/**
+ * Per-process figures from Linux's /proc: CPU time used (utime + stime, in
+ * clock ticks, from /proc/<pid>/stat) and resident memory (VmRSS, from
+ * /proc/<pid>/status). Undefined where /proc is missing (not Linux) or the
+ * process is gone.
+ */
+import { readFileSync } from 'node:fs';
+
+/** Clock ticks per second: 100 on every Linux this runs on (sysconf(_SC_CLK_TCK)). */
+const TICKS_PER_S = 100;
+
+/** CPU time (user + system) a process has used so far, in ms. */
+export function cpuMs(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces, inside parentheses).
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const utime = Number(fields[11]);
+    const stime = Number(fields[12]);
+    return ((utime + stime) * 1000) / TICKS_PER_S;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Resident set size of a process, in MB. */
+export function rssMb(pid: number): number | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = /^VmRSS:\s+(\d+) kB/m.exec(status)?.[1];
+    return kb === undefined ? undefined : Number(kb) / 1024;
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU ms used by each named process between two snapshots. */
+export function cpuDelta(before: Map<string, number>, after: Map<string, number>): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const [name, ms] of after) out.set(name, ms - (before.get(name) ?? ms));
+  return out;
+}
+
+/** CPU ms so far of each process, by name (several instances of a service add up). */
+export function cpuSnapshot(processes: { name: string; pid: number | undefined }[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const p of processes) {
+    const ms = p.pid === undefined ? undefined : cpuMs(p.pid);
+    if (ms !== undefined) out.set(p.name, (out.get(p.name) ?? 0) + ms);
+  }
+  return out;
+}

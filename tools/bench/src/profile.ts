@@ -1,0 +1,118 @@
+/**
+ * `npm run bench:profile`: starts the real system with every process under
+ * V8's CPU profiler (NODE_OPTIONS=--cpu-prof, inherited by the launcher's
+ * children), runs a short checkout load, stops the system (each process
+ * writes its .cpuprofile as it exits) and prints, per service, where its
+ * CPU went: the top functions by self time, and the top packages/files.
+ * The profiles are kept (path printed) for a closer look in Chrome DevTools.
+ */
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startSystem, type RunningSystem } from '../../launcher/src/harness.ts';
+import { benchCheckout } from './checkout.ts';
+
+const portBase = Number(process.env.BENCH_PORT_BASE ?? 26000);
+const checkouts = Number(process.env.BENCH_CHECKOUTS ?? 60);
+const inFlight = Number(process.env.BENCH_IN_FLIGHT ?? 4);
+const top = Number(process.env.PROFILE_TOP ?? 8);
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  hitCount?: number;
+}
+interface CpuProfile {
+  nodes: ProfileNode[];
+  startTime: number;
+  endTime: number;
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/** Where a frame's code lives: a package, one of ours (packages/…, services/…), node's own, or V8. */
+function owner(url: string): string {
+  if (!url) return '(v8/native)';
+  if (url.startsWith('node:')) return 'node:' + url.slice(5).split('/')[0];
+  const nm = url.lastIndexOf('/node_modules/');
+  if (nm >= 0) {
+    const rest = url.slice(nm + 14).split('/');
+    return rest[0]?.startsWith('@') ? `${rest[0]}/${rest[1]}` : (rest[0] ?? url);
+  }
+  const m = /\/(packages|services|tools)\/([^/]+)\//.exec(url);
+  return m ? `${m[1]}/${m[2]}` : url;
+}
+
+function shortUrl(url: string): string {
+  const m = /\/((?:node_modules\/(?:@[^/]+\/)?[^/]+|packages\/[^/]+|services\/[^/]+|tools\/[^/]+)\/.*)$/.exec(url);
+  return m?.[1] ?? url;
+}
+
+export interface ProfileSummary {
+  totalMs: number;
+  functions: { name: string; ms: number }[];
+  owners: { name: string; ms: number }[];
+}
+
+/** Self time by function and by owner (package / workspace / node / V8), from a .cpuprofile. */
+export function summarize(profile: CpuProfile): ProfileSummary {
+  const selfMs = new Map<number, number>();
+  // Each sample's time is the delta to the next one.
+  for (let i = 0; i < profile.samples.length; i++) {
+    const id = profile.samples[i] as number;
+    const dt = (profile.timeDeltas[i + 1] ?? 0) / 1000;
+    selfMs.set(id, (selfMs.get(id) ?? 0) + dt);
+  }
+  const byFn = new Map<string, number>();
+  const byOwner = new Map<string, number>();
+  let total = 0;
+  for (const node of profile.nodes) {
+    const ms = selfMs.get(node.id) ?? 0;
+    if (ms === 0) continue;
+    const { functionName, url, lineNumber } = node.callFrame;
+    if (functionName === '(idle)') continue;
+    total += ms;
+    const fn = `${functionName || '(anonymous)'} ${url ? `${shortUrl(url)}:${lineNumber + 1}` : ''}`.trim();
+    byFn.set(fn, (byFn.get(fn) ?? 0) + ms);
+    const o = functionName === '(garbage collector)' ? '(gc)' : functionName === '(program)' ? '(program)' : owner(url);
+    byOwner.set(o, (byOwner.get(o) ?? 0) + ms);
+  }
+  const sorted = (m: Map<string, number>) => [...m].sort((a, b) => b[1] - a[1]).slice(0, top).map(([name, ms]) => ({ name, ms }));
+  return { totalMs: total, functions: sorted(byFn), owners: sorted(byOwner) };
+}
+
+const isMain = process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop() ?? '');
+if (isMain) {
+  const work = mkdtempSync(join(tmpdir(), 'bazaar-profile-'));
+  const profDir = join(work, 'profiles');
+  mkdirSync(profDir);
+  const opts = {
+    portBase,
+    dataDir: join(work, 'data'),
+    logDir: join(work, 'logs'),
+    readyTimeoutMs: 180_000,
+    env: { LOG_LEVEL: 'warn', RATE_LIMITS: 'read=1000000000/min,write=1000000000/min', NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profDir}` },
+  };
+  let system: RunningSystem | undefined;
+  const pids = new Map<number, string>();
+  try {
+    system = await startSystem(opts);
+    for (const s of await system.services()) if (s.pid) pids.set(s.pid, s.name);
+    process.stdout.write(`profiling ${checkouts} checkouts, ${inFlight} in flight…\n`);
+    const co = await benchCheckout(system.gatewayUrl, checkouts, { inFlight });
+    process.stdout.write(`  ${co.confirmed}/${co.checkouts} confirmed, ${co.confirmedPerS.toFixed(1)}/s, p50 ${co.p50.toFixed(0)} ms, p99 ${co.p99.toFixed(0)} ms\n`);
+    // Let the read models catch up, so their share is in the profile.
+    await new Promise((r) => setTimeout(r, 5000));
+  } finally {
+    await system?.stop();
+  }
+  for (const file of readdirSync(profDir).filter((f) => f.endsWith('.cpuprofile')).sort()) {
+    const pid = Number(file.split('.')[3]);
+    const name = pids.get(pid) ?? (pid === system?.launcher.pid ? 'launcher' : `pid ${pid}`);
+    const s = summarize(JSON.parse(readFileSync(join(profDir, file), 'utf8')) as CpuProfile);
+    process.stdout.write(`\n## ${name} — ${s.totalMs.toFixed(0)} ms CPU sampled\n`);
+    process.stdout.write(`  by owner:    ${s.owners.map((o) => `${o.name} ${o.ms.toFixed(0)}`).join(', ')}\n`);
+    for (const f of s.functions) process.stdout.write(`  ${f.ms.toFixed(0).padStart(6)} ms  ${f.name}\n`);
+  }
+  process.stdout.write(`\nprofiles kept in ${profDir}\n`);
+}
