@@ -113,7 +113,9 @@ for (const dialect of DIALECTS) {
 
 for (const dialect of DIALECTS) {
   test(`${dialect}: an instance that dies holding sagas: another takes them over once the lease ran out; the card-less one is cancelled as lost`, async (t) => {
-    const world = await multiInstance(dialect, t, { leaseMs: 400 });
+    // A lease long enough that reading it right after the kill still finds a's (a loaded machine can
+    // take hundreds of milliseconds between two statements; 400 ms flaked), short enough to wait out.
+    const world = await multiInstance(dialect, t, { leaseMs: 3000 });
     const { remote } = world;
     const a = world.instance('a');
     const b = world.instance('b');
@@ -132,7 +134,7 @@ for (const dialect of DIALECTS) {
     const leases = await Promise.all(['authorizing', 'capturing'].map((id) => world.lease(id)));
     assert.deepEqual(leases.map((l) => l.owner), ['a', 'a']);
     releaseCapture();
-    for (const id of ['authorizing', 'capturing']) await eventually(`${id} to end`, async () => (await world.setup.get(id))?.status !== 'PENDING', 5000);
+    for (const id of ['authorizing', 'capturing']) await eventually(`${id} to end`, async () => (await world.setup.get(id))?.status !== 'PENDING', 30_000);
 
     for (const [n, id] of ['authorizing', 'capturing'].entries()) {
       const first = remote.calls.find((c) => c.orderId === id && c.instance === 'b');
