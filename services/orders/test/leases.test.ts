@@ -141,6 +141,9 @@ for (const dialect of DIALECTS) {
       assert.ok(first, `b took ${id} over`);
       assert.ok(first.at > (leases[n]?.until ?? Infinity), `b acted on ${id} only after a's lease ran out`);
     }
+    // The order is final when compensation starts (issue 12); the void and the release finish behind it.
+    await eventually("b's compensations of 'authorizing' to finish", () => remote.done('authorizing').includes('b:release'), 30_000);
+    await eventually("b's commit of 'capturing'", () => remote.done('capturing').includes('b:commit'), 30_000);
     const lost = await world.setup.get('authorizing');
     assert.equal(lost?.status, 'CANCELLED');
     assert.equal(lost?.reason, reasons.cardLost, 'the existing card-lost path: check out again');
