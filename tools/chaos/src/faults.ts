@@ -2,6 +2,7 @@
  * The fault schedule: which fault, on what, when and for how long. Generated
  * from the seed, so a run can be repeated; printed with the results.
  */
+import { seededRandom } from '@bazaar/kit';
 import type { ProxyMode } from './proxy.ts';
 
 export type Fault =
@@ -13,17 +14,8 @@ export type Fault =
 /** Services the schedule may kill or freeze. psp-sim (the outside card network, in memory) and the mail sink (the outside mail server) are not ours to break. */
 export const TARGETS = ['gateway', 'identity', 'catalog', 'search', 'inventory', 'cart', 'orders', 'payments', 'notifications', 'reports'] as const;
 
-/** A seeded PRNG (mulberry32), so a schedule can be replayed with --seed. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+/** A seeded PRNG (the kit's mulberry32), so a schedule can be replayed with --seed. */
+export const seeded = seededRandom;
 
 /**
  * Faults spread over the run, leaving its last fifth quiet (so sagas settle
