@@ -29,7 +29,7 @@ after(async () => {
 
 test('which paths are pages', () => {
   for (const page of ['/', '/?notice=x', '/c/audio', '/admin', '/admin/products/1', '/assets/app.1234.css', '/images/products/a.svg']) assert.equal(isWebPath(page), true, page);
-  for (const own of ['/api/catalog/products', '/healthz', '/readyz', '/metrics', '/docs', '/docs/openapi.json', '/openapi.json']) assert.equal(isWebPath(own), false, own);
+  for (const own of ['/api/catalog/products', '/internal/payments/authorize', '/internal', '/healthz', '/readyz', '/metrics', '/docs', '/docs/openapi.json', '/openapi.json']) assert.equal(isWebPath(own), false, own);
 });
 
 test('the home page, back office and assets are proxied to the storefront with its headers', async () => {

@@ -39,6 +39,8 @@ const OWN = new Set(['/healthz', '/readyz', '/metrics', '/openapi.json', '/docs'
 /** Whether a request URL is a page for the web upstream (not /api/, not one of the gateway's own). */
 export function isWebPath(url: string): boolean {
   if (url.startsWith('/api/') || url === '/api') return false;
+  // Internal paths are nobody's pages: the gateway answers 404 itself (a POST must not reach the storefront's CSRF check and read as 403).
+  if (url === '/internal' || url.startsWith('/internal/') || url.startsWith('/internal?')) return false;
   const q = url.indexOf('?');
   return !OWN.has(q < 0 ? url : url.slice(0, q));
 }
