@@ -1,9 +1,9 @@
 import { Pool } from 'undici';
-import { SERVICE_TOKEN_HEADER, backoffDelay, instanceUrls, type Logger } from '@bazaar/kit';
+import { SERVICE_TOKEN_HEADER, backoffDelay, failSpan, instanceUrls, type Logger } from '@bazaar/kit';
 import type { AnyCloudEvent, EventTransport, SubscribeOptions, Subscription } from './types.ts';
 import type { CursorStore } from './inbox.ts';
 import { sleep } from './sleep.ts';
-import { consumeInTrace } from './trace.ts';
+import { consumeInTrace, consumerSpan } from './trace.ts';
 
 export interface HttpFeedTransportOptions {
   /** Base URL of each producing service, by source name; several instances may be listed, comma-separated (they serve the same feed). */
@@ -60,10 +60,17 @@ export function createHttpFeedTransport(opts: HttpFeedTransportOptions): EventTr
       /** True when the handler took the whole batch; false when it threw (logged) or we are stopping. */
       async function deliverBatch(events: AnyCloudEvent[]): Promise<boolean> {
         if (abort.signal.aborted) return false;
+        // One CONSUMER span per event, each the child of its producer's change, around the shared batch work.
+        const spans = events.map((event) => consumerSpan({ event, consumer: sub.consumer, system: 'http-feed', batchSize: events.length }));
         try {
           await (sub.handleBatch as (events: AnyCloudEvent[]) => Promise<void>)(events);
+          for (const span of spans) span.end();
           return true;
         } catch (error) {
+          for (const span of spans) {
+            failSpan(span, error);
+            span.end();
+          }
           log.error({ err: error, first: events[0]?.id, count: events.length }, 'batch handler failed; delivering its events one at a time');
           return false;
         }
