@@ -295,13 +295,14 @@ test('psp-sim down past the saga deadline: CANCELLED with a reason, stock releas
     const order = await finalOrder(user.token, res.body.orderId, 60_000);
     assert.equal(order.status, 'CANCELLED');
     assert.ok(order.reason);
-    // The release runs behind the final CANCELLED (issue 12): the stock is back within a bounded wait.
-    await until('the cancelled order\'s stock to be back on sale', 30_000, async () =>
-      (await http<{ available: number }>(api(`/api/inventory/${p.id}`))).body.available === 5 ? true : undefined,
-    );
   } finally {
     await startService('psp-sim');
   }
+  // Compensation runs behind the final CANCELLED (issue 12): the void comes first (it needs the card
+  // network), then the release; with psp-sim back, the stock is on sale again within a bounded wait.
+  await until('the cancelled order\'s stock to be back on sale', 60_000, async () =>
+    (await http<{ available: number }>(api(`/api/inventory/${p.id}`))).body.available === 5 ? true : undefined,
+  );
   await checkInvariants();
 });
 
