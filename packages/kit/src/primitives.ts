@@ -56,6 +56,8 @@ export function createSerial(): Serial {
 export interface PeriodicLoop {
   /** Run a pass now (after the one in progress, if any), then keep the period from its end. */
   kick(): void;
+  /** Run a pass now (after the one in progress, if any) and wait until it has ended. */
+  runNow(): Promise<void>;
   /** Stop scheduling and wait for the pass in progress. */
   stop(): Promise<void>;
 }
@@ -104,6 +106,11 @@ export function startPeriodic(opts: { everyMs: number; pass: () => Promise<void>
   return {
     kick() {
       if (!stopped) run();
+    },
+    async runNow() {
+      if (stopped) return;
+      run();
+      while (running) await running;
     },
     async stop() {
       stopped = true;

@@ -77,6 +77,34 @@ test('startPeriodic: kick runs a pass now, a failing pass is reported and the lo
   assert.equal(passes, 2, 'no pass after stop');
 });
 
+test('startPeriodic: runNow waits for a pass that starts after the call, also when one is in progress', async () => {
+  const seen: string[] = [];
+  let release: () => void = () => {};
+  let state = 'old';
+  let holding = false;
+  const loop = startPeriodic({
+    everyMs: 60_000,
+    pass: async () => {
+      if (seen.length === 0 && !holding) {
+        holding = true;
+        await new Promise<void>((r) => (release = r));
+      }
+      seen.push(state);
+    },
+    onError: () => {},
+  });
+  loop.kick();
+  await until('the first pass to be in progress', () => holding);
+  state = 'new';
+  const done = loop.runNow();
+  release();
+  await done;
+  assert.deepEqual(seen, ['new', 'new'], 'runNow returned only after a pass that saw the state of its call');
+  await loop.stop();
+  await loop.runNow();
+  assert.equal(seen.length, 2, 'runNow after stop runs nothing');
+});
+
 test('startPeriodic runs on its own period', async () => {
   let passes = 0;
   const loop = startPeriodic({ everyMs: 5, pass: async () => void (passes += 1), onError: () => {} });

@@ -1,4 +1,4 @@
-import { SpanKind, backoffDelay, inSpan, remoteParent, type Logger } from '@bazaar/kit';
+import { SpanKind, backoffDelay, inSpan, remoteParent, startPeriodic, type Logger, type PeriodicLoop } from '@bazaar/kit';
 import type { EmailRecord, EmailRepository } from './store/index.ts';
 import type { MailTransport } from './upstream/smtp.ts';
 
@@ -30,10 +30,8 @@ export function createSender(opts: SenderOptions) {
   const log = opts.logger.child({ component: 'sender' });
   const leaseMs = opts.leaseMs ?? 120_000;
   const batch = opts.batch ?? 20;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> | undefined;
-  let again = false;
-  let stopped = true;
+  /** The background loop, while started. */
+  let loop: PeriodicLoop | undefined;
 
   /**
    * Record a send the SMTP server accepted. The database may be away (a
@@ -102,59 +100,34 @@ export function createSender(opts: SenderOptions) {
     }
   }
 
-  async function run(): Promise<void> {
-    do {
-      again = false;
-      try {
-        await pass();
-      } catch (error) {
-        // The store failing (e.g. closing) must not kill the loop; the next tick tries again.
-        log.error({ err: error }, 'sender pass failed');
-      }
-    } while (again && !stopped);
-  }
-
-  function schedule(): void {
-    if (stopped) return;
-    clearTimeout(timer);
-    timer = setTimeout(tick, opts.intervalMs);
-    timer.unref();
-  }
-
-  function tick(): void {
-    if (running) {
-      again = true;
-      return;
+  /** A pass that never throws: the store failing (e.g. closing) must not kill the loop; the next pass tries again. */
+  async function guardedPass(): Promise<void> {
+    try {
+      await pass();
+    } catch (error) {
+      log.error({ err: error }, 'sender pass failed');
     }
-    running = run().finally(() => {
-      running = undefined;
-      schedule();
-    });
   }
 
   return {
     start(): void {
-      stopped = false;
-      tick();
+      if (loop) return;
+      loop = startPeriodic({ everyMs: opts.intervalMs, pass: guardedPass, onError: () => undefined });
+      loop.kick();
     },
     /** Look for pending emails now (e.g. right after one was queued). */
     kick(): void {
-      if (!stopped) tick();
+      loop?.kick();
     },
     /** Send everything due now and wait for it (tests, operators). */
     async runOnce(): Promise<void> {
-      while (running) await running;
-      running = run().finally(() => {
-        running = undefined;
-        schedule();
-      });
-      await running;
+      await (loop ? loop.runNow() : guardedPass());
     },
     /** Stop the timer and wait for the pass in progress; the transport is closed. */
     async stop(): Promise<void> {
-      stopped = true;
-      clearTimeout(timer);
-      while (running) await running;
+      const stopping = loop;
+      loop = undefined;
+      await stopping?.stop();
       opts.transport.close();
     },
   };

@@ -1,4 +1,4 @@
-import type { Logger } from '@bazaar/kit';
+import { startPeriodic, type Logger } from '@bazaar/kit';
 
 export interface Reconciler {
   /** Stop scheduling and wait for a pass in progress, so the store can close after it. */
@@ -15,34 +15,13 @@ export function startReconciler(opts: {
   reconcile: () => Promise<{ checked: number; voided: number; failed: number }>;
   logger: Logger;
 }): Reconciler {
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> = Promise.resolve();
-
-  const pass = async () => {
-    try {
+  return startPeriodic({
+    everyMs: opts.intervalMs,
+    async pass() {
       const result = await opts.reconcile();
       // A stale intent is the trace of a crash or freeze between a PSP call and its commit: worth a warning.
       if (result.checked > 0) opts.logger.warn(result, 'reconciled payment intents whose PSP answer was never recorded');
-    } catch (error) {
-      opts.logger.error({ err: error }, 'payment reconciliation failed; will retry');
-    }
-  };
-
-  const schedule = () => {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      running = pass().then(schedule);
-    }, opts.intervalMs);
-    timer.unref();
-  };
-  schedule();
-
-  return {
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
     },
-  };
+    onError: (error) => opts.logger.error({ err: error }, 'payment reconciliation failed; will retry'),
+  });
 }

@@ -1,4 +1,4 @@
-import type { Logger } from '@bazaar/kit';
+import { createSerial, type Logger } from '@bazaar/kit';
 import type { Consumers } from './consumers.ts';
 import { SOURCES, streamOf, type Source } from './events.ts';
 import type { FeedProbe } from '@bazaar/messaging';
@@ -37,13 +37,8 @@ export function createRebuilder(opts: { store: ReportsStore; consumers: Consumer
   let feeds: Partial<Record<Source, FeedState>> = {};
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
-  let lock: Promise<unknown> = Promise.resolve();
   /** Checks and requests take turns, so a check never ends a rebuild that started while it ran. */
-  function exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const next = lock.then(fn, fn);
-    lock = next.catch(() => undefined);
-    return next;
-  }
+  const exclusive = createSerial();
 
   async function check(): Promise<void> {
     if (!startedAt) return;

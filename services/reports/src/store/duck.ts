@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { createSerial } from '@bazaar/kit';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import type { DuckMigration } from '../../migrations/index.ts';
 import { sqlTimestamp } from '../domain/time.ts';
@@ -45,15 +46,9 @@ export async function openDuck(opts: { file?: string }): Promise<Duck> {
   // never a download at run time: the queries need no extension DuckDB lacks.
   const instance = await DuckDBInstance.create(location, { threads: '2', memory_limit: '512MB', autoinstall_known_extensions: 'false' });
   const writer = await instance.connect();
-  let tail: Promise<unknown> = Promise.resolve();
   let closed = false;
-
   /** One write transaction at a time: DuckDB transactions belong to a connection, and this one is shared. */
-  function serial<T>(fn: () => Promise<T>): Promise<T> {
-    const next = tail.then(fn, fn);
-    tail = next.catch(() => undefined);
-    return next;
-  }
+  const serial = createSerial();
 
   const txOf = (conn: DuckDBConnection): Tx => ({
     async run(sql, params) {
