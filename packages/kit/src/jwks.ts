@@ -112,6 +112,15 @@ export function identityKeySource(opts: KeySourceOptions): KeySource {
       const kid = String(header.kid);
       if (missing.get(kid) === fetchedAt) throw error;
       // An unknown key id: identity may have rotated its key since the last fetch.
+      // A fetch already under way (another caller's miss) is likely to bring it: wait for that one first.
+      if (inflight) {
+        await inflight.catch(() => undefined);
+        try {
+          return await (local as JWTVerifyGetKey)(header, token);
+        } catch (afterInflight) {
+          if (!(afterInflight instanceof joseErrors.JWKSNoMatchingKey)) throw afterInflight;
+        }
+      }
       await reloadAfterCooldown().catch(() => undefined);
       try {
         return await (local as JWTVerifyGetKey)(header, token);

@@ -6,7 +6,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SignJWT, exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose';
 import { TOKEN_AUDIENCE, TOKEN_ISSUER, createAuthenticator, identityKeySource, remoteKeys } from '../src/index.ts';
-import { manualClock } from '../src/testing.ts';
+import { manualClock, waitFor } from '../src/testing.ts';
 
 async function key(kid: string): Promise<{ jwk: JWK; privateKey: CryptoKey }> {
   const { publicKey, privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
@@ -28,10 +28,16 @@ test('a key rotated in just after a fetch is accepted at once; a made-up key id 
   const next = await key('k-new');
   let published: JWK[] = [old.jwk];
   let fetches = 0;
+  /** While set, the JWKS answer waits for it: callers then miss the key while a refetch is under way. */
+  let gate: Promise<void> | undefined;
   const jwks = createServer((_req, res) => {
     fetches += 1;
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ keys: published }));
+    const answer = () => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ keys: published }));
+    };
+    if (gate) void gate.then(answer);
+    else answer();
   });
   await new Promise<void>((resolve) => jwks.listen(0, '127.0.0.1', resolve));
   // The refetch cooldown runs on a manual clock: "at once" means within one cooldown of that clock, whatever the machine's load.
@@ -45,7 +51,17 @@ test('a key rotated in just after a fetch is accepted at once; a made-up key id 
     // identity rotates: the new key is published and tokens signed with it arrive right away.
     published = [old.jwk, next.jwk];
     const t0 = clock.now();
-    const results = await Promise.all(Array.from({ length: 5 }, async () => auth.verify(await sign(next.privateKey, 'k-new'))));
+    const tokens = await Promise.all(Array.from({ length: 5 }, () => sign(next.privateKey, 'k-new')));
+    // The first caller's miss starts the refetch; the others miss while it is under way (as on a busy machine).
+    let open: () => void = () => {};
+    gate = new Promise<void>((r) => (open = r));
+    const first = auth.verify(tokens[0] as string);
+    await waitFor('the refetch to reach the JWKS server', () => fetches === 2, 10_000);
+    const rest = tokens.slice(1).map((token) => auth.verify(token));
+    await new Promise((r) => setImmediate(r));
+    open();
+    gate = undefined;
+    const results = await Promise.all([first, ...rest]);
     assert.deepEqual(results.map((p) => p.id), ['u1', 'u1', 'u1', 'u1', 'u1']);
     assert.ok(clock.now() - t0 <= cooldownMs, `accepted within the refetch interval (${clock.now() - t0} ms)`);
     assert.equal(fetches, 2, 'one refetch shared by the concurrent callers');

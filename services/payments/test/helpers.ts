@@ -81,17 +81,18 @@ export async function deadUrl(): Promise<string> {
 /** A payments app over an in-memory store (or the given one), calling the PSP at `pspUrl`. */
 export async function startPayments(opts: { pspUrl: string; timeoutMs?: number; store?: PaymentsStore }) {
   const store = opts.store ?? (await openPaymentsStore({ dataDir: '', inMemory: true }));
-  const psp = createServiceClient({ name: 'psp-sim', baseUrl: opts.pspUrl, timeoutMs: opts.timeoutMs ?? 1500 });
+  const psp = createServiceClient({ name: 'psp-sim', baseUrl: opts.pspUrl, timeoutMs: opts.timeoutMs ?? 15_000 });
   const app = buildApp({ store, logger: testLogger(), psp, serviceToken: SERVICE_TOKEN, defaultMetrics: false });
   return {
     app,
     store,
     /** The domain over the same store and PSP client, for what no route triggers (the reconciliation sweep). */
     payments: createPayments({ payments: paymentRepository(store.db), psp: pspGateway(psp) }),
-    async close() {
+    /** Close the app and its PSP client, and the store unless `keepStore` (another instance goes on with it). */
+    async close(closeOpts: { keepStore?: boolean } = {}) {
       await app.close();
       await psp.close();
-      await store.close();
+      if (!closeOpts.keepStore) await store.close();
     },
   };
 }
