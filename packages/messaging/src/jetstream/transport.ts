@@ -218,8 +218,10 @@ export function createJetStreamTransport(opts: JetStreamTransportOptions): Event
             // One message per pull: nothing sits in this process's buffer that another instance could be handling.
             const pull = await consumer.fetch({ max_messages: 1, expires: fetchExpiresMs });
             batch = pull;
-            // stop() may have closed the previous pull while this one was being opened.
-            if (abort.signal.aborted) await pull.close();
+            // stop() may have closed the previous pull while this one was being opened: close this one
+            // too. Not awaited: the client finishes closing a pull only as it is iterated (below), so
+            // awaiting here would wait for ever (and stop() with it).
+            if (abort.signal.aborted) void pull.close();
             for await (const msg of pull) {
               // Stopping: hand it back at once rather than let it wait out the ack wait.
               if (abort.signal.aborted) msg.nak();
