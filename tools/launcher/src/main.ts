@@ -103,6 +103,10 @@ const host = env.BAZAAR_HOST || '127.0.0.1';
 // Search and reports keep files (and their feed positions) in the data dir: with --infra they get their own, since
 // positions in the embedded SQLite outboxes mean nothing against the PostgreSQL ones.
 const dataDir = resolve(env.BAZAAR_DATA_DIR || join(root, '.bazaar', args.infra ? 'infra-data' : 'data'));
+// One compile cache for every system started from this checkout (Node keys it by
+// source hash, so it is safe to share): a fresh data directory, as every
+// end-to-end test starts with, still finds the services' modules compiled.
+const compileCache = join(root, 'node_modules', '.cache', 'bazaar-compile');
 const logDir = resolve(env.BAZAAR_LOG_DIR || join(root, '.bazaar', 'logs'));
 const portBase = args['port-base'] === undefined ? undefined : Number(args['port-base']);
 if (portBase !== undefined && (!Number.isInteger(portBase) || portBase < 1 || portBase > 65000)) fail(`--port-base must be a port number, got "${args['port-base']}"`);
@@ -158,7 +162,7 @@ for (const spec of specs) {
   for (const [i, port] of (instances.get(spec.name) as number[]).entries()) {
     const name = instanceName(spec.name, i + 1);
     // Node's module compile cache (compiled and type-stripped modules, kept across runs): a warm start skips most of the module loading.
-    const base = { ...env, ...otelEnv, BAZAAR_SERVICE_TOKEN: serviceToken, NODE_COMPILE_CACHE: env.NODE_COMPILE_CACHE || join(dataDir, 'compile-cache') };
+    const base = { ...env, ...otelEnv, BAZAAR_SERVICE_TOKEN: serviceToken, NODE_COMPILE_CACHE: env.NODE_COMPILE_CACHE || compileCache };
     // The gateway's admin listener (metrics, readiness) is on a port of its own, never the public one.
     const adminPort = spec.gateway ? (portBase === undefined ? port + 1000 : portBase + 85 + i) : undefined;
     if (adminPort !== undefined && !(await portIsFree(host, adminPort))) fail(`port ${adminPort} on ${host} is in use (the gateway's admin listener). Stop whatever uses it, or use --port-base.`);
