@@ -1,4 +1,4 @@
-import { SpanStatusCode, inSpan, newSpanId, remoteParent, withContext, type Logger, type RequestContext } from '@bazaar/kit';
+import { SpanStatusCode, inSpan, newSpanId, remoteParent, startPeriodic, withContext, type Logger, type PeriodicLoop, type RequestContext } from '@bazaar/kit';
 import type { CardVault } from './card-vault.ts';
 import type { OrderRecord, OrderRepository, SagaRecord } from './model.ts';
 import { runStep, type InventoryPort, type PaymentsPort, type RetryPolicy, type Transition } from './saga.ts';
@@ -51,9 +51,8 @@ export function createSagaRunner(deps: {
   const now = deps.now ?? Date.now;
   const active = new Map<string, Promise<void>>();
   const waiters = new Map<string, Set<() => void>>();
-  const timers: NodeJS.Timeout[] = [];
-  let sweeping = false;
-  let renewing = false;
+  /** The sweep and the lease heartbeat, while started. */
+  let loops: PeriodicLoop[] = [];
   let stopping = false;
 
   function notify(orderId: string): void {
@@ -185,16 +184,13 @@ export function createSagaRunner(deps: {
   }
 
   async function sweep(): Promise<void> {
-    if (sweeping || stopping) return;
-    sweeping = true;
+    if (stopping) return;
     try {
       // Only sagas this instance holds or may claim; kick() claims before driving.
       for (const id of await orders.dueSagas(now(), SWEEP_BATCH)) kick(id);
       await wakeEndedElsewhere();
     } catch (error) {
       deps.logger.error({ err: error }, 'saga sweep failed');
-    } finally {
-      sweeping = false;
     }
   }
 
@@ -210,29 +206,23 @@ export function createSagaRunner(deps: {
 
   /** The heartbeat: a live instance keeps every saga it holds, driven or waiting for a retry. */
   async function renew(): Promise<void> {
-    if (renewing || stopping) return;
-    renewing = true;
+    if (stopping) return;
     try {
       await orders.renewLeases(now());
     } catch (error) {
       deps.logger.error({ err: error, owner: orders.lease.owner }, 'renewing saga leases failed; other instances take the sagas over if this persists');
-    } finally {
-      renewing = false;
     }
   }
 
-  function every(ms: number, fn: () => Promise<void>): void {
-    const timer = setInterval(() => void fn(), ms);
-    timer.unref();
-    timers.push(timer);
-  }
+  /** Passes never overlap (the next is scheduled when one ends); sweep and renew log their own failures. */
+  const every = (everyMs: number, pass: () => Promise<void>): PeriodicLoop => startPeriodic({ everyMs, pass, onError: () => undefined });
 
   return {
     start() {
-      if (timers.length > 0 || stopping) return;
-      every(settings.sweepMs, sweep);
-      every(Math.max(1, Math.floor(orders.lease.ms / 3)), renew);
-      void sweep();
+      if (loops.length > 0 || stopping) return;
+      const sweeper = every(settings.sweepMs, sweep);
+      loops = [sweeper, every(Math.max(1, Math.floor(orders.lease.ms / 3)), renew)];
+      sweeper.kick();
     },
     kick,
     waitFor(orderId, ms) {
@@ -254,7 +244,8 @@ export function createSagaRunner(deps: {
     },
     async stop() {
       stopping = true;
-      for (const timer of timers) clearInterval(timer);
+      // Waits for a sweep or heartbeat in progress: the store may close right after.
+      await Promise.all(loops.map((loop) => loop.stop()));
       for (const id of [...waiters.keys()]) notify(id);
       await Promise.allSettled([...active.values()]);
       try {
