@@ -4,15 +4,19 @@ import { rollingRestart, RollingRestartError, type RollingOptions } from './roll
 import type { Collector } from './telemetry/collector.ts';
 import type { TelemetryStore } from './telemetry/store.ts';
 import { edgesFrom, topologySvg, type NodeState } from './dashboard/topology.ts';
-import { chaosPage, chaosTable, eventsPage, logLines, logsPage, orderPage, overviewPage, servicesTable, tracePage, tracesPage, type ConsumerRow } from './dashboard/views.ts';
+import { chaosPage, chaosTable, deadLettersSection, eventsPage, logLines, logsPage, orderPage, overviewPage, servicesTable, tracePage, tracesPage, type ConsumerRow } from './dashboard/views.ts';
 import { esc } from './dashboard/layout.ts';
 import { crossSite } from './csrf.ts';
+import type { DeadLetter, DeadLetters } from './dead-letters.ts';
 
 const ACTION = /^\/api\/services\/([a-z0-9-]+)\/(start|stop|restart|freeze|thaw|kill)$/;
 const ROLLING = /^\/api\/services\/([a-z0-9-]+)\/rolling-restart$/;
+const REPLAY = /^\/api\/dead-letters\/([0-9]{1,15})\/replay$/;
 const TRACE_ID = /^[0-9a-f]{32}$/;
 const TOPOLOGY_WINDOW_MS = 60_000;
 const STREAM_EVERY_MS = 2000;
+const DEAD_LETTERS_SHOWN = 200;
+const NO_DEAD_LETTERS = 'Dead letters exist with NATS JetStream only (npm run start:infra, or NATS_URL set); the embedded feed retries a failing event at the head of its consumer\'s line instead.';
 
 export interface ControlOptions {
   /** Every instance by its name (payments, payments-2…). */
@@ -27,6 +31,8 @@ export interface ControlOptions {
   serviceUrls?: Map<string, string>;
   /** Credential for producers' /internal/events (consumer lag). */
   serviceToken?: string;
+  /** The JetStream dead letters (with NATS only): listed on the Events page, replayed from it. */
+  deadLetters?: DeadLetters;
 }
 
 type Send = (status: number, type: string, body: string) => void;
@@ -161,6 +167,17 @@ export function createControlServer(opts: ControlOptions): Server {
     });
   }
 
+  /** The dead letters for the Events page: undefined without NATS, the error when NATS does not answer. */
+  async function deadLetterList(): Promise<{ where: string; letters: DeadLetter[] } | { error: string } | undefined> {
+    const dl = opts.deadLetters;
+    if (!dl) return undefined;
+    try {
+      return { where: dl.where, letters: await dl.list(DEAD_LETTERS_SHOWN) };
+    } catch (error) {
+      return { error: `NATS JetStream does not answer: ${(error as Error).message}` };
+    }
+  }
+
   const serviceNames = () => [...(opts.services?.keys() ?? opts.processes.keys())];
 
   const server = createServer((req, res) => {
@@ -188,6 +205,11 @@ export function createControlServer(opts: ControlOptions): Server {
       if (url === '/api/services') return json({ services: list() });
       if (url === '/') return html(overviewPage({ topology: topology(), services: services(), serviceNames: serviceNames(), gatewayUrl: opts.gatewayUrl }));
       if (url === '/api/stream') return stream(req, res, () => ({ topology: topology(), services: services(), chaos: chaosTable(list()) }));
+      if (url === '/api/dead-letters') {
+        if (!opts.deadLetters) return problem(send, 404, 'No dead letters here', NO_DEAD_LETTERS);
+        void deadLetterList().then((r) => (!r || 'error' in r ? problem(send, 503, 'Dead letters unavailable', r?.error ?? NO_DEAD_LETTERS) : json({ stream: r.where, deadLetters: r.letters })));
+        return;
+      }
       if (url === '/api/topology') return json({ windowMs: TOPOLOGY_WINDOW_MS, nodes: nodes(), edges: tel ? edgesFrom(tel.store.spansSince(Date.now() - TOPOLOGY_WINDOW_MS), TOPOLOGY_WINDOW_MS) : [] });
       if (url === '/chaos') {
         void pspConfig().then((psp) => html(chaosPage(list(), psp)));
@@ -224,7 +246,7 @@ export function createControlServer(opts: ControlOptions): Server {
         if (url === '/api/logs') return json({ lines: tel.store.logs({ ...logFilter(q), limit: Math.min(1000, Number(query.limit) || 200) }) });
         if (url === '/api/logs/stream') return logsStream(req, res, q);
         if (url === '/events') {
-          void consumers().then((rows) => html(eventsPage(rows, '')));
+          void Promise.all([consumers(), deadLetterList()]).then(([rows, letters]) => html(eventsPage(rows, deadLettersSection(letters))));
           return;
         }
       }
@@ -242,6 +264,19 @@ export function createControlServer(opts: ControlOptions): Server {
           send(r.status, r.headers.get('content-type') ?? 'application/json', await r.text());
         })
         .catch((error: unknown) => problem(send, 400, 'Cannot change the card network', String((error as Error).message)));
+      return;
+    }
+    const replay = REPLAY.exec(url);
+    if (req.method === 'POST' && replay) {
+      if (!opts.deadLetters) return problem(send, 404, 'No dead letters here', NO_DEAD_LETTERS);
+      opts.deadLetters.replay(Number(replay[1])).then(
+        (letter) => json({ replayed: { seq: letter.seq, eventId: letter.eventId, type: letter.type, consumer: letter.consumer, source: letter.source } }),
+        (error: unknown) => {
+          const message = String((error as Error).message);
+          if (/^no dead letter/.test(message)) problem(send, 404, 'No such dead letter', `${message}; it may have been replayed already.`);
+          else problem(send, 503, 'Replay failed', message);
+        },
+      );
       return;
     }
     const roll = ROLLING.exec(url);

@@ -1,5 +1,6 @@
 /** The dashboard's pages and the fragments its live updates replace (server-rendered HTML). */
 import type { ProcessInfo } from '../supervisor.ts';
+import type { DeadLetter } from '../dead-letters.ts';
 import type { ProcessSnapshot, StoredLog, StoredSpan, TraceSummary } from '../telemetry/store.ts';
 import { clock, esc, layout, ms } from './layout.ts';
 
@@ -237,6 +238,38 @@ export function eventsPage(rows: ConsumerRow[], deadLetters: string): string {
 <tbody>${body || '<tr><td colspan="6" class="muted">No event handled in the retention period.</td></tr>'}</tbody></table>
 <p class="muted">Position: the last sequence handled (from consumer spans). Lag: events in the producer's outbox after it.</p></div>${deadLetters}`,
   });
+}
+
+/**
+ * The dead letters, per consumer, each with a Replay button (it goes back to
+ * that consumer only); `undefined` without NATS, `error` when NATS does not answer.
+ */
+export function deadLettersSection(state: { where: string; letters: DeadLetter[] } | { error: string } | undefined): string {
+  const card = (inner: string) => `<div class="card" id="dead-letters"><h2 style="margin-top:0">Dead letters</h2>${inner}</div>`;
+  if (!state) {
+    return card('<p class="muted">None on the embedded feed: an event whose handling fails stays at the head of its consumer\'s line and is retried (see failed handlings and lag above). Dead letters, with replay, exist on NATS JetStream (<span class="mono">npm run start:infra</span>).</p>');
+  }
+  if ('error' in state) return card(`<p class="flash error">${esc(state.error)}</p>`);
+  if (state.letters.length === 0) return card(`<p class="muted">None: no consumer has given up on an event (stream <span class="mono">${esc(state.where)}</span>).</p>`);
+  const groups = new Map<string, DeadLetter[]>();
+  for (const l of state.letters) {
+    const key = `${l.consumer}\u0000${l.source}`;
+    groups.set(key, [...(groups.get(key) ?? []), l]);
+  }
+  const tables = [...groups.values()]
+    .map((letters) => {
+      const { consumer, source } = letters[0] as DeadLetter;
+      const rows = letters
+        .map(
+          (l) => `<tr data-dead-letter="${l.seq}"><td class="num">${l.seq}</td><td>${esc(l.type)}<div class="muted mono">${esc(l.eventId)}</div></td><td class="num">${l.deliveries}</td><td style="max-width:26rem">${esc(l.error)}</td><td>${esc(l.at.replace('T', ' ').replace(/\.\d+Z$/, 'Z'))}</td>
+<td><button data-action="/api/dead-letters/${l.seq}/replay" data-confirm="${esc(`Replay ${l.type} (${l.eventId}) to ${consumer}? Only ${consumer} gets it again; fix the cause first, or it comes back as a new dead letter.`)}" data-done="${esc(`Dead letter ${l.seq} replayed to ${consumer}`)}" data-remove="tr">Replay</button></td></tr>`,
+        )
+        .join('\n');
+      return `<h3 data-consumer="${esc(consumer)}">${esc(consumer)} <span class="muted" style="font-weight:400">← ${esc(source)} · ${letters.length} dead letter${letters.length === 1 ? '' : 's'}</span></h3>
+<table><thead><tr><th class="num">#</th><th>event</th><th class="num">deliveries</th><th>last error</th><th>dead-lettered at</th><th></th></tr></thead><tbody>${rows}</tbody></table>`;
+    })
+    .join('\n');
+  return card(`${tables}<p class="muted">Stream <span class="mono">${esc(state.where)}</span>. Replay sends the event back to the consumer that gave up on it, and to no other; its inbox drops it if it was handled meanwhile. Same as <span class="mono">npm run dead-letters -- replay &lt;#&gt;</span>.</p>`);
 }
 
 /** Chaos controls. */
