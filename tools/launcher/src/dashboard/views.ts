@@ -39,8 +39,23 @@ export function servicesTable(services: ProcessInfo[], snapshots: Map<string, Pr
 <tbody>${rows.join('\n')}</tbody></table>`;
 }
 
+/** Scale controls (also sent by live updates): services with more than one instance slot, − and + one instance each. */
+export function scaleControls(services: { name: string; slots: number; running: number; busy: boolean }[]): string {
+  const scalable = services.filter((s) => s.slots > 1);
+  if (scalable.length === 0) return '<p class="muted">Scale: every service runs one instance (<span class="mono">npm start -- --scale payments=3</span> gives a service instance slots to scale within).</p>';
+  const button = (s: { name: string }, to: number, label: string, text: string, disabled: boolean) =>
+    `<button aria-label="${esc(label)}" data-action="/api/services/${esc(s.name)}/scale" data-body="${esc(JSON.stringify({ instances: to }))}" data-confirm="${esc(`${label}?`)}" data-done="${esc(`${s.name}: ${to} instance${to === 1 ? '' : 's'}`)}"${disabled ? ' disabled' : ''}>${text}</button>`;
+  const items = scalable
+    .map((s) => {
+      const label = `${s.running} of ${s.slots} running`;
+      return `<span class="scale" data-scale="${esc(s.name)}" data-running="${s.running}" style="white-space:nowrap;margin-right:1rem"><strong>${esc(s.name)}</strong> ${button(s, s.running - 1, `Scale ${s.name} down to ${s.running - 1} instance${s.running - 1 === 1 ? '' : 's'} (the last one drains and stops)`, '−', s.busy || s.running <= 1)} <span class="mono">${esc(label)}</span> ${button(s, s.running + 1, `Scale ${s.name} up to ${s.running + 1} instances`, '+', s.busy || s.running >= s.slots)}</span>`;
+    })
+    .join(' ');
+  return `<p class="muted">Scale (within the instance slots given by --scale): ${items}</p>`;
+}
+
 /** The overview: topology and services, both updated live. */
-export function overviewPage(opts: { topology: string; services: string; serviceNames: string[]; gatewayUrl: string }): string {
+export function overviewPage(opts: { topology: string; services: string; scale: string; serviceNames: string[]; gatewayUrl: string }): string {
   const rolling = opts.serviceNames
     .map((n) => `<button data-action="/api/services/${esc(n)}/rolling-restart" data-confirm="${esc(`Restart every instance of ${n}, one at a time?`)}" data-done="${esc(`${n}: every instance restarted`)}">${esc(n)}</button>`)
     .join(' ');
@@ -51,6 +66,7 @@ export function overviewPage(opts: { topology: string; services: string; service
     body: `<h1>Overview</h1>
 <div class="card topology"><h2 style="margin-top:0">Topology <span class="muted" style="font-weight:400;font-size:.85rem">calls (solid) and events (dashed) over the last minute · live</span></h2><div data-live="topology">${opts.topology}</div></div>
 <div class="card"><h2 style="margin-top:0">Services and instances</h2><div data-live="services">${opts.services}</div>
+<div data-live="scale">${opts.scale}</div>
 <p class="muted">Rolling restart (every instance, one at a time): ${rolling}</p>
 <p class="muted">Shop API: <a href="${esc(opts.gatewayUrl)}/api/catalog/products">${esc(opts.gatewayUrl)}</a> · process table as JSON: <a href="/api/services">/api/services</a></p></div>`,
   });
