@@ -20,13 +20,15 @@ export interface TracingFigures {
   p99: number;
   /** CPU ms per confirmed checkout, every service and the launcher (which stores the spans) together: contention on a busy machine stretches it far less than wall time. */
   cpuMsPerCheckout: number;
+  /** Of which the launcher's (the embedded collector: receiving, decoding and storing spans; log indexing). */
+  launcherCpuMsPerCheckout: number;
   /** The yardstick's req/s measured just before this run. */
   yardstick: number;
   /** The machine's load when the run ended. */
   load: string;
 }
 
-async function measure(system: RunningSystem, shoppers: number, perShopper: number): Promise<Pick<TracingFigures, 'checkouts' | 'perSecond' | 'p99' | 'cpuMsPerCheckout'>> {
+async function measure(system: RunningSystem, shoppers: number, perShopper: number): Promise<Pick<TracingFigures, 'checkouts' | 'perSecond' | 'p99' | 'cpuMsPerCheckout' | 'launcherCpuMsPerCheckout'>> {
   // One warm-up checkout per shopper is not counted: connection pools, JIT, first-use caches.
   await Promise.all(Array.from({ length: shoppers }, () => benchCheckout(system.gatewayUrl, 1)));
   const procs = [...(await system.services()), { name: 'launcher', pid: system.launcher.pid }];
@@ -36,10 +38,11 @@ async function measure(system: RunningSystem, shoppers: number, perShopper: numb
   const seconds = (performance.now() - t0) / 1000;
   // The events' consumers and the span export (every second) finish the checkouts' work: give them a moment.
   await new Promise((r) => setTimeout(r, 2000));
-  const cpu = [...cpuDelta(before, cpuSnapshot(procs)).values()].reduce((a, b) => a + b, 0);
+  const used = cpuDelta(before, cpuSnapshot(procs));
+  const cpu = [...used.values()].reduce((a, b) => a + b, 0);
   const times = runs.flatMap((r) => r.times ?? []).sort((a, b) => a - b);
   const confirmed = runs.reduce((n, r) => n + r.confirmed, 0);
-  return { checkouts: confirmed, perSecond: confirmed / seconds, p99: times[Math.min(times.length - 1, Math.floor(0.99 * times.length))] ?? 0, cpuMsPerCheckout: cpu / Math.max(1, confirmed) };
+  return { checkouts: confirmed, perSecond: confirmed / seconds, p99: times[Math.min(times.length - 1, Math.floor(0.99 * times.length))] ?? 0, cpuMsPerCheckout: cpu / Math.max(1, confirmed), launcherCpuMsPerCheckout: (used.get('launcher') ?? 0) / Math.max(1, confirmed) };
 }
 
 /** Start the system with tracing off, then on (`rounds` times, alternating), and run the same checkout load against each. */
@@ -62,7 +65,7 @@ export async function benchTracing(opts: { start: StartOptions; shoppers: number
 }
 
 /** The cost of tracing over every round: throughput (raw and per yardstick) and p99, in % (positive: on is worse). */
-export function tracingCost(figures: TracingFigures[]): { throughput: number; throughputPerYardstick: number; p99: number; cpu: number } {
+export function tracingCost(figures: TracingFigures[]): { throughput: number; throughputPerYardstick: number; p99: number; cpu: number; servicesCpu: number } {
   const of = (mode: 'off' | 'on') => figures.filter((f) => f.mode === mode);
   const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
   const [off, on] = [of('off'), of('on')];
@@ -74,5 +77,6 @@ export function tracingCost(figures: TracingFigures[]): { throughput: number; th
     throughputPerYardstick: 100 * (1 - relative(on) / relative(off)),
     p99: 100 * (p99(on) / p99(off) - 1),
     cpu: 100 * (mean(on.map((f) => f.cpuMsPerCheckout)) / mean(off.map((f) => f.cpuMsPerCheckout)) - 1),
+    servicesCpu: 100 * (mean(on.map((f) => f.cpuMsPerCheckout - f.launcherCpuMsPerCheckout)) / mean(off.map((f) => f.cpuMsPerCheckout - f.launcherCpuMsPerCheckout)) - 1),
   };
 }
