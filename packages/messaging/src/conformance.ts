@@ -9,7 +9,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { waitFor } from '@bazaar/kit/testing';
+import { SpanKind, withContext } from '@bazaar/kit';
+import { captureSpans, waitFor } from '@bazaar/kit/testing';
 import type { AnyCloudEvent, EventTransport, NewEvent, Subscription } from './types.ts';
 
 export { startTestProducer, type TestProducer, type TestProducerOptions } from './testing-producer.ts';
@@ -137,6 +138,31 @@ export function transportConformance(name: string, setup: () => Promise<Conforma
     assert.deepEqual(batches.flat(), [1, 2, 3, 4, 5, 6, 7]);
     assert.deepEqual(single, [], 'nothing through handle while batches succeed');
     assert.ok(batches.some((b) => b.length > 1), `events waiting together come together: ${JSON.stringify(batches)}`);
+  });
+
+  withHarness('events handled in a batch or one at a time are each a CONSUMER span, child of the PRODUCER span of the change that wrote them', async (h, subs) => {
+    const captured = captureSpans();
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    await withContext({ requestId: 'r', traceId, spanId: '00f067aa0ba902b7' }, () => h.publish(numbered(1, 4)));
+    const batched: number[] = [];
+    const single: number[] = [];
+    subs.push(h.transport().subscribe({ source: h.source, consumer: 'cb', handle: async () => assert.fail('no single delivery'), handleBatch: async (events) => void batched.push(...ns(events)) }));
+    subs.push(h.transport().subscribe({ source: h.source, consumer: 'cs', handle: async (e) => void single.push((e.data as { n: number }).n) }));
+    await waitFor('4 events to each consumer', () => batched.length >= 4 && single.length >= 4, 10_000);
+    const producers = captured.spans().filter((s) => s.kind === SpanKind.PRODUCER && s.traceId === traceId);
+    assert.equal(producers.length, 4, 'one PRODUCER span per event written');
+    const producerIds = new Set(producers.map((s) => s.spanId));
+    for (const consumer of ['cb', 'cs']) {
+      const consumed = await waitFor(`4 CONSUMER spans of ${consumer}`, () => {
+        const spans = captured.spans().filter((s) => s.kind === SpanKind.CONSUMER && s.attributes['messaging.consumer.group.name'] === consumer);
+        return spans.length >= 4 ? spans : undefined;
+      }, 5000);
+      for (const s of consumed) {
+        assert.equal(s.traceId, traceId, `${consumer}'s span is in the producer's trace`);
+        assert.ok(producerIds.has(s.parentSpanId as string), `${consumer}'s "${s.name}" is a child of a PRODUCER span`);
+      }
+      assert.equal(new Set(consumed.map((s) => s.parentSpanId)).size, 4, `${consumer}: one CONSUMER span per event`);
+    }
   });
 
   withHarness('a failed batch is acknowledged for none: its events come again one at a time, then batches resume', async (h, subs) => {

@@ -97,13 +97,15 @@ export async function appendEvent<DB extends OutboxTables>(trx: AnyDb<DB>, sourc
 }
 
 /**
- * A PRODUCER span for an event written in a traced context; it ends at once (the relay or the
- * feed delivers later) and the event's traceparent names it, so consumers' spans are its children.
+ * A PRODUCER span for an event written in a traced context (OpenTelemetry's `create` operation: the
+ * message's creation context); it ends at once (the relay or the feed delivers later) and the event's
+ * traceparent names it, so consumers' spans are its children. The relay's publish to NATS is a CLIENT
+ * `send` span under it (jetstream/streams.ts).
  */
 function producerSpan(source: string, id: string, event: NewEvent): string {
   const span = startSpan(`publish ${event.type}`, {
     kind: SpanKind.PRODUCER,
-    attributes: { 'messaging.operation.type': 'send', 'messaging.destination.name': source, 'messaging.message.id': id, 'cloudevents.event_type': event.type, 'cloudevents.event_subject': event.subject ?? '' },
+    attributes: { 'messaging.operation.type': 'create', 'messaging.destination.name': source, 'messaging.message.id': id, 'cloudevents.event_type': event.type, 'cloudevents.event_subject': event.subject ?? '' },
   });
   span.end();
   const sc = span.spanContext();

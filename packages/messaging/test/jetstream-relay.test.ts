@@ -3,8 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Kysely } from 'kysely';
-import { withContext } from '@bazaar/kit';
-import { testLogger, waitFor } from '@bazaar/kit/testing';
+import { SpanKind, parseTraceparent, withContext } from '@bazaar/kit';
+import { captureSpans, testLogger, waitFor } from '@bazaar/kit/testing';
 import { openStore, type Store } from '@bazaar/store';
 import { DIALECTS, testLocation } from '@bazaar/store/testing';
 import {
@@ -55,6 +55,7 @@ async function streamIds(conn: ReturnType<ReturnType<typeof connections>['open']
 for (const dialect of DIALECTS) {
   test(`[${dialect}] the relay publishes the outbox in order, with the event id as Nats-Msg-Id and the trace context, and marks rows published`, async (t) => {
     await requireNats();
+    const captured = captureSpans();
     const prefix = testPrefix();
     const conns = connections(prefix);
     const cleanup = cleanupFirst(t);
@@ -79,6 +80,16 @@ for (const dialect of DIALECTS) {
     assert.equal(stream.traceparents[10], outbox[10]?.traceparent, 'the NATS header carries the envelope\'s traceparent');
     assert.match(String(stream.traceparents[10]), new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
     assert.deepEqual(relay.stats(), { published: 30, duplicates: 0 });
+    // Each traced event's publish to NATS is a CLIENT span, child of the PRODUCER span its header names.
+    const sends = captured.spans().filter((s) => s.attributes['messaging.system'] === 'nats' && s.attributes['messaging.operation.type'] === 'send');
+    assert.deepEqual(sends.map((s) => s.attributes['messaging.message.id']), outbox.slice(10, 20).map((e) => e.id), 'one send span per traced event, none for the others');
+    for (const [i, s] of sends.entries()) {
+      const header = parseTraceparent(String(stream.traceparents[10 + i]));
+      assert.equal(s.kind, SpanKind.CLIENT);
+      assert.equal(s.traceId, traceId);
+      assert.equal(s.parentSpanId, header?.parentId, 'child of the PRODUCER span the header carries');
+      assert.equal(s.attributes['messaging.destination.name'], stream.subjects[10 + i]);
+    }
   });
 
   test(`[${dialect}] a relay that crashed between publishing and marking re-publishes harmlessly: consumers get each event once`, async (t) => {

@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { AppError } from '@bazaar/kit';
-import { waitFor } from '@bazaar/kit/testing';
+import { AppError, SpanKind, inSpan } from '@bazaar/kit';
+import { captureSpans, waitFor } from '@bazaar/kit/testing';
 import { handleOnce } from '@bazaar/messaging';
 import { MAX_LINES } from '../src/domain/cart.ts';
 import { openCartDatabase, openRedisCartStore } from '../src/store/index.ts';
@@ -153,4 +153,31 @@ test('redis: start-up fails naming the server; a later outage is 503 UPSTREAM_UN
   server = startPrivateRedis(port);
   await waitFor('the store to reconnect after Redis came back', async () => (await opened.setQuantity('u', 'c', 1).catch(() => 'down')) === 'set', 10_000);
   assert.deepEqual(await opened.getLines('u'), [{ productId: 'c', quantity: 1 }], 'a fresh server (no persistence) holds only what came after');
+});
+
+test('redis: each store call is a CLIENT span of the request that made it, named after its script, without the URL\'s credentials', async (t) => {
+  const captured = captureSpans();
+  const redis = await testRedis(t);
+  const store = await redis.open();
+  await store.setQuantity('u', 'a', 2);
+  captured.clear();
+  await inSpan('GET /api/cart', { kind: SpanKind.SERVER }, async () => {
+    await store.setQuantity('u', 'b', 1);
+    await store.getLines('u');
+  });
+  const spans = captured.spans();
+  const request = spans.find((s) => s.name === 'GET /api/cart');
+  assert.ok(request);
+  const calls = spans.filter((s) => s.attributes['db.system.name'] === 'redis');
+  assert.deepEqual(calls.map((s) => s.name), ['redis EVALSHA cartSet', 'redis EVALSHA cartGet']);
+  for (const s of calls) {
+    assert.equal(s.kind, SpanKind.CLIENT);
+    assert.equal(s.parentSpanId, request.spanId, `${s.name} is a child of the request`);
+    assert.equal(s.attributes['server.address'], new URL(process.env.BAZAAR_TEST_REDIS_URL || 'redis://127.0.0.1:6379').hostname);
+    assert.ok(!JSON.stringify(s.attributes).includes('@'), 'no credentials in the attributes');
+  }
+  // Outside any request (background work), nothing is recorded.
+  captured.clear();
+  await store.getLines('u');
+  assert.deepEqual(captured.spans(), []);
 });

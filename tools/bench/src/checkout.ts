@@ -36,8 +36,15 @@ let shoppers = 0;
 async function shopper(gatewayUrl: string): Promise<string> {
   const email = `bench-${process.pid}-${Date.now()}-${shoppers++}@example.com`;
   const password = 'correct horse battery staple';
-  await json(`${gatewayUrl}/api/identity/register`, { method: 'POST', body: { email, password, name: 'Bench' } });
-  const login = await json<{ accessToken?: string }>(`${gatewayUrl}/api/identity/login`, { method: 'POST', body: { email, password } });
+  // Like any client on a busy machine: ask again (a few times) when the gateway timed out or the service was busy.
+  const retried = async <T>(call: () => Promise<{ status: number; body: T }>) => {
+    let res = await call();
+    for (let attempt = 2; attempt <= 3 && (res.status >= 500 || res.status === 429); attempt++) res = await call();
+    return res;
+  };
+  const registered = await retried(() => json(`${gatewayUrl}/api/identity/register`, { method: 'POST', body: { email, password, name: 'Bench' } }));
+  if (registered.status !== 202 && registered.status !== 201) throw new Error(`bench shopper could not register (${registered.status})`);
+  const login = await retried(() => json<{ accessToken?: string }>(`${gatewayUrl}/api/identity/login`, { method: 'POST', body: { email, password } }));
   if (!login.body.accessToken) throw new Error(`bench shopper could not log in (${login.status})`);
   return login.body.accessToken;
 }

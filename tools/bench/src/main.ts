@@ -23,7 +23,7 @@ import { formatTable } from '../../launcher/src/table.ts';
 import { benchCheckout } from './checkout.ts';
 import { benchGateway } from './gateway.ts';
 import { benchSearch } from './search.ts';
-import { benchTracing, type TracingFigures } from './tracing.ts';
+import { benchTracing, tracingCost, type TracingFigures } from './tracing.ts';
 import { cpuDelta, cpuSnapshot, rssMb } from './proc.ts';
 import { benchReportsIngest } from './reports.ts';
 import { machineLoad, measureYardstick } from './yardstick.ts';
@@ -50,89 +50,118 @@ const work = mkdtempSync(join(tmpdir(), 'bazaar-bench-'));
 // Limits far above the load: the bench measures speed, not the rate limiter's verdicts.
 const opts = { portBase, dataDir: join(work, 'data'), logDir: join(work, 'logs'), env: { LOG_LEVEL: 'warn', RATE_LIMITS: 'read=1000000000/min,write=1000000000/min' } };
 let system: RunningSystem | undefined;
-try {
-  process.stdout.write(`Bazaar benchmark — Node ${process.version}, ${connections} connections, ${duration} s per load\n\n`);
-  const yard = await measureYardstick({ connections, durationS: duration });
-  process.stdout.write(`  yardstick: bare node:http hello ${yard.rps.toFixed(0)} req/s (${machineLoad()})\n`);
-  const x = (rps: number) => `${((100 * rps) / yard.rps).toFixed(1)} % of yardstick`;
-  const inYard = (cpuMs: number) => `${((cpuMs * 1000) / yard.usPerRequest).toFixed(0)} yardstick requests`;
-  let t0 = Date.now();
-  system = await startSystem(opts);
-  const cold = Date.now() - t0;
-  await system.stop();
-  t0 = Date.now();
-  system = await startSystem(opts);
-  const warm = Date.now() - t0;
-  process.stdout.write(`  start-up: cold ${cold} ms (migrations + seed), warm ${warm} ms (${machineLoad()}; ${(cold / yard.usPerRequest * 1000).toFixed(0)} / ${(warm / yard.usPerRequest * 1000).toFixed(0)} yardstick requests)\n`);
-  // Idle: nothing has been asked of the system since it said ready.
-  await new Promise((r) => setTimeout(r, 3000));
-  const idle = (await system.services()).map((s) => ({ name: s.name, mb: s.pid === undefined ? undefined : rssMb(s.pid) }));
-  const idleTotal = idle.reduce((sum, s) => sum + (s.mb ?? 0), 0);
-  process.stdout.write(`  idle RSS: ${idleTotal.toFixed(0)} MB in ${idle.length} processes — ${idle.map((s) => `${s.name} ${s.mb?.toFixed(0) ?? '?'}`).join(', ')}\n`);
 
-  const catalog = await system.service('catalog');
-  const page = (await (await fetch(`${system.gatewayUrl}/api/catalog/products?limit=1`)).json()) as { items: { id: string }[] };
-  const id = page.items[0]?.id;
-  if (!id) throw new Error('the catalog returned no product');
-  const results = [
-    await load('product by id — direct to catalog', `${catalog.url}/api/catalog/products/${id}`),
-    await load('product by id — through gateway', `${system.gatewayUrl}/api/catalog/products/${id}`),
-    await load('product page (20) — through gateway', `${system.gatewayUrl}/api/catalog/products?limit=20`),
-    // Server-rendered storefront pages (HTML, through the gateway, as a browser asks for them).
-    await load('storefront: home page', `${system.gatewayUrl}/`),
-    await load('storefront: category page', `${system.gatewayUrl}/c/audio`),
-    await load('storefront: product page', `${system.gatewayUrl}/p/${id}`),
-    await load('storefront: search page (typo)', `${system.gatewayUrl}/search?q=headphnes`),
-  ];
-  const [direct, viaGateway] = results as [Figures, Figures, Figures];
+/** Checkout load with tracing off and on, side by side with the yardstick (npm run bench -- --tracing runs only this). */
+async function tracingSection(): Promise<void> {
+  const tracing = await benchTracing({
+    start: opts,
+    shoppers: Number(process.env.BENCH_TRACING_SHOPPERS ?? 4),
+    perShopper: Number(process.env.BENCH_TRACING_CHECKOUTS ?? 25),
+    rounds: Number(process.env.BENCH_TRACING_ROUNDS ?? 2),
+    yardstick: { connections, durationS: duration },
+  });
   process.stdout.write(`\n${formatTable(
-    ['load', 'req/s', 'vs yardstick', 'p50 ms', 'p99 ms', 'errors'],
-    results.map((r) => [r.name, r.rps.toFixed(0), x(r.rps), r.p50.toFixed(1), r.p99.toFixed(1), String(r.errors)]),
-  )}\n  (${machineLoad()})\n\n`);
-  const edge = await benchGateway(system, { connections, durationS: duration });
-  const checkoutCount = Number(process.env.BENCH_CHECKOUTS ?? 40);
-  const sweep = (process.env.BENCH_IN_FLIGHT ?? '1,4,16').split(',').map(Number);
-  const rows: string[][] = [];
-  const cpuRows: string[] = [];
-  for (const inFlight of sweep) {
-    process.stdout.write(`  checkout: ${checkoutCount} checkouts through the gateway, ${inFlight} in flight…\n`);
-    const procs = await system.services();
-    const before = cpuSnapshot(procs);
-    const co = await benchCheckout(system.gatewayUrl, checkoutCount, { inFlight });
-    // The read models' share counts too: give them a moment to take the events in.
-    await new Promise((r) => setTimeout(r, 2000));
-    const used = cpuDelta(before, cpuSnapshot(procs));
-    const perCheckout = [...used].map(([name, ms]) => [name, ms / Math.max(1, co.confirmed)] as const).sort((a, b) => b[1] - a[1]);
-    const total = perCheckout.reduce((sum, [, ms]) => sum + ms, 0);
-    rows.push([String(inFlight), `${co.confirmed}/${co.checkouts}`, co.confirmedPerS.toFixed(1), co.p50.toFixed(0), co.p99.toFixed(0), total.toFixed(1), inYard(total), machineLoad()]);
-    cpuRows.push(`  ${inFlight} in flight — CPU ms per confirmed checkout: ${perCheckout.map(([name, ms]) => `${name} ${ms.toFixed(1)}`).join(', ')}`);
-  }
-  process.stdout.write(`\n${formatTable(['in flight', 'confirmed', 'confirmed/s', 'p50 ms', 'p99 ms', 'CPU ms/checkout', 'as yardstick', 'machine'], rows)}\n${cpuRows.join('\n')}\n\n`);
-  const ingestEvents = Number(process.env.BENCH_REPORTS_EVENTS ?? 2000);
-  process.stdout.write(`  reports ingest: ${ingestEvents} events from a feed backlog…\n`);
-  const ingest = await benchReportsIngest(ingestEvents);
-  process.stdout.write(`  reports ingest: ${ingest.eventsPerS.toFixed(0)} events/s (${x(ingest.eventsPerS)}; ${machineLoad()})\n\n`);
-  const searchProducts = Number(process.env.BENCH_SEARCH_PRODUCTS ?? 100_000);
-  const search = await benchSearch({ baseUrl: system.gatewayUrl, products: searchProducts });
-  const seeded = search[0];
-  const generated = search.find((f) => f !== seeded);
-  const yardEnd = await measureYardstick({ connections, durationS: duration });
-  process.stdout.write(`yardstick (first / last):        ${yard.rps.toFixed(0)} / ${yardEnd.rps.toFixed(0)} req/s (${machineLoad()})\n`);
-  process.stdout.write(`start-up (cold / warm):          ${(cold / 1000).toFixed(1)} s / ${(warm / 1000).toFixed(1)} s\n`);
-  process.stdout.write(`gateway ÷ direct throughput:     ${(viaGateway.rps / direct.rps).toFixed(2)}\n`);
-  if (edge.ratioToNginx !== undefined) process.stdout.write(`edge gateway ÷ nginx throughput: ${edge.ratioToNginx.toFixed(2)} (target ≥ 0.75)\n`);
-  if (seeded) process.stdout.write(`search p99, seeded catalog:      ${seeded.p99.toFixed(1)} ms (through the gateway)\n`);
-  if (generated) process.stdout.write(`search p99, ${searchProducts.toLocaleString('en')} products: ${generated.p99.toFixed(1)} ms (in process)\n`);
-
-  await system.stop();
-  system = undefined;
-  const tracing = await benchTracing({ start: opts, shoppers: Number(process.env.BENCH_TRACING_SHOPPERS ?? 4), perShopper: Number(process.env.BENCH_TRACING_CHECKOUTS ?? 25) });
-  process.stdout.write(`\n${formatTable(
-    ['checkout load, tracing', 'confirmed', 'checkouts/s', 'p99 ms'],
-    tracing.map((t) => [t.mode === 'off' ? 'off (OTEL_SDK_DISABLED=true)' : 'on (every span, to the launcher)', String(t.checkouts), t.perSecond.toFixed(1), t.p99.toFixed(1)]),
+    ['checkout load, tracing', 'round', 'confirmed', 'checkouts/s', 'p99 ms', 'CPU ms/checkout', 'of which launcher', 'yardstick req/s', 'checkouts per 1000 yardstick req', 'machine'],
+    tracing.map((t: TracingFigures) => [
+      t.mode === 'off' ? 'off (OTEL_SDK_DISABLED=true)' : 'on (every span, to the launcher)',
+      String(t.round),
+      String(t.checkouts),
+      t.perSecond.toFixed(1),
+      t.p99.toFixed(1),
+      t.cpuMsPerCheckout.toFixed(1),
+      t.launcherCpuMsPerCheckout.toFixed(1),
+      t.yardstick.toFixed(0),
+      ((1000 * t.perSecond) / t.yardstick).toFixed(2),
+      t.load,
+    ]),
   )}\n`);
-  const [off, on] = tracing as [TracingFigures, TracingFigures];
-  process.stdout.write(`tracing cost: throughput ${(100 * (1 - on.perSecond / off.perSecond)).toFixed(1)} %, p99 ${(100 * (on.p99 / off.p99 - 1)).toFixed(1)} % (target ≤ 10 %)\n`);
+  const cost = tracingCost(tracing);
+  process.stdout.write(`tracing cost: throughput ${cost.throughput.toFixed(1)} % (${cost.throughputPerYardstick.toFixed(1)} % against the yardstick), p99 ${cost.p99.toFixed(1)} %, CPU per checkout ${cost.cpu.toFixed(1)} % (services alone ${cost.servicesCpu.toFixed(1)} %, the rest is the launcher storing spans) (target ≤ 10 %)\n`);
+}
+
+/** Everything: yardstick, start-up, memory, reads, pages, the edge, checkouts, ingest, search, then tracing off and on. */
+async function fullBench(): Promise<void> {
+    process.stdout.write(`Bazaar benchmark — Node ${process.version}, ${connections} connections, ${duration} s per load\n\n`);
+    const yard = await measureYardstick({ connections, durationS: duration });
+    process.stdout.write(`  yardstick: bare node:http hello ${yard.rps.toFixed(0)} req/s (${machineLoad()})\n`);
+    const x = (rps: number) => `${((100 * rps) / yard.rps).toFixed(1)} % of yardstick`;
+    const inYard = (cpuMs: number) => `${((cpuMs * 1000) / yard.usPerRequest).toFixed(0)} yardstick requests`;
+    let t0 = Date.now();
+    system = await startSystem(opts);
+    const cold = Date.now() - t0;
+    await system.stop();
+    t0 = Date.now();
+    system = await startSystem(opts);
+    const warm = Date.now() - t0;
+    process.stdout.write(`  start-up: cold ${cold} ms (migrations + seed), warm ${warm} ms (${machineLoad()}; ${(cold / yard.usPerRequest * 1000).toFixed(0)} / ${(warm / yard.usPerRequest * 1000).toFixed(0)} yardstick requests)\n`);
+    // Idle: nothing has been asked of the system since it said ready.
+    await new Promise((r) => setTimeout(r, 3000));
+    const idle = (await system.services()).map((s) => ({ name: s.name, mb: s.pid === undefined ? undefined : rssMb(s.pid) }));
+    const idleTotal = idle.reduce((sum, s) => sum + (s.mb ?? 0), 0);
+    process.stdout.write(`  idle RSS: ${idleTotal.toFixed(0)} MB in ${idle.length} processes — ${idle.map((s) => `${s.name} ${s.mb?.toFixed(0) ?? '?'}`).join(', ')}\n`);
+
+    const catalog = await system.service('catalog');
+    const page = (await (await fetch(`${system.gatewayUrl}/api/catalog/products?limit=1`)).json()) as { items: { id: string }[] };
+    const id = page.items[0]?.id;
+    if (!id) throw new Error('the catalog returned no product');
+    const results = [
+      await load('product by id — direct to catalog', `${catalog.url}/api/catalog/products/${id}`),
+      await load('product by id — through gateway', `${system.gatewayUrl}/api/catalog/products/${id}`),
+      await load('product page (20) — through gateway', `${system.gatewayUrl}/api/catalog/products?limit=20`),
+      // Server-rendered storefront pages (HTML, through the gateway, as a browser asks for them).
+      await load('storefront: home page', `${system.gatewayUrl}/`),
+      await load('storefront: category page', `${system.gatewayUrl}/c/audio`),
+      await load('storefront: product page', `${system.gatewayUrl}/p/${id}`),
+      await load('storefront: search page (typo)', `${system.gatewayUrl}/search?q=headphnes`),
+    ];
+    const [direct, viaGateway] = results as [Figures, Figures, Figures];
+    process.stdout.write(`\n${formatTable(
+      ['load', 'req/s', 'vs yardstick', 'p50 ms', 'p99 ms', 'errors'],
+      results.map((r) => [r.name, r.rps.toFixed(0), x(r.rps), r.p50.toFixed(1), r.p99.toFixed(1), String(r.errors)]),
+    )}\n  (${machineLoad()})\n\n`);
+    const edge = await benchGateway(system, { connections, durationS: duration });
+    const checkoutCount = Number(process.env.BENCH_CHECKOUTS ?? 40);
+    const sweep = (process.env.BENCH_IN_FLIGHT ?? '1,4,16').split(',').map(Number);
+    const rows: string[][] = [];
+    const cpuRows: string[] = [];
+    for (const inFlight of sweep) {
+      process.stdout.write(`  checkout: ${checkoutCount} checkouts through the gateway, ${inFlight} in flight…\n`);
+      const procs = await system.services();
+      const before = cpuSnapshot(procs);
+      const co = await benchCheckout(system.gatewayUrl, checkoutCount, { inFlight });
+      // The read models' share counts too: give them a moment to take the events in.
+      await new Promise((r) => setTimeout(r, 2000));
+      const used = cpuDelta(before, cpuSnapshot(procs));
+      const perCheckout = [...used].map(([name, ms]) => [name, ms / Math.max(1, co.confirmed)] as const).sort((a, b) => b[1] - a[1]);
+      const total = perCheckout.reduce((sum, [, ms]) => sum + ms, 0);
+      rows.push([String(inFlight), `${co.confirmed}/${co.checkouts}`, co.confirmedPerS.toFixed(1), co.p50.toFixed(0), co.p99.toFixed(0), total.toFixed(1), inYard(total), machineLoad()]);
+      cpuRows.push(`  ${inFlight} in flight — CPU ms per confirmed checkout: ${perCheckout.map(([name, ms]) => `${name} ${ms.toFixed(1)}`).join(', ')}`);
+    }
+    process.stdout.write(`\n${formatTable(['in flight', 'confirmed', 'confirmed/s', 'p50 ms', 'p99 ms', 'CPU ms/checkout', 'as yardstick', 'machine'], rows)}\n${cpuRows.join('\n')}\n\n`);
+    const ingestEvents = Number(process.env.BENCH_REPORTS_EVENTS ?? 2000);
+    process.stdout.write(`  reports ingest: ${ingestEvents} events from a feed backlog…\n`);
+    const ingest = await benchReportsIngest(ingestEvents);
+    process.stdout.write(`  reports ingest: ${ingest.eventsPerS.toFixed(0)} events/s (${x(ingest.eventsPerS)}; ${machineLoad()})\n\n`);
+    const searchProducts = Number(process.env.BENCH_SEARCH_PRODUCTS ?? 100_000);
+    const search = await benchSearch({ baseUrl: system.gatewayUrl, products: searchProducts });
+    const seeded = search[0];
+    const generated = search.find((f) => f !== seeded);
+    const yardEnd = await measureYardstick({ connections, durationS: duration });
+    process.stdout.write(`yardstick (first / last):        ${yard.rps.toFixed(0)} / ${yardEnd.rps.toFixed(0)} req/s (${machineLoad()})\n`);
+    process.stdout.write(`start-up (cold / warm):          ${(cold / 1000).toFixed(1)} s / ${(warm / 1000).toFixed(1)} s\n`);
+    process.stdout.write(`gateway ÷ direct throughput:     ${(viaGateway.rps / direct.rps).toFixed(2)}\n`);
+    if (edge.ratioToNginx !== undefined) process.stdout.write(`edge gateway ÷ nginx throughput: ${edge.ratioToNginx.toFixed(2)} (target ≥ 0.75)\n`);
+    if (seeded) process.stdout.write(`search p99, seeded catalog:      ${seeded.p99.toFixed(1)} ms (through the gateway)\n`);
+    if (generated) process.stdout.write(`search p99, ${searchProducts.toLocaleString('en')} products: ${generated.p99.toFixed(1)} ms (in process)\n`);
+
+    await system.stop();
+    system = undefined;
+    await tracingSection();
+}
+
+try {
+  if (process.argv.includes('--tracing')) await tracingSection();
+  else await fullBench();
 } finally {
   await system?.stop();
   rmSync(work, { recursive: true, force: true });

@@ -4,15 +4,20 @@ import { rollingRestart, RollingRestartError, type RollingOptions } from './roll
 import type { Collector } from './telemetry/collector.ts';
 import type { TelemetryStore } from './telemetry/store.ts';
 import { edgesFrom, topologySvg, type NodeState } from './dashboard/topology.ts';
-import { chaosPage, chaosTable, eventsPage, logLines, logsPage, orderPage, overviewPage, servicesTable, tracePage, tracesPage, type ConsumerRow } from './dashboard/views.ts';
+import { chaosPage, chaosTable, deadLettersSection, eventsPage, scaleControls, logLines, logsPage, orderPage, overviewPage, servicesTable, tracePage, tracesPage, type ConsumerRow } from './dashboard/views.ts';
 import { esc } from './dashboard/layout.ts';
 import { crossSite } from './csrf.ts';
+import type { DeadLetter, DeadLetters } from './dead-letters.ts';
 
 const ACTION = /^\/api\/services\/([a-z0-9-]+)\/(start|stop|restart|freeze|thaw|kill)$/;
 const ROLLING = /^\/api\/services\/([a-z0-9-]+)\/rolling-restart$/;
+const SCALE = /^\/api\/services\/([a-z0-9-]+)\/scale$/;
+const REPLAY = /^\/api\/dead-letters\/([0-9]{1,15})\/replay$/;
 const TRACE_ID = /^[0-9a-f]{32}$/;
 const TOPOLOGY_WINDOW_MS = 60_000;
 const STREAM_EVERY_MS = 2000;
+const DEAD_LETTERS_SHOWN = 200;
+const NO_DEAD_LETTERS = 'Dead letters exist with NATS JetStream only (npm run start:infra, or NATS_URL set); the embedded feed retries a failing event at the head of its consumer\'s line instead.';
 
 export interface ControlOptions {
   /** Every instance by its name (payments, payments-2…). */
@@ -27,6 +32,8 @@ export interface ControlOptions {
   serviceUrls?: Map<string, string>;
   /** Credential for producers' /internal/events (consumer lag). */
   serviceToken?: string;
+  /** The JetStream dead letters (with NATS only): listed on the Events page, replayed from it. */
+  deadLetters?: DeadLetters;
 }
 
 type Send = (status: number, type: string, body: string) => void;
@@ -53,14 +60,20 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
  */
 export function createControlServer(opts: ControlOptions): Server {
   const rolling = new Set<string>();
+  /** Instances stopped by scaling down (not failures: the topology leaves them out). */
+  const scaledDown = new Set<string>();
+  /** Services being scaled (one change at a time per service). */
+  const scaling = new Set<string>();
+  const groups = (): Map<string, SupervisedProcess[]> => opts.services ?? new Map([...opts.processes].map(([n, p]) => [n, [p]]));
+  /** A service's instances that are meant to run (all but the scaled-down ones), in order. */
+  const active = (procs: SupervisedProcess[]) => procs.filter((p) => !scaledDown.has(p.name));
   const readiness = new Map<string, string>();
   const list = () => [...opts.processes.values()].map((p) => p.info());
   const tel = opts.telemetry;
 
   const nodes = (): NodeState[] => {
-    const groups = opts.services ?? new Map([...opts.processes].map(([n, p]) => [n, [p]]));
-    return [...groups].map(([name, procs]) => {
-      const infos = procs.map((p) => p.info());
+    return [...groups()].map(([name, procs]) => {
+      const infos = active(procs).map((p) => p.info());
       const bad = infos.find((i) => i.state !== 'ready');
       return { name, state: bad?.state ?? 'ready', instances: infos.length, ready: infos.filter((i) => i.state === 'ready').length };
     });
@@ -161,6 +174,42 @@ export function createControlServer(opts: ControlOptions): Server {
     });
   }
 
+  /** The dead letters for the Events page: undefined without NATS, the error when NATS does not answer. */
+  async function deadLetterList(): Promise<{ where: string; letters: DeadLetter[] } | { error: string } | undefined> {
+    const dl = opts.deadLetters;
+    if (!dl) return undefined;
+    try {
+      return { where: dl.where, letters: await dl.list(DEAD_LETTERS_SHOWN) };
+    } catch (error) {
+      return { error: `NATS JetStream does not answer: ${(error as Error).message}` };
+    }
+  }
+
+  const scaleView = () => scaleControls([...groups()].map(([name, procs]) => ({ name, slots: procs.length, running: active(procs).length, busy: scaling.has(name) || rolling.has(name) })));
+
+  /**
+   * Scale a service to `wanted` instances within the slots it was started
+   * with (--scale): stop the last running ones (SIGTERM: they drain), or start
+   * scaled-down ones again and wait until they are ready. Callers already
+   * know every slot's address and pass over one that refuses connections.
+   */
+  async function scaleTo(procs: SupervisedProcess[], wanted: number): Promise<void> {
+    const running = active(procs);
+    if (wanted < running.length) {
+      for (const p of running.slice(wanted).reverse()) {
+        scaledDown.add(p.name);
+        await p.stop();
+      }
+    } else {
+      const back = procs.filter((p) => scaledDown.has(p.name)).slice(0, wanted - running.length);
+      for (const p of back) {
+        scaledDown.delete(p.name);
+        p.start();
+      }
+      await Promise.all(back.map((p) => p.whenReady(opts.rolling?.readyTimeoutMs ?? 60_000)));
+    }
+  }
+
   const serviceNames = () => [...(opts.services?.keys() ?? opts.processes.keys())];
 
   const server = createServer((req, res) => {
@@ -186,8 +235,13 @@ export function createControlServer(opts: ControlOptions): Server {
 
     if (req.method === 'GET') {
       if (url === '/api/services') return json({ services: list() });
-      if (url === '/') return html(overviewPage({ topology: topology(), services: services(), serviceNames: serviceNames(), gatewayUrl: opts.gatewayUrl }));
-      if (url === '/api/stream') return stream(req, res, () => ({ topology: topology(), services: services(), chaos: chaosTable(list()) }));
+      if (url === '/') return html(overviewPage({ topology: topology(), services: services(), scale: scaleView(), serviceNames: serviceNames(), gatewayUrl: opts.gatewayUrl }));
+      if (url === '/api/stream') return stream(req, res, () => ({ topology: topology(), services: services(), scale: scaleView(), chaos: chaosTable(list()) }));
+      if (url === '/api/dead-letters') {
+        if (!opts.deadLetters) return problem(send, 404, 'No dead letters here', NO_DEAD_LETTERS);
+        void deadLetterList().then((r) => (!r || 'error' in r ? problem(send, 503, 'Dead letters unavailable', r?.error ?? NO_DEAD_LETTERS) : json({ stream: r.where, deadLetters: r.letters })));
+        return;
+      }
       if (url === '/api/topology') return json({ windowMs: TOPOLOGY_WINDOW_MS, nodes: nodes(), edges: tel ? edgesFrom(tel.store.spansSince(Date.now() - TOPOLOGY_WINDOW_MS), TOPOLOGY_WINDOW_MS) : [] });
       if (url === '/chaos') {
         void pspConfig().then((psp) => html(chaosPage(list(), psp)));
@@ -224,7 +278,7 @@ export function createControlServer(opts: ControlOptions): Server {
         if (url === '/api/logs') return json({ lines: tel.store.logs({ ...logFilter(q), limit: Math.min(1000, Number(query.limit) || 200) }) });
         if (url === '/api/logs/stream') return logsStream(req, res, q);
         if (url === '/events') {
-          void consumers().then((rows) => html(eventsPage(rows, '')));
+          void Promise.all([consumers(), deadLetterList()]).then(([rows, letters]) => html(eventsPage(rows, deadLettersSection(letters))));
           return;
         }
       }
@@ -244,12 +298,52 @@ export function createControlServer(opts: ControlOptions): Server {
         .catch((error: unknown) => problem(send, 400, 'Cannot change the card network', String((error as Error).message)));
       return;
     }
+    const replay = REPLAY.exec(url);
+    if (req.method === 'POST' && replay) {
+      if (!opts.deadLetters) return problem(send, 404, 'No dead letters here', NO_DEAD_LETTERS);
+      opts.deadLetters.replay(Number(replay[1])).then(
+        (letter) => json({ replayed: { seq: letter.seq, eventId: letter.eventId, type: letter.type, consumer: letter.consumer, source: letter.source } }),
+        (error: unknown) => {
+          const message = String((error as Error).message);
+          if (/^no dead letter/.test(message)) problem(send, 404, 'No such dead letter', `${message}; it may have been replayed already.`);
+          else problem(send, 503, 'Replay failed', message);
+        },
+      );
+      return;
+    }
+    const scale = SCALE.exec(url);
+    if (req.method === 'POST' && scale) {
+      const service = scale[1] as string;
+      const procs = groups().get(service);
+      if (!procs) return problem(send, 404, 'No such service', `Known: ${[...groups().keys()].join(', ')}`);
+      readJson(req)
+        .then(async (body) => {
+          const wanted = (body as { instances?: unknown }).instances;
+          if (typeof wanted !== 'number' || !Number.isInteger(wanted) || wanted < 1 || wanted > procs.length) {
+            const why = procs.length === 1 ? `${service} was started with one instance (npm start -- --scale ${service}=<n> gives it more slots, where the service allows)` : `${service} has ${procs.length} instance slots (--scale)`;
+            return problem(send, 400, 'Cannot scale to that', `"instances" must be a whole number from 1 to ${procs.length}: ${why}.`);
+          }
+          if (scaling.has(service) || rolling.has(service)) return problem(send, 409, 'Busy', `${service} is being scaled or rolled; try again when that is done.`);
+          scaling.add(service);
+          try {
+            await scaleTo(procs, wanted);
+            json({ service, instances: active(procs).length, slots: procs.length, states: procs.map((p) => p.info()) });
+          } finally {
+            scaling.delete(service);
+          }
+        })
+        .catch((error: unknown) => problem(send, error instanceof SyntaxError ? 400 : 500, 'Scaling failed', String((error as Error).message)));
+      return;
+    }
     const roll = ROLLING.exec(url);
     if (req.method === 'POST' && roll) {
       const service = roll[1] as string;
-      const instances = opts.services?.get(service) ?? (opts.processes.has(service) ? [opts.processes.get(service) as SupervisedProcess] : undefined);
-      if (!instances) return problem(send, 404, 'No such service', `Known: ${[...(opts.services ?? opts.processes).keys()].join(', ')}`);
+      const all = opts.services?.get(service) ?? (opts.processes.has(service) ? [opts.processes.get(service) as SupervisedProcess] : undefined);
+      if (!all) return problem(send, 404, 'No such service', `Known: ${[...(opts.services ?? opts.processes).keys()].join(', ')}`);
       if (rolling.has(service)) return problem(send, 409, 'Already rolling', `A rolling restart of ${service} is in progress.`);
+      if (scaling.has(service)) return problem(send, 409, 'Busy', `${service} is being scaled; try again when that is done.`);
+      // The instances scaled down stay down.
+      const instances = active(all);
       rolling.add(service);
       rollingRestart(instances, opts.rolling ?? { readyTimeoutMs: 60_000, settleMs: 2500 })
         .then(
@@ -271,6 +365,7 @@ export function createControlServer(opts: ControlOptions): Server {
       const run = (): Promise<void> | void => {
         switch (action) {
           case 'start':
+            scaledDown.delete(proc.name);
             return proc.start();
           case 'stop':
             return proc.stop();

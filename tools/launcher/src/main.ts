@@ -16,6 +16,7 @@ import { processTable } from './table.ts';
 import { checkInfra, infraEnv, maskUrl, type InfraTarget } from './infra.ts';
 import { openTelemetryStore } from './telemetry/store.ts';
 import { createCollector } from './telemetry/collector.ts';
+import { jetStreamDeadLetters } from './dead-letters.ts';
 
 const HELP = `Usage: npm start [-- options]
 
@@ -189,6 +190,8 @@ const gateway = specs.find((s) => s.gateway);
 const gatewayUrl = gateway ? `http://${host}:${ports.get(gateway.name)}` : '';
 const dashboardUrl = `http://${host}:${launcherPort}`;
 const serviceUrls = new Map(specs.map((s) => [s.name, `http://${host}:${ports.get(s.name)}`]));
+// On NATS JetStream the Events page lists the dead letters and replays them (as `npm run dead-letters` does).
+const deadLetters = env.NATS_URL ? jetStreamDeadLetters({ url: env.NATS_URL, prefix: env.NATS_STREAM_PREFIX ?? '' }) : undefined;
 const control = createControlServer({
   processes,
   services: byService,
@@ -197,6 +200,7 @@ const control = createControlServer({
   telemetry: { store: telemetryStore, collector },
   serviceUrls,
   serviceToken,
+  ...(deadLetters ? { deadLetters } : {}),
 });
 await new Promise<void>((done) => control.listen(launcherPort, host, done));
 
@@ -230,6 +234,7 @@ async function stopAll(code: number): Promise<never> {
   await Promise.all([...processes.values()].map((p) => p.stop()));
   await Promise.all([...processes.values()].map((p) => p.dispose()));
   control.close();
+  await deadLetters?.close().catch(() => undefined);
   collector.close();
   telemetryStore.close();
   log('all services stopped');

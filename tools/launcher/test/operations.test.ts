@@ -184,3 +184,74 @@ test('--infra: local defaults unless set; each server must answer its own protoc
     for (const s of [pg, redis, natsNoJs, nats]) s.server.close();
   }
 });
+
+test('scaling over the control API: down stops the last instance (the topology does not call it down), up starts it again; limits, races and other sites refused', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bazaar-scale-'));
+  const instances = [toy(dir, 'toy', await freePort()), toy(dir, 'toy-2', await freePort()), toy(dir, 'toy-3', await freePort())];
+  const control = createControlServer({
+    processes: new Map(instances.map((p) => [p.name, p])),
+    services: new Map([['toy', instances]]),
+    gatewayUrl: '',
+    rolling: { readyTimeoutMs: 10_000, settleMs: 200 },
+  });
+  await new Promise<void>((done) => control.listen(0, '127.0.0.1', done));
+  const controlUrl = `http://127.0.0.1:${(control.address() as AddressInfo).port}`;
+  const scale = (instances: unknown, headers: Record<string, string> = {}) =>
+    fetch(`${controlUrl}/api/services/toy/scale`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ instances }) });
+  const states = () => instances.map((p) => p.info().state);
+  const node = async () => ((await (await fetch(`${controlUrl}/api/topology`)).json()) as { nodes: { name: string; instances: number; ready: number }[] }).nodes.find((n) => n.name === 'toy');
+  try {
+    for (const p of instances) p.start();
+    await Promise.all(instances.map((p) => p.whenReady(10_000)));
+
+    const down = await scale(1);
+    assert.equal(down.status, 200, await down.clone().text());
+    assert.deepEqual(((await down.json()) as { instances: number; slots: number }).instances, 1);
+    assert.deepEqual(states(), ['ready', 'stopped', 'stopped'], 'the last ones stop, the first keeps serving');
+    assert.equal(await answers(instances[0]?.url as string), true);
+    assert.deepEqual(await node(), { name: 'toy', state: 'ready', instances: 1, ready: 1 }, 'a scaled-down service is not down');
+    const overview = await (await fetch(`${controlUrl}/`)).text();
+    assert.match(overview, /data-scale="toy" data-running="1"/);
+    assert.match(overview, /1 of 3 running/);
+
+    // A rolling restart now restarts only the instance that runs.
+    const pid = instances[0]?.info().pid;
+    const roll = await fetch(`${controlUrl}/api/services/toy/rolling-restart`, { method: 'POST' });
+    assert.equal(roll.status, 200, await roll.clone().text());
+    assert.deepEqual(((await roll.json()) as { steps: { name: string }[] }).steps.map((s) => s.name), ['toy']);
+    assert.notEqual(instances[0]?.info().pid, pid);
+    assert.deepEqual(states(), ['ready', 'stopped', 'stopped']);
+
+    const up = await scale(2);
+    assert.equal(up.status, 200, await up.clone().text());
+    assert.deepEqual(states(), ['ready', 'ready', 'stopped'], 'answers once the instance started is ready');
+    assert.equal(await answers(instances[1]?.url as string), true);
+    assert.deepEqual(await node(), { name: 'toy', state: 'ready', instances: 2, ready: 2 });
+
+    for (const bad of [0, 4, 1.5, '2', null]) {
+      const res = await scale(bad);
+      assert.equal(res.status, 400, `instances ${JSON.stringify(bad)}`);
+      assert.match(((await res.json()) as { detail: string }).detail, /from 1 to 3/);
+    }
+    assert.equal((await fetch(`${controlUrl}/api/services/nope/scale`, { method: 'POST', body: '{"instances":1}' })).status, 404);
+    const forged = await scale(1, { origin: 'https://evil.example' });
+    assert.equal(forged.status, 403);
+    await forged.text();
+    assert.deepEqual(states(), ['ready', 'ready', 'stopped'], 'nothing done for another site');
+    // One change at a time: while toy-3 starts (it takes 300 ms to listen), another change is refused.
+    const upToThree = scale(3);
+    await until('toy-3 to be starting', 10_000, () => (instances[2]?.info().state === 'starting' ? true : undefined));
+    const meanwhile = await scale(1);
+    assert.equal(meanwhile.status, 409);
+    await meanwhile.text();
+    assert.equal((await upToThree).status, 200);
+    assert.deepEqual(states(), ['ready', 'ready', 'ready']);
+  } finally {
+    control.close();
+    for (const p of instances) {
+      await p.stop();
+      await p.dispose();
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

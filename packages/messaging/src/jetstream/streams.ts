@@ -1,6 +1,6 @@
 import { DiscardPolicy, JetStreamApiError, RetentionPolicy, StorageType, type JetStreamManager, type PubAck, type StreamConfig } from '@nats-io/jetstream';
 import { headers, nanos, type MsgHdrs } from '@nats-io/transport-node';
-import { currentContext, formatTraceparent } from '@bazaar/kit';
+import { SpanKind, currentContext, failSpan, formatTraceparent, remoteParent, startSpan } from '@bazaar/kit';
 import type { AnyCloudEvent } from '../types.ts';
 import type { NatsNames } from './config.ts';
 import type { NatsHandles } from './connection.ts';
@@ -86,9 +86,32 @@ export async function publishEvent(handles: NatsHandles, names: NatsNames, event
   h.set(Headers.contentType, CONTENT_TYPE);
   const traceparent = traceparentOf(event);
   if (traceparent) h.set(Headers.traceparent, traceparent);
-  return handles.js.publish(names.subject(event.source, event.type), JSON.stringify(event), {
-    msgID: event.id,
-    headers: h,
-    timeout: opts.timeoutMs ?? 5000,
-  });
+  const subject = names.subject(event.source, event.type);
+  // The send, as OpenTelemetry's messaging conventions have it: a CLIENT span (the message's creation
+  // context is the PRODUCER span the outbox wrote, which the header carries on to the consumers), child of
+  // that PRODUCER span, so the relay's hop to NATS shows in the change's trace. An untraced event gets none.
+  const span = traceparent
+    ? startSpan(`send ${names.stream(event.source)}`, {
+        kind: SpanKind.CLIENT,
+        parent: remoteParent(traceparent),
+        attributes: {
+          'messaging.system': 'nats',
+          'messaging.operation.type': 'send',
+          'messaging.operation.name': 'publish',
+          'messaging.destination.name': subject,
+          'messaging.message.id': event.id,
+          'cloudevents.event_type': event.type,
+        },
+      })
+    : undefined;
+  try {
+    const ack = await handles.js.publish(subject, JSON.stringify(event), { msgID: event.id, headers: h, timeout: opts.timeoutMs ?? 5000 });
+    if (span?.isRecording()) span.setAttributes({ 'bazaar.nats.stream.sequence': ack.seq, 'bazaar.nats.duplicate': ack.duplicate });
+    return ack;
+  } catch (error) {
+    if (span) failSpan(span, error);
+    throw error;
+  } finally {
+    span?.end();
+  }
 }

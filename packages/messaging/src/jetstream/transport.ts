@@ -2,8 +2,8 @@ import { AckPolicy, DeliverPolicy, ReplayPolicy, type Consumer, type ConsumerMes
 import { nanos } from '@nats-io/transport-node';
 import { Value } from 'typebox/value';
 import { AnyCloudEvent as CloudEventSchema } from '@bazaar/contracts/events';
-import type { Logger } from '@bazaar/kit';
-import { consumeInTrace } from '../trace.ts';
+import { failSpan, type Logger } from '@bazaar/kit';
+import { consumeInTrace, consumerSpan } from '../trace.ts';
 import { retryDelayMs } from '../http-transport.ts';
 import type { AnyCloudEvent, EventTransport, SubscribeOptions, Subscription } from '../types.ts';
 import type { JetStreamConnection, NatsHandles } from './connection.ts';
@@ -192,10 +192,19 @@ export function createJetStreamTransport(opts: JetStreamTransportOptions): Event
           return;
         }
         const keepAlive = setInterval(() => msgs.forEach((m) => m.working()), Math.max(500, Math.floor(ackWaitMs / 3)));
+        // One CONSUMER span per event, each the child of its producer's change (the NATS header), around the shared batch work.
+        const spans = events.map((event, i) =>
+          consumerSpan({ event, consumer: sub.consumer, system: 'nats', traceparent: msgs[i]?.headers?.get(Headers.traceparent), attempt: 1, batchSize: events.length }),
+        );
         try {
           await (sub.handleBatch as (events: AnyCloudEvent[]) => Promise<void>)(events);
+          for (const span of spans) span.end();
         } catch (error) {
           clearInterval(keepAlive);
+          for (const span of spans) {
+            failSpan(span, error);
+            span.end();
+          }
           log.error({ err: error, first: events[0]?.id, count: events.length }, 'batch handler failed; handling its events one at a time');
           return handleInTurn(h, msgs);
         } finally {

@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { commonErrors } from '@bazaar/kit';
+import { SpanKind, commonErrors, recordSpan, type Attributes } from '@bazaar/kit';
 import type { CartLimits, CartLine, CartStore } from '../domain/model.ts';
 
 /**
@@ -150,6 +150,9 @@ export async function openRedisCartStore(opts: RedisCartOptions): Promise<RedisC
 
 function redisCartStore(client: CartRedis, opts: RedisCartOptions): RedisCartStore {
   const ttl = opts.ttlSeconds;
+  const server = serverAttributes(opts.url);
+  /** One Redis call in a CLIENT span (recorded after the fact: no await added), named after the script it runs. */
+  const guarded = <T>(operation: string, call: () => Promise<T>): Promise<T> => traced(operation, server, call);
   // Encoded so no user or event id can forge another cart's key or break the {hash tag}.
   const base = (userId: string) => `${opts.keyPrefix}{${encodeURIComponent(userId)}}`;
   const keysOf = (userId: string) => ({ lines: `${base(userId)}:lines`, order: `${base(userId)}:order` });
@@ -160,13 +163,13 @@ function redisCartStore(client: CartRedis, opts: RedisCartOptions): RedisCartSto
     const { lines, order } = keysOf(userId);
     const keys = eventId === undefined ? [lines, order] : [lines, order, `${base(userId)}:applied:${encodeURIComponent(eventId)}`];
     const args = [ttl, ...[...byProduct].flat()];
-    await guarded(() => client.cartRemoveOrdered(keys.length, ...keys, ...args));
+    await guarded('cartRemoveOrdered', () => client.cartRemoveOrdered(keys.length, ...keys, ...args));
   }
 
   const store: CartStore = {
     async getLines(userId) {
       const { lines, order } = keysOf(userId);
-      const flat = await guarded(() => client.cartGet(lines, order));
+      const flat = await guarded('cartGet', () => client.cartGet(lines, order));
       const out: CartLine[] = [];
       for (let i = 0; i + 1 < flat.length; i += 2) out.push({ productId: flat[i] as string, quantity: Number(flat[i + 1]) });
       return out;
@@ -175,16 +178,16 @@ function redisCartStore(client: CartRedis, opts: RedisCartOptions): RedisCartSto
     async setQuantity(userId, productId, quantity) {
       const { lines, order } = keysOf(userId);
       if (quantity === 0) {
-        await guarded(() => client.cartRemove(lines, order, productId, ttl));
+        await guarded('cartRemove', () => client.cartRemove(lines, order, productId, ttl));
         return 'removed';
       }
-      const done = await guarded(() => client.cartSet(lines, order, productId, quantity, opts.maxLines, ttl));
+      const done = await guarded('cartSet', () => client.cartSet(lines, order, productId, quantity, opts.maxLines, ttl));
       return done === 1 ? 'set' : 'cart-full';
     },
 
     async remove(userId, productId) {
       const { lines, order } = keysOf(userId);
-      await guarded(() => client.cartRemove(lines, order, productId, ttl));
+      await guarded('cartRemove', () => client.cartRemove(lines, order, productId, ttl));
     },
 
     removeOrdered: (userId, ordered) => removeOrdered(userId, ordered),
@@ -206,15 +209,40 @@ function redisCartStore(client: CartRedis, opts: RedisCartOptions): RedisCartSto
   };
 }
 
-/**
- * Run a Redis call; a lost or slow connection becomes 503 UPSTREAM_UNAVAILABLE
- * (the cart cannot answer, the caller may retry). An error Redis itself
- * replied (a ReplyError: a script bug, a wrong key type) stays a 500.
- */
-async function guarded<T>(call: () => Promise<T>): Promise<T> {
+/** OpenTelemetry's server and database attributes of the Redis URL (never its credentials). */
+function serverAttributes(url: string): Attributes {
   try {
-    return await call();
+    const u = new URL(url);
+    const db = u.pathname.replace(/^\//, '') || '0';
+    return { 'db.system.name': 'redis', 'db.namespace': db, 'server.address': u.hostname, 'server.port': Number(u.port || 6379) };
+  } catch {
+    return { 'db.system.name': 'redis' };
+  }
+}
+
+/**
+ * Run a Redis call, as a CLIENT span of the current request or event
+ * (`redis EVALSHA cartSet`: each store operation is one Lua script); a lost
+ * or slow connection becomes 503 UPSTREAM_UNAVAILABLE (the cart cannot
+ * answer, the caller may retry). An error Redis itself replied (a
+ * ReplyError: a script bug, a wrong key type) stays a 500.
+ */
+async function traced<T>(operation: string, server: Attributes, call: () => Promise<T>): Promise<T> {
+  const startTime = Date.now();
+  const span = (error?: unknown) =>
+    recordSpan(`redis EVALSHA ${operation}`, {
+      kind: SpanKind.CLIENT,
+      startTime,
+      endTime: Date.now(),
+      attributes: { ...server, 'db.operation.name': 'EVALSHA', 'db.stored_procedure.name': operation },
+      ...(error === undefined ? {} : { error }),
+    });
+  try {
+    const result = await call();
+    span();
+    return result;
   } catch (error) {
+    span(error);
     if (error instanceof Error && error.name === 'ReplyError') throw error;
     const unavailable = commonErrors.UPSTREAM_UNAVAILABLE('The cart store (Redis) is unavailable; try again shortly.');
     unavailable.cause = error;

@@ -63,14 +63,15 @@ dialog{border:1px solid var(--line);border-radius:10px;padding:1.2rem;max-width:
 
 /**
  * Buttons with data-action POST (JSON) to the control API after a
- * confirmation dialog; elements with data-live are replaced by the matching
+ * confirmation dialog (on success, data-remove names the enclosing element
+ * to take off the page, e.g. a replayed dead letter's row); elements with data-live are replaced by the matching
  * field of each Server-Sent Event from data-stream.
  */
 const SCRIPT = `
 const dlg=document.getElementById('confirm');
 document.addEventListener('click',e=>{const b=e.target.closest('[data-action]');if(!b)return;e.preventDefault();
  const go=async()=>{const body=b.dataset.body?b.dataset.body:'{}';const r=await fetch(b.dataset.action,{method:'POST',headers:{'content-type':'application/json'},body});
-  const j=await r.json().catch(()=>({}));const f=document.getElementById('flash');if(f){f.textContent=r.ok?(b.dataset.done||'Done.'):(j.detail||j.title||('Failed: '+r.status));f.className='flash'+(r.ok?'':' error');f.hidden=false}};
+  const j=await r.json().catch(()=>({}));const f=document.getElementById('flash');if(f){f.textContent=r.ok?(b.dataset.done||'Done.'):(j.detail||j.title||('Failed: '+r.status));f.className='flash'+(r.ok?'':' error');f.hidden=false}if(r.ok&&b.dataset.remove)b.closest(b.dataset.remove)?.remove()};
  if(!b.dataset.confirm){go();return}
  dlg.querySelector('p').textContent=b.dataset.confirm;dlg.showModal();
  dlg.onclose=()=>{if(dlg.returnValue==='yes')go()};});

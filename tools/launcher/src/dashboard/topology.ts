@@ -28,6 +28,22 @@ function p99(values: number[]): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.99) - 1)] as number;
 }
 
+/**
+ * Whether a span counts as a failure on its edge. An HTTP answer decides by
+ * its status: 5xx is the callee failing; a 4xx is an answer given by design
+ * (a declined card, an unknown cart, a conflict the caller resolves), so the
+ * edge stays healthy — whatever the span's status says (OpenTelemetry's HTTP
+ * conventions mark a CLIENT span with a 4xx as an error, a SERVER span not).
+ * Without an HTTP status, the span's error status decides: no answer at all
+ * (refused, reset, timed out, circuit open) or a consumer whose handler threw.
+ */
+export function failed(s: StoredSpan): boolean {
+  const attr = s.attributes['http.response.status_code'];
+  const code = s.httpStatus ?? (typeof attr === 'number' ? attr : typeof attr === 'string' && /^\d+$/.test(attr) ? Number(attr) : null);
+  if (code !== null && code > 0) return code >= 500;
+  return s.status === 2;
+}
+
 /** Edges from spans observed over `windowMs`. */
 export function edgesFrom(spans: StoredSpan[], windowMs: number): Edge[] {
   const byId = new Map(spans.map((s) => [s.spanId, s]));
@@ -43,15 +59,15 @@ export function edgesFrom(spans: StoredSpan[], windowMs: number): Edge[] {
   for (const s of spans) {
     if (s.kind === CLIENT && typeof s.attributes['peer.service'] === 'string') {
       // The caller's view: it sees timeouts and refused connections that the callee never records.
-      add(s.service, s.attributes['peer.service'], 'call', s.durationMs, s.status === 2);
+      add(s.service, s.attributes['peer.service'], 'call', s.durationMs, failed(s));
     } else if (s.kind === CONSUMER) {
       const parent = s.parentSpanId ? byId.get(s.parentSpanId) : undefined;
       const source = parent?.service ?? (typeof s.attributes['messaging.destination.name'] === 'string' ? s.attributes['messaging.destination.name'] : undefined);
-      if (source) add(source, s.service, 'event', s.durationMs, s.status === 2);
+      if (source) add(source, s.service, 'event', s.durationMs, failed(s));
     } else if (s.kind === SERVER && s.parentSpanId) {
       // Callers without a CLIENT span of their own (the gateway's proxy): the callee's view.
       const parent = byId.get(s.parentSpanId);
-      if (parent && parent.kind === SERVER && parent.service !== s.service) add(parent.service, s.service, 'call', s.durationMs, s.status === 2);
+      if (parent && parent.kind === SERVER && parent.service !== s.service) add(parent.service, s.service, 'call', s.durationMs, failed(s));
     }
   }
   // The gateway's failed proxying (upstream down or frozen) has no child span: count it on the edge of its area.

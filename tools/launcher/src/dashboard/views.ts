@@ -1,5 +1,6 @@
 /** The dashboard's pages and the fragments its live updates replace (server-rendered HTML). */
 import type { ProcessInfo } from '../supervisor.ts';
+import type { DeadLetter } from '../dead-letters.ts';
 import type { ProcessSnapshot, StoredLog, StoredSpan, TraceSummary } from '../telemetry/store.ts';
 import { clock, esc, layout, ms } from './layout.ts';
 
@@ -38,8 +39,23 @@ export function servicesTable(services: ProcessInfo[], snapshots: Map<string, Pr
 <tbody>${rows.join('\n')}</tbody></table>`;
 }
 
+/** Scale controls (also sent by live updates): services with more than one instance slot, − and + one instance each. */
+export function scaleControls(services: { name: string; slots: number; running: number; busy: boolean }[]): string {
+  const scalable = services.filter((s) => s.slots > 1);
+  if (scalable.length === 0) return '<p class="muted">Scale: every service runs one instance (<span class="mono">npm start -- --scale payments=3</span> gives a service instance slots to scale within).</p>';
+  const button = (s: { name: string }, to: number, label: string, text: string, disabled: boolean) =>
+    `<button aria-label="${esc(label)}" data-action="/api/services/${esc(s.name)}/scale" data-body="${esc(JSON.stringify({ instances: to }))}" data-confirm="${esc(`${label}?`)}" data-done="${esc(`${s.name}: ${to} instance${to === 1 ? '' : 's'}`)}"${disabled ? ' disabled' : ''}>${text}</button>`;
+  const items = scalable
+    .map((s) => {
+      const label = `${s.running} of ${s.slots} running`;
+      return `<span class="scale" data-scale="${esc(s.name)}" data-running="${s.running}" style="white-space:nowrap;margin-right:1rem"><strong>${esc(s.name)}</strong> ${button(s, s.running - 1, `Scale ${s.name} down to ${s.running - 1} instance${s.running - 1 === 1 ? '' : 's'} (the last one drains and stops)`, '−', s.busy || s.running <= 1)} <span class="mono">${esc(label)}</span> ${button(s, s.running + 1, `Scale ${s.name} up to ${s.running + 1} instances`, '+', s.busy || s.running >= s.slots)}</span>`;
+    })
+    .join(' ');
+  return `<p class="muted">Scale (within the instance slots given by --scale): ${items}</p>`;
+}
+
 /** The overview: topology and services, both updated live. */
-export function overviewPage(opts: { topology: string; services: string; serviceNames: string[]; gatewayUrl: string }): string {
+export function overviewPage(opts: { topology: string; services: string; scale: string; serviceNames: string[]; gatewayUrl: string }): string {
   const rolling = opts.serviceNames
     .map((n) => `<button data-action="/api/services/${esc(n)}/rolling-restart" data-confirm="${esc(`Restart every instance of ${n}, one at a time?`)}" data-done="${esc(`${n}: every instance restarted`)}">${esc(n)}</button>`)
     .join(' ');
@@ -50,6 +66,7 @@ export function overviewPage(opts: { topology: string; services: string; service
     body: `<h1>Overview</h1>
 <div class="card topology"><h2 style="margin-top:0">Topology <span class="muted" style="font-weight:400;font-size:.85rem">calls (solid) and events (dashed) over the last minute · live</span></h2><div data-live="topology">${opts.topology}</div></div>
 <div class="card"><h2 style="margin-top:0">Services and instances</h2><div data-live="services">${opts.services}</div>
+<div data-live="scale">${opts.scale}</div>
 <p class="muted">Rolling restart (every instance, one at a time): ${rolling}</p>
 <p class="muted">Shop API: <a href="${esc(opts.gatewayUrl)}/api/catalog/products">${esc(opts.gatewayUrl)}</a> · process table as JSON: <a href="/api/services">/api/services</a></p></div>`,
   });
@@ -237,6 +254,38 @@ export function eventsPage(rows: ConsumerRow[], deadLetters: string): string {
 <tbody>${body || '<tr><td colspan="6" class="muted">No event handled in the retention period.</td></tr>'}</tbody></table>
 <p class="muted">Position: the last sequence handled (from consumer spans). Lag: events in the producer's outbox after it.</p></div>${deadLetters}`,
   });
+}
+
+/**
+ * The dead letters, per consumer, each with a Replay button (it goes back to
+ * that consumer only); `undefined` without NATS, `error` when NATS does not answer.
+ */
+export function deadLettersSection(state: { where: string; letters: DeadLetter[] } | { error: string } | undefined): string {
+  const card = (inner: string) => `<div class="card" id="dead-letters"><h2 style="margin-top:0">Dead letters</h2>${inner}</div>`;
+  if (!state) {
+    return card('<p class="muted">None on the embedded feed: an event whose handling fails stays at the head of its consumer\'s line and is retried (see failed handlings and lag above). Dead letters, with replay, exist on NATS JetStream (<span class="mono">npm run start:infra</span>).</p>');
+  }
+  if ('error' in state) return card(`<p class="flash error">${esc(state.error)}</p>`);
+  if (state.letters.length === 0) return card(`<p class="muted">None: no consumer has given up on an event (stream <span class="mono">${esc(state.where)}</span>).</p>`);
+  const groups = new Map<string, DeadLetter[]>();
+  for (const l of state.letters) {
+    const key = `${l.consumer}\u0000${l.source}`;
+    groups.set(key, [...(groups.get(key) ?? []), l]);
+  }
+  const tables = [...groups.values()]
+    .map((letters) => {
+      const { consumer, source } = letters[0] as DeadLetter;
+      const rows = letters
+        .map(
+          (l) => `<tr data-dead-letter="${l.seq}"><td class="num">${l.seq}</td><td>${esc(l.type)}<div class="muted mono">${esc(l.eventId)}</div></td><td class="num">${l.deliveries}</td><td style="max-width:26rem">${esc(l.error)}</td><td>${esc(l.at.replace('T', ' ').replace(/\.\d+Z$/, 'Z'))}</td>
+<td><button data-action="/api/dead-letters/${l.seq}/replay" data-confirm="${esc(`Replay ${l.type} (${l.eventId}) to ${consumer}? Only ${consumer} gets it again; fix the cause first, or it comes back as a new dead letter.`)}" data-done="${esc(`Dead letter ${l.seq} replayed to ${consumer}`)}" data-remove="tr">Replay</button></td></tr>`,
+        )
+        .join('\n');
+      return `<h3 data-consumer="${esc(consumer)}">${esc(consumer)} <span class="muted" style="font-weight:400">← ${esc(source)} · ${letters.length} dead letter${letters.length === 1 ? '' : 's'}</span></h3>
+<table><thead><tr><th class="num">#</th><th>event</th><th class="num">deliveries</th><th>last error</th><th>dead-lettered at</th><th></th></tr></thead><tbody>${rows}</tbody></table>`;
+    })
+    .join('\n');
+  return card(`${tables}<p class="muted">Stream <span class="mono">${esc(state.where)}</span>. Replay sends the event back to the consumer that gave up on it, and to no other; its inbox drops it if it was handled meanwhile. Same as <span class="mono">npm run dead-letters -- replay &lt;#&gt;</span>.</p>`);
 }
 
 /** Chaos controls. */

@@ -1,0 +1,78 @@
+// The topology's edges and node states, from spans as the collector stores them.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { edgesFrom, failed, topologySvg, type NodeState } from '../src/dashboard/topology.ts';
+import type { StoredSpan } from '../src/telemetry/store.ts';
+
+const SERVER = 1;
+const CLIENT = 2;
+const PRODUCER = 3;
+const CONSUMER = 4;
+const ERROR = 2;
+let next = 0;
+
+function span(s: Partial<StoredSpan> & Pick<StoredSpan, 'service' | 'kind'>): StoredSpan {
+  next += 1;
+  const start = 1_000_000 + next;
+  return {
+    traceId: 'a'.repeat(32),
+    spanId: next.toString(16).padStart(16, '0'),
+    parentSpanId: null,
+    instance: null,
+    name: 'span',
+    start,
+    end: start + 10,
+    durationMs: 10,
+    status: 0,
+    statusMessage: null,
+    orderId: null,
+    route: null,
+    httpStatus: null,
+    attributes: {},
+    ...s,
+  };
+}
+
+/** orders' CLIENT span of a call to payments that got `httpStatus` (null: no answer), with this span status. */
+const call = (httpStatus: number | null, status = 0) =>
+  span({ service: 'orders', kind: CLIENT, name: 'POST payments', status, httpStatus, attributes: { 'peer.service': 'payments', ...(httpStatus === null ? {} : { 'http.response.status_code': httpStatus }) } });
+
+const nodes: NodeState[] = ['gateway', 'orders', 'payments', 'psp-sim', 'notifications'].map((name) => ({ name, state: 'ready', instances: 1, ready: 1 }));
+const stateOf = (svg: string, service: string) => new RegExp(`data-service="${service}" data-state="([a-z]+)"`).exec(svg)?.[1];
+
+test('a 4xx answered by design is no failure of the edge, even where the span is marked an error (OpenTelemetry marks CLIENT spans with a 4xx so)', () => {
+  // Declines (402), a conflict the saga resolves (409), a reference not there yet (404): a healthy payments.
+  const spans = [call(201), call(402, ERROR), call(409, ERROR), call(404, ERROR), call(200)];
+  const edges = edgesFrom(spans, 60_000);
+  const edge = edges.find((e) => e.from === 'orders' && e.to === 'payments');
+  assert.ok(edge);
+  assert.equal(edge.count, 5);
+  assert.equal(edge.errors, 0);
+  const svg = topologySvg(nodes, edges);
+  assert.equal(stateOf(svg, 'payments'), 'up', 'payments is not degraded by its business answers');
+  assert.match(svg, /data-edge="orders-payments" data-error-rate="0\.000"/);
+});
+
+test('5xx answers, calls that got no answer (refused, timed out) and failed event handlers are failures', () => {
+  assert.equal(failed(call(503, ERROR)), true, 'a 5xx');
+  assert.equal(failed(call(500)), true, 'a 5xx, even on a span nobody marked');
+  assert.equal(failed(call(null, ERROR)), true, 'no answer: refused, reset or timed out');
+  assert.equal(failed(call(null)), false);
+  assert.equal(failed(call(402, ERROR)), false, 'a decline');
+  // A SERVER span under a SERVER span of another service (the gateway's proxy): its own status code decides.
+  const root = span({ service: 'gateway', kind: SERVER, name: 'GET /api/payments' });
+  const callee = (code: number) => span({ service: 'payments', kind: SERVER, parentSpanId: root.spanId, httpStatus: code });
+  const producer = span({ service: 'orders', kind: PRODUCER, name: 'publish orders.order-confirmed' });
+  const consumed = (status: number) => span({ service: 'notifications', kind: CONSUMER, parentSpanId: producer.spanId, status, attributes: { 'messaging.destination.name': 'orders' } });
+  const edges = edgesFrom([root, callee(404), callee(502), producer, consumed(0), consumed(ERROR)], 60_000);
+  assert.deepEqual(
+    edges.map((e) => [`${e.from}-${e.to}`, e.kind, e.count, e.errors]),
+    [
+      ['gateway-payments', 'call', 2, 1],
+      ['orders-notifications', 'event', 2, 1],
+    ],
+  );
+  const svg = topologySvg(nodes, edges);
+  assert.equal(stateOf(svg, 'payments'), 'degraded', 'half its answers were 5xx');
+  assert.equal(stateOf(svg, 'notifications'), 'degraded', 'half its handling failed');
+});
