@@ -1,22 +1,12 @@
 import { Type, type Static } from 'typebox';
-import { Money } from './common.ts';
+import { Money, ShippingAddress } from './common.ts';
 import { access, defineRoute } from './route.ts';
 import { Card } from './payments.ts';
 import { OrderLine } from './events.ts';
 
 /** Contract of the orders service: /api/checkout and /api/orders. */
 
-export const ShippingAddress = Type.Object(
-  {
-    name: Type.String({ minLength: 1, maxLength: 200 }),
-    line1: Type.String({ minLength: 1, maxLength: 200 }),
-    city: Type.String({ minLength: 1, maxLength: 100 }),
-    postalCode: Type.String({ minLength: 1, maxLength: 20 }),
-    country: Type.String({ pattern: '^[A-Z]{2}$', description: 'ISO 3166-1 alpha-2' }),
-  },
-  { additionalProperties: false },
-);
-export type ShippingAddress = Static<typeof ShippingAddress>;
+export { ShippingAddress } from './common.ts';
 
 export const CheckoutRequest = Type.Object({ shippingAddress: ShippingAddress, card: Card }, { additionalProperties: false });
 export type CheckoutRequest = Static<typeof CheckoutRequest>;
@@ -34,6 +24,9 @@ export const Order = Type.Object({
   total: Money,
   reason: Type.Optional(Type.String()),
   createdAt: Type.String(),
+  /** Who bought it: the email of the account, the name given with the address. */
+  customer: Type.Object({ email: Type.String(), name: Type.Optional(Type.String()) }),
+  shippingAddress: Type.Optional({ ...ShippingAddress, description: 'Where to ship it; absent only on orders placed before addresses were kept' }),
 });
 export type Order = Static<typeof Order>;
 

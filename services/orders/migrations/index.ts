@@ -2,6 +2,7 @@ import type { Migration } from '@bazaar/store';
 import { outboxMigration, outboxRelayMigration } from '@bazaar/messaging';
 import * as init from './0001_init.ts';
 import * as sagaLease from './0004_saga_lease.ts';
+import * as shippingAddress from './0005_shipping_address.ts';
 
 /** The orders service's migrations, applied in name order at start-up. */
 export const migrations: Record<string, Migration> = {
@@ -12,4 +13,6 @@ export const migrations: Record<string, Migration> = {
   '0003_outbox_relay': outboxRelayMigration,
   // A lease per saga: several instances on one database never drive a saga at once.
   '0004_saga_lease': sagaLease,
+  // The shipping address and the customer's name, kept with the order for fulfilment.
+  '0005_shipping_address': shippingAddress,
 };

@@ -36,6 +36,11 @@ for (const dialect of DIALECTS) {
     assert.equal(data.userId, 'alice');
     assert.deepEqual(data.total, order.total);
     assert.deepEqual(data.items, order.items);
+    // What fulfilment needs travels with the order: stored, returned and in the event (issue 11, first bullet).
+    assert.deepEqual(order.shippingAddress, checkoutBody().shippingAddress);
+    assert.deepEqual(order.customer, { email: 'alice@example.test', name: 'Alice Example' });
+    assert.deepEqual(data.shippingAddress, checkoutBody().shippingAddress);
+    assert.equal(data.customerName, 'Alice Example');
     // The saga's calls and the event carry the checkout's trace.
     assert.match(event?.traceparent ?? '', /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
   });

@@ -74,7 +74,18 @@ export function createCheckout(deps: {
     const created = await orders.create({
       key,
       requestHash: hash,
-      order: { id: orderId, userId: user.id, email: user.email, status: 'PENDING', items: cart.items, total: cart.total, reason: null, createdAt: new Date(createdAt).toISOString() },
+      order: {
+        id: orderId,
+        userId: user.id,
+        email: user.email,
+        status: 'PENDING',
+        items: cart.items,
+        total: cart.total,
+        reason: null,
+        createdAt: new Date(createdAt).toISOString(),
+        shippingAddress: body.shippingAddress,
+        customerName: body.shippingAddress.name,
+      },
       saga: {
         orderId,
         step: 'RESERVING',

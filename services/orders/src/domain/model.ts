@@ -2,9 +2,9 @@ import type { Cart } from '@bazaar/contracts/cart';
 import type { Card } from '@bazaar/contracts/payments';
 import type { Money } from '@bazaar/contracts/common';
 import type { OrderLine } from '@bazaar/contracts/events';
-import type { OrderStatus } from '@bazaar/contracts/orders';
+import type { OrderStatus, ShippingAddress } from '@bazaar/contracts/orders';
 
-export type { Card, Money, OrderLine, OrderStatus };
+export type { Card, Money, OrderLine, OrderStatus, ShippingAddress };
 
 /** An order as the domain sees it. */
 export interface OrderRecord {
@@ -17,6 +17,10 @@ export interface OrderRecord {
   total: Money;
   reason: string | null;
   createdAt: string;
+  /** Where to ship it (from the checkout request); absent on orders older than the field. */
+  shippingAddress?: ShippingAddress;
+  /** The customer's name as given with the address. */
+  customerName?: string;
 }
 
 /** The saga's position. DONE means the order is CONFIRMED or CANCELLED. */

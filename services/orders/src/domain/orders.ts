@@ -11,6 +11,8 @@ export function createOrderQueries(deps: { orders: OrderRepository }) {
     total: r.total,
     ...(r.reason === null ? {} : { reason: r.reason }),
     createdAt: r.createdAt,
+    customer: { email: r.email, ...(r.customerName === undefined ? {} : { name: r.customerName }) },
+    ...(r.shippingAddress === undefined ? {} : { shippingAddress: r.shippingAddress }),
   });
 
   return {

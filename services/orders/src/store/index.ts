@@ -5,7 +5,7 @@ import type { Kysely } from 'kysely';
 import { appendEvent, type OutboxTables } from '@bazaar/messaging';
 import { migrations } from '../../migrations/index.ts';
 import { EVENT_SOURCE, outcomeEvent } from '../events.ts';
-import type { Compensation, OrderLine, OrderRecord, OrderRepository, OrderStatus, SagaLease, SagaPatch, SagaRecord, SagaStep } from '../domain/model.ts';
+import type { Compensation, OrderLine, OrderRecord, OrderRepository, OrderStatus, SagaLease, SagaPatch, SagaRecord, SagaStep, ShippingAddress } from '../domain/model.ts';
 
 /** The orders database as Kysely sees it (see migrations/). */
 export interface OrdersDatabase extends OutboxTables {
@@ -20,6 +20,9 @@ export interface OrdersDatabase extends OutboxTables {
     reason: string | null;
     created_at: string;
     updated_at: string;
+    /** JSON ShippingAddress; null on orders older than migration 0005. */
+    shipping_address: string | null;
+    customer_name: string | null;
   };
   sagas: {
     order_id: string;
@@ -73,6 +76,8 @@ function toOrder(row: OrdersDatabase['orders']): OrderRecord {
     total: { amount: row.total_amount, currency: row.total_currency },
     reason: row.reason,
     createdAt: row.created_at,
+    ...(row.shipping_address === null ? {} : { shippingAddress: JSON.parse(row.shipping_address) as ShippingAddress }),
+    ...(row.customer_name === null ? {} : { customerName: row.customer_name }),
   };
 }
 
@@ -125,6 +130,8 @@ export function orderRepository(db: Kysely<OrdersDatabase>, lease: SagaLease): O
               reason: order.reason,
               created_at: order.createdAt,
               updated_at: order.createdAt,
+              shipping_address: order.shippingAddress === undefined ? null : JSON.stringify(order.shippingAddress),
+              customer_name: order.customerName ?? null,
             })
             .execute();
           await trx
