@@ -36,7 +36,14 @@ export type OrderList = Static<typeof OrderList>;
 export const OrderIdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
 
 export const CheckoutHeaders = Type.Object({
-  'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Chosen by the client, one per checkout attempt; a retry sends the same key and body' })),
+  'idempotency-key': Type.String({ minLength: 1, maxLength: 200, description: 'Chosen by the client, one per checkout attempt; a retry sends the same key and body' }),
+  'if-match': Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 200,
+      description: 'The ETag of the cart the shopper saw (GET /api/cart). Required: without it 428 CART_VERSION_REQUIRED; when the cart changed since, 412 CART_CHANGED with the current cart',
+    }),
+  ),
 });
 
 /** The orders service's routes: checkout and the caller's orders. */
@@ -49,7 +56,9 @@ export const routes = {
       201: { ...CheckoutResponse, description: 'The saga finished: CONFIRMED or CANCELLED (see the order for the reason)' },
       202: { ...CheckoutResponse, description: 'Still PENDING; poll GET /api/orders/:id' },
     },
-    errors: [400, 401, 409, 413, 422, 502, 503, 504],
+    description:
+      'Send If-Match with the cart\'s ETag: the order is made of exactly that cart version, at its prices. 412 CART_CHANGED (the problem\'s `cart` is the current one) when it changed; 428 without If-Match; 409 CART_ALREADY_ORDERED (naming `orderId`) when this cart version already became an order; 409 CART_EMPTY.',
+    errors: [400, 401, 409, 412, 413, 422, 428, 502, 503, 504],
     edge: { bodyLimit: 8192 },
   }),
   listOrders: defineRoute({

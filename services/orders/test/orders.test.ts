@@ -9,10 +9,12 @@ for (const dialect of DIALECTS) {
     const h = await startOrders({ store: await testStore(dialect, t) });
     t.after(() => h.close());
     const first = (await checkout(h.app, h.alice)).json().orderId;
+    // The cart is filled again (a new version) before the second order.
+    h.upstreams.fillCart('alice', [{ productId: 'p-mug', name: 'Blue Mug', quantity: 1, price: 899 }]);
     const second = (await checkout(h.app, h.alice)).json().orderId;
     const mine = (await h.app.inject({ url: '/api/orders', headers: bearer(h.alice) })).json() as { items: Order[] };
     assert.deepEqual(mine.items.map((o) => o.id), [second, first]);
-    assert.deepEqual(Object.keys(mine.items[0] ?? {}).sort(), ['createdAt', 'id', 'items', 'status', 'total']);
+    assert.deepEqual(Object.keys(mine.items[0] ?? {}).sort(), ['createdAt', 'customer', 'id', 'items', 'shippingAddress', 'status', 'total']);
     const bobs = (await h.app.inject({ url: '/api/orders', headers: bearer(h.bob) })).json();
     assert.deepEqual(bobs, { items: [] });
   });

@@ -49,6 +49,7 @@ const problem = (status: number, code: string, detail: string, extensions: Recor
 /** Start the three stand-ins. */
 export async function startUpstreams(): Promise<Upstreams> {
   const carts = new Map<string, Cart>();
+  let cartVersions = 0;
   const stock = new Map<string, number>();
   const reservations: Upstreams['reservations'] = new Map();
   const payments: Upstreams['payments'] = new Map();
@@ -80,7 +81,7 @@ export async function startUpstreams(): Promise<Upstreams> {
   cart.get('/internal/carts/:userId', async (request) => {
     const { userId } = request.params as { userId: string };
     await enter('cart', userId);
-    return carts.get(userId) ?? { items: [], total: { amount: 0, currency: 'EUR' } };
+    return carts.get(userId) ?? { items: [], total: { amount: 0, currency: 'EUR' }, version: 'empty' };
   });
 
   const inventory = app();
@@ -184,7 +185,8 @@ export async function startUpstreams(): Promise<Upstreams> {
         lineTotal: { amount: l.price * l.quantity, currency: 'EUR' },
       }));
       for (const l of lines) stock.set(l.productId, l.stock ?? 10);
-      carts.set(userId, { items, total: { amount: items.reduce((sum, i) => sum + i.lineTotal.amount, 0), currency: 'EUR' } });
+      cartVersions += 1;
+      carts.set(userId, { items, total: { amount: items.reduce((sum, i) => sum + i.lineTotal.amount, 0), currency: 'EUR' }, version: `v${cartVersions}` });
     },
     async close() {
       for (const release of hanging) release();

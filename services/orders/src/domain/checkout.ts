@@ -38,6 +38,16 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/**
+ * Whether an If-Match header names this cart version (RFC 9110 §13.1.1):
+ * a list of entity tags, compared strongly (a weak tag never matches). "*"
+ * is not accepted: checkout must name the version the shopper saw.
+ */
+export function ifMatchAccepts(header: string, version: string): boolean {
+  const tags = header.match(/(?:W\/)?"[^"]*"/g) ?? [];
+  return tags.some((tag) => tag === `"${version}"`);
+}
+
 /** POST /api/checkout: turn the user's cart into a PENDING order and start its saga, once per idempotency key. */
 export function createCheckout(deps: {
   orders: OrderRepository;
@@ -60,7 +70,7 @@ export function createCheckout(deps: {
     return found.orderId;
   }
 
-  async function start(opts: { user: { id: string; email: string }; key: string; body: CheckoutRequest; hash: string; traceparent: string }): Promise<string> {
+  async function start(opts: { user: { id: string; email: string }; key: string; body: CheckoutRequest; hash: string; traceparent: string; ifMatch: string }): Promise<string> {
     const { user, key, body, hash } = opts;
     const cart = await deps.cart.pricedCart(user.id);
     if (cart.items.length === 0) {
@@ -68,6 +78,10 @@ export function createCheckout(deps: {
       const raced = await existing(user.id, key, hash);
       if (raced !== undefined) return raced;
       throw errors.CART_EMPTY('Your cart is empty: add something to it before checking out.');
+    }
+    if (!ifMatchAccepts(opts.ifMatch, cart.version)) {
+      // Nothing is reserved or charged: the shopper sees the cart as it is now, and decides again.
+      throw errors.CART_CHANGED('Your cart changed since you saw it (a price or a line); check it again, then check out with its new ETag.', { cart });
     }
     const createdAt = now();
     const orderId = randomUUID();
@@ -85,6 +99,7 @@ export function createCheckout(deps: {
         createdAt: new Date(createdAt).toISOString(),
         shippingAddress: body.shippingAddress,
         customerName: body.shippingAddress.name,
+        cartVersion: cart.version,
       },
       saga: {
         orderId,
@@ -104,13 +119,22 @@ export function createCheckout(deps: {
       if (winner === undefined) throw new Error('idempotency key taken but not found');
       return winner;
     }
+    if (typeof created === 'object') {
+      const first = created.versionTaken;
+      throw errors.CART_ALREADY_ORDERED(
+        first === undefined
+          ? 'This cart was being ordered by another checkout; look at your orders before trying again.'
+          : `This cart version already became order ${first}; it is not ordered twice. Change the cart to order again.`,
+        first === undefined ? {} : { orderId: first },
+      );
+    }
     deps.vault.put(orderId, body.card);
     runner.kick(orderId);
     return orderId;
   }
 
   return {
-    async checkout(opts: { user: { id: string; email: string }; key: string; body: CheckoutRequest; traceparent: string; startedAt: number }): Promise<CheckoutResponse> {
+    async checkout(opts: { user: { id: string; email: string }; key: string; ifMatch: string; body: CheckoutRequest; traceparent: string; startedAt: number }): Promise<CheckoutResponse> {
       const hash = requestHash(opts.body);
       const orderId = (await existing(opts.user.id, opts.key, hash)) ?? (await start({ ...opts, hash }));
       // Every request for this key, first or repeated, waits for the same saga.

@@ -21,6 +21,8 @@ export interface OrderRecord {
   shippingAddress?: ShippingAddress;
   /** The customer's name as given with the address. */
   customerName?: string;
+  /** The cart version (its ETag) the order was made of. */
+  cartVersion?: string;
 }
 
 /** The saga's position. DONE means the order is CONFIRMED or CANCELLED. */
@@ -74,8 +76,13 @@ export interface OrderRepository {
   /** The owner this repository claims sagas for. */
   readonly lease: SagaLease;
   findKey(userId: string, key: string): Promise<{ orderId: string; requestHash: string } | undefined>;
-  /** Order, saga (claimed by this owner: it holds the card) and idempotency key in one transaction; 'key-taken' when another request holds the key. */
-  create(input: { order: OrderRecord; saga: SagaRecord; key: string; requestHash: string }): Promise<'created' | 'key-taken'>;
+  /**
+   * Order, saga (claimed by this owner: it holds the card), idempotency key and
+   * the claim on the order's cart version in one transaction. 'key-taken' when
+   * another request holds the key; `{ versionTaken }` when a live order was
+   * already made of this cart version (its id; undefined if it was cancelled meanwhile).
+   */
+  create(input: { order: OrderRecord; saga: SagaRecord; key: string; requestHash: string }): Promise<'created' | 'key-taken' | { versionTaken: string | undefined }>;
   get(id: string): Promise<OrderRecord | undefined>;
   listByUser(userId: string): Promise<OrderRecord[]>;
   saga(orderId: string): Promise<SagaRecord | undefined>;

@@ -12,10 +12,15 @@ export function checkoutRoutes(deps: { checkout: Checkout }) {
       if (typeof key !== 'string' || key.length === 0) {
         throw errors.IDEMPOTENCY_KEY_REQUIRED('Send an Idempotency-Key header (1–200 characters, e.g. a UUID) so a retried checkout never orders twice.');
       }
+      const ifMatch = request.headers['if-match'];
+      if (typeof ifMatch !== 'string' || ifMatch.trim() === '' || ifMatch.trim() === '*') {
+        throw errors.CART_VERSION_REQUIRED('Send If-Match with the ETag of the cart you showed (GET /api/cart answers it), so the order is made at exactly those prices.');
+      }
       const user = principalOf(request);
       const result = await deps.checkout.checkout({
         user: { id: user.id, email: user.email },
         key,
+        ifMatch,
         body: request.body,
         traceparent: formatTraceparent(request.bazaar.traceId, request.bazaar.spanId, request.bazaar.traceFlags),
         startedAt,

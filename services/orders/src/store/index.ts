@@ -23,7 +23,10 @@ export interface OrdersDatabase extends OutboxTables {
     /** JSON ShippingAddress; null on orders older than migration 0005. */
     shipping_address: string | null;
     customer_name: string | null;
+    cart_version: string | null;
   };
+  /** Which live order each cart version became (migration 0006). */
+  cart_orders: { user_id: string; cart_version: string; order_id: string; created_at: string };
   sagas: {
     order_id: string;
     step: string;
@@ -78,6 +81,7 @@ function toOrder(row: OrdersDatabase['orders']): OrderRecord {
     createdAt: row.created_at,
     ...(row.shipping_address === null ? {} : { shippingAddress: JSON.parse(row.shipping_address) as ShippingAddress }),
     ...(row.customer_name === null ? {} : { customerName: row.customer_name }),
+    ...(row.cart_version === null ? {} : { cartVersion: row.cart_version }),
   };
 }
 
@@ -114,7 +118,8 @@ export function orderRepository(db: Kysely<OrdersDatabase>, lease: SagaLease): O
       return row ? { orderId: row.order_id, requestHash: row.request_hash } : undefined;
     },
 
-    async create({ order, saga, key, requestHash }) {
+    async create(input) {
+      const { order, saga, key, requestHash } = input;
       try {
         await db.transaction().execute(async (trx) => {
           await trx
@@ -132,8 +137,12 @@ export function orderRepository(db: Kysely<OrdersDatabase>, lease: SagaLease): O
               updated_at: order.createdAt,
               shipping_address: order.shippingAddress === undefined ? null : JSON.stringify(order.shippingAddress),
               customer_name: order.customerName ?? null,
+              cart_version: order.cartVersion ?? null,
             })
             .execute();
+          if (order.cartVersion !== undefined) {
+            await trx.insertInto('cart_orders').values({ user_id: order.userId, cart_version: order.cartVersion, order_id: order.id, created_at: order.createdAt }).execute();
+          }
           await trx
             .insertInto('sagas')
             .values({
@@ -157,8 +166,12 @@ export function orderRepository(db: Kysely<OrdersDatabase>, lease: SagaLease): O
         });
         return 'created';
       } catch (error) {
-        if (isUniqueViolation(error)) return 'key-taken';
-        throw error;
+        if (!isUniqueViolation(error)) throw error;
+        // Which unique key was hit: the idempotency key wins (a retry gets its own order back).
+        const key = await db.selectFrom('checkout_keys').select('order_id').where('user_id', '=', order.userId).where('idempotency_key', '=', input.key).executeTakeFirst();
+        if (key || order.cartVersion === undefined) return 'key-taken';
+        const claim = await db.selectFrom('cart_orders').select('order_id').where('user_id', '=', order.userId).where('cart_version', '=', order.cartVersion).executeTakeFirst();
+        return { versionTaken: claim?.order_id };
       }
     },
 
@@ -273,6 +286,8 @@ export function orderRepository(db: Kysely<OrdersDatabase>, lease: SagaLease): O
           .where('status', '=', 'PENDING')
           .executeTakeFirst();
         if (Number(result.numUpdatedRows) === 0) return false;
+        // A cancelled order frees its cart version: the same cart may be checked out again.
+        if (outcome.status === 'CANCELLED') await trx.deleteFrom('cart_orders').where('order_id', '=', orderId).execute();
         const row = await trx.selectFrom('orders').selectAll().where('id', '=', orderId).executeTakeFirstOrThrow();
         await appendEvent(trx, EVENT_SOURCE, outcomeEvent(toOrder(row), outcome, at));
         return true;
