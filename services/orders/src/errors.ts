@@ -9,4 +9,5 @@ export const errors = defineErrors({
   CART_CHANGED: { status: 412, title: 'The cart changed since it was shown' },
   CART_ALREADY_ORDERED: { status: 409, title: 'This cart was already ordered' },
   ORDER_NOT_FOUND: { status: 404, title: 'No such order' },
+  INVALID_CURSOR: { status: 400, title: 'This cursor is not one this service gave out' },
 });

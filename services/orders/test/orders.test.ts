@@ -1,8 +1,9 @@
 import { test } from 'node:test';
+import { DECLINED_CARD } from './standins.ts';
 import assert from 'node:assert/strict';
 import { DIALECTS } from '@bazaar/store/testing';
 import type { Order } from '@bazaar/contracts/orders';
-import { bearer, checkout, startOrders, testStore } from './helpers.ts';
+import { bearer, checkout, checkoutBody, goodCard, startOrders, testStore } from './helpers.ts';
 
 for (const dialect of DIALECTS) {
   test(`${dialect}: users list their own orders, newest first; another user sees none of them`, async (t) => {
@@ -16,9 +17,40 @@ for (const dialect of DIALECTS) {
     assert.deepEqual(mine.items.map((o) => o.id), [second, first]);
     assert.deepEqual(Object.keys(mine.items[0] ?? {}).sort(), ['createdAt', 'customer', 'id', 'items', 'shippingAddress', 'status', 'total']);
     const bobs = (await h.app.inject({ url: '/api/orders', headers: bearer(h.bob) })).json();
-    assert.deepEqual(bobs, { items: [] });
+    assert.deepEqual(bobs, { items: [], nextCursor: null });
   });
 }
+
+test('order history pages: newest first, a cursor, a status filter; a foreign cursor is 400 (issue 11)', async (t) => {
+  const h = await startOrders();
+  t.after(() => h.close());
+  const ids: string[] = [];
+  for (let i = 0; i < 5; i++) {
+    h.upstreams.fillCart('alice', [{ productId: 'p-mug', name: 'Blue Mug', quantity: 1, price: 899 + i }]);
+    const number = i === 2 ? DECLINED_CARD : goodCard.number;
+    ids.push((await checkout(h.app, h.alice, { body: checkoutBody({ number }) })).json().orderId as string);
+  }
+  const page = (query: string) => h.app.inject({ url: `/api/orders${query}`, headers: bearer(h.alice) });
+  const seen: string[] = [];
+  let cursor: string | null = null;
+  do {
+    const res = await page(`?limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+    assert.equal(res.statusCode, 200, res.body);
+    const body = res.json() as { items: Order[]; nextCursor: string | null };
+    assert.ok(body.items.length <= 2);
+    seen.push(...body.items.map((o) => o.id));
+    cursor = body.nextCursor;
+  } while (cursor);
+  assert.deepEqual(seen, [...ids].reverse(), 'every order once, newest first');
+  const cancelled = (await page('?status=CANCELLED')).json() as { items: Order[] };
+  assert.deepEqual(cancelled.items.map((o) => o.id), [ids[2]]);
+  assert.equal((await page('?cursor=not-ours')).json().code, 'INVALID_CURSOR');
+  assert.equal((await page('?limit=101')).statusCode, 400);
+  // Bob's pages never show Alice's orders, whatever the cursor.
+  const first = (await page('?limit=1')).json() as { nextCursor: string };
+  const bobs = await h.app.inject({ url: `/api/orders?cursor=${first.nextCursor}`, headers: bearer(h.bob) });
+  assert.deepEqual(bobs.json().items, []);
+});
 
 test("another user's order is 404, not 403; an admin can read any order", async (t) => {
   const h = await startOrders();

@@ -18,6 +18,8 @@ export type Operation = 'cart' | 'reserve' | 'commit' | 'release' | 'authorize' 
 /** How an operation misbehaves: answer 503 `fail` times, wait `delayMs` first, or never answer (`hang`). */
 export interface Fault {
   fail?: number;
+  /** Answer this 4xx status (with code REFUSED) every time: a permanent refusal. */
+  refuse?: number;
   delayMs?: number;
   hang?: boolean;
 }
@@ -65,6 +67,7 @@ export async function startUpstreams(): Promise<Upstreams> {
     if (!fault) return;
     if (fault.hang) await new Promise<void>((resolve) => hanging.add(resolve));
     if (fault.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
+    if (fault.refuse !== undefined) throw problem(fault.refuse, 'REFUSED', `${op} refused (stand-in)`);
     if (fault.fail !== undefined && fault.fail > 0) {
       fault.fail -= 1;
       throw problem(503, 'UNAVAILABLE', `${op} is down (stand-in)`);

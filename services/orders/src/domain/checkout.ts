@@ -10,8 +10,6 @@ import type { SagaRunner } from './runner.ts';
 export interface CheckoutSettings {
   /** Time from checkout until the payment must be captured. */
   deadlineMs: number;
-  /** How long a checkout request waits for the saga before answering PENDING. */
-  waitMs: number;
 }
 
 /**
@@ -134,11 +132,11 @@ export function createCheckout(deps: {
   }
 
   return {
-    async checkout(opts: { user: { id: string; email: string }; key: string; ifMatch: string; body: CheckoutRequest; traceparent: string; startedAt: number }): Promise<CheckoutResponse> {
+    async checkout(opts: { user: { id: string; email: string }; key: string; ifMatch: string; body: CheckoutRequest; traceparent: string; answerBy: number }): Promise<CheckoutResponse> {
       const hash = requestHash(opts.body);
       const orderId = (await existing(opts.user.id, opts.key, hash)) ?? (await start({ ...opts, hash }));
       // Every request for this key, first or repeated, waits for the same saga.
-      const wait = runner.waitFor(orderId, settings.waitMs - (now() - opts.startedAt));
+      const wait = runner.waitFor(orderId, Math.max(0, opts.answerBy - now()));
       let order = await orders.get(orderId);
       if (order?.status === 'PENDING') {
         await wait.done;

@@ -25,6 +25,12 @@ export interface OrderRecord {
   cartVersion?: string;
 }
 
+/** Where a page of orders stopped: the last order's creation time and id. */
+export interface OrderPosition {
+  createdAt: string;
+  id: string;
+}
+
 /** The saga's position. DONE means the order is CONFIRMED or CANCELLED. */
 export type SagaStep = 'RESERVING' | 'AUTHORIZING' | 'CAPTURING' | 'COMMITTING' | 'COMPENSATING' | 'DONE';
 
@@ -85,6 +91,8 @@ export interface OrderRepository {
   create(input: { order: OrderRecord; saga: SagaRecord; key: string; requestHash: string }): Promise<'created' | 'key-taken' | { versionTaken: string | undefined }>;
   get(id: string): Promise<OrderRecord | undefined>;
   listByUser(userId: string): Promise<OrderRecord[]>;
+  /** One page of a user's orders, newest first (created_at, then id, descending), strictly after `after`; `more` when another page follows. */
+  pageByUser(userId: string, opts: { limit: number; status?: OrderStatus; after?: OrderPosition }): Promise<{ items: OrderRecord[]; more: boolean }>;
   saga(orderId: string): Promise<SagaRecord | undefined>;
   /** Ids of unfinished sagas due at `now` that this owner holds or may claim (unowned, or lease expired), oldest first. */
   dueSagas(now: number, limit: number): Promise<string[]>;

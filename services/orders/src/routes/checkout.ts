@@ -2,9 +2,10 @@ import { formatTraceparent, principalOf, serve, type ServiceApp } from '@bazaar/
 import { routes } from '@bazaar/contracts/orders';
 import { errors } from '../errors.ts';
 import type { Checkout } from '../domain/checkout.ts';
+import { answerBy } from './deadline.ts';
 
 /** POST /api/checkout: the user's cart becomes an order, paid through the checkout saga. */
-export function checkoutRoutes(deps: { checkout: Checkout }) {
+export function checkoutRoutes(deps: { checkout: Checkout; waitMs: number }) {
   return async (app: ServiceApp) => {
     serve(app, routes.checkout, async (request, reply) => {
       const startedAt = Date.now();
@@ -23,9 +24,11 @@ export function checkoutRoutes(deps: { checkout: Checkout }) {
         ifMatch,
         body: request.body,
         traceparent: formatTraceparent(request.bazaar.traceId, request.bazaar.spanId, request.bazaar.traceFlags),
-        startedAt,
+        answerBy: answerBy(request, startedAt, deps.waitMs),
       });
-      return reply.code(result.status === 'PENDING' ? 202 : 201).send(result);
+      if (result.status !== 'PENDING') return reply.code(201).send(result);
+      // Still running: where to look, and when (RFC 9110 §10.2.2, §10.2.3). GET …?wait= answers as soon as it is final.
+      return reply.code(202).header('location', `/api/orders/${encodeURIComponent(result.orderId)}`).header('retry-after', '1').send(result);
     });
   };
 }

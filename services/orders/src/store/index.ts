@@ -185,6 +185,17 @@ export function orderRepository(db: Kysely<OrdersDatabase>, lease: SagaLease): O
       return rows.map(toOrder);
     },
 
+    async pageByUser(userId, opts) {
+      let query = db.selectFrom('orders').selectAll().where('user_id', '=', userId);
+      if (opts.status !== undefined) query = query.where('status', '=', opts.status);
+      const after = opts.after;
+      if (after !== undefined) {
+        query = query.where((eb) => eb.or([eb('created_at', '<', after.createdAt), eb.and([eb('created_at', '=', after.createdAt), eb('id', '<', after.id)])]));
+      }
+      const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(opts.limit + 1).execute();
+      return { items: rows.slice(0, opts.limit).map(toOrder), more: rows.length > opts.limit };
+    },
+
     async saga(orderId) {
       const row = await db.selectFrom('sagas').selectAll().where('order_id', '=', orderId).executeTakeFirst();
       return row ? toSaga(row) : undefined;
