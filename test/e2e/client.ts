@@ -4,6 +4,9 @@ export interface Reply<T = Record<string, unknown>> {
   type: string;
   body: T;
   ms: number;
+  /** The answer's ETag header (a cart's version), when it has one. */
+  etag: string | undefined;
+  headers: Headers;
 }
 
 export async function http<T = Record<string, unknown>>(
@@ -28,5 +31,5 @@ export async function http<T = Record<string, unknown>>(
       body = { text };
     }
   }
-  return { status: res.status, type: res.headers.get('content-type') ?? '', body: body as T, ms: Date.now() - t0 };
+  return { status: res.status, type: res.headers.get('content-type') ?? '', body: body as T, ms: Date.now() - t0, etag: res.headers.get('etag') ?? undefined, headers: res.headers };
 }

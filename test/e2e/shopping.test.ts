@@ -71,18 +71,31 @@ async function freshProducts(count: number, stock: number): Promise<{ id: string
   return out;
 }
 
-async function fillCart(token: string, lines: { id: string; quantity: number }[]): Promise<void> {
+/** Put lines in the cart; the cart version (ETag) of the last write. */
+async function fillCart(token: string, lines: { id: string; quantity: number }[]): Promise<string> {
+  let etag = '';
   for (const line of lines) {
     const res = await http(api(`/api/cart/items/${line.id}`), { method: 'PUT', body: { quantity: line.quantity }, token });
     assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.ok(res.etag, 'every cart answer carries its version as ETag');
+    etag = res.etag;
   }
+  return etag;
 }
 
-async function checkout(token: string, key: string, cardNumber: string, lines: { id: string; quantity: number }[]) {
+/** The cart's current version, as a client showing it would have it. */
+async function cartVersion(token: string): Promise<string> {
+  const res = await http(api('/api/cart'), { token });
+  assert.ok(res.etag, 'GET /api/cart answers an ETag');
+  return res.etag;
+}
+
+/** POST /api/checkout with If-Match: the given cart version, else the cart's current one. */
+async function checkout(token: string, key: string, cardNumber: string, lines: { id: string; quantity: number }[], ifMatch?: string) {
   const res = await http<{ orderId: string; status: string }>(api('/api/checkout'), {
     method: 'POST',
     token,
-    headers: { 'idempotency-key': key },
+    headers: { 'idempotency-key': key, 'if-match': ifMatch ?? (await cartVersion(token)) },
     body: { shippingAddress: address, card: card(cardNumber) },
   });
   if (res.body.orderId && !placed.some((p) => p.orderId === res.body.orderId)) {
@@ -215,21 +228,21 @@ test('the same Idempotency-Key — also 10 times at once — gives one order and
   const user = await newUser();
   const [p] = await freshProducts(1, 10);
   assert.ok(p);
-  await fillCart(user.token, [{ id: p.id, quantity: 1 }]);
-  const replies = await Promise.all(Array.from({ length: 10 }, () => checkout(user.token, 'same-key', '4242424242424242', [{ id: p.id, quantity: 1 }])));
+  const version = await fillCart(user.token, [{ id: p.id, quantity: 1 }]);
+  const replies = await Promise.all(Array.from({ length: 10 }, () => checkout(user.token, 'same-key', '4242424242424242', [{ id: p.id, quantity: 1 }], version)));
   const ids = new Set(replies.map((r) => r.body.orderId));
   assert.equal(ids.size, 1, `one order, got ${[...ids].join(', ')}`);
   for (const r of replies) assert.ok(r.status === 201 || r.status === 202 || r.status === 200, `status ${r.status}`);
   const orderId = [...ids][0] as string;
   assert.equal((await finalOrder(user.token, orderId)).status, 'CONFIRMED');
-  const again = await checkout(user.token, 'same-key', '4242424242424242', [{ id: p.id, quantity: 1 }]);
+  const again = await checkout(user.token, 'same-key', '4242424242424242', [{ id: p.id, quantity: 1 }], version);
   assert.equal(again.body.orderId, orderId);
-  const other = await http(api('/api/checkout'), { method: 'POST', token: user.token, headers: { 'idempotency-key': 'same-key' }, body: { shippingAddress: { ...address, city: 'Paris' }, card: card('4242424242424242') } });
+  const other = await http(api('/api/checkout'), { method: 'POST', token: user.token, headers: { 'idempotency-key': 'same-key', 'if-match': version }, body: { shippingAddress: { ...address, city: 'Paris' }, card: card('4242424242424242') } });
   assert.equal(other.status, 422);
   const orders = await http<{ items: { id: string }[] }>(api('/api/orders'), { token: user.token });
   assert.equal(orders.body.items.length, 1);
   assert.equal((await http<{ available: number }>(api(`/api/inventory/${p.id}`))).body.available, 9, 'stock taken once');
-  const missing = await http(api('/api/checkout'), { method: 'POST', token: user.token, body: { shippingAddress: address, card: card('4242424242424242') } });
+  const missing = await http(api('/api/checkout'), { method: 'POST', token: user.token, headers: { 'if-match': version }, body: { shippingAddress: address, card: card('4242424242424242') } });
   assert.equal(missing.status, 400);
   await checkInvariants();
 });

@@ -20,12 +20,12 @@ export interface CheckoutFigures {
   times?: number[];
 }
 
-async function json<T>(url: string, init: { method?: string; body?: unknown; token?: string; headers?: Record<string, string> } = {}): Promise<{ status: number; body: T }> {
+async function json<T>(url: string, init: { method?: string; body?: unknown; token?: string; headers?: Record<string, string> } = {}): Promise<{ status: number; body: T; etag: string }> {
   const headers: Record<string, string> = { ...init.headers };
   if (init.body !== undefined) headers['content-type'] = 'application/json';
   if (init.token) headers.authorization = `Bearer ${init.token}`;
   const res = await fetch(url, { method: init.method ?? 'GET', headers, ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }) });
-  return { status: res.status, body: (await res.json()) as T };
+  return { status: res.status, body: (await res.json()) as T, etag: res.headers.get('etag') ?? '' };
 }
 
 const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
@@ -61,12 +61,13 @@ export async function benchCheckout(gatewayUrl: string, count: number, opts: { i
   async function loop(token: string, lane: number): Promise<void> {
     for (let i = next++; i < count; i = next++) {
       const product = products[(i * 7 + lane) % products.length] as { id: string };
-      await json(`${gatewayUrl}/api/cart/items/${product.id}`, { method: 'PUT', token, body: { quantity: 1 } });
+      // The cart version the shopper saw: checkout requires it as If-Match.
+      const { etag } = await json(`${gatewayUrl}/api/cart/items/${product.id}`, { method: 'PUT', token, body: { quantity: 1 } });
       const started = performance.now();
       const res = await json<{ status: string }>(`${gatewayUrl}/api/checkout`, {
         method: 'POST',
         token,
-        headers: { 'idempotency-key': `bench-${process.pid}-${lane}-${i}-${Date.now()}` },
+        headers: { 'idempotency-key': `bench-${process.pid}-${lane}-${i}-${Date.now()}`, 'if-match': etag },
         body: { shippingAddress: { name: 'B', line1: '1 St', city: 'Lyon', postalCode: '69001', country: 'FR' }, card: { number: '4242424242424242', expMonth: 12, expYear: 2040, cvc: '123' } },
       });
       times.push(performance.now() - started);
