@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { alive, portBaseFor, startSystem, until, type RunningSystem } from '../../tools/launcher/src/harness.ts';
-import { http } from './client.ts';
+import { http, type Reply } from './client.ts';
 
 const SERVICE_TOKEN = 'e2e-service-token-0123456789abcdef';
 const work = mkdtempSync(join(tmpdir(), 'bazaar-shop-'));
@@ -185,6 +185,11 @@ test('happy path: CONFIRMED, stock committed, captured once, cart empty, exactly
   assert.match(mails[0]?.subject ?? '', /confirmed/i);
   assert.match(mails[0]?.text ?? '', new RegExp(res.body.orderId.slice(0, 8)));
   assert.match(mails[0]?.text ?? '', new RegExp(a.name));
+  // Issue 11: what fulfilment needs is on the order and in the email.
+  const full = await http<{ shippingAddress: unknown; customer: { email: string; name: string } }>(api(`/api/orders/${res.body.orderId}`), { token: user.token });
+  assert.deepEqual(full.body.shippingAddress, address);
+  assert.deepEqual(full.body.customer, { email: user.email, name: address.name });
+  assert.match(mails[0]?.text ?? '', /It will be shipped to:\n\s+Sam Shopper\n\s+1 Market Street\n\s+69001 Lyon\n\s+FR/);
   await checkInvariants();
 });
 
@@ -354,4 +359,141 @@ test('another user cannot read my order or my cart', async () => {
   assert.equal((await http(api(`/api/orders/${owner.orderId}`), { token: admin })).status, 200, 'admins can');
   const cart = await http<{ items: unknown[] }>(api('/api/cart'), { token: stranger.token });
   assert.deepEqual(cart.body.items, []);
+});
+
+// Issue 11: each observation at its top, against the real processes.
+
+test('issue 11: a price changed between cart and checkout is 412 CART_CHANGED with the current cart; nothing charged; the new version orders at its prices', async () => {
+  const user = await newUser();
+  const [p] = await freshProducts(1, 10);
+  assert.ok(p);
+  const shown = await fillCart(user.token, [{ id: p.id, quantity: 2 }]);
+  const raised = await http(api(`/api/catalog/products/${p.id}`), { method: 'PATCH', token: admin, body: { price: { amount: p.price * 5, currency: 'EUR' } } });
+  assert.equal(raised.status, 200, JSON.stringify(raised.body));
+  const refused = await http<{ code: string; cart: { version: string; total: { amount: number } } }>(api('/api/checkout'), {
+    method: 'POST', token: user.token, headers: { 'idempotency-key': 'changed-1', 'if-match': shown }, body: { shippingAddress: address, card: card('4242424242424242') },
+  });
+  assert.equal(refused.status, 412, JSON.stringify(refused.body));
+  assert.match(refused.type, /application\/problem\+json/);
+  assert.equal(refused.body.code, 'CART_CHANGED');
+  assert.equal(refused.body.cart.total.amount, 2 * p.price * 5);
+  assert.equal((await http<{ items: unknown[] }>(api('/api/orders'), { token: user.token })).body.items.length, 0, 'no order');
+  assert.equal((await http<{ available: number }>(api(`/api/inventory/${p.id}`))).body.available, 10, 'nothing reserved');
+  const without = await http(api('/api/checkout'), { method: 'POST', token: user.token, headers: { 'idempotency-key': 'changed-0' }, body: { shippingAddress: address, card: card('4242424242424242') } });
+  assert.equal(without.status, 428);
+  const res = await checkout(user.token, 'changed-2', '4242424242424242', [{ id: p.id, quantity: 2 }], `"${refused.body.cart.version}"`);
+  const order = await finalOrder(user.token, res.body.orderId);
+  assert.equal(order.status, 'CONFIRMED');
+  const full = await http<{ total: { amount: number } }>(api(`/api/orders/${res.body.orderId}`), { token: user.token });
+  assert.equal(full.body.total.amount, 2 * p.price * 5, 'charged exactly the version it named');
+  await checkInvariants();
+});
+
+test('issue 11: 5 concurrent checkouts of one cart with different keys: one order, one capture; the others and a fresh-key retry are 409 naming it', async () => {
+  const user = await newUser();
+  const [p] = await freshProducts(1, 10);
+  assert.ok(p);
+  const version = await fillCart(user.token, [{ id: p.id, quantity: 1 }]);
+  const replies = await Promise.all(Array.from({ length: 5 }, (_, i) => checkout(user.token, `dup-${i}`, '4242424242424242', [{ id: p.id, quantity: 1 }], version)));
+  const accepted = replies.filter((r) => r.status === 201 || r.status === 202);
+  assert.equal(accepted.length, 1, replies.map((r) => `${r.status} ${JSON.stringify(r.body)}`).join('\n'));
+  const orderId = accepted[0]?.body.orderId as string;
+  for (const r of replies.filter((x) => x !== accepted[0])) {
+    assert.equal(r.status, 409, JSON.stringify(r.body));
+    assert.deepEqual([(r.body as unknown as { code: string }).code, (r.body as unknown as { orderId: string }).orderId], ['CART_ALREADY_ORDERED', orderId]);
+  }
+  assert.equal((await finalOrder(user.token, orderId)).status, 'CONFIRMED');
+  const retry = await checkout(user.token, 'dup-retry', '4242424242424242', [{ id: p.id, quantity: 1 }], version);
+  assert.ok(retry.status === 409 || retry.status === 412, `a retry with a fresh key buys nothing twice: ${retry.status}`);
+  assert.equal((await http<{ items: unknown[] }>(api('/api/orders'), { token: user.token })).body.items.length, 1);
+  assert.equal((await http<{ available: number }>(api(`/api/inventory/${p.id}`))).body.available, 9, 'stock taken once');
+  await checkInvariants();
+});
+
+test('issue 11: a slow card network: checkout answers 202 + Location + Retry-After within its deadline, never 5xx; ?wait= gives the final status', async () => {
+  const user = await newUser();
+  const [p] = await freshProducts(1, 5);
+  assert.ok(p);
+  await fillCart(user.token, [{ id: p.id, quantity: 1 }]);
+  assert.equal((await http(`${url['psp-sim']}/admin/config`, { method: 'PUT', body: { latencyMs: 4000, failureRate: 0 } })).status, 200);
+  try {
+    const res = await checkout(user.token, 'slow-1', '4242424242424242', [{ id: p.id, quantity: 1 }]);
+    assert.equal(res.status, 202, JSON.stringify(res.body));
+    const location = res.headers.get('location');
+    assert.equal(location, `/api/orders/${res.body.orderId}`);
+    assert.equal(res.headers.get('retry-after'), '1');
+    const waited = await http<{ status: string }>(api(`${location}?wait=20`), { token: user.token });
+    assert.equal(waited.status, 200);
+    assert.equal(waited.body.status, 'CONFIRMED', 'one long-poll sees the final status');
+  } finally {
+    await http(`${url['psp-sim']}/admin/config`, { method: 'PUT', body: { latencyMs: 0, failureRate: 0 } });
+  }
+  await checkInvariants();
+});
+
+test('issue 11: one money bound: the catalog refuses 0 and past the bound; the cart refuses a total past it (CART_TOTAL_TOO_LARGE) and keeps the cart', async () => {
+  const user = await newUser();
+  const sample = (await http<{ items: { category: string }[] }>(api('/api/catalog/products?limit=1'))).body.items[0];
+  assert.ok(sample);
+  const create = (sku: string, amount: number) =>
+    http<{ id: string; code?: string }>(api('/api/catalog/products'), { method: 'POST', token: admin, body: { sku, name: `Bound ${sku}`, category: sample.category, price: { amount, currency: 'EUR' } } });
+  assert.equal((await create(`FREE-${process.pid}`, 0)).status, 400);
+  assert.equal((await create(`HUGE-${process.pid}`, 100_000_000_001)).status, 400);
+  const dear = await create(`DEAR-${process.pid}`, 100_000_000_000);
+  assert.equal(dear.status, 201, JSON.stringify(dear.body));
+  assert.equal((await http(api(`/api/cart/items/${dear.body.id}`), { method: 'PUT', token: user.token, body: { quantity: 1 } })).status, 200);
+  const before = await http(api('/api/cart'), { token: user.token });
+  const over = await http<{ code: string }>(api(`/api/cart/items/${dear.body.id}`), { method: 'PUT', token: user.token, body: { quantity: 2 } });
+  assert.equal(over.status, 400, JSON.stringify(over.body));
+  assert.equal(over.body.code, 'CART_TOTAL_TOO_LARGE');
+  const after = await http(api('/api/cart'), { token: user.token });
+  assert.deepEqual(after.body, before.body, 'the refused write changed nothing');
+  assert.equal(after.etag, before.etag);
+  await checkInvariants();
+});
+
+test("issue 11: 50 concurrent cart writes by one user: each a success or a 4xx, the cart holds exactly the successes, and another user never sees a 5xx", async () => {
+  const [burster, bystander] = [await newUser(), await newUser()];
+  const products = (await http<{ items: { id: string }[] }>(api('/api/catalog/products?limit=50'))).body.items;
+  assert.equal(products.length, 50);
+  let bursting = true;
+  const seen: number[] = [];
+  const watch = (async () => {
+    while (bursting) seen.push((await http(api('/api/cart'), { token: bystander.token })).status);
+  })();
+  const replies = await Promise.all(products.map((p) => http(api(`/api/cart/items/${p.id}`), { method: 'PUT', token: burster.token, body: { quantity: 1 } })));
+  bursting = false;
+  await watch;
+  for (const r of replies) assert.ok(r.status === 200 || r.status === 429, `${r.status} ${JSON.stringify(r.body)}`);
+  assert.ok(seen.length > 0 && seen.every((s) => s === 200), `the other user's answers: ${seen.join(',')}`);
+  const cart = await http<{ items: { productId: string }[] }>(api('/api/cart'), { token: burster.token });
+  const ok = products.filter((_, i) => replies[i]?.status === 200).map((p) => p.id).sort();
+  assert.deepEqual(cart.body.items.map((i) => i.productId).sort(), ok, 'nothing a refused write sent is in the cart');
+  assert.ok(ok.length > 0);
+  await checkInvariants();
+});
+
+test('issue 11: order history pages with a cursor, newest first, and a status filter', async () => {
+  const user = await newUser();
+  const ids: string[] = [];
+  for (const [i, number] of ['4242424242424242', '4000000000000002', '4242424242424242'].entries()) {
+    const [p] = await freshProducts(1, 5);
+    assert.ok(p);
+    const version = await fillCart(user.token, [{ id: p.id, quantity: 1 }]);
+    const res = await checkout(user.token, `history-${i}`, number, [{ id: p.id, quantity: 1 }], version);
+    await finalOrder(user.token, res.body.orderId);
+    ids.push(res.body.orderId);
+  }
+  const seen: string[] = [];
+  let cursor: string | null = null;
+  do {
+    const page: Reply<{ items: { id: string }[]; nextCursor: string | null }> = await http(api(`/api/orders?limit=2${cursor ? `&cursor=${cursor}` : ''}`), { token: user.token });
+    assert.equal(page.status, 200);
+    seen.push(...page.body.items.map((o) => o.id));
+    cursor = page.body.nextCursor;
+  } while (cursor);
+  assert.deepEqual(seen, [...ids].reverse());
+  const cancelled = await http<{ items: { id: string }[] }>(api('/api/orders?status=CANCELLED'), { token: user.token });
+  assert.deepEqual(cancelled.body.items.map((o) => o.id), [ids[1]]);
+  await checkInvariants();
 });
