@@ -1,5 +1,6 @@
 import { formatTraceparent, principalOf, serve, type ServiceApp } from '@bazaar/kit';
 import { routes } from '@bazaar/contracts/orders';
+import { pathOf } from '@bazaar/contracts/route';
 import { errors } from '../errors.ts';
 import type { Checkout } from '../domain/checkout.ts';
 import { answerBy } from './deadline.ts';
@@ -28,7 +29,7 @@ export function checkoutRoutes(deps: { checkout: Checkout; waitMs: number }) {
       });
       if (result.status !== 'PENDING') return reply.code(201).send(result);
       // Still running: where to look, and when (RFC 9110 §10.2.2, §10.2.3). GET …?wait= answers as soon as it is final.
-      return reply.code(202).header('location', `/api/orders/${encodeURIComponent(result.orderId)}`).header('retry-after', '1').send(result);
+      return reply.code(202).header('location', pathOf(routes.getOrder, { id: result.orderId })).header('retry-after', '1').send(result);
     });
   };
 }
