@@ -26,6 +26,8 @@ const initialStock = new Map<string, number>();
 before(async () => {
   system = await startSystem({
     portBase: portBaseFor(2),
+    // Thirteen processes start on a shared, loaded CI machine: give them time.
+    readyTimeoutMs: 150_000,
     dataDir: join(work, 'data'),
     logDir: join(work, 'logs'),
     env: { BAZAAR_SERVICE_TOKEN: SERVICE_TOKEN, SAGA_DEADLINE_MS: '20000', INVENTORY_INITIAL_STOCK: '100' },

@@ -32,7 +32,7 @@ export interface GatewayDeps {
   /** Sessions revoked at identity (logout): their access tokens are refused. Polled by main.ts; tests set it. */
   revocations?: RevocationList;
   timeoutMs?: number;
-  /** Requests one user may have in flight to one service (GATEWAY_USER_IN_FLIGHT); 429 past it. Default 8. */
+  /** Requests one user may have in flight to one service (GATEWAY_USER_IN_FLIGHT); 429 past it. Default 16. */
   userInFlight?: number;
   connectTimeoutMs?: number;
   connections?: number;
