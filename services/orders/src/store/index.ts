@@ -262,6 +262,8 @@ export function orderRepository(db: Kysely<OrdersDatabase>, lease: SagaLease): O
         const result = await trx.updateTable('orders').set({ status: 'CANCELLED', reason: saga.reason, updated_at: at }).where('id', '=', orderId).where('status', '=', 'PENDING').executeTakeFirst();
         // Already final (cancelled before a crash, or by an older version): the saga's compensations go on all the same.
         if (Number(result.numUpdatedRows) === 0) return true;
+        // A cancelled order frees its cart version: the same cart may be checked out again.
+        await trx.deleteFrom('cart_orders').where('order_id', '=', orderId).execute();
         const row = await trx.selectFrom('orders').selectAll().where('id', '=', orderId).executeTakeFirstOrThrow();
         await appendEvent(trx, EVENT_SOURCE, outcomeEvent(toOrder(row), { status: 'CANCELLED', reason: saga.reason }, at));
         return true;
