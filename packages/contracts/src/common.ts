@@ -19,6 +19,20 @@ export const Money = Type.Object(
 );
 export type Money = Static<typeof Money>;
 
+/**
+ * A sum of money amounts (a report's revenue over many orders): integer minor
+ * units that may pass MAX_MONEY_AMOUNT, exact up to 2^53 − 1. Not for prices,
+ * totals or payments, which stay within MAX_MONEY_AMOUNT.
+ */
+export const MoneySum = Type.Object(
+  {
+    amount: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'Sum in minor units (exact up to 2^53 - 1)' }),
+    currency: Money.properties.currency,
+  },
+  { additionalProperties: false },
+);
+export type MoneySum = Static<typeof MoneySum>;
+
 /** Money that is charged for something: a price or a payment, at least one minor unit. */
 export const PositiveMoney = Type.Object(
   {
