@@ -89,12 +89,12 @@ export const routes = {
   }),
   requestRebuild: defineRoute({
     service: 'reports', method: 'POST', path: '/internal/reports/rebuild', access: access.service(),
-    summary: 'Drop the facts and rebuild them from every feed\'s history', tags: ['internal'], hidden: true,
+    summary: 'Drop the facts and rebuild them from every feed\'s history', tags: ['internal'],
     responses: { 202: RebuildAccepted }, errors: [401, 403],
   }),
   rebuildStatus: defineRoute({
     service: 'reports', method: 'GET', path: '/internal/reports/rebuild', access: access.service(),
-    summary: 'Whether a rebuild runs, and the feed positions', tags: ['internal'], hidden: true,
+    summary: 'Whether a rebuild runs, and the feed positions', tags: ['internal'],
     responses: { 200: ReportsRebuildStatus }, errors: [401, 403],
   }),
 };
