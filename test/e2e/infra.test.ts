@@ -267,11 +267,12 @@ test('on JetStream too, a checkout is one trace: gateway to the card network, an
   const sys = system as RunningSystem;
   const shopper = shoppers[0] as Shopper;
   const [productId] = [...initialStock.keys()];
-  assert.equal((await http(api(`/api/cart/items/${productId}`), { method: 'PUT', body: { quantity: 1 }, token: shopper.token })).status, 200);
+  const filled = await http(api(`/api/cart/items/${productId}`), { method: 'PUT', body: { quantity: 1 }, token: shopper.token });
+  assert.equal(filled.status, 200);
   const res = await http<{ orderId: string; status: string }>(api('/api/checkout'), {
     method: 'POST',
     token: shopper.token,
-    headers: { 'idempotency-key': `trace-${RUN}` },
+    headers: { 'idempotency-key': `trace-${RUN}`, 'if-match': filled.etag ?? '' },
     body: { shippingAddress: address, card: { number: APPROVE, expMonth: 12, expYear: 2035, cvc: '123' } },
   });
   assert.equal(res.status, 201, JSON.stringify(res.body));
