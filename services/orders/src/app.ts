@@ -90,7 +90,10 @@ export function buildApp(deps: OrdersDeps): ServiceApp {
   const checkout = createCheckout({ orders, cart: upstreams.cart, runner, vault, settings: { deadlineMs: settings.sagaDeadlineMs } });
 
   app.register(checkoutRoutes({ checkout, waitMs: settings.checkoutWaitMs }));
-  const waitFor = async (orderId: string, ms: number) => runner.waitFor(orderId, ms).done;
+  const waitFor = async (orderId: string, ms: number) => {
+    await runner.waitFor(orderId, ms).done;
+    return !runner.isStopping();
+  };
   app.register(orderRoutes({ queries: createOrderQueries({ orders, waitFor }) }));
   app.register(eventFeedRoutes({ db: deps.store.db }));
 

@@ -4,6 +4,8 @@ import assert from 'node:assert/strict';
 import { DIALECTS } from '@bazaar/store/testing';
 import type { Order } from '@bazaar/contracts/orders';
 import { bearer, checkout, checkoutBody, goodCard, startOrders, testStore } from './helpers.ts';
+import { createOrderQueries } from '../src/domain/orders.ts';
+import type { OrderRecord, OrderRepository } from '../src/domain/model.ts';
 
 for (const dialect of DIALECTS) {
   test(`${dialect}: users list their own orders, newest first; another user sees none of them`, async (t) => {
@@ -81,4 +83,26 @@ test('the OpenAPI document lists checkout and orders', async (t) => {
   assert.ok(doc.paths['/api/checkout']);
   assert.ok(doc.paths['/api/orders']);
   assert.ok(doc.paths['/api/orders/{id}']);
+});
+
+test('a long-poll answers at once with the status it has when the instance shuts down, instead of asking the store until its wait runs out', async () => {
+  // Time stands still (a manual now) and the waiter answers at once, as the runner's does once it is stopping:
+  // a loop that ignored "stopping" would ask the store forever; here it is cut off after 50 rounds.
+  const pending: OrderRecord = { id: 'o1', userId: 'u1', email: 'u1@example.com', status: 'PENDING', items: [], total: { amount: 100, currency: 'EUR' }, reason: null, createdAt: '2026-12-05T00:00:00.000Z' };
+  let reads = 0;
+  let waits = 0;
+  const orders = { get: async () => ((reads += 1), pending) } as unknown as OrderRepository;
+  const queries = createOrderQueries({
+    orders,
+    now: () => 1_000,
+    waitFor: async () => {
+      waits += 1;
+      if (waits > 50) throw new Error('the long-poll kept asking the store while the instance was stopping');
+      return false;
+    },
+  });
+  const order = await queries.get('o1', { id: 'u1', roles: [] }, 21_000);
+  assert.equal(order.status, 'PENDING');
+  assert.equal(waits, 1, 'one wait, ended by the shutdown');
+  assert.equal(reads, 2, 'the order read once more after the wait, then answered');
 });

@@ -18,8 +18,13 @@ export function decodeOrderCursor(cursor: string): OrderPosition | undefined {
   return match ? { createdAt: match[1] as string, id: match[2] as string } : undefined;
 }
 
-/** How a long-poll waits for an order to become final: resolves after `ms`, or earlier when it may have. */
-export type WaitForOrder = (orderId: string, ms: number) => Promise<void>;
+/**
+ * How a long-poll waits for an order to become final: resolves after `ms`, or
+ * earlier when it may have; false when this instance is shutting down (its
+ * waits end at once), so the long-poll answers with the status it has instead
+ * of asking the store again and again until its own time runs out.
+ */
+export type WaitForOrder = (orderId: string, ms: number) => Promise<boolean>;
 
 /** Reading orders: a user sees their own; an admin sees any. */
 export function createOrderQueries(deps: { orders: OrderRepository; waitFor?: WaitForOrder; now?: () => number }) {
@@ -62,8 +67,9 @@ export function createOrderQueries(deps: { orders: OrderRepository; waitFor?: Wa
       if (!order || (order.userId !== viewer.id && !viewer.roles.includes('admin'))) throw errors.ORDER_NOT_FOUND(`You have no order with id ${id}.`);
       // Woken at once when this instance drives the saga; otherwise the store is looked at every quarter second.
       while (order.status === 'PENDING' && waitUntil !== undefined && deps.waitFor && now() < waitUntil) {
-        await deps.waitFor(id, Math.min(250, waitUntil - now()));
+        const more = await deps.waitFor(id, Math.min(250, waitUntil - now()));
         order = (await deps.orders.get(id)) ?? order;
+        if (!more) break;
       }
       return toOrder(order);
     },
