@@ -1,9 +1,22 @@
-/** A small HTTP client for end-to-end tests against the running system. */
+/**
+ * A small HTTP client for end-to-end tests against the running system. Every
+ * answer it receives is also kept in `recorded`, so a file can check them all
+ * against the OpenAPI documents the system publishes (test/e2e/contract.ts).
+ */
+import type { Exchange } from '@bazaar/contract-check';
+
+/** Every answer received through `http()` in this process, in order (bounded). */
+export const recorded: Exchange[] = [];
+const MAX_RECORDED = 20_000;
+
 export interface Reply<T = Record<string, unknown>> {
   status: number;
   type: string;
   body: T;
   ms: number;
+  /** The answer's ETag header (a cart's version), when it has one. */
+  etag: string | undefined;
+  headers: Headers;
 }
 
 export async function http<T = Record<string, unknown>>(
@@ -21,12 +34,15 @@ export async function http<T = Record<string, unknown>>(
   });
   const text = await res.text();
   let body: unknown = {};
+  let json: unknown;
   if (text) {
     try {
       body = JSON.parse(text);
+      json = body;
     } catch {
       body = { text };
     }
   }
-  return { status: res.status, type: res.headers.get('content-type') ?? '', body: body as T, ms: Date.now() - t0 };
+  if (recorded.length < MAX_RECORDED) recorded.push({ method: init.method ?? 'GET', url, status: res.status, contentType: res.headers.get('content-type') ?? '', body: json });
+  return { status: res.status, type: res.headers.get('content-type') ?? '', body: body as T, ms: Date.now() - t0, etag: res.headers.get('etag') ?? undefined, headers: res.headers };
 }

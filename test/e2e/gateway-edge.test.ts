@@ -92,11 +92,12 @@ test('ownership is still checked behind the gateway: another customer\'s order i
   const product = page.body.items[0];
   assert.ok(product);
   await until('inventory to know the product', 60_000, async () => ((await http(api(`/api/inventory/${product.id}`))).status === 200 ? true : undefined));
-  assert.equal((await http(api(`/api/cart/items/${product.id}`), { method: 'PUT', token: alice.token, body: { quantity: 1 } })).status, 200);
+  const filled = await http(api(`/api/cart/items/${product.id}`), { method: 'PUT', token: alice.token, body: { quantity: 1 } });
+  assert.equal(filled.status, 200);
   const order = await http<{ orderId: string }>(api('/api/checkout'), {
     method: 'POST',
     token: alice.token,
-    headers: { 'idempotency-key': `edge-${process.pid}` },
+    headers: { 'idempotency-key': `edge-${process.pid}`, 'if-match': filled.etag ?? '' },
     body: { shippingAddress: { name: 'Alice', line1: '1 Rue', city: 'Lyon', postalCode: '69001', country: 'FR' }, card: { number: '4242424242424242', expMonth: 12, expYear: 2035, cvc: '123' } },
   });
   assert.ok(order.status === 201 || order.status === 202, JSON.stringify(order.body));

@@ -170,16 +170,18 @@ async function withRetries<T>(send: () => Promise<Reply<T>>): Promise<Reply<T> |
 /** One shopper's loop: fill the cart, check out, wait for the outcome (and the cart to empty), again, until told to stop. */
 async function shop(shopper: Shopper, lines: string[], n: number, stop: () => boolean): Promise<void> {
   for (let i = 1; !stop(); i++) {
+    let version = '';
     for (const id of lines) {
       const put = await withRetries(() => http(api(`/api/cart/items/${id}`), { method: 'PUT', body: { quantity: 1 }, token: shopper.token }));
       assert.ok(typeof put !== 'string' && put.status === 200, `filling the cart: ${typeof put === 'string' ? put : JSON.stringify(put.body)}`);
+      version = put.etag ?? '';
     }
     const card = i % 5 === 0 ? DECLINE : APPROVE;
     const res = await withRetries(() =>
       http<{ orderId?: string }>(api('/api/checkout'), {
         method: 'POST',
         token: shopper.token,
-        headers: { 'idempotency-key': `s${n}-${i}` },
+        headers: { 'idempotency-key': `s${n}-${i}`, 'if-match': version },
         body: { shippingAddress: address, card: { number: card, expMonth: 12, expYear: 2035, cvc: '123' } },
       }),
     );
@@ -263,11 +265,12 @@ test('on JetStream too, a checkout is one trace: gateway to the card network, an
   const sys = system as RunningSystem;
   const shopper = shoppers[0] as Shopper;
   const [productId] = [...initialStock.keys()];
-  assert.equal((await http(api(`/api/cart/items/${productId}`), { method: 'PUT', body: { quantity: 1 }, token: shopper.token })).status, 200);
+  const filled = await http(api(`/api/cart/items/${productId}`), { method: 'PUT', body: { quantity: 1 }, token: shopper.token });
+  assert.equal(filled.status, 200);
   const res = await http<{ orderId: string; status: string }>(api('/api/checkout'), {
     method: 'POST',
     token: shopper.token,
-    headers: { 'idempotency-key': `trace-${RUN}` },
+    headers: { 'idempotency-key': `trace-${RUN}`, 'if-match': filled.etag ?? '' },
     body: { shippingAddress: address, card: { number: APPROVE, expMonth: 12, expYear: 2035, cvc: '123' } },
   });
   assert.equal(res.status, 201, JSON.stringify(res.body));

@@ -80,12 +80,14 @@ async function journey(name: Journey): Promise<boolean> {
     case 'cart':
       return (await ok(call(`${api}/api/cart/items/${product}`, { method: 'PUT', body: { quantity: 1 }, token: shopper.token }))) && ok(call(`${api}/api/cart`, { token: shopper.token }));
     case 'checkout': {
-      if (!(await ok(call(`${api}/api/cart/items/${product}`, { method: 'PUT', body: { quantity: 1 }, token: shopper.token })))) return false;
+      const put = await call(`${api}/api/cart/items/${product}`, { method: 'PUT', body: { quantity: 1 }, token: shopper.token }).catch(() => undefined);
+      if (put?.status !== 200) return false;
       try {
         const res = await call<{ orderId?: string; status?: string }>(`${api}/api/checkout`, {
           method: 'POST',
           token: shopper.token,
-          headers: { 'idempotency-key': randomUUID() },
+          // The cart version just written (its ETag): checkout takes exactly that cart (issue 11).
+          headers: { 'idempotency-key': randomUUID(), 'if-match': put.etag },
           body: { shippingAddress: { name: 'Iso', line1: '1 Street', city: 'Lyon', postalCode: '69001', country: 'FR' }, card: { number: '4242424242424242', expMonth: 12, expYear: 2035, cvc: '123' } },
           timeoutMs: 8000,
         });

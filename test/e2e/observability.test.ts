@@ -53,9 +53,9 @@ async function checkout(key: string): Promise<string> {
   assert.equal(put.status, 200, JSON.stringify(put.body));
   // A busy machine can make the gateway give up before the saga ends (504) or orders answer 202 PENDING:
   // like any client, ask again with the same Idempotency-Key (never a second order), then wait for the outcome.
-  let res = await http<{ orderId?: string; status?: string }>(api('/api/checkout'), { method: 'POST', token, headers: { 'idempotency-key': key }, body: { shippingAddress: address, card } });
+  let res = await http<{ orderId?: string; status?: string }>(api('/api/checkout'), { method: 'POST', token, headers: { 'idempotency-key': key, 'if-match': put.etag ?? '' }, body: { shippingAddress: address, card } });
   for (let attempt = 2; attempt <= 4 && res.status >= 500; attempt++) {
-    res = await http<{ orderId?: string; status?: string }>(api('/api/checkout'), { method: 'POST', token, headers: { 'idempotency-key': key }, body: { shippingAddress: address, card } });
+    res = await http<{ orderId?: string; status?: string }>(api('/api/checkout'), { method: 'POST', token, headers: { 'idempotency-key': key, 'if-match': put.etag ?? '' }, body: { shippingAddress: address, card } });
   }
   assert.ok(res.status === 201 || res.status === 202, JSON.stringify(res.body));
   const orderId = res.body.orderId as string;

@@ -80,11 +80,12 @@ test('reports are admin-only; a checkout shows up once', async () => {
   assert.equal((await http(api('/api/reports/sales'))).status, 401);
   assert.equal((await http(api('/api/reports/sales'), { token: user })).status, 403);
   const before = (await sales()).body;
-  assert.equal((await http(api(`/api/cart/items/${product.id}`), { method: 'PUT', token: user, body: { quantity: 2 } })).status, 200);
+  const filled = await http(api(`/api/cart/items/${product.id}`), { method: 'PUT', token: user, body: { quantity: 2 } });
+  assert.equal(filled.status, 200);
   const checkout = await http<{ orderId: string }>(api('/api/checkout'), {
     method: 'POST',
     token: user,
-    headers: { 'idempotency-key': `report-${process.pid}` },
+    headers: { 'idempotency-key': `report-${process.pid}`, 'if-match': filled.etag ?? '' },
     body: { shippingAddress: { name: 'R', line1: '1 St', city: 'Nice', postalCode: '06000', country: 'FR' }, card: { number: '4242424242424242', expMonth: 1, expYear: 2040, cvc: '123' } },
   });
   assert.ok(checkout.status === 201 || checkout.status === 202);

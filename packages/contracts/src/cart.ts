@@ -13,9 +13,18 @@ export const CartItem = Type.Object({
 });
 export type CartItem = Static<typeof CartItem>;
 
-/** A cart priced from the catalog at read time. */
-export const Cart = Type.Object({ items: Type.Array(CartItem), total: Money });
+/**
+ * A cart priced from the catalog at read time. `version` names this exact
+ * content: its lines and every price. It is also the ETag of the answer
+ * (quoted), and checkout's If-Match: it changes whenever a line or a price does.
+ */
+export const Cart = Type.Object({
+  items: Type.Array(CartItem),
+  total: Money,
+  version: Type.String({ description: "This cart's lines and prices; the answer's ETag is this value quoted" }),
+});
 export type Cart = Static<typeof Cart>;
+
 
 export const SetQuantityRequest = Type.Object({ quantity: Type.Integer({ minimum: 0, maximum: 100 }) }, { additionalProperties: false });
 export type SetQuantityRequest = Static<typeof SetQuantityRequest>;
@@ -33,6 +42,7 @@ export const routes = {
   setQuantity: defineRoute({
     service: 'cart', method: 'PUT', path: '/api/cart/items/:productId', access: access.user,
     summary: 'Set how many of a product my cart holds (0 removes it); answers the updated cart', tags: ['cart'],
+    description: 'Atomic: a refused or failed write leaves the cart as it was. 400 CART_FULL (too many lines) or CART_TOTAL_TOO_LARGE (the total would pass MAX_MONEY_AMOUNT).',
     params: CartItemParams, body: SetQuantityRequest, responses: { 200: Cart }, errors: [400, 401, 404, 413, 503],
     edge: { bodyLimit: 4096 },
   }),

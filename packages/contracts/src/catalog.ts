@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { Money } from './common.ts';
+import { Money, PositiveMoney } from './common.ts';
 import { access, defineRoute } from './route.ts';
 
 /** Contract of the catalog service (routes under /api/catalog). */
@@ -50,7 +50,7 @@ export const CreateProductRequest = Type.Object(
     name: Type.String({ minLength: 1, maxLength: 200 }),
     description: Type.String({ maxLength: 5000, default: '' }),
     category: CategorySlug,
-    price: Money,
+    price: { ...PositiveMoney, description: 'At least one minor unit, at most MAX_MONEY_AMOUNT' },
   },
   { additionalProperties: false },
 );
@@ -62,13 +62,24 @@ export const UpdateProductRequest = Type.Object(
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     description: Type.Optional(Type.String({ maxLength: 5000 })),
     category: Type.Optional(CategorySlug),
-    price: Type.Optional(Money),
+    price: Type.Optional(PositiveMoney),
   },
   { additionalProperties: false, minProperties: 1 },
 );
 export type UpdateProductRequest = Static<typeof UpdateProductRequest>;
 
 export const ProductParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
+
+/** POST /internal/catalog/products/lookup: many products by id in one call (the cart prices a whole cart with it). */
+export const LookupProductsRequest = Type.Object(
+  { ids: Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { minItems: 1, maxItems: 100, uniqueItems: true }) },
+  { additionalProperties: false },
+);
+export type LookupProductsRequest = Static<typeof LookupProductsRequest>;
+
+/** The products found, in the order asked; ids the catalog does not have are simply absent. */
+export const LookupProductsResponse = Type.Object({ items: Type.Array(Product) });
+export type LookupProductsResponse = Static<typeof LookupProductsResponse>;
 
 /** The catalog's routes. */
 export const routes = {
@@ -91,6 +102,13 @@ export const routes = {
     service: 'catalog', method: 'PATCH', path: '/api/catalog/products/:id', access: access.admin,
     summary: 'Change some fields of a product (admin)', tags: ['products'],
     params: ProductParams, body: UpdateProductRequest, responses: { 200: Product }, errors: [400, 401, 403, 404, 409],
+  }),
+  lookupProducts: defineRoute({
+    service: 'catalog', method: 'POST', path: '/internal/catalog/products/lookup', access: access.service('cart'),
+    summary: 'Many products by id in one call (internal: the cart prices a whole cart with one lookup)', tags: ['internal'],
+    body: LookupProductsRequest, responses: { 200: LookupProductsResponse }, errors: [400, 401, 403],
+    // A read, although a POST (the id list is a body): safe to retry.
+    idempotent: true,
   }),
   listCategories: defineRoute({
     service: 'catalog', method: 'GET', path: '/api/catalog/categories', access: access.public,

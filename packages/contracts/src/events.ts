@@ -1,5 +1,5 @@
 import { Type, type Static, type TSchema } from 'typebox';
-import { Money } from './common.ts';
+import { Money, ShippingAddress } from './common.ts';
 import { access, defineRoute } from './route.ts';
 
 /**
@@ -43,6 +43,9 @@ export const OrderConfirmedData = Type.Object({
   items: Type.Array(OrderLine),
   total: Money,
   confirmedAt: Type.String(),
+  /** Where to ship it and to whom (absent on orders placed before addresses were kept). */
+  shippingAddress: Type.Optional(ShippingAddress),
+  customerName: Type.Optional(Type.String()),
 });
 export type OrderConfirmedData = Static<typeof OrderConfirmedData>;
 

@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { Money } from './common.ts';
+import { Money, PositiveMoney } from './common.ts';
 import { access, defineRoute } from './route.ts';
 
 /** Contract of the payments service (internal only, service token): /internal/payments. */
@@ -28,7 +28,7 @@ export type PaymentStatus = Static<typeof PaymentStatus>;
 
 /** POST /internal/payments/authorize — idempotent by orderId (the same order is never authorized twice). */
 export const AuthorizeRequest = Type.Object(
-  { orderId: Type.String({ minLength: 1, maxLength: 100 }), amount: Money, card: Card },
+  { orderId: Type.String({ minLength: 1, maxLength: 100 }), amount: PositiveMoney, card: Card },
   { additionalProperties: false },
 );
 export type AuthorizeRequest = Static<typeof AuthorizeRequest>;

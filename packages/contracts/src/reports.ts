@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { Money } from './common.ts';
+import { Money, MoneySum } from './common.ts';
 import { access, defineRoute } from './route.ts';
 
 /** A calendar day (UTC) or an RFC 3339 date-time with its offset. */
@@ -24,7 +24,7 @@ export type SalesQuery = Static<typeof SalesQuery>;
 const Count = Type.Integer({ minimum: 0 });
 
 /** Money moved by one kind of payment event in the window. */
-const PaymentFigure = Type.Object({ count: Count, amount: Money }, { additionalProperties: false });
+const PaymentFigure = Type.Object({ count: Count, amount: MoneySum }, { additionalProperties: false });
 
 /** Sales of the window. Amounts are integer minor units; days are UTC. */
 export const SalesReport = Type.Object(
@@ -33,17 +33,17 @@ export const SalesReport = Type.Object(
     to: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'End of the window (exclusive); null: now and on' }),
     currency: Type.String({ pattern: '^[A-Z]{3}$' }),
     orders: Type.Integer({ minimum: 0, description: 'Orders confirmed in the window and not cancelled since' }),
-    revenue: { ...Money, description: 'Net revenue: the totals of those orders less what was refunded of them' },
-    grossRevenue: { ...Money, description: 'The totals of those orders, refunds not deducted' },
-    refunds: Type.Object({ count: Count, amount: Money }, { additionalProperties: false, description: 'Refunds of those orders, whenever they happened' }),
+    revenue: { ...MoneySum, description: 'Net revenue: the totals of those orders less what was refunded of them' },
+    grossRevenue: { ...MoneySum, description: 'The totals of those orders, refunds not deducted' },
+    refunds: Type.Object({ count: Count, amount: MoneySum }, { additionalProperties: false, description: 'Refunds of those orders, whenever they happened' }),
     averageOrderValue: { ...Money, description: 'revenue / orders, rounded half up to the minor unit; 0 without orders' },
     byDay: Type.Array(
-      Type.Object({ day: Type.String({ format: 'date' }), orders: Count, revenue: Money }, { additionalProperties: false }),
+      Type.Object({ day: Type.String({ format: 'date' }), orders: Count, revenue: MoneySum }, { additionalProperties: false }),
       { description: 'Per UTC day of confirmation, oldest first; days without orders are left out' },
     ),
     topProducts: Type.Array(
       Type.Object(
-        { productId: Type.String(), name: Type.String(), units: Count, revenue: { ...Money, description: 'Line totals, refunds not deducted' } },
+        { productId: Type.String(), name: Type.String(), units: Count, revenue: { ...MoneySum, description: 'Line totals, refunds not deducted' } },
         { additionalProperties: false },
       ),
       { description: 'Most units sold first' },
@@ -89,12 +89,12 @@ export const routes = {
   }),
   requestRebuild: defineRoute({
     service: 'reports', method: 'POST', path: '/internal/reports/rebuild', access: access.service(),
-    summary: 'Drop the facts and rebuild them from every feed\'s history', tags: ['internal'], hidden: true,
+    summary: 'Drop the facts and rebuild them from every feed\'s history', tags: ['internal'],
     responses: { 202: RebuildAccepted }, errors: [401, 403],
   }),
   rebuildStatus: defineRoute({
     service: 'reports', method: 'GET', path: '/internal/reports/rebuild', access: access.service(),
-    summary: 'Whether a rebuild runs, and the feed positions', tags: ['internal'], hidden: true,
+    summary: 'Whether a rebuild runs, and the feed positions', tags: ['internal'],
     responses: { 200: ReportsRebuildStatus }, errors: [401, 403],
   }),
 };

@@ -4,4 +4,6 @@ import { defineErrors } from '@bazaar/kit';
 export const errors = defineErrors({
   PRODUCT_NOT_FOUND: { status: 404, title: 'No such product' },
   CART_FULL: { status: 400, title: 'The cart holds as many different products as it can' },
+  CART_TOTAL_TOO_LARGE: { status: 400, title: 'The cart would cost more than one order may' },
+  CART_BUSY: { status: 409, title: 'The cart is being changed by other requests' },
 });

@@ -18,7 +18,7 @@ await main(async () => {
   const redis = config.REDIS_URL
     ? await openRedisCartStore({ url: config.REDIS_URL, keyPrefix: config.REDIS_KEY_PREFIX, ttlSeconds: config.CART_TTL_DAYS * 86_400, maxLines: MAX_LINES })
     : undefined;
-  const products = catalogProducts({ baseUrl: config.CATALOG_URL, timeoutMs: config.CATALOG_TIMEOUT_MS });
+  const products = catalogProducts({ baseUrl: config.CATALOG_URL, serviceToken: config.BAZAAR_SERVICE_TOKEN, timeoutMs: config.CATALOG_TIMEOUT_MS });
   // NATS_URL set: orders' events arrive over JetStream (durable consumer "cart"); unset: the embedded HTTP feed.
   const events = eventTransportFromConfig({
     service: 'cart',

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Cart } from '@bazaar/contracts/cart';
 import type { Product } from '@bazaar/contracts/catalog';
+import { MAX_MONEY_AMOUNT } from '@bazaar/contracts/common';
 import { MAX_LINES } from '../src/domain/cart.ts';
 import { sqliteCartStore } from '../src/store/index.ts';
 import { bearer, products, startCart, startCatalogStandIn, type TestCart } from './helpers.ts';
@@ -22,13 +23,20 @@ const put = (cart: TestCart, token: string, productId: string, quantity: unknown
   cart.app.inject({ method: 'PUT', url: `/api/cart/items/${productId}`, headers: bearer(token), payload: { quantity } as Record<string, unknown> });
 const del = (cart: TestCart, token: string, productId: string) => cart.app.inject({ method: 'DELETE', url: `/api/cart/items/${productId}`, headers: bearer(token) });
 const get = (cart: TestCart, token: string) => cart.app.inject({ url: '/api/cart', headers: bearer(token) });
+const withoutVersion = (c: Cart) => {
+  const { version, ...rest } = c;
+  assert.equal(typeof version, 'string');
+  return rest;
+};
 const quantities = (c: Cart) => c.items.map((i) => [i.productId, i.quantity]);
 
 test('an empty cart is priced without asking the catalog', async (t) => {
   const { cart, catalog, alice } = await setup(t);
   const res = await get(cart, alice);
   assert.equal(res.statusCode, 200);
-  assert.deepEqual(res.json(), { items: [], total: { amount: 0, currency: 'EUR' } });
+  const { version, ...cartBody } = res.json() as Cart;
+  assert.deepEqual(cartBody, { items: [], total: { amount: 0, currency: 'EUR' } });
+  assert.equal(res.headers.etag, `"${version}"`);
   assert.equal(catalog.requested.length, 0);
 });
 
@@ -36,7 +44,7 @@ test('add, update, set to zero and delete: each answers the updated cart; lines 
   const { cart, alice } = await setup(t);
   const added = await put(cart, alice, lamp.id, 2);
   assert.equal(added.statusCode, 200);
-  assert.deepEqual(added.json(), {
+  assert.deepEqual(withoutVersion(added.json()), {
     items: [{ productId: lamp.id, name: 'Desk Lamp', quantity: 2, unitPrice: { amount: 2599, currency: 'EUR' }, lineTotal: { amount: 5198, currency: 'EUR' } }],
     total: { amount: 5198, currency: 'EUR' },
   });
@@ -46,7 +54,7 @@ test('add, update, set to zero and delete: each answers the updated cart; lines 
   assert.deepEqual(quantities((await put(cart, alice, chair.id, 0)).json()), [[lamp.id, 5]], 'zeroing a line that is not there is fine');
   const deleted = await del(cart, alice, lamp.id);
   assert.equal(deleted.statusCode, 200);
-  assert.deepEqual(deleted.json(), { items: [], total: { amount: 0, currency: 'EUR' } });
+  assert.deepEqual(withoutVersion(deleted.json()), { items: [], total: { amount: 0, currency: 'EUR' } });
   const again = await del(cart, alice, lamp.id);
   assert.equal(again.statusCode, 200, 'DELETE is idempotent');
   assert.deepEqual(again.json().items, []);
@@ -150,13 +158,57 @@ test('quantities are whole numbers 0..100 and a cart holds at most 50 products (
   assert.equal(update.json().items.length, MAX_LINES);
 });
 
-test("the cart's products are fetched from the catalog concurrently", async (t) => {
+test('pricing a cart costs one catalog call however many lines it holds, for reads and writes (issue 11)', async (t) => {
   const { cart, catalog, alice } = await setup(t);
   for (const p of Object.values(products)) await put(cart, alice, p.id, 1);
-  catalog.maxInFlight = 0;
-  catalog.delayMs = 50;
+  catalog.lookups = 0;
   assert.equal((await get(cart, alice)).json().items.length, 4);
-  assert.equal(catalog.maxInFlight, 4, 'all four lines were asked for at once');
+  assert.equal(catalog.lookups, 1, 'a read of four lines is one lookup');
+  assert.equal((await put(cart, alice, lamp.id, 3)).statusCode, 200);
+  assert.equal(catalog.lookups, 2, 'a write of a four-line cart is one more lookup');
+});
+
+test('every answer carries the cart version as its ETag: it changes with a line or a price, not with a re-read', async (t) => {
+  const { cart, catalog, alice } = await setup(t);
+  const written = await put(cart, alice, lamp.id, 2);
+  const etag = written.headers.etag as string;
+  assert.equal(etag, `"${written.json().version}"`);
+  const read = await get(cart, alice);
+  assert.equal(read.headers.etag, etag, 'the write answered the version a read then sees');
+  assert.equal((await get(cart, alice)).headers.etag, etag);
+  catalog.products.set(lamp.id, { ...lamp, price: { amount: 5000, currency: 'EUR' } });
+  const repriced = await get(cart, alice);
+  assert.notEqual(repriced.headers.etag, etag, 'a price change is a new version');
+  const changed = await put(cart, alice, lamp.id, 3);
+  assert.notEqual(changed.headers.etag, repriced.headers.etag);
+  // Emptied and filled again with the same line at the same price: still a new version (it may not be ordered twice).
+  await del(cart, alice, lamp.id);
+  const refilled = await put(cart, alice, lamp.id, 3);
+  assert.notEqual(refilled.headers.etag, changed.headers.etag);
+});
+
+test('a line that would take the total past the money bound is 400 CART_TOTAL_TOO_LARGE and changes nothing', async (t) => {
+  const dear: Product = { ...lamp, id: 'p-dear', sku: 'DEAR-0001', name: 'Diamond', price: { amount: MAX_MONEY_AMOUNT - 1000, currency: 'EUR' } };
+  const { cart, alice } = await setup(t, [...Object.values(products), dear]);
+  assert.equal((await put(cart, alice, dear.id, 1)).statusCode, 200, 'one is within the bound');
+  const before = (await get(cart, alice)).json() as Cart;
+  const res = await put(cart, alice, lamp.id, 1);
+  assert.equal(res.statusCode, 400, res.body);
+  assert.equal(res.json().code, 'CART_TOTAL_TOO_LARGE');
+  assert.deepEqual(res.json().maxTotal, { amount: MAX_MONEY_AMOUNT, currency: 'EUR' });
+  assert.equal((await put(cart, alice, dear.id, 2)).json().code, 'CART_TOTAL_TOO_LARGE');
+  assert.deepEqual((await get(cart, alice)).json(), before);
+});
+
+test('50 concurrent writes by one user: every answer is a success or a clean refusal, and the cart holds exactly what succeeded', async (t) => {
+  const many: Product[] = Array.from({ length: 50 }, (_, i) => ({ ...pen, id: `p-burst-${i}`, sku: `BURST-${String(i).padStart(4, '0')}` }));
+  const { cart, alice } = await setup(t, many);
+  const results = await Promise.all(many.map((p) => put(cart, alice, p.id, 1)));
+  const ok = many.filter((_, i) => results[i]?.statusCode === 200);
+  for (const r of results) assert.ok(r.statusCode === 200 || (r.statusCode >= 400 && r.statusCode < 500), `${r.statusCode} ${r.body}`);
+  const stored = await sqliteCartStore(cart.store.db, { maxLines: MAX_LINES }).getLines('alice');
+  assert.deepEqual(stored.map((l) => l.productId).sort(), ok.map((p) => p.id).sort());
+  assert.equal(ok.length, 50, 'queued per user, none needed to be refused');
 });
 
 test('catalog down (refused connections) is 503 problem+json quickly, for reads and writes, and the cart is unharmed', async (t) => {

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import assert from 'node:assert/strict';
 import { Value } from 'typebox/value';
 import { Product } from '@bazaar/contracts/catalog';
-import { createAuthenticator, type ServiceApp } from '@bazaar/kit';
+import { createAuthenticator, SERVICE_TOKEN_HEADER, type ServiceApp } from '@bazaar/kit';
 import { createTestKeys, testLogger } from '@bazaar/kit/testing';
 import { buildApp } from '../src/app.ts';
 import { openCartDatabase, type CartDatabase, type RedisCartStore } from '../src/store/index.ts';
@@ -25,6 +25,8 @@ export interface CatalogStandIn {
   products: Map<string, Product>;
   /** Product ids requested, in arrival order. */
   requested: string[];
+  /** Lookup calls received (one per pricing of a cart). */
+  lookups: number;
   /** Most requests in flight at once. */
   maxInFlight: number;
   /** Delay before each answer (ms), to observe concurrency. */
@@ -35,8 +37,9 @@ export interface CatalogStandIn {
 }
 
 /**
- * A real HTTP server standing in for the catalog: GET /api/catalog/products/:id
- * answers the product (checked against the contract) or a 404 problem.
+ * A real HTTP server standing in for the catalog: POST
+ * /internal/catalog/products/lookup (with the service credential) answers the
+ * products it has among the ids asked (checked against the contract).
  */
 export async function startCatalogStandIn(initial: Product[] = Object.values(products)): Promise<CatalogStandIn> {
   for (const p of initial) assert.ok(Value.Check(Product, p), `fixture ${p.id} matches the catalog contract`);
@@ -45,33 +48,32 @@ export async function startCatalogStandIn(initial: Product[] = Object.values(pro
     url: '',
     products: new Map(initial.map((p) => [p.id, p])),
     requested: [] as string[],
+    lookups: 0,
     maxInFlight: 0,
     delayMs: 0,
     hang: false,
     close: async () => undefined as void,
   };
   const server: Server = createServer((req, res) => {
-    const match = /^\/api\/catalog\/products\/([^/?]+)$/.exec(req.url ?? '');
-    if (req.method !== 'GET' || !match) {
+    if (req.method !== 'POST' || req.url !== '/internal/catalog/products/lookup' || req.headers[SERVICE_TOKEN_HEADER] !== SERVICE_TOKEN) {
       res.writeHead(404, { 'content-type': 'application/problem+json' }).end(JSON.stringify({ type: 'about:blank', title: 'No such route', status: 404, code: 'ROUTE_NOT_FOUND' }));
       return;
     }
-    if (state.hang) return;
-    const id = decodeURIComponent(match[1] as string);
-    state.requested.push(id);
-    inFlight += 1;
-    state.maxInFlight = Math.max(state.maxInFlight, inFlight);
-    setTimeout(() => {
-      inFlight -= 1;
-      const product = state.products.get(id);
-      if (product) {
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(product));
-      } else {
-        res
-          .writeHead(404, { 'content-type': 'application/problem+json' })
-          .end(JSON.stringify({ type: 'urn:bazaar:problem:product-not-found', title: 'No such product', status: 404, code: 'PRODUCT_NOT_FOUND', detail: `No product has id ${id}.` }));
-      }
-    }, state.delayMs);
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      if (state.hang) return;
+      const { ids } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { ids: string[] };
+      state.requested.push(...ids);
+      state.lookups += 1;
+      inFlight += 1;
+      state.maxInFlight = Math.max(state.maxInFlight, inFlight);
+      setTimeout(() => {
+        inFlight -= 1;
+        const items = ids.flatMap((id) => state.products.get(id) ?? []);
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ items }));
+      }, state.delayMs);
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -95,8 +97,8 @@ export interface TestCart {
 export async function startCart(opts: { catalogUrl: string; store?: CartDatabase; redis?: RedisCartStore; catalogTimeoutMs?: number }): Promise<TestCart> {
   const store = opts.store ?? (await openCartDatabase({ dataDir: '', inMemory: true }));
   const keys = await createTestKeys();
-  // Generous by default: a 50-line cart asks the catalog 50 times at once, and a busy machine must not make that a 503.
-  const catalog = catalogProducts({ baseUrl: opts.catalogUrl, timeoutMs: opts.catalogTimeoutMs ?? 5000 });
+  // Generous by default: a busy machine must not make a lookup a 503.
+  const catalog = catalogProducts({ baseUrl: opts.catalogUrl, serviceToken: SERVICE_TOKEN, timeoutMs: opts.catalogTimeoutMs ?? 5000 });
   const redis = opts.redis;
   const app = buildApp({
     store,

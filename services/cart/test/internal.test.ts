@@ -28,7 +28,7 @@ test("GET /internal/carts/:userId answers that user's priced cart to a caller wi
   assert.equal(res.json().total.amount, 2 * 2599 + 899);
 
   const nobody = await cart.app.inject({ url: '/internal/carts/nobody', headers: { [SERVICE_TOKEN_HEADER]: SERVICE_TOKEN } });
-  assert.deepEqual(nobody.json(), { items: [], total: { amount: 0, currency: 'EUR' } }, 'a user without a cart has an empty one');
+  assert.deepEqual({ ...(nobody.json() as object), version: 'any' }, { items: [], total: { amount: 0, currency: 'EUR' }, version: 'any' }, 'a user without a cart has an empty one');
 
   await catalog.close();
   const down = await cart.app.inject({ url: '/internal/carts/alice', headers: { [SERVICE_TOKEN_HEADER]: SERVICE_TOKEN } });

@@ -2,10 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DIALECTS, testLocation } from '@bazaar/store/testing';
 import type { Product, ProductPage } from '@bazaar/contracts/catalog';
-import type { ServiceApp } from '@bazaar/kit';
+import { SERVICE_TOKEN_HEADER, type ServiceApp } from '@bazaar/kit';
+import { MAX_MONEY_AMOUNT } from '@bazaar/contracts/common';
 import { createTestKeys } from '@bazaar/kit/testing';
 import { MAX_PRICE_AMOUNT } from '../src/domain/products.ts';
-import { bearer, lamp, startCatalog } from './helpers.ts';
+import { SERVICE_TOKEN, bearer, lamp, startCatalog } from './helpers.ts';
 
 async function pageThrough(app: ServiceApp, query: string, from: string | null = null, limit = 100): Promise<Product[]> {
   const all: Product[] = [];
@@ -210,23 +211,46 @@ for (const dialect of DIALECTS) {
     const { app, admin } = await startCatalog({ seed: false, where: await testLocation(dialect, 'catalog', t) });
     const post = (sku: string, amount: number) =>
       app.inject({ method: 'POST', url: '/api/catalog/products', headers: bearer(admin), payload: { ...lamp, sku, price: { amount, currency: 'EUR' } } });
-    // Beyond the Money contract's bound the schema refuses it; above the catalog's own ceiling the domain does.
-    for (const amount of [2 ** 53 + 2, 1e20, MAX_PRICE_AMOUNT + 1]) {
+    // The one money bound (contracts' MAX_MONEY_AMOUNT) and the one-minor-unit floor (issue 11: a product priced 0 could never be paid).
+    assert.equal(MAX_PRICE_AMOUNT, MAX_MONEY_AMOUNT);
+    for (const amount of [2 ** 53 + 2, 1e20, MAX_PRICE_AMOUNT + 1, 0, -1]) {
       const res = await post('HUGE-1', amount);
       assert.equal(res.statusCode, 400, `amount ${amount}`);
       assert.ok(['PRICE_OUT_OF_RANGE', 'VALIDATION_FAILED'].includes(res.json().code), res.json().code);
     }
-    assert.equal((await post('HUGE-1', MAX_PRICE_AMOUNT + 1)).json().code, 'PRICE_OUT_OF_RANGE');
     assert.equal((await post('HUGE-2', MAX_PRICE_AMOUNT)).statusCode, 201);
-    const created = (await post('FREE-1', 0)).json() as Product;
+    const created = (await post('CHEAP-1', 1)).json() as Product;
     const patched = await app.inject({ method: 'PATCH', url: `/api/catalog/products/${created.id}`, headers: bearer(admin), payload: { price: { amount: 2 ** 53 + 2, currency: 'EUR' } } });
     assert.equal(patched.statusCode, 400);
     const page = await app.inject({ url: '/api/catalog/products' });
     assert.equal(page.statusCode, 200);
-    assert.deepEqual((page.json() as ProductPage).items.map((p) => p.price.amount).sort((a, b) => a - b), [0, MAX_PRICE_AMOUNT]);
+    assert.deepEqual((page.json() as ProductPage).items.map((p) => p.price.amount).sort((a, b) => a - b), [1, MAX_PRICE_AMOUNT]);
+    const zero = await app.inject({ method: 'PATCH', url: `/api/catalog/products/${created.id}`, headers: bearer(admin), payload: { price: { amount: 0, currency: 'EUR' } } });
+    assert.equal(zero.statusCode, 400);
     await app.close();
   });
 }
+
+test('POST /internal/catalog/products/lookup: many products in one call, unknown ids left out; the service credential only', async () => {
+  const { app, admin, customer } = await startCatalog({ seed: false });
+  const created = [];
+  for (const sku of ['LOOK-1', 'LOOK-2']) {
+    created.push((await app.inject({ method: 'POST', url: '/api/catalog/products', headers: bearer(admin), payload: { ...lamp, sku } })).json() as Product);
+  }
+  const [a, b] = created as [Product, Product];
+  const lookup = (headers: Record<string, string>, ids: string[] = [b.id, 'missing', a.id]) =>
+    app.inject({ method: 'POST', url: '/internal/catalog/products/lookup', headers, payload: { ids } });
+  const res = await lookup({ [SERVICE_TOKEN_HEADER]: SERVICE_TOKEN });
+  assert.equal(res.statusCode, 200, res.body);
+  assert.deepEqual(res.json().items, [b, a]);
+  assert.equal((await lookup({})).statusCode, 401, 'anonymous');
+  assert.equal((await lookup(bearer(customer))).statusCode, 401, 'a customer token is no service credential');
+  assert.equal((await lookup(bearer(admin))).statusCode, 401, 'nor is an admin token');
+  // Auth before validation: an anonymous bad body is 401, not 400.
+  assert.equal((await app.inject({ method: 'POST', url: '/internal/catalog/products/lookup', payload: { ids: 'x' } })).statusCode, 401);
+  assert.equal((await lookup({ [SERVICE_TOKEN_HEADER]: SERVICE_TOKEN }, [])).statusCode, 400);
+  await app.close();
+});
 
 test('a blank name is 400, and names are stored trimmed', async () => {
   const { app, admin } = await startCatalog({ seed: false });

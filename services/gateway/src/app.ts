@@ -8,6 +8,7 @@ import { TokenVerifier } from './auth/verifier.ts';
 import { GatewayConfig, parseRate, parseRateLimits, type Rate } from './config.ts';
 import { docsRoutes } from './docs/routes.ts';
 import { RateLimiter, type LoginLimits } from './limits/limiter.ts';
+import { InFlightLimiter } from './limits/in-flight.ts';
 import type { RedisBuckets } from './limits/redis.ts';
 import { AccessLog, type LineSink } from './proxy/access-log.ts';
 import { ProxyMetrics, type ProxyContext } from './proxy/context.ts';
@@ -31,6 +32,8 @@ export interface GatewayDeps {
   /** Sessions revoked at identity (logout): their access tokens are refused. Polled by main.ts; tests set it. */
   revocations?: RevocationList;
   timeoutMs?: number;
+  /** Requests one user may have in flight to one service (GATEWAY_USER_IN_FLIGHT); 429 past it. Default 16. */
+  userInFlight?: number;
   connectTimeoutMs?: number;
   connections?: number;
   bodyLimit?: number;
@@ -142,6 +145,7 @@ export function buildApp(deps: GatewayDeps): Gateway {
       ...(deps.revocations ? { revoked: (fid: string | undefined) => (deps.revocations as RevocationList).has(fid) } : {}),
     }),
     limiter,
+    inFlight: new InFlightLimiter(deps.userInFlight ?? configDefault(GatewayConfig, 'GATEWAY_USER_IN_FLIGHT')),
     cors: new Cors(deps.corsOrigins ?? configDefault(GatewayConfig, 'CORS_ORIGINS')),
     accessLog: deps.accessLog ? new AccessLog(deps.accessLog) : undefined,
     metrics: new ProxyMetrics(

@@ -19,6 +19,7 @@ export const GatewayConfig = configSchema({
   }),
   IDENTITY_URL: Type.String({ pattern: '^https?://', default: 'http://127.0.0.1:8081', description: 'Where the JWKS is fetched from (/.well-known/jwks.json)' }),
   REVOCATION_POLL_MS: Type.Integer({ minimum: 100, maximum: 60_000, default: 2000, description: "How often identity's list of revoked sessions (logouts) is fetched" }),
+  GATEWAY_USER_IN_FLIGHT: Type.Integer({ minimum: 1, maximum: 10_000, default: 16, description: 'Requests one signed-in user may have in flight to one service at once; 429 past it, so one client cannot trip a breaker for everyone' }),
   UPSTREAM_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 60_000, default: 1500, description: 'Deadline budget of one request, passed downstream in bazaar-deadline-ms' }),
   UPSTREAM_CONNECT_TIMEOUT_MS: Type.Integer({ minimum: 50, maximum: 10_000, default: 500 }),
   UPSTREAM_CONNECTIONS: Type.Integer({ minimum: 1, maximum: 1024, default: 64, description: 'Keep-alive connections per upstream instance' }),

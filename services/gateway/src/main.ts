@@ -37,6 +37,7 @@ await main(async () => {
     keys: keys.getKey,
     revocations,
     timeoutMs: config.UPSTREAM_TIMEOUT_MS,
+    userInFlight: config.GATEWAY_USER_IN_FLIGHT,
     connectTimeoutMs: config.UPSTREAM_CONNECT_TIMEOUT_MS,
     connections: config.UPSTREAM_CONNECTIONS,
     bodyLimit: config.BODY_LIMIT_BYTES,

@@ -170,3 +170,53 @@ test('two gateways sharing Redis enforce one limit for a client', async (t) => {
   }
   assert.deepEqual(statuses, [200, 200, 200, 429]);
 });
+
+test("one user's burst is bounded per service at the edge (429 past the in-flight bound), never reaching or tripping the upstream; other users pass (issue 11)", async (t) => {
+  const pending: (() => void)[] = [];
+  const up = await upstreamServer((_req, res) => pending.push(() => res.end('{}')));
+  const gw = await startGateway({ upstreams: table({ catalog: up.url }), userInFlight: 3, timeoutMs: 5000 });
+  t.after(async () => {
+    for (const release of pending) release();
+    await gw.close();
+    await up.close();
+  });
+  const burster = await gw.keys.sign({ sub: 'u-burst' });
+  const other = await gw.keys.sign({ sub: 'u-other' });
+  const get = (token: string) => request(`${gw.url}/api/catalog/products`, { headers: { authorization: `Bearer ${token}` } });
+  const burst = Array.from({ length: 10 }, () => get(burster));
+  await until('three requests to reach the upstream', 5000, () => (pending.length >= 3 ? true : undefined));
+  // The other seven were refused by the gateway itself.
+  const settled = await Promise.race([Promise.all(burst.slice(3)), new Promise<undefined>((r) => setTimeout(() => r(undefined), 4000))]);
+  assert.ok(settled, 'the refused requests were answered at once');
+  for (const res of settled) {
+    assert.equal(res.statusCode, 429);
+    assert.equal(res.headers['retry-after'], '1');
+    assert.equal(((await res.body.json()) as { code: string }).code, 'RATE_LIMITED');
+  }
+  assert.equal(up.seen.length, 3, 'only the allowed ones reached the service');
+  // Another user is not affected.
+  const theirs = get(other);
+  await until('the other user to reach the upstream', 5000, () => (pending.length >= 4 ? true : undefined));
+  for (const release of pending.splice(0)) release();
+  assert.equal((await theirs).statusCode, 200);
+  for (const res of await Promise.all(burst.slice(0, 3))) {
+    assert.equal(res.statusCode, 200);
+    await res.body.dump();
+  }
+  // Slots are given back: the burster may send again.
+  const again = get(burster);
+  await until('the next request to reach the upstream', 5000, () => (pending.length >= 1 ? true : undefined));
+  for (const release of pending.splice(0)) release();
+  assert.equal((await again).statusCode, 200);
+});
+
+/** Poll `probe` every 10 ms until it returns something; fail naming `what` after `ms`. */
+async function until<T>(what: string, ms: number, probe: () => T | undefined): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > end) assert.fail(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

@@ -70,3 +70,17 @@ test('config: defaults, and a bad SMTP_URL or MAIL_FROM is named', () => {
   assert.throws(() => loadConfig(NotificationsConfig, { ...token, MAIL_FROM: 'Bazaar' }), (e: unknown) => e instanceof ConfigError && e.variables.includes('MAIL_FROM'));
   assert.throws(() => loadConfig(NotificationsConfig, {}), (e: unknown) => e instanceof ConfigError && e.variables.includes('BAZAAR_SERVICE_TOKEN'));
 });
+
+test('the confirmation greets the customer by name and prints the shipping address (escaped in HTML)', () => {
+  const order = confirmedOrder({
+    customerName: 'Sam <Shopper>',
+    shippingAddress: { name: 'Sam <Shopper>', line1: '1 Market Street', city: 'Lyon', postalCode: '69001', country: 'FR' },
+  });
+  const email = orderConfirmedEmail({ eventId: 'evt-3', data: order, domain: 'shop.test' });
+  assert.match(email.text, /^Hello Sam <Shopper>,/);
+  assert.match(email.text, /It will be shipped to:\n {2}Sam <Shopper>\n {2}1 Market Street\n {2}69001 Lyon\n {2}FR\n/);
+  assert.match(email.html, /<address>Sam &lt;Shopper&gt;<br>1 Market Street<br>69001 Lyon<br>FR<\/address>/);
+  // An order from before addresses were kept still gets its email, without the block.
+  const old = orderConfirmedEmail({ eventId: 'evt-4', data: confirmedOrder(), domain: 'shop.test' });
+  assert.doesNotMatch(old.text, /shipped to/);
+});

@@ -2,6 +2,8 @@ import type { Migration } from '@bazaar/store';
 import { outboxMigration, outboxRelayMigration } from '@bazaar/messaging';
 import * as init from './0001_init.ts';
 import * as sagaLease from './0004_saga_lease.ts';
+import * as shippingAddress from './0005_shipping_address.ts';
+import * as cartVersions from './0006_cart_versions.ts';
 
 /** The orders service's migrations, applied in name order at start-up. */
 export const migrations: Record<string, Migration> = {
@@ -12,4 +14,8 @@ export const migrations: Record<string, Migration> = {
   '0003_outbox_relay': outboxRelayMigration,
   // A lease per saga: several instances on one database never drive a saga at once.
   '0004_saga_lease': sagaLease,
+  // The shipping address and the customer's name, kept with the order for fulfilment.
+  '0005_shipping_address': shippingAddress,
+  // A cart version becomes at most one live order.
+  '0006_cart_versions': cartVersions,
 };

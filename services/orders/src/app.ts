@@ -87,10 +87,14 @@ export function buildApp(deps: OrdersDeps): ServiceApp {
       reservationTtlSeconds: settings.reservationTtlSeconds,
     },
   });
-  const checkout = createCheckout({ orders, cart: upstreams.cart, runner, vault, settings: { deadlineMs: settings.sagaDeadlineMs, waitMs: settings.checkoutWaitMs } });
+  const checkout = createCheckout({ orders, cart: upstreams.cart, runner, vault, settings: { deadlineMs: settings.sagaDeadlineMs } });
 
-  app.register(checkoutRoutes({ checkout }));
-  app.register(orderRoutes({ queries: createOrderQueries({ orders }) }));
+  app.register(checkoutRoutes({ checkout, waitMs: settings.checkoutWaitMs }));
+  const waitFor = async (orderId: string, ms: number) => {
+    await runner.waitFor(orderId, ms).done;
+    return !runner.isStopping();
+  };
+  app.register(orderRoutes({ queries: createOrderQueries({ orders, waitFor }) }));
   app.register(eventFeedRoutes({ db: deps.store.db }));
 
   app.addHook('onReady', async () => runner.start());

@@ -16,7 +16,7 @@ export const OrdersConfig = configSchema({
   INVENTORY_URL: url(8083, 'The inventory service (reservations)'),
   PAYMENTS_URL: url(8086, 'The payments service (authorize, capture, void)'),
   SAGA_DEADLINE_MS: Type.Integer({ minimum: 100, default: 15_000, description: 'Time a checkout has to get its payment captured before it is compensated' }),
-  CHECKOUT_WAIT_MS: Type.Integer({ minimum: 0, default: 1200, description: 'How long POST /api/checkout waits for the saga before answering 202' }),
+  CHECKOUT_WAIT_MS: Type.Integer({ minimum: 0, default: 1200, description: "How long POST /api/checkout waits for the saga before answering 202 (never past the caller's deadline budget)" }),
   ORDERS_SWEEP_MS: Type.Integer({ minimum: 5, default: 500, description: 'Interval of the loop that drives due sagas (retries, resumes)' }),
   UPSTREAM_TIMEOUT_MS: Type.Integer({ minimum: 50, default: 1000, description: 'Timeout of one call to cart, inventory or payments' }),
   RESERVATION_TTL_SECONDS: Type.Integer({ minimum: 60, maximum: 86_400, default: 600, description: 'How long inventory holds a reservation that is neither committed nor released' }),

@@ -15,7 +15,12 @@ export const EVENT_SOURCE = 'orders';
 export function outcomeEvent(order: OrderRecord, outcome: Outcome, at: string): NewEvent {
   const base = { orderId: order.id, userId: order.userId, email: order.email, items: order.items, total: order.total };
   if (outcome.status === 'CONFIRMED') {
-    const data: OrderConfirmedData = { ...base, confirmedAt: at };
+    const data: OrderConfirmedData = {
+      ...base,
+      confirmedAt: at,
+      ...(order.shippingAddress === undefined ? {} : { shippingAddress: order.shippingAddress }),
+      ...(order.customerName === undefined ? {} : { customerName: order.customerName }),
+    };
     return { type: 'orders.order-confirmed', subject: order.id, data };
   }
   const data: OrderCancelledData = { ...base, reason: outcome.reason, cancelledAt: at };

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { DIALECTS } from '@bazaar/store/testing';
 import type { OrderCancelledData, OrderConfirmedData } from '@bazaar/contracts/events';
 import { DECLINED_CARD, NO_FUNDS_CARD } from './standins.ts';
-import { checkout, compensated, checkoutBody, eventually, getOrder, outboxEvents, settled, startOrders, testStore } from './helpers.ts';
+import { DEADLINE_HEADER } from '@bazaar/kit';
+import { cartETag, checkout, compensated, checkoutBody, eventually, getOrder, newKey, outboxEvents, settled, startOrders, testStore } from './helpers.ts';
 
 for (const dialect of DIALECTS) {
   test(`${dialect}: happy path: 201 CONFIRMED, stock committed, exactly one capture, one order-confirmed event`, async (t) => {
@@ -36,6 +37,11 @@ for (const dialect of DIALECTS) {
     assert.equal(data.userId, 'alice');
     assert.deepEqual(data.total, order.total);
     assert.deepEqual(data.items, order.items);
+    // What fulfilment needs travels with the order: stored, returned and in the event (issue 11, first bullet).
+    assert.deepEqual(order.shippingAddress, checkoutBody().shippingAddress);
+    assert.deepEqual(order.customer, { email: 'alice@example.test', name: 'Alice Example' });
+    assert.deepEqual(data.shippingAddress, checkoutBody().shippingAddress);
+    assert.equal(data.customerName, 'Alice Example');
     // The saga's calls and the event carry the checkout's trace.
     assert.match(event?.traceparent ?? '', /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
   });
@@ -185,8 +191,56 @@ test('202 PENDING when the saga outlasts CHECKOUT_WAIT_MS; it finishes in the ba
   const res = await checkout(h.app, h.alice);
   assert.equal(res.statusCode, 202, res.body);
   assert.equal(res.json().status, 'PENDING');
+  assert.equal(res.headers.location, `/api/orders/${res.json().orderId}`);
+  assert.equal(res.headers['retry-after'], '1');
   assert.equal((await getOrder(h.app, h.alice, res.json().orderId)).status, 'PENDING');
   assert.equal((await settled(h.app, h.alice, res.json().orderId)).status, 'CONFIRMED');
+});
+
+test("checkout answers within the caller's deadline budget: 202 + Location before the budget runs out, never the caller's timeout (issue 11)", async (t) => {
+  const h = await startOrders({ settings: { checkoutWaitMs: 10_000, upstreamTimeoutMs: 2000, sagaDeadlineMs: 5000 } });
+  t.after(() => h.close());
+  h.upstreams.faults.authorize = { delayMs: 1500 };
+  const started = Date.now();
+  const res = await h.app.inject({
+    method: 'POST',
+    url: '/api/checkout',
+    headers: { authorization: `Bearer ${h.alice}`, 'idempotency-key': newKey(), 'if-match': cartETag(h.app, h.alice), [DEADLINE_HEADER]: '800' },
+    payload: checkoutBody(),
+  });
+  const took = Date.now() - started;
+  assert.equal(res.statusCode, 202, res.body);
+  assert.ok(took < 800, `answered after ${took} ms, past the 800 ms budget`);
+  // The long-poll answers as soon as the order is final, within its wait.
+  const polled = await h.app.inject({ url: `${res.headers.location as string}?wait=10`, headers: { authorization: `Bearer ${h.alice}` } });
+  assert.equal(polled.statusCode, 200);
+  assert.equal(polled.json().status, 'CONFIRMED');
+});
+
+test('a long-poll on a PENDING order answers PENDING when its wait (or the caller budget) runs out', async (t) => {
+  const h = await startOrders({ settings: { checkoutWaitMs: 0, upstreamTimeoutMs: 5000, sagaDeadlineMs: 8000 } });
+  t.after(() => h.close());
+  h.upstreams.faults.authorize = { delayMs: 3000 };
+  const { orderId } = (await checkout(h.app, h.alice)).json();
+  const started = Date.now();
+  const polled = await h.app.inject({ url: `/api/orders/${orderId}?wait=20`, headers: { authorization: `Bearer ${h.alice}`, [DEADLINE_HEADER]: '600' } });
+  assert.equal(polled.json().status, 'PENDING');
+  assert.ok(Date.now() - started < 600, 'answered within the budget');
+  assert.equal((await h.app.inject({ url: `/api/orders/${orderId}?wait=21`, headers: { authorization: `Bearer ${h.alice}` } })).statusCode, 400);
+});
+
+test('a permanent refusal (a 4xx other than 408/429) cancels at once with its true reason, not at the deadline (issue 11)', async (t) => {
+  const h = await startOrders({ settings: { sagaDeadlineMs: 60_000 } });
+  t.after(() => h.close());
+  h.upstreams.faults.authorize = { refuse: 400 };
+  const res = await checkout(h.app, h.alice);
+  assert.equal(res.statusCode, 201, res.body);
+  assert.equal(res.json().status, 'CANCELLED');
+  const order = await getOrder(h.app, h.alice, res.json().orderId);
+  assert.equal(order.reason, 'payments refused the order: REFUSED');
+  assert.equal(h.upstreams.count('authorize'), 1, 'not retried');
+  // The compensations run after the final answer (issue 12).
+  await eventually('the reservation to be released', () => h.upstreams.reservations.get(order.id)?.status === 'RELEASED');
 });
 
 test('an empty cart is 409 CART_EMPTY and creates no order', async (t) => {
@@ -196,7 +250,7 @@ test('an empty cart is 409 CART_EMPTY and creates no order', async (t) => {
   assert.equal(res.statusCode, 409);
   assert.equal(res.json().code, 'CART_EMPTY');
   assert.equal(res.headers['content-type'], 'application/problem+json; charset=utf-8');
-  assert.deepEqual((await h.app.inject({ url: '/api/orders', headers: { authorization: `Bearer ${h.bob}` } })).json(), { items: [] });
+  assert.deepEqual((await h.app.inject({ url: '/api/orders', headers: { authorization: `Bearer ${h.bob}` } })).json(), { items: [], nextCursor: null });
 });
 
 test('cart failing: 502/503 and no order', async (t) => {

@@ -65,6 +65,7 @@ export async function startOrders(opts: { settings?: Partial<OrdersSettings>; st
     settings: { ...fastSettings, ...upstreams.urls, ...opts.settings },
   });
   app.addHook('onClose', async () => store.close());
+  upstreamsOf.set(app, upstreams);
   await app.ready();
   if (!opts.upstreams) {
     upstreams.fillCart('alice', [
@@ -100,13 +101,25 @@ let keyCounter = 0;
 /** A fresh idempotency key. */
 export const newKey = () => `key-${process.pid}-${++keyCounter}`;
 
-/** POST /api/checkout as `token`. */
-export function checkout(app: ServiceApp, token: string, opts: { key?: string | null; body?: CheckoutRequest } = {}) {
+/** The stand-ins each app talks to, so checkout() can send the current cart's version by default. */
+const upstreamsOf = new WeakMap<ServiceApp, Upstreams>();
+
+/** The user id (sub) of a test token. */
+const subOf = (token: string): string => (JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { sub: string }).sub;
+
+/** The ETag of the user's cart in the stand-in, as a client would send it back. */
+export function cartETag(app: ServiceApp, token: string): string {
+  return `"${upstreamsOf.get(app)?.carts.get(subOf(token))?.version ?? 'empty'}"`;
+}
+
+/** POST /api/checkout as `token`, with If-Match naming the current cart unless `ifMatch` says otherwise (null: none). */
+export function checkout(app: ServiceApp, token: string, opts: { key?: string | null; body?: CheckoutRequest; ifMatch?: string | null } = {}) {
   const key = opts.key === undefined ? newKey() : opts.key;
+  const ifMatch = opts.ifMatch === undefined ? cartETag(app, token) : opts.ifMatch;
   return app.inject({
     method: 'POST',
     url: '/api/checkout',
-    headers: { ...bearer(token), ...(key === null ? {} : { 'idempotency-key': key }) },
+    headers: { ...bearer(token), ...(key === null ? {} : { 'idempotency-key': key }), ...(ifMatch === null ? {} : { 'if-match': ifMatch }) },
     payload: opts.body ?? checkoutBody(),
   });
 }

@@ -153,6 +153,31 @@ for (const dialect of DIALECTS) {
     assert.deepEqual(remote.overlaps, []);
   });
 
+  test(`${dialect}: a dead instance's card-less order is final (CANCELLED) as soon as another takes it over, while the void still hangs`, async (t) => {
+    // The e2e "kill -9 of orders" once saw an order PENDING for 30 s after the restart. Before issue 12 the
+    // order stayed PENDING until its compensations (void at a slow card network, then release) were done;
+    // now it is final when compensation starts, so the time it stays PENDING is bounded by the lease.
+    const world = await multiInstance(dialect, t, { leaseMs: 3000 });
+    const { remote } = world;
+    const a = world.instance('a');
+    const b = world.instance('b');
+    a.runner.start();
+    b.runner.start();
+    remote.hold('authorize', 'lost');
+    const releaseVoid = remote.hold('void', 'lost');
+    await a.checkout('lost');
+    await eventually("a's authorize to be in flight", () => remote.calls.some((c) => c.orderId === 'lost' && c.op === 'authorize'));
+    a.kill();
+    await eventually('b to start the void (held)', () => remote.calls.some((c) => c.orderId === 'lost' && c.op === 'void' && c.instance === 'b'), 30_000);
+    const order = await world.setup.get('lost');
+    assert.equal(order?.status, 'CANCELLED', 'final while the void hangs');
+    assert.equal(order?.reason, reasons.cardLost);
+    releaseVoid();
+    await eventually("b's compensations to finish", () => remote.done('lost').includes('b:release'), 30_000);
+    assert.deepEqual(remote.done('lost'), ['a:reserve', 'b:void', 'b:release']);
+    assert.deepEqual(remote.overlaps, []);
+  });
+
   test(`${dialect}: an instance that stops gracefully releases its sagas: another takes them over at once, not after the lease`, async (t) => {
     const leaseMs = 60_000;
     const world = await multiInstance(dialect, t, { leaseMs });

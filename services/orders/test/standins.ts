@@ -18,6 +18,8 @@ export type Operation = 'cart' | 'reserve' | 'commit' | 'release' | 'authorize' 
 /** How an operation misbehaves: answer 503 `fail` times, wait `delayMs` first, or never answer (`hang`). */
 export interface Fault {
   fail?: number;
+  /** Answer this 4xx status (with code REFUSED) every time: a permanent refusal. */
+  refuse?: number;
   delayMs?: number;
   hang?: boolean;
 }
@@ -49,6 +51,7 @@ const problem = (status: number, code: string, detail: string, extensions: Recor
 /** Start the three stand-ins. */
 export async function startUpstreams(): Promise<Upstreams> {
   const carts = new Map<string, Cart>();
+  let cartVersions = 0;
   const stock = new Map<string, number>();
   const reservations: Upstreams['reservations'] = new Map();
   const payments: Upstreams['payments'] = new Map();
@@ -64,6 +67,7 @@ export async function startUpstreams(): Promise<Upstreams> {
     if (!fault) return;
     if (fault.hang) await new Promise<void>((resolve) => hanging.add(resolve));
     if (fault.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
+    if (fault.refuse !== undefined) throw problem(fault.refuse, 'REFUSED', `${op} refused (stand-in)`);
     if (fault.fail !== undefined && fault.fail > 0) {
       fault.fail -= 1;
       throw problem(503, 'UNAVAILABLE', `${op} is down (stand-in)`);
@@ -80,7 +84,7 @@ export async function startUpstreams(): Promise<Upstreams> {
   cart.get('/internal/carts/:userId', async (request) => {
     const { userId } = request.params as { userId: string };
     await enter('cart', userId);
-    return carts.get(userId) ?? { items: [], total: { amount: 0, currency: 'EUR' } };
+    return carts.get(userId) ?? { items: [], total: { amount: 0, currency: 'EUR' }, version: 'empty' };
   });
 
   const inventory = app();
@@ -184,7 +188,8 @@ export async function startUpstreams(): Promise<Upstreams> {
         lineTotal: { amount: l.price * l.quantity, currency: 'EUR' },
       }));
       for (const l of lines) stock.set(l.productId, l.stock ?? 10);
-      carts.set(userId, { items, total: { amount: items.reduce((sum, i) => sum + i.lineTotal.amount, 0), currency: 'EUR' } });
+      cartVersions += 1;
+      carts.set(userId, { items, total: { amount: items.reduce((sum, i) => sum + i.lineTotal.amount, 0), currency: 'EUR' }, version: `v${cartVersions}` });
     },
     async close() {
       for (const release of hanging) release();

@@ -1,6 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Value } from 'typebox/value';
+import { MAX_MONEY_AMOUNT } from '@bazaar/contracts/common';
 import { TEST_CARDS } from '@bazaar/contracts/psp';
 import { Payment } from '@bazaar/contracts/payments';
 import { PaymentEventData } from '@bazaar/contracts/events';
@@ -190,6 +191,9 @@ test('internal only: 401 without the service credential, 403 with a wrong one; b
   assert.equal(fractional.statusCode, 400);
   const zero = await app.inject({ method: 'POST', url: '/internal/payments/authorize', headers: internal, payload: { ...body, amount: { amount: 0, currency: 'EUR' } } });
   assert.equal(zero.statusCode, 400);
-  assert.equal(zero.json().code, 'INVALID_AMOUNT');
+  // The contract's PositiveMoney refuses it before the handler runs (one money bound, issue 11).
+  assert.equal(zero.json().code, 'VALIDATION_FAILED');
+  const huge = await app.inject({ method: 'POST', url: '/internal/payments/authorize', headers: internal, payload: { ...body, amount: { amount: MAX_MONEY_AMOUNT + 1, currency: 'EUR' } } });
+  assert.equal(huge.statusCode, 400);
   await close();
 });

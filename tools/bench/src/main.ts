@@ -134,7 +134,7 @@ async function fullBench(): Promise<void> {
       const used = cpuDelta(before, cpuSnapshot(procs));
       const perCheckout = [...used].map(([name, ms]) => [name, ms / Math.max(1, co.confirmed)] as const).sort((a, b) => b[1] - a[1]);
       const total = perCheckout.reduce((sum, [, ms]) => sum + ms, 0);
-      rows.push([String(inFlight), `${co.confirmed}/${co.checkouts}`, co.confirmedPerS.toFixed(1), co.p50.toFixed(0), co.p99.toFixed(0), total.toFixed(1), inYard(total), machineLoad()]);
+      rows.push([String(inFlight), `${co.confirmed}/${co.checkouts}${co.cartChanged > 0 ? ` (${co.cartChanged} × 412)` : ''}`, co.confirmedPerS.toFixed(1), co.p50.toFixed(0), co.p99.toFixed(0), total.toFixed(1), inYard(total), machineLoad()]);
       cpuRows.push(`  ${inFlight} in flight — CPU ms per confirmed checkout: ${perCheckout.map(([name, ms]) => `${name} ${ms.toFixed(1)}`).join(', ')}`);
     }
     process.stdout.write(`\n${formatTable(['in flight', 'confirmed', 'confirmed/s', 'p50 ms', 'p99 ms', 'CPU ms/checkout', 'as yardstick', 'machine'], rows)}\n${cpuRows.join('\n')}\n\n`);

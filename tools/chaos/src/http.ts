@@ -3,6 +3,8 @@ export interface Reply<T> {
   status: number;
   body: T;
   ms: number;
+  /** The answer's ETag (a cart's version, which checkout takes as If-Match); '' when none. */
+  etag: string;
 }
 
 /** Thrown when no answer came within the timeout (status 0 in the figures). */
@@ -33,7 +35,7 @@ export async function call<T = Record<string, unknown>>(
         body = { text };
       }
     }
-    return { status: res.status, body: body as T, ms: Date.now() - t0 };
+    return { status: res.status, body: body as T, ms: Date.now() - t0, etag: res.headers.get('etag') ?? '' };
   } catch (error) {
     if ((error as Error).name === 'TimeoutError') throw new TimeoutError(`${init.method ?? 'GET'} ${url}: no answer within ${init.timeoutMs ?? 5000} ms`);
     throw error;

@@ -6,7 +6,7 @@
  * the order until it is final. Records what a client sees.
  */
 import { randomUUID } from 'node:crypto';
-import { call, TimeoutError } from './http.ts';
+import { call, TimeoutError, type Reply } from './http.ts';
 
 export const CARDS = { approves: '4242424242424242', declined: '4000000000000002' } as const;
 const ADDRESS = { name: 'Chaos Shopper', line1: '1 Fault Street', city: 'Lyon', postalCode: '69001', country: 'FR' };
@@ -97,7 +97,7 @@ export function startLoad(opts: LoadOptions) {
   }
 
   /** Retry `attempt` while it answers 5xx/401/nothing, until `deadline`. */
-  async function persist<T>(deadline: number, s: Shopper, attempt: () => Promise<{ status: number; body: T } | undefined>) {
+  async function persist<R extends { status: number }>(deadline: number, s: Shopper, attempt: () => Promise<R | undefined>): Promise<R | undefined> {
     for (let tries = 0; Date.now() < deadline; tries++) {
       const res = await attempt();
       if (res && res.status === 401) {
@@ -128,9 +128,24 @@ export function startLoad(opts: LoadOptions) {
     const body = { shippingAddress: ADDRESS, card: { number: card, expMonth: 12, expYear: 2035, cvc: '123' } };
     s.keys.set(record.key, new Set());
     record.startedAt = Date.now();
-    const placed = await persist(deadline, s, () =>
-      counted<{ orderId?: string; status?: string }>(`${opts.gatewayUrl}/api/checkout`, { method: 'POST', body, token: s.token, headers: { 'idempotency-key': record.key }, timeoutMs: 8000 }),
-    );
+    // The cart version the shopper saw (If-Match). When it changed meanwhile (a confirmed order's lines leaving
+    // the cart, asynchronously), checkout answers 412 with the current cart: like a shopper who looks again, take it.
+    let version = put.etag;
+    let placed: Reply<{ orderId?: string; status?: string; cart?: { version?: string } }> | undefined;
+    for (let looks = 0; ; looks++) {
+      placed = await persist(deadline, s, () =>
+        counted<{ orderId?: string; status?: string; cart?: { version?: string } }>(`${opts.gatewayUrl}/api/checkout`, {
+          method: 'POST',
+          body,
+          token: s.token,
+          headers: { 'idempotency-key': record.key, 'if-match': version },
+          timeoutMs: 8000,
+        }),
+      );
+      const current = placed?.status === 412 ? placed.body.cart?.version : undefined;
+      if (current === undefined || looks >= 3) break;
+      version = `"${current}"`;
+    }
     if (!placed || (placed.status !== 201 && placed.status !== 202) || !placed.body.orderId) {
       record.gaveUp = `checkout answered ${placed?.status ?? 'nothing'} ${JSON.stringify(placed?.body ?? {}).slice(0, 200)}`;
       return;

@@ -26,20 +26,24 @@ export function buildApp(deps: MailSinkDeps): ServiceApp {
   });
   const { mailbox } = deps;
 
-  app.get('/', { schema: { hide: true, querystring: PageQuery } }, async (request, reply) => {
-    const id = request.query.id;
-    return reply.type('text/html; charset=utf-8').send(renderPage(mailbox.list(), id === undefined ? undefined : mailbox.get(id)));
-  });
+  // Registered as a plugin, after the kit's OpenAPI plugin: a route added to the root app directly is added
+  // before that plugin loads and never reaches the document (issue 11: the sink's document had no paths).
+  app.register(async (scope: ServiceApp) => {
+    scope.get('/', { schema: { hide: true, querystring: PageQuery } }, async (request, reply) => {
+      const id = request.query.id;
+      return reply.type('text/html; charset=utf-8').send(renderPage(mailbox.list(), id === undefined ? undefined : mailbox.get(id)));
+    });
 
-  serve(app, routes.listMessages, async (request) => ({ messages: mailbox.list(request.query.to === undefined ? {} : { to: request.query.to }) }));
-  serve(app, routes.getMessage, async (request) => {
-    const message = mailbox.get(request.params.id);
-    if (!message) throw errors.MESSAGE_NOT_FOUND(`No message ${request.params.id}; it may have been cleared or pushed out by newer mail.`);
-    return message;
-  });
-  serve(app, routes.clearMessages, async (_request, reply) => {
-    mailbox.clear();
-    return reply.code(204).send();
+    serve(scope, routes.listMessages, async (request) => ({ messages: mailbox.list(request.query.to === undefined ? {} : { to: request.query.to }) }));
+    serve(scope, routes.getMessage, async (request) => {
+      const message = mailbox.get(request.params.id);
+      if (!message) throw errors.MESSAGE_NOT_FOUND(`No message ${request.params.id}; it may have been cleared or pushed out by newer mail.`);
+      return message;
+    });
+    serve(scope, routes.clearMessages, async (_request, reply) => {
+      mailbox.clear();
+      return reply.code(204).send();
+    });
   });
 
   return app;

@@ -147,3 +147,14 @@ test('health and readiness: not ready once SMTP stops listening', async () => {
   assert.equal(ready.json().checks.smtp, 'SMTP server is not listening');
   await close();
 });
+
+test('the OpenAPI document lists the JSON API it serves (issue 11: it had no paths)', async () => {
+  const { app, close } = await startSink();
+  try {
+    const doc = (await app.inject({ url: '/openapi.json' })).json() as { paths: Record<string, Record<string, unknown>> };
+    assert.deepEqual(Object.keys(doc.paths).sort(), ['/api/messages', '/api/messages/{id}']);
+    assert.deepEqual(Object.keys(doc.paths['/api/messages'] ?? {}).sort(), ['delete', 'get']);
+  } finally {
+    await close();
+  }
+});

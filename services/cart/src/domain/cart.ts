@@ -1,78 +1,135 @@
+import { createHash } from 'node:crypto';
 import type { Cart } from '@bazaar/contracts/cart';
 import type { Product } from '@bazaar/contracts/catalog';
+import { MAX_MONEY_AMOUNT } from '@bazaar/contracts/common';
 import { commonErrors, type Logger } from '@bazaar/kit';
 import { errors } from '../errors.ts';
-import type { CartLine, CartStore } from './model.ts';
+import type { CartLine, CartSnapshot, CartStore } from './model.ts';
 import { priceCart } from './pricing.ts';
 
 /** Most units of one product in a cart (the contract's SetQuantityRequest says the same). */
 export const MAX_QUANTITY = 100;
 /** Most different products in one cart. */
 export const MAX_LINES = 50;
+/** How often a write is tried again when another write changed the cart between its read and its write. */
+const WRITE_ATTEMPTS = 5;
 
-/** Where products come from: the catalog. `undefined` when the product does not exist. */
+/** Where products come from: the catalog, many at once. Ids it does not have are absent from the map. */
 export interface ProductLookup {
-  find(productId: string): Promise<Product | undefined>;
+  findMany(productIds: readonly string[]): Promise<ReadonlyMap<string, Product>>;
 }
 
-/** The cart's business rules: one cart per user, priced at read time, bounded in size. */
+/**
+ * The cart's version: its revision and exactly what it costs, line by line.
+ * Any change of a line (revision) or of a price changes it; opaque to clients.
+ */
+export function cartVersion(revision: number, cart: Omit<Cart, 'version'>): string {
+  const content = cart.items.map((i) => [i.productId, i.quantity, i.unitPrice.amount, i.unitPrice.currency]);
+  return createHash('sha256').update(JSON.stringify([revision, content])).digest('base64url').slice(0, 27);
+}
+
+/** The cart's business rules: one cart per user, priced at read time with one catalog lookup, bounded in size and total. */
 export function createCarts(deps: { store: CartStore; products: ProductLookup; currency: string; logger: Logger }) {
   const { store, products, currency, logger } = deps;
 
-  /**
-   * Price the user's lines, fetching their products concurrently. Products
-   * the catalog no longer has are dropped from the answer and from the cart.
-   * `known` holds products this request has already fetched.
-   */
-  async function priced(userId: string, known: ReadonlyMap<string, Product> = new Map()): Promise<Cart> {
-    const lines = await store.getLines(userId);
-    if (lines.length === 0) return { items: [], total: { amount: 0, currency } };
-    const found = await Promise.all(lines.map(async (line) => known.get(line.productId) ?? (await products.find(line.productId))));
-    const byId = new Map<string, Product>();
-    const gone: CartLine[] = [];
-    lines.forEach((line, i) => {
-      const product = found[i];
-      if (product) byId.set(line.productId, product);
-      else gone.push(line);
+  // Writes to one cart queue up in this instance, so a burst from one user is a
+  // sequence of quick writes rather than a storm of compare-and-set retries;
+  // across instances the revision check still keeps every write atomic.
+  const queues = new Map<string, Promise<unknown>>();
+  function serially<T>(userId: string, fn: () => Promise<T>): Promise<T> {
+    const previous = queues.get(userId) ?? Promise.resolve();
+    const run = previous.then(fn, fn);
+    const tail = run.catch(() => undefined);
+    queues.set(userId, tail);
+    void tail.then(() => {
+      if (queues.get(userId) === tail) queues.delete(userId);
     });
-    if (gone.length > 0) {
-      await Promise.all(gone.map((line) => store.remove(userId, line.productId)));
-      logger.info({ userId, productIds: gone.map((l) => l.productId) }, 'dropped cart lines whose products left the catalog');
+    return run;
+  }
+
+  const lookup = async (lines: readonly CartLine[]): Promise<ReadonlyMap<string, Product>> =>
+    lines.length === 0 ? new Map() : products.findMany(lines.map((l) => l.productId));
+
+  /** Price a snapshot with products already looked up; lines whose product left the catalog are left out. */
+  function price(snapshot: CartSnapshot, byId: ReadonlyMap<string, Product>): Cart {
+    const priced = priceCart(snapshot.lines, byId, currency);
+    return { ...priced, version: cartVersion(snapshot.revision, priced) };
+  }
+
+  /** The user's cart, priced now with one catalog call. Lines of products the catalog no longer has are dropped from it. */
+  async function read(userId: string): Promise<Cart> {
+    const snapshot = await store.snapshot(userId);
+    const byId = await lookup(snapshot.lines);
+    const gone = snapshot.lines.filter((l) => !byId.has(l.productId));
+    if (gone.length === 0) return price(snapshot, byId);
+    await Promise.all(gone.map((line) => store.remove(userId, line.productId)));
+    logger.info({ userId, productIds: gone.map((l) => l.productId) }, 'dropped cart lines whose products left the catalog');
+    // Read again: the version must name the cart as it is now stored.
+    const after = await store.snapshot(userId);
+    return price({ ...after, lines: after.lines.filter((l) => byId.has(l.productId)) }, byId);
+  }
+
+  /**
+   * Change one line, atomically: read the cart, price the cart it would
+   * become with one catalog lookup, check every rule, then write only if
+   * nobody changed the cart meanwhile (compare-and-set on its revision; tried
+   * again otherwise). A refused or failed write leaves the cart as it was.
+   */
+  async function change(userId: string, productId: string, quantity: number): Promise<Cart> {
+    for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt++) {
+      const snapshot = await store.snapshot(userId);
+      const had = snapshot.lines.some((l) => l.productId === productId);
+      if (quantity === 0 && !had) return price(snapshot, await lookup(snapshot.lines));
+      const lines = quantity === 0
+        ? snapshot.lines.filter((l) => l.productId !== productId)
+        : had
+          ? snapshot.lines.map((l) => (l.productId === productId ? { productId, quantity } : l))
+          : [...snapshot.lines, { productId, quantity }];
+      if (lines.length > MAX_LINES) {
+        throw errors.CART_FULL(`A cart holds at most ${MAX_LINES} different products; remove one before adding another.`, { maxLines: MAX_LINES });
+      }
+      const byId = await lookup(lines);
+      if (quantity > 0 && !byId.has(productId)) throw errors.PRODUCT_NOT_FOUND(`The catalog has no product ${productId}.`);
+      const next = { lines: lines.filter((l) => byId.has(l.productId)), revision: snapshot.revision + 1 };
+      const cart = price(next, byId);
+      if (quantity > 0 && cart.total.amount > MAX_MONEY_AMOUNT) {
+        throw errors.CART_TOTAL_TOO_LARGE(
+          `With ${quantity} × ${byId.get(productId)?.name ?? productId} the cart would total more than an order may (${MAX_MONEY_AMOUNT} minor units); lower the quantity.`,
+          { maxTotal: { amount: MAX_MONEY_AMOUNT, currency } },
+        );
+      }
+      const result = await store.setQuantity(userId, productId, quantity, snapshot.revision);
+      switch (result) {
+        case 'conflict':
+          continue;
+        case 'cart-full':
+          throw errors.CART_FULL(`A cart holds at most ${MAX_LINES} different products; remove one before adding another.`, { maxLines: MAX_LINES });
+        case 'set':
+        case 'removed':
+          return cart;
+        default: {
+          const never: never = result;
+          throw new Error(`unknown store result ${String(never)}`);
+        }
+      }
     }
-    return priceCart(lines, byId, currency);
+    throw errors.CART_BUSY('Your cart is being changed by other requests right now; try again.');
   }
 
   return {
     /** The user's cart, priced now. */
-    get: (userId: string): Promise<Cart> => priced(userId),
+    get: read,
 
     /** Set how many of a product the cart holds (0 removes it); the product must exist in the catalog. */
     async setQuantity(userId: string, productId: string, quantity: number): Promise<Cart> {
       if (!Number.isInteger(quantity) || quantity < 0 || quantity > MAX_QUANTITY) {
         throw commonErrors.VALIDATION_FAILED(`quantity must be a whole number from 0 to ${MAX_QUANTITY}.`);
       }
-      if (quantity === 0) {
-        await store.remove(userId, productId);
-        return priced(userId);
-      }
-      const product = await products.find(productId);
-      if (!product) {
-        // A stale line of a vanished product goes too: it could never be bought.
-        await store.remove(userId, productId);
-        throw errors.PRODUCT_NOT_FOUND(`The catalog has no product ${productId}.`);
-      }
-      const result = await store.setQuantity(userId, productId, quantity);
-      if (result === 'cart-full') {
-        throw errors.CART_FULL(`A cart holds at most ${MAX_LINES} different products; remove one before adding another.`, { maxLines: MAX_LINES });
-      }
-      return priced(userId, new Map([[productId, product]]));
+      return serially(userId, () => change(userId, productId, quantity));
     },
 
     /** Remove a product from the cart; removing one that is not there is fine (idempotent). */
-    async remove(userId: string, productId: string): Promise<Cart> {
-      await store.remove(userId, productId);
-      return priced(userId);
-    },
+    remove: (userId: string, productId: string): Promise<Cart> => serially(userId, () => change(userId, productId, 0)),
   };
 }
 

@@ -10,19 +10,30 @@ export interface CartLine {
   quantity: number;
 }
 
-/** Outcome of setting a line's quantity. */
-export type SetQuantityResult = 'set' | 'removed' | 'cart-full';
+/** Outcome of setting a line's quantity; 'conflict' when the cart is not at the expected revision any more (nothing changed). */
+export type SetQuantityResult = 'set' | 'removed' | 'cart-full' | 'conflict';
+
+/** A cart's lines and its revision, read together. The revision goes up by exactly one with every change. */
+export interface CartSnapshot {
+  lines: CartLine[];
+  /** 0 for a cart that never changed. */
+  revision: number;
+}
 
 export interface CartStore {
   /** The user's lines in the order they were first added; [] for a user who has none. */
   getLines(userId: string): Promise<CartLine[]>;
+  /** The lines and the revision, consistent with each other. */
+  snapshot(userId: string): Promise<CartSnapshot>;
   /**
    * Set a line's quantity (0 removes it). Adding a new line to a cart that
    * already holds `maxLines` lines is refused with 'cart-full', decided
    * atomically so two concurrent additions cannot both slip past the limit.
+   * With `expectedRevision`, the change happens only if the cart is still at
+   * that revision ('conflict' otherwise), and then leaves it at expectedRevision + 1.
    */
-  setQuantity(userId: string, productId: string, quantity: number): Promise<SetQuantityResult>;
-  /** Remove a line; removing a line that is not there is not an error. */
+  setQuantity(userId: string, productId: string, quantity: number, expectedRevision?: number): Promise<SetQuantityResult>;
+  /** Remove a line; removing a line that is not there is not an error (and changes no revision). */
   remove(userId: string, productId: string): Promise<void>;
   /**
    * Take ordered quantities out of the cart, atomically: each line drops by

@@ -9,7 +9,7 @@ import type { CartLine } from './model.ts';
  * Lines whose product is not in `products` are left out (the caller decides
  * what a missing product means).
  */
-export function priceCart(lines: CartLine[], products: ReadonlyMap<string, Product>, currency: string): Cart {
+export function priceCart(lines: readonly CartLine[], products: ReadonlyMap<string, Product>, currency: string): Omit<Cart, 'version'> {
   const items: CartItem[] = [];
   let total = 0;
   for (const line of lines) {

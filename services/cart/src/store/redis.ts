@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { SpanKind, commonErrors, recordSpan, type Attributes } from '@bazaar/kit';
-import type { CartLimits, CartLine, CartStore } from '../domain/model.ts';
+import type { CartLimits, CartLine, CartSnapshot, CartStore } from '../domain/model.ts';
 
 /**
  * The Redis implementation of CartStore: per cart a hash (product → quantity)
@@ -8,12 +8,15 @@ import type { CartLimits, CartLine, CartStore } from '../domain/model.ts';
  * under `<prefix>{<userId>}:` so a cart's keys share a cluster slot. Every
  * change is one Lua script, so Redis runs it alone: the line limit cannot be
  * overshot by concurrent additions, and removeOrdered is all-or-nothing.
+ * A third key holds the cart's revision (INCR on every change); unlike the
+ * lines it never expires, so a cart that expired and was filled again is
+ * never taken for a version that was already ordered.
  */
 
-/** Lines in position order, as a flat [productId, quantity, ...] list. */
+/** KEYS: lines, order, revision. The revision, then the lines in position order: [revision, productId, quantity, ...]. */
 const GET = `
 local ids = redis.call('ZRANGE', KEYS[2], 0, -1)
-local out = {}
+local out = { redis.call('GET', KEYS[3]) or '0' }
 for _, id in ipairs(ids) do
   local q = redis.call('HGET', KEYS[1], id)
   if q then out[#out + 1] = id; out[#out + 1] = q end
@@ -21,9 +24,19 @@ end
 return out
 `;
 
-/** ARGV: productId, quantity (> 0), maxLines, ttlSeconds. 1 = set, 0 = cart full. */
+/**
+ * KEYS: lines, order, revision. ARGV: productId, quantity (0 removes), maxLines,
+ * ttlSeconds, expected revision ('' for none). 1 = set, 0 = cart full, -1 = conflict.
+ */
 const SET = `
+if ARGV[5] ~= '' and (redis.call('GET', KEYS[3]) or '0') ~= ARGV[5] then return -1 end
 local id = ARGV[1]
+if ARGV[2] == '0' then
+  redis.call('HDEL', KEYS[1], id)
+  redis.call('ZREM', KEYS[2], id)
+  redis.call('INCR', KEYS[3])
+  return 1
+end
 if redis.call('HEXISTS', KEYS[1], id) == 0 then
   if redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[3]) then return 0 end
   local last = redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')
@@ -32,14 +45,15 @@ if redis.call('HEXISTS', KEYS[1], id) == 0 then
   redis.call('ZADD', KEYS[2], position, id)
 end
 redis.call('HSET', KEYS[1], id, ARGV[2])
+redis.call('INCR', KEYS[3])
 redis.call('EXPIRE', KEYS[1], ARGV[4])
 redis.call('EXPIRE', KEYS[2], ARGV[4])
 return 1
 `;
 
-/** ARGV: productId, ttlSeconds. An emptied hash/zset disappears by itself. */
+/** KEYS: lines, order, revision. ARGV: productId, ttlSeconds. An emptied hash/zset disappears by itself; the revision moves only when a line went. */
 const REMOVE = `
-redis.call('HDEL', KEYS[1], ARGV[1])
+if redis.call('HDEL', KEYS[1], ARGV[1]) == 1 then redis.call('INCR', KEYS[3]) end
 redis.call('ZREM', KEYS[2], ARGV[1])
 redis.call('EXPIRE', KEYS[1], ARGV[2])
 redis.call('EXPIRE', KEYS[2], ARGV[2])
@@ -47,17 +61,19 @@ return 1
 `;
 
 /**
- * KEYS: lines, order[, event marker]. ARGV: ttlSeconds, then productId, quantity pairs.
+ * KEYS: lines, order, revision[, event marker]. ARGV: ttlSeconds, then productId, quantity pairs.
  * With a marker key the whole change happens at most once: an existing marker
  * means this event was applied already (0); otherwise the lines change and the
  * marker is written in the same script (1).
  */
 const REMOVE_ORDERED = `
-if KEYS[3] and redis.call('EXISTS', KEYS[3]) == 1 then return 0 end
+if KEYS[4] and redis.call('EXISTS', KEYS[4]) == 1 then return 0 end
+local changed = false
 for i = 2, #ARGV, 2 do
   local id = ARGV[i]
   local have = tonumber(redis.call('HGET', KEYS[1], id))
   if have then
+    changed = true
     local left = have - tonumber(ARGV[i + 1])
     if left > 0 then
       redis.call('HSET', KEYS[1], id, left)
@@ -67,17 +83,18 @@ for i = 2, #ARGV, 2 do
     end
   end
 end
+if changed then redis.call('INCR', KEYS[3]) end
 redis.call('EXPIRE', KEYS[1], ARGV[1])
 redis.call('EXPIRE', KEYS[2], ARGV[1])
-if KEYS[3] then redis.call('SET', KEYS[3], '1', 'EX', ARGV[1]) end
+if KEYS[4] then redis.call('SET', KEYS[4], '1', 'EX', ARGV[1]) end
 return 1
 `;
 
 interface CartCommands {
-  cartGet(lines: string, order: string): Promise<string[]>;
-  cartSet(lines: string, order: string, productId: string, quantity: number, maxLines: number, ttlSeconds: number): Promise<number>;
-  cartRemove(lines: string, order: string, productId: string, ttlSeconds: number): Promise<number>;
-  /** Variadic keys: `numKeys` (2 or 3), the keys, then the arguments. */
+  cartGet(lines: string, order: string, revision: string): Promise<string[]>;
+  cartSet(lines: string, order: string, revision: string, productId: string, quantity: number, maxLines: number, ttlSeconds: number, expected: string): Promise<number>;
+  cartRemove(lines: string, order: string, revision: string, productId: string, ttlSeconds: number): Promise<number>;
+  /** Variadic keys: `numKeys` (3 or 4), the keys, then the arguments. */
   cartRemoveOrdered(numKeys: number, ...keysAndArgs: (string | number)[]): Promise<number>;
 }
 
@@ -141,9 +158,9 @@ export async function openRedisCartStore(opts: RedisCartOptions): Promise<RedisC
     client.disconnect();
     throw new Error(`Redis is not reachable at ${maskedRedisUrl(opts.url)} (REDIS_URL): ${(error as Error).message}`, { cause: error });
   }
-  client.defineCommand('cartGet', { numberOfKeys: 2, lua: GET });
-  client.defineCommand('cartSet', { numberOfKeys: 2, lua: SET });
-  client.defineCommand('cartRemove', { numberOfKeys: 2, lua: REMOVE });
+  client.defineCommand('cartGet', { numberOfKeys: 3, lua: GET });
+  client.defineCommand('cartSet', { numberOfKeys: 3, lua: SET });
+  client.defineCommand('cartRemove', { numberOfKeys: 3, lua: REMOVE });
   client.defineCommand('cartRemoveOrdered', { lua: REMOVE_ORDERED });
   return redisCartStore(client as CartRedis, opts);
 }
@@ -155,39 +172,45 @@ function redisCartStore(client: CartRedis, opts: RedisCartOptions): RedisCartSto
   const guarded = <T>(operation: string, call: () => Promise<T>): Promise<T> => traced(operation, server, call);
   // Encoded so no user or event id can forge another cart's key or break the {hash tag}.
   const base = (userId: string) => `${opts.keyPrefix}{${encodeURIComponent(userId)}}`;
-  const keysOf = (userId: string) => ({ lines: `${base(userId)}:lines`, order: `${base(userId)}:order` });
+  const keysOf = (userId: string) => ({ lines: `${base(userId)}:lines`, order: `${base(userId)}:order`, revision: `${base(userId)}:revision` });
 
   async function removeOrdered(userId: string, ordered: CartLine[], eventId?: string): Promise<void> {
     const byProduct = totals(ordered);
     if (byProduct.size === 0 && eventId === undefined) return;
-    const { lines, order } = keysOf(userId);
-    const keys = eventId === undefined ? [lines, order] : [lines, order, `${base(userId)}:applied:${encodeURIComponent(eventId)}`];
+    const { lines, order, revision } = keysOf(userId);
+    const keys = eventId === undefined ? [lines, order, revision] : [lines, order, revision, `${base(userId)}:applied:${encodeURIComponent(eventId)}`];
     const args = [ttl, ...[...byProduct].flat()];
     await guarded('cartRemoveOrdered', () => client.cartRemoveOrdered(keys.length, ...keys, ...args));
   }
 
-  const store: CartStore = {
-    async getLines(userId) {
-      const { lines, order } = keysOf(userId);
-      const flat = await guarded('cartGet', () => client.cartGet(lines, order));
-      const out: CartLine[] = [];
-      for (let i = 0; i + 1 < flat.length; i += 2) out.push({ productId: flat[i] as string, quantity: Number(flat[i + 1]) });
-      return out;
-    },
+  async function snapshot(userId: string): Promise<CartSnapshot> {
+    const { lines, order, revision } = keysOf(userId);
+    const [rev, ...flat] = await guarded('cartGet', () => client.cartGet(lines, order, revision));
+    const out: CartLine[] = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) out.push({ productId: flat[i] as string, quantity: Number(flat[i + 1]) });
+    return { lines: out, revision: Number(rev ?? 0) };
+  }
 
-    async setQuantity(userId, productId, quantity) {
-      const { lines, order } = keysOf(userId);
-      if (quantity === 0) {
-        await guarded('cartRemove', () => client.cartRemove(lines, order, productId, ttl));
+  const store: CartStore = {
+    getLines: async (userId) => (await snapshot(userId)).lines,
+    snapshot,
+
+    async setQuantity(userId, productId, quantity, expectedRevision) {
+      const { lines, order, revision } = keysOf(userId);
+      if (quantity === 0 && expectedRevision === undefined) {
+        await guarded('cartRemove', () => client.cartRemove(lines, order, revision, productId, ttl));
         return 'removed';
       }
-      const done = await guarded('cartSet', () => client.cartSet(lines, order, productId, quantity, opts.maxLines, ttl));
+      const expected = expectedRevision === undefined ? '' : String(expectedRevision);
+      const done = await guarded('cartSet', () => client.cartSet(lines, order, revision, productId, quantity, opts.maxLines, ttl, expected));
+      if (done === -1) return 'conflict';
+      if (quantity === 0) return 'removed';
       return done === 1 ? 'set' : 'cart-full';
     },
 
     async remove(userId, productId) {
-      const { lines, order } = keysOf(userId);
-      await guarded('cartRemove', () => client.cartRemove(lines, order, productId, ttl));
+      const { lines, order, revision } = keysOf(userId);
+      await guarded('cartRemove', () => client.cartRemove(lines, order, revision, productId, ttl));
     },
 
     removeOrdered: (userId, ordered) => removeOrdered(userId, ordered),

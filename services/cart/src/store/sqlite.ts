@@ -14,6 +14,7 @@ export interface CartTables extends InboxTables {
     added_at: string;
     updated_at: string;
   };
+  cart_revisions: { user_id: string; revision: number };
 }
 
 export type CartDatabase = Store<CartTables>;
@@ -47,35 +48,54 @@ async function atomically<T>(db: Db, userId: string, fn: (trx: Db) => Promise<T>
  * commit with something else (the inbox row of an event).
  */
 export function sqliteCartStore(db: Db, limits: CartLimits): CartStore {
+  /** Delete a line, bumping the revision when there was one; true when a line went. */
+  async function deleteLine(trx: Db, userId: string, productId: string): Promise<boolean> {
+    const result = await trx.deleteFrom('cart_lines').where('user_id', '=', userId).where('product_id', '=', productId).executeTakeFirst();
+    if (Number(result.numDeletedRows) === 0) return false;
+    await bump(trx, userId);
+    return true;
+  }
+
   async function remove(userId: string, productId: string): Promise<void> {
-    await db.deleteFrom('cart_lines').where('user_id', '=', userId).where('product_id', '=', productId).execute();
+    await atomically(db, userId, (trx) => deleteLine(trx, userId, productId));
+  }
+
+  async function readLines(trx: Db, userId: string): Promise<CartLine[]> {
+    const rows = await trx
+      .selectFrom('cart_lines')
+      .select(['product_id', 'quantity'])
+      .where('user_id', '=', userId)
+      .orderBy('position')
+      .execute();
+    return rows.map((r) => ({ productId: r.product_id, quantity: Number(r.quantity) }));
   }
 
   return {
-    async getLines(userId) {
-      const rows = await db
-        .selectFrom('cart_lines')
-        .select(['product_id', 'quantity'])
-        .where('user_id', '=', userId)
-        .orderBy('position')
-        .execute();
-      return rows.map((r) => ({ productId: r.product_id, quantity: Number(r.quantity) }));
+    getLines: (userId) => readLines(db, userId),
+
+    async snapshot(userId) {
+      return atomically(db, userId, async (trx) => ({ lines: await readLines(trx, userId), revision: await revisionOf(trx, userId) }));
     },
 
-    async setQuantity(userId, productId, quantity) {
-      if (quantity === 0) {
-        await remove(userId, productId);
-        return 'removed';
-      }
+    async setQuantity(userId, productId, quantity, expectedRevision) {
       const now = new Date().toISOString();
       return atomically(db, userId, async (trx) => {
+        if (expectedRevision !== undefined && (await revisionOf(trx, userId)) !== expectedRevision) return 'conflict' as const;
+        if (quantity === 0) {
+          // A conditional removal of a line that is not there still moves the revision, as promised to the caller.
+          if (!(await deleteLine(trx, userId, productId)) && expectedRevision !== undefined) await bump(trx, userId);
+          return 'removed' as const;
+        }
         const updated = await trx
           .updateTable('cart_lines')
           .set({ quantity, updated_at: now })
           .where('user_id', '=', userId)
           .where('product_id', '=', productId)
           .executeTakeFirst();
-        if (Number(updated.numUpdatedRows) > 0) return 'set' as const;
+        if (Number(updated.numUpdatedRows) > 0) {
+          await bump(trx, userId);
+          return 'set' as const;
+        }
         const { lines, last } = await trx
           .selectFrom('cart_lines')
           .select((eb) => [eb.fn.countAll<number>().as('lines'), eb.fn.max<number | null>('position').as('last')])
@@ -86,6 +106,7 @@ export function sqliteCartStore(db: Db, limits: CartLimits): CartStore {
           .insertInto('cart_lines')
           .values({ user_id: userId, product_id: productId, quantity, position: Number(last ?? 0) + 1, added_at: now, updated_at: now })
           .execute();
+        await bump(trx, userId);
         return 'set' as const;
       });
     },
@@ -103,6 +124,7 @@ export function sqliteCartStore(db: Db, limits: CartLimits): CartStore {
           .where('user_id', '=', userId)
           .where('product_id', 'in', [...byProduct.keys()])
           .execute();
+        if (rows.length > 0) await bump(trx, userId);
         for (const row of rows) {
           const left = Number(row.quantity) - (byProduct.get(row.product_id) ?? 0);
           if (left > 0) {
@@ -114,6 +136,21 @@ export function sqliteCartStore(db: Db, limits: CartLimits): CartStore {
       });
     },
   };
+}
+
+/** The cart's revision (0 when it never changed). */
+async function revisionOf(trx: Db, userId: string): Promise<number> {
+  const row = await trx.selectFrom('cart_revisions').select('revision').where('user_id', '=', userId).executeTakeFirst();
+  return row ? Number(row.revision) : 0;
+}
+
+/** Count one change of the cart (inside its transaction). */
+async function bump(trx: Db, userId: string): Promise<void> {
+  await trx
+    .insertInto('cart_revisions')
+    .values({ user_id: userId, revision: 1 })
+    .onConflict((oc) => oc.column('user_id').doUpdateSet({ revision: sql<number>`cart_revisions.revision + 1` }))
+    .execute();
 }
 
 /** Quantities summed per product (an order could list a product twice). */

@@ -6,21 +6,23 @@ import type { ProductLookup } from '../domain/cart.ts';
 const UNAVAILABLE = new Set(['UPSTREAM_UNAVAILABLE', 'UPSTREAM_TIMEOUT']);
 
 /**
- * Products from the catalog over HTTP (GET /api/catalog/products/:id), through
- * the kit's client: per-attempt timeout, one retry, a breaker. A product the
- * catalog does not know is `undefined`; a catalog that is down, slow or
- * failing is 503 UPSTREAM_UNAVAILABLE, never a 500.
+ * Products from the catalog over HTTP, all of a cart's in one call (POST
+ * /internal/catalog/products/lookup, service credential), through the kit's
+ * client: per-attempt timeout, one retry, a breaker. Ids the catalog does not
+ * know are absent from the answer; a catalog that is down, slow or failing is
+ * 503 UPSTREAM_UNAVAILABLE, never a 500.
  */
-export function catalogProducts(opts: { baseUrl: string; timeoutMs: number }): ProductLookup & { close(): Promise<void> } {
-  const client: ServiceClient = createServiceClient({ name: 'catalog', baseUrl: opts.baseUrl, timeoutMs: opts.timeoutMs, retries: 1 });
+export function catalogProducts(opts: { baseUrl: string; serviceToken: string; timeoutMs: number }): ProductLookup & { close(): Promise<void> } {
+  const client: ServiceClient = createServiceClient({ name: 'catalog', baseUrl: opts.baseUrl, serviceToken: opts.serviceToken, timeoutMs: opts.timeoutMs, retries: 1 });
   return {
-    async find(productId) {
+    async findMany(productIds) {
       try {
-        const res = await client.call(routes.getProduct, { params: { id: productId } });
-        // Only the product asked for counts (an id like ".." must not resolve to some other resource).
-        return res.body.id === productId ? res.body : undefined;
+        const ids = [...new Set(productIds)];
+        const res = await client.call(routes.lookupProducts, { body: { ids } });
+        // Only the products asked for count.
+        const wanted = new Set(ids);
+        return new Map(res.body.items.filter((p) => wanted.has(p.id)).map((p) => [p.id, p]));
       } catch (error) {
-        if (error instanceof UpstreamError && error.upstreamStatus === 404) return undefined;
         if (error instanceof UpstreamError && error.upstreamStatus >= 500) throw unavailable();
         if (error instanceof AppError && UNAVAILABLE.has(error.code)) throw unavailable();
         throw error;

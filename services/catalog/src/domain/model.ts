@@ -27,6 +27,8 @@ export interface ProductRepository {
   /** One page in id order, after `afterId`; `more` tells whether more follow. */
   page(opts: { category?: string; limit: number; afterId?: string }): Promise<{ items: ProductRecord[]; more: boolean }>;
   get(id: string): Promise<ProductRecord | undefined>;
+  /** The products with these ids (one query), in no particular order. */
+  getMany(ids: readonly string[]): Promise<ProductRecord[]>;
   /** Insert; 'sku-taken' instead of throwing on a duplicate SKU. */
   insert(product: ProductRecord, now: string): Promise<'ok' | 'sku-taken'>;
   /** Change only the given fields (two concurrent PATCHes of different fields both survive). */

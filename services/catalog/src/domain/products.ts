@@ -1,19 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { commonErrors } from '@bazaar/kit';
-import type { Money } from '@bazaar/contracts/common';
+import { MAX_MONEY_AMOUNT, type Money } from '@bazaar/contracts/common';
 import type { CreateProductRequest, Product, ProductPage, UpdateProductRequest, Category } from '@bazaar/contracts/catalog';
 import { errors } from '../errors.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import type { ProductRecord, ProductRepository } from './model.ts';
 
 /**
- * The highest price a product may have, in minor units (10 000 000.00). The
- * contract's Money has no upper bound; without one, an amount past 2^53 is
- * stored but cannot be read back as an exact number, and every page holding
- * that product fails. This bound also keeps order totals (price x quantity x
- * lines) far inside JavaScript's exact integer range.
+ * The highest price a product may have, in minor units: Bazaar's one money
+ * bound (contracts' MAX_MONEY_AMOUNT), also the most an order may total, so a
+ * price the catalog accepts can always be bought at least once. The lowest is
+ * one minor unit: a free product cannot be paid for.
  */
-export const MAX_PRICE_AMOUNT = 1_000_000_000;
+export const MAX_PRICE_AMOUNT = MAX_MONEY_AMOUNT;
 
 /** The catalog's business rules: paging, and what makes a product valid. */
 export function createCatalog(deps: { products: ProductRepository; currency: string; now?: () => string }) {
@@ -37,8 +36,8 @@ export function createCatalog(deps: { products: ProductRepository; currency: str
 
   function checkPrice(price: Money): void {
     if (price.currency !== currency) throw errors.WRONG_CURRENCY(`This catalog prices in ${currency}; got ${price.currency}.`);
-    if (price.amount > MAX_PRICE_AMOUNT) {
-      throw errors.PRICE_OUT_OF_RANGE(`price.amount is in minor units (cents) and may be at most ${MAX_PRICE_AMOUNT}; got ${price.amount}.`);
+    if (price.amount < 1 || price.amount > MAX_PRICE_AMOUNT) {
+      throw errors.PRICE_OUT_OF_RANGE(`price.amount is in minor units (cents), from 1 to ${MAX_PRICE_AMOUNT}; got ${price.amount}.`);
     }
   }
 
@@ -69,6 +68,17 @@ export function createCatalog(deps: { products: ProductRepository; currency: str
       const found = await products.get(id);
       if (!found) throw errors.PRODUCT_NOT_FOUND(`No product has id ${id}.`);
       return toProduct(found);
+    },
+
+    /** Many products by id (the cart's one lookup per pricing), in the order asked; unknown ids are left out. */
+    async lookup(ids: readonly string[]): Promise<{ items: Product[] }> {
+      const found = new Map((await products.getMany(ids)).map((r) => [r.id, r]));
+      const items: Product[] = [];
+      for (const id of ids) {
+        const record = found.get(id);
+        if (record) items.push(toProduct(record));
+      }
+      return { items };
     },
 
     async categories(): Promise<Category[]> {

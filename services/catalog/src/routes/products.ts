@@ -9,5 +9,6 @@ export function productRoutes(deps: { catalog: Catalog }) {
     serve(app, routes.getProduct, async (request) => deps.catalog.get(request.params.id));
     serve(app, routes.createProduct, async (request, reply) => reply.code(201).send(await deps.catalog.create(request.body)));
     serve(app, routes.updateProduct, async (request) => deps.catalog.update(request.params.id, request.body));
+    serve(app, routes.lookupProducts, async (request) => deps.catalog.lookup(request.body.ids));
   };
 }

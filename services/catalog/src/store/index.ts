@@ -70,6 +70,13 @@ export function productRepository(db: Kysely<Tables>): ProductRepository {
       return row ? toRecord(row) : undefined;
     },
 
+    /** The products with these ids (one query), in no particular order. */
+    async getMany(ids: readonly string[]): Promise<ProductRecord[]> {
+      if (ids.length === 0) return [];
+      const rows = await db.selectFrom('products').selectAll().where('id', 'in', [...ids]).execute();
+      return rows.map(toRecord);
+    },
+
     /** Insert; returns 'sku-taken' instead of throwing on a duplicate SKU. */
     async insert(product: ProductRecord, now: string): Promise<'ok' | 'sku-taken'> {
       try {

@@ -1,3 +1,4 @@
+import type { InFlightLimiter } from '../limits/in-flight.ts';
 import type { Counter, Histogram } from 'prom-client';
 import type { Logger } from '@bazaar/kit';
 import type { TokenVerifier } from '../auth/verifier.ts';
@@ -14,6 +15,8 @@ export interface ProxyContext {
   upstreams: Map<string, Upstream>;
   verifier: TokenVerifier;
   limiter: RateLimiter;
+  /** Requests one user may have in flight per upstream service. */
+  inFlight: InFlightLimiter;
   cors: Cors;
   /** For the gateway's own errors. */
   logger: Logger;

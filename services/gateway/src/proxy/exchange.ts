@@ -61,6 +61,8 @@ export class Exchange implements CallOwner {
   private loginEmail: string | undefined;
   private loginCharged: LoginDecision['charged'] | undefined;
   private status = 0;
+  /** The user's in-flight slot for the upstream, held until the exchange finishes. */
+  private inFlightSlot: string | undefined;
   private code: string | undefined;
   body: Buffer | Readable | null = null;
   failure: Failure | undefined;
@@ -186,6 +188,13 @@ export class Exchange implements CallOwner {
     this.decision = decision;
     if (decision && !decision.allowed) {
       return this.fail(errors.RATE_LIMITED(`Rate limit of the "${this.route?.limit}" class reached; retry in ${Math.ceil(decision.retryAfterMs / 1000)} s.`), ['retry-after', String(Math.max(1, Math.ceil(decision.retryAfterMs / 1000)))]);
+    }
+    if (this.principal && this.upstream) {
+      const slot = `${this.principal.id}\u0000${this.upstream.name}`;
+      if (!this.ctx.inFlight.acquire(slot)) {
+        return this.fail(errors.RATE_LIMITED('Too many of your requests are in flight to this service at once; wait for some to finish.'), ['retry-after', '1']);
+      }
+      this.inFlightSlot = slot;
     }
     if (this.route?.login) return void this.login().catch(this.crashed);
     this.proceed();
@@ -321,6 +330,7 @@ export class Exchange implements CallOwner {
   finish(status: number): void {
     if (this.done) return;
     this.done = true;
+    if (this.inFlightSlot !== undefined) this.ctx.inFlight.release(this.inFlightSlot);
     const seconds = (performance.now() - this.started) / 1000;
     this.ctx.metrics.observe(this.route, this.method, status, seconds);
     this.endSpan(status);

@@ -1,3 +1,4 @@
+import type { ShippingAddress } from '@bazaar/contracts/common';
 import type { OrderCancelledData, OrderConfirmedData, OrderLine } from '@bazaar/contracts/events';
 import { formatMoney } from './money.ts';
 
@@ -55,13 +56,20 @@ function htmlPage(title: string, body: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body style="font-family:Arial,sans-serif;color:#222">${body}<p>— Bazaar</p></body></html>`;
 }
 
-/** The email for orders.order-confirmed: the order id, every item with its line total, and the total. */
+/** The address block, one line per field (recipient, street, postcode and city, country). */
+function addressLines(address: ShippingAddress): string[] {
+  return [address.name, address.line1, `${address.postalCode} ${address.city}`, address.country];
+}
+
+/** The email for orders.order-confirmed: the order id, every item with its line total, the total and where it ships. */
 export function orderConfirmedEmail(opts: { eventId: string; data: OrderConfirmedData; domain: string }): EmailDraft {
   const { data } = opts;
   const subject = `Your Bazaar order ${shortId(data.orderId)} is confirmed`;
   const total = formatMoney(data.total);
+  const address = data.shippingAddress === undefined ? [] : addressLines(data.shippingAddress);
+  const greeting = data.customerName === undefined ? 'Hello,' : `Hello ${data.customerName},`;
   const text = [
-    'Hello,',
+    greeting,
     '',
     `thank you for shopping at Bazaar. Your order ${data.orderId} is confirmed and paid.`,
     '',
@@ -69,12 +77,14 @@ export function orderConfirmedEmail(opts: { eventId: string; data: OrderConfirme
     '',
     `Total: ${total}`,
     '',
+    ...(address.length > 0 ? ['It will be shipped to:', ...address.map((l) => `  ${l}`), ''] : []),
     '— Bazaar',
     '',
   ].join('\n');
   const html = htmlPage(
     subject,
-    `<p>Hello,</p><p>thank you for shopping at Bazaar. Your order <strong>${escapeHtml(data.orderId)}</strong> is confirmed and paid.</p>${itemsTable(data.items, data.total)}`,
+    `<p>${escapeHtml(greeting)}</p><p>thank you for shopping at Bazaar. Your order <strong>${escapeHtml(data.orderId)}</strong> is confirmed and paid.</p>${itemsTable(data.items, data.total)}` +
+      (address.length > 0 ? `<p>It will be shipped to:</p><address>${address.map(escapeHtml).join('<br>')}</address>` : ''),
   );
   return { id: opts.eventId, kind: 'order-confirmed', orderId: data.orderId, to: data.email, subject, text, html, messageId: messageIdFor('order-confirmed', opts.eventId, opts.domain) };
 }

@@ -10,8 +10,6 @@ import type { SagaRunner } from './runner.ts';
 export interface CheckoutSettings {
   /** Time from checkout until the payment must be captured. */
   deadlineMs: number;
-  /** How long a checkout request waits for the saga before answering PENDING. */
-  waitMs: number;
 }
 
 /**
@@ -38,6 +36,16 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/**
+ * Whether an If-Match header names this cart version (RFC 9110 §13.1.1):
+ * a list of entity tags, compared strongly (a weak tag never matches). "*"
+ * is not accepted: checkout must name the version the shopper saw.
+ */
+export function ifMatchAccepts(header: string, version: string): boolean {
+  const tags = header.match(/(?:W\/)?"[^"]*"/g) ?? [];
+  return tags.some((tag) => tag === `"${version}"`);
+}
+
 /** POST /api/checkout: turn the user's cart into a PENDING order and start its saga, once per idempotency key. */
 export function createCheckout(deps: {
   orders: OrderRepository;
@@ -60,7 +68,7 @@ export function createCheckout(deps: {
     return found.orderId;
   }
 
-  async function start(opts: { user: { id: string; email: string }; key: string; body: CheckoutRequest; hash: string; traceparent: string }): Promise<string> {
+  async function start(opts: { user: { id: string; email: string }; key: string; body: CheckoutRequest; hash: string; traceparent: string; ifMatch: string }): Promise<string> {
     const { user, key, body, hash } = opts;
     const cart = await deps.cart.pricedCart(user.id);
     if (cart.items.length === 0) {
@@ -69,12 +77,28 @@ export function createCheckout(deps: {
       if (raced !== undefined) return raced;
       throw errors.CART_EMPTY('Your cart is empty: add something to it before checking out.');
     }
+    if (!ifMatchAccepts(opts.ifMatch, cart.version)) {
+      // Nothing is reserved or charged: the shopper sees the cart as it is now, and decides again.
+      throw errors.CART_CHANGED('Your cart changed since you saw it (a price or a line); check it again, then check out with its new ETag.', { cart });
+    }
     const createdAt = now();
     const orderId = randomUUID();
     const created = await orders.create({
       key,
       requestHash: hash,
-      order: { id: orderId, userId: user.id, email: user.email, status: 'PENDING', items: cart.items, total: cart.total, reason: null, createdAt: new Date(createdAt).toISOString() },
+      order: {
+        id: orderId,
+        userId: user.id,
+        email: user.email,
+        status: 'PENDING',
+        items: cart.items,
+        total: cart.total,
+        reason: null,
+        createdAt: new Date(createdAt).toISOString(),
+        shippingAddress: body.shippingAddress,
+        customerName: body.shippingAddress.name,
+        cartVersion: cart.version,
+      },
       saga: {
         orderId,
         step: 'RESERVING',
@@ -93,17 +117,26 @@ export function createCheckout(deps: {
       if (winner === undefined) throw new Error('idempotency key taken but not found');
       return winner;
     }
+    if (typeof created === 'object') {
+      const first = created.versionTaken;
+      throw errors.CART_ALREADY_ORDERED(
+        first === undefined
+          ? 'This cart was being ordered by another checkout; look at your orders before trying again.'
+          : `This cart version already became order ${first}; it is not ordered twice. Change the cart to order again.`,
+        first === undefined ? {} : { orderId: first },
+      );
+    }
     deps.vault.put(orderId, body.card);
     runner.kick(orderId);
     return orderId;
   }
 
   return {
-    async checkout(opts: { user: { id: string; email: string }; key: string; body: CheckoutRequest; traceparent: string; startedAt: number }): Promise<CheckoutResponse> {
+    async checkout(opts: { user: { id: string; email: string }; key: string; ifMatch: string; body: CheckoutRequest; traceparent: string; answerBy: number }): Promise<CheckoutResponse> {
       const hash = requestHash(opts.body);
       const orderId = (await existing(opts.user.id, opts.key, hash)) ?? (await start({ ...opts, hash }));
       // Every request for this key, first or repeated, waits for the same saga.
-      const wait = runner.waitFor(orderId, settings.waitMs - (now() - opts.startedAt));
+      const wait = runner.waitFor(orderId, Math.max(0, opts.answerBy - now()));
       let order = await orders.get(orderId);
       if (order?.status === 'PENDING') {
         await wait.done;

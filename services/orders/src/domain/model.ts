@@ -2,9 +2,9 @@ import type { Cart } from '@bazaar/contracts/cart';
 import type { Card } from '@bazaar/contracts/payments';
 import type { Money } from '@bazaar/contracts/common';
 import type { OrderLine } from '@bazaar/contracts/events';
-import type { OrderStatus } from '@bazaar/contracts/orders';
+import type { OrderStatus, ShippingAddress } from '@bazaar/contracts/orders';
 
-export type { Card, Money, OrderLine, OrderStatus };
+export type { Card, Money, OrderLine, OrderStatus, ShippingAddress };
 
 /** An order as the domain sees it. */
 export interface OrderRecord {
@@ -17,6 +17,18 @@ export interface OrderRecord {
   total: Money;
   reason: string | null;
   createdAt: string;
+  /** Where to ship it (from the checkout request); absent on orders older than the field. */
+  shippingAddress?: ShippingAddress;
+  /** The customer's name as given with the address. */
+  customerName?: string;
+  /** The cart version (its ETag) the order was made of. */
+  cartVersion?: string;
+}
+
+/** Where a page of orders stopped: the last order's creation time and id. */
+export interface OrderPosition {
+  createdAt: string;
+  id: string;
 }
 
 /** The saga's position. DONE means the order is CONFIRMED or CANCELLED. */
@@ -70,10 +82,17 @@ export interface OrderRepository {
   /** The owner this repository claims sagas for. */
   readonly lease: SagaLease;
   findKey(userId: string, key: string): Promise<{ orderId: string; requestHash: string } | undefined>;
-  /** Order, saga (claimed by this owner: it holds the card) and idempotency key in one transaction; 'key-taken' when another request holds the key. */
-  create(input: { order: OrderRecord; saga: SagaRecord; key: string; requestHash: string }): Promise<'created' | 'key-taken'>;
+  /**
+   * Order, saga (claimed by this owner: it holds the card), idempotency key and
+   * the claim on the order's cart version in one transaction. 'key-taken' when
+   * another request holds the key; `{ versionTaken }` when a live order was
+   * already made of this cart version (its id; undefined if it was cancelled meanwhile).
+   */
+  create(input: { order: OrderRecord; saga: SagaRecord; key: string; requestHash: string }): Promise<'created' | 'key-taken' | { versionTaken: string | undefined }>;
   get(id: string): Promise<OrderRecord | undefined>;
   listByUser(userId: string): Promise<OrderRecord[]>;
+  /** One page of a user's orders, newest first (created_at, then id, descending), strictly after `after`; `more` when another page follows. */
+  pageByUser(userId: string, opts: { limit: number; status?: OrderStatus; after?: OrderPosition }): Promise<{ items: OrderRecord[]; more: boolean }>;
   saga(orderId: string): Promise<SagaRecord | undefined>;
   /** Ids of unfinished sagas due at `now` that this owner holds or may claim (unowned, or lease expired), oldest first. */
   dueSagas(now: number, limit: number): Promise<string[]>;

@@ -1,9 +1,34 @@
-import type { Order } from '@bazaar/contracts/orders';
+import type { ListOrdersQuery, Order, OrderList } from '@bazaar/contracts/orders';
 import { errors } from '../errors.ts';
-import type { OrderRecord, OrderRepository } from './model.ts';
+import type { OrderPosition, OrderRecord, OrderRepository } from './model.ts';
+
+/**
+ * Cursors are opaque to clients (the catalog's rules): base64url of the last
+ * order's creation time and id. Paging by that unique, immutable key means an
+ * order placed between two pages never shifts them.
+ */
+export function encodeOrderCursor(at: OrderPosition): string {
+  return Buffer.from(`o:${at.createdAt}|${at.id}`, 'utf8').toString('base64url');
+}
+
+/** The position a cursor stands for, or undefined if it is not one of ours. */
+export function decodeOrderCursor(cursor: string): OrderPosition | undefined {
+  if (!/^[A-Za-z0-9_-]+$/.test(cursor)) return undefined;
+  const match = /^o:([^|]+)\|(.+)$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  return match ? { createdAt: match[1] as string, id: match[2] as string } : undefined;
+}
+
+/**
+ * How a long-poll waits for an order to become final: resolves after `ms`, or
+ * earlier when it may have; false when this instance is shutting down (its
+ * waits end at once), so the long-poll answers with the status it has instead
+ * of asking the store again and again until its own time runs out.
+ */
+export type WaitForOrder = (orderId: string, ms: number) => Promise<boolean>;
 
 /** Reading orders: a user sees their own; an admin sees any. */
-export function createOrderQueries(deps: { orders: OrderRepository }) {
+export function createOrderQueries(deps: { orders: OrderRepository; waitFor?: WaitForOrder; now?: () => number }) {
+  const now = deps.now ?? Date.now;
   const toOrder = (r: OrderRecord): Order => ({
     id: r.id,
     status: r.status,
@@ -11,17 +36,41 @@ export function createOrderQueries(deps: { orders: OrderRepository }) {
     total: r.total,
     ...(r.reason === null ? {} : { reason: r.reason }),
     createdAt: r.createdAt,
+    customer: { email: r.email, ...(r.customerName === undefined ? {} : { name: r.customerName }) },
+    ...(r.shippingAddress === undefined ? {} : { shippingAddress: r.shippingAddress }),
   });
 
   return {
-    async list(userId: string): Promise<{ items: Order[] }> {
-      return { items: (await deps.orders.listByUser(userId)).map(toOrder) };
+    /** One page of the user's orders, newest first. */
+    async list(userId: string, query: ListOrdersQuery): Promise<OrderList> {
+      let after: OrderPosition | undefined;
+      if (query.cursor !== undefined) {
+        after = decodeOrderCursor(query.cursor);
+        if (after === undefined) throw errors.INVALID_CURSOR('Pass back the nextCursor of a previous page unchanged, or omit it for the first page.');
+      }
+      const page = await deps.orders.pageByUser(userId, {
+        limit: query.limit ?? 20,
+        ...(query.status === undefined ? {} : { status: query.status }),
+        ...(after === undefined ? {} : { after }),
+      });
+      const last = page.items.at(-1);
+      return { items: page.items.map(toOrder), nextCursor: page.more && last ? encodeOrderCursor(last) : null };
     },
 
-    /** Someone else's order is 404, not 403: its existence is not disclosed. */
-    async get(id: string, viewer: { id: string; roles: string[] }): Promise<Order> {
-      const order = await deps.orders.get(id);
+    /**
+     * Someone else's order is 404, not 403: its existence is not disclosed.
+     * With `waitUntil` (a long-poll), a PENDING order is answered when it
+     * becomes final or at that time, whichever comes first.
+     */
+    async get(id: string, viewer: { id: string; roles: string[] }, waitUntil?: number): Promise<Order> {
+      let order = await deps.orders.get(id);
       if (!order || (order.userId !== viewer.id && !viewer.roles.includes('admin'))) throw errors.ORDER_NOT_FOUND(`You have no order with id ${id}.`);
+      // Woken at once when this instance drives the saga; otherwise the store is looked at every quarter second.
+      while (order.status === 'PENDING' && waitUntil !== undefined && deps.waitFor && now() < waitUntil) {
+        const more = await deps.waitFor(id, Math.min(250, waitUntil - now()));
+        order = (await deps.orders.get(id)) ?? order;
+        if (!more) break;
+      }
       return toOrder(order);
     },
   };

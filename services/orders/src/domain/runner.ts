@@ -19,6 +19,8 @@ export interface SagaRunner {
   waitFor(orderId: string, ms: number): { done: Promise<void>; cancel(): void };
   /** Stop sweeping, wait for the steps in flight to be saved, then release this instance's sagas to the others. */
   stop(): Promise<void>;
+  /** True once stop() was called: waits end at once from then on. */
+  isStopping(): boolean;
 }
 
 /** How many due sagas one sweep picks up. */
@@ -225,6 +227,7 @@ export function createSagaRunner(deps: {
       sweeper.kick();
     },
     kick,
+    isStopping: () => stopping,
     waitFor(orderId, ms) {
       let wake = () => {};
       const done = new Promise<void>((resolve) => {

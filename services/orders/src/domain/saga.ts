@@ -19,7 +19,20 @@ export const reasons = {
   timedOut: 'payment could not be completed in time',
   cardLost: 'payment details were lost in a restart; please check out again',
   reservationLost: 'the reserved stock was released before the order could be completed; the payment was refunded',
+  refused: (what: string, code: string) => `${what} refused the order: ${code}`,
 } as const;
+
+/**
+ * A refusal no retry can change: a 4xx answer other than 408 (timeout) and
+ * 429 (slow down). Such an answer ends the saga at once with its true reason,
+ * instead of being retried until the deadline and reported as "in time".
+ */
+export function permanentRefusal(error: unknown): { upstream: string; code: string } | undefined {
+  if (!(error instanceof UpstreamError)) return undefined;
+  const status = error.upstreamStatus;
+  if (status < 400 || status >= 500 || status === 408 || status === 429) return undefined;
+  return { upstream: error.upstream, code: typeof error.problem?.code === 'string' ? error.problem.code : `HTTP ${status}` };
+}
 
 /** What happens after one step. */
 export type Transition =
@@ -153,6 +166,10 @@ function afterFailure(ctx: StepContext, error: unknown): Transition {
   const at = now() + retryDelayMs(saga.attempts, ctx.retry);
   const transient = isTransient(error);
   const message = error instanceof Error ? error.message : String(error);
+  const refusal = permanentRefusal(error);
+  if (refusal && (saga.step === 'RESERVING' || saga.step === 'AUTHORIZING')) {
+    return { kind: 'compensate', reason: reasons.refused(refusal.upstream, refusal.code), compensations: undoFrom(saga.step) };
+  }
   if (BEFORE_CAPTURE.has(saga.step)) {
     if (now() >= saga.deadlineAt) return { kind: 'compensate', reason: reasons.timedOut, compensations: undoFrom(saga.step) };
     // Wake up at the deadline at the latest, to compensate on time.

@@ -5,7 +5,7 @@ import type { Kysely } from 'kysely';
 import { appendEvent, type OutboxTables } from '@bazaar/messaging';
 import { migrations } from '../../migrations/index.ts';
 import { EVENT_SOURCE, outcomeEvent } from '../events.ts';
-import type { Compensation, OrderLine, OrderRecord, OrderRepository, OrderStatus, SagaLease, SagaPatch, SagaRecord, SagaStep } from '../domain/model.ts';
+import type { Compensation, OrderLine, OrderRecord, OrderRepository, OrderStatus, SagaLease, SagaPatch, SagaRecord, SagaStep, ShippingAddress } from '../domain/model.ts';
 
 /** The orders database as Kysely sees it (see migrations/). */
 export interface OrdersDatabase extends OutboxTables {
@@ -20,7 +20,13 @@ export interface OrdersDatabase extends OutboxTables {
     reason: string | null;
     created_at: string;
     updated_at: string;
+    /** JSON ShippingAddress; null on orders older than migration 0005. */
+    shipping_address: string | null;
+    customer_name: string | null;
+    cart_version: string | null;
   };
+  /** Which live order each cart version became (migration 0006). */
+  cart_orders: { user_id: string; cart_version: string; order_id: string; created_at: string };
   sagas: {
     order_id: string;
     step: string;
@@ -73,6 +79,9 @@ function toOrder(row: OrdersDatabase['orders']): OrderRecord {
     total: { amount: row.total_amount, currency: row.total_currency },
     reason: row.reason,
     createdAt: row.created_at,
+    ...(row.shipping_address === null ? {} : { shippingAddress: JSON.parse(row.shipping_address) as ShippingAddress }),
+    ...(row.customer_name === null ? {} : { customerName: row.customer_name }),
+    ...(row.cart_version === null ? {} : { cartVersion: row.cart_version }),
   };
 }
 
@@ -109,7 +118,8 @@ export function orderRepository(db: Kysely<OrdersDatabase>, lease: SagaLease): O
       return row ? { orderId: row.order_id, requestHash: row.request_hash } : undefined;
     },
 
-    async create({ order, saga, key, requestHash }) {
+    async create(input) {
+      const { order, saga, key, requestHash } = input;
       try {
         await db.transaction().execute(async (trx) => {
           await trx
@@ -125,8 +135,14 @@ export function orderRepository(db: Kysely<OrdersDatabase>, lease: SagaLease): O
               reason: order.reason,
               created_at: order.createdAt,
               updated_at: order.createdAt,
+              shipping_address: order.shippingAddress === undefined ? null : JSON.stringify(order.shippingAddress),
+              customer_name: order.customerName ?? null,
+              cart_version: order.cartVersion ?? null,
             })
             .execute();
+          if (order.cartVersion !== undefined) {
+            await trx.insertInto('cart_orders').values({ user_id: order.userId, cart_version: order.cartVersion, order_id: order.id, created_at: order.createdAt }).execute();
+          }
           await trx
             .insertInto('sagas')
             .values({
@@ -150,8 +166,12 @@ export function orderRepository(db: Kysely<OrdersDatabase>, lease: SagaLease): O
         });
         return 'created';
       } catch (error) {
-        if (isUniqueViolation(error)) return 'key-taken';
-        throw error;
+        if (!isUniqueViolation(error)) throw error;
+        // Which unique key was hit: the idempotency key wins (a retry gets its own order back).
+        const key = await db.selectFrom('checkout_keys').select('order_id').where('user_id', '=', order.userId).where('idempotency_key', '=', input.key).executeTakeFirst();
+        if (key || order.cartVersion === undefined) return 'key-taken';
+        const claim = await db.selectFrom('cart_orders').select('order_id').where('user_id', '=', order.userId).where('cart_version', '=', order.cartVersion).executeTakeFirst();
+        return { versionTaken: claim?.order_id };
       }
     },
 
@@ -163,6 +183,17 @@ export function orderRepository(db: Kysely<OrdersDatabase>, lease: SagaLease): O
     async listByUser(userId) {
       const rows = await db.selectFrom('orders').selectAll().where('user_id', '=', userId).orderBy('created_at', 'desc').orderBy('id', 'desc').execute();
       return rows.map(toOrder);
+    },
+
+    async pageByUser(userId, opts) {
+      let query = db.selectFrom('orders').selectAll().where('user_id', '=', userId);
+      if (opts.status !== undefined) query = query.where('status', '=', opts.status);
+      const after = opts.after;
+      if (after !== undefined) {
+        query = query.where((eb) => eb.or([eb('created_at', '<', after.createdAt), eb.and([eb('created_at', '=', after.createdAt), eb('id', '<', after.id)])]));
+      }
+      const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(opts.limit + 1).execute();
+      return { items: rows.slice(0, opts.limit).map(toOrder), more: rows.length > opts.limit };
     },
 
     async saga(orderId) {
@@ -231,6 +262,8 @@ export function orderRepository(db: Kysely<OrdersDatabase>, lease: SagaLease): O
         const result = await trx.updateTable('orders').set({ status: 'CANCELLED', reason: saga.reason, updated_at: at }).where('id', '=', orderId).where('status', '=', 'PENDING').executeTakeFirst();
         // Already final (cancelled before a crash, or by an older version): the saga's compensations go on all the same.
         if (Number(result.numUpdatedRows) === 0) return true;
+        // A cancelled order frees its cart version: the same cart may be checked out again.
+        await trx.deleteFrom('cart_orders').where('order_id', '=', orderId).execute();
         const row = await trx.selectFrom('orders').selectAll().where('id', '=', orderId).executeTakeFirstOrThrow();
         await appendEvent(trx, EVENT_SOURCE, outcomeEvent(toOrder(row), { status: 'CANCELLED', reason: saga.reason }, at));
         return true;
@@ -266,6 +299,8 @@ export function orderRepository(db: Kysely<OrdersDatabase>, lease: SagaLease): O
           .where('status', '=', 'PENDING')
           .executeTakeFirst();
         if (Number(result.numUpdatedRows) === 0) return false;
+        // A cancelled order frees its cart version: the same cart may be checked out again.
+        if (outcome.status === 'CANCELLED') await trx.deleteFrom('cart_orders').where('order_id', '=', orderId).execute();
         const row = await trx.selectFrom('orders').selectAll().where('id', '=', orderId).executeTakeFirstOrThrow();
         await appendEvent(trx, EVENT_SOURCE, outcomeEvent(toOrder(row), outcome, at));
         return true;

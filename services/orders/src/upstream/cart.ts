@@ -11,7 +11,7 @@ export function cartAdapter(client: ServiceClient): CartPort {
         return (await client.call(routes.pricedCart, { params: { userId } })).body;
       } catch (error) {
         // No cart yet is an empty cart.
-        if (answered(error, 404)) return { items: [], total: { amount: 0, currency: 'EUR' } };
+        if (answered(error, 404)) return { items: [], total: { amount: 0, currency: 'EUR' }, version: 'empty' };
         throw error;
       }
     },

@@ -97,7 +97,7 @@ export function checkoutRoutes(deps: CheckoutDeps) {
         // A second press of a form whose first press already ordered: the cart is gone, but the key finds that order.
         if (!checked.ok) return seeOther(reply, '/cart');
         try {
-          const result = await checkoutWithRetries(() => api.checkout(caller, key, checked.request));
+          const result = await checkoutWithRetries(() => api.checkout(caller, key, checked.request, cart.version));
           return seeOther(reply, `/orders/${encodeURIComponent(result.orderId)}`);
         } catch (error) {
           if (upstreamFailure(error)?.code === 'CART_EMPTY' || upstreamFailure(error)?.code === 'IDEMPOTENCY_KEY_REUSED') return seeOther(reply, '/cart');
@@ -118,7 +118,7 @@ export function checkoutRoutes(deps: CheckoutDeps) {
         });
       }
       try {
-        const result = await checkoutWithRetries(() => api.checkout(caller, key, checked.request));
+        const result = await checkoutWithRetries(() => api.checkout(caller, key, checked.request, cart.version));
         return seeOther(reply, `/orders/${encodeURIComponent(result.orderId)}`);
       } catch (error) {
         if (transient(error)) {

@@ -57,12 +57,12 @@ export function shopApi(clients: GatewayClients) {
       (await cartClient.call(cart.routes.setQuantity, { params: { productId }, body: { quantity } }, as(caller))).body,
     removeItem: async (caller: Caller, productId: string) => (await cartClient.call(cart.routes.removeItem, { params: { productId } }, as(caller))).body,
 
-    /** 201 with a final status or 202 PENDING; the key makes a double submit one order. */
-    checkout: async (caller: Caller, key: string, body: CheckoutRequest) =>
+    /** 201 with a final status or 202 PENDING; the key makes a double submit one order; `cartVersion` (the cart's ETag) pins the cart the page checked. */
+    checkout: async (caller: Caller, key: string, body: CheckoutRequest, cartVersion: string) =>
       // A checkout may wait for the saga: longer than a page read. Retried by the caller only, with the same key.
-      (await ordersClient.call(orders.routes.checkout, { headers: { 'idempotency-key': key }, body }, { ...as(caller), timeoutMs: 10_000 })).body,
-    orders: async (caller: Caller) => (await ordersClient.call(orders.routes.listOrders, {}, as(caller))).body.items,
-    order: async (caller: Caller, id: string) => (await ordersClient.call(orders.routes.getOrder, { params: { id } }, as(caller))).body,
+      (await ordersClient.call(orders.routes.checkout, { headers: { 'idempotency-key': key, 'if-match': `"${cartVersion}"` }, body }, { ...as(caller), timeoutMs: 10_000 })).body,
+    orders: async (caller: Caller) => (await ordersClient.call(orders.routes.listOrders, { query: {} }, as(caller))).body.items,
+    order: async (caller: Caller, id: string) => (await ordersClient.call(orders.routes.getOrder, { params: { id }, query: {} }, as(caller))).body,
 
     createProduct: async (caller: Caller, body: CreateProductRequest) => (await catalogClient.call(catalog.routes.createProduct, { body }, as(caller))).body,
     updateProduct: async (caller: Caller, id: string, body: UpdateProductRequest) => (await catalogClient.call(catalog.routes.updateProduct, { params: { id }, body }, as(caller))).body,
