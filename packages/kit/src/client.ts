@@ -19,7 +19,7 @@ import { AppError, commonErrors, type ProblemDetails } from './errors.ts';
 import { currentContext, formatTraceparent } from './context.ts';
 import { clientSpan } from './telemetry-client.ts';
 import { DEADLINE_HEADER } from './app.ts';
-import { SERVICE_TOKEN_HEADER } from './service-auth.ts';
+import { SERVICE_CREDENTIAL_HEADER, type ServiceCredentials } from './service-auth.ts';
 import { InstanceRing, instanceUrls } from './instances.ts';
 
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -39,8 +39,8 @@ export interface ServiceClientOptions {
   breakerHalfOpenAfterMs?: number;
   /** Keep-alive connections in the pool. Default 32. */
   connections?: number;
-  /** Sent as the service credential on every call (for /internal endpoints). */
-  serviceToken?: string;
+  /** The calling service's credentials: its name and secret go with every call (for /internal endpoints). */
+  credentials?: Pick<ServiceCredentials, 'header'>;
 }
 
 export interface CallOptions<S extends TSchema | undefined> {
@@ -164,7 +164,7 @@ export function createServiceClient(opts: ServiceClientOptions): ServiceClient {
   function buildRequest(callOpts: CallOptions<TSchema | undefined>): Dispatcher.RequestOptions {
     const ctx = currentContext();
     const headers: Record<string, string> = { accept: 'application/json', ...callOpts.headers };
-    if (opts.serviceToken !== undefined) headers[SERVICE_TOKEN_HEADER] = opts.serviceToken;
+    if (opts.credentials !== undefined) headers[SERVICE_CREDENTIAL_HEADER] = opts.credentials.header;
     if (ctx) {
       headers['x-request-id'] = ctx.requestId;
       headers.traceparent = formatTraceparent(ctx.traceId, ctx.spanId, ctx.traceFlags);

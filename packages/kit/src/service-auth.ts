@@ -3,29 +3,104 @@ import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { commonErrors } from './errors.ts';
 
-/** Header carrying the service credential on internal calls. */
-export const SERVICE_TOKEN_HEADER = 'x-bazaar-service-token';
+/**
+ * Service-to-service credentials (docs/adr/0090-per-service-credentials.md).
+ * Each service holds its own secret and sends `<its name>:<secret>`; a
+ * receiving service holds only the SHA-256 digests of its callers' secrets,
+ * so it can verify a caller but never call anywhere as that caller. Which
+ * callers a route accepts is its descriptor's `access.service(...)` list.
+ */
 
-/** Config key for services that serve or call /internal endpoints. The launcher generates one per run. */
-export const ServiceTokenConfig = {
-  BAZAAR_SERVICE_TOKEN: Type.String({ minLength: 16, description: 'Shared credential for internal endpoints (service to service)' }),
+/** Header carrying `<caller name>:<secret>` on calls to /internal routes. */
+export const SERVICE_CREDENTIAL_HEADER = 'x-bazaar-service-credential';
+
+export { OPERATOR } from '@bazaar/contracts';
+
+/** Config keys for services that serve or call /internal routes. The launcher generates them per run. */
+export const ServiceCredentialConfig = {
+  BAZAAR_SERVICE_CREDENTIAL: Type.String({ minLength: 16, description: "This service's own secret for its calls to other services' /internal routes; never shared with another service" }),
+  BAZAAR_SERVICE_CALLERS: Type.String({
+    description: "Who may call this service's /internal routes: `name:sha256hex` pairs, comma-separated, the SHA-256 of each caller's credential (each route still names the callers it accepts)",
+  }),
 };
 
-const digest = (value: string) => createHash('sha256').update(value).digest();
+/** What a service needs to call others and to check who calls it. */
+export interface ServiceCredentials {
+  /** This service's name, as callers' lists name it. */
+  readonly name: string;
+  /** `<name>:<secret>`: the header value of this service's calls. */
+  readonly header: string;
+  /** Caller name → SHA-256 digest of its secret. */
+  readonly callers: ReadonlyMap<string, Buffer>;
+}
+
+/** SHA-256 (hex) of a credential: what a receiver is given for each of its callers. */
+export function credentialDigest(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex');
+}
+
+const HEX_DIGEST = /^[0-9a-f]{64}$/;
+
+/** Format BAZAAR_SERVICE_CALLERS: `name:digest` pairs, comma-separated (no quoting needed in env files, compose or kustomize). */
+export function formatCallers(digests: Readonly<Record<string, string>>): string {
+  return Object.entries(digests).map(([name, digest]) => `${name}:${digest}`).join(',');
+}
+
+/** Parse BAZAAR_SERVICE_CALLERS; throws naming the variable and what is wrong. */
+export function parseCallers(value: string): Map<string, Buffer> {
+  const callers = new Map<string, Buffer>();
+  for (const pair of value.split(',')) {
+    const item = pair.trim();
+    if (item === '') continue;
+    const colon = item.indexOf(':');
+    const name = item.slice(0, colon);
+    const digest = item.slice(colon + 1);
+    if (colon <= 0 || !HEX_DIGEST.test(digest)) {
+      throw new Error(`BAZAAR_SERVICE_CALLERS: "${item.length > 80 ? `${item.slice(0, 80)}…` : item}" is not <caller name>:<SHA-256 hex of its credential> (64 lowercase hex characters)`);
+    }
+    callers.set(name, Buffer.from(digest, 'hex'));
+  }
+  return callers;
+}
+
+/** A service's credentials from its config (BAZAAR_SERVICE_CREDENTIAL, BAZAAR_SERVICE_CALLERS). */
+export function serviceCredentials(name: string, config: { BAZAAR_SERVICE_CREDENTIAL: string; BAZAAR_SERVICE_CALLERS: string }): ServiceCredentials {
+  if (name.includes(':')) throw new Error(`service name "${name}" cannot carry a ":"`);
+  return { name, header: `${name}:${config.BAZAAR_SERVICE_CREDENTIAL}`, callers: parseCallers(config.BAZAAR_SERVICE_CALLERS) };
+}
+
+// Compared against when the caller is unknown, so that path costs the same hash and compare.
+const NO_DIGEST = Buffer.alloc(32);
 
 /**
- * preHandler for internal-only endpoints: the caller must present the service
- * credential. The gateway never routes /internal, and this stops anything else
- * on the network from calling it.
+ * Who is calling: the caller's name when its credential verifies against the
+ * digest this service holds for it; 401 when the header is missing,
+ * malformed, names an unknown caller or carries the wrong secret.
  */
-export function requireService(token: string) {
-  const expected = digest(token);
-  return async (request: FastifyRequest): Promise<void> => {
-    const given = request.headers[SERVICE_TOKEN_HEADER];
-    if (typeof given !== 'string' || given.length === 0) {
-      throw commonErrors.UNAUTHENTICATED(`Internal endpoint: send the service credential in ${SERVICE_TOKEN_HEADER}.`);
+export function verifyCaller(credentials: ServiceCredentials, request: FastifyRequest): string {
+  const given = request.headers[SERVICE_CREDENTIAL_HEADER];
+  if (typeof given !== 'string' || given.length === 0) {
+    throw commonErrors.UNAUTHENTICATED(`Internal endpoint: send the caller's service credential in ${SERVICE_CREDENTIAL_HEADER} as <service>:<secret>.`);
+  }
+  const colon = given.indexOf(':');
+  const name = colon > 0 ? given.slice(0, colon) : '';
+  const expected = credentials.callers.get(name);
+  // One SHA-256 of a short secret per internal request (about a microsecond); digests are fixed-length, so the compare is constant-time.
+  const digest = createHash('sha256').update(colon > 0 ? given.slice(colon + 1) : given).digest();
+  const match = timingSafeEqual(digest, expected ?? NO_DIGEST);
+  if (expected === undefined || !match) throw commonErrors.UNAUTHENTICATED('The service credential is not valid.');
+  return name;
+}
+
+/**
+ * Check an internal request: the credential verifies (else 401) and its
+ * service is one the route accepts (else 403).
+ */
+export function requireService(credentials: ServiceCredentials, accepted: readonly string[]) {
+  return (request: FastifyRequest): void => {
+    const caller = verifyCaller(credentials, request);
+    if (!accepted.includes(caller)) {
+      throw commonErrors.FORBIDDEN(`The service "${caller}" may not call this route; it accepts ${accepted.length === 0 ? 'no service' : accepted.join(', ')}.`);
     }
-    // Compare digests so the comparison is constant-time whatever the lengths.
-    if (!timingSafeEqual(digest(given), expected)) throw commonErrors.FORBIDDEN('The service credential is not valid.');
   };
 }

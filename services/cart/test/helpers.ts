@@ -4,12 +4,11 @@ import assert from 'node:assert/strict';
 import { Value } from 'typebox/value';
 import { Product } from '@bazaar/contracts/catalog';
 import { createAuthenticator, type ServiceApp } from '@bazaar/kit';
-import { createTestKeys, testLogger } from '@bazaar/kit/testing';
+import { createTestKeys, testLogger, testCredentials } from '@bazaar/kit/testing';
 import { buildApp } from '../src/app.ts';
 import { openCartDatabase, type CartDatabase, type RedisCartStore } from '../src/store/index.ts';
 import { catalogProducts } from '../src/upstream/catalog.ts';
 
-export const SERVICE_TOKEN = 'test-service-token-0123456789';
 
 /** Contract-shaped products, prices in integer cents. */
 export const products: Record<'lamp' | 'mug' | 'chair' | 'pen', Product> = {
@@ -104,7 +103,7 @@ export async function startCart(opts: { catalogUrl: string; store?: CartDatabase
     logger: testLogger(),
     auth: createAuthenticator(keys.keys),
     currency: 'EUR',
-    serviceToken: SERVICE_TOKEN,
+    credentials: testCredentials('cart'),
     defaultMetrics: false,
     ...(redis ? { cartStore: redis, readiness: { redis: () => redis.ping() } } : {}),
   });

@@ -4,12 +4,11 @@
  * test can control — declines, short stock, 503s, slow or hanging answers.
  */
 import { AppError, createServiceApp, requireService, type ServiceApp } from '@bazaar/kit';
-import { testLogger } from '@bazaar/kit/testing';
+import { testCredentials, testLogger } from '@bazaar/kit/testing';
 import type { Cart } from '@bazaar/contracts/cart';
 import type { ReserveRequest } from '@bazaar/contracts/inventory';
 import type { AuthorizeRequest } from '@bazaar/contracts/payments';
 
-export const SERVICE_TOKEN = 'test-service-token-0123456789';
 export const DECLINED_CARD = '4000000000000002';
 export const NO_FUNDS_CARD = '4000000000009995';
 
@@ -72,7 +71,8 @@ export async function startUpstreams(): Promise<Upstreams> {
 
   const app = (): ServiceApp => {
     const a = createServiceApp({ name: 'stand-in', logger: testLogger(), defaultMetrics: false });
-    a.addHook('preHandler', requireService(SERVICE_TOKEN));
+    // The saga's upstreams accept orders alone, as their descriptors do.
+    a.addHook('preHandler', requireService(testCredentials('stand-in'), ['orders']));
     return a;
   };
 

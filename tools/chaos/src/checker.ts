@@ -17,7 +17,8 @@ export interface InvariantResult {
 export interface CheckInput {
   gatewayUrl: string;
   urls: { inventory: string; payments: string; pspSim: string; notifications: string; mailSink: string };
-  serviceToken: string;
+  /** The operator's credential header: the checker reads payments, reservations and emails over /internal. */
+  internalHeaders: Record<string, string>;
   adminToken: string;
   shoppers: Shopper[];
   journeys: JourneyRecord[];
@@ -30,8 +31,6 @@ interface Order {
   total: { amount: number; currency: string };
   reason?: string | null;
 }
-
-const TOKEN_HEADER = 'x-bazaar-service-token';
 
 /** GET that must answer 200 (retried a few times: the system may still be recovering). */
 async function read<T>(url: string, init: { token?: string; headers?: Record<string, string> } = {}): Promise<{ status: number; body: T }> {
@@ -62,7 +61,7 @@ async function allOrders(input: CheckInput): Promise<Map<string, { order: Order;
 
 /** Run every check once. */
 export async function checkInvariants(input: CheckInput): Promise<InvariantResult[]> {
-  const internal = { headers: { [TOKEN_HEADER]: input.serviceToken } };
+  const internal = { headers: input.internalHeaders };
   const orders = await allOrders(input);
   const results: InvariantResult[] = [];
   const ex = (list: string[], max = 3) => list.slice(0, max);

@@ -7,6 +7,7 @@ import { edgesFrom, topologySvg, type NodeState } from './dashboard/topology.ts'
 import { chaosPage, chaosTable, eventsPage, logLines, logsPage, orderPage, overviewPage, servicesTable, tracePage, tracesPage, type ConsumerRow } from './dashboard/views.ts';
 import { esc } from './dashboard/layout.ts';
 import { crossSite } from './csrf.ts';
+import { SERVICE_CREDENTIAL_HEADER } from '@bazaar/kit';
 
 const ACTION = /^\/api\/services\/([a-z0-9-]+)\/(start|stop|restart|freeze|thaw|kill)$/;
 const ROLLING = /^\/api\/services\/([a-z0-9-]+)\/rolling-restart$/;
@@ -25,8 +26,8 @@ export interface ControlOptions {
   telemetry?: { store: TelemetryStore; collector: Collector };
   /** Base URL of each service (first instance), for readiness details, psp-sim's knobs and event lag. */
   serviceUrls?: Map<string, string>;
-  /** Credential for producers' /internal/events (consumer lag). */
-  serviceToken?: string;
+  /** The operator's `operator:<secret>` credential, for producers' /internal/events (consumer lag). */
+  operatorCredential?: string;
 }
 
 type Send = (status: number, type: string, body: string) => void;
@@ -118,9 +119,9 @@ export function createControlServer(opts: ControlOptions): Server {
     await Promise.all(
       [...rows.values()].map(async (row) => {
         const url = opts.serviceUrls?.get(row.source);
-        if (!url || !opts.serviceToken) return;
+        if (!url || !opts.operatorCredential) return;
         try {
-          const r = await fetch(`${url}/internal/events?after=${row.position}&limit=500`, { headers: { 'x-bazaar-service-token': opts.serviceToken }, signal: AbortSignal.timeout(1500) });
+          const r = await fetch(`${url}/internal/events?after=${row.position}&limit=500`, { headers: { [SERVICE_CREDENTIAL_HEADER]: opts.operatorCredential }, signal: AbortSignal.timeout(1500) });
           const body = (await r.json()) as { events?: unknown[] };
           if (Array.isArray(body.events)) row.lag = body.events.length === 500 ? '500+' : body.events.length;
         } catch {
