@@ -20,6 +20,8 @@ export { OPERATOR } from '@bazaar/contracts';
 export const ServiceCredentialConfig = {
   BAZAAR_SERVICE_CREDENTIAL: Type.String({ minLength: 16, description: "This service's own secret for its calls to other services' /internal routes; never shared with another service" }),
   BAZAAR_SERVICE_CALLERS: Type.String({
+    // Unset: no caller is accepted (every /internal route answers 401): closed, not open.
+    default: '',
     description: "Who may call this service's /internal routes: `name:sha256hex` pairs, comma-separated, the SHA-256 of each caller's credential (each route still names the callers it accepts)",
   }),
 };

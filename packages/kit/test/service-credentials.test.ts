@@ -107,7 +107,8 @@ test('BAZAAR_SERVICE_CALLERS that is not name:SHA-256 hex pairs is refused at st
   assert.throws(() => serviceCredentials('payments', { ...config, BAZAAR_SERVICE_CALLERS: credentialDigest('x') }), /BAZAAR_SERVICE_CALLERS/, 'a digest without its name');
   assert.equal(serviceCredentials('payments', { ...config, BAZAAR_SERVICE_CALLERS: `orders:${credentialDigest('x')}, cart:${credentialDigest('y')}` }).callers.size, 2);
   assert.throws(() => loadConfig(schema, { PORT: '1', BAZAAR_SERVICE_CALLERS: '' }), (e: unknown) => e instanceof ConfigError && e.variables.includes('BAZAAR_SERVICE_CREDENTIAL'));
-  assert.throws(() => loadConfig(schema, { PORT: '1', BAZAAR_SERVICE_CREDENTIAL: secret() }), (e: unknown) => e instanceof ConfigError && e.variables.includes('BAZAAR_SERVICE_CALLERS'));
+  // Unset callers: nobody is accepted (closed by default).
+  assert.equal(serviceCredentials('payments', loadConfig(schema, { PORT: '1', BAZAAR_SERVICE_CREDENTIAL: secret() })).callers.size, 0);
 });
 
 test('production refuses a short, non-random or repository credential, and callers accepted with a repository secret', () => {
