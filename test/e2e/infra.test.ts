@@ -38,9 +38,9 @@ const work = mkdtempSync(join(tmpdir(), 'bazaar-infra-'));
 const databases: { drop(): Promise<void> }[] = [];
 let system: RunningSystem | undefined;
 /** The operator's credential header for this run's /internal reads. */
-const internal = (): Record<string, string> => {
+const internal = (service: string): Record<string, string> => {
   if (!system) throw new Error('the system is not running');
-  return system.callAs();
+  return system.callAs(service);
 };
 let nats: JetStreamConnection | undefined;
 let js: NatsHandles;
@@ -294,10 +294,10 @@ async function checkInvariants(): Promise<void> {
     for (const orderId of known) {
       const order = await finalOrder(shopper.token, orderId);
       const seen = placed.find((p) => p.orderId === orderId);
-      const pay = await http<{ status: string }>(`${url.payments}/internal/payments/${orderId}`, { headers: internal() });
+      const pay = await http<{ status: string }>(`${url.payments}/internal/payments/${orderId}`, { headers: internal('payments') });
       const psp = await http<{ items: { captures: number }[] }>(`${url['psp-sim']}/admin/authorizations?idempotencyKey=${orderId}`);
       const captures = psp.body.items.reduce((sum, a) => sum + a.captures, 0);
-      const reservation = await http<{ status: string; items: { productId: string; quantity: number }[] }>(`${url.inventory}/internal/inventory/reservations/${orderId}`, { headers: internal() });
+      const reservation = await http<{ status: string; items: { productId: string; quantity: number }[] }>(`${url.inventory}/internal/inventory/reservations/${orderId}`, { headers: internal('inventory') });
       if (order.status === 'CONFIRMED') {
         confirmed += 1;
         assert.equal(pay.body.status, 'CAPTURED', `confirmed order ${orderId} is captured`);
@@ -337,7 +337,7 @@ async function checkEvents(): Promise<void> {
   for (const source of ['catalog', 'inventory', 'orders', 'payments']) {
     const outbox: string[] = [];
     for (let after = 0; ; ) {
-      const page = await http<{ events: { id: string }[]; next: number }>(`${url[source]}/internal/events?after=${after}&limit=500`, { headers: internal() });
+      const page = await http<{ events: { id: string }[]; next: number }>(`${url[source]}/internal/events?after=${after}&limit=500`, { headers: internal(source) });
       outbox.push(...page.body.events.map((e) => e.id));
       if (page.body.events.length === 0) break;
       after = page.body.next;

@@ -303,37 +303,41 @@ test('11. /metrics, /readyz and /openapi.json are on the admin listener only; /d
   assert.equal((await fetch(`${admin}/readyz`)).status, 200);
 });
 
-test("12. each service calls with its own credential: cart's cannot capture or refund at payments, orders' can; a receiver cannot pass as its caller", async () => {
+test("12. each service calls with its own credential: cart's cannot capture or refund at payments, orders' can; what a service receives is no good elsewhere", async () => {
   const payments = url.payments as string;
   const orderId = `sec12-${process.pid}`;
   const post = (path: string, headers: Record<string, string>) => http<{ code?: string; detail?: string }>(`${payments}${path}`, { method: 'POST', body: {}, headers });
   for (const action of ['capture', 'refund', 'void']) {
-    const asCart = await post(`/internal/payments/${orderId}/${action}`, system.callAs('cart'));
+    const asCart = await post(`/internal/payments/${orderId}/${action}`, system.callAs('payments', 'cart'));
     assert.equal(asCart.status, 403, `cart on ${action}: ${JSON.stringify(asCart.body)}`);
     assert.match(asCart.body.detail ?? '', /cart/);
-    assert.equal((await post(`/internal/payments/${orderId}/${action}`, system.callAs())).status, 403, `the operator on ${action}`);
+    assert.equal((await post(`/internal/payments/${orderId}/${action}`, system.callAs('payments'))).status, 403, `the operator on ${action}`);
     // orders is the route's caller: its credential passes, and the answer is about the payment (there is none).
-    const asOrders = await post(`/internal/payments/${orderId}/${action}`, system.callAs('orders'));
+    const asOrders = await post(`/internal/payments/${orderId}/${action}`, system.callAs('payments', 'orders'));
     assert.equal(asOrders.status, 404, `orders on ${action}: ${JSON.stringify(asOrders.body)}`);
   }
-  assert.equal((await post('/internal/payments/authorize', system.callAs('cart'))).status, 403, 'cart cannot authorize a charge');
+  assert.equal((await post('/internal/payments/authorize', system.callAs('payments', 'cart'))).status, 403, 'cart cannot authorize a charge');
   // The operator's tools may read a payment, not move money.
-  assert.equal((await http(`${payments}/internal/payments/${orderId}`, { headers: system.callAs() })).status, 404);
+  assert.equal((await http(`${payments}/internal/payments/${orderId}`, { headers: system.callAs('payments') })).status, 404);
 
-  // A receiver holds its callers' digests, never their secrets: payments' own process environment has nothing of orders'.
+  // A compromised payments holds only digests, and what orders presents to it is derived for payments alone:
+  // replayed at inventory or cart (whose routes name orders), it is refused.
   const pid = (await system.service('payments')).pid as number;
-  const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
-  const ordersSecret = (system.callAs('orders')['x-bazaar-service-credential'] as string).slice('orders:'.length);
-  assert.ok(!environ.some((kv) => kv.includes(ordersSecret)), "payments' environment does not hold orders' secret");
-  const paymentsSecret = (system.callAs('payments')['x-bazaar-service-credential'] as string).slice('payments:'.length);
-  // ...so a compromised service cannot call as its caller: at cart (whose route names orders), payments' secret under orders' name is 401.
-  assert.equal((await http(`${url.cart as string}/internal/carts/someone`, { headers: { 'x-bazaar-service-credential': `orders:${paymentsSecret}` } })).status, 401);
-  assert.equal((await http(`${url.cart as string}/internal/carts/someone`, { headers: system.callAs('payments') })).status, 403, 'payments is a service, but not one cart serves');
+  const environ = readFileSync(`/proc/${pid}/environ`, 'utf8');
+  const ordersMaster = JSON.parse(readFileSync(join(work, 'data', 'credentials.json'), 'utf8')).orders as string;
+  assert.ok(!environ.includes(ordersMaster), "payments' environment does not hold orders' credential");
+  const seenByPayments = system.callAs('payments', 'orders');
+  assert.ok(!environ.includes((seenByPayments['x-bazaar-service-credential'] as string).split(':')[1] as string), 'nor what orders presents to it');
+  const replay = (service: string, path: string) => http(`${url[service] as string}${path}`, { headers: seenByPayments });
+  assert.equal((await replay('inventory', `/internal/inventory/reservations/${orderId}`)).status, 401, "orders' payments credential replayed at inventory");
+  assert.equal((await replay('cart', '/internal/carts/someone')).status, 401, "orders' payments credential replayed at cart");
+  assert.equal((await http(`${url.inventory as string}/internal/inventory/reservations/${orderId}`, { headers: system.callAs('inventory', 'orders') })).status, 404, "orders' own credential for inventory passes");
+  assert.equal((await http(`${url.cart as string}/internal/carts/someone`, { headers: system.callAs('cart', 'payments') })).status, 403, 'payments is a service, but not one the cart route names');
 
   // No credential, a forged one, and the retired shared-token header: 401.
   assert.equal((await post(`/internal/payments/${orderId}/capture`, {})).status, 401);
   assert.equal((await post(`/internal/payments/${orderId}/capture`, { 'x-bazaar-service-credential': `orders:${'x'.repeat(43)}` })).status, 401);
-  assert.equal((await post(`/internal/payments/${orderId}/capture`, { 'x-bazaar-service-token': ordersSecret })).status, 401);
+  assert.equal((await post(`/internal/payments/${orderId}/capture`, { 'x-bazaar-service-token': ordersMaster })).status, 401);
 });
 
 test('13. deny by default: an area without descriptors stops the gateway; personal answers are no-store; the launcher refuses cross-site POSTs', async () => {

@@ -97,7 +97,7 @@ async function finalOrder(token: string, orderId: string, ms = 60_000) {
 }
 
 async function payment(orderId: string) {
-  return http<{ status: string; paymentId: string }>(`${url.payments}/internal/payments/${orderId}`, { headers: system.callAs() });
+  return http<{ status: string; paymentId: string }>(`${url.payments}/internal/payments/${orderId}`, { headers: system.callAs('payments') });
 }
 
 async function stopService(name: string): Promise<void> {
@@ -122,7 +122,7 @@ async function checkInvariants(): Promise<void> {
   for (const order of placed) {
     const o = await finalOrder(order.token, order.orderId);
     const pay = await payment(order.orderId);
-    const read = () => http<{ status: string; items: { productId: string; quantity: number }[] }>(`${url.inventory}/internal/inventory/reservations/${order.orderId}`, { headers: system.callAs() });
+    const read = () => http<{ status: string; items: { productId: string; quantity: number }[] }>(`${url.inventory}/internal/inventory/reservations/${order.orderId}`, { headers: system.callAs('inventory') });
     let reservation = await read();
     if (o.status !== 'CONFIRMED' && reservation.status === 200 && reservation.body.status === 'RESERVED') {
       // The order is final when compensation starts (issue 12): wait for the release it is doing.

@@ -12,8 +12,8 @@ import { postgresTarget } from '../../packages/store/src/index.ts';
 import type { K8sObject } from '../../tools/deploy-gen/src/check-kubernetes.ts';
 import { kustomizeOverlay, kustomizeUnavailable, parseYamlStream } from '../../tools/deploy-gen/src/kustomize.ts';
 import { MEASURED_IDLE_RSS_MIB, POSTGRES_BUDGET, loadServices, routeCallerMismatches } from '../../tools/deploy-gen/src/model.ts';
-import { composeLines, generateCredentials, kubernetesFiles } from '../../tools/deploy-gen/src/credentials.ts';
-import { OPERATOR, parseCallers } from '../../packages/kit/src/service-auth.ts';
+import { composeLines, generateCredentials, kubernetesFiles, operatorHeader } from '../../tools/deploy-gen/src/credentials.ts';
+import { OPERATOR, credentialDigest, parseCallers } from '../../packages/kit/src/service-auth.ts';
 import { releaseKustomization } from '../../tools/deploy-gen/src/release.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -224,6 +224,13 @@ test('12. npm run credentials: a fresh 32-byte secret per service, digests only 
   assert.doesNotMatch(files.credentials, new RegExp(`^${OPERATOR}=`, 'm'), "the operator's secret is not in the cluster Secret");
   for (const secret of a.secrets.values()) assert.ok(!files.callers.includes(secret), 'the callers file holds digests, never secrets');
   for (const [name, callers] of a.callers) assert.deepEqual(productionProblems({ BAZAAR_SERVICE_CALLERS: callers }), [], name);
+  // The operator's header for one service, from the launcher's file or the overlay's operator-credential.
+  const operator = a.secrets.get(OPERATOR) as string;
+  const digestAtSearch = parseCallers(a.callers.get('search') as string).get(OPERATOR)?.toString('hex');
+  for (const file of [JSON.stringify({ [OPERATOR]: operator, orders: 'x' }), `${operator}\n`]) {
+    const header = operatorHeader(file, 'search');
+    assert.equal(credentialDigest(header.slice(`${OPERATOR}:`.length)), digestAtSearch, 'search verifies what the operator presents to it');
+  }
   const compose = composeLines(a);
   assert.match(compose, /^BAZAAR_CREDENTIAL_PAYMENTS=\S{43}$/m);
   assert.match(compose, /^BAZAAR_CALLERS_PAYMENTS=orders:[0-9a-f]{64},/m);

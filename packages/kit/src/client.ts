@@ -39,8 +39,8 @@ export interface ServiceClientOptions {
   breakerHalfOpenAfterMs?: number;
   /** Keep-alive connections in the pool. Default 32. */
   connections?: number;
-  /** The calling service's credentials: its name and secret go with every call (for /internal endpoints). */
-  credentials?: Pick<ServiceCredentials, 'header'>;
+  /** The calling service's credentials: its name and its secret for this upstream (`name`) go with every call (for /internal endpoints). */
+  credentials?: Pick<ServiceCredentials, 'headerFor'>;
 }
 
 export interface CallOptions<S extends TSchema | undefined> {
@@ -147,6 +147,8 @@ function isTransient(error: unknown): boolean {
  */
 export function createServiceClient(opts: ServiceClientOptions): ServiceClient {
   const defaultTimeout = opts.timeoutMs ?? 2000;
+  // The service credential for this upstream (`opts.name` is the service called), derived once.
+  const credentialHeader = opts.credentials?.headerFor(opts.name);
   // One pool and one breaker per instance: a dead instance opens its own breaker, not the service's.
   const instances = instanceUrls(opts.baseUrl).map((url) => ({
     pool: new Pool(url, { connections: opts.connections ?? 32, pipelining: 1 }),
@@ -164,7 +166,7 @@ export function createServiceClient(opts: ServiceClientOptions): ServiceClient {
   function buildRequest(callOpts: CallOptions<TSchema | undefined>): Dispatcher.RequestOptions {
     const ctx = currentContext();
     const headers: Record<string, string> = { accept: 'application/json', ...callOpts.headers };
-    if (opts.credentials !== undefined) headers[SERVICE_CREDENTIAL_HEADER] = opts.credentials.header;
+    if (credentialHeader !== undefined) headers[SERVICE_CREDENTIAL_HEADER] = credentialHeader;
     if (ctx) {
       headers['x-request-id'] = ctx.requestId;
       headers.traceparent = formatTraceparent(ctx.traceId, ctx.spanId, ctx.traceFlags);

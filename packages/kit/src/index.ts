@@ -25,6 +25,8 @@ export {
   OPERATOR,
   SERVICE_CREDENTIAL_HEADER,
   ServiceCredentialConfig,
+  audienceSecret,
+  callerDigest,
   credentialDigest,
   formatCallers,
   parseCallers,

@@ -1,4 +1,4 @@
-import { credentialDigest, parseCallers } from './service-auth.ts';
+import { callerDigest, credentialDigest, parseCallers } from './service-auth.ts';
 
 /**
  * The production switch (BAZAAR_ENV=production, set by compose and the prod
@@ -27,8 +27,11 @@ export const KNOWN_VALUES: readonly string[] = [
 /** A service credential must carry at least 32 random bytes: 43 characters of base64url (or 64 of hex). */
 export const MIN_SERVICE_CREDENTIAL_LENGTH = 43;
 
-/** SHA-256 digests of the repository's values (the tests' service secret among them): no caller may be accepted with one. */
-const KNOWN_DIGESTS: ReadonlySet<string> = new Set(KNOWN_VALUES.map(credentialDigest));
+/** Every name a caller's secret may be derived for (the services, the tests' stand-ins). */
+const AUDIENCES = ['cart', 'catalog', 'gateway', 'identity', 'inventory', 'notifications', 'orders', 'payments', 'psp-sim', 'reports', 'search', 'storefront', 'stand-in', 'producer', 'p'];
+
+/** What a service would hold for a caller whose credential is a repository value (the tests' secret among them): no caller may be accepted with one. */
+const KNOWN_DIGESTS: ReadonlySet<string> = new Set(KNOWN_VALUES.flatMap((value) => [credentialDigest(value), ...AUDIENCES.map((audience) => callerDigest(value, audience))]));
 
 /** One production rule's verdict on a config, or undefined when it holds. */
 export interface ProductionProblem {

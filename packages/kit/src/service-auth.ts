@@ -1,14 +1,17 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { commonErrors } from './errors.ts';
 
 /**
  * Service-to-service credentials (docs/adr/0090-per-service-credentials.md).
- * Each service holds its own secret and sends `<its name>:<secret>`; a
- * receiving service holds only the SHA-256 digests of its callers' secrets,
- * so it can verify a caller but never call anywhere as that caller. Which
- * callers a route accepts is its descriptor's `access.service(...)` list.
+ * Each service holds its own secret and presents to each callee a secret
+ * derived for that callee, HMAC-SHA256(its secret, callee name), as
+ * `<its name>:<derived>`. A callee holds only the SHA-256 digests of what its
+ * callers present to it: neither its configuration nor what it receives on
+ * the wire is good anywhere else, so a compromised service cannot call
+ * another as its caller. Which callers a route accepts is its descriptor's
+ * `access.service(...)` list.
  */
 
 /** Header carrying `<caller name>:<secret>` on calls to /internal routes. */
@@ -30,15 +33,25 @@ export const ServiceCredentialConfig = {
 export interface ServiceCredentials {
   /** This service's name, as callers' lists name it. */
   readonly name: string;
-  /** `<name>:<secret>`: the header value of this service's calls. */
-  readonly header: string;
-  /** Caller name → SHA-256 digest of its secret. */
+  /** `<name>:<secret derived for audience>`: the header value of this service's calls to the service `audience`. */
+  headerFor(audience: string): string;
+  /** Caller name → SHA-256 digest of the secret it presents to this service. */
   readonly callers: ReadonlyMap<string, Buffer>;
 }
 
-/** SHA-256 (hex) of a credential: what a receiver is given for each of its callers. */
+/** SHA-256 (hex) of a presented secret. */
 export function credentialDigest(secret: string): string {
   return createHash('sha256').update(secret).digest('hex');
+}
+
+/** The secret a caller presents to one service: HMAC-SHA256 of its own credential over the callee's name (base64url). */
+export function audienceSecret(credential: string, audience: string): string {
+  return createHmac('sha256', credential).update(audience).digest('base64url');
+}
+
+/** What the service `audience` holds for a caller whose credential is `credential`: the SHA-256 (hex) of its secret for that audience. */
+export function callerDigest(credential: string, audience: string): string {
+  return credentialDigest(audienceSecret(credential, audience));
 }
 
 const HEX_DIGEST = /^[0-9a-f]{64}$/;
@@ -68,7 +81,15 @@ export function parseCallers(value: string): Map<string, Buffer> {
 /** A service's credentials from its config (BAZAAR_SERVICE_CREDENTIAL, BAZAAR_SERVICE_CALLERS). */
 export function serviceCredentials(name: string, config: { BAZAAR_SERVICE_CREDENTIAL: string; BAZAAR_SERVICE_CALLERS: string }): ServiceCredentials {
   if (name.includes(':')) throw new Error(`service name "${name}" cannot carry a ":"`);
-  return { name, header: `${name}:${config.BAZAAR_SERVICE_CREDENTIAL}`, callers: parseCallers(config.BAZAAR_SERVICE_CALLERS) };
+  const secret = config.BAZAAR_SERVICE_CREDENTIAL;
+  // One HMAC per callee, once: clients and feed readers ask at creation, not per request.
+  const headers = new Map<string, string>();
+  const headerFor = (audience: string): string => {
+    let header = headers.get(audience);
+    if (header === undefined) headers.set(audience, (header = `${name}:${audienceSecret(secret, audience)}`));
+    return header;
+  };
+  return { name, headerFor, callers: parseCallers(config.BAZAAR_SERVICE_CALLERS) };
 }
 
 // Compared against when the caller is unknown, so that path costs the same hash and compare.

@@ -10,7 +10,7 @@ import { Writable } from 'node:stream';
 import type { TestContext } from 'node:test';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { startTelemetry } from './telemetry.ts';
-import { OPERATOR, SERVICE_CREDENTIAL_HEADER, credentialDigest, formatCallers, serviceCredentials, type ServiceCredentials } from './service-auth.ts';
+import { OPERATOR, SERVICE_CREDENTIAL_HEADER, audienceSecret, callerDigest, formatCallers, serviceCredentials, type ServiceCredentials } from './service-auth.ts';
 
 export interface TestKeys {
   keys: JWTVerifyGetKey;
@@ -204,16 +204,16 @@ const TEST_CALLERS = ['cart', 'catalog', 'gateway', 'identity', 'inventory', 'no
  * is decided by the route's own list, as in production.
  */
 export function testCredentials(name: string): ServiceCredentials {
-  return serviceCredentials(name, testCredentialEnv());
+  return serviceCredentials(name, testCredentialEnv(name));
 }
 
-/** The same, as the environment of a service started alone in a test (BAZAAR_SERVICE_CREDENTIAL, BAZAAR_SERVICE_CALLERS). */
-export function testCredentialEnv(): { BAZAAR_SERVICE_CREDENTIAL: string; BAZAAR_SERVICE_CALLERS: string } {
-  const digest = credentialDigest(TEST_SERVICE_SECRET);
+/** The same, as the environment of the service `name` started alone in a test (BAZAAR_SERVICE_CREDENTIAL, BAZAAR_SERVICE_CALLERS). */
+export function testCredentialEnv(name: string): { BAZAAR_SERVICE_CREDENTIAL: string; BAZAAR_SERVICE_CALLERS: string } {
+  const digest = callerDigest(TEST_SERVICE_SECRET, name);
   return { BAZAAR_SERVICE_CREDENTIAL: TEST_SERVICE_SECRET, BAZAAR_SERVICE_CALLERS: formatCallers(Object.fromEntries(TEST_CALLERS.map((c) => [c, digest]))) };
 }
 
-/** The credential header a test sends to call an /internal route as `caller` (default: the operator). */
-export function callAs(caller: string = OPERATOR, secret: string = TEST_SERVICE_SECRET): Record<string, string> {
-  return { [SERVICE_CREDENTIAL_HEADER]: `${caller}:${secret}` };
+/** The credential header a test sends to call an /internal route of the service `to` as `caller` (default: the operator); `secret` replaces the right one. */
+export function callAs(to: string, caller: string = OPERATOR, secret?: string): Record<string, string> {
+  return { [SERVICE_CREDENTIAL_HEADER]: `${caller}:${secret ?? audienceSecret(TEST_SERVICE_SECRET, to)}` };
 }

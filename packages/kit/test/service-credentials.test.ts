@@ -15,6 +15,8 @@ import {
   configSchema,
   createServiceApp,
   createServiceClient,
+  audienceSecret,
+  callerDigest,
   credentialDigest,
   formatCallers,
   loadConfig,
@@ -38,7 +40,7 @@ const secrets = { orders: secret(), cart: secret(), [OPERATOR]: secret() };
 /** payments as deployed: its own secret, and only its callers' digests. */
 const paymentsEnv = {
   BAZAAR_SERVICE_CREDENTIAL: secret(),
-  BAZAAR_SERVICE_CALLERS: formatCallers(Object.fromEntries(Object.entries(secrets).map(([name, s]) => [name, credentialDigest(s)]))),
+  BAZAAR_SERVICE_CALLERS: formatCallers(Object.fromEntries(Object.entries(secrets).map(([name, s]) => [name, callerDigest(s, 'payments')]))),
 };
 
 async function payments() {
@@ -49,16 +51,18 @@ async function payments() {
   return app;
 }
 const as = (value: string) => ({ [SERVICE_CREDENTIAL_HEADER]: value });
+/** What a caller presents to payments: its name and its secret derived for payments. */
+const to = (caller: keyof typeof secrets, audience = 'payments') => as(`${caller}:${audienceSecret(secrets[caller], audience)}`);
 
 test('a route named caller with its own credential gets through; a known service the route does not name is 403', async () => {
   const app = await payments();
-  assert.equal((await app.inject({ method: 'POST', url: '/internal/things/1/capture', headers: as(`orders:${secrets.orders}`) })).statusCode, 200);
-  const cart = await app.inject({ method: 'POST', url: '/internal/things/1/capture', headers: as(`cart:${secrets.cart}`) });
+  assert.equal((await app.inject({ method: 'POST', url: '/internal/things/1/capture', headers: to('orders') })).statusCode, 200);
+  const cart = await app.inject({ method: 'POST', url: '/internal/things/1/capture', headers: to('cart') });
   assert.equal(cart.statusCode, 403, 'cart holds a valid credential, but capture names orders only');
   assert.match(cart.headers['content-type'] as string, /^application\/problem\+json/);
   assert.match(cart.json().detail as string, /cart/);
-  assert.equal((await app.inject({ method: 'POST', url: '/internal/things/1/capture', headers: as(`${OPERATOR}:${secrets[OPERATOR]}`) })).statusCode, 403, 'the operator cannot move money');
-  assert.equal((await app.inject({ url: '/internal/things/1', headers: as(`${OPERATOR}:${secrets[OPERATOR]}`) })).statusCode, 200, 'the operator may read');
+  assert.equal((await app.inject({ method: 'POST', url: '/internal/things/1/capture', headers: to(OPERATOR) })).statusCode, 403, 'the operator cannot move money');
+  assert.equal((await app.inject({ url: '/internal/things/1', headers: to(OPERATOR) })).statusCode, 200, 'the operator may read');
   await app.close();
 });
 
@@ -68,11 +72,13 @@ test('a missing, malformed, unknown or wrong credential is 401, before the body 
   const cases: Record<string, Record<string, string>> = {
     missing: {},
     empty: as(''),
-    'no name': as(secrets.orders),
+    'no name': as(audienceSecret(secrets.orders, 'payments')),
     'wrong secret': as(`orders:${secret()}`),
-    "another service's secret under orders' name": as(`orders:${secrets.cart}`),
-    'unknown service': as(`reports:${secrets.orders}`),
-    "payments' own secret (a receiver cannot pass as its caller)": as(`orders:${paymentsEnv.BAZAAR_SERVICE_CREDENTIAL}`),
+    "orders' own credential, not derived for payments": as(`orders:${secrets.orders}`),
+    "what orders presents to inventory, replayed at payments": to('orders', 'inventory'),
+    "cart's secret under orders' name": as(`orders:${audienceSecret(secrets.cart, 'payments')}`),
+    'unknown service': as(`reports:${audienceSecret(secrets.orders, 'payments')}`),
+    "payments' own credential under orders' name": as(`orders:${audienceSecret(paymentsEnv.BAZAAR_SERVICE_CREDENTIAL, 'payments')}`),
   };
   for (const [what, headers] of Object.entries(cases)) {
     const res = await app.inject({ method: 'POST', url, headers: { ...headers, 'content-type': 'application/json' }, payload: '{not json' });
@@ -82,8 +88,13 @@ test('a missing, malformed, unknown or wrong credential is 401, before the body 
   await app.close();
 });
 
-test("the receiver holds digests only: nothing in its config is a caller's secret", () => {
-  for (const s of Object.values(secrets)) assert.ok(!paymentsEnv.BAZAAR_SERVICE_CALLERS.includes(s));
+test("the receiver holds digests only, of secrets derived for it: nothing it holds or receives is good at another service", () => {
+  for (const s of Object.values(secrets)) {
+    assert.ok(!paymentsEnv.BAZAAR_SERVICE_CALLERS.includes(s));
+    assert.ok(!paymentsEnv.BAZAAR_SERVICE_CALLERS.includes(audienceSecret(s, 'payments')));
+    assert.notEqual(audienceSecret(s, 'payments'), audienceSecret(s, 'inventory'), 'one secret per callee');
+    assert.equal(callerDigest(s, 'payments'), credentialDigest(audienceSecret(s, 'payments')));
+  }
   assert.equal(credentialDigest('abc'), 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad', 'SHA-256, hex');
 });
 
@@ -92,7 +103,8 @@ test('the client sends its own name and secret: orders gets through, cart is ref
   t.after(() => app.close());
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
   const client = (name: 'orders' | 'cart') =>
-    createServiceClient({ name: 'payments', baseUrl: address, retries: 0, credentials: serviceCredentials(name, { BAZAAR_SERVICE_CREDENTIAL: secrets[name], BAZAAR_SERVICE_CALLERS: '' }) });
+    createServiceClient({ name: 'payments', baseUrl: address, retries: 0, // name: the service called, for which the secret is derived
+      credentials: serviceCredentials(name, { BAZAAR_SERVICE_CREDENTIAL: secrets[name], BAZAAR_SERVICE_CALLERS: '' }) });
   const orders = client('orders');
   const cart = client('cart');
   t.after(() => Promise.all([orders.close(), cart.close()]));
@@ -116,7 +128,7 @@ test('production refuses a short, non-random or repository credential, and calle
   for (const weak of ['short', 'a'.repeat(64), TEST_SERVICE_SECRET, `${TEST_SERVICE_SECRET}-${secret()}`]) {
     assert.deepEqual(productionProblems({ BAZAAR_SERVICE_CREDENTIAL: weak }).map((p) => p.variable), ['BAZAAR_SERVICE_CREDENTIAL'], weak);
   }
-  const testCaller = `orders:${credentialDigest(TEST_SERVICE_SECRET)}`;
+  const testCaller = `orders:${callerDigest(TEST_SERVICE_SECRET, 'payments')}`;
   const problems = productionProblems({ BAZAAR_SERVICE_CALLERS: testCaller });
   assert.deepEqual(problems.map((p) => p.variable), ['BAZAAR_SERVICE_CALLERS']);
   assert.match(problems[0]?.message ?? '', /orders/);

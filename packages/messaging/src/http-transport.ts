@@ -79,6 +79,8 @@ export function createHttpFeedTransport(opts: HttpFeedTransportOptions): EventTr
 
       const done = (async () => {
         const stream = `${sub.source}/${sub.consumer}`;
+        // What this consumer presents to that producer (its secret derived for it).
+        const credentialHeader = opts.credentials.headerFor(sub.source);
         let position = await opts.cursors.load(stream);
         let failures = 0;
         while (!abort.signal.aborted) {
@@ -86,7 +88,7 @@ export function createHttpFeedTransport(opts: HttpFeedTransportOptions): EventTr
             const res = await (pools[current] as Pool).request({
               method: 'GET',
               path: `/internal/events?after=${position}&limit=${batch}&waitMs=${waitMs}`,
-              headers: { [SERVICE_CREDENTIAL_HEADER]: opts.credentials.header, accept: 'application/json' },
+              headers: { [SERVICE_CREDENTIAL_HEADER]: credentialHeader, accept: 'application/json' },
               signal: abort.signal,
             });
             const body = (await res.body.json()) as { events?: AnyCloudEvent[] };

@@ -114,7 +114,7 @@ test('the feed long-polls: a request waiting for events answers as soon as one i
   // The long poll waits on a manual clock that the test steps: how long it waited is read off that clock.
   const clock = manualClock({ autoAdvance: false });
   app.register(eventFeedRoutes({ db: s.db, clock }));
-  const headers = callAs();
+  const headers = callAs('reports');
   const empty = await app.inject({ url: '/internal/events?after=0&waitMs=0', headers });
   assert.deepEqual(empty.json(), { events: [], next: 0 });
   let answered = false;

@@ -7,7 +7,7 @@ import { callAs, testCredentials } from '@bazaar/kit/testing';
 
 
 async function feed(url: string): Promise<{ status: number; events: { id: string; type: string; subject?: string; sequence: number }[] }> {
-  const res = await fetch(`${url}/internal/events?after=0`, { headers: callAs() });
+  const res = await fetch(`${url}/internal/events?after=0`, { headers: callAs('orders') });
   return { status: res.status, events: res.status === 200 ? ((await res.json()) as { events: [] }).events : [] };
 }
 

@@ -6,7 +6,7 @@ import { bearer, lamp, startCatalog } from './helpers.ts';
 import { callAs } from '@bazaar/kit/testing';
 
 const feed = async (app: Awaited<ReturnType<typeof startCatalog>>['app'], after: number, limit = 500) => {
-  const res = await app.inject({ url: `/internal/events?after=${after}&limit=${limit}`, headers: callAs() });
+  const res = await app.inject({ url: `/internal/events?after=${after}&limit=${limit}`, headers: callAs('catalog') });
   assert.equal(res.statusCode, 200);
   return res.json() as { events: AnyCloudEvent[]; next: number };
 };

@@ -7,7 +7,7 @@ import type { StoreLocation } from '@bazaar/store';
 import { buildApp } from '../src/app.ts';
 import { inventoryRepository, openInventoryStore } from '../src/store/index.ts';
 
-export const internal = callAs('orders');
+export const internal = callAs('inventory', 'orders');
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
 /** The kit's manual clock, moved by hand and read as a Date (inventory's domain clock). */

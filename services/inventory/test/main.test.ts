@@ -56,8 +56,8 @@ const json = async (url: string, init?: RequestInit) => {
 test('main.ts: consumes catalog events, serves, drains on SIGTERM, and keeps its data and position across a restart', async () => {
   const catalog = await startFakeCatalog();
   const dataDir = mkdtempSync(join(tmpdir(), 'bazaar-inventory-main-'));
-  const env = { ...testCredentialEnv(), CATALOG_URL: catalog.url, BAZAAR_DATA_DIR: dataDir, INVENTORY_INITIAL_STOCK: '42', INVENTORY_SWEEP_MS: '50', LOG_LEVEL: 'info' };
-  const internal = { ...callAs('orders'), 'content-type': 'application/json' };
+  const env = { ...testCredentialEnv('inventory'), CATALOG_URL: catalog.url, BAZAAR_DATA_DIR: dataDir, INVENTORY_INITIAL_STOCK: '42', INVENTORY_SWEEP_MS: '50', LOG_LEVEL: 'info' };
+  const internal = { ...callAs('inventory', 'orders'), 'content-type': 'application/json' };
   const level = (url: string, id: string) => async () => {
     const res = await json(`${url}/api/inventory/${id}`);
     return res.status === 200 ? (res.body.available as number) : undefined;
@@ -103,8 +103,8 @@ test('main.ts with NATS_URL: catalog events arrive over JetStream, its own event
   const catalog = await startFakeCatalog({ nats: { url: NATS_URL, prefix } });
   const dataDir = mkdtempSync(join(tmpdir(), 'bazaar-inventory-nats-'));
   // Nothing listens at CATALOG_URL: with NATS_URL set the catalog's HTTP feed must not be needed.
-  const env = { ...testCredentialEnv(), CATALOG_URL: 'http://127.0.0.1:9', BAZAAR_DATA_DIR: dataDir, INVENTORY_INITIAL_STOCK: '42', LOG_LEVEL: 'info', NATS_URL, NATS_STREAM_PREFIX: prefix };
-  const internal = { ...callAs('orders'), 'content-type': 'application/json' };
+  const env = { ...testCredentialEnv('inventory'), CATALOG_URL: 'http://127.0.0.1:9', BAZAAR_DATA_DIR: dataDir, INVENTORY_INITIAL_STOCK: '42', LOG_LEVEL: 'info', NATS_URL, NATS_STREAM_PREFIX: prefix };
+  const internal = { ...callAs('inventory', 'orders'), 'content-type': 'application/json' };
   const level = (url: string, id: string) => async () => {
     const res = await json(`${url}/api/inventory/${id}`);
     return res.status === 200 ? (res.body.available as number) : undefined;

@@ -185,10 +185,10 @@ test('internal endpoints need a caller the route names: 401 without a valid cred
     assert.match(none.headers['content-type'] as string, /^application\/problem\+json/);
     // A user's token is not a service credential.
     assert.equal((await app.inject({ ...call, headers: { authorization: `Bearer ${admin}` } })).statusCode, 401);
-    assert.equal((await app.inject({ ...call, headers: callAs('orders', 'wrong-secret-wrong-secret') })).statusCode, 401);
+    assert.equal((await app.inject({ ...call, headers: callAs('inventory', 'orders', 'wrong-secret-wrong-secret') })).statusCode, 401);
     // Reservations are the checkout saga's: any other service, or the operator, is refused even with a valid credential.
-    if (call.method !== 'GET') assert.equal((await app.inject({ ...call, headers: callAs('operator') })).statusCode, 403);
-    if (call.url !== '/internal/events') assert.equal((await app.inject({ ...call, headers: callAs('cart') })).statusCode, 403);
+    if (call.method !== 'GET') assert.equal((await app.inject({ ...call, headers: callAs('inventory', 'operator') })).statusCode, 403);
+    if (call.url !== '/internal/events') assert.equal((await app.inject({ ...call, headers: callAs('inventory', 'cart') })).statusCode, 403);
   }
   assert.equal(await available(app, 'a'), 5, 'nothing was reserved');
   await app.close();

@@ -6,7 +6,7 @@ import { buildApp } from '../src/app.ts';
 import { openNotificationsStore, type EmailRecord, type NotificationsStore } from '../src/store/index.ts';
 import { startNotificationWorkers, type NotificationWorkers } from '../src/workers.ts';
 
-export const internal = callAs();
+export const internal = callAs('notifications');
 
 /** A stand-in for orders: a real outbox served over a real HTTP feed on a local port. */
 export async function startOrdersProducer() {

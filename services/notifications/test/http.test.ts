@@ -17,9 +17,9 @@ test('/internal/emails needs the service credential', async () => {
   const without = await a.inject({ url: '/internal/emails' });
   assert.equal(without.statusCode, 401);
   assert.equal(without.json().code, 'UNAUTHENTICATED');
-  const wrong = await a.inject({ url: '/internal/emails', headers: callAs('operator', 'not-the-secret-0123456789') });
+  const wrong = await a.inject({ url: '/internal/emails', headers: callAs('notifications', 'operator', 'not-the-secret-0123456789') });
   assert.equal(wrong.statusCode, 401);
-  const service = await a.inject({ url: '/internal/emails', headers: callAs('orders') });
+  const service = await a.inject({ url: '/internal/emails', headers: callAs('notifications', 'orders') });
   assert.equal(service.statusCode, 403, "another service may not read the operator's email view");
   await a.close();
 });

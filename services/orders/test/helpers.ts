@@ -138,7 +138,7 @@ export async function compensated(h: Harness, orderId: string, timeoutMs = 3000)
 
 /** Every event in the outbox feed. */
 export async function outboxEvents(app: ServiceApp): Promise<AnyCloudEvent[]> {
-  const res = await app.inject({ url: '/internal/events?after=0&limit=500', headers: callAs() });
+  const res = await app.inject({ url: '/internal/events?after=0&limit=500', headers: callAs('orders') });
   assert.equal(res.statusCode, 200);
   return (res.json() as { events: AnyCloudEvent[] }).events;
 }

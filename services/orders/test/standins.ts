@@ -69,21 +69,21 @@ export async function startUpstreams(): Promise<Upstreams> {
     }
   }
 
-  const app = (): ServiceApp => {
+  const app = (name: string): ServiceApp => {
     const a = createServiceApp({ name: 'stand-in', logger: testLogger(), defaultMetrics: false });
     // The saga's upstreams accept orders alone, as their descriptors do.
-    a.addHook('preHandler', requireService(testCredentials('stand-in'), ['orders']));
+    a.addHook('preHandler', requireService(testCredentials(name), ['orders']));
     return a;
   };
 
-  const cart = app();
+  const cart = app('cart');
   cart.get('/internal/carts/:userId', async (request) => {
     const { userId } = request.params as { userId: string };
     await enter('cart', userId);
     return carts.get(userId) ?? { items: [], total: { amount: 0, currency: 'EUR' } };
   });
 
-  const inventory = app();
+  const inventory = app('inventory');
   inventory.post('/internal/inventory/reservations', async (request, reply) => {
     const req = request.body as ReserveRequest;
     await enter('reserve', req.orderId);
@@ -117,7 +117,7 @@ export async function startUpstreams(): Promise<Upstreams> {
     return { orderId, status: r.status, items: r.items, expiresAt: new Date().toISOString() };
   });
 
-  const pay = app();
+  const pay = app('payments');
   /** Orders whose void came before any authorize: like payments with the PSP's technical cancel, a later authorize is declined. */
   const cancelledRefs = new Set<string>();
   const paymentOf = (orderId: string) => {

@@ -11,7 +11,7 @@ import { openPaymentsStore, paymentRepository, type PaymentsStore } from '../src
 import { createPayments } from '../src/domain/payments.ts';
 import { pspGateway } from '../src/upstream/psp-sim.ts';
 
-export const internal = callAs('orders');
+export const internal = callAs('payments', 'orders');
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 

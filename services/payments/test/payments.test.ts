@@ -184,12 +184,12 @@ test('internal only: 401 without the service credential, 403 with a wrong one; b
   assert.equal((await app.inject({ url: '/internal/payments/o-1' })).statusCode, 401);
   assert.equal((await app.inject({ method: 'POST', url: '/internal/payments/o-1/capture' })).statusCode, 401);
   assert.equal((await app.inject({ url: '/internal/events' })).statusCode, 401);
-  const wrong = await app.inject({ method: 'POST', url: '/internal/payments/authorize', headers: callAs('orders', 'not-the-right-secret-at-all'), payload: body });
+  const wrong = await app.inject({ method: 'POST', url: '/internal/payments/authorize', headers: callAs('payments', 'orders', 'not-the-right-secret-at-all'), payload: body });
   assert.equal(wrong.statusCode, 401);
   // Issue 13, item 12: a valid credential of a service the route does not name cannot move money.
   for (const path of ['/internal/payments/authorize', '/internal/payments/o-1/capture', '/internal/payments/o-1/refund', '/internal/payments/o-1/void']) {
     for (const caller of ['cart', 'operator']) {
-      assert.equal((await app.inject({ method: 'POST', url: path, headers: callAs(caller), payload: body })).statusCode, 403, `${caller} on ${path}`);
+      assert.equal((await app.inject({ method: 'POST', url: path, headers: callAs('payments', caller), payload: body })).statusCode, 403, `${caller} on ${path}`);
     }
   }
 

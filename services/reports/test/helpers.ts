@@ -7,7 +7,7 @@ import { buildApp } from '../src/app.ts';
 import { openReportsStore, type ReportsStore } from '../src/store/index.ts';
 import { startReportsWorkers } from '../src/workers.ts';
 
-export const internal = callAs();
+export const internal = callAs('reports');
 
 /**
  * A stand-in for a producer (orders or payments): a real outbox served over

@@ -102,8 +102,8 @@ test('POST /internal/reports/rebuild needs the service credential, empties the m
   await waitFor('ready after the initial rebuild', async () => (await s.app.inject({ url: '/readyz' })).statusCode === 200);
 
   assert.equal((await s.app.inject({ method: 'POST', url: '/internal/reports/rebuild' })).statusCode, 401);
-  assert.equal((await s.app.inject({ method: 'POST', url: '/internal/reports/rebuild', headers: callAs('operator', 'wrong-secret-0123456789') })).statusCode, 401);
-  assert.equal((await s.app.inject({ method: 'POST', url: '/internal/reports/rebuild', headers: callAs('orders') })).statusCode, 403);
+  assert.equal((await s.app.inject({ method: 'POST', url: '/internal/reports/rebuild', headers: callAs('reports', 'operator', 'wrong-secret-0123456789') })).statusCode, 401);
+  assert.equal((await s.app.inject({ method: 'POST', url: '/internal/reports/rebuild', headers: callAs('reports', 'orders') })).statusCode, 403);
 
   const event: AnyCloudEvent = { specversion: '1.0', id: 'e1', source: 'orders', type: 'orders.order-confirmed', time: '2026-01-02T10:00:00Z', datacontenttype: 'application/json', sequence: 1, data: confirmedOrder() };
   const decoded = decodeEvent(event);

@@ -11,7 +11,7 @@ import { httpFeeds } from '../src/upstream/feeds.ts';
 import { createIndexer, type Indexer } from '../src/indexer.ts';
 import { snapshotStore } from '../src/store/snapshot.ts';
 
-export const internal = callAs();
+export const internal = callAs('search');
 
 let counter = 0;
 /** A product as catalog's events carry it. */

@@ -103,8 +103,8 @@ test('readyz is 503 with the rebuild progress while rebuilding, 200 once ready',
 test('the internal rebuild and status need the service credential', async () => {
   const { app, rebuilds } = setup();
   assert.equal((await app.inject({ method: 'POST', url: '/internal/search/rebuild' })).statusCode, 401);
-  assert.equal((await app.inject({ method: 'POST', url: '/internal/search/rebuild', headers: callAs('operator', 'wrong-secret-0123456789') })).statusCode, 401);
-  assert.equal((await app.inject({ method: 'POST', url: '/internal/search/rebuild', headers: callAs('orders') })).statusCode, 403, 'a service may not rebuild; the operator may');
+  assert.equal((await app.inject({ method: 'POST', url: '/internal/search/rebuild', headers: callAs('search', 'operator', 'wrong-secret-0123456789') })).statusCode, 401);
+  assert.equal((await app.inject({ method: 'POST', url: '/internal/search/rebuild', headers: callAs('search', 'orders') })).statusCode, 403, 'a service may not rebuild; the operator may');
   assert.equal((await app.inject({ url: '/internal/search/status' })).statusCode, 401);
   assert.deepEqual(rebuilds, []);
   const res = await app.inject({ method: 'POST', url: '/internal/search/rebuild', headers: internal });

@@ -201,7 +201,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     const input = {
       gatewayUrl,
       urls: { inventory: urlOf('inventory'), payments: urlOf('payments'), pspSim: urlOf('psp-sim'), notifications: urlOf('notifications'), mailSink: urlOf('mail-sink') },
-      internalHeaders: system.callAs(),
+      internalHeaders: (service: string) => (system as RunningSystem).callAs(service),
       adminToken,
       shoppers,
       journeys: load.journeys,

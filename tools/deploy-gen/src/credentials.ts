@@ -10,13 +10,16 @@
  *     operator's tools; never in the cluster), all owner-only and ignored by git.
  *   npm run credentials -- --compose >> deploy/.env
  *     prints BAZAAR_CREDENTIAL_<SERVICE> and BAZAAR_CALLERS_<SERVICE> lines, and BAZAAR_OPERATOR_CREDENTIAL.
+ *   npm run -s credentials -- --header search [--file .bazaar/credentials.json]
+ *     prints the operator's x-bazaar-service-credential value for one service (its secret derived for it),
+ *     from the launcher's credentials.json (default) or an operator-credential file.
  */
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { OPERATOR, credentialDigest, formatCallers } from '@bazaar/kit';
+import { OPERATOR, audienceSecret, callerDigest, formatCallers } from '@bazaar/kit';
 import { credentialVariables, loadServices, type DeployService } from './model.ts';
 
 /** Every service's secret (and the operator's), and every credentialed service's BAZAAR_SERVICE_CALLERS. */
@@ -37,7 +40,7 @@ export function generateCredentials(services: DeployService[], random: (bytes: n
     for (const caller of s.credentialCallers) {
       const secret = secrets.get(caller);
       if (secret === undefined) throw new Error(`${s.name} verifies ${caller}, which holds no credential`);
-      digests[caller] = credentialDigest(secret);
+      digests[caller] = callerDigest(secret, s.name);
     }
     callers.set(s.name, formatCallers(digests));
   }
@@ -63,9 +66,21 @@ export function composeLines(creds: GeneratedCredentials): string {
   return `${out.join('\n')}\n`;
 }
 
+/** The operator's header value for one service, from the launcher's credentials.json or an operator-credential file. */
+export function operatorHeader(file: string, service: string): string {
+  const text = file.trim();
+  const secret = text.startsWith('{') ? (JSON.parse(text) as Record<string, string>)[OPERATOR] : text;
+  if (!secret) throw new Error(`no ${OPERATOR} credential in the file`);
+  return `${OPERATOR}:${audienceSecret(secret, service)}`;
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { values } = parseArgs({ options: { kubernetes: { type: 'string' }, compose: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({ options: { kubernetes: { type: 'string' }, compose: { type: 'boolean', default: false }, header: { type: 'string' }, file: { type: 'string' } } });
   const root = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
+  if (values.header !== undefined) {
+    process.stdout.write(`${operatorHeader(readFileSync(values.file ?? join(root, '.bazaar', 'credentials.json'), 'utf8'), values.header)}\n`);
+    process.exit(0);
+  }
   const { services } = await loadServices(root);
   const creds = generateCredentials(services);
   if (values.kubernetes !== undefined) {
@@ -78,7 +93,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   } else if (values.compose) {
     process.stdout.write(composeLines(creds));
   } else {
-    console.error('usage: npm run credentials -- --kubernetes <overlay dir> | --compose');
+    console.error('usage: npm run credentials -- --kubernetes <overlay dir> | --compose | --header <service> [--file <credentials>]');
     process.exit(2);
   }
 }

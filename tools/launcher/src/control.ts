@@ -26,8 +26,8 @@ export interface ControlOptions {
   telemetry?: { store: TelemetryStore; collector: Collector };
   /** Base URL of each service (first instance), for readiness details, psp-sim's knobs and event lag. */
   serviceUrls?: Map<string, string>;
-  /** The operator's `operator:<secret>` credential, for producers' /internal/events (consumer lag). */
-  operatorCredential?: string;
+  /** The operator's credential header value for one service, for producers' /internal/events (consumer lag). */
+  operatorCredential?: (service: string) => string;
 }
 
 type Send = (status: number, type: string, body: string) => void;
@@ -121,7 +121,7 @@ export function createControlServer(opts: ControlOptions): Server {
         const url = opts.serviceUrls?.get(row.source);
         if (!url || !opts.operatorCredential) return;
         try {
-          const r = await fetch(`${url}/internal/events?after=${row.position}&limit=500`, { headers: { [SERVICE_CREDENTIAL_HEADER]: opts.operatorCredential }, signal: AbortSignal.timeout(1500) });
+          const r = await fetch(`${url}/internal/events?after=${row.position}&limit=500`, { headers: { [SERVICE_CREDENTIAL_HEADER]: opts.operatorCredential(row.source) }, signal: AbortSignal.timeout(1500) });
           const body = (await r.json()) as { events?: unknown[] };
           if (Array.isArray(body.events)) row.lag = body.events.length === 500 ? '500+' : body.events.length;
         } catch {

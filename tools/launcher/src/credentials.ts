@@ -7,13 +7,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { OPERATOR, credentialDigest, formatCallers } from '@bazaar/kit';
+import { OPERATOR, callerDigest, formatCallers } from '@bazaar/kit';
 
 export interface RunCredentials {
   /** Service name (and `operator`) → its secret. */
   secrets: Record<string, string>;
-  /** The BAZAAR_SERVICE_CALLERS value every service gets. */
-  callers: string;
+  /** Service name → its BAZAAR_SERVICE_CALLERS (the digests of what each caller presents to it). */
+  callers: Record<string, string>;
 }
 
 /** 32 random bytes, base64url: what production asks of a credential. */
@@ -30,7 +30,9 @@ export function newSecret(): string {
 export function runCredentials(services: readonly string[], operatorSecret?: string): RunCredentials {
   const secrets: Record<string, string> = Object.fromEntries(services.map((name) => [name, newSecret()]));
   secrets[OPERATOR] = operatorSecret || newSecret();
-  const callers = formatCallers(Object.fromEntries(Object.entries(secrets).map(([name, secret]) => [name, credentialDigest(secret)])));
+  const callers = Object.fromEntries(
+    services.map((to) => [to, formatCallers(Object.fromEntries(Object.entries(secrets).map(([name, secret]) => [name, callerDigest(secret, to)])))]),
+  );
   return { secrets, callers };
 }
 

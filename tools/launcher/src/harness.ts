@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { OPERATOR, SERVICE_CREDENTIAL_HEADER } from '@bazaar/kit';
+import { OPERATOR, SERVICE_CREDENTIAL_HEADER, audienceSecret } from '@bazaar/kit';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 
@@ -25,8 +25,8 @@ export interface RunningSystem {
   output: () => string;
   services(): Promise<ServiceInfo[]>;
   service(name: string): Promise<ServiceInfo>;
-  /** Headers that call an /internal route as `caller` (a service, or by default the operator's tools), with this run's credential. */
-  callAs(caller?: string): Record<string, string>;
+  /** Headers that call an /internal route of the service `to` as `caller` (a service, or by default the operator's tools), with this run's credential. */
+  callAs(to: string, caller?: string): Record<string, string>;
   stop(): Promise<void>;
 }
 
@@ -102,10 +102,10 @@ export async function startSystem(opts: StartOptions): Promise<RunningSystem> {
       if (!found) throw new Error(`no service ${name}`);
       return found;
     },
-    callAs(caller = OPERATOR) {
+    callAs(to, caller = OPERATOR) {
       const secret = secrets[caller];
       if (secret === undefined) throw new Error(`no credential for ${caller} in ${join(opts.dataDir, 'credentials.json')}`);
-      return { [SERVICE_CREDENTIAL_HEADER]: `${caller}:${secret}` };
+      return { [SERVICE_CREDENTIAL_HEADER]: `${caller}:${audienceSecret(secret, to)}` };
     },
     async stop() {
       if (launcher.exitCode !== null) return;

@@ -13,7 +13,7 @@ import { assignPorts, childEnv, discoverServices, instanceName, instancePorts, p
 import { SupervisedProcess } from './supervisor.ts';
 import { createControlServer } from './control.ts';
 import { runCredentials, writeCredentialsFile } from './credentials.ts';
-import { OPERATOR } from '@bazaar/kit';
+import { OPERATOR, audienceSecret } from '@bazaar/kit';
 import { processTable } from './table.ts';
 import { checkInfra, infraEnv, maskUrl, type InfraTarget } from './infra.ts';
 import { openTelemetryStore } from './telemetry/store.ts';
@@ -162,7 +162,7 @@ for (const spec of specs) {
     const name = instanceName(spec.name, i + 1);
     // Node's module compile cache (compiled and type-stripped modules, kept across runs): a warm start skips most of the module loading.
     const secret = credentials.secrets[spec.name] as string;
-    const base = { ...env, ...otelEnv, BAZAAR_SERVICE_CREDENTIAL: secret, BAZAAR_SERVICE_CALLERS: credentials.callers, NODE_COMPILE_CACHE: env.NODE_COMPILE_CACHE || join(dataDir, 'compile-cache') };
+    const base = { ...env, ...otelEnv, BAZAAR_SERVICE_CREDENTIAL: secret, BAZAAR_SERVICE_CALLERS: credentials.callers[spec.name] as string, NODE_COMPILE_CACHE: env.NODE_COMPILE_CACHE || join(dataDir, 'compile-cache') };
     // The gateway's admin listener (metrics, readiness) is on a port of its own, never the public one.
     const adminPort = spec.gateway ? (portBase === undefined ? port + 1000 : portBase + 85 + i) : undefined;
     if (adminPort !== undefined && !(await portIsFree(host, adminPort))) fail(`port ${adminPort} on ${host} is in use (the gateway's admin listener). Stop whatever uses it, or use --port-base.`);
@@ -196,7 +196,7 @@ const control = createControlServer({
   rolling: { readyTimeoutMs, settleMs: 2500, log },
   telemetry: { store: telemetryStore, collector },
   serviceUrls,
-  operatorCredential: `${OPERATOR}:${credentials.secrets[OPERATOR] as string}`,
+  operatorCredential: (service: string) => `${OPERATOR}:${audienceSecret(credentials.secrets[OPERATOR] as string, service)}`,
 });
 await new Promise<void>((done) => control.listen(launcherPort, host, done));
 
