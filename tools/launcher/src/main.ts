@@ -3,7 +3,6 @@
  * Waits for each /readyz, prints the process table and the URLs a person
  * needs, restarts crashed services with backoff, stops everything on Ctrl-C.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
