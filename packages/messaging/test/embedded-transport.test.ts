@@ -6,7 +6,6 @@ import { openStore, type Store } from '@bazaar/store';
 import { startTestProducer, transportConformance, type ConformanceHarness } from '../src/conformance.ts';
 import { cursorStore, createHttpFeedTransport, inboxMigration, type InboxTables } from '../src/index.ts';
 
-
 async function setup(): Promise<ConformanceHarness> {
   const producer = await startTestProducer({ source: 'producer', credentials: testCredentials('producer') });
   const consumerStore: Store<InboxTables> = await openStore<InboxTables>({ service: 'c', dataDir: '', inMemory: true, migrations: { '0001_inbox': inboxMigration } });

@@ -5,13 +5,12 @@ import assert from 'node:assert/strict';
 import { startTestProducer } from '../src/conformance.ts';
 import { callAs, testCredentials } from '@bazaar/kit/testing';
 
-
-async function feed(url: string): Promise<{ status: number; events: { id: string; type: string; subject?: string; sequence: number }[] }> {
-  const res = await fetch(`${url}/internal/events?after=0`, { headers: callAs('orders') });
+async function feed(url: string, source = 'orders'): Promise<{ status: number; events: { id: string; type: string; subject?: string; sequence: number }[] }> {
+  const res = await fetch(`${url}/internal/events?after=0`, { headers: callAs(source) });
   return { status: res.status, events: res.status === 200 ? ((await res.json()) as { events: [] }).events : [] };
 }
 
-test('publish returns the event as the feed serves it; the feed needs the token', async (t) => {
+test('publish returns the event as the feed serves it; the feed needs a consumer credential', async (t) => {
   const p = await startTestProducer({ source: 'orders', credentials: testCredentials('orders') });
   t.after(() => p.close());
   assert.equal(p.url, `http://127.0.0.1:${p.port}`);
@@ -32,11 +31,11 @@ test('stop and start serve again on the same URL with the outbox kept; listen: f
   await assert.rejects(fetch(p.url), TypeError, 'nothing listens before start()');
   await p.publish('catalog.product-created', { id: 'p1', sku: 'SKU-1', name: 'One', description: '', category: 'books', price: { amount: 100, currency: 'EUR' } }, 'p1');
   await p.start();
-  assert.deepEqual((await feed(p.url)).events.map((e) => e.subject), ['p1']);
+  assert.deepEqual((await feed(p.url, 'catalog')).events.map((e) => e.subject), ['p1']);
   await assert.rejects(p.start(), /already serving/);
   await p.stop();
   await assert.rejects(fetch(p.url), TypeError, 'nothing listens after stop()');
   await p.publishAll([{ type: 'catalog.product-created', subject: 'p2', data: {} }]);
   await p.start();
-  assert.deepEqual((await feed(p.url)).events.map((e) => e.subject), ['p1', 'p2']);
+  assert.deepEqual((await feed(p.url, 'catalog')).events.map((e) => e.subject), ['p1', 'p2']);
 });

@@ -9,7 +9,6 @@ import { buildApp } from '../src/app.ts';
 import { openCartDatabase, type CartDatabase, type RedisCartStore } from '../src/store/index.ts';
 import { catalogProducts } from '../src/upstream/catalog.ts';
 
-
 /** Contract-shaped products, prices in integer cents. */
 export const products: Record<'lamp' | 'mug' | 'chair' | 'pen', Product> = {
   lamp: { id: 'p-lamp', sku: 'LAMP-0001', name: 'Desk Lamp', description: 'Warm light.', category: 'home-kitchen', price: { amount: 2599, currency: 'EUR' } },

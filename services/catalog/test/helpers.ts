@@ -5,7 +5,6 @@ import { buildApp } from '../src/app.ts';
 import { openCatalogStore } from '../src/store/index.ts';
 import { seedCatalog } from '../src/seed.ts';
 
-
 /** A catalog app over an in-memory store (or one at `where`), seeded, with test signing keys. */
 export async function startCatalog(opts: { seed?: boolean; where?: StoreLocation } = {}) {
   const store = await openCatalogStore(opts.where ?? { dataDir: '', inMemory: true });

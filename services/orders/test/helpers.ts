@@ -10,7 +10,6 @@ import { OrdersConfig } from '../src/config.ts';
 import { newLeaseOwner, openOrdersStore, orderRepository, type OrdersStore } from '../src/store/index.ts';
 import { startUpstreams, type Upstreams } from './standins.ts';
 
-
 /**
  * Short retry and sweep timings so every saga path runs fast; the deadline, the
  * checkout's wait and the upstream timeout are generous, because a busy machine
