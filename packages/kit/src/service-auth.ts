@@ -25,7 +25,7 @@ export const ServiceCredentialConfig = {
   BAZAAR_SERVICE_CALLERS: Type.String({
     // Unset: no caller is accepted (every /internal route answers 401): closed, not open.
     default: '',
-    description: "Who may call this service's /internal routes: `name:sha256hex` pairs, comma-separated, the SHA-256 of each caller's credential (each route still names the callers it accepts)",
+    description: "Who may call this service's /internal routes: `name:sha256hex` pairs, comma-separated, the SHA-256 of the secret each caller presents to this service (HMAC-SHA256 of its credential over this service's name; `npm run credentials` and the launcher compute them). Each route still names the callers it accepts",
   }),
 };
 
