@@ -120,7 +120,8 @@ export function verifyCaller(credentials: ServiceCredentials, request: FastifyRe
  * service is one the route accepts (else 403).
  */
 export function requireService(credentials: ServiceCredentials, accepted: readonly string[]) {
-  return (request: FastifyRequest): void => {
+  // async: fastify waits on a hook's promise; a plain function taking fewer than three arguments would have to call done().
+  return async (request: FastifyRequest): Promise<void> => {
     const caller = verifyCaller(credentials, request);
     if (!accepted.includes(caller)) {
       throw commonErrors.FORBIDDEN(`The service "${caller}" may not call this route; it accepts ${accepted.length === 0 ? 'no service' : accepted.join(', ')}.`);

@@ -21,6 +21,7 @@ import {
   formatCallers,
   loadConfig,
   productionProblems,
+  requireService,
   serve,
   serviceCredentials,
 } from '../src/index.ts';
@@ -133,4 +134,15 @@ test('production refuses a short, non-random or repository credential, and calle
   assert.deepEqual(problems.map((p) => p.variable), ['BAZAAR_SERVICE_CALLERS']);
   assert.match(problems[0]?.message ?? '', /orders/);
   assert.deepEqual(productionProblems({ BAZAAR_SERVICE_CALLERS: 'orders:x' }).map((p) => p.variable), ['BAZAAR_SERVICE_CALLERS']);
+});
+
+test('requireService works as a route preHandler too (stand-ins): 200 for a named caller, 403 another service, 401 none', async (t) => {
+  const app = createServiceApp({ name: 'payments', logger: testLogger(), defaultMetrics: false });
+  t.after(() => app.close());
+  app.register(async (scope) => {
+    scope.get('/internal/thing', { preHandler: requireService(serviceCredentials('payments', paymentsEnv), ['orders']) }, async () => ({ ok: true }));
+  });
+  assert.equal((await app.inject({ url: '/internal/thing', headers: to('orders') })).statusCode, 200);
+  assert.equal((await app.inject({ url: '/internal/thing', headers: to('cart') })).statusCode, 403);
+  assert.equal((await app.inject({ url: '/internal/thing' })).statusCode, 401);
 });

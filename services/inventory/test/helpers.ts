@@ -65,7 +65,7 @@ export async function settle(app: ServiceApp, orderId: string, action: 'commit' 
 
 /** Every event in the app's outbox, through its real feed. */
 export async function outbox(app: ServiceApp): Promise<AnyCloudEvent[]> {
-  const res = await app.inject({ url: '/internal/events?after=0&limit=500', headers: internal });
+  const res = await app.inject({ url: '/internal/events?after=0&limit=500', headers: callAs('inventory') }); // the operator reads feeds; orders may not
   assert.equal(res.statusCode, 200, res.body);
   return (res.json() as { events: AnyCloudEvent[] }).events;
 }

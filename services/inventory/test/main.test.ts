@@ -112,7 +112,7 @@ test('main.ts with NATS_URL: catalog events arrive over JetStream, its own event
   /** Events in the inventory's stream, and in its outbox (which /internal/events still serves). */
   const counts = async (url: string) => {
     const stream = await handles.jsm.streams.info(nats.names.stream('inventory')).catch(() => undefined);
-    const outbox = await json(`${url}/internal/events?after=0&limit=500`, { headers: internal });
+    const outbox = await json(`${url}/internal/events?after=0&limit=500`, { headers: callAs('inventory') });
     return { stream: stream?.state.messages ?? 0, outbox: (outbox.body.events as unknown[]).length };
   };
   let running: ChildProcess | undefined;
