@@ -24,7 +24,6 @@ import { http, type Reply } from './client.ts';
 import { checkoutTrace } from './traces.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const SERVICE_TOKEN = 'e2e-infra-service-token-0123456789';
 const RUN = `${process.pid}_${randomBytes(3).toString('hex')}`;
 const STREAM_PREFIX = `e2e${RUN}`;
 const REDIS_PREFIX = `bazaar:e2e:${RUN}:`;
@@ -34,11 +33,15 @@ const { NATS_URL, BAZAAR_TEST_REDIS_URL: REDIS_URL } = loadConfig(
 const APPROVE = '4242424242424242';
 const DECLINE = '4000000000000002';
 const address = { name: 'Sam Shopper', line1: '1 Market Street', city: 'Lyon', postalCode: '69001', country: 'FR' };
-const internal = { 'x-bazaar-service-token': SERVICE_TOKEN };
 
 const work = mkdtempSync(join(tmpdir(), 'bazaar-infra-'));
 const databases: { drop(): Promise<void> }[] = [];
 let system: RunningSystem | undefined;
+/** The operator's credential header for this run's /internal reads. */
+const internal = (service: string): Record<string, string> => {
+  if (!system) throw new Error('the system is not running');
+  return system.callAs(service);
+};
 let nats: JetStreamConnection | undefined;
 let js: NatsHandles;
 let url: Record<string, string> = {};
@@ -71,7 +74,6 @@ before(async () => {
   const problems = await checkInfra(targets);
   if (problems.length > 0) throw new Error(`This test runs on real PostgreSQL, Redis and NATS JetStream (.ci/infra starts all three):\n  - ${problems.join('\n  - ')}`);
   const env: Record<string, string> = {
-    BAZAAR_SERVICE_TOKEN: SERVICE_TOKEN,
     // One database per service, made for this run (bazaar_test_<pid>_<random>_<service>): never a developer's bazaar_<service>.
     BAZAAR_POSTGRES_URL: '',
     BAZAAR_POSTGRES_POOL_SIZE: '4',
@@ -306,10 +308,10 @@ async function checkInvariants(): Promise<void> {
     for (const orderId of known) {
       const order = await finalOrder(shopper.token, orderId);
       const seen = placed.find((p) => p.orderId === orderId);
-      const pay = await http<{ status: string }>(`${url.payments}/internal/payments/${orderId}`, { headers: internal });
+      const pay = await http<{ status: string }>(`${url.payments}/internal/payments/${orderId}`, { headers: internal('payments') });
       const psp = await http<{ items: { captures: number }[] }>(`${url['psp-sim']}/admin/authorizations?idempotencyKey=${orderId}`);
       const captures = psp.body.items.reduce((sum, a) => sum + a.captures, 0);
-      const reservation = await http<{ status: string; items: { productId: string; quantity: number }[] }>(`${url.inventory}/internal/inventory/reservations/${orderId}`, { headers: internal });
+      const reservation = await http<{ status: string; items: { productId: string; quantity: number }[] }>(`${url.inventory}/internal/inventory/reservations/${orderId}`, { headers: internal('inventory') });
       if (order.status === 'CONFIRMED') {
         confirmed += 1;
         assert.equal(pay.body.status, 'CAPTURED', `confirmed order ${orderId} is captured`);
@@ -349,7 +351,7 @@ async function checkEvents(): Promise<void> {
   for (const source of ['catalog', 'inventory', 'orders', 'payments']) {
     const outbox: string[] = [];
     for (let after = 0; ; ) {
-      const page = await http<{ events: { id: string }[]; next: number }>(`${url[source]}/internal/events?after=${after}&limit=500`, { headers: internal });
+      const page = await http<{ events: { id: string }[]; next: number }>(`${url[source]}/internal/events?after=${after}&limit=500`, { headers: internal(source) });
       outbox.push(...page.body.events.map((e) => e.id));
       if (page.body.events.length === 0) break;
       after = page.body.next;

@@ -17,7 +17,6 @@ import { portBaseFor, startSystem, until, type RunningSystem } from '../../tools
 import { http } from './client.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const SERVICE_TOKEN = 'e2e-security-token-0123456789abcdef';
 const PER_ACCOUNT_IP = 5;
 const PER_ACCOUNT_ALL = 12;
 const AUTH_PER_MIN = 40;
@@ -35,7 +34,6 @@ before(async () => {
     logDir: join(work, 'logs'),
     readyTimeoutMs: 300_000,
     env: {
-      BAZAAR_SERVICE_TOKEN: SERVICE_TOKEN,
       LOG_LEVEL: 'info',
       TRUST_PROXY_HOPS: '1',
       TLS_CERT_FILE: join(work, 'cert.pem'),
@@ -135,18 +133,19 @@ test('1. login throttle: a body behind a UTF-8 BOM is counted like any other; a 
   assert.equal(unreadable.body.code, 'LOGIN_UNREADABLE');
 });
 
-test('2. production switch: default admin password, weak or repository service token, an edge without TLS or trusted proxy: the process refuses to start', async () => {
+test('2. production switch: default admin password, weak or repository service credential, an edge without TLS or trusted proxy: the process refuses to start', async () => {
   const strong = 'Vx9kQ2mZr7LtB4nH8sYcW1pJd6fGa3eU5oRiT0qNzKb';
+  const callers = `orders:${'5a'.repeat(32)}`;
   const [admin, token, edge, sqlite] = await Promise.all([
     runAlone('services/identity/src/main.ts', { BAZAAR_ENV: 'production', BAZAAR_POSTGRES_URL: 'postgres://postgres@127.0.0.1:5432' }),
-    runAlone('services/payments/src/main.ts', { BAZAAR_ENV: 'production', BAZAAR_SERVICE_TOKEN: 'compose-only-service-token-change-me', BAZAAR_POSTGRES_URL: 'postgres://postgres@127.0.0.1:5432' }),
+    runAlone('services/payments/src/main.ts', { BAZAAR_ENV: 'production', BAZAAR_SERVICE_CREDENTIAL: 'compose-only-service-token-change-me', BAZAAR_SERVICE_CALLERS: callers, BAZAAR_POSTGRES_URL: 'postgres://postgres@127.0.0.1:5432' }),
     runAlone('services/gateway/src/main.ts', { BAZAAR_ENV: 'production', BAZAAR_UPSTREAMS: '' }),
-    runAlone('services/catalog/src/main.ts', { BAZAAR_ENV: 'production', BAZAAR_SERVICE_TOKEN: strong }),
+    runAlone('services/catalog/src/main.ts', { BAZAAR_ENV: 'production', BAZAAR_SERVICE_CREDENTIAL: strong, BAZAAR_SERVICE_CALLERS: callers }),
   ]);
   assert.notEqual(admin.code, 0);
   assert.match(admin.output, /ADMIN_PASSWORD/);
   assert.notEqual(token.code, 0);
-  assert.match(token.output, /BAZAAR_SERVICE_TOKEN/);
+  assert.match(token.output, /BAZAAR_SERVICE_CREDENTIAL/);
   assert.notEqual(edge.code, 0);
   assert.match(edge.output, /TRUST_PROXY_HOPS/);
   assert.notEqual(sqlite.code, 0, 'no PostgreSQL in production: refused rather than one SQLite file per pod');
@@ -302,6 +301,43 @@ test('11. /metrics, /readyz and /openapi.json are on the admin listener only; /d
   assert.equal(metrics.status, 200);
   assert.match(await metrics.text(), /gateway_upstream_instance_available/);
   assert.equal((await fetch(`${admin}/readyz`)).status, 200);
+});
+
+test("12. each service calls with its own credential: cart's cannot capture or refund at payments, orders' can; what a service receives is no good elsewhere", async () => {
+  const payments = url.payments as string;
+  const orderId = `sec12-${process.pid}`;
+  const post = (path: string, headers: Record<string, string>) => http<{ code?: string; detail?: string }>(`${payments}${path}`, { method: 'POST', body: {}, headers });
+  for (const action of ['capture', 'refund', 'void']) {
+    const asCart = await post(`/internal/payments/${orderId}/${action}`, system.callAs('payments', 'cart'));
+    assert.equal(asCart.status, 403, `cart on ${action}: ${JSON.stringify(asCart.body)}`);
+    assert.match(asCart.body.detail ?? '', /cart/);
+    assert.equal((await post(`/internal/payments/${orderId}/${action}`, system.callAs('payments'))).status, 403, `the operator on ${action}`);
+    // orders is the route's caller: its credential passes, and the answer is about the payment (there is none).
+    const asOrders = await post(`/internal/payments/${orderId}/${action}`, system.callAs('payments', 'orders'));
+    assert.equal(asOrders.status, 404, `orders on ${action}: ${JSON.stringify(asOrders.body)}`);
+  }
+  assert.equal((await post('/internal/payments/authorize', system.callAs('payments', 'cart'))).status, 403, 'cart cannot authorize a charge');
+  // The operator's tools may read a payment, not move money.
+  assert.equal((await http(`${payments}/internal/payments/${orderId}`, { headers: system.callAs('payments') })).status, 404);
+
+  // A compromised payments holds only digests, and what orders presents to it is derived for payments alone:
+  // replayed at inventory or cart (whose routes name orders), it is refused.
+  const pid = (await system.service('payments')).pid as number;
+  const environ = readFileSync(`/proc/${pid}/environ`, 'utf8');
+  const ordersMaster = JSON.parse(readFileSync(join(work, 'data', 'credentials.json'), 'utf8')).orders as string;
+  assert.ok(!environ.includes(ordersMaster), "payments' environment does not hold orders' credential");
+  const seenByPayments = system.callAs('payments', 'orders');
+  assert.ok(!environ.includes((seenByPayments['x-bazaar-service-credential'] as string).split(':')[1] as string), 'nor what orders presents to it');
+  const replay = (service: string, path: string) => http(`${url[service] as string}${path}`, { headers: seenByPayments });
+  assert.equal((await replay('inventory', `/internal/inventory/reservations/${orderId}`)).status, 401, "orders' payments credential replayed at inventory");
+  assert.equal((await replay('cart', '/internal/carts/someone')).status, 401, "orders' payments credential replayed at cart");
+  assert.equal((await http(`${url.inventory as string}/internal/inventory/reservations/${orderId}`, { headers: system.callAs('inventory', 'orders') })).status, 404, "orders' own credential for inventory passes");
+  assert.equal((await http(`${url.cart as string}/internal/carts/someone`, { headers: system.callAs('cart', 'payments') })).status, 403, 'payments is a service, but not one the cart route names');
+
+  // No credential, a forged one, and the retired shared-token header: 401.
+  assert.equal((await post(`/internal/payments/${orderId}/capture`, {})).status, 401);
+  assert.equal((await post(`/internal/payments/${orderId}/capture`, { 'x-bazaar-service-credential': `orders:${'x'.repeat(43)}` })).status, 401);
+  assert.equal((await post(`/internal/payments/${orderId}/capture`, { 'x-bazaar-service-token': ordersMaster })).status, 401);
 });
 
 test('13. deny by default: an area without descriptors stops the gateway; personal answers are no-store; the launcher refuses cross-site POSTs', async () => {

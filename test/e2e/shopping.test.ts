@@ -10,14 +10,12 @@ import { alive, portBaseFor, startSystem, until, type RunningSystem } from '../.
 import { http, type Reply } from './client.ts';
 import { assertAuthenticationBeforeValidation, assertRecordedAnswersMatchContracts } from './contract.ts';
 
-const SERVICE_TOKEN = 'e2e-service-token-0123456789abcdef';
 const work = mkdtempSync(join(tmpdir(), 'bazaar-shop-'));
 let system: RunningSystem;
 let url: Record<string, string> = {};
 let admin = '';
 const card = (number: string) => ({ number, expMonth: 12, expYear: 2035, cvc: '123' });
 const address = { name: 'Sam Shopper', line1: '1 Market Street', city: 'Lyon', postalCode: '69001', country: 'FR' };
-const internal = { 'x-bazaar-service-token': SERVICE_TOKEN };
 
 /** Every order placed in this run, for the invariant check. */
 const placed: { orderId: string; token: string; items: { productId: string; quantity: number }[] }[] = [];
@@ -31,7 +29,7 @@ before(async () => {
     readyTimeoutMs: 150_000,
     dataDir: join(work, 'data'),
     logDir: join(work, 'logs'),
-    env: { BAZAAR_SERVICE_TOKEN: SERVICE_TOKEN, SAGA_DEADLINE_MS: '20000', INVENTORY_INITIAL_STOCK: '100' },
+    env: { SAGA_DEADLINE_MS: '20000', INVENTORY_INITIAL_STOCK: '100' },
   });
   url = Object.fromEntries((await system.services()).map((s) => [s.name, s.url]));
   const login = await http(`${system.gatewayUrl}/api/identity/login`, { method: 'POST', body: { email: 'admin@bazaar.local', password: 'bazaar-admin-password' } });
@@ -126,7 +124,7 @@ async function finalOrder(token: string, orderId: string, ms = 60_000) {
 }
 
 async function payment(orderId: string) {
-  return http<{ status: string; paymentId: string }>(`${url.payments}/internal/payments/${orderId}`, { headers: internal });
+  return http<{ status: string; paymentId: string }>(`${url.payments}/internal/payments/${orderId}`, { headers: system.callAs('payments') });
 }
 
 async function stopService(name: string): Promise<void> {
@@ -151,7 +149,7 @@ async function checkInvariants(): Promise<void> {
   for (const order of placed) {
     const o = await finalOrder(order.token, order.orderId);
     const pay = await payment(order.orderId);
-    const read = () => http<{ status: string; items: { productId: string; quantity: number }[] }>(`${url.inventory}/internal/inventory/reservations/${order.orderId}`, { headers: internal });
+    const read = () => http<{ status: string; items: { productId: string; quantity: number }[] }>(`${url.inventory}/internal/inventory/reservations/${order.orderId}`, { headers: system.callAs('inventory') });
     let reservation = await read();
     if (o.status !== 'CONFIRMED' && reservation.status === 200 && reservation.body.status === 'RESERVED') {
       // The order is final when compensation starts (issue 12): wait for the release it is doing.

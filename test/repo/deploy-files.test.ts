@@ -33,7 +33,10 @@ test('.dockerignore keeps node_modules, git history and local data out of the bu
 });
 
 test('compose.yaml validates against the Compose Specification schema, given the secrets it requires', () => {
-  const env = { BAZAAR_SERVICE_TOKEN: 'x'.repeat(43), POSTGRES_PASSWORD: 'p', ADMIN_PASSWORD: 'a', COOKIE_SECRET: 'c'.repeat(32), TRUST_PROXY_HOPS: '1' };
+  // Each service's own credential and its callers' digests (`npm run credentials -- --compose`), named in compose.
+  const credentialVars = [...new Set([...read('deploy/compose.yaml').matchAll(/\$\{(BAZAAR_(?:CREDENTIAL|CALLERS)_[A-Z_]+):\?/g)].map((m) => m[1] as string))];
+  assert.ok(credentialVars.includes('BAZAAR_CREDENTIAL_ORDERS') && credentialVars.includes('BAZAAR_CALLERS_PAYMENTS'), credentialVars.join(', '));
+  const env = { POSTGRES_PASSWORD: 'p', ADMIN_PASSWORD: 'a', COOKIE_SECRET: 'c'.repeat(32), TRUST_PROXY_HOPS: '1', ...Object.fromEntries(credentialVars.map((v) => [v, 'x'.repeat(43)])) };
   assert.deepEqual(validateComposeSchema(read('deploy/compose.yaml'), env), []);
   // Without them compose refuses to start (issue 13, item 2): each is named.
   const missing = validateComposeSchema(read('deploy/compose.yaml')).join('\n');

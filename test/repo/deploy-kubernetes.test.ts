@@ -88,12 +88,16 @@ for (const overlay of ['dev', 'prod']) {
     assert.deepEqual(checkObjects(objects), []);
     const namespaced = objects.filter((o) => o.kind !== 'Namespace');
     assert.deepEqual([...new Set(namespaced.map((o) => o.metadata?.namespace))], [overlay === 'dev' ? 'bazaar-dev' : 'bazaar']);
-    // The generated ConfigMap gets a content hash; every reference must follow it.
-    const configMaps = objects.filter((o) => o.kind === 'ConfigMap').map((o) => o.metadata?.name);
-    assert.equal(configMaps.length, 1);
+    // The generated ConfigMaps (shared settings; per service, its callers' digests) get a content hash; every reference must follow it.
+    const configMaps = objects.filter((o) => o.kind === 'ConfigMap').map((o) => o.metadata?.name as string);
+    assert.equal(configMaps.length, 2, configMaps.join(', '));
+    const shared = configMaps.find((n) => n.startsWith('bazaar-config-')) as string;
+    const callers = configMaps.find((n) => n.startsWith('bazaar-service-callers-')) as string;
     for (const d of objects.filter((o) => o.kind === 'Deployment')) {
       const refs = JSON.stringify(d).match(/"configMapRef":\{"name":"([^"]+)"/g) ?? [];
-      assert.ok(refs.length > 0 && refs.every((r) => r.includes(configMaps[0] as string)), `${d.metadata?.name} refers to ${refs.join(', ')}`);
+      assert.ok(refs.length > 0 && refs.every((r) => r.includes(shared)), `${d.metadata?.name} refers to ${refs.join(', ')}`);
+      const keyRefs = JSON.stringify(d).match(/"configMapKeyRef":\{"name":"([^"]+)"/g) ?? [];
+      assert.ok(keyRefs.every((r) => r.includes(callers)), `${d.metadata?.name} refers to ${keyRefs.join(', ')}`);
     }
   });
 }

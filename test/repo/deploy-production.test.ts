@@ -1,4 +1,4 @@
-// Production safety of the deploy files (issue 13, items 14–20), checked on
+// Production safety of the deploy files (issue 13, items 12 and 14–20), checked on
 // what is rendered: the prod overlay built by kustomize, compose, the image,
 // the CI workflows.
 import { test } from 'node:test';
@@ -11,7 +11,9 @@ import { KNOWN_VALUES, productionProblems } from '../../packages/kit/src/product
 import { postgresTarget } from '../../packages/store/src/index.ts';
 import type { K8sObject } from '../../tools/deploy-gen/src/check-kubernetes.ts';
 import { kustomizeOverlay, kustomizeUnavailable, parseYamlStream } from '../../tools/deploy-gen/src/kustomize.ts';
-import { MEASURED_IDLE_RSS_MIB, POSTGRES_BUDGET, loadServices } from '../../tools/deploy-gen/src/model.ts';
+import { MEASURED_IDLE_RSS_MIB, POSTGRES_BUDGET, loadServices, routeCallerMismatches } from '../../tools/deploy-gen/src/model.ts';
+import { composeLines, generateCredentials, kubernetesFiles, operatorHeader } from '../../tools/deploy-gen/src/credentials.ts';
+import { OPERATOR, credentialDigest, parseCallers } from '../../packages/kit/src/service-auth.ts';
 import { releaseKustomization } from '../../tools/deploy-gen/src/release.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -24,7 +26,7 @@ type Container = { name: string; image: string; imagePullPolicy: string; env?: {
 type PodSpec = { containers: Container[]; topologySpreadConstraints: { topologyKey: string }[] };
 const podSpec = (d: K8sObject) => (d.spec?.template as { spec: PodSpec }).spec;
 const deployments = () => prod().filter((o) => o.kind === 'Deployment');
-const configData = () => (prod().find((o) => o.kind === 'ConfigMap') as K8sObject & { data: Record<string, string> }).data;
+const configData = () => (prod().find((o) => o.kind === 'ConfigMap' && o.metadata?.name?.startsWith('bazaar-config')) as K8sObject & { data: Record<string, string> }).data;
 
 test('14. prod: BAZAAR_ENV=production, and every service on PostgreSQL requires BAZAAR_POSTGRES_URL (no silent per-pod SQLite)', { skip: noKubectl }, async () => {
   assert.equal(configData().BAZAAR_ENV, 'production');
@@ -91,11 +93,13 @@ test('19. egress only to the infrastructure namespace; credentialed URLs only in
   assert.match(egress, /"kubernetes.io\/metadata.name":"bazaar-infra"/);
   for (const key of Object.keys(configData())) assert.ok(!/_URL$/.test(key), `${key} belongs in the Secret`);
   for (const value of Object.values(configData())) assert.ok(!/:\/\/[^/]*@/.test(value), 'no credentials in the ConfigMap');
-  const secrets = prod().filter((o) => o.kind === 'Secret');
-  assert.equal(secrets.length, 1);
-  const name = secrets[0]?.metadata?.name as string;
+  // The shared secrets, and each service's own credential (item 12): both generated, both named by a content hash.
+  const secrets = prod().filter((o) => o.kind === 'Secret').map((o) => o.metadata?.name as string).sort();
+  assert.equal(secrets.length, 2, secrets.join(', '));
+  const [name, credentials] = [secrets.find((n) => n.startsWith('bazaar-secrets-')) as string, secrets.find((n) => n.startsWith('bazaar-service-credentials-')) as string];
   assert.match(name, /^bazaar-secrets-[a-z0-9]{10}$/, 'a content hash in the name: a changed secret is a new name, so pods roll');
-  for (const d of deployments()) for (const e of podSpec(d).containers[0]?.env ?? []) if (e.valueFrom?.secretKeyRef) assert.equal(e.valueFrom.secretKeyRef.name, name, `${d.metadata?.name} ${e.name}`);
+  assert.match(credentials, /^bazaar-service-credentials-[a-z0-9]{10}$/, 'new credentials roll the pods too');
+  for (const d of deployments()) for (const e of podSpec(d).containers[0]?.env ?? []) if (e.valueFrom?.secretKeyRef) assert.equal(e.valueFrom.secretKeyRef.name, e.name === 'BAZAAR_SERVICE_CREDENTIAL' ? credentials : name, `${d.metadata?.name} ${e.name}`);
   for (const key of ['REDIS_URL', 'NATS_URL']) assert.ok(read('deploy/kubernetes/overlays/prod/secrets.env.example').includes(`${key}=`));
 });
 
@@ -125,7 +129,7 @@ test('2. compose runs in production mode and refuses to start without its secret
     if (!svc.environment?.BAZAAR_SERVICE) continue;
     assert.equal(svc.environment.BAZAAR_ENV, 'production', name);
   }
-  for (const key of ['BAZAAR_SERVICE_TOKEN', 'ADMIN_PASSWORD', 'POSTGRES_PASSWORD']) {
+  for (const key of ['BAZAAR_CREDENTIAL_ORDERS', 'BAZAAR_CALLERS_PAYMENTS', 'ADMIN_PASSWORD', 'POSTGRES_PASSWORD']) {
     assert.match(compose, new RegExp(`\\$\\{${key}:\\?`), `${key} is required`);
     assert.doesNotMatch(compose, new RegExp(`\\$\\{${key}:-`), `${key} has no default`);
   }
@@ -135,8 +139,10 @@ test('2. every credential-like value written in the repository is refused by the
   const files = [
     'deploy/compose.yaml',
     'deploy/kubernetes/overlays/prod/secrets.env.example',
+    'deploy/kubernetes/overlays/prod/service-credentials.env.example',
     '.github/workflows/reusable-node-tests.yml',
     'services/identity/src/config.ts',
+    'packages/kit/src/testing.ts',
     'test/e2e/security.test.ts',
     'test/e2e/gateway-edge.test.ts',
     'README.md',
@@ -146,16 +152,86 @@ test('2. every credential-like value written in the repository is refused by the
   const passwords = new Set<string>();
   for (const file of files) {
     const text = read(file);
-    for (const m of text.matchAll(/SERVICE_TOKEN\s*[=:]\s*['"]?([A-Za-z0-9_.~+/-]{6,})/g)) tokens.add(m[1] as string);
+    for (const m of text.matchAll(/(?:SERVICE_CREDENTIAL|BAZAAR_CREDENTIAL_[A-Z_]+|TEST_SERVICE_SECRET)\s*[=:]\s*['"]?([A-Za-z0-9_.~+/-]{6,})/g)) tokens.add(m[1] as string);
+    if (file.endsWith('service-credentials.env.example')) for (const m of text.matchAll(/^[a-z-]+=(\S+)$/gm)) tokens.add(m[1] as string);
     for (const m of text.matchAll(/ADMIN_PASSWORD\s*[=:]\s*['"]?([A-Za-z0-9_.~+/-]{6,})/g)) passwords.add(m[1] as string);
     for (const m of text.matchAll(/DEFAULT_ADMIN_PASSWORD = '([^']+)'/g)) passwords.add(m[1] as string);
   }
   assert.ok(tokens.size >= 2 && passwords.size >= 2, `found ${[...tokens, ...passwords].join(', ')}`);
-  for (const value of tokens) assert.ok(productionProblems({ BAZAAR_SERVICE_TOKEN: value }).length > 0, `service token "${value}" would be accepted`);
+  for (const value of tokens) assert.ok(productionProblems({ BAZAAR_SERVICE_CREDENTIAL: value }).length > 0, `service credential "${value}" would be accepted`);
+  // The committed callers' example carries placeholders, never digests production would accept.
+  for (const m of read('deploy/kubernetes/overlays/prod/service-callers.env.example').matchAll(/^([a-z-]+)=(\S+)$/gm)) {
+    assert.ok(productionProblems({ BAZAAR_SERVICE_CALLERS: m[2] as string }).length > 0, `${m[1]}: the example callers would be accepted`);
+  }
   for (const value of passwords) assert.ok(productionProblems({ ADMIN_PASSWORD: value }).length > 0, `admin password "${value}" would be accepted`);
   assert.ok(KNOWN_VALUES.includes('bazaar-admin-password'));
   // A real secret passes; the edge needs TLS or a trusted proxy.
-  assert.deepEqual(productionProblems({ BAZAAR_SERVICE_TOKEN: 'Vx9kQ2mZr7LtB4nH8sYcW1pJd6fGa3eU5oRiT0qNzKb', ADMIN_PASSWORD: 'a long and private passphrase' }), []);
+  assert.deepEqual(productionProblems({ BAZAAR_SERVICE_CREDENTIAL: 'Vx9kQ2mZr7LtB4nH8sYcW1pJd6fGa3eU5oRiT0qNzKb', ADMIN_PASSWORD: 'a long and private passphrase' }), []);
   assert.match(productionProblems({ TRUST_PROXY_HOPS: 0, TLS_PORT: 8443 })[0]?.variable ?? '', /TRUST_PROXY_HOPS/);
   assert.deepEqual(productionProblems({ TRUST_PROXY_HOPS: 1, TLS_PORT: 8443 }), []);
+});
+
+test('12. prod: each service reads its own credential (its key of bazaar-service-credentials) and the digests of the callers its NetworkPolicy admits', { skip: noKubectl }, async () => {
+  const { services } = await loadServices(root);
+  const generated = generateCredentials(services);
+  const policies = prod().filter((o) => o.kind === 'NetworkPolicy');
+  const ingressFrom = (name: string) => {
+    const p = policies.find((o) => o.metadata?.name === name) as K8sObject;
+    const rules = (p.spec?.ingress ?? []) as { from?: { podSelector?: { matchLabels?: Record<string, string> } }[] }[];
+    return rules.flatMap((r) => (r.from ?? []).map((f) => f.podSelector?.matchLabels?.['app.kubernetes.io/name'] ?? '?'));
+  };
+  const credentialed = services.filter((s) => s.credential);
+  assert.ok(credentialed.some((s) => s.name === 'payments') && credentialed.some((s) => s.name === 'orders'));
+  for (const s of credentialed) {
+    const container = podSpec(deployments().find((d) => d.metadata?.name === s.name) as K8sObject).containers[0] as Container;
+    const byName = new Map((container.env ?? []).map((e) => [e.name, e]));
+    const own = byName.get('BAZAAR_SERVICE_CREDENTIAL')?.valueFrom?.secretKeyRef;
+    assert.ok(own?.name.startsWith('bazaar-service-credentials'), `${s.name}: its credential comes from the credentials Secret`);
+    assert.equal(own?.key, s.name, `${s.name} reads its own key only`);
+    assert.equal(own?.optional, false);
+    const callers = (byName.get('BAZAAR_SERVICE_CALLERS')?.valueFrom as { configMapKeyRef?: { name: string; key: string } } | undefined)?.configMapKeyRef;
+    assert.ok(callers?.name.startsWith('bazaar-service-callers'), `${s.name}: callers' digests come from their ConfigMap`);
+    assert.equal(callers?.key, s.name);
+    // The callers it verifies are the services its NetworkPolicy admits (those holding a credential), and the operator's tools.
+    const admitted = ingressFrom(s.name).filter((c) => credentialed.some((o) => o.name === c)).sort();
+    const verified = [...parseCallers(generated.callers.get(s.name) as string).keys()];
+    assert.deepEqual(verified.filter((c) => c !== OPERATOR).sort(), admitted, `${s.name}: verified callers = NetworkPolicy callers`);
+    assert.ok(verified.includes(OPERATOR));
+  }
+  // No pod reads another service's credential, and the shared token is gone.
+  for (const d of deployments()) {
+    for (const e of podSpec(d).containers[0]?.env ?? []) {
+      assert.notEqual(e.name, 'BAZAAR_SERVICE_TOKEN', `${d.metadata?.name ?? ''} still reads the shared token`);
+      if (e.valueFrom?.secretKeyRef?.name.startsWith('bazaar-service-credentials')) assert.equal(e.valueFrom.secretKeyRef.key, d.metadata?.name);
+    }
+  }
+  // Every caller a route descriptor names is one its service verifies (payments' capture: orders; the operator reads).
+  assert.deepEqual(routeCallerMismatches(services), []);
+  assert.ok(parseCallers(generated.callers.get('payments') as string).has('orders'));
+  assert.ok(!parseCallers(generated.callers.get('payments') as string).has('cart'), 'cart has no PAYMENTS_URL: payments does not even verify it');
+});
+
+test('12. npm run credentials: a fresh 32-byte secret per service, digests only in the callers, the operator kept off the cluster', async () => {
+  const { services } = await loadServices(root);
+  const a = generateCredentials(services);
+  const b = generateCredentials(services);
+  for (const [name, secret] of a.secrets) {
+    assert.deepEqual(productionProblems({ BAZAAR_SERVICE_CREDENTIAL: secret }), [], `${name}'s generated credential passes production`);
+    assert.notEqual(secret, b.secrets.get(name), 'new secrets each run');
+  }
+  assert.equal(new Set(a.secrets.values()).size, a.secrets.size, 'no two services share a secret');
+  const files = kubernetesFiles(a);
+  assert.doesNotMatch(files.credentials, new RegExp(`^${OPERATOR}=`, 'm'), "the operator's secret is not in the cluster Secret");
+  for (const secret of a.secrets.values()) assert.ok(!files.callers.includes(secret), 'the callers file holds digests, never secrets');
+  for (const [name, callers] of a.callers) assert.deepEqual(productionProblems({ BAZAAR_SERVICE_CALLERS: callers }), [], name);
+  // The operator's header for one service, from the launcher's file or the overlay's operator-credential.
+  const operator = a.secrets.get(OPERATOR) as string;
+  const digestAtSearch = parseCallers(a.callers.get('search') as string).get(OPERATOR)?.toString('hex');
+  for (const file of [JSON.stringify({ [OPERATOR]: operator, orders: 'x' }), `${operator}\n`]) {
+    const header = operatorHeader(file, 'search');
+    assert.equal(credentialDigest(header.slice(`${OPERATOR}:`.length)), digestAtSearch, 'search verifies what the operator presents to it');
+  }
+  const compose = composeLines(a);
+  assert.match(compose, /^BAZAAR_CREDENTIAL_PAYMENTS=\S{43}$/m);
+  assert.match(compose, /^BAZAAR_CALLERS_PAYMENTS=orders:[0-9a-f]{64},/m);
 });

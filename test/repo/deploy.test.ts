@@ -86,6 +86,6 @@ test('every variable a service cannot start without is provided, in compose and 
       if (!fromImage.includes(key) && !k8s.includes(key)) missing.push(`kubernetes ${s.name}: ${key}`);
     }
   }
-  assert.ok(models.some((s) => s.requiredKeys.length > 0), 'some service requires a variable (BAZAAR_SERVICE_TOKEN)');
+  assert.ok(models.some((s) => s.requiredKeys.length > 0), 'some service requires a variable (BAZAAR_SERVICE_CREDENTIAL)');
   assert.deepEqual(missing, []);
 });

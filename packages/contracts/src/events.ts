@@ -1,6 +1,6 @@
 import { Type, type Static, type TSchema } from 'typebox';
 import { Money, ShippingAddress } from './common.ts';
-import { access, defineRoute } from './route.ts';
+import { OPERATOR, access, defineRoute } from './route.ts';
 
 /**
  * Domain events, in the CloudEvents 1.0 JSON envelope
@@ -133,7 +133,7 @@ export type FeedPage = Static<typeof FeedPage>;
  * long-polling). `service` is a placeholder: each producer serves it.
  */
 export const feedRoute = defineRoute({
-  service: 'any producer', method: 'GET', path: '/internal/events', access: access.service('cart', 'inventory', 'notifications', 'reports', 'search'),
+  service: 'any producer', method: 'GET', path: '/internal/events', access: access.service('cart', 'inventory', 'notifications', 'reports', 'search', OPERATOR),
   summary: 'Events after a position, oldest first (long-poll)', tags: ['internal'], hidden: true,
   query: FeedQuery, responses: { 200: FeedPage }, errors: [400, 401, 403],
 });

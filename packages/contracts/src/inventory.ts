@@ -1,6 +1,6 @@
 import { Type, type Static } from 'typebox';
 
-import { access, defineRoute } from './route.ts';
+import { OPERATOR, access, defineRoute } from './route.ts';
 /** Contract of the inventory service. Public: /api/inventory; internal (service token): /internal/inventory. */
 
 export const ProductIdParams = Type.Object({ productId: Type.String({ minLength: 1, maxLength: 100 }) });
@@ -38,6 +38,8 @@ export type Reservation = Static<typeof Reservation>;
 export const OrderIdParams = Type.Object({ orderId: Type.String({ minLength: 1, maxLength: 100 }) });
 
 const orders = access.service('orders');
+// Reads are open to the operator's tools too (invariant checks); reserving and releasing are the saga's alone.
+const ordersOrOperator = access.service('orders', OPERATOR);
 
 /** inventory's routes: stock levels (anyone reads, admins set) and reservations for the checkout saga. */
 export const routes = {
@@ -57,7 +59,7 @@ export const routes = {
     body: ReserveRequest, responses: { 200: Reservation, 201: Reservation }, errors: [400, 401, 403, 409], idempotent: true,
   }),
   reservation: defineRoute({
-    service: 'inventory', method: 'GET', path: '/internal/inventory/reservations/:orderId', access: orders,
+    service: 'inventory', method: 'GET', path: '/internal/inventory/reservations/:orderId', access: ordersOrOperator,
     summary: 'The reservation of an order', tags: ['reservations'],
     params: OrderIdParams, responses: { 200: Reservation }, errors: [400, 401, 403, 404],
   }),

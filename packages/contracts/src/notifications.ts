@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { access, defineRoute } from './route.ts';
+import { OPERATOR, access, defineRoute } from './route.ts';
 
 /** Contract of the notifications service: internal only (service credential), what was sent. */
 
@@ -41,12 +41,12 @@ export const EmailParams = Type.Object({ id: Type.String({ minLength: 1, maxLeng
 /** notifications' routes: operators (and tests) read what was sent. */
 export const routes = {
   listEmails: defineRoute({
-    service: 'notifications', method: 'GET', path: '/internal/emails', access: access.service(),
+    service: 'notifications', method: 'GET', path: '/internal/emails', access: access.service(OPERATOR),
     summary: 'Email records, newest first', tags: ['internal'],
     query: EmailListQuery, responses: { 200: EmailList }, errors: [400, 401, 403],
   }),
   getEmail: defineRoute({
-    service: 'notifications', method: 'GET', path: '/internal/emails/:id', access: access.service(),
+    service: 'notifications', method: 'GET', path: '/internal/emails/:id', access: access.service(OPERATOR),
     summary: 'One email record', tags: ['internal'],
     params: EmailParams, responses: { 200: Email }, errors: [400, 401, 403, 404],
   }),

@@ -1,6 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { Money, PositiveMoney } from './common.ts';
-import { access, defineRoute } from './route.ts';
+import { OPERATOR, access, defineRoute } from './route.ts';
 
 /** Contract of the payments service (internal only, service token): /internal/payments. */
 
@@ -47,6 +47,8 @@ export type Payment = Static<typeof Payment>;
 export const OrderIdParams = Type.Object({ orderId: Type.String({ minLength: 1, maxLength: 100 }) });
 
 const orders = access.service('orders');
+// Reads are open to the operator's tools too (invariant checks); moving money is the saga's alone.
+const ordersOrOperator = access.service('orders', OPERATOR);
 const paymentAction = (action: 'capture' | 'void' | 'refund', summary: string) =>
   defineRoute({
     service: 'payments', method: 'POST', path: `/internal/payments/:orderId/${action}`, access: orders,
@@ -61,7 +63,7 @@ export const routes = {
     body: AuthorizeRequest, responses: { 201: Payment }, errors: [400, 401, 402, 403, 409, 503, 504],
   }),
   get: defineRoute({
-    service: 'payments', method: 'GET', path: '/internal/payments/:orderId', access: orders,
+    service: 'payments', method: 'GET', path: '/internal/payments/:orderId', access: ordersOrOperator,
     summary: "An order's payment", tags: ['payments'],
     params: OrderIdParams, responses: { 200: Payment }, errors: [400, 401, 403, 404],
   }),

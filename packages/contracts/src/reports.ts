@@ -1,6 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { Money, MoneySum } from './common.ts';
-import { access, defineRoute } from './route.ts';
+import { OPERATOR, access, defineRoute } from './route.ts';
 
 /** A calendar day (UTC) or an RFC 3339 date-time with its offset. */
 const DATE_OR_DATE_TIME = '^\\d{4}-\\d{2}-\\d{2}(?:T\\d{2}:\\d{2}(?::\\d{2}(?:\\.\\d{1,9})?)?(?:Z|z|[+-]\\d{2}:\\d{2}))?$';
@@ -88,12 +88,12 @@ export const routes = {
     tags: ['reports'], query: SalesQuery, responses: { 200: SalesReport }, errors: [400, 401, 403],
   }),
   requestRebuild: defineRoute({
-    service: 'reports', method: 'POST', path: '/internal/reports/rebuild', access: access.service(),
+    service: 'reports', method: 'POST', path: '/internal/reports/rebuild', access: access.service(OPERATOR),
     summary: 'Drop the facts and rebuild them from every feed\'s history', tags: ['internal'],
     responses: { 202: RebuildAccepted }, errors: [401, 403],
   }),
   rebuildStatus: defineRoute({
-    service: 'reports', method: 'GET', path: '/internal/reports/rebuild', access: access.service(),
+    service: 'reports', method: 'GET', path: '/internal/reports/rebuild', access: access.service(OPERATOR),
     summary: 'Whether a rebuild runs, and the feed positions', tags: ['internal'],
     responses: { 200: ReportsRebuildStatus }, errors: [401, 403],
   }),

@@ -15,13 +15,18 @@ export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
  * - public: anyone (a token, when sent to the gateway, must still be valid);
  * - user:   a valid access token;
  * - admin:  a valid access token carrying the `admin` role;
- * - service: the service credential; `callers` names the services that call it.
+ * - service: a service credential; `callers` names the services whose
+ *            credentials it accepts (any other service is refused 403), and
+ *            OPERATOR the operator's tools (read-only and maintenance routes).
  */
 export type Access =
   | { readonly kind: 'public' }
   | { readonly kind: 'user' }
   | { readonly kind: 'admin' }
   | { readonly kind: 'service'; readonly callers: readonly string[] };
+
+/** The caller name of the operator's tools (launcher, chaos checker, tests, curl): never a service. */
+export const OPERATOR = 'operator';
 
 /** The access levels, for descriptors: `access: access.user`, `access: access.service('orders')`. */
 export const access = {

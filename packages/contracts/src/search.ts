@@ -1,6 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { Money } from './common.ts';
-import { access, defineRoute } from './route.ts';
+import { OPERATOR, access, defineRoute } from './route.ts';
 import { CategorySlug } from './catalog.ts';
 
 /** Contract of the search service (routes under /api/search): a read model of the catalog and stock. */
@@ -64,12 +64,12 @@ export const routes = {
     query: SearchQuery, responses: { 200: SearchResult }, errors: [400],
   }),
   status: defineRoute({
-    service: 'search', method: 'GET', path: '/internal/search/status', access: access.service(),
+    service: 'search', method: 'GET', path: '/internal/search/status', access: access.service(OPERATOR),
     summary: 'Index phase, size and feed positions', tags: ['internal'],
     responses: { 200: IndexStatus }, errors: [401, 403],
   }),
   rebuild: defineRoute({
-    service: 'search', method: 'POST', path: '/internal/search/rebuild', access: access.service(),
+    service: 'search', method: 'POST', path: '/internal/search/rebuild', access: access.service(OPERATOR),
     summary: "Drop the index and its snapshot and rebuild from every feed's history", tags: ['internal'],
     responses: { 202: IndexStatus }, errors: [401, 403],
   }),

@@ -15,7 +15,7 @@ import { endServerSpan, startServerSpan } from './telemetry-http.ts';
 import { createHttpMetrics, type HttpMetrics } from './metrics.ts';
 import type { Authenticator } from './auth.ts';
 import { accessHook, checkAccessConfigured } from './routes.ts';
-import { SERVICE_TOKEN_HEADER } from './service-auth.ts';
+import { SERVICE_CREDENTIAL_HEADER, type ServiceCredentials } from './service-auth.ts';
 import { MAX_JSON_DEPTH, jsonDepthExceeds, redactPath, singleAuthorization } from './hygiene.ts';
 
 /** A service's fastify instance, typed for TypeBox route schemas. */
@@ -38,8 +38,8 @@ export interface ServiceAppOptions {
   deadlineHeader?: string;
   /** Verifies access tokens, for routes declared `user` or `admin`. */
   auth?: Authenticator | undefined;
-  /** The service credential, for routes declared `service` (under /internal). */
-  serviceToken?: string | undefined;
+  /** Its callers' credential digests, for routes declared `service` (under /internal). */
+  credentials?: ServiceCredentials | undefined;
 }
 
 /** Header carrying the caller's remaining time budget in milliseconds. */
@@ -147,7 +147,7 @@ export function createServiceApp(opts: ServiceAppOptions): ServiceApp {
   app.addHook('onRequest', singleAuthorization);
 
   // Every declared route's access, checked in one place before the body is read or validated.
-  const access = { auth: opts.auth, serviceToken: opts.serviceToken };
+  const access = { auth: opts.auth, credentials: opts.credentials };
   app.addHook('onRoute', (route) => checkAccessConfigured(route, access));
   app.addHook('onRequest', accessHook(access));
 
@@ -197,7 +197,7 @@ export function createServiceApp(opts: ServiceAppOptions): ServiceApp {
       components: {
         securitySchemes: {
           bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
-          serviceToken: { type: 'apiKey', in: 'header', name: SERVICE_TOKEN_HEADER, description: 'The service credential (service-to-service calls only)' },
+          serviceCredential: { type: 'apiKey', in: 'header', name: SERVICE_CREDENTIAL_HEADER, description: 'The calling service\'s credential, `<service>:<secret>` (service-to-service calls only; each route names the services it accepts)' },
         },
       },
     },

@@ -19,7 +19,7 @@ import { AppError, commonErrors, type ProblemDetails } from './errors.ts';
 import { currentContext, formatTraceparent } from './context.ts';
 import { clientSpan } from './telemetry-client.ts';
 import { DEADLINE_HEADER } from './app.ts';
-import { SERVICE_TOKEN_HEADER } from './service-auth.ts';
+import { SERVICE_CREDENTIAL_HEADER, type ServiceCredentials } from './service-auth.ts';
 import { InstanceRing, instanceUrls } from './instances.ts';
 
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -39,8 +39,8 @@ export interface ServiceClientOptions {
   breakerHalfOpenAfterMs?: number;
   /** Keep-alive connections in the pool. Default 32. */
   connections?: number;
-  /** Sent as the service credential on every call (for /internal endpoints). */
-  serviceToken?: string;
+  /** The calling service's credentials: its name and its secret for this upstream (`name`) go with every call (for /internal endpoints). */
+  credentials?: Pick<ServiceCredentials, 'headerFor'>;
 }
 
 export interface CallOptions<S extends TSchema | undefined> {
@@ -147,6 +147,8 @@ function isTransient(error: unknown): boolean {
  */
 export function createServiceClient(opts: ServiceClientOptions): ServiceClient {
   const defaultTimeout = opts.timeoutMs ?? 2000;
+  // The service credential for this upstream (`opts.name` is the service called), derived once.
+  const credentialHeader = opts.credentials?.headerFor(opts.name);
   // One pool and one breaker per instance: a dead instance opens its own breaker, not the service's.
   const instances = instanceUrls(opts.baseUrl).map((url) => ({
     pool: new Pool(url, { connections: opts.connections ?? 32, pipelining: 1 }),
@@ -164,7 +166,7 @@ export function createServiceClient(opts: ServiceClientOptions): ServiceClient {
   function buildRequest(callOpts: CallOptions<TSchema | undefined>): Dispatcher.RequestOptions {
     const ctx = currentContext();
     const headers: Record<string, string> = { accept: 'application/json', ...callOpts.headers };
-    if (opts.serviceToken !== undefined) headers[SERVICE_TOKEN_HEADER] = opts.serviceToken;
+    if (credentialHeader !== undefined) headers[SERVICE_CREDENTIAL_HEADER] = credentialHeader;
     if (ctx) {
       headers['x-request-id'] = ctx.requestId;
       headers.traceparent = formatTraceparent(ctx.traceId, ctx.spanId, ctx.traceFlags);

@@ -110,6 +110,6 @@ function allowedValues(schema: unknown): string[] | undefined {
 /** A value as it may appear in an error message: secrets withheld, URL credentials masked. */
 function shown(variable: string, value: string | undefined): string | undefined {
   if (value === undefined || value === '') return value;
-  if (/(TOKEN|PASSWORD|SECRET|KEY)$/.test(variable)) return '[hidden]';
+  if (/(TOKEN|PASSWORD|SECRET|KEY|CREDENTIAL)$/.test(variable)) return '[hidden]';
   return value.replace(/\/\/[^/@\s]*@/, '//***@');
 }

@@ -21,7 +21,20 @@ export {
   type Principal,
 } from './auth.ts';
 export { Type, type Static, type TSchema } from 'typebox';
-export { SERVICE_TOKEN_HEADER, ServiceTokenConfig, requireService } from './service-auth.ts';
+export {
+  OPERATOR,
+  SERVICE_CREDENTIAL_HEADER,
+  ServiceCredentialConfig,
+  audienceSecret,
+  callerDigest,
+  credentialDigest,
+  formatCallers,
+  parseCallers,
+  requireService,
+  serviceCredentials,
+  verifyCaller,
+  type ServiceCredentials,
+} from './service-auth.ts';
 export { accessHook, routeSchema, serve, type RouteHandler, type RouteRequest } from './routes.ts';
 export {
   SpanKind,
@@ -42,4 +55,4 @@ export {
   type TelemetrySettings,
 } from './telemetry.ts';
 export { MAX_JSON_DEPTH, jsonDepthExceeds, redactPath } from './hygiene.ts';
-export { KNOWN_VALUES, MIN_SERVICE_TOKEN_LENGTH, productionProblems, type ProductionProblem } from './production.ts';
+export { KNOWN_VALUES, MIN_SERVICE_CREDENTIAL_LENGTH, productionProblems, type ProductionProblem } from './production.ts';

@@ -5,6 +5,7 @@ import { currentContext } from './context.ts';
 export const REDACT_PATHS = [
   'req.headers.authorization',
   'req.headers.cookie',
+  'req.headers["x-bazaar-service-credential"]',
   '*.password',
   '*.accessToken',
   '*.refreshToken',

@@ -1,3 +1,5 @@
+import { callerDigest, credentialDigest, parseCallers } from './service-auth.ts';
+
 /**
  * The production switch (BAZAAR_ENV=production, set by compose and the prod
  * overlay): settings that are fine on a laptop and wrong anywhere else make a
@@ -12,6 +14,8 @@
 export const KNOWN_VALUES: readonly string[] = [
   'bazaar-admin-password',
   'compose-only-service-token-change-me',
+  // The tests' service secret (TEST_SERVICE_SECRET in @bazaar/kit/testing).
+  'bazaar-test-credential-0123456789abcdef',
   'bazaar-compose-only',
   'change-me',
   'changeme',
@@ -21,7 +25,13 @@ export const KNOWN_VALUES: readonly string[] = [
 ];
 
 /** A service credential must carry at least 32 random bytes: 43 characters of base64url (or 64 of hex). */
-export const MIN_SERVICE_TOKEN_LENGTH = 43;
+export const MIN_SERVICE_CREDENTIAL_LENGTH = 43;
+
+/** Every name a caller's secret may be derived for (the services, the tests' stand-ins). */
+const AUDIENCES = ['cart', 'catalog', 'gateway', 'identity', 'inventory', 'notifications', 'orders', 'payments', 'psp-sim', 'reports', 'search', 'storefront', 'stand-in', 'producer', 'p'];
+
+/** What a service would hold for a caller whose credential is a repository value (the tests' secret among them): no caller may be accepted with one. */
+const KNOWN_DIGESTS: ReadonlySet<string> = new Set(KNOWN_VALUES.flatMap((value) => [credentialDigest(value), ...AUDIENCES.map((audience) => callerDigest(value, audience))]));
 
 /** One production rule's verdict on a config, or undefined when it holds. */
 export interface ProductionProblem {
@@ -46,12 +56,22 @@ function known(value: string): boolean {
  */
 export function productionProblems(values: Record<string, unknown>): ProductionProblem[] {
   const problems: ProductionProblem[] = [];
-  const token = values.BAZAAR_SERVICE_TOKEN;
-  if (typeof token === 'string') {
-    if (token.length < MIN_SERVICE_TOKEN_LENGTH || !looksRandom(token)) {
-      problems.push({ variable: 'BAZAAR_SERVICE_TOKEN', message: `must be at least 32 random bytes (e.g. \`openssl rand -base64 32\`, ${MIN_SERVICE_TOKEN_LENGTH}+ characters) in production` });
-    } else if (known(token)) {
-      problems.push({ variable: 'BAZAAR_SERVICE_TOKEN', message: 'is a value written in the Bazaar repository; generate a new one for production' });
+  const credential = values.BAZAAR_SERVICE_CREDENTIAL;
+  if (typeof credential === 'string') {
+    if (credential.length < MIN_SERVICE_CREDENTIAL_LENGTH || !looksRandom(credential)) {
+      problems.push({ variable: 'BAZAAR_SERVICE_CREDENTIAL', message: `must be at least 32 random bytes (\`npm run credentials\` generates one per service, ${MIN_SERVICE_CREDENTIAL_LENGTH}+ characters) in production` });
+    } else if (known(credential)) {
+      problems.push({ variable: 'BAZAAR_SERVICE_CREDENTIAL', message: 'is a value written in the Bazaar repository; generate new ones for production (`npm run credentials`)' });
+    }
+  }
+  const callers = values.BAZAAR_SERVICE_CALLERS;
+  if (typeof callers === 'string') {
+    try {
+      // A caller whose credential is a repository value (a test's, an example's) would let anyone holding the repository in.
+      const weak = [...parseCallers(callers)].filter(([, digest]) => KNOWN_DIGESTS.has(digest.toString('hex'))).map(([name]) => name);
+      if (weak.length > 0) problems.push({ variable: 'BAZAAR_SERVICE_CALLERS', message: `accepts a credential written in the Bazaar repository for ${weak.join(', ')}; generate new ones for production (\`npm run credentials\`)` });
+    } catch (error) {
+      problems.push({ variable: 'BAZAAR_SERVICE_CALLERS', message: (error as Error).message });
     }
   }
   const password = values.ADMIN_PASSWORD;

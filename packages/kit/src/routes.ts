@@ -3,7 +3,7 @@ import { Problem, type Access, type BodyOf, type HeadersOf, type ParamsOf, type 
 import type { ServiceApp } from './app.ts';
 import type { Authenticator } from './auth.ts';
 import { commonErrors } from './errors.ts';
-import { requireService } from './service-auth.ts';
+import { verifyCaller, type ServiceCredentials } from './service-auth.ts';
 
 /** A request to a declared route: params, query, body and headers typed from its descriptor. */
 export type RouteRequest<R extends RouteDef> = FastifyRequest & {
@@ -30,7 +30,7 @@ function problemResponse(status: number) {
 
 /** The fastify schema (validation and OpenAPI) of a descriptor. */
 export function routeSchema(route: RouteDef): FastifySchema {
-  const security = route.access.kind === 'user' || route.access.kind === 'admin' ? [{ bearer: [] }] : route.access.kind === 'service' ? [{ serviceToken: [] }] : undefined;
+  const security = route.access.kind === 'user' || route.access.kind === 'admin' ? [{ bearer: [] }] : route.access.kind === 'service' ? [{ serviceCredential: [] }] : undefined;
   const response: Record<string, unknown> = {};
   for (const [status, schema] of Object.entries(route.responses)) response[status] = schema;
   for (const status of route.errors) response[String(status)] = problemResponse(status);
@@ -68,7 +68,8 @@ export function serve<R extends RouteDef>(app: ServiceApp, route: R, handler: Ro
 /** What the access hook needs; a service that declares user/admin or service routes must provide it. */
 export interface AccessDeps {
   auth?: Authenticator | undefined;
-  serviceToken?: string | undefined;
+  /** This service's credentials: its callers' digests are what `service` routes verify. */
+  credentials?: ServiceCredentials | undefined;
 }
 
 /**
@@ -77,7 +78,6 @@ export interface AccessDeps {
  * is refused with 500 at its first call and named at start-up by onRoute.
  */
 export function accessHook(deps: AccessDeps) {
-  const service = deps.serviceToken === undefined ? undefined : requireService(deps.serviceToken);
   const admin = deps.auth?.requireRole('admin');
   return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const access = request.routeOptions.config.access;
@@ -91,9 +91,13 @@ export function accessHook(deps: AccessDeps) {
       case 'admin':
         if (!admin) throw commonErrors.INTERNAL('This route needs an authenticator, and the service has none.');
         return admin(request, reply);
-      case 'service':
-        if (!service) throw commonErrors.INTERNAL('This route needs the service credential, and the service has none.');
-        return service(request);
+      case 'service': {
+        if (!deps.credentials) throw commonErrors.INTERNAL('This route needs service credentials, and the service has none.');
+        // 401: no valid credential; 403: a service this route does not name (its descriptor's callers).
+        const caller = verifyCaller(deps.credentials, request);
+        if (!access.callers.includes(caller)) throw commonErrors.FORBIDDEN(`The service "${caller}" may not call ${request.method} ${request.routeOptions.url ?? ''}.`);
+        return;
+      }
       default: {
         const unknown: never = access;
         throw new Error(`unknown access ${JSON.stringify(unknown)}`);
@@ -109,7 +113,7 @@ export function checkAccessConfigured(route: { url: string; method: string | str
   if ((access.kind === 'user' || access.kind === 'admin') && deps.auth === undefined) {
     throw new Error(`${String(route.method)} ${route.url} is declared "${access.kind}" but the app was built without an authenticator (createServiceApp({ auth }))`);
   }
-  if (access.kind === 'service' && deps.serviceToken === undefined) {
-    throw new Error(`${String(route.method)} ${route.url} is declared "service" but the app was built without a service credential (createServiceApp({ serviceToken }))`);
+  if (access.kind === 'service' && deps.credentials === undefined) {
+    throw new Error(`${String(route.method)} ${route.url} is declared "service" but the app was built without service credentials (createServiceApp({ credentials }))`);
   }
 }

@@ -10,6 +10,7 @@ import { Writable } from 'node:stream';
 import type { TestContext } from 'node:test';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { startTelemetry } from './telemetry.ts';
+import { OPERATOR, SERVICE_CREDENTIAL_HEADER, audienceSecret, callerDigest, formatCallers, serviceCredentials, type ServiceCredentials } from './service-auth.ts';
 
 export interface TestKeys {
   keys: JWTVerifyGetKey;
@@ -189,4 +190,30 @@ export function captureSpans(): { spans(): CapturedSpan[]; clear(): void } {
       })),
     clear: () => exporter.reset(),
   };
+}
+
+/** The secret every service uses in unit tests (the production switch refuses it, and any caller accepted with it). */
+export const TEST_SERVICE_SECRET = 'bazaar-test-credential-0123456789abcdef';
+
+/** Every caller a test service accepts the test secret from: the services that call /internal routes, and the operator. */
+const TEST_CALLERS = ['cart', 'catalog', 'gateway', 'identity', 'inventory', 'notifications', 'orders', 'payments', 'reports', 'search', 'storefront', OPERATOR];
+
+/**
+ * Credentials for a service under test: it calls as `name`, and accepts any
+ * known caller presenting TEST_SERVICE_SECRET, so which caller a route admits
+ * is decided by the route's own list, as in production.
+ */
+export function testCredentials(name: string): ServiceCredentials {
+  return serviceCredentials(name, testCredentialEnv(name));
+}
+
+/** The same, as the environment of the service `name` started alone in a test (BAZAAR_SERVICE_CREDENTIAL, BAZAAR_SERVICE_CALLERS). */
+export function testCredentialEnv(name: string): { BAZAAR_SERVICE_CREDENTIAL: string; BAZAAR_SERVICE_CALLERS: string } {
+  const digest = callerDigest(TEST_SERVICE_SECRET, name);
+  return { BAZAAR_SERVICE_CREDENTIAL: TEST_SERVICE_SECRET, BAZAAR_SERVICE_CALLERS: formatCallers(Object.fromEntries(TEST_CALLERS.map((c) => [c, digest]))) };
+}
+
+/** The credential header a test sends to call an /internal route of the service `to` as `caller` (default: the operator); `secret` replaces the right one. */
+export function callAs(to: string, caller: string = OPERATOR, secret?: string): Record<string, string> {
+  return { [SERVICE_CREDENTIAL_HEADER]: `${caller}:${secret ?? audienceSecret(TEST_SERVICE_SECRET, to)}` };
 }

@@ -74,20 +74,3 @@ test('keys that cannot be fetched are 503, not 401', async () => {
   const { keys } = await setup();
   await assert.rejects(auth.verify(await keys.sign({ sub: 'u' })), (error: unknown) => (error as { status?: number }).status === 503);
 });
-
-test('internal endpoints need the service credential: 401 without, 403 wrong, 200 right', async () => {
-  const { requireService, SERVICE_TOKEN_HEADER, createServiceClient } = await import('../src/index.ts');
-  const app = createServiceApp({ name: 'internal-test', logger: testLogger(), defaultMetrics: false });
-  app.register(async (scope) => {
-    scope.get('/internal/thing', { preHandler: requireService('s'.repeat(20)) }, async () => ({ ok: true }));
-  });
-  assert.equal((await app.inject({ url: '/internal/thing' })).statusCode, 401);
-  assert.equal((await app.inject({ url: '/internal/thing', headers: { [SERVICE_TOKEN_HEADER]: 'wrong' } })).statusCode, 403);
-  assert.equal((await app.inject({ url: '/internal/thing', headers: { [SERVICE_TOKEN_HEADER]: 's'.repeat(20) } })).statusCode, 200);
-  // The client sends the credential itself.
-  const address = await app.listen({ port: 0, host: '127.0.0.1' });
-  const client = createServiceClient({ name: 'self', baseUrl: address, serviceToken: 's'.repeat(20) });
-  assert.deepEqual((await client.request({ method: 'GET', path: '/internal/thing' })).body, { ok: true });
-  await client.close();
-  await app.close();
-});

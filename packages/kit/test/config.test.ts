@@ -44,12 +44,12 @@ test('out of range numbers are refused', () => {
 });
 
 test('secrets are never echoed in the error; URL credentials are masked', () => {
-  const s = configSchema({ BAZAAR_SERVICE_TOKEN: Type.String({ minLength: 16 }), SMTP_URL: Type.String({ pattern: '^smtps?://' }) });
+  const s = configSchema({ BAZAAR_SERVICE_CREDENTIAL: Type.String({ minLength: 16 }), SMTP_URL: Type.String({ pattern: '^smtps?://' }) });
   assert.throws(
-    () => loadConfig(s, { PORT: '1', BAZAAR_SERVICE_TOKEN: 'short-secret', SMTP_URL: 'http://user:hunter2@mail:25' }),
+    () => loadConfig(s, { PORT: '1', BAZAAR_SERVICE_CREDENTIAL: 'short-secret', SMTP_URL: 'http://user:hunter2@mail:25' }),
     (error: unknown) => {
       const message = String((error as Error).message);
-      assert.match(message, /BAZAAR_SERVICE_TOKEN: .*got "\[hidden\]"/);
+      assert.match(message, /BAZAAR_SERVICE_CREDENTIAL: .*got "\[hidden\]"/);
       assert.doesNotMatch(message, /short-secret|hunter2/);
       assert.match(message, /SMTP_URL: .*got "http:\/\/\*\*\*@mail:25"/);
       return true;

@@ -1,4 +1,4 @@
-import { createServiceClient, type ServiceClient } from '@bazaar/kit';
+import { createServiceClient, type ServiceClient, type ServiceCredentials } from '@bazaar/kit';
 import { feedRoute } from '@bazaar/contracts/events';
 
 /** Asks producers' feeds whether they hold events after a position (is a read model caught up?). */
@@ -8,11 +8,11 @@ export interface FeedProbe<S extends string = string> {
   close(): Promise<void>;
 }
 
-/** A probe over each producer's GET /internal/events (no wait, one event), with the service credential. */
-export function feedProbe<S extends string>(opts: { urls: Record<S, string>; serviceToken: string; timeoutMs?: number }): FeedProbe<S> {
+/** A probe over each producer's GET /internal/events (no wait, one event), with the consuming service's credential. */
+export function feedProbe<S extends string>(opts: { urls: Record<S, string>; credentials: ServiceCredentials; timeoutMs?: number }): FeedProbe<S> {
   const clients = new Map<string, ServiceClient>();
   for (const [source, baseUrl] of Object.entries(opts.urls) as [S, string][]) {
-    clients.set(source, createServiceClient({ name: source, baseUrl, serviceToken: opts.serviceToken, timeoutMs: opts.timeoutMs ?? 1500, retries: 0, breakerHalfOpenAfterMs: 500, connections: 1 }));
+    clients.set(source, createServiceClient({ name: source, baseUrl, credentials: opts.credentials, timeoutMs: opts.timeoutMs ?? 1500, retries: 0, breakerHalfOpenAfterMs: 500, connections: 1 }));
   }
   return {
     async hasEventsAfter(source, position) {

@@ -1,5 +1,5 @@
 import { Pool } from 'undici';
-import { SERVICE_TOKEN_HEADER, backoffDelay, failSpan, instanceUrls, type Logger } from '@bazaar/kit';
+import { SERVICE_CREDENTIAL_HEADER, backoffDelay, failSpan, instanceUrls, type Logger, type ServiceCredentials } from '@bazaar/kit';
 import type { AnyCloudEvent, EventTransport, SubscribeOptions, Subscription } from './types.ts';
 import type { CursorStore } from './inbox.ts';
 import { sleep } from './sleep.ts';
@@ -8,7 +8,8 @@ import { consumeInTrace, consumerSpan } from './trace.ts';
 export interface HttpFeedTransportOptions {
   /** Base URL of each producing service, by source name; several instances may be listed, comma-separated (they serve the same feed). */
   urls: Record<string, string>;
-  serviceToken: string;
+  /** The consuming service's credentials: its name and secret go with every feed read. */
+  credentials: ServiceCredentials;
   /** Where this consumer keeps its position per source (its own database). */
   cursors: CursorStore;
   logger: Logger;
@@ -78,6 +79,8 @@ export function createHttpFeedTransport(opts: HttpFeedTransportOptions): EventTr
 
       const done = (async () => {
         const stream = `${sub.source}/${sub.consumer}`;
+        // What this consumer presents to that producer (its secret derived for it).
+        const credentialHeader = opts.credentials.headerFor(sub.source);
         let position = await opts.cursors.load(stream);
         let failures = 0;
         while (!abort.signal.aborted) {
@@ -85,7 +88,7 @@ export function createHttpFeedTransport(opts: HttpFeedTransportOptions): EventTr
             const res = await (pools[current] as Pool).request({
               method: 'GET',
               path: `/internal/events?after=${position}&limit=${batch}&waitMs=${waitMs}`,
-              headers: { [SERVICE_TOKEN_HEADER]: opts.serviceToken, accept: 'application/json' },
+              headers: { [SERVICE_CREDENTIAL_HEADER]: credentialHeader, accept: 'application/json' },
               signal: abort.signal,
             });
             const body = (await res.body.json()) as { events?: AnyCloudEvent[] };

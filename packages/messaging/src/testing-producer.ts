@@ -5,7 +5,7 @@
  * start again on the same port, as the real service restarts; the outbox is
  * kept. Exported from `@bazaar/messaging/testing`.
  */
-import { createServiceApp, type ServiceApp } from '@bazaar/kit';
+import { createServiceApp, type ServiceApp, type ServiceCredentials } from '@bazaar/kit';
 import { freePort, testLogger } from '@bazaar/kit/testing';
 import { openStore, type Store } from '@bazaar/store';
 import type { EventData, EventType } from '@bazaar/contracts/events';
@@ -17,8 +17,8 @@ import type { AnyCloudEvent, NewEvent } from './types.ts';
 export interface TestProducerOptions {
   /** The service it stands in for: the events' source. */
   source: string;
-  /** The token consumers send to read the feed. */
-  serviceToken: string;
+  /** Whose credentials it accepts on its feed (testCredentials from @bazaar/kit/testing, or a service's own). */
+  credentials: ServiceCredentials;
   /** false: pick the port but serve nothing until start() (a producer that is down at first). Default true. */
   listen?: boolean;
 }
@@ -43,7 +43,7 @@ export interface TestProducer {
 
 /** Start a stand-in producer; close() it when done. */
 export async function startTestProducer(opts: TestProducerOptions): Promise<TestProducer> {
-  const { source, serviceToken } = opts;
+  const { source, credentials } = opts;
   const store = await openStore<OutboxTables>({
     service: source,
     dataDir: '',
@@ -55,7 +55,7 @@ export async function startTestProducer(opts: TestProducerOptions): Promise<Test
 
   const start = async () => {
     if (app) throw new Error(`the ${source} stand-in is already serving`);
-    const next = createServiceApp({ name: source, logger: testLogger(), defaultMetrics: false, serviceToken });
+    const next = createServiceApp({ name: source, logger: testLogger(), defaultMetrics: false, credentials });
     next.register(eventFeedRoutes({ db: store.db }));
     await next.listen({ host: '127.0.0.1', port });
     port = (next.server.address() as { port: number }).port;

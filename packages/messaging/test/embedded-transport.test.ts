@@ -1,22 +1,20 @@
 // The embedded transport (producer outbox served over HTTP, consumer long-polls
 // with a durable cursor) against the transport conformance suite, with real
 // SQLite stores and a real HTTP server.
-import { testLogger } from '@bazaar/kit/testing';
+import { testLogger, testCredentials } from '@bazaar/kit/testing';
 import { openStore, type Store } from '@bazaar/store';
 import { startTestProducer, transportConformance, type ConformanceHarness } from '../src/conformance.ts';
 import { cursorStore, createHttpFeedTransport, inboxMigration, type InboxTables } from '../src/index.ts';
 
-const TOKEN = 'conformance-token-0123456789';
-
 async function setup(): Promise<ConformanceHarness> {
-  const producer = await startTestProducer({ source: 'producer', serviceToken: TOKEN });
+  const producer = await startTestProducer({ source: 'producer', credentials: testCredentials('producer') });
   const consumerStore: Store<InboxTables> = await openStore<InboxTables>({ service: 'c', dataDir: '', inMemory: true, migrations: { '0001_inbox': inboxMigration } });
   return {
     source: 'producer',
     transport: () =>
       createHttpFeedTransport({
         urls: { producer: producer.url },
-        serviceToken: TOKEN,
+        credentials: testCredentials('reports'),
         cursors: cursorStore(consumerStore.db),
         logger: testLogger(),
         waitMs: 2000,

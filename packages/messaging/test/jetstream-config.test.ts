@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { configSchema, currentContext, loadConfig, withContext, type ConfigError } from '@bazaar/kit';
-import { testLogger, waitFor } from '@bazaar/kit/testing';
+import { testLogger, waitFor, testCredentials } from '@bazaar/kit/testing';
 import { openStore } from '@bazaar/store';
 import { NatsConfig, appendEvent, cursorStore, eventTransportFromConfig, inboxMigration, natsNames, type InboxTables } from '../src/index.ts';
 import { NATS_URL, cleanupFirst, producerStore, removeStreams, requireNats, testPrefix } from './nats-helpers.ts';
@@ -43,7 +43,7 @@ test('without NATS_URL the embedded feed is used and nothing connects', async ()
     service: 'c',
     config: { NATS_STREAM_PREFIX: '', NATS_MAX_DELIVER: 5 },
     logger: testLogger(),
-    feeds: { urls: { orders: 'http://127.0.0.1:9' }, serviceToken: 't'.repeat(20), cursors: cursorStore(consumerStore.db) },
+    feeds: { urls: { orders: 'http://127.0.0.1:9' }, credentials: testCredentials('reports'), cursors: cursorStore(consumerStore.db) },
   });
   assert.equal(events.mode, 'embedded');
   assert.equal(events.relay, undefined);

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql, type Kysely } from 'kysely';
-import { SERVICE_TOKEN_HEADER, createServiceApp, withContext } from '@bazaar/kit';
-import { captureSpans, manualClock, testLogger, waitFor } from '@bazaar/kit/testing';
+import { createServiceApp, withContext } from '@bazaar/kit';
+import { captureSpans, manualClock, testLogger, waitFor, callAs, testCredentials } from '@bazaar/kit/testing';
 import { openStore, type Migration } from '@bazaar/store';
 import { appendEvent, eventFeedRoutes, handleOnce, inboxMigration, outboxMigration, readOutbox, startConsumer, type AnyCloudEvent, type EventTransport, type InboxTables, type OutboxTables } from '../src/index.ts';
 
@@ -110,11 +110,11 @@ test('startConsumer checks event data against the contract and de-duplicates red
 
 test('the feed long-polls: a request waiting for events answers as soon as one is appended', async () => {
   const s = await store();
-  const app = createServiceApp({ name: 'p', logger: testLogger(), defaultMetrics: false, serviceToken: 't'.repeat(20) });
+  const app = createServiceApp({ name: 'p', logger: testLogger(), defaultMetrics: false, credentials: testCredentials('reports') });
   // The long poll waits on a manual clock that the test steps: how long it waited is read off that clock.
   const clock = manualClock({ autoAdvance: false });
   app.register(eventFeedRoutes({ db: s.db, clock }));
-  const headers = { [SERVICE_TOKEN_HEADER]: 't'.repeat(20) };
+  const headers = callAs('reports');
   const empty = await app.inject({ url: '/internal/events?after=0&waitMs=0', headers });
   assert.deepEqual(empty.json(), { events: [], next: 0 });
   let answered = false;

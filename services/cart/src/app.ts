@@ -1,4 +1,4 @@
-import { createServiceApp, type Authenticator, type Logger, type ServiceApp, type ReadinessCheck } from '@bazaar/kit';
+import { createServiceApp, type Authenticator, type Logger, type ServiceApp, type ReadinessCheck, type ServiceCredentials } from '@bazaar/kit';
 import { createCarts, MAX_LINES, type ProductLookup } from './domain/cart.ts';
 import { cartRoutes } from './routes/cart.ts';
 import { internalRoutes } from './routes/internal.ts';
@@ -17,7 +17,7 @@ export interface CartDeps {
   /** Currency of cart totals (the catalog's). */
   currency: string;
   /** Credential for /internal endpoints. */
-  serviceToken: string;
+  credentials: ServiceCredentials;
   /** More /readyz checks besides the store, e.g. `nats` when events travel over JetStream. */
   readiness?: Record<string, ReadinessCheck>;
   bodyLimit?: number;
@@ -31,7 +31,7 @@ export function buildApp(deps: CartDeps): ServiceApp {
     description: 'One cart per user, priced from the catalog at read time',
     logger: deps.logger,
     auth: deps.auth,
-    serviceToken: deps.serviceToken,
+    credentials: deps.credentials,
     readiness: { store: () => deps.store.ping(), ...deps.readiness },
     ...(deps.bodyLimit === undefined ? {} : { bodyLimit: deps.bodyLimit }),
     ...(deps.defaultMetrics === undefined ? {} : { defaultMetrics: deps.defaultMetrics }),

@@ -1,12 +1,12 @@
 import { Type, type Static } from 'typebox';
-import { ServiceTokenConfig, configSchema } from '@bazaar/kit';
+import { ServiceCredentialConfig, configSchema } from '@bazaar/kit';
 import { NatsConfig } from '@bazaar/messaging';
 
 const Url = (fallback: string, description: string) => Type.String({ pattern: '^https?://', default: fallback, description });
 
 /** Cart configuration, from the environment. */
 export const CartConfig = configSchema({
-  ...ServiceTokenConfig,
+  ...ServiceCredentialConfig,
   // NATS_URL set: orders' events arrive over JetStream; unset: the embedded HTTP feed.
   ...NatsConfig,
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8084 }),

@@ -1,4 +1,4 @@
-import { createAuthenticator, createLogger, loadConfig, main, remoteKeys, startService, startTelemetry } from '@bazaar/kit';
+import { createAuthenticator, createLogger, loadConfig, main, remoteKeys, startService, startTelemetry, serviceCredentials } from '@bazaar/kit';
 import { storeLocation } from '@bazaar/store';
 import { cursorStore, eventTransportFromConfig } from '@bazaar/messaging';
 import { buildApp } from './app.ts';
@@ -10,6 +10,7 @@ import { catalogProducts } from './upstream/catalog.ts';
 
 await main(async () => {
   const config = loadConfig(CartConfig);
+  const credentials = serviceCredentials('cart', config);
   startTelemetry({ service: 'cart', config });
   const logger = createLogger({ service: 'cart', level: config.LOG_LEVEL });
   const store = await openCartDatabase(storeLocation({ service: 'cart', config, databaseUrl: config.CART_DATABASE_URL }));
@@ -18,13 +19,13 @@ await main(async () => {
   const redis = config.REDIS_URL
     ? await openRedisCartStore({ url: config.REDIS_URL, keyPrefix: config.REDIS_KEY_PREFIX, ttlSeconds: config.CART_TTL_DAYS * 86_400, maxLines: MAX_LINES })
     : undefined;
-  const products = catalogProducts({ baseUrl: config.CATALOG_URL, serviceToken: config.BAZAAR_SERVICE_TOKEN, timeoutMs: config.CATALOG_TIMEOUT_MS });
+  const products = catalogProducts({ baseUrl: config.CATALOG_URL, credentials, timeoutMs: config.CATALOG_TIMEOUT_MS });
   // NATS_URL set: orders' events arrive over JetStream (durable consumer "cart"); unset: the embedded HTTP feed.
   const events = eventTransportFromConfig({
     service: 'cart',
     config,
     logger,
-    feeds: { urls: { orders: config.ORDERS_URL }, serviceToken: config.BAZAAR_SERVICE_TOKEN, cursors: cursorStore(store.db) },
+    feeds: { urls: { orders: config.ORDERS_URL }, credentials, cursors: cursorStore(store.db) },
   });
   const app = buildApp({
     store,
@@ -32,7 +33,7 @@ await main(async () => {
     logger,
     auth: createAuthenticator(remoteKeys(config.IDENTITY_URL)),
     currency: config.CART_CURRENCY,
-    serviceToken: config.BAZAAR_SERVICE_TOKEN,
+    credentials,
     bodyLimit: config.BODY_LIMIT_BYTES,
     ...(redis ? { readiness: { redis: () => redis.ping() } } : {}),
     ...(redis ? { cartStore: redis } : {}),

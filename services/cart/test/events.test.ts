@@ -6,11 +6,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Cart } from '@bazaar/contracts/cart';
 import type { OrderConfirmedData } from '@bazaar/contracts/events';
-import { testLogger, waitFor } from '@bazaar/kit/testing';
+import { testLogger, waitFor, testCredentials } from '@bazaar/kit/testing';
 import { createHttpFeedTransport, cursorStore, type Subscription } from '@bazaar/messaging';
 import { startTestProducer } from '@bazaar/messaging/testing';
 import { startCartConsumer } from '../src/events.ts';
-import { SERVICE_TOKEN, bearer, products, startCart, startCatalogStandIn, type TestCart } from './helpers.ts';
+import { bearer, products, startCart, startCatalogStandIn, type TestCart } from './helpers.ts';
 import { testRedis } from './redis.ts';
 
 const STREAM = 'orders/cart';
@@ -35,7 +35,7 @@ const lines = async (cart: TestCart, user: string) => {
 for (const kind of ['sqlite', 'redis'] as const) test(`${kind}: an order confirmation takes the ordered items out of the cart exactly once, even when delivered again`, async (t) => {
   const catalog = await startCatalogStandIn();
   // orders' producer side: its outbox and its /internal/events feed on a real port.
-  const orders = await startTestProducer({ source: 'orders', serviceToken: SERVICE_TOKEN });
+  const orders = await startTestProducer({ source: 'orders', credentials: testCredentials('orders') });
   const confirm = (data: OrderConfirmedData) => orders.publish('orders.order-confirmed', data, data.orderId);
   const redis = kind === 'redis' ? await (await testRedis(t)).open() : undefined;
   const cart = await startCart({ catalogUrl: catalog.url, ...(redis ? { redis } : {}) });
@@ -43,7 +43,7 @@ for (const kind of ['sqlite', 'redis'] as const) test(`${kind}: an order confirm
   const consume = (): Subscription =>
     startCartConsumer({
       db: cart.store.db,
-      transport: createHttpFeedTransport({ urls: { orders: orders.url }, serviceToken: SERVICE_TOKEN, cursors, logger: testLogger(), waitMs: 1000 }),
+      transport: createHttpFeedTransport({ urls: { orders: orders.url }, credentials: testCredentials('cart'), cursors, logger: testLogger(), waitMs: 1000 }),
       logger: testLogger(),
       ...(redis ? { redis } : {}),
     });

@@ -3,13 +3,11 @@ import type { AddressInfo } from 'node:net';
 import assert from 'node:assert/strict';
 import { Value } from 'typebox/value';
 import { Product } from '@bazaar/contracts/catalog';
-import { createAuthenticator, SERVICE_TOKEN_HEADER, type ServiceApp } from '@bazaar/kit';
-import { createTestKeys, testLogger } from '@bazaar/kit/testing';
+import { SERVICE_CREDENTIAL_HEADER, createAuthenticator, type ServiceApp } from '@bazaar/kit';
+import { callAs, createTestKeys, testLogger, testCredentials } from '@bazaar/kit/testing';
 import { buildApp } from '../src/app.ts';
 import { openCartDatabase, type CartDatabase, type RedisCartStore } from '../src/store/index.ts';
 import { catalogProducts } from '../src/upstream/catalog.ts';
-
-export const SERVICE_TOKEN = 'test-service-token-0123456789';
 
 /** Contract-shaped products, prices in integer cents. */
 export const products: Record<'lamp' | 'mug' | 'chair' | 'pen', Product> = {
@@ -55,7 +53,7 @@ export async function startCatalogStandIn(initial: Product[] = Object.values(pro
     close: async () => undefined as void,
   };
   const server: Server = createServer((req, res) => {
-    if (req.method !== 'POST' || req.url !== '/internal/catalog/products/lookup' || req.headers[SERVICE_TOKEN_HEADER] !== SERVICE_TOKEN) {
+    if (req.method !== 'POST' || req.url !== '/internal/catalog/products/lookup' || req.headers[SERVICE_CREDENTIAL_HEADER] !== callAs('catalog', 'cart')[SERVICE_CREDENTIAL_HEADER]) {
       res.writeHead(404, { 'content-type': 'application/problem+json' }).end(JSON.stringify({ type: 'about:blank', title: 'No such route', status: 404, code: 'ROUTE_NOT_FOUND' }));
       return;
     }
@@ -98,7 +96,7 @@ export async function startCart(opts: { catalogUrl: string; store?: CartDatabase
   const store = opts.store ?? (await openCartDatabase({ dataDir: '', inMemory: true }));
   const keys = await createTestKeys();
   // Generous by default: a busy machine must not make a lookup a 503.
-  const catalog = catalogProducts({ baseUrl: opts.catalogUrl, serviceToken: SERVICE_TOKEN, timeoutMs: opts.catalogTimeoutMs ?? 5000 });
+  const catalog = catalogProducts({ baseUrl: opts.catalogUrl, credentials: testCredentials('cart'), timeoutMs: opts.catalogTimeoutMs ?? 5000 });
   const redis = opts.redis;
   const app = buildApp({
     store,
@@ -106,7 +104,7 @@ export async function startCart(opts: { catalogUrl: string; store?: CartDatabase
     logger: testLogger(),
     auth: createAuthenticator(keys.keys),
     currency: 'EUR',
-    serviceToken: SERVICE_TOKEN,
+    credentials: testCredentials('cart'),
     defaultMetrics: false,
     ...(redis ? { cartStore: redis, readiness: { redis: () => redis.ping() } } : {}),
   });

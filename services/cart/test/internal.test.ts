@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SERVICE_TOKEN_HEADER } from '@bazaar/kit';
-import { SERVICE_TOKEN, bearer, products, startCart, startCatalogStandIn } from './helpers.ts';
+import { bearer, products, startCart, startCatalogStandIn } from './helpers.ts';
+import { callAs } from '@bazaar/kit/testing';
 
 test("GET /internal/carts/:userId answers that user's priced cart to a caller with the service credential only", async (t) => {
   const catalog = await startCatalogStandIn();
@@ -17,20 +17,22 @@ test("GET /internal/carts/:userId answers that user's priced cart to a caller wi
   const missing = await cart.app.inject({ url: '/internal/carts/alice' });
   assert.equal(missing.statusCode, 401);
   assert.match(missing.headers['content-type'] as string, /application\/problem\+json/);
-  const wrong = await cart.app.inject({ url: '/internal/carts/alice', headers: { [SERVICE_TOKEN_HEADER]: 'not-the-service-token-at-all' } });
-  assert.equal(wrong.statusCode, 403);
+  const wrong = await cart.app.inject({ url: '/internal/carts/alice', headers: callAs('cart', 'orders', 'not-the-service-credential-at-all') });
+  assert.equal(wrong.statusCode, 401, 'a wrong secret is no credential');
+  const notNamed = await cart.app.inject({ url: '/internal/carts/alice', headers: callAs('cart', 'search') });
+  assert.equal(notNamed.statusCode, 403, 'a service the route does not name is refused, with a valid credential');
   const asUser = await cart.app.inject({ url: '/internal/carts/alice', headers: bearer(alice) });
   assert.equal(asUser.statusCode, 401, "a user's access token is not a service credential");
 
-  const res = await cart.app.inject({ url: '/internal/carts/alice', headers: { [SERVICE_TOKEN_HEADER]: SERVICE_TOKEN } });
+  const res = await cart.app.inject({ url: '/internal/carts/alice', headers: callAs('cart', 'orders') });
   assert.equal(res.statusCode, 200);
   assert.deepEqual(res.json(), (await cart.app.inject({ url: '/api/cart', headers: bearer(alice) })).json());
   assert.equal(res.json().total.amount, 2 * 2599 + 899);
 
-  const nobody = await cart.app.inject({ url: '/internal/carts/nobody', headers: { [SERVICE_TOKEN_HEADER]: SERVICE_TOKEN } });
+  const nobody = await cart.app.inject({ url: '/internal/carts/nobody', headers: callAs('cart', 'orders') });
   assert.deepEqual({ ...(nobody.json() as object), version: 'any' }, { items: [], total: { amount: 0, currency: 'EUR' }, version: 'any' }, 'a user without a cart has an empty one');
 
   await catalog.close();
-  const down = await cart.app.inject({ url: '/internal/carts/alice', headers: { [SERVICE_TOKEN_HEADER]: SERVICE_TOKEN } });
+  const down = await cart.app.inject({ url: '/internal/carts/alice', headers: callAs('cart', 'orders') });
   assert.equal(down.statusCode, 503, 'orders sees a retryable 503 when the catalog is down');
 });

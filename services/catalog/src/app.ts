@@ -1,4 +1,4 @@
-import { createServiceApp, type Authenticator, type Logger, type ServiceApp, type ReadinessCheck } from '@bazaar/kit';
+import { createServiceApp, type Authenticator, type Logger, type ServiceApp, type ReadinessCheck, type ServiceCredentials } from '@bazaar/kit';
 import { createCatalog } from './domain/products.ts';
 import { productRepository, type CatalogStore } from './store/index.ts';
 import { productRoutes } from './routes/products.ts';
@@ -13,7 +13,7 @@ export interface CatalogDeps {
   auth: Authenticator;
   currency: string;
   /** Credential for /internal endpoints (the event feed). */
-  serviceToken: string;
+  credentials: ServiceCredentials;
   /** More /readyz checks besides the store, e.g. `nats` when events travel over JetStream. */
   readiness?: Record<string, ReadinessCheck>;
   bodyLimit?: number;
@@ -27,7 +27,7 @@ export function buildApp(deps: CatalogDeps): ServiceApp {
     description: 'Products, categories and prices',
     logger: deps.logger,
     auth: deps.auth,
-    serviceToken: deps.serviceToken,
+    credentials: deps.credentials,
     readiness: { store: () => deps.store.ping(), ...deps.readiness },
     ...(deps.bodyLimit === undefined ? {} : { bodyLimit: deps.bodyLimit }),
     ...(deps.defaultMetrics === undefined ? {} : { defaultMetrics: deps.defaultMetrics }),

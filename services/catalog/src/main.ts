@@ -1,4 +1,4 @@
-import { createAuthenticator, createLogger, loadConfig, main, remoteKeys, startService, startTelemetry } from '@bazaar/kit';
+import { createAuthenticator, createLogger, loadConfig, main, remoteKeys, startService, startTelemetry, serviceCredentials } from '@bazaar/kit';
 import { storeLocation } from '@bazaar/store';
 import { eventTransportFromConfig } from '@bazaar/messaging';
 import { CatalogConfig } from './config.ts';
@@ -8,6 +8,7 @@ import { seedCatalog } from './seed.ts';
 
 await main(async () => {
   const config = loadConfig(CatalogConfig);
+  const credentials = serviceCredentials('catalog', config);
   startTelemetry({ service: 'catalog', config });
   const logger = createLogger({ service: 'catalog', level: config.LOG_LEVEL });
   const store = await openCatalogStore(storeLocation({ service: 'catalog', config, databaseUrl: config.CATALOG_DATABASE_URL }));
@@ -20,7 +21,7 @@ await main(async () => {
     logger,
     auth: createAuthenticator(remoteKeys(config.IDENTITY_URL)),
     currency: config.CATALOG_CURRENCY,
-    serviceToken: config.BAZAAR_SERVICE_TOKEN,
+    credentials,
     bodyLimit: config.BODY_LIMIT_BYTES,
   });
   app.addHook('onClose', async () => {

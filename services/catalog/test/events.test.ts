@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DIALECTS, testLocation } from '@bazaar/store/testing';
-import { SERVICE_TOKEN_HEADER } from '@bazaar/kit';
 import type { AnyCloudEvent } from '@bazaar/messaging';
-import { SERVICE_TOKEN, bearer, lamp, startCatalog } from './helpers.ts';
+import { bearer, lamp, startCatalog } from './helpers.ts';
+import { callAs } from '@bazaar/kit/testing';
 
 const feed = async (app: Awaited<ReturnType<typeof startCatalog>>['app'], after: number, limit = 500) => {
-  const res = await app.inject({ url: `/internal/events?after=${after}&limit=${limit}`, headers: { [SERVICE_TOKEN_HEADER]: SERVICE_TOKEN } });
+  const res = await app.inject({ url: `/internal/events?after=${after}&limit=${limit}`, headers: callAs('catalog') });
   assert.equal(res.statusCode, 200);
   return res.json() as { events: AnyCloudEvent[]; next: number };
 };

@@ -1,18 +1,16 @@
 import { createAuthenticator } from '@bazaar/kit';
 import type { StoreLocation } from '@bazaar/store';
-import { createTestKeys, testLogger } from '@bazaar/kit/testing';
+import { createTestKeys, testLogger, testCredentials } from '@bazaar/kit/testing';
 import { buildApp } from '../src/app.ts';
 import { openCatalogStore } from '../src/store/index.ts';
 import { seedCatalog } from '../src/seed.ts';
-
-export const SERVICE_TOKEN = 'test-service-token-0123456789';
 
 /** A catalog app over an in-memory store (or one at `where`), seeded, with test signing keys. */
 export async function startCatalog(opts: { seed?: boolean; where?: StoreLocation } = {}) {
   const store = await openCatalogStore(opts.where ?? { dataDir: '', inMemory: true });
   await seedCatalog({ store, currency: 'EUR', enabled: opts.seed ?? true, logger: testLogger() });
   const keys = await createTestKeys();
-  const app = buildApp({ store, logger: testLogger(), auth: createAuthenticator(keys.keys), currency: 'EUR', serviceToken: SERVICE_TOKEN, defaultMetrics: false });
+  const app = buildApp({ store, logger: testLogger(), auth: createAuthenticator(keys.keys), currency: 'EUR', credentials: testCredentials('catalog'), defaultMetrics: false });
   const admin = await keys.sign({ sub: 'admin-1', roles: ['admin', 'customer'] });
   const customer = await keys.sign({ sub: 'cust-1', roles: ['customer'] });
   app.addHook('onClose', async () => store.close());

@@ -2,11 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DIALECTS, testLocation } from '@bazaar/store/testing';
 import type { Product, ProductPage } from '@bazaar/contracts/catalog';
-import { SERVICE_TOKEN_HEADER, type ServiceApp } from '@bazaar/kit';
+import type { ServiceApp } from '@bazaar/kit';
 import { MAX_MONEY_AMOUNT } from '@bazaar/contracts/common';
-import { createTestKeys } from '@bazaar/kit/testing';
+import { callAs, createTestKeys } from '@bazaar/kit/testing';
 import { MAX_PRICE_AMOUNT } from '../src/domain/products.ts';
-import { SERVICE_TOKEN, bearer, lamp, startCatalog } from './helpers.ts';
+import { bearer, lamp, startCatalog } from './helpers.ts';
 
 async function pageThrough(app: ServiceApp, query: string, from: string | null = null, limit = 100): Promise<Product[]> {
   const all: Product[] = [];
@@ -240,7 +240,7 @@ test('POST /internal/catalog/products/lookup: many products in one call, unknown
   const [a, b] = created as [Product, Product];
   const lookup = (headers: Record<string, string>, ids: string[] = [b.id, 'missing', a.id]) =>
     app.inject({ method: 'POST', url: '/internal/catalog/products/lookup', headers, payload: { ids } });
-  const res = await lookup({ [SERVICE_TOKEN_HEADER]: SERVICE_TOKEN });
+  const res = await lookup(callAs('catalog', 'cart'));
   assert.equal(res.statusCode, 200, res.body);
   assert.deepEqual(res.json().items, [b, a]);
   assert.equal((await lookup({})).statusCode, 401, 'anonymous');
@@ -248,7 +248,8 @@ test('POST /internal/catalog/products/lookup: many products in one call, unknown
   assert.equal((await lookup(bearer(admin))).statusCode, 401, 'nor is an admin token');
   // Auth before validation: an anonymous bad body is 401, not 400.
   assert.equal((await app.inject({ method: 'POST', url: '/internal/catalog/products/lookup', payload: { ids: 'x' } })).statusCode, 401);
-  assert.equal((await lookup({ [SERVICE_TOKEN_HEADER]: SERVICE_TOKEN }, [])).statusCode, 400);
+  assert.equal((await lookup(callAs('catalog', 'orders'))).statusCode, 403, 'a service the route does not name');
+  assert.equal((await lookup(callAs('catalog', 'cart'), [])).statusCode, 400);
   await app.close();
 });
 

@@ -71,7 +71,7 @@ test('hop-by-hop and forged headers are stripped; forwarding, request id, trace 
       te: 'trailers',
       'x-forwarded-for': '6.6.6.6',
       forwarded: 'for=6.6.6.6',
-      'x-bazaar-service-token': 'forged',
+      'x-bazaar-service-credential': 'forged',
       'bazaar-deadline-ms': '999999',
       'x-kept': 'yes',
     },
@@ -83,7 +83,7 @@ test('hop-by-hop and forged headers are stripped; forwarding, request id, trace 
   assert.equal(got.headers['x-request-id'], 'abc-1');
   assert.match(String(got.headers.traceparent), new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
   assert.notEqual(got.headers.traceparent, `00-${traceId}-b7ad6b7169203331-01`, 'the gateway adds its own span');
-  for (const name of ['proxy-authorization', 'te', 'forwarded', 'x-bazaar-service-token']) assert.equal(got.headers[name], undefined, `${name} is not forwarded`);
+  for (const name of ['proxy-authorization', 'te', 'forwarded', 'x-bazaar-service-credential']) assert.equal(got.headers[name], undefined, `${name} is not forwarded`);
   assert.equal(got.headers['x-forwarded-for'], '127.0.0.1', 'a client-written X-Forwarded-For is replaced');
   assert.equal(got.headers['x-forwarded-proto'], 'http');
   assert.match(String(got.headers['x-forwarded-host']), /^127\.0\.0\.1:\d+$/);

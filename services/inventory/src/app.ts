@@ -1,4 +1,4 @@
-import { createServiceApp, type Authenticator, type Logger, type ServiceApp, type ReadinessCheck } from '@bazaar/kit';
+import { createServiceApp, type Authenticator, type Logger, type ServiceApp, type ReadinessCheck, type ServiceCredentials } from '@bazaar/kit';
 import { eventFeedRoutes } from '@bazaar/messaging';
 import { createInventory, type Clock } from './domain/inventory.ts';
 import { inventoryRepository, type InventoryStore } from './store/index.ts';
@@ -13,7 +13,7 @@ export interface InventoryDeps {
   /** Verifies callers' access tokens (identity's JWKS in production). */
   auth: Authenticator;
   /** Credential for /internal endpoints (reservations, the event feed). */
-  serviceToken: string;
+  credentials: ServiceCredentials;
   /** Interval of the expired-reservation sweep; 0 turns the background sweep off (lazy expiry still applies). */
   sweepMs: number;
   /** The time; tests move it instead of waiting. */
@@ -31,7 +31,7 @@ export function buildApp(deps: InventoryDeps): ServiceApp {
     description: 'Stock per product and reservations with expiry',
     logger: deps.logger,
     auth: deps.auth,
-    serviceToken: deps.serviceToken,
+    credentials: deps.credentials,
     readiness: { store: () => deps.store.ping(), ...deps.readiness },
     ...(deps.bodyLimit === undefined ? {} : { bodyLimit: deps.bodyLimit }),
     ...(deps.defaultMetrics === undefined ? {} : { defaultMetrics: deps.defaultMetrics }),

@@ -1,10 +1,10 @@
 import { Type, type Static } from 'typebox';
-import { ServiceTokenConfig, configSchema } from '@bazaar/kit';
+import { ServiceCredentialConfig, configSchema } from '@bazaar/kit';
 import { NatsConfig } from '@bazaar/messaging';
 
 /** Inventory configuration, from the environment. */
 export const InventoryConfig = configSchema({
-  ...ServiceTokenConfig,
+  ...ServiceCredentialConfig,
   // NATS_URL set: events travel over JetStream; unset: the embedded HTTP feed.
   ...NatsConfig,
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8083 }),

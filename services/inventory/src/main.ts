@@ -1,4 +1,4 @@
-import { createAuthenticator, createLogger, loadConfig, main, remoteKeys, startService, startTelemetry } from '@bazaar/kit';
+import { createAuthenticator, createLogger, loadConfig, main, remoteKeys, startService, startTelemetry, serviceCredentials } from '@bazaar/kit';
 import { storeLocation } from '@bazaar/store';
 import { cursorStore, eventTransportFromConfig, startConsumer } from '@bazaar/messaging';
 import { InventoryConfig } from './config.ts';
@@ -8,6 +8,7 @@ import { openInventoryStore } from './store/index.ts';
 
 await main(async () => {
   const config = loadConfig(InventoryConfig);
+  const credentials = serviceCredentials('inventory', config);
   startTelemetry({ service: 'inventory', config });
   const logger = createLogger({ service: 'inventory', level: config.LOG_LEVEL });
   const store = await openInventoryStore(storeLocation({ service: 'inventory', config, databaseUrl: config.INVENTORY_DATABASE_URL }));
@@ -18,13 +19,13 @@ await main(async () => {
     config,
     logger,
     outbox: store,
-    feeds: { urls: { catalog: config.CATALOG_URL }, serviceToken: config.BAZAAR_SERVICE_TOKEN, cursors: cursorStore(store.db) },
+    feeds: { urls: { catalog: config.CATALOG_URL }, credentials, cursors: cursorStore(store.db) },
   });
   const app = buildApp({
     store,
     logger,
     auth: createAuthenticator(remoteKeys(config.IDENTITY_URL)),
-    serviceToken: config.BAZAAR_SERVICE_TOKEN,
+    credentials,
     sweepMs: config.INVENTORY_SWEEP_MS,
     bodyLimit: config.BODY_LIMIT_BYTES,
   });

@@ -6,7 +6,7 @@ import { InventoryConfig } from '../src/config.ts';
 const token = 'a-service-token-of-enough-length';
 
 test('config defaults: port 8083, 100 initial units, a 1 s sweep, catalog and identity on their default ports', () => {
-  const config = loadConfig(InventoryConfig, { BAZAAR_SERVICE_TOKEN: token });
+  const config = loadConfig(InventoryConfig, { BAZAAR_SERVICE_CREDENTIAL: token, BAZAAR_SERVICE_CALLERS: '' });
   assert.equal(config.PORT, 8083);
   assert.equal(config.INVENTORY_INITIAL_STOCK, 100);
   assert.equal(config.INVENTORY_SWEEP_MS, 1000);
@@ -15,9 +15,9 @@ test('config defaults: port 8083, 100 initial units, a 1 s sweep, catalog and id
 });
 
 test('config fails fast naming each bad variable', () => {
-  assert.throws(() => loadConfig(InventoryConfig, {}), (error: unknown) => error instanceof ConfigError && error.variables.includes('BAZAAR_SERVICE_TOKEN'));
+  assert.throws(() => loadConfig(InventoryConfig, {}), (error: unknown) => error instanceof ConfigError && error.variables.includes('BAZAAR_SERVICE_CREDENTIAL'));
   assert.throws(
-    () => loadConfig(InventoryConfig, { BAZAAR_SERVICE_TOKEN: token, INVENTORY_INITIAL_STOCK: '-5', INVENTORY_SWEEP_MS: 'often', CATALOG_URL: 'catalog:8082' }),
+    () => loadConfig(InventoryConfig, { BAZAAR_SERVICE_CREDENTIAL: token, BAZAAR_SERVICE_CALLERS: '', INVENTORY_INITIAL_STOCK: '-5', INVENTORY_SWEEP_MS: 'often', CATALOG_URL: 'catalog:8082' }),
     (error: unknown) =>
       error instanceof ConfigError &&
       ['INVENTORY_INITIAL_STOCK', 'INVENTORY_SWEEP_MS', 'CATALOG_URL'].every((v) => error.variables.includes(v)) &&

@@ -2,12 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import { DIALECTS, testLocation } from '@bazaar/store/testing';
-import { testLogger, waitFor } from '@bazaar/kit/testing';
+import { testLogger, waitFor, testCredentials } from '@bazaar/kit/testing';
 import { createHttpFeedTransport, cursorStore, startConsumer, type EventTransport, type Subscription } from '@bazaar/messaging';
 import { catalogHandlers } from '../src/events.ts';
 import { createStockIfMissing } from '../src/store/index.ts';
 import { startFakeCatalog } from './fake-catalog.ts';
-import { SERVICE_TOKEN, available, bearer, manualClock, outbox, reserve, setStock, settle, startInventory } from './helpers.ts';
+import { available, bearer, manualClock, outbox, reserve, setStock, settle, startInventory } from './helpers.ts';
 
 for (const dialect of DIALECTS) {
   test(`${dialect}: every change of available units is an inventory.stock-changed event in the outbox; nothing else is`, async (t) => {
@@ -65,7 +65,7 @@ for (const dialect of DIALECTS) {
     const consume = (): Subscription =>
       startConsumer({
         db: store.db,
-        transport: counted(createHttpFeedTransport({ urls: { catalog: catalog.url }, serviceToken: SERVICE_TOKEN, cursors: cursorStore(store.db), logger, waitMs: 2000 })),
+        transport: counted(createHttpFeedTransport({ urls: { catalog: catalog.url }, credentials: testCredentials('inventory'), cursors: cursorStore(store.db), logger, waitMs: 2000 })),
         consumer: 'inventory',
         source: 'catalog',
         handlers: catalogHandlers({ initialStock: 100 }),

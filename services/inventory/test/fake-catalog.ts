@@ -1,8 +1,7 @@
-import { testLogger } from '@bazaar/kit/testing';
+import { testLogger, testCredentials } from '@bazaar/kit/testing';
 import { eventTransportFromConfig } from '@bazaar/messaging';
 import { startTestProducer } from '@bazaar/messaging/testing';
 import type { ProductChangedData } from '@bazaar/contracts/events';
-import { SERVICE_TOKEN } from './helpers.ts';
 
 /**
  * A real catalog stand-in: an in-memory outbox served by the real event feed
@@ -11,7 +10,7 @@ import { SERVICE_TOKEN } from './helpers.ts';
  * relayed to JetStream, as the catalog's is when NATS_URL is set.
  */
 export async function startFakeCatalog(opts: { nats?: { url: string; prefix: string } } = {}) {
-  const catalog = await startTestProducer({ source: 'catalog', serviceToken: SERVICE_TOKEN });
+  const catalog = await startTestProducer({ source: 'catalog', credentials: testCredentials('catalog') });
   const events = opts.nats
     ? eventTransportFromConfig({ service: 'catalog', config: { NATS_URL: opts.nats.url, NATS_STREAM_PREFIX: opts.nats.prefix, NATS_MAX_DELIVER: 5 }, logger: testLogger(), outbox: catalog.store })
     : undefined;

@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
-import { createAuthenticator, SERVICE_TOKEN_HEADER, type ServiceApp } from '@bazaar/kit';
-import { createTestKeys, manualClock as kitManualClock, testLogger } from '@bazaar/kit/testing';
+import { createAuthenticator, type ServiceApp } from '@bazaar/kit';
+import { createTestKeys, manualClock as kitManualClock, testLogger, callAs, testCredentials } from '@bazaar/kit/testing';
 import type { AnyCloudEvent } from '@bazaar/messaging';
 import type { Reservation } from '@bazaar/contracts/inventory';
 import type { StoreLocation } from '@bazaar/store';
 import { buildApp } from '../src/app.ts';
 import { inventoryRepository, openInventoryStore } from '../src/store/index.ts';
 
-export const SERVICE_TOKEN = 'test-service-token-0123456789';
-export const internal = { [SERVICE_TOKEN_HEADER]: SERVICE_TOKEN };
+export const internal = callAs('inventory', 'orders');
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
 /** The kit's manual clock, moved by hand and read as a Date (inventory's domain clock). */
@@ -28,7 +27,7 @@ export async function startInventory(opts: { now?: () => Date; sweepMs?: number;
     store,
     logger: testLogger(opts.logLines),
     auth: createAuthenticator(keys.keys),
-    serviceToken: SERVICE_TOKEN,
+    credentials: testCredentials('inventory'),
     sweepMs: opts.sweepMs ?? 0,
     defaultMetrics: false,
     ...(opts.now ? { now: opts.now } : {}),
@@ -66,7 +65,7 @@ export async function settle(app: ServiceApp, orderId: string, action: 'commit' 
 
 /** Every event in the app's outbox, through its real feed. */
 export async function outbox(app: ServiceApp): Promise<AnyCloudEvent[]> {
-  const res = await app.inject({ url: '/internal/events?after=0&limit=500', headers: internal });
+  const res = await app.inject({ url: '/internal/events?after=0&limit=500', headers: callAs('inventory') }); // the operator reads feeds; orders may not
   assert.equal(res.statusCode, 200, res.body);
   return (res.json() as { events: AnyCloudEvent[] }).events;
 }

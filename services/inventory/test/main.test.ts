@@ -8,11 +8,10 @@ import { fileURLToPath } from 'node:url';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { randomBytes } from 'node:crypto';
-import { SERVICE_TOKEN_HEADER, Type, loadConfig } from '@bazaar/kit';
-import { testLogger, waitFor } from '@bazaar/kit/testing';
+import { Type, loadConfig } from '@bazaar/kit';
+import { callAs, testCredentialEnv, testLogger, waitFor } from '@bazaar/kit/testing';
 import { connectJetStream } from '@bazaar/messaging';
 import { startFakeCatalog } from './fake-catalog.ts';
-import { SERVICE_TOKEN } from './helpers.ts';
 
 const mainTs = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 
@@ -57,8 +56,8 @@ const json = async (url: string, init?: RequestInit) => {
 test('main.ts: consumes catalog events, serves, drains on SIGTERM, and keeps its data and position across a restart', async () => {
   const catalog = await startFakeCatalog();
   const dataDir = mkdtempSync(join(tmpdir(), 'bazaar-inventory-main-'));
-  const env = { BAZAAR_SERVICE_TOKEN: SERVICE_TOKEN, CATALOG_URL: catalog.url, BAZAAR_DATA_DIR: dataDir, INVENTORY_INITIAL_STOCK: '42', INVENTORY_SWEEP_MS: '50', LOG_LEVEL: 'info' };
-  const internal = { [SERVICE_TOKEN_HEADER]: SERVICE_TOKEN, 'content-type': 'application/json' };
+  const env = { ...testCredentialEnv('inventory'), CATALOG_URL: catalog.url, BAZAAR_DATA_DIR: dataDir, INVENTORY_INITIAL_STOCK: '42', INVENTORY_SWEEP_MS: '50', LOG_LEVEL: 'info' };
+  const internal = { ...callAs('inventory', 'orders'), 'content-type': 'application/json' };
   const level = (url: string, id: string) => async () => {
     const res = await json(`${url}/api/inventory/${id}`);
     return res.status === 200 ? (res.body.available as number) : undefined;
@@ -104,8 +103,8 @@ test('main.ts with NATS_URL: catalog events arrive over JetStream, its own event
   const catalog = await startFakeCatalog({ nats: { url: NATS_URL, prefix } });
   const dataDir = mkdtempSync(join(tmpdir(), 'bazaar-inventory-nats-'));
   // Nothing listens at CATALOG_URL: with NATS_URL set the catalog's HTTP feed must not be needed.
-  const env = { BAZAAR_SERVICE_TOKEN: SERVICE_TOKEN, CATALOG_URL: 'http://127.0.0.1:9', BAZAAR_DATA_DIR: dataDir, INVENTORY_INITIAL_STOCK: '42', LOG_LEVEL: 'info', NATS_URL, NATS_STREAM_PREFIX: prefix };
-  const internal = { [SERVICE_TOKEN_HEADER]: SERVICE_TOKEN, 'content-type': 'application/json' };
+  const env = { ...testCredentialEnv('inventory'), CATALOG_URL: 'http://127.0.0.1:9', BAZAAR_DATA_DIR: dataDir, INVENTORY_INITIAL_STOCK: '42', LOG_LEVEL: 'info', NATS_URL, NATS_STREAM_PREFIX: prefix };
+  const internal = { ...callAs('inventory', 'orders'), 'content-type': 'application/json' };
   const level = (url: string, id: string) => async () => {
     const res = await json(`${url}/api/inventory/${id}`);
     return res.status === 200 ? (res.body.available as number) : undefined;
@@ -113,7 +112,7 @@ test('main.ts with NATS_URL: catalog events arrive over JetStream, its own event
   /** Events in the inventory's stream, and in its outbox (which /internal/events still serves). */
   const counts = async (url: string) => {
     const stream = await handles.jsm.streams.info(nats.names.stream('inventory')).catch(() => undefined);
-    const outbox = await json(`${url}/internal/events?after=0&limit=500`, { headers: internal });
+    const outbox = await json(`${url}/internal/events?after=0&limit=500`, { headers: callAs('inventory') });
     return { stream: stream?.state.messages ?? 0, outbox: (outbox.body.events as unknown[]).length };
   };
   let running: ChildProcess | undefined;

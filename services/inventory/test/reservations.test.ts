@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SERVICE_TOKEN_HEADER } from '@bazaar/kit';
+import { callAs } from '@bazaar/kit/testing';
 import { available, internal, reserve, setStock, settle, startInventory } from './helpers.ts';
 
 test('reserve then commit: available → reserved → committed, and the reservation reads back', async () => {
@@ -169,7 +169,7 @@ test('bad reservation requests are 400 naming the field', async () => {
   await app.close();
 });
 
-test('internal endpoints need the service credential: 401 without it, 403 with a wrong one', async () => {
+test('internal endpoints need a caller the route names: 401 without a valid credential, 403 for a service the route does not name', async () => {
   const { app, admin } = await startInventory();
   await setStock(app, admin, { a: 5 });
   const calls = [
@@ -185,7 +185,10 @@ test('internal endpoints need the service credential: 401 without it, 403 with a
     assert.match(none.headers['content-type'] as string, /^application\/problem\+json/);
     // A user's token is not a service credential.
     assert.equal((await app.inject({ ...call, headers: { authorization: `Bearer ${admin}` } })).statusCode, 401);
-    assert.equal((await app.inject({ ...call, headers: { [SERVICE_TOKEN_HEADER]: 'wrong-token-wrong-token' } })).statusCode, 403);
+    assert.equal((await app.inject({ ...call, headers: callAs('inventory', 'orders', 'wrong-secret-wrong-secret') })).statusCode, 401);
+    // Reservations are the checkout saga's: any other service, or the operator, is refused even with a valid credential.
+    if (call.method !== 'GET') assert.equal((await app.inject({ ...call, headers: callAs('inventory', 'operator') })).statusCode, 403);
+    if (call.url !== '/internal/events') assert.equal((await app.inject({ ...call, headers: callAs('inventory', 'cart') })).statusCode, 403);
   }
   assert.equal(await available(app, 'a'), 5, 'nothing was reserved');
   await app.close();

@@ -1,4 +1,4 @@
-import { createServiceApp, type Logger, type ServiceApp, type ReadinessCheck } from '@bazaar/kit';
+import { createServiceApp, type Logger, type ServiceApp, type ReadinessCheck, type ServiceCredentials } from '@bazaar/kit';
 import { emailRepository, type NotificationsStore } from './store/index.ts';
 import { emailRoutes } from './routes/emails.ts';
 
@@ -7,7 +7,7 @@ export interface NotificationsDeps {
   store: NotificationsStore;
   logger: Logger;
   /** Credential for /internal endpoints. */
-  serviceToken: string;
+  credentials: ServiceCredentials;
   /** More /readyz checks besides the store, e.g. `nats` when events travel over JetStream. */
   readiness?: Record<string, ReadinessCheck>;
   bodyLimit?: number;
@@ -20,7 +20,7 @@ export function buildApp(deps: NotificationsDeps): ServiceApp {
     name: 'notifications',
     description: 'Emails about orders, sent over SMTP exactly once per event',
     logger: deps.logger,
-    serviceToken: deps.serviceToken,
+    credentials: deps.credentials,
     // SMTP is deliberately not a readiness check: emails queue while it is down and go out when it is back.
     readiness: { store: () => deps.store.ping(), ...deps.readiness },
     ...(deps.bodyLimit === undefined ? {} : { bodyLimit: deps.bodyLimit }),

@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { ServiceTokenConfig, configSchema } from '@bazaar/kit';
+import { ServiceCredentialConfig, configSchema } from '@bazaar/kit';
 import { NatsConfig } from '@bazaar/messaging';
 
 /** smtp:// or smtps://, optional user:password@, a host, an optional port, optional options after / or ?. */
@@ -9,7 +9,7 @@ const MAIL_FROM_PATTERN = '^(?:[^<>]*<[^\\s<>@]+@[^\\s<>@]+>|[^\\s<>@]+@[^\\s<>@
 
 /** Notifications configuration, from the environment. */
 export const NotificationsConfig = configSchema({
-  ...ServiceTokenConfig,
+  ...ServiceCredentialConfig,
   // NATS_URL set: events travel over JetStream; unset: the embedded HTTP feed.
   ...NatsConfig,
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8088 }),

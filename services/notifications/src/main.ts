@@ -1,4 +1,4 @@
-import { createLogger, loadConfig, main, startService, startTelemetry } from '@bazaar/kit';
+import { createLogger, loadConfig, main, startService, startTelemetry, serviceCredentials } from '@bazaar/kit';
 import { storeLocation } from '@bazaar/store';
 import { cursorStore, eventTransportFromConfig } from '@bazaar/messaging';
 import { NotificationsConfig } from './config.ts';
@@ -9,6 +9,7 @@ import { smtpTarget } from './upstream/smtp.ts';
 
 await main(async () => {
   const config = loadConfig(NotificationsConfig);
+  const credentials = serviceCredentials('notifications', config);
   startTelemetry({ service: 'notifications', config });
   const logger = createLogger({ service: 'notifications', level: config.LOG_LEVEL });
   const store = await openNotificationsStore(storeLocation({ service: 'notifications', config, databaseUrl: config.NOTIFICATIONS_DATABASE_URL }));
@@ -18,19 +19,19 @@ await main(async () => {
     service: 'notifications',
     config,
     logger,
-    feeds: { urls: { orders: config.ORDERS_URL }, serviceToken: config.BAZAAR_SERVICE_TOKEN, cursors: cursorStore(store.db) },
+    feeds: { urls: { orders: config.ORDERS_URL }, credentials, cursors: cursorStore(store.db) },
   });
   const app = buildApp({
     store,
     logger,
-    serviceToken: config.BAZAAR_SERVICE_TOKEN,
+    credentials,
     bodyLimit: config.BODY_LIMIT_BYTES,
   });
   const workers = startNotificationWorkers({
     store,
     logger,
     ordersUrl: config.ORDERS_URL,
-    serviceToken: config.BAZAAR_SERVICE_TOKEN,
+    credentials,
     smtpUrl: config.SMTP_URL,
     from: config.MAIL_FROM,
     sendIntervalMs: config.NOTIFY_SEND_INTERVAL_MS,

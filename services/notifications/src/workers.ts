@@ -1,4 +1,4 @@
-import type { Logger } from '@bazaar/kit';
+import type { Logger, ServiceCredentials } from '@bazaar/kit';
 import { createHttpFeedTransport, cursorStore, startConsumer, type EventTransport } from '@bazaar/messaging';
 import { domainOf } from './domain/emails.ts';
 import { CONSUMER, afterEachEvent, orderEventHandlers } from './events.ts';
@@ -10,7 +10,7 @@ export interface WorkerOptions {
   store: NotificationsStore;
   logger: Logger;
   ordersUrl: string;
-  serviceToken: string;
+  credentials: ServiceCredentials;
   smtpUrl: string;
   from: string;
   sendIntervalMs: number;
@@ -41,7 +41,7 @@ export function startNotificationWorkers(opts: WorkerOptions) {
     opts.transport ??
     createHttpFeedTransport({
       urls: { orders: opts.ordersUrl },
-      serviceToken: opts.serviceToken,
+      credentials: opts.credentials,
       cursors: cursorStore(opts.store.db),
       logger: opts.logger,
       ...(opts.feedWaitMs === undefined ? {} : { waitMs: opts.feedWaitMs }),

@@ -52,7 +52,7 @@ test('retry delays double from the base up to the cap, with jitter', () => {
   }
 });
 
-const token = { BAZAAR_SERVICE_TOKEN: 'a-service-token-0123456789' };
+const token = { BAZAAR_SERVICE_CREDENTIAL: 'a-service-secret-0123456789', BAZAAR_SERVICE_CALLERS: '' };
 
 test('config: defaults, and a bad SMTP_URL or MAIL_FROM is named', () => {
   const config = loadConfig(NotificationsConfig, token);
@@ -68,7 +68,7 @@ test('config: defaults, and a bad SMTP_URL or MAIL_FROM is named', () => {
     assert.throws(() => loadConfig(NotificationsConfig, { ...token, SMTP_URL: bad }), (e: unknown) => e instanceof ConfigError && e.variables.includes('SMTP_URL'), bad);
   }
   assert.throws(() => loadConfig(NotificationsConfig, { ...token, MAIL_FROM: 'Bazaar' }), (e: unknown) => e instanceof ConfigError && e.variables.includes('MAIL_FROM'));
-  assert.throws(() => loadConfig(NotificationsConfig, {}), (e: unknown) => e instanceof ConfigError && e.variables.includes('BAZAAR_SERVICE_TOKEN'));
+  assert.throws(() => loadConfig(NotificationsConfig, {}), (e: unknown) => e instanceof ConfigError && e.variables.includes('BAZAAR_SERVICE_CREDENTIAL'));
 });
 
 test('the confirmation greets the customer by name and prints the shipping address (escaped in HTML)', () => {

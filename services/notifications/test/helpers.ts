@@ -1,5 +1,4 @@
-import { SERVICE_TOKEN_HEADER } from '@bazaar/kit';
-import { testLogger } from '@bazaar/kit/testing';
+import { testLogger, callAs, testCredentials } from '@bazaar/kit/testing';
 import { startTestProducer } from '@bazaar/messaging/testing';
 import type { OrderCancelledData, OrderConfirmedData } from '@bazaar/contracts/events';
 import { createMailbox, startSmtpSink, type Mailbox, type SmtpSink } from '@bazaar/mail-sink';
@@ -7,12 +6,11 @@ import { buildApp } from '../src/app.ts';
 import { openNotificationsStore, type EmailRecord, type NotificationsStore } from '../src/store/index.ts';
 import { startNotificationWorkers, type NotificationWorkers } from '../src/workers.ts';
 
-export const SERVICE_TOKEN = 'test-service-token-0123456789';
-export const internal = { [SERVICE_TOKEN_HEADER]: SERVICE_TOKEN };
+export const internal = callAs('notifications');
 
 /** A stand-in for orders: a real outbox served over a real HTTP feed on a local port. */
 export async function startOrdersProducer() {
-  const orders = await startTestProducer({ source: 'orders', serviceToken: SERVICE_TOKEN });
+  const orders = await startTestProducer({ source: 'orders', credentials: testCredentials('orders') });
   return {
     url: orders.url,
     /** Append one event as orders would (subject: the order id), in a transaction; returns the event id. */
@@ -33,12 +31,12 @@ export async function startSink(port = 0): Promise<{ mailbox: Mailbox; smtp: Smt
 /** Notifications as main.ts wires it, over the given (or an in-memory) store, with fast timers. */
 export async function startNotifications(opts: { ordersUrl: string; smtpUrl: string; store?: NotificationsStore }) {
   const store = opts.store ?? (await openNotificationsStore({ dataDir: '', inMemory: true }));
-  const app = buildApp({ store, logger: testLogger(), serviceToken: SERVICE_TOKEN, defaultMetrics: false });
+  const app = buildApp({ store, logger: testLogger(), credentials: testCredentials('notifications'), defaultMetrics: false });
   const workers: NotificationWorkers = startNotificationWorkers({
     store,
     logger: testLogger(),
     ordersUrl: opts.ordersUrl,
-    serviceToken: SERVICE_TOKEN,
+    credentials: testCredentials('notifications'),
     smtpUrl: opts.smtpUrl,
     from: 'Bazaar <orders@bazaar.local>',
     sendIntervalMs: 50,

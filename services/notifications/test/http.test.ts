@@ -1,13 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { testLogger } from '@bazaar/kit/testing';
+import { testLogger, testCredentials, callAs } from '@bazaar/kit/testing';
 import { buildApp } from '../src/app.ts';
 import { openNotificationsStore } from '../src/store/index.ts';
-import { SERVICE_TOKEN, internal } from './helpers.ts';
+import { internal } from './helpers.ts';
 
 async function app() {
   const store = await openNotificationsStore({ dataDir: '', inMemory: true });
-  const instance = buildApp({ store, logger: testLogger(), serviceToken: SERVICE_TOKEN, defaultMetrics: false });
+  const instance = buildApp({ store, logger: testLogger(), credentials: testCredentials('notifications'), defaultMetrics: false });
   instance.addHook('onClose', async () => store.close());
   return instance;
 }
@@ -17,8 +17,10 @@ test('/internal/emails needs the service credential', async () => {
   const without = await a.inject({ url: '/internal/emails' });
   assert.equal(without.statusCode, 401);
   assert.equal(without.json().code, 'UNAUTHENTICATED');
-  const wrong = await a.inject({ url: '/internal/emails', headers: { 'x-bazaar-service-token': 'not-the-token-0123456789' } });
-  assert.equal(wrong.statusCode, 403);
+  const wrong = await a.inject({ url: '/internal/emails', headers: callAs('notifications', 'operator', 'not-the-secret-0123456789') });
+  assert.equal(wrong.statusCode, 401);
+  const service = await a.inject({ url: '/internal/emails', headers: callAs('notifications', 'orders') });
+  assert.equal(service.statusCode, 403, "another service may not read the operator's email view");
   await a.close();
 });
 

@@ -1,4 +1,4 @@
-import { createServiceApp, type Authenticator, type Logger, type ServiceApp, type ReadinessCheck } from '@bazaar/kit';
+import { createServiceApp, type Authenticator, type Logger, type ServiceApp, type ReadinessCheck, type ServiceCredentials } from '@bazaar/kit';
 import { eventFeedRoutes } from '@bazaar/messaging';
 import { createCardVault } from './domain/card-vault.ts';
 import { createCheckout } from './domain/checkout.ts';
@@ -40,7 +40,7 @@ export interface OrdersDeps {
   /** Verifies callers' access tokens (identity's JWKS in production). */
   auth: Authenticator;
   /** Credential for calling /internal endpoints and serving the event feed. */
-  serviceToken: string;
+  credentials: ServiceCredentials;
   settings: OrdersSettings;
   /** More /readyz checks besides the store, e.g. `nats` when events travel over JetStream. */
   readiness?: Record<string, ReadinessCheck>;
@@ -59,7 +59,7 @@ export function buildApp(deps: OrdersDeps): ServiceApp {
     description: 'Orders and the checkout saga',
     logger: deps.logger,
     auth: deps.auth,
-    serviceToken: deps.serviceToken,
+    credentials: deps.credentials,
     readiness: { store: () => deps.store.ping(), ...deps.readiness },
     ...(deps.bodyLimit === undefined ? {} : { bodyLimit: deps.bodyLimit }),
     ...(deps.defaultMetrics === undefined ? {} : { defaultMetrics: deps.defaultMetrics }),
@@ -70,7 +70,7 @@ export function buildApp(deps: OrdersDeps): ServiceApp {
     cartUrl: settings.cartUrl,
     inventoryUrl: settings.inventoryUrl,
     paymentsUrl: settings.paymentsUrl,
-    serviceToken: deps.serviceToken,
+    credentials: deps.credentials,
     timeoutMs: settings.upstreamTimeoutMs,
     ...(settings.breakerHalfOpenAfterMs === undefined ? {} : { breakerHalfOpenAfterMs: settings.breakerHalfOpenAfterMs }),
   });

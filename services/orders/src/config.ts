@@ -1,12 +1,12 @@
 import { Type, type Static } from 'typebox';
-import { ServiceTokenConfig, configSchema } from '@bazaar/kit';
+import { ServiceCredentialConfig, configSchema } from '@bazaar/kit';
 import { NatsConfig } from '@bazaar/messaging';
 
 const url = (port: number, what: string) => Type.String({ pattern: '^https?://', default: `http://127.0.0.1:${port}`, description: what });
 
 /** Orders configuration, from the environment. */
 export const OrdersConfig = configSchema({
-  ...ServiceTokenConfig,
+  ...ServiceCredentialConfig,
   // NATS_URL set: events travel over JetStream; unset: the embedded HTTP feed.
   ...NatsConfig,
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8085 }),

@@ -1,4 +1,4 @@
-import { createAuthenticator, createLogger, loadConfig, main, remoteKeys, startService, startTelemetry } from '@bazaar/kit';
+import { createAuthenticator, createLogger, loadConfig, main, remoteKeys, startService, startTelemetry, serviceCredentials } from '@bazaar/kit';
 import { storeLocation } from '@bazaar/store';
 import { eventTransportFromConfig } from '@bazaar/messaging';
 import { OrdersConfig } from './config.ts';
@@ -7,6 +7,7 @@ import { openOrdersStore } from './store/index.ts';
 
 await main(async () => {
   const config = loadConfig(OrdersConfig);
+  const credentials = serviceCredentials('orders', config);
   startTelemetry({ service: 'orders', config });
   const logger = createLogger({ service: 'orders', level: config.LOG_LEVEL });
   const store = await openOrdersStore(storeLocation({ service: 'orders', config, databaseUrl: config.ORDERS_DATABASE_URL }));
@@ -17,7 +18,7 @@ await main(async () => {
     store,
     logger,
     auth: createAuthenticator(remoteKeys(config.IDENTITY_URL)),
-    serviceToken: config.BAZAAR_SERVICE_TOKEN,
+    credentials,
     bodyLimit: config.BODY_LIMIT_BYTES,
     settings: {
       cartUrl: config.CART_URL,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { configDefault, createAuthenticator, SERVICE_TOKEN_HEADER, type ServiceApp } from '@bazaar/kit';
-import { createTestKeys, testLogger, waitFor, type TestKeys } from '@bazaar/kit/testing';
+import { configDefault, createAuthenticator, type ServiceApp } from '@bazaar/kit';
+import { createTestKeys, testLogger, waitFor, type TestKeys, callAs, testCredentials } from '@bazaar/kit/testing';
 import type { AnyCloudEvent } from '@bazaar/messaging';
 import type { CheckoutRequest, Order } from '@bazaar/contracts/orders';
 import type { StoreDialect } from '@bazaar/store';
@@ -8,9 +8,7 @@ import { testLocation, type AfterHook } from '@bazaar/store/testing';
 import { buildApp, type OrdersSettings } from '../src/app.ts';
 import { OrdersConfig } from '../src/config.ts';
 import { newLeaseOwner, openOrdersStore, orderRepository, type OrdersStore } from '../src/store/index.ts';
-import { SERVICE_TOKEN, startUpstreams, type Upstreams } from './standins.ts';
-
-export { SERVICE_TOKEN };
+import { startUpstreams, type Upstreams } from './standins.ts';
 
 /**
  * Short retry and sweep timings so every saga path runs fast; the deadline, the
@@ -60,7 +58,7 @@ export async function startOrders(opts: { settings?: Partial<OrdersSettings>; st
     store,
     logger: testLogger(opts.logLines),
     auth: createAuthenticator(keys.keys),
-    serviceToken: SERVICE_TOKEN,
+    credentials: testCredentials('orders'),
     defaultMetrics: false,
     settings: { ...fastSettings, ...upstreams.urls, ...opts.settings },
   });
@@ -152,7 +150,7 @@ export async function compensated(h: Harness, orderId: string, timeoutMs = 3000)
 
 /** Every event in the outbox feed. */
 export async function outboxEvents(app: ServiceApp): Promise<AnyCloudEvent[]> {
-  const res = await app.inject({ url: '/internal/events?after=0&limit=500', headers: { [SERVICE_TOKEN_HEADER]: SERVICE_TOKEN } });
+  const res = await app.inject({ url: '/internal/events?after=0&limit=500', headers: callAs('orders') });
   assert.equal(res.statusCode, 200);
   return (res.json() as { events: AnyCloudEvent[] }).events;
 }

@@ -4,12 +4,11 @@
  * test can control — declines, short stock, 503s, slow or hanging answers.
  */
 import { AppError, createServiceApp, requireService, type ServiceApp } from '@bazaar/kit';
-import { testLogger } from '@bazaar/kit/testing';
+import { testCredentials, testLogger } from '@bazaar/kit/testing';
 import type { Cart } from '@bazaar/contracts/cart';
 import type { ReserveRequest } from '@bazaar/contracts/inventory';
 import type { AuthorizeRequest } from '@bazaar/contracts/payments';
 
-export const SERVICE_TOKEN = 'test-service-token-0123456789';
 export const DECLINED_CARD = '4000000000000002';
 export const NO_FUNDS_CARD = '4000000000009995';
 
@@ -74,20 +73,21 @@ export async function startUpstreams(): Promise<Upstreams> {
     }
   }
 
-  const app = (): ServiceApp => {
+  const app = (name: string): ServiceApp => {
     const a = createServiceApp({ name: 'stand-in', logger: testLogger(), defaultMetrics: false });
-    a.addHook('preHandler', requireService(SERVICE_TOKEN));
+    // The saga's upstreams accept orders alone, as their descriptors do.
+    a.addHook('preHandler', requireService(testCredentials(name), ['orders']));
     return a;
   };
 
-  const cart = app();
+  const cart = app('cart');
   cart.get('/internal/carts/:userId', async (request) => {
     const { userId } = request.params as { userId: string };
     await enter('cart', userId);
     return carts.get(userId) ?? { items: [], total: { amount: 0, currency: 'EUR' }, version: 'empty' };
   });
 
-  const inventory = app();
+  const inventory = app('inventory');
   inventory.post('/internal/inventory/reservations', async (request, reply) => {
     const req = request.body as ReserveRequest;
     await enter('reserve', req.orderId);
@@ -121,7 +121,7 @@ export async function startUpstreams(): Promise<Upstreams> {
     return { orderId, status: r.status, items: r.items, expiresAt: new Date().toISOString() };
   });
 
-  const pay = app();
+  const pay = app('payments');
   /** Orders whose void came before any authorize: like payments with the PSP's technical cancel, a later authorize is declined. */
   const cancelledRefs = new Set<string>();
   const paymentOf = (orderId: string) => {

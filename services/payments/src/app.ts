@@ -1,4 +1,4 @@
-import { createServiceApp, type Logger, type ServiceApp, type ServiceClient, type ReadinessCheck } from '@bazaar/kit';
+import { createServiceApp, type Logger, type ServiceApp, type ServiceClient, type ReadinessCheck, type ServiceCredentials } from '@bazaar/kit';
 import { eventFeedRoutes } from '@bazaar/messaging';
 import { createPayments } from './domain/payments.ts';
 import { pspGateway } from './upstream/psp-sim.ts';
@@ -13,7 +13,7 @@ export interface PaymentsDeps {
   /** Client for psp-sim (createServiceClient: timeout, retries, breaker); closed by the caller. */
   psp: ServiceClient;
   /** Credential for /internal endpoints. */
-  serviceToken: string;
+  credentials: ServiceCredentials;
   /** More /readyz checks besides the store, e.g. `nats` when events travel over JetStream. */
   readiness?: Record<string, ReadinessCheck>;
   bodyLimit?: number;
@@ -28,7 +28,7 @@ export function buildApp(deps: PaymentsDeps): ServiceApp {
     name: 'payments',
     description: 'Payment intents: authorize, capture, void, refund',
     logger: deps.logger,
-    serviceToken: deps.serviceToken,
+    credentials: deps.credentials,
     // The PSP is not a readiness check on purpose: without it payments can still answer reads and
     // replays, and pulling every instance out of rotation would turn a PSP outage into a payments outage.
     readiness: { store: () => deps.store.ping(), ...deps.readiness },

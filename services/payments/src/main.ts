@@ -1,4 +1,4 @@
-import { createLogger, createServiceClient, loadConfig, main, startService, startTelemetry } from '@bazaar/kit';
+import { createLogger, createServiceClient, loadConfig, main, startService, startTelemetry, serviceCredentials } from '@bazaar/kit';
 import { storeLocation } from '@bazaar/store';
 import { eventTransportFromConfig } from '@bazaar/messaging';
 import { PaymentsConfig } from './config.ts';
@@ -7,6 +7,7 @@ import { openPaymentsStore } from './store/index.ts';
 
 await main(async () => {
   const config = loadConfig(PaymentsConfig);
+  const credentials = serviceCredentials('payments', config);
   startTelemetry({ service: 'payments', config });
   const logger = createLogger({ service: 'payments', level: config.LOG_LEVEL });
   const store = await openPaymentsStore(storeLocation({ service: 'payments', config, databaseUrl: config.PAYMENTS_DATABASE_URL }));
@@ -18,7 +19,7 @@ await main(async () => {
     store,
     logger,
     psp,
-    serviceToken: config.BAZAAR_SERVICE_TOKEN,
+    credentials,
     bodyLimit: config.BODY_LIMIT_BYTES,
     reconcile: { intervalMs: config.PAYMENTS_RECONCILE_INTERVAL_MS, olderThanMs: config.PAYMENTS_RECONCILE_AFTER_MS },
   });

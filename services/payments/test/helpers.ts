@@ -2,8 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { createServiceClient, SERVICE_TOKEN_HEADER, type ServiceApp } from '@bazaar/kit';
-import { testLogger } from '@bazaar/kit/testing';
+import { createServiceClient, type ServiceApp } from '@bazaar/kit';
+import { testLogger, callAs, testCredentials } from '@bazaar/kit/testing';
 import type { PspAuthorizationRecord, PspConfig } from '@bazaar/contracts/psp';
 import type { AnyCloudEvent } from '@bazaar/messaging';
 import { buildApp } from '../src/app.ts';
@@ -11,8 +11,7 @@ import { openPaymentsStore, paymentRepository, type PaymentsStore } from '../src
 import { createPayments } from '../src/domain/payments.ts';
 import { pspGateway } from '../src/upstream/psp-sim.ts';
 
-export const SERVICE_TOKEN = 'test-service-token-0123456789';
-export const internal = { [SERVICE_TOKEN_HEADER]: SERVICE_TOKEN };
+export const internal = callAs('payments', 'orders');
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -82,7 +81,7 @@ export async function deadUrl(): Promise<string> {
 export async function startPayments(opts: { pspUrl: string; timeoutMs?: number; store?: PaymentsStore }) {
   const store = opts.store ?? (await openPaymentsStore({ dataDir: '', inMemory: true }));
   const psp = createServiceClient({ name: 'psp-sim', baseUrl: opts.pspUrl, timeoutMs: opts.timeoutMs ?? 15_000 });
-  const app = buildApp({ store, logger: testLogger(), psp, serviceToken: SERVICE_TOKEN, defaultMetrics: false });
+  const app = buildApp({ store, logger: testLogger(), psp, credentials: testCredentials('payments'), defaultMetrics: false });
   return {
     app,
     store,
@@ -117,7 +116,7 @@ export const act = (app: ServiceApp, orderId: string, action: 'capture' | 'void'
 
 /** Every event in payments' outbox, read through the feed as a consumer would. */
 export async function outbox(app: ServiceApp): Promise<AnyCloudEvent[]> {
-  const res = await app.inject({ url: '/internal/events?after=0&limit=500', headers: internal });
+  const res = await app.inject({ url: '/internal/events?after=0&limit=500', headers: callAs('payments') }); // the operator reads feeds; orders may not
   if (res.statusCode !== 200) throw new Error(`feed answered ${res.statusCode}`);
   return (res.json() as { events: AnyCloudEvent[] }).events;
 }

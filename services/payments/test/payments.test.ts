@@ -8,6 +8,7 @@ import { PaymentEventData } from '@bazaar/contracts/events';
 import { DIALECTS, testLocation } from '@bazaar/store/testing';
 import { openPaymentsStore } from '../src/store/index.ts';
 import { act, authorize, internal, newOrderId, outbox, startPayments, startPspSim, type PspSim } from './helpers.ts';
+import { callAs } from '@bazaar/kit/testing';
 
 let psp: PspSim;
 before(async () => {
@@ -184,8 +185,14 @@ test('internal only: 401 without the service credential, 403 with a wrong one; b
   assert.equal((await app.inject({ url: '/internal/payments/o-1' })).statusCode, 401);
   assert.equal((await app.inject({ method: 'POST', url: '/internal/payments/o-1/capture' })).statusCode, 401);
   assert.equal((await app.inject({ url: '/internal/events' })).statusCode, 401);
-  const wrong = await app.inject({ method: 'POST', url: '/internal/payments/authorize', headers: { 'x-bazaar-service-token': 'not-the-right-token-at-all' }, payload: body });
-  assert.equal(wrong.statusCode, 403);
+  const wrong = await app.inject({ method: 'POST', url: '/internal/payments/authorize', headers: callAs('payments', 'orders', 'not-the-right-secret-at-all'), payload: body });
+  assert.equal(wrong.statusCode, 401);
+  // Issue 13, item 12: a valid credential of a service the route does not name cannot move money.
+  for (const path of ['/internal/payments/authorize', '/internal/payments/o-1/capture', '/internal/payments/o-1/refund', '/internal/payments/o-1/void']) {
+    for (const caller of ['cart', 'operator']) {
+      assert.equal((await app.inject({ method: 'POST', url: path, headers: callAs('payments', caller), payload: body })).statusCode, 403, `${caller} on ${path}`);
+    }
+  }
 
   const fractional = await app.inject({ method: 'POST', url: '/internal/payments/authorize', headers: internal, payload: { ...body, amount: { amount: 1.5, currency: 'EUR' } } });
   assert.equal(fractional.statusCode, 400);

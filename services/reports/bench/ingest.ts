@@ -12,6 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '@bazaar/kit';
+import { testCredentials } from '@bazaar/kit/testing';
 import { startTestProducer } from '@bazaar/messaging/testing';
 import type { NewEvent } from '@bazaar/messaging';
 import { openReportsStore } from '../src/store/index.ts';
@@ -23,7 +24,6 @@ export interface IngestFigures {
   eventsPerS: number;
 }
 
-const TOKEN = 'bench-reports-token-0123456789';
 const eur = (amount: number) => ({ amount, currency: 'EUR' });
 
 function order(i: number): NewEvent {
@@ -48,13 +48,13 @@ function order(i: number): NewEvent {
 /** Publish `count` confirmed orders, then time reports applying all of them from position 0. */
 export async function benchReportsIngest(count: number, timeoutMs = 600_000): Promise<IngestFigures> {
   const dir = mkdtempSync(join(tmpdir(), 'bazaar-bench-reports-'));
-  const orders = await startTestProducer({ source: 'orders', serviceToken: TOKEN });
-  const payments = await startTestProducer({ source: 'payments', serviceToken: TOKEN });
+  const orders = await startTestProducer({ source: 'orders', credentials: testCredentials('orders') });
+  const payments = await startTestProducer({ source: 'payments', credentials: testCredentials('payments') });
   try {
     for (let i = 0; i < count; i += 500) await orders.publishAll(Array.from({ length: Math.min(500, count - i) }, (_, k) => order(i + k)));
     const store = await openReportsStore({ dataDir: dir });
     const t0 = performance.now();
-    const workers = await startReportsWorkers({ store, logger: createLogger({ service: 'reports', level: 'warn' }), urls: { orders: orders.url, payments: payments.url }, serviceToken: TOKEN, feedWaitMs: 1000 });
+    const workers = await startReportsWorkers({ store, logger: createLogger({ service: 'reports', level: 'warn' }), urls: { orders: orders.url, payments: payments.url }, credentials: testCredentials('reports'), feedWaitMs: 1000 });
     try {
       const deadline = Date.now() + timeoutMs;
       for (;;) {

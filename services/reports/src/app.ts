@@ -1,4 +1,4 @@
-import { createServiceApp, type Authenticator, type Logger, type ServiceApp } from '@bazaar/kit';
+import { createServiceApp, type Authenticator, type Logger, type ServiceApp, type ServiceCredentials } from '@bazaar/kit';
 import { createReports } from './domain/sales.ts';
 import type { RebuildControl } from './rebuild.ts';
 import { internalRoutes } from './routes/internal.ts';
@@ -14,7 +14,7 @@ export interface ReportsDeps {
   /** Rebuild requests and progress (the workers' rebuilder). */
   rebuild: RebuildControl;
   /** Credential for /internal endpoints. */
-  serviceToken: string;
+  credentials: ServiceCredentials;
   /** Currency of a report whose query names none. */
   currency: string;
   bodyLimit?: number;
@@ -28,7 +28,7 @@ export function buildApp(deps: ReportsDeps): ServiceApp {
     description: 'Sales analytics for admins, from orders\' and payments\' events',
     logger: deps.logger,
     auth: deps.auth,
-    serviceToken: deps.serviceToken,
+    credentials: deps.credentials,
     // The producers are deliberately not checked: reports answers from its own file while they are down.
     readiness: { store: () => deps.store.ping(), rebuild: () => deps.rebuild.readiness() },
     ...(deps.bodyLimit === undefined ? {} : { bodyLimit: deps.bodyLimit }),

@@ -1,9 +1,9 @@
 import { Type, type Static } from 'typebox';
-import { ServiceTokenConfig, configSchema } from '@bazaar/kit';
+import { ServiceCredentialConfig, configSchema } from '@bazaar/kit';
 
 /** Reports configuration, from the environment. */
 export const ReportsConfig = configSchema({
-  ...ServiceTokenConfig,
+  ...ServiceCredentialConfig,
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8090 }),
   IDENTITY_URL: Type.String({ pattern: '^https?://', default: 'http://127.0.0.1:8081', description: 'Where the JWKS is fetched from' }),
   ORDERS_URL: Type.String({ pattern: '^https?://', default: 'http://127.0.0.1:8085', description: 'Where orders serves its event feed' }),

@@ -1,4 +1,4 @@
-import type { Logger } from '@bazaar/kit';
+import type { Logger, ServiceCredentials } from '@bazaar/kit';
 import { createHttpFeedTransport, type AnyCloudEvent, type Subscription } from '@bazaar/messaging';
 import { CONSUMER, SOURCES, decodeEvent, streamOf, type Source } from './events.ts';
 import type { ReportsStore } from './store/index.ts';
@@ -17,7 +17,7 @@ export interface Consumers {
  * redelivery never counts twice; a page that fails comes again one event at
  * a time, each in its own transaction.
  */
-export function createConsumers(opts: { store: ReportsStore; logger: Logger; urls: Record<Source, string>; serviceToken: string; feedWaitMs?: number }): Consumers {
+export function createConsumers(opts: { store: ReportsStore; logger: Logger; urls: Record<Source, string>; credentials: ServiceCredentials; feedWaitMs?: number }): Consumers {
   let subscriptions: Subscription[] = [];
 
   function handlerFor(source: Source) {
@@ -63,7 +63,7 @@ export function createConsumers(opts: { store: ReportsStore; logger: Logger; url
       if (subscriptions.length > 0) return;
       const transport = createHttpFeedTransport({
         urls: opts.urls,
-        serviceToken: opts.serviceToken,
+        credentials: opts.credentials,
         cursors: opts.store.cursors,
         logger: opts.logger,
         ...(opts.feedWaitMs === undefined ? {} : { waitMs: opts.feedWaitMs }),

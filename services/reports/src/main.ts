@@ -1,4 +1,4 @@
-import { createAuthenticator, createLogger, loadConfig, main, remoteKeys, startService, startTelemetry } from '@bazaar/kit';
+import { createAuthenticator, createLogger, loadConfig, main, remoteKeys, startService, startTelemetry, serviceCredentials } from '@bazaar/kit';
 import { ReportsConfig } from './config.ts';
 import { buildApp } from './app.ts';
 import { openReportsStore } from './store/index.ts';
@@ -6,18 +6,19 @@ import { startReportsWorkers } from './workers.ts';
 
 await main(async () => {
   const config = loadConfig(ReportsConfig);
+  const credentials = serviceCredentials('reports', config);
   startTelemetry({ service: 'reports', config });
   const logger = createLogger({ service: 'reports', level: config.LOG_LEVEL });
   const store = await openReportsStore({ dataDir: config.BAZAAR_DATA_DIR });
   if (store.applied.length > 0) logger.info({ migrations: store.applied, location: store.location }, 'migrations applied');
   const urls = { orders: config.ORDERS_URL, payments: config.PAYMENTS_URL };
-  const workers = await startReportsWorkers({ store, logger, urls, serviceToken: config.BAZAAR_SERVICE_TOKEN, feedWaitMs: config.REPORTS_FEED_WAIT_MS });
+  const workers = await startReportsWorkers({ store, logger, urls, credentials, feedWaitMs: config.REPORTS_FEED_WAIT_MS });
   const app = buildApp({
     store,
     logger,
     auth: createAuthenticator(remoteKeys(config.IDENTITY_URL)),
     rebuild: workers.rebuilder,
-    serviceToken: config.BAZAAR_SERVICE_TOKEN,
+    credentials,
     currency: config.REPORTS_CURRENCY,
     bodyLimit: config.BODY_LIMIT_BYTES,
   });

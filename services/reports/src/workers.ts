@@ -1,4 +1,4 @@
-import type { Logger } from '@bazaar/kit';
+import type { Logger, ServiceCredentials } from '@bazaar/kit';
 import { createConsumers } from './consumers.ts';
 import type { Source } from './events.ts';
 import { feedProbe } from '@bazaar/messaging';
@@ -10,7 +10,7 @@ export interface WorkerOptions {
   logger: Logger;
   /** Base URL of each producer whose feed is read. */
   urls: Record<Source, string>;
-  serviceToken: string;
+  credentials: ServiceCredentials;
   /** Long-poll wait on the feeds (default: the transport's). */
   feedWaitMs?: number;
   /** How often a rebuild checks whether it has caught up. */
@@ -27,10 +27,10 @@ export async function startReportsWorkers(opts: WorkerOptions): Promise<{ rebuil
     store: opts.store,
     logger: opts.logger,
     urls: opts.urls,
-    serviceToken: opts.serviceToken,
+    credentials: opts.credentials,
     ...(opts.feedWaitMs === undefined ? {} : { feedWaitMs: opts.feedWaitMs }),
   });
-  const probe = feedProbe<Source>({ urls: opts.urls, serviceToken: opts.serviceToken });
+  const probe = feedProbe<Source>({ urls: opts.urls, credentials: opts.credentials });
   const rebuilder = createRebuilder({
     store: opts.store,
     consumers,

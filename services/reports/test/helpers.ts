@@ -1,5 +1,5 @@
-import { createAuthenticator, SERVICE_TOKEN_HEADER } from '@bazaar/kit';
-import { createTestKeys, testLogger, type TestKeys } from '@bazaar/kit/testing';
+import { createAuthenticator } from '@bazaar/kit';
+import { createTestKeys, testLogger, type TestKeys, callAs, testCredentials } from '@bazaar/kit/testing';
 import { startTestProducer, type TestProducer } from '@bazaar/messaging/testing';
 import type { OrderCancelledData, OrderConfirmedData, PaymentEventData } from '@bazaar/contracts/events';
 import type { SalesReport } from '@bazaar/contracts/reports';
@@ -7,14 +7,13 @@ import { buildApp } from '../src/app.ts';
 import { openReportsStore, type ReportsStore } from '../src/store/index.ts';
 import { startReportsWorkers } from '../src/workers.ts';
 
-export const SERVICE_TOKEN = 'test-service-token-0123456789';
-export const internal = { [SERVICE_TOKEN_HEADER]: SERVICE_TOKEN };
+export const internal = callAs('reports');
 
 /**
  * A stand-in for a producer (orders or payments): a real outbox served over
  * a real HTTP feed, which can be stopped and started again on the same port.
  */
-export const startProducer = (source: 'orders' | 'payments'): Promise<TestProducer> => startTestProducer({ source, serviceToken: SERVICE_TOKEN });
+export const startProducer = (source: 'orders' | 'payments'): Promise<TestProducer> => startTestProducer({ source, credentials: testCredentials(source) });
 
 /** Reports as main.ts wires it (real workers, real DuckDB), with test signing keys and short timers. */
 export async function startReports(opts: { ordersUrl: string; paymentsUrl: string; store?: ReportsStore; keys?: TestKeys }) {
@@ -24,7 +23,7 @@ export async function startReports(opts: { ordersUrl: string; paymentsUrl: strin
     store,
     logger: testLogger(),
     urls: { orders: opts.ordersUrl, payments: opts.paymentsUrl },
-    serviceToken: SERVICE_TOKEN,
+    credentials: testCredentials('reports'),
     feedWaitMs: 1000,
     rebuildCheckMs: 50,
   });
@@ -33,7 +32,7 @@ export async function startReports(opts: { ordersUrl: string; paymentsUrl: strin
     logger: testLogger(),
     auth: createAuthenticator(keys.keys),
     rebuild: workers.rebuilder,
-    serviceToken: SERVICE_TOKEN,
+    credentials: testCredentials('reports'),
     currency: 'EUR',
     defaultMetrics: false,
   });

@@ -4,13 +4,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createAuthenticator } from '@bazaar/kit';
-import { createTestKeys, testLogger, waitFor } from '@bazaar/kit/testing';
+import { createTestKeys, testLogger, waitFor, testCredentials, callAs } from '@bazaar/kit/testing';
 import type { AnyCloudEvent } from '@bazaar/contracts/events';
 import { buildApp } from '../src/app.ts';
 import { decodeEvent } from '../src/events.ts';
 import { createRebuilder } from '../src/rebuild.ts';
 import { openReportsStore } from '../src/store/index.ts';
-import { SERVICE_TOKEN, confirmedOrder, internal } from './helpers.ts';
+import { confirmedOrder, internal } from './helpers.ts';
 
 async function setup(opts: { caughtUp?: () => boolean } = {}) {
   const keys = await createTestKeys();
@@ -18,7 +18,7 @@ async function setup(opts: { caughtUp?: () => boolean } = {}) {
   const consumers = { started: 0, start() { this.started += 1; }, async stop() {} };
   const probe = { hasEventsAfter: async () => !(opts.caughtUp?.() ?? true), close: async () => undefined };
   const rebuilder = createRebuilder({ store, consumers, probe, logger: testLogger(), checkEveryMs: 20 });
-  const app = buildApp({ store, logger: testLogger(), auth: createAuthenticator(keys.keys), rebuild: rebuilder, serviceToken: SERVICE_TOKEN, currency: 'EUR', defaultMetrics: false });
+  const app = buildApp({ store, logger: testLogger(), auth: createAuthenticator(keys.keys), rebuild: rebuilder, credentials: testCredentials('reports'), currency: 'EUR', defaultMetrics: false });
   const admin = await keys.sign({ sub: 'admin-1', roles: ['admin'] });
   const customer = await keys.sign({ sub: 'user-1', roles: ['customer'] });
   return {
@@ -102,7 +102,8 @@ test('POST /internal/reports/rebuild needs the service credential, empties the m
   await waitFor('ready after the initial rebuild', async () => (await s.app.inject({ url: '/readyz' })).statusCode === 200);
 
   assert.equal((await s.app.inject({ method: 'POST', url: '/internal/reports/rebuild' })).statusCode, 401);
-  assert.equal((await s.app.inject({ method: 'POST', url: '/internal/reports/rebuild', headers: { 'x-bazaar-service-token': 'wrong-token-0123456789' } })).statusCode, 403);
+  assert.equal((await s.app.inject({ method: 'POST', url: '/internal/reports/rebuild', headers: callAs('reports', 'operator', 'wrong-secret-0123456789') })).statusCode, 401);
+  assert.equal((await s.app.inject({ method: 'POST', url: '/internal/reports/rebuild', headers: callAs('reports', 'orders') })).statusCode, 403);
 
   const event: AnyCloudEvent = { specversion: '1.0', id: 'e1', source: 'orders', type: 'orders.order-confirmed', time: '2026-01-02T10:00:00Z', datacontenttype: 'application/json', sequence: 1, data: confirmedOrder() };
   const decoded = decodeEvent(event);

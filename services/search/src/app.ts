@@ -1,4 +1,4 @@
-import { createServiceApp, type Logger, type ServiceApp } from '@bazaar/kit';
+import { createServiceApp, type Logger, type ServiceApp, type ServiceCredentials } from '@bazaar/kit';
 import type { SearchReadModel } from './indexer.ts';
 import { searchRoutes } from './routes/search.ts';
 import { internalRoutes } from './routes/internal.ts';
@@ -8,7 +8,7 @@ export interface SearchDeps {
   model: SearchReadModel;
   logger: Logger;
   /** Credential for /internal endpoints. */
-  serviceToken: string;
+  credentials: ServiceCredentials;
   bodyLimit?: number;
   defaultMetrics?: boolean;
 }
@@ -19,7 +19,7 @@ export function buildApp(deps: SearchDeps): ServiceApp {
     name: 'search',
     description: 'Full-text product search: a read model of the catalog and stock, fed by events',
     logger: deps.logger,
-    serviceToken: deps.serviceToken,
+    credentials: deps.credentials,
     // Ready once the index is complete; catalog and inventory being down later only makes it stale, so they are not checks.
     readiness: { index: () => deps.model.checkReady() },
     ...(deps.bodyLimit === undefined ? {} : { bodyLimit: deps.bodyLimit }),

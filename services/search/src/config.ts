@@ -1,10 +1,10 @@
 import { join } from 'node:path';
 import { Type, type Static } from 'typebox';
-import { ServiceTokenConfig, configSchema } from '@bazaar/kit';
+import { ServiceCredentialConfig, configSchema } from '@bazaar/kit';
 
 /** Search configuration, from the environment. */
 export const SearchConfig = configSchema({
-  ...ServiceTokenConfig,
+  ...ServiceCredentialConfig,
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8089 }),
   CATALOG_URL: Type.String({ pattern: '^https?://', default: 'http://127.0.0.1:8082', description: 'Where catalog serves its event feed' }),
   INVENTORY_URL: Type.String({ pattern: '^https?://', default: 'http://127.0.0.1:8083', description: 'Where inventory serves its event feed' }),

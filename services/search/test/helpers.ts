@@ -1,8 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SERVICE_TOKEN_HEADER } from '@bazaar/kit';
-import { testLogger } from '@bazaar/kit/testing';
+import { testLogger, callAs, testCredentials } from '@bazaar/kit/testing';
 import type { NewEvent } from '@bazaar/messaging';
 import { startTestProducer, type TestProducer } from '@bazaar/messaging/testing';
 import type { ProductChangedData } from '@bazaar/contracts/events';
@@ -12,8 +11,7 @@ import { httpFeeds } from '../src/upstream/feeds.ts';
 import { createIndexer, type Indexer } from '../src/indexer.ts';
 import { snapshotStore } from '../src/store/snapshot.ts';
 
-export const SERVICE_TOKEN = 'test-service-token-0123456789';
-export const internal = { [SERVICE_TOKEN_HEADER]: SERVICE_TOKEN };
+export const internal = callAs('search');
 
 let counter = 0;
 /** A product as catalog's events carry it. */
@@ -35,7 +33,7 @@ export function product(overrides: Partial<IndexedProduct> & { name: string }): 
  * the real service would be; `listen: false` starts it down.
  */
 export const startProducer = (source: 'catalog' | 'inventory', opts: { listen?: boolean } = {}): Promise<TestProducer> =>
-  startTestProducer({ source, serviceToken: SERVICE_TOKEN, ...opts });
+  startTestProducer({ source, credentials: testCredentials(source), ...opts });
 export type Producer = TestProducer;
 
 export const created = (data: ProductChangedData): NewEvent => ({ type: 'catalog.product-created', subject: data.id, data });
@@ -53,14 +51,14 @@ export async function startSearch(opts: { dir: string; catalog: Producer; invent
   const logger = testLogger();
   const snapshots = snapshotStore(opts.dir);
   const indexer: Indexer = createIndexer({
-    feeds: httpFeeds({ urls: { catalog: opts.catalog.url, inventory: opts.inventory.url }, serviceToken: SERVICE_TOKEN, logger, waitMs: 1000 }),
+    feeds: httpFeeds({ urls: { catalog: opts.catalog.url, inventory: opts.inventory.url }, credentials: testCredentials('search'), logger, waitMs: 1000 }),
     snapshots,
     logger,
     snapshotIntervalMs: opts.snapshotIntervalMs ?? 60_000,
     catchUpCheckMs: 50,
   });
   await indexer.start();
-  const app = buildApp({ model: indexer, logger, serviceToken: SERVICE_TOKEN, defaultMetrics: false });
+  const app = buildApp({ model: indexer, logger, credentials: testCredentials('search'), defaultMetrics: false });
   app.addHook('onClose', async () => indexer.stop());
   return {
     app,

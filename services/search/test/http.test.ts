@@ -3,11 +3,11 @@
 // ProductIndex behind a small stand-in for the indexer's lifecycle.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { testLogger } from '@bazaar/kit/testing';
+import { testLogger, testCredentials, callAs } from '@bazaar/kit/testing';
 import { buildApp } from '../src/app.ts';
 import { ProductIndex } from '../src/domain/product-index.ts';
 import type { IndexerStatus, SearchReadModel } from '../src/indexer.ts';
-import { SERVICE_TOKEN, internal, product } from './helpers.ts';
+import { internal, product } from './helpers.ts';
 
 function setup() {
   const index = ProductIndex.empty();
@@ -31,7 +31,7 @@ function setup() {
       phase = 'rebuilding';
     },
   };
-  const app = buildApp({ model, logger: testLogger(), serviceToken: SERVICE_TOKEN, defaultMetrics: false });
+  const app = buildApp({ model, logger: testLogger(), credentials: testCredentials('search'), defaultMetrics: false });
   return { app, rebuilds, setPhase: (p: IndexerStatus['phase']) => (phase = p) };
 }
 
@@ -103,7 +103,8 @@ test('readyz is 503 with the rebuild progress while rebuilding, 200 once ready',
 test('the internal rebuild and status need the service credential', async () => {
   const { app, rebuilds } = setup();
   assert.equal((await app.inject({ method: 'POST', url: '/internal/search/rebuild' })).statusCode, 401);
-  assert.equal((await app.inject({ method: 'POST', url: '/internal/search/rebuild', headers: { 'x-bazaar-service-token': 'wrong-token-0123456789' } })).statusCode, 403);
+  assert.equal((await app.inject({ method: 'POST', url: '/internal/search/rebuild', headers: callAs('search', 'operator', 'wrong-secret-0123456789') })).statusCode, 401);
+  assert.equal((await app.inject({ method: 'POST', url: '/internal/search/rebuild', headers: callAs('search', 'orders') })).statusCode, 403, 'a service may not rebuild; the operator may');
   assert.equal((await app.inject({ url: '/internal/search/status' })).statusCode, 401);
   assert.deepEqual(rebuilds, []);
   const res = await app.inject({ method: 'POST', url: '/internal/search/rebuild', headers: internal });

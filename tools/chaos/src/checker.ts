@@ -17,7 +17,8 @@ export interface InvariantResult {
 export interface CheckInput {
   gatewayUrl: string;
   urls: { inventory: string; payments: string; pspSim: string; notifications: string; mailSink: string };
-  serviceToken: string;
+  /** The operator's credential header for one service: the checker reads payments, reservations and emails over /internal. */
+  internalHeaders: (service: string) => Record<string, string>;
   adminToken: string;
   shoppers: Shopper[];
   journeys: JourneyRecord[];
@@ -30,8 +31,6 @@ interface Order {
   total: { amount: number; currency: string };
   reason?: string | null;
 }
-
-const TOKEN_HEADER = 'x-bazaar-service-token';
 
 /** GET that must answer 200 (retried a few times: the system may still be recovering). */
 async function read<T>(url: string, init: { token?: string; headers?: Record<string, string> } = {}): Promise<{ status: number; body: T }> {
@@ -62,7 +61,7 @@ async function allOrders(input: CheckInput): Promise<Map<string, { order: Order;
 
 /** Run every check once. */
 export async function checkInvariants(input: CheckInput): Promise<InvariantResult[]> {
-  const internal = { headers: { [TOKEN_HEADER]: input.serviceToken } };
+  const internal = (service: string) => ({ headers: input.internalHeaders(service) });
   const orders = await allOrders(input);
   const results: InvariantResult[] = [];
   const ex = (list: string[], max = 3) => list.slice(0, max);
@@ -90,7 +89,7 @@ export async function checkInvariants(input: CheckInput): Promise<InvariantResul
   for (const { order } of orders.values()) {
     if (order.status === 'PENDING') continue;
     const psp = await read<{ items: { status: string; amount: number; captures: number }[] }>(`${input.urls.pspSim}/admin/authorizations?idempotencyKey=${encodeURIComponent(order.id)}`);
-    const pay = await read<{ status?: string; amount?: { amount: number } }>(`${input.urls.payments}/internal/payments/${order.id}`, internal);
+    const pay = await read<{ status?: string; amount?: { amount: number } }>(`${input.urls.payments}/internal/payments/${order.id}`, internal('payments'));
     const auths = psp.body.items;
     if (order.status === 'CONFIRMED') {
       confirmedTotals.set(order.id, order.total.amount);
@@ -110,7 +109,7 @@ export async function checkInvariants(input: CheckInput): Promise<InvariantResul
   const committed = new Map<string, number>();
   const reserved: string[] = [];
   for (const { order } of orders.values()) {
-    const r = await read<{ status?: string; items?: { productId: string; quantity: number }[] }>(`${input.urls.inventory}/internal/inventory/reservations/${order.id}`, internal);
+    const r = await read<{ status?: string; items?: { productId: string; quantity: number }[] }>(`${input.urls.inventory}/internal/inventory/reservations/${order.id}`, internal('inventory'));
     if (r.status !== 200) {
       if (order.status === 'CONFIRMED') reserved.push(`CONFIRMED ${order.id} has no reservation`);
       continue;
@@ -141,7 +140,7 @@ export async function checkInvariants(input: CheckInput): Promise<InvariantResul
   for (const m of sink.body.messages) if (m.messageId) delivered.set(m.messageId, (delivered.get(m.messageId) ?? 0) + 1);
   for (const { order } of orders.values()) {
     if (order.status === 'PENDING') continue;
-    const res = await read<{ emails: { kind: string; status: string; messageId: string }[] }>(`${input.urls.notifications}/internal/emails?orderId=${order.id}`, internal);
+    const res = await read<{ emails: { kind: string; status: string; messageId: string }[] }>(`${input.urls.notifications}/internal/emails?orderId=${order.id}`, internal('notifications'));
     const kind = order.status === 'CONFIRMED' ? 'order-confirmed' : 'order-cancelled';
     const emails = res.body.emails;
     if (emails.length !== 1 || emails[0]?.kind !== kind) {

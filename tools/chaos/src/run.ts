@@ -46,8 +46,6 @@ export interface ChaosResult {
   logDir: string;
 }
 
-const SERVICE_TOKEN = `chaos-${randomBytes(12).toString('hex')}`;
-
 /** Run one round; always stops what it started. */
 export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
   const random = seeded(opts.seed);
@@ -80,7 +78,6 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
       logDir: join(work, 'logs'),
       readyTimeoutMs: 300_000,
       env: {
-        BAZAAR_SERVICE_TOKEN: SERVICE_TOKEN,
         BAZAAR_EDGE_OVERRIDES: `payments:PSP_SIM_URL=${proxy.url}`,
         MAIL_SINK_MAX_MESSAGES: '1000000',
         SAGA_DEADLINE_MS: String(opts.sagaDeadlineMs),
@@ -204,7 +201,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     const input = {
       gatewayUrl,
       urls: { inventory: urlOf('inventory'), payments: urlOf('payments'), pspSim: urlOf('psp-sim'), notifications: urlOf('notifications'), mailSink: urlOf('mail-sink') },
-      serviceToken: SERVICE_TOKEN,
+      internalHeaders: (service: string) => (system as RunningSystem).callAs(service),
       adminToken,
       shoppers,
       journeys: load.journeys,

@@ -1,4 +1,4 @@
-import { ADMIN_PORT, APP_UID, CONTAINER_PORT, DATA_DIR, upstreamTable, type DeployService } from './model.ts';
+import { ADMIN_PORT, APP_UID, CONTAINER_PORT, DATA_DIR, credentialVariables, upstreamTable, type DeployService } from './model.ts';
 
 type Json = Record<string, unknown>;
 
@@ -9,7 +9,6 @@ type Json = Record<string, unknown>;
  * BAZAAR_ENV=production, which refuses weak or known values.
  */
 const FROM_SHELL: Record<string, string> = {
-  BAZAAR_SERVICE_TOKEN: '${BAZAAR_SERVICE_TOKEN:?set BAZAAR_SERVICE_TOKEN, e.g. openssl rand -base64 32}',
   BAZAAR_POSTGRES_URL: 'postgres://bazaar:${POSTGRES_PASSWORD:?set POSTGRES_PASSWORD}@postgres:5432',
   ADMIN_PASSWORD: '${ADMIN_PASSWORD:?set ADMIN_PASSWORD (12 characters or more)}',
   COOKIE_SECRET: '${COOKIE_SECRET:?set COOKIE_SECRET, e.g. openssl rand -base64 32}',
@@ -65,6 +64,12 @@ function environment(s: DeployService, all: DeployService[]): Record<string, str
   env.NATS_URL = FROM_SHELL.NATS_URL as string;
   env.REDIS_URL = FROM_SHELL.REDIS_URL as string;
   for (const key of s.secrets) env[key] = FROM_SHELL[key] ?? `\${${key}:?set ${key}}`;
+  if (s.credential) {
+    // Its own credential and its callers' digests, from `npm run credentials -- --compose >> deploy/.env`.
+    const v = credentialVariables(s.name);
+    env.BAZAAR_SERVICE_CREDENTIAL = `\${${v.credential}:?set ${v.credential}: npm run credentials -- --compose >> deploy/.env}`;
+    env.BAZAAR_SERVICE_CALLERS = `\${${v.callers}:?set ${v.callers}: npm run credentials -- --compose >> deploy/.env}`;
+  }
   return env;
 }
 

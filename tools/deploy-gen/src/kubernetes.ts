@@ -9,7 +9,11 @@ export const CONFIG_MAP = 'bazaar-config';
 /** Name of the Secret holding credentials; created by the operator, never committed (deploy/README.md). */
 export const SECRET = 'bazaar-secrets';
 /** Secret keys without which a service must not start; the others fall back to embedded mode when absent. */
-const REQUIRED_SECRETS = new Set(['BAZAAR_SERVICE_TOKEN', 'ADMIN_PASSWORD']);
+const REQUIRED_SECRETS = new Set(['ADMIN_PASSWORD']);
+/** The Secret holding each service's own credential, one key per service (`npm run credentials`, deploy/README.md). */
+export const CREDENTIALS_SECRET = 'bazaar-service-credentials';
+/** The ConfigMap holding, per service, the digests of the callers it verifies (not secret; `npm run credentials`). */
+export const CALLERS_CONFIG_MAP = 'bazaar-service-callers';
 const SMTP_PORTS = [25, 465, 587, 1025, 2525];
 
 const urlVar = (name: string) => `${name.toUpperCase().replaceAll('-', '_')}_URL`;
@@ -65,6 +69,11 @@ function env(s: DeployService, all: DeployService[]): Json[] {
   }
   for (const key of s.secrets) {
     out.push({ name: key, valueFrom: { secretKeyRef: { name: SECRET, key, optional: !REQUIRED_SECRETS.has(key) } } });
+  }
+  if (s.credential) {
+    // Its own credential only (its key of the Secret), and its callers' digests: never another service's secret.
+    out.push({ name: 'BAZAAR_SERVICE_CREDENTIAL', valueFrom: { secretKeyRef: { name: CREDENTIALS_SECRET, key: s.name, optional: false } } });
+    out.push({ name: 'BAZAAR_SERVICE_CALLERS', valueFrom: { configMapKeyRef: { name: CALLERS_CONFIG_MAP, key: s.name, optional: false } } });
   }
   return out;
 }

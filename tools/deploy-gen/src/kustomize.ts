@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -30,17 +30,19 @@ export function kustomize(dir: string): K8sObject[] {
 
 /**
  * Build an overlay of deploy/kubernetes the way an operator would: where the
- * overlay generates its Secret from secrets.env (not committed), a copy is
- * built with secrets.env.example in its place.
+ * overlay generates objects from files that are never committed (secrets.env,
+ * service-credentials.env, service-callers.env), a copy is built with their
+ * committed `.example` in their place.
  */
 export function kustomizeOverlay(overlayDir: string): K8sObject[] {
-  if (!existsSync(join(overlayDir, 'secrets.env.example')) || existsSync(join(overlayDir, 'secrets.env'))) return kustomize(overlayDir);
+  const missing = readdirSync(overlayDir).filter((f) => f.endsWith('.example') && !existsSync(join(overlayDir, f.slice(0, -'.example'.length))));
+  if (missing.length === 0) return kustomize(overlayDir);
   const kube = dirname(dirname(overlayDir));
   const copy = mkdtempSync(join(tmpdir(), 'bazaar-kustomize-'));
   try {
     cpSync(kube, copy, { recursive: true });
     const overlay = join(copy, 'overlays', basename(overlayDir));
-    cpSync(join(overlay, 'secrets.env.example'), join(overlay, 'secrets.env'));
+    for (const example of missing) cpSync(join(overlay, example), join(overlay, example.slice(0, -'.example'.length)));
     return kustomize(overlay);
   } finally {
     rmSync(copy, { recursive: true, force: true });

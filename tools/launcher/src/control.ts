@@ -8,6 +8,7 @@ import { chaosPage, chaosTable, deadLettersSection, eventsPage, scaleControls, l
 import { esc } from './dashboard/layout.ts';
 import { crossSite } from './csrf.ts';
 import type { DeadLetter, DeadLetters } from './dead-letters.ts';
+import { SERVICE_CREDENTIAL_HEADER } from '@bazaar/kit';
 
 const ACTION = /^\/api\/services\/([a-z0-9-]+)\/(start|stop|restart|freeze|thaw|kill)$/;
 const ROLLING = /^\/api\/services\/([a-z0-9-]+)\/rolling-restart$/;
@@ -30,8 +31,8 @@ export interface ControlOptions {
   telemetry?: { store: TelemetryStore; collector: Collector };
   /** Base URL of each service (first instance), for readiness details, psp-sim's knobs and event lag. */
   serviceUrls?: Map<string, string>;
-  /** Credential for producers' /internal/events (consumer lag). */
-  serviceToken?: string;
+  /** The operator's credential header value for one service, for producers' /internal/events (consumer lag). */
+  operatorCredential?: (service: string) => string;
   /** The JetStream dead letters (with NATS only): listed on the Events page, replayed from it. */
   deadLetters?: DeadLetters;
 }
@@ -131,9 +132,9 @@ export function createControlServer(opts: ControlOptions): Server {
     await Promise.all(
       [...rows.values()].map(async (row) => {
         const url = opts.serviceUrls?.get(row.source);
-        if (!url || !opts.serviceToken) return;
+        if (!url || !opts.operatorCredential) return;
         try {
-          const r = await fetch(`${url}/internal/events?after=${row.position}&limit=500`, { headers: { 'x-bazaar-service-token': opts.serviceToken }, signal: AbortSignal.timeout(1500) });
+          const r = await fetch(`${url}/internal/events?after=${row.position}&limit=500`, { headers: { [SERVICE_CREDENTIAL_HEADER]: opts.operatorCredential(row.source) }, signal: AbortSignal.timeout(1500) });
           const body = (await r.json()) as { events?: unknown[] };
           if (Array.isArray(body.events)) row.lag = body.events.length === 500 ? '500+' : body.events.length;
         } catch {

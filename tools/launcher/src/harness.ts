@@ -3,7 +3,10 @@
  * on a private port range and data directory.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { OPERATOR, SERVICE_CREDENTIAL_HEADER, audienceSecret } from '@bazaar/kit';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 
@@ -22,6 +25,8 @@ export interface RunningSystem {
   output: () => string;
   services(): Promise<ServiceInfo[]>;
   service(name: string): Promise<ServiceInfo>;
+  /** Headers that call an /internal route of the service `to` as `caller` (a service, or by default the operator's tools), with this run's credential. */
+  callAs(to: string, caller?: string): Record<string, string>;
   stop(): Promise<void>;
 }
 
@@ -84,6 +89,8 @@ export async function startSystem(opts: StartOptions): Promise<RunningSystem> {
   };
   const gateway = (await services()).find((s) => s.name === 'gateway');
   if (!gateway) throw new Error('no gateway in the process table');
+  // The run's secrets, as the launcher wrote them for the operator's local tools.
+  const secrets = JSON.parse(readFileSync(join(opts.dataDir, 'credentials.json'), 'utf8')) as Record<string, string>;
   return {
     gatewayUrl: gateway.url,
     controlUrl,
@@ -94,6 +101,11 @@ export async function startSystem(opts: StartOptions): Promise<RunningSystem> {
       const found = (await services()).find((s) => s.name === name);
       if (!found) throw new Error(`no service ${name}`);
       return found;
+    },
+    callAs(to, caller = OPERATOR) {
+      const secret = secrets[caller];
+      if (secret === undefined) throw new Error(`no credential for ${caller} in ${join(opts.dataDir, 'credentials.json')}`);
+      return { [SERVICE_CREDENTIAL_HEADER]: `${caller}:${audienceSecret(secret, to)}` };
     },
     async stop() {
       if (launcher.exitCode !== null) return;

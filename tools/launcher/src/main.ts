@@ -3,7 +3,6 @@
  * Waits for each /readyz, prints the process table and the URLs a person
  * needs, restarts crashed services with backoff, stops everything on Ctrl-C.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -12,6 +11,8 @@ import { parseArgs } from 'node:util';
 import { assignPorts, childEnv, discoverServices, instanceName, instancePorts, parseScale, portVariable, type ServiceSpec } from './services.ts';
 import { SupervisedProcess } from './supervisor.ts';
 import { createControlServer } from './control.ts';
+import { runCredentials, writeCredentialsFile } from './credentials.ts';
+import { OPERATOR, audienceSecret } from '@bazaar/kit';
 import { processTable } from './table.ts';
 import { checkInfra, infraEnv, maskUrl, type InfraTarget } from './infra.ts';
 import { openTelemetryStore } from './telemetry/store.ts';
@@ -149,9 +150,10 @@ const collector = createCollector(telemetryStore);
 // Services export to the launcher unless the user named a collector of their own.
 const otelEnv: Record<string, string> = env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ? {} : { OTEL_EXPORTER_OTLP_ENDPOINT: `http://${host}:${launcherPort}` };
 
-// One credential per launcher run for service-to-service calls to /internal endpoints.
-// 32 random bytes: what production mode asks of a service credential (docs/security.md).
-const serviceToken = env.BAZAAR_SERVICE_TOKEN || randomBytes(32).toString('base64url');
+// A credential of its own per service (and one for the operator's tools), new each run; each service
+// gets its callers' digests, never their secrets (docs/adr/0090-per-service-credentials.md).
+const credentials = runCredentials(specs.map((s) => s.name), env.BAZAAR_OPERATOR_CREDENTIAL);
+writeCredentialsFile(join(dataDir, 'credentials.json'), credentials);
 const sinkSpec = specs.find((s) => s.smtpPort !== undefined);
 const smtpPort = sinkSpec ? Number(env.MAIL_SINK_SMTP_PORT || (portBase === undefined ? sinkSpec.smtpPort : portBase + 80)) : undefined;
 if (smtpPort !== undefined && !(await portIsFree(host, smtpPort))) fail(`port ${smtpPort} on ${host} is in use (the mail sink's SMTP port). Set MAIL_SINK_SMTP_PORT to a free port.`);
@@ -163,7 +165,8 @@ for (const spec of specs) {
   for (const [i, port] of (instances.get(spec.name) as number[]).entries()) {
     const name = instanceName(spec.name, i + 1);
     // Node's module compile cache (compiled and type-stripped modules, kept across runs): a warm start skips most of the module loading.
-    const base = { ...env, ...otelEnv, BAZAAR_SERVICE_TOKEN: serviceToken, NODE_COMPILE_CACHE: env.NODE_COMPILE_CACHE || compileCache };
+    const secret = credentials.secrets[spec.name] as string;
+    const base = { ...env, ...otelEnv, BAZAAR_SERVICE_CREDENTIAL: secret, BAZAAR_SERVICE_CALLERS: credentials.callers[spec.name] as string, NODE_COMPILE_CACHE: env.NODE_COMPILE_CACHE || compileCache };
     // The gateway's admin listener (metrics, readiness) is on a port of its own, never the public one.
     const adminPort = spec.gateway ? (portBase === undefined ? port + 1000 : portBase + 85 + i) : undefined;
     if (adminPort !== undefined && !(await portIsFree(host, adminPort))) fail(`port ${adminPort} on ${host} is in use (the gateway's admin listener). Stop whatever uses it, or use --port-base.`);
@@ -199,7 +202,7 @@ const control = createControlServer({
   rolling: { readyTimeoutMs, settleMs: 2500, log },
   telemetry: { store: telemetryStore, collector },
   serviceUrls,
-  serviceToken,
+  operatorCredential: (service: string) => `${OPERATOR}:${audienceSecret(credentials.secrets[OPERATOR] as string, service)}`,
   ...(deadLetters ? { deadLetters } : {}),
 });
 await new Promise<void>((done) => control.listen(launcherPort, host, done));

@@ -1,4 +1,4 @@
-import { AppError, UpstreamError, commonErrors, createServiceClient, type ServiceClient } from '@bazaar/kit';
+import { AppError, UpstreamError, commonErrors, createServiceClient, type ServiceClient, type ServiceCredentials } from '@bazaar/kit';
 import { routes } from '@bazaar/contracts/catalog';
 import type { ProductLookup } from '../domain/cart.ts';
 
@@ -12,8 +12,8 @@ const UNAVAILABLE = new Set(['UPSTREAM_UNAVAILABLE', 'UPSTREAM_TIMEOUT']);
  * know are absent from the answer; a catalog that is down, slow or failing is
  * 503 UPSTREAM_UNAVAILABLE, never a 500.
  */
-export function catalogProducts(opts: { baseUrl: string; serviceToken: string; timeoutMs: number }): ProductLookup & { close(): Promise<void> } {
-  const client: ServiceClient = createServiceClient({ name: 'catalog', baseUrl: opts.baseUrl, serviceToken: opts.serviceToken, timeoutMs: opts.timeoutMs, retries: 1 });
+export function catalogProducts(opts: { baseUrl: string; credentials: ServiceCredentials; timeoutMs: number }): ProductLookup & { close(): Promise<void> } {
+  const client: ServiceClient = createServiceClient({ name: 'catalog', baseUrl: opts.baseUrl, credentials: opts.credentials, timeoutMs: opts.timeoutMs, retries: 1 });
   return {
     async findMany(productIds) {
       try {

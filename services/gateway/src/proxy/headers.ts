@@ -29,7 +29,7 @@ const DROP_REQUEST = new Set([
   'x-request-id',
   'traceparent',
   'bazaar-deadline-ms',
-  'x-bazaar-service-token',
+  'x-bazaar-service-credential',
 ]);
 
 /** Response headers never passed back: hop-by-hop ones, and those the gateway owns (its own win). */

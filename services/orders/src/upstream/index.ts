@@ -1,4 +1,4 @@
-import { createServiceClient, type ServiceClient } from '@bazaar/kit';
+import { createServiceClient, type ServiceClient, type ServiceCredentials } from '@bazaar/kit';
 import type { CartPort, InventoryPort, PaymentsPort } from '../domain/model.ts';
 import { cartAdapter } from './cart.ts';
 import { inventoryAdapter } from './inventory.ts';
@@ -14,7 +14,7 @@ export interface UpstreamSettings {
   cartUrl: string;
   inventoryUrl: string;
   paymentsUrl: string;
-  serviceToken: string;
+  credentials: ServiceCredentials;
   /** Timeout of one call, so a checkout answers within its wait. */
   timeoutMs: number;
   /** How long an open breaker waits before a trial call. */
@@ -34,7 +34,7 @@ export function createUpstreams(settings: UpstreamSettings): Upstreams {
     createServiceClient({
       name,
       baseUrl,
-      serviceToken: settings.serviceToken,
+      credentials: settings.credentials,
       timeoutMs: settings.timeoutMs,
       retries,
       ...(settings.breakerHalfOpenAfterMs === undefined ? {} : { breakerHalfOpenAfterMs: settings.breakerHalfOpenAfterMs }),

@@ -1,4 +1,4 @@
-import type { Logger } from '@bazaar/kit';
+import type { Logger, ServiceCredentials } from '@bazaar/kit';
 import { createHttpFeedTransport, feedProbe, type CursorStore, type EventTransport } from '@bazaar/messaging';
 import type { Source } from '../events.ts';
 
@@ -17,10 +17,10 @@ export interface Feeds {
  * every 50 ms), so a change reaches the index well within a second; the wait
  * only bounds how long an idle request stays open.
  */
-export function httpFeeds(opts: { urls: Record<Source, string>; serviceToken: string; logger: Logger; waitMs: number }): Feeds {
-  const probe = feedProbe({ urls: opts.urls, serviceToken: opts.serviceToken, timeoutMs: 2000 });
+export function httpFeeds(opts: { urls: Record<Source, string>; credentials: ServiceCredentials; logger: Logger; waitMs: number }): Feeds {
+  const probe = feedProbe({ urls: opts.urls, credentials: opts.credentials, timeoutMs: 2000 });
   return {
-    transport: (cursors) => createHttpFeedTransport({ urls: opts.urls, serviceToken: opts.serviceToken, cursors, logger: opts.logger, waitMs: opts.waitMs }),
+    transport: (cursors) => createHttpFeedTransport({ urls: opts.urls, credentials: opts.credentials, cursors, logger: opts.logger, waitMs: opts.waitMs }),
     hasEventsAfter: (source, position) => probe.hasEventsAfter(source, position),
     close: () => probe.close(),
   };
