@@ -26,8 +26,8 @@ async function startProcess(env: Record<string, string>): Promise<{ url: string;
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`inventory did not listen within 30 s; stderr: ${stderr}`));
-    }, 30_000);
+      reject(new Error(`inventory did not listen within 120 s; stderr: ${stderr}`));
+    }, 120_000);
     createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
       lines.push(line);
       const entry = JSON.parse(line) as { msg?: string; address?: string };

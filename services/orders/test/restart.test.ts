@@ -21,6 +21,8 @@ for (const dialect of DIALECTS) {
     await eventually('the saga to call authorize', () => upstreams.count('authorize', orderId) > 0);
     assert.equal(upstreams.stock.get('p-lamp'), 7, 'stock is reserved');
     await first.close();
+    // The first process may have retried its hanging authorize (200 ms timeouts) before it closed: that one had the card.
+    const authorizesWithCard = upstreams.count('authorize', orderId);
 
     // The card lived only in the first process's memory. Payments works again: nothing may reach it but a void.
     upstreams.faults.authorize = {};
@@ -33,7 +35,7 @@ for (const dialect of DIALECTS) {
     assert.equal(upstreams.reservations.get(orderId)?.status, 'RELEASED');
     assert.equal(upstreams.stock.get('p-lamp'), 10);
     assert.equal(upstreams.count('capture'), 0);
-    assert.equal(upstreams.count('authorize', orderId), 1, 'authorize is never retried without the card');
+    assert.equal(upstreams.count('authorize', orderId), authorizesWithCard, 'authorize is never retried without the card');
     assert.ok(upstreams.count('void', orderId) >= 1, 'a possibly unseen authorization is voided');
     const events = await outboxEvents(second.app);
     assert.deepEqual(events.map((e) => [e.type, e.subject]), [['orders.order-cancelled', orderId]]);

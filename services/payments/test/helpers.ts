@@ -36,8 +36,8 @@ export async function startPspSim(): Promise<PspSim> {
     // Killed on failure: a live child would keep the test file's process from exiting (a hang, not a failure).
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error('psp-sim did not log "listening" within 30 s'));
-    }, 30_000);
+      reject(new Error('psp-sim did not log "listening" within 120 s'));
+    }, 120_000);
     child.once('exit', (code) => reject(new Error(`psp-sim exited with ${code} before listening`)));
     // Keep reading stdout for the child's whole life, so its logging never blocks on a full pipe.
     createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {

@@ -12,7 +12,7 @@ test('main: listens with env knobs, never logs the card number, and a bad knob f
   t.after(() => child.kill('SIGTERM'));
   const lines: string[] = [];
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('psp-sim did not log "listening" within 30 s')), 30_000);
+    const timer = setTimeout(() => reject(new Error('psp-sim did not log "listening" within 120 s')), 120_000);
     createInterface({ input: child.stdout }).on('line', (line) => {
       lines.push(line);
       const entry = JSON.parse(line) as { msg?: string; address?: string };
