@@ -4,7 +4,7 @@
  * service credential), never another service's database.
  */
 import { call } from './http.ts';
-import type { JourneyRecord, Shopper } from './load.ts';
+import { login, type JourneyRecord, type Shopper } from './load.ts';
 
 export interface InvariantResult {
   name: string;
@@ -18,7 +18,10 @@ export interface CheckInput {
   gatewayUrl: string;
   urls: { inventory: string; payments: string; pspSim: string; notifications: string; mailSink: string };
   serviceToken: string;
-  adminToken: string;
+  /** The admin's login; its access token is refreshed before every check. */
+  admin: { email: string; password: string; token: string };
+  /** When refreshLogins last ran (the settle loop checks every 2 s; the gateway allows 60 logins a minute). */
+  loggedInAt?: number;
   shoppers: Shopper[];
   journeys: JourneyRecord[];
   initialStock: Map<string, number>;
@@ -60,8 +63,22 @@ async function allOrders(input: CheckInput): Promise<Map<string, { order: Order;
   return out;
 }
 
-/** Run every check once. */
+/**
+ * Log every shopper and the admin in again. Access tokens live minutes (issue 13)
+ * and a long run's settle starts well after the logins of its start: a check
+ * with an expired token reads 401s, not the system.
+ */
+export async function refreshLogins(input: Pick<CheckInput, 'gatewayUrl' | 'shoppers' | 'admin' | 'loggedInAt'>, now = Date.now()): Promise<void> {
+  // Tokens live five minutes: one round of logins a minute is fresh enough and stays under the gateway's login rate limit.
+  if (input.loggedInAt !== undefined && now - input.loggedInAt < 60_000) return;
+  for (const s of input.shoppers) s.token = await login(input.gatewayUrl, s.email, s.password);
+  input.admin.token = await login(input.gatewayUrl, input.admin.email, input.admin.password);
+  input.loggedInAt = now;
+}
+
+/** Run every check once (after logging everyone in again). */
 export async function checkInvariants(input: CheckInput): Promise<InvariantResult[]> {
+  await refreshLogins(input);
   const internal = { headers: { [TOKEN_HEADER]: input.serviceToken } };
   const orders = await allOrders(input);
   const results: InvariantResult[] = [];
@@ -156,7 +173,8 @@ export async function checkInvariants(input: CheckInput): Promise<InvariantResul
   results.push({ name: 'one email per outcome', checked: orders.size, violations: mail, tolerated: { what: 'resends of one Message-ID', count: resends.length, examples: ex(resends) } });
 
   // 6. The sales report's totals equal the orders'.
-  const report = await read<{ orders: number; grossRevenue: { amount: number } }>(`${input.gatewayUrl}/api/reports/sales`, { token: input.adminToken });
+  const report = await read<{ orders: number; grossRevenue: { amount: number } }>(`${input.gatewayUrl}/api/reports/sales`, { token: input.admin.token });
+  if (report.status !== 200) throw new Error(`GET /api/reports/sales as the admin answered ${report.status}`);
   const wantRevenue = [...confirmedTotals.values()].reduce((a, b) => a + b, 0);
   const reportViolations =
     report.body.orders === confirmedTotals.size && report.body.grossRevenue.amount === wantRevenue
