@@ -15,7 +15,7 @@ import { checkInvariants, type InvariantResult } from './checker.ts';
 import { describeFault, planFaults, seeded, type Fault } from './faults.ts';
 import { startFaultProxy, type FaultProxy } from './proxy.ts';
 import { startPrivateInfra, type InfraServer } from './infra.ts';
-import { slowestJourneys, waitsOf, type FaultWindow, type SlowJourney } from './waits.ts';
+import { journeyWaits, overLimitByFault, slowestJourneys, waitsOf, type FaultWindow, type SlowJourney } from './waits.ts';
 
 export interface ChaosOptions {
   durationMs: number;
@@ -55,12 +55,20 @@ export interface ChaosResult {
     overDeadline: number;
     /** The same waits minus the time the gateway (the edge) was frozen or killed during each: reported beside the raw ones. */
     exEdge: { p99Ms: number; maxMs: number; overDeadline: number };
+    /** Minus the time the gateway or orders (which alone holds the answer) was frozen or killed. */
+    exPath: { p99Ms: number; maxMs: number; overDeadline: number };
   };
   /** The faults as they happened (applied → healed / answering again), load-relative in the report. */
   windows: FaultWindow[];
   /** When the load started (the schedule's zero). */
   loadStartedAt: number;
   slowest: SlowJourney[];
+  /** The slowest once the gateway's and orders' down time is taken out: what is left to explain. */
+  slowestExPath: SlowJourney[];
+  /** Journeys over the deadline + 2 s, counted by each kind of fault active during their wait. */
+  overByFault: [string, number][];
+  /** Every ended journey (for --save). */
+  all: SlowJourney[];
   ok: boolean;
   logDir: string;
 }
@@ -175,7 +183,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
           if (!pid || frozen.has(pid)) return note(`skip kill -9 ${f.target} (not running or frozen)`);
           process.kill(pid, 'SIGKILL');
           kills.set(f.target, (kills.get(f.target) ?? 0) + 1);
-          const window: FaultWindow = { label: `kill -9 ${f.target}`, from: Date.now(), to: Number.POSITIVE_INFINITY, edgeDown: f.target === 'gateway' };
+          const window: FaultWindow = { label: `kill -9 ${f.target}`, from: Date.now(), to: Number.POSITIVE_INFINITY, edgeDown: f.target === 'gateway', ordersDown: f.target === 'orders' };
           windows.push(window);
           note(`kill -9 ${f.target} (pid ${pid})`);
           return untilBack(f.target, pid, window);
@@ -185,7 +193,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
           if (!pid || frozen.has(pid)) return note(`skip SIGSTOP ${f.target} (not running or frozen)`);
           process.kill(pid, 'SIGSTOP');
           frozen.add(pid);
-          const window: FaultWindow = { label: `SIGSTOP ${f.target}`, from: Date.now(), to: Number.POSITIVE_INFINITY, edgeDown: f.target === 'gateway' };
+          const window: FaultWindow = { label: `SIGSTOP ${f.target}`, from: Date.now(), to: Number.POSITIVE_INFINITY, edgeDown: f.target === 'gateway', ordersDown: f.target === 'orders' };
           windows.push(window);
           note(`SIGSTOP ${f.target} (pid ${pid}) for ${(f.forMs / 1000).toFixed(1)} s`);
           timers.push(
@@ -285,7 +293,10 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     const figures = clientFigures(load.figures, load.journeys, windows, opts.sagaDeadlineMs);
     ok = invariants.every((i) => i.violations.length === 0);
     const slowest = slowestJourneys(load.journeys, windows, loadStartedAt, 12);
-    return { options: opts, faults, applied, invariants, figures, windows, loadStartedAt, slowest, ok, logDir: join(work, 'logs') };
+    const slowestExPath = slowestJourneys(load.journeys, windows, loadStartedAt, 8, 'waitExPathMs').filter((j) => j.waitExPathMs > opts.sagaDeadlineMs + 2000);
+    const all = journeyWaits(load.journeys, windows, loadStartedAt);
+    const overByFault = overLimitByFault(all, opts.sagaDeadlineMs + 2000);
+    return { options: opts, faults, applied, invariants, figures, windows, loadStartedAt, slowest, slowestExPath, overByFault, all, ok, logDir: join(work, 'logs') };
   } finally {
     finished = true;
     for (const timer of timers) clearTimeout(timer);
@@ -306,7 +317,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
 }
 
 function clientFigures(base: ClientFigures, journeys: JourneyRecord[], windows: FaultWindow[], deadlineMs: number): ChaosResult['figures'] {
-  const { raw: waits, exEdge } = waitsOf(journeys, windows);
+  const { raw: waits, exEdge, exPath } = waitsOf(journeys, windows);
   const reasons = new Map<string, number>();
   for (const j of journeys) if (j.gaveUp) reasons.set(j.gaveUp, (reasons.get(j.gaveUp) ?? 0) + 1);
   return {
@@ -321,5 +332,6 @@ function clientFigures(base: ClientFigures, journeys: JourneyRecord[], windows: 
     maxMs: waits.at(-1) ?? 0,
     overDeadline: waits.filter((w) => w > deadlineMs + 2000).length,
     exEdge: { p99Ms: percentile(exEdge, 99), maxMs: exEdge.at(-1) ?? 0, overDeadline: exEdge.filter((w) => w > deadlineMs + 2000).length },
+    exPath: { p99Ms: percentile(exPath, 99), maxMs: exPath.at(-1) ?? 0, overDeadline: exPath.filter((w) => w > deadlineMs + 2000).length },
   };
 }

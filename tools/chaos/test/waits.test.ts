@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { overlapMs, slowestJourneys, waitsOf, type FaultWindow } from '../src/waits.ts';
+import { overLimitByFault, overlapMs, slowestJourneys, waitsOf, type FaultWindow } from '../src/waits.ts';
 import type { JourneyRecord, Shopper } from '../src/load.ts';
 
 const shopper: Shopper = { email: 'a@example.com', password: 'p', token: 't', busy: false, keys: new Map() };
@@ -51,4 +51,30 @@ test('the slowest journeys come first, with the faults active during their wait'
   );
   assert.deepEqual(slow[0]?.faults, ['kill -9 orders (10.0–18.0 s)']);
   assert.deepEqual(slow[1]?.faults, []);
+});
+
+test('without the answer path: the gateway and orders down are taken out, other services are not', () => {
+  const windows: FaultWindow[] = [
+    { label: 'SIGSTOP orders', from: 2_000, to: 22_000, edgeDown: false, ordersDown: true },
+    { label: 'SIGSTOP gateway', from: 10_000, to: 30_000, edgeDown: true },
+    { label: 'SIGSTOP inventory', from: 0, to: 40_000, edgeDown: false },
+  ];
+  const { raw, exEdge, exPath } = waitsOf([journey(0, 40_000)], windows);
+  assert.deepEqual(raw, [40_000]);
+  assert.deepEqual(exEdge, [20_000], 'only the gateway');
+  assert.deepEqual(exPath, [12_000], 'gateway and orders, their overlap counted once');
+});
+
+test('journeys over the limit are counted under each kind of fault during their wait', () => {
+  const windows: FaultWindow[] = [
+    { label: 'SIGSTOP orders', from: 1_000, to: 25_000, edgeDown: false, ordersDown: true },
+    { label: 'SIGSTOP orders', from: 100_000, to: 125_000, edgeDown: false, ordersDown: true },
+    { label: 'payments → psp-sim: black hole', from: 0, to: 5_000, edgeDown: false },
+  ];
+  const all = slowestJourneys([journey(0, 30_000), journey(99_000, 126_000), journey(200_000, 220_000), journey(300_000, 301_000)], windows, 0, 10);
+  assert.deepEqual(overLimitByFault(all, 17_000), [
+    ['SIGSTOP orders', 2],
+    ['payments → psp-sim: black hole', 1],
+    ['no fault', 1],
+  ]);
 });
