@@ -301,8 +301,17 @@ async function checkInvariants(): Promise<void> {
   const committed = new Map<string, number>();
   const reserved = new Map<string, number>();
   for (const shopper of shoppers) {
-    const list = await http<{ items: { id: string }[] }>(api('/api/orders'), { token: shopper.token });
-    const known = new Set(list.body.items.map((o) => o.id));
+    // Order history is paged (issue 11): read every page (bounded).
+    const known = new Set<string>();
+    let cursor: string | null = null;
+    for (let page = 1; ; page++) {
+      assert.ok(page <= 50, `${shopper.email}'s order history ends within 50 pages`);
+      const list: { status: number; body: { items: { id: string }[]; nextCursor?: string | null } } = await http(api(`/api/orders?limit=100${cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`}`), { token: shopper.token });
+      assert.equal(list.status, 200);
+      for (const o of list.body.items) known.add(o.id);
+      cursor = list.body.nextCursor ?? null;
+      if (cursor === null) break;
+    }
     for (const p of placed.filter((x) => x.shopper === shopper)) assert.ok(known.has(p.orderId), `order ${p.orderId}, which the client saw succeed, exists`);
     let confirmed = 0;
     for (const orderId of known) {

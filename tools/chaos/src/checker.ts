@@ -4,7 +4,7 @@
  * service credential), never another service's database.
  */
 import { call } from './http.ts';
-import type { JourneyRecord, Shopper } from './load.ts';
+import { login, type JourneyRecord, type Shopper } from './load.ts';
 
 export interface InvariantResult {
   name: string;
@@ -19,7 +19,10 @@ export interface CheckInput {
   urls: { inventory: string; payments: string; pspSim: string; notifications: string; mailSink: string };
   /** The operator's credential header for one service: the checker reads payments, reservations and emails over /internal. */
   internalHeaders: (service: string) => Record<string, string>;
-  adminToken: string;
+  /** The admin's login; its access token is refreshed before every check. */
+  admin: { email: string; password: string; token: string };
+  /** When refreshLogins last ran (the settle loop checks every 2 s; the gateway allows 60 logins a minute). */
+  loggedInAt?: number;
   shoppers: Shopper[];
   journeys: JourneyRecord[];
   initialStock: Map<string, number>;
@@ -49,18 +52,43 @@ async function read<T>(url: string, init: { token?: string; headers?: Record<str
 }
 
 /** Every order of every shopper, as the shopper sees them. */
+/** Pages of 100 orders one shopper may have: far beyond what a chaos run places (hundreds of checkouts over all shoppers). */
+const MAX_ORDER_PAGES = 100;
+
 async function allOrders(input: CheckInput): Promise<Map<string, { order: Order; shopper: Shopper }>> {
   const out = new Map<string, { order: Order; shopper: Shopper }>();
   for (const s of input.shoppers) {
-    const res = await read<{ items: Order[] }>(`${input.gatewayUrl}/api/orders`, { token: s.token });
-    if (res.status !== 200) throw new Error(`GET /api/orders as ${s.email} answered ${res.status}`);
-    for (const o of res.body.items) out.set(o.id, { order: o, shopper: s });
+    // Order history is paged (issue 11): every page, bounded by what a run can have placed.
+    let cursor: string | null = null;
+    for (let page = 1; ; page++) {
+      if (page > MAX_ORDER_PAGES) throw new Error(`GET /api/orders as ${s.email}: more than ${MAX_ORDER_PAGES} pages`);
+      const query: string = cursor === null ? 'limit=100' : `limit=100&cursor=${encodeURIComponent(cursor)}`;
+      const res = await read<{ items: Order[]; nextCursor?: string | null }>(`${input.gatewayUrl}/api/orders?${query}`, { token: s.token });
+      if (res.status !== 200) throw new Error(`GET /api/orders as ${s.email} answered ${res.status}`);
+      for (const o of res.body.items) out.set(o.id, { order: o, shopper: s });
+      cursor = res.body.nextCursor ?? null;
+      if (cursor === null) break;
+    }
   }
   return out;
 }
 
-/** Run every check once. */
+/**
+ * Log every shopper and the admin in again. Access tokens live minutes (issue 13)
+ * and a long run's settle starts well after the logins of its start: a check
+ * with an expired token reads 401s, not the system.
+ */
+export async function refreshLogins(input: Pick<CheckInput, 'gatewayUrl' | 'shoppers' | 'admin' | 'loggedInAt'>, now = Date.now()): Promise<void> {
+  // Tokens live five minutes: one round of logins a minute is fresh enough and stays under the gateway's login rate limit.
+  if (input.loggedInAt !== undefined && now - input.loggedInAt < 60_000) return;
+  for (const s of input.shoppers) s.token = await login(input.gatewayUrl, s.email, s.password);
+  input.admin.token = await login(input.gatewayUrl, input.admin.email, input.admin.password);
+  input.loggedInAt = now;
+}
+
+/** Run every check once (after logging everyone in again). */
 export async function checkInvariants(input: CheckInput): Promise<InvariantResult[]> {
+  await refreshLogins(input);
   const internal = (service: string) => ({ headers: input.internalHeaders(service) });
   const orders = await allOrders(input);
   const results: InvariantResult[] = [];
@@ -155,7 +183,8 @@ export async function checkInvariants(input: CheckInput): Promise<InvariantResul
   results.push({ name: 'one email per outcome', checked: orders.size, violations: mail, tolerated: { what: 'resends of one Message-ID', count: resends.length, examples: ex(resends) } });
 
   // 6. The sales report's totals equal the orders'.
-  const report = await read<{ orders: number; grossRevenue: { amount: number } }>(`${input.gatewayUrl}/api/reports/sales`, { token: input.adminToken });
+  const report = await read<{ orders: number; grossRevenue: { amount: number } }>(`${input.gatewayUrl}/api/reports/sales`, { token: input.admin.token });
+  if (report.status !== 200) throw new Error(`GET /api/reports/sales as the admin answered ${report.status}`);
   const wantRevenue = [...confirmedTotals.values()].reduce((a, b) => a + b, 0);
   const reportViolations =
     report.body.orders === confirmedTotals.size && report.body.grossRevenue.amount === wantRevenue

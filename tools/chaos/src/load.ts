@@ -25,9 +25,13 @@ export interface JourneyRecord {
   key: string;
   orderId?: string;
   startedAt: number;
+  /** When POST /api/checkout first answered with an order id (retries included). */
+  acceptedAt?: number;
   /** The first final status the client saw, and when. */
   final?: { status: 'CONFIRMED' | 'CANCELLED'; at: number };
   gaveUp?: string;
+  /** When a journey that gave up after its checkout began stopped waiting. */
+  endedAt?: number;
 }
 
 export interface ClientFigures {
@@ -68,7 +72,8 @@ export async function createShoppers(gatewayUrl: string, count: number, runId: s
   return out;
 }
 
-async function login(gatewayUrl: string, email: string, password: string): Promise<string> {
+/** Log in; the access token lives minutes (issue 13), so long runs log in again. */
+export async function login(gatewayUrl: string, email: string, password: string): Promise<string> {
   const res = await call<{ accessToken?: string }>(`${gatewayUrl}/api/identity/login`, { method: 'POST', body: { email, password } });
   if (res.status !== 200 || !res.body.accessToken) throw new Error(`login of ${email} answered ${res.status}`);
   return res.body.accessToken;
@@ -147,21 +152,25 @@ export function startLoad(opts: LoadOptions) {
       version = `"${current}"`;
     }
     if (!placed || (placed.status !== 201 && placed.status !== 202) || !placed.body.orderId) {
+      record.endedAt = Date.now();
       record.gaveUp = `checkout answered ${placed?.status ?? 'nothing'} ${JSON.stringify(placed?.body ?? {}).slice(0, 200)}`;
       return;
     }
     const orderId = placed.body.orderId;
     record.orderId = orderId;
+    record.acceptedAt = Date.now();
     s.keys.get(record.key)?.add(orderId);
     let status = placed.body.status;
     while (status !== 'CONFIRMED' && status !== 'CANCELLED') {
       if (Date.now() > deadline) {
+        record.endedAt = Date.now();
         record.gaveUp = 'no final status within the journey timeout';
         return;
       }
       await sleep(200);
       const res = await counted<{ status?: string }>(`${opts.gatewayUrl}/api/orders/${orderId}`, { token: s.token });
-      if (res?.status === 401) await persist(deadline, s, async () => ({ status: 401, body: {} })).catch(() => undefined);
+      // The token ran out while polling: log in again once (retried on the next poll if that fails too).
+      if (res?.status === 401) s.token = await login(opts.gatewayUrl, s.email, s.password).catch(() => s.token);
       if (res?.status === 200) status = res.body.status;
     }
     record.final = { status, at: Date.now() };

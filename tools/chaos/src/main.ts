@@ -1,9 +1,11 @@
 /**
  * npm run chaos -- [--duration 90s|10m] [--rate 2] [--users 20] [--declined 0.2]
  *                  [--infra] [--seed N] [--fault-every 12s] [--deadline 15s]
+ *                  [--save journeys.json]
  * Exit code: 0 every invariant holds, 1 a violation, 2 the round could not run.
  */
 import { parseArgs } from 'node:util';
+import { writeFileSync } from 'node:fs';
 import { runChaos } from './run.ts';
 import { renderReport } from './report.ts';
 
@@ -26,6 +28,7 @@ const { values } = parseArgs({
     'fault-every': { type: 'string', default: '12s' },
     deadline: { type: 'string', default: '15s' },
     settle: { type: 'string', default: '120s' },
+    save: { type: 'string' },
   },
 });
 
@@ -50,6 +53,8 @@ try {
     log: (line) => process.stderr.write(`${line}\n`),
   });
   process.stdout.write(`${renderReport(result)}\n`);
+  // Every journey's wait and the faults during it, plus the fault windows, for a closer look.
+  if (values.save) writeFileSync(values.save, JSON.stringify({ loadStartedAt: result.loadStartedAt, windows: result.windows, journeys: result.all }, null, 1));
   process.exit(result.ok ? 0 : 1);
 } catch (error) {
   process.stderr.write(`chaos round could not run: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);

@@ -22,6 +22,32 @@ export function renderReport(r: ChaosResult): string {
   lines.push(`  checkouts started ${f.journeys} (arrivals skipped, every shopper busy: ${f.skipped}); final answers ${f.finals}: ${f.confirmed} CONFIRMED, ${f.cancelled} CANCELLED; gave up ${f.gaveUp}`);
   lines.push(`  requests ${f.requests}: 5xx ${f.status5xx}, timeouts ${f.timeouts}, network errors ${f.networkErrors}`);
   lines.push(`  time to a final answer: p50 ${f.p50Ms} ms, p99 ${f.p99Ms} ms, max ${f.maxMs} ms; over the saga deadline + 2 s: ${f.overDeadline}`);
+  for (const [reason, count] of f.gaveUpReasons) lines.push(`  gave up ${count} × ${reason}`);
+  lines.push(
+    `  without the time the gateway itself was frozen or killed during the wait (no client gets any answer then): p99 ${f.exEdge.p99Ms} ms, max ${f.exEdge.maxMs} ms; over the saga deadline + 2 s: ${f.exEdge.overDeadline}`,
+  );
+  lines.push(
+    `  without the time the gateway or orders (which alone holds the order and drives its saga) was frozen or killed during the wait: p99 ${f.exPath.p99Ms} ms, max ${f.exPath.maxMs} ms; over the saga deadline + 2 s: ${f.exPath.overDeadline}`,
+  );
+  if (r.overByFault.length > 0) {
+    lines.push(`  the ${f.overDeadline} over the saga deadline + 2 s, by fault active during their wait (a journey counts under each): ${r.overByFault.map(([k, n]) => `${k} ${n}`).join(', ')}`);
+  }
+  if (r.slowest.length > 0) {
+    lines.push('', 'slowest journeys (start = seconds into the load; wait from the first POST /api/checkout to the first final status seen):');
+    for (const j of r.slowest) {
+      const accepted = j.acceptedAfterMs === undefined ? 'never accepted' : `accepted after ${j.acceptedAfterMs} ms`;
+      const edge = j.waitExEdgeMs === j.waitMs ? '' : ` (${j.waitExEdgeMs} ms without the gateway's down time)`;
+      lines.push(`  ${j.startS.toFixed(1).padStart(6)} s  wait ${j.waitMs} ms${edge}, ${accepted}, ${j.status}${j.orderId ? ` ${j.orderId}` : ''}`);
+      lines.push(`           faults during the wait: ${j.faults.length > 0 ? j.faults.join('; ') : 'none'}`);
+    }
+  }
+  if (r.slowestExPath.length > 0) {
+    lines.push('', 'over the saga deadline + 2 s even without the gateway\'s and orders\' down time (slowest first):');
+    for (const j of r.slowestExPath) {
+      lines.push(`  ${j.startS.toFixed(1).padStart(6)} s  wait ${j.waitMs} ms (${j.waitExPathMs} ms without), accepted after ${j.acceptedAfterMs ?? '—'} ms, ${j.status}${j.orderId ? ` ${j.orderId}` : ''}`);
+      lines.push(`           faults during the wait: ${j.faults.length > 0 ? j.faults.join('; ') : 'none'}`);
+    }
+  }
   lines.push('', r.ok ? 'verdict: every invariant holds' : `verdict: VIOLATED (logs kept in ${r.logDir})`);
   return lines.join('\n');
 }

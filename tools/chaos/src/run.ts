@@ -15,6 +15,7 @@ import { checkInvariants, type InvariantResult } from './checker.ts';
 import { describeFault, planFaults, seeded, type Fault } from './faults.ts';
 import { startFaultProxy, type FaultProxy } from './proxy.ts';
 import { startPrivateInfra, type InfraServer } from './infra.ts';
+import { journeyWaits, overLimitByFault, slowestJourneys, waitsOf, type FaultWindow, type SlowJourney } from './waits.ts';
 
 export interface ChaosOptions {
   durationMs: number;
@@ -41,7 +42,33 @@ export interface ChaosResult {
   /** What actually happened, with the time it was done. */
   applied: string[];
   invariants: InvariantResult[];
-  figures: ClientFigures & { finals: number; confirmed: number; cancelled: number; gaveUp: number; p50Ms: number; p99Ms: number; maxMs: number; overDeadline: number };
+  figures: ClientFigures & {
+    finals: number;
+    confirmed: number;
+    cancelled: number;
+    gaveUp: number;
+    /** Why journeys gave up (reason → count). */
+    gaveUpReasons: [string, number][];
+    p50Ms: number;
+    p99Ms: number;
+    maxMs: number;
+    overDeadline: number;
+    /** The same waits minus the time the gateway (the edge) was frozen or killed during each: reported beside the raw ones. */
+    exEdge: { p99Ms: number; maxMs: number; overDeadline: number };
+    /** Minus the time the gateway or orders (which alone holds the answer) was frozen or killed. */
+    exPath: { p99Ms: number; maxMs: number; overDeadline: number };
+  };
+  /** The faults as they happened (applied → healed / answering again), load-relative in the report. */
+  windows: FaultWindow[];
+  /** When the load started (the schedule's zero). */
+  loadStartedAt: number;
+  slowest: SlowJourney[];
+  /** The slowest once the gateway's and orders' down time is taken out: what is left to explain. */
+  slowestExPath: SlowJourney[];
+  /** Journeys over the deadline + 2 s, counted by each kind of fault active during their wait. */
+  overByFault: [string, number][];
+  /** Every ended journey (for --save). */
+  all: SlowJourney[];
   ok: boolean;
   logDir: string;
 }
@@ -61,6 +88,9 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
   let system: RunningSystem | undefined;
   let proxy: FaultProxy | undefined;
   const frozen = new Set<number>();
+  const windows: FaultWindow[] = [];
+  let loadStartedAt = 0;
+  let finished = false;
   const timers: NodeJS.Timeout[] = [];
   let ok = false;
   try {
@@ -100,10 +130,12 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
 
     // Setup: the admin, products with known stock, shoppers.
     // Ready processes may still be warming up (JWKS, feeds): setup calls are retried until they answer.
-    const adminToken = await until('the admin to log in', 60_000, async () => {
-      const res = await call<{ accessToken?: string }>(`${gatewayUrl}/api/identity/login`, { method: 'POST', body: { email: 'admin@bazaar.local', password: 'bazaar-admin-password' } });
+    const admin = { email: 'admin@bazaar.local', password: 'bazaar-admin-password', token: '' };
+    admin.token = await until('the admin to log in', 60_000, async () => {
+      const res = await call<{ accessToken?: string }>(`${gatewayUrl}/api/identity/login`, { method: 'POST', body: { email: admin.email, password: admin.password } });
       return res.status === 200 ? res.body.accessToken : undefined;
     });
+    const adminToken = admin.token;
     const products = await until('the catalog to list products', 60_000, async () => {
       const res = await call<{ items?: { id: string }[] }>(`${gatewayUrl}/api/catalog/products?limit=8`);
       return res.status === 200 && res.body.items?.length ? res.body.items.map((p) => p.id) : undefined;
@@ -130,6 +162,17 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
       return s?.pid;
     };
     const servers = new Map<string, InfraServer>((infra?.servers ?? []).map((s) => [s.name, s]));
+    /** Until the killed service runs again under a new pid and is ready (polled; bounded by the run's end). */
+    const untilBack = async (name: string, oldPid: number, window: FaultWindow): Promise<void> => {
+      const giveUpAt = loadStartedAt + opts.durationMs + 120_000;
+      while (Date.now() < giveUpAt && !finished) {
+        const s = (await (system as RunningSystem).services().catch(() => [] as ServiceInfo[])).find((x: ServiceInfo) => x.name === name || x.name === `${name}-1`);
+        if (s && s.pid !== oldPid && s.state === 'ready') break;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      window.to = Date.now();
+      note(`${name} is back (down ${((window.to - window.from) / 1000).toFixed(1)} s)`);
+    };
     const apply = async (f: Fault): Promise<void> => {
       switch (f.kind) {
         case 'kill': {
@@ -137,17 +180,23 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
           if (!pid || frozen.has(pid)) return note(`skip kill -9 ${f.target} (not running or frozen)`);
           process.kill(pid, 'SIGKILL');
           kills.set(f.target, (kills.get(f.target) ?? 0) + 1);
-          return note(`kill -9 ${f.target} (pid ${pid})`);
+          const window: FaultWindow = { label: `kill -9 ${f.target}`, from: Date.now(), to: Number.POSITIVE_INFINITY, edgeDown: f.target === 'gateway', ordersDown: f.target === 'orders' };
+          windows.push(window);
+          note(`kill -9 ${f.target} (pid ${pid})`);
+          return untilBack(f.target, pid, window);
         }
         case 'freeze': {
           const pid = await pidOf(f.target);
           if (!pid || frozen.has(pid)) return note(`skip SIGSTOP ${f.target} (not running or frozen)`);
           process.kill(pid, 'SIGSTOP');
           frozen.add(pid);
+          const window: FaultWindow = { label: `SIGSTOP ${f.target}`, from: Date.now(), to: Number.POSITIVE_INFINITY, edgeDown: f.target === 'gateway', ordersDown: f.target === 'orders' };
+          windows.push(window);
           note(`SIGSTOP ${f.target} (pid ${pid}) for ${(f.forMs / 1000).toFixed(1)} s`);
           timers.push(
             setTimeout(() => {
               frozen.delete(pid);
+              window.to = Date.now();
               try {
                 process.kill(pid, 'SIGCONT');
                 note(`SIGCONT ${f.target} (pid ${pid})`);
@@ -160,10 +209,13 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
         }
         case 'edge': {
           (proxy as FaultProxy).set(f.mode);
+          const window: FaultWindow = { label: describeFault(f).slice(10).replace(/ for [\d.]+ s$/, ''), from: Date.now(), to: Number.POSITIVE_INFINITY, edgeDown: false };
+          windows.push(window);
           note(describeFault(f).slice(9));
           timers.push(
             setTimeout(() => {
               (proxy as FaultProxy).set({ kind: 'pass' });
+              window.to = Date.now();
               note('payments → psp-sim: healed');
             }, f.forMs),
           );
@@ -173,13 +225,17 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
           const server = servers.get(f.target);
           if (!server) return;
           note(`restarting ${f.target}`);
+          const window: FaultWindow = { label: `restart ${f.target}`, from: Date.now(), to: Number.POSITIVE_INFINITY, edgeDown: false };
+          windows.push(window);
           await server.restart();
+          window.to = Date.now();
           return note(`${f.target} is back`);
         }
         default:
           return f satisfies never;
       }
     };
+    loadStartedAt = Date.now();
     const load = startLoad({ gatewayUrl, rate: opts.rate, declinedShare: opts.declinedShare, products, shoppers, journeyTimeoutMs: Math.max(60_000, opts.sagaDeadlineMs * 4), random });
     for (const f of faults) timers.push(setTimeout(() => void apply(f).catch((error: unknown) => note(`fault failed: ${describeFault(f)}: ${String(error)}`)), f.atMs));
     await new Promise((r) => setTimeout(r, opts.durationMs));
@@ -194,6 +250,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     }
     frozen.clear();
     proxy.set({ kind: 'pass' });
+    for (const w of windows) if (w.to === Number.POSITIVE_INFINITY && !w.label.startsWith('kill')) w.to = Date.now();
     await load.stop();
 
     // Settle, then the verdict: checks are repeated until they hold or the settle time is up (read models and compensations catch up).
@@ -202,7 +259,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
       gatewayUrl,
       urls: { inventory: urlOf('inventory'), payments: urlOf('payments'), pspSim: urlOf('psp-sim'), notifications: urlOf('notifications'), mailSink: urlOf('mail-sink') },
       internalHeaders: (service: string) => (system as RunningSystem).callAs(service),
-      adminToken,
+      admin,
       shoppers,
       journeys: load.journeys,
       initialStock,
@@ -229,10 +286,16 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     }
     invariants.push({ name: 'no service exited on its own (restarts = kills)', checked: after.length, violations: crashes });
 
-    const figures = clientFigures(load.figures, load.journeys, opts.sagaDeadlineMs);
+    for (const w of windows) if (w.to === Number.POSITIVE_INFINITY) w.to = Date.now();
+    const figures = clientFigures(load.figures, load.journeys, windows, opts.sagaDeadlineMs);
     ok = invariants.every((i) => i.violations.length === 0);
-    return { options: opts, faults, applied, invariants, figures, ok, logDir: join(work, 'logs') };
+    const slowest = slowestJourneys(load.journeys, windows, loadStartedAt, 12);
+    const slowestExPath = slowestJourneys(load.journeys, windows, loadStartedAt, 8, 'waitExPathMs').filter((j) => j.waitExPathMs > opts.sagaDeadlineMs + 2000);
+    const all = journeyWaits(load.journeys, windows, loadStartedAt);
+    const overByFault = overLimitByFault(all, opts.sagaDeadlineMs + 2000);
+    return { options: opts, faults, applied, invariants, figures, windows, loadStartedAt, slowest, slowestExPath, overByFault, all, ok, logDir: join(work, 'logs') };
   } finally {
+    finished = true;
     for (const timer of timers) clearTimeout(timer);
     for (const pid of frozen) {
       try {
@@ -250,17 +313,22 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
   }
 }
 
-function clientFigures(base: ClientFigures, journeys: JourneyRecord[], deadlineMs: number): ChaosResult['figures'] {
-  const waits = journeys.filter((j) => j.final).map((j) => (j.final?.at ?? 0) - j.startedAt).sort((a, b) => a - b);
+function clientFigures(base: ClientFigures, journeys: JourneyRecord[], windows: FaultWindow[], deadlineMs: number): ChaosResult['figures'] {
+  const { raw: waits, exEdge, exPath } = waitsOf(journeys, windows);
+  const reasons = new Map<string, number>();
+  for (const j of journeys) if (j.gaveUp) reasons.set(j.gaveUp, (reasons.get(j.gaveUp) ?? 0) + 1);
   return {
     ...base,
     finals: waits.length,
     confirmed: journeys.filter((j) => j.final?.status === 'CONFIRMED').length,
     cancelled: journeys.filter((j) => j.final?.status === 'CANCELLED').length,
     gaveUp: journeys.filter((j) => j.gaveUp).length,
+    gaveUpReasons: [...reasons],
     p50Ms: percentile(waits, 50),
     p99Ms: percentile(waits, 99),
     maxMs: waits.at(-1) ?? 0,
     overDeadline: waits.filter((w) => w > deadlineMs + 2000).length,
+    exEdge: { p99Ms: percentile(exEdge, 99), maxMs: exEdge.at(-1) ?? 0, overDeadline: exEdge.filter((w) => w > deadlineMs + 2000).length },
+    exPath: { p99Ms: percentile(exPath, 99), maxMs: exPath.at(-1) ?? 0, overDeadline: exPath.filter((w) => w > deadlineMs + 2000).length },
   };
 }
