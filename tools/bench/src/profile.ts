@@ -51,7 +51,7 @@ function shortUrl(url: string): string {
 
 export interface ProfileSummary {
   totalMs: number;
-  /** CPU spent inside tracing code (OpenTelemetry packages and the kit's/store's/messaging's span helpers), callees included. */
+  /** CPU spent in tracing code (OpenTelemetry packages and the kit's/store's/messaging's span helpers) and in what node does for it. */
   tracingMs: number;
   functions: { name: string; ms: number }[];
   owners: { name: string; ms: number }[];
@@ -70,13 +70,15 @@ export function summarize(profile: CpuProfile, window?: { from: number; to: numb
   const parent = new Map<number, number>();
   for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  // A sample is tracing's when the first frame above node's and V8's own is tracing code: the SDK's, or our
+  // span helpers' (not what they wrap: a handler run inside consumeInTrace is the handler's).
   const inTracing = new Map<number, boolean>();
   const tracingFrame = (id: number): boolean => {
     const known = inTracing.get(id);
     if (known !== undefined) return known;
-    const node = byId.get(id);
+    const url = byId.get(id)?.callFrame.url ?? '';
     const up = parent.get(id);
-    const yes = (node !== undefined && TRACING.test(node.callFrame.url)) || (up !== undefined && tracingFrame(up));
+    const yes = url === '' || url.startsWith('node:') ? up !== undefined && tracingFrame(up) : TRACING.test(url);
     inTracing.set(id, yes);
     return yes;
   };
