@@ -127,7 +127,7 @@ if (isMain) {
   const pids = new Map<number, string>();
   // The load (and the 5 s after it, for the consumers), in µs of the monotonic clock the profiles use.
   const window = { from: 0, to: Number.MAX_SAFE_INTEGER };
-  let confirmed = 0;
+  let confirmed: number | undefined;
   let all = 0;
   let tracing = 0;
   try {
@@ -168,6 +168,6 @@ if (isMain) {
     process.stdout.write(`  by owner:    ${s.owners.map((o) => `${o.name} ${o.ms.toFixed(0)}`).join(', ')}\n`);
     for (const f of s.functions) process.stdout.write(`  ${f.ms.toFixed(0).padStart(6)} ms  ${f.name}\n`);
   }
-  process.stdout.write(`\nduring the load: ${all.toFixed(0)} ms CPU sampled, ${(all / Math.max(1, confirmed)).toFixed(1)} ms per confirmed checkout; in tracing code ${tracing.toFixed(0)} ms, ${(tracing / Math.max(1, confirmed)).toFixed(1)} ms per checkout\n`);
+  process.stdout.write(`\nduring the load: ${all.toFixed(0)} ms CPU sampled, ${(all / Math.max(1, confirmed ?? 0)).toFixed(1)} ms per confirmed checkout; in tracing code ${tracing.toFixed(0)} ms, ${(tracing / Math.max(1, confirmed ?? 0)).toFixed(1)} ms per checkout\n`);
   process.stdout.write(`profiles kept in ${profDir}\n`);
 }
