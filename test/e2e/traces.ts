@@ -29,11 +29,15 @@ const FROM_EVENTS = ['notifications', 'reports', 'search'];
 
 /** Wait for the checkout's trace to hold every service's spans, then check its shape; returns its spans. */
 export async function checkoutTrace(controlUrl: string, orderId: string, timeoutMs = 90_000): Promise<Span[]> {
-  const spans = await until(`a trace of order ${orderId} with spans of ${[...SYNC, ...FROM_EVENTS].join(', ')}`, timeoutMs, async () => {
+  const spans = await until(`a trace of order ${orderId} with spans of ${[...SYNC, ...FROM_EVENTS].join(', ')}, every parent span among them`, timeoutMs, async () => {
     const res = await http<{ spans: Span[] }>(`${controlUrl}/api/orders/${orderId}`);
     const services = new Set(res.body.spans?.map((s) => s.service));
     const consumers = new Set(res.body.spans?.filter((s) => s.kind === CONSUMER).map((s) => s.service));
-    return SYNC.every((s) => services.has(s)) && FROM_EVENTS.every((s) => consumers.has(s)) ? res.body.spans : undefined;
+    // Each service exports its spans in its own batches (up to a second apart): a service's first spans can be in
+    // while the CLIENT span its callee's span hangs from is still queued. Complete means every named parent is in too.
+    const ids = new Set(res.body.spans?.map((s) => s.spanId));
+    const linked = res.body.spans?.every((s) => s.parentSpanId === null || ids.has(s.parentSpanId)) ?? false;
+    return SYNC.every((s) => services.has(s)) && FROM_EVENTS.every((s) => consumers.has(s)) && linked ? res.body.spans : undefined;
   });
   const traces = new Set(spans.map((s) => s.traceId));
   assert.equal(traces.size, 1, `the checkout is one trace, got ${[...traces].join(', ')}`);

@@ -15,10 +15,12 @@ import {
   TraceFlags,
   trace,
   type Attributes,
+  type HrTime,
   type Span,
   type SpanContext,
   type Tracer,
 } from '@opentelemetry/api';
+import { hrTimeDuration, millisToHrTime, type InstrumentationScope } from '@opentelemetry/core';
 import {
   AlwaysOffSampler,
   AlwaysOnSampler,
@@ -26,12 +28,14 @@ import {
   BatchSpanProcessor,
   ParentBasedSampler,
   TraceIdRatioBasedSampler,
+  type ReadableSpan,
   type Sampler,
   type SpanExporter,
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { resourceFromAttributes } from '@opentelemetry/resources';
+import { emptyResource, resourceFromAttributes, type Resource } from '@opentelemetry/resources';
+import { randomFillSync } from 'node:crypto';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import { Type } from 'typebox';
 import { currentContext, parseTraceparent, withContext, type RequestContext } from './context.ts';
@@ -104,6 +108,15 @@ export function parseKeyValues(text: string | undefined): Record<string, string>
 let provider = new BasicTracerProvider({ sampler: new ParentBasedSampler({ root: new AlwaysOnSampler() }) });
 let tracer: Tracer = provider.getTracer('@bazaar/kit');
 let exporting = false;
+/**
+ * Where recordSpan hands its finished spans directly (see there), with the
+ * resource and scope the SDK would have given them. Empty when nothing is
+ * exported or the sampler could drop a sampled parent's child.
+ */
+let recorded: { processors: SpanProcessor[]; resource: Resource; scope: InstrumentationScope } = { processors: [], resource: emptyResource(), scope: { name: '@bazaar/kit' } };
+
+/** Samplers under which a child of a sampled parent is always sampled: recordSpan may skip the sampler for them. */
+const FOLLOWS_SAMPLED_PARENT = new Set<TelemetrySettings['OTEL_TRACES_SAMPLER']>(['always_on', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio']);
 
 export interface StartTelemetryOptions {
   service: string;
@@ -137,6 +150,7 @@ export function startTelemetry(opts: StartTelemetryOptions): { exporting: boolea
   // Nothing to send to: sample nothing, so no span is recorded for nothing.
   provider = new BasicTracerProvider({ resource, sampler: exporting ? samplerFrom(config) : new AlwaysOffSampler(), spanProcessors: processors });
   tracer = provider.getTracer('@bazaar/kit', opts.version);
+  recorded = { processors: exporting && FOLLOWS_SAMPLED_PARENT.has(config.OTEL_TRACES_SAMPLER) ? processors : [], resource, scope: { name: '@bazaar/kit', ...(opts.version === undefined ? {} : { version: opts.version }) } };
   return { exporting };
 }
 
@@ -212,12 +226,99 @@ export async function inSpan<T>(name: string, opts: SpanOptions, fn: (span: Span
   }
 }
 
-/** Record work that already happened (e.g. a database query reported with its duration) as a child of the current span. */
+/**
+ * Record work that already happened (e.g. a database query reported with its
+ * duration) as a child of the current span.
+ *
+ * These are most of a checkout's spans (one per SQL statement and Redis
+ * call), so they skip the SDK's span machinery: the parent is sampled and the
+ * sampler follows a sampled parent (parentbased_*, always_on), so there is
+ * nothing to decide, and the span is finished the moment it exists. It goes
+ * straight to the span processors as a finished ReadableSpan: no context
+ * objects, no sampler call, no attribute copy (the caller's object is kept
+ * as is: pass one that nobody changes afterwards), no live-span bookkeeping.
+ * Under other samplers it takes the SDK's path.
+ */
 export function recordSpan(name: string, opts: { kind?: SpanKind; attributes?: Attributes; startTime: number; endTime: number; error?: unknown }): void {
   const ctx = currentContext();
   // No current span, or an unsampled one: nothing to hang it on (background polling stays out of traces).
   if (!ctx || (ctx.traceFlags ?? TraceFlags.SAMPLED) === TraceFlags.NONE) return;
-  const span = tracer.startSpan(name, { kind: opts.kind ?? SpanKind.CLIENT, startTime: opts.startTime, ...(opts.attributes ? { attributes: opts.attributes } : {}) }, parentContextOf(undefined, ctx));
-  if (opts.error !== undefined) failSpan(span, opts.error);
-  span.end(opts.endTime);
+  if (recorded.processors.length === 0) {
+    const span = tracer.startSpan(name, { kind: opts.kind ?? SpanKind.CLIENT, startTime: opts.startTime, ...(opts.attributes ? { attributes: opts.attributes } : {}) }, parentContextOf(undefined, ctx));
+    if (opts.error !== undefined) failSpan(span, opts.error);
+    span.end(opts.endTime);
+    return;
+  }
+  const span = new RecordedSpan(name, opts, ctx, recorded.resource, recorded.scope);
+  for (const processor of recorded.processors) processor.onEnd(span);
+}
+
+const SAMPLED_CHILD = { traceFlags: TraceFlags.SAMPLED } as const;
+const NO_ATTRIBUTES: Attributes = Object.freeze({});
+
+/** A span recorded after the fact, handed to the processors finished (recordSpan). */
+class RecordedSpan implements ReadableSpan {
+  readonly kind: SpanKind;
+  readonly parentSpanContext: SpanContext;
+  readonly startTime: HrTime;
+  readonly endTime: HrTime;
+  readonly duration: HrTime;
+  readonly status: { code: SpanStatusCode; message?: string };
+  readonly attributes: Attributes;
+  readonly links = [];
+  readonly events: ReadableSpan['events'];
+  readonly ended = true;
+  readonly droppedAttributesCount = 0;
+  readonly droppedEventsCount = 0;
+  readonly droppedLinksCount = 0;
+  readonly name: string;
+  readonly resource: Resource;
+  readonly instrumentationScope: InstrumentationScope;
+  private readonly context: SpanContext;
+
+  constructor(name: string, opts: { kind?: SpanKind; attributes?: Attributes; startTime: number; endTime: number; error?: unknown }, parent: RequestContext, resource: Resource, scope: InstrumentationScope) {
+    this.name = name;
+    this.resource = resource;
+    this.instrumentationScope = scope;
+    this.kind = opts.kind ?? SpanKind.CLIENT;
+    this.parentSpanContext = { traceId: parent.traceId, spanId: parent.spanId, traceFlags: TraceFlags.SAMPLED, isRemote: parent.span === undefined };
+    this.context = { traceId: parent.traceId, spanId: nextSpanId(), ...SAMPLED_CHILD };
+    this.startTime = millisToHrTime(opts.startTime);
+    this.endTime = millisToHrTime(Math.max(opts.startTime, opts.endTime));
+    this.duration = hrTimeDuration(this.startTime, this.endTime);
+    this.attributes = opts.attributes ?? NO_ATTRIBUTES;
+    if (opts.error === undefined) {
+      this.status = { code: SpanStatusCode.UNSET };
+      this.events = [];
+    } else {
+      const error = opts.error;
+      const message = error instanceof Error ? error.message : String(error);
+      this.status = { code: SpanStatusCode.ERROR, message };
+      const attributes: Attributes = { 'exception.message': message };
+      if (error instanceof Error) {
+        attributes['exception.type'] = error.name;
+        if (error.stack !== undefined) attributes['exception.stacktrace'] = error.stack;
+      }
+      this.events = [{ name: 'exception', time: this.endTime, attributes, droppedAttributesCount: 0 }];
+    }
+  }
+
+  spanContext(): SpanContext {
+    return this.context;
+  }
+}
+
+// Span ids from a pool of random bytes filled 4 KiB at a time, not one crypto call per span.
+const idPool = Buffer.alloc(4096);
+let idAt = idPool.length;
+
+function nextSpanId(): string {
+  if (idAt + 8 > idPool.length) {
+    randomFillSync(idPool);
+    idAt = 0;
+  }
+  const id = idPool.toString('hex', idAt, idAt + 8);
+  idAt += 8;
+  // All-zero is invalid (W3C); at 2^-64 per id, draw again rather than send it.
+  return id === '0000000000000000' ? nextSpanId() : id;
 }

@@ -1,0 +1,79 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { SpanStatusCode, TraceFlags } from '@opentelemetry/api';
+import { hrTimeToMilliseconds } from '@opentelemetry/core';
+import { inSpan, recordSpan, startTelemetry, type TelemetrySettings } from '../src/telemetry.ts';
+import { withContext } from '../src/context.ts';
+
+const settings = (sampler: TelemetrySettings['OTEL_TRACES_SAMPLER']): TelemetrySettings => ({ OTEL_SDK_DISABLED: false, OTEL_TRACES_SAMPLER: sampler, OTEL_TRACES_SAMPLER_ARG: 1 });
+
+function start(sampler: TelemetrySettings['OTEL_TRACES_SAMPLER']): InMemorySpanExporter {
+  const exporter = new InMemorySpanExporter();
+  startTelemetry({ service: 'kit-test', version: '9.9.9', config: settings(sampler), exporter, processor: new SimpleSpanProcessor(exporter) });
+  return exporter;
+}
+
+for (const sampler of ['parentbased_always_on', 'traceidratio'] as const) {
+  test(`recordSpan: a finished child of the current span, with its times, attributes and resource (${sampler})`, async () => {
+    const exporter = start(sampler);
+    const attributes = Object.freeze({ 'db.system.name': 'sqlite', 'db.query.text': 'select 1' });
+    await inSpan('parent', {}, async () => {
+      recordSpan('sqlite SELECT', { startTime: 1_700_000_000_000.5, endTime: 1_700_000_000_003, attributes });
+    });
+    const spans = exporter.getFinishedSpans();
+    const parent = spans.find((s) => s.name === 'parent');
+    const child = spans.find((s) => s.name === 'sqlite SELECT');
+    assert.ok(parent && child, `both spans exported, got ${spans.map((s) => s.name).join(', ')}`);
+    assert.equal(child.spanContext().traceId, parent.spanContext().traceId, 'same trace');
+    assert.equal(child.parentSpanContext?.spanId, parent.spanContext().spanId, 'child of the current span');
+    assert.match(child.spanContext().spanId, /^[0-9a-f]{16}$/);
+    assert.notEqual(child.spanContext().spanId, parent.spanContext().spanId);
+    assert.equal(child.spanContext().traceFlags, TraceFlags.SAMPLED);
+    assert.equal(child.kind, 2, 'CLIENT by default');
+    assert.equal(hrTimeToMilliseconds(child.startTime), 1_700_000_000_000.5);
+    assert.equal(hrTimeToMilliseconds(child.endTime), 1_700_000_000_003);
+    assert.equal(hrTimeToMilliseconds(child.duration), 2.5);
+    assert.deepEqual({ ...child.attributes }, { ...attributes });
+    assert.equal(child.status.code, SpanStatusCode.UNSET);
+    assert.equal(child.resource.attributes['service.name'], 'kit-test');
+    assert.equal(child.instrumentationScope.name, '@bazaar/kit');
+    assert.equal(child.ended, true);
+  });
+}
+
+test('recordSpan: an error marks the span failed and records the exception', async () => {
+  const exporter = start('parentbased_always_on');
+  await inSpan('parent', {}, async () => {
+    recordSpan('sqlite INSERT', { startTime: 1000, endTime: 1002, error: new Error('UNIQUE constraint failed') });
+  });
+  const child = exporter.getFinishedSpans().find((s) => s.name === 'sqlite INSERT');
+  assert.ok(child, 'exported');
+  assert.equal(child.status.code, SpanStatusCode.ERROR);
+  assert.equal(child.status.message, 'UNIQUE constraint failed');
+  const event = child.events.find((e) => e.name === 'exception');
+  assert.ok(event, 'exception event');
+  assert.equal(event.attributes?.['exception.message'], 'UNIQUE constraint failed');
+  assert.equal(event.attributes?.['exception.type'], 'Error');
+});
+
+test('recordSpan: nothing outside a span, nothing under an unsampled one; a remote parent is marked remote', () => {
+  const exporter = start('parentbased_always_on');
+  recordSpan('orphan', { startTime: 1000, endTime: 1001 });
+  withContext({ requestId: 'r', traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags: 0 }, () => recordSpan('unsampled', { startTime: 1000, endTime: 1001 }));
+  withContext({ requestId: 'r', traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags: 1 }, () => recordSpan('remote child', { startTime: 1000, endTime: 1001 }));
+  assert.deepEqual(exporter.getFinishedSpans().map((s) => s.name), ['remote child']);
+  const child = exporter.getFinishedSpans()[0];
+  assert.equal(child?.parentSpanContext?.spanId, 'b7ad6b7169203331');
+  assert.equal(child?.parentSpanContext?.isRemote, true);
+  assert.equal(child?.spanContext().traceId, '0af7651916cd43dd8448eb211c80319c');
+});
+
+test('recordSpan: span ids are distinct over many spans (the pooled generator refills)', async () => {
+  const exporter = start('parentbased_always_on');
+  await inSpan('parent', {}, async () => {
+    for (let i = 0; i < 2000; i++) recordSpan('q', { startTime: 1000, endTime: 1001 });
+  });
+  const ids = new Set(exporter.getFinishedSpans().filter((s) => s.name === 'q').map((s) => s.spanContext().spanId));
+  assert.equal(ids.size, 2000);
+});
