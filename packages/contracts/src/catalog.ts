@@ -13,6 +13,8 @@ export const Product = Type.Object({
   description: Type.String(),
   category: CategorySlug,
   price: Money,
+  /** Archived products are out of listings, categories, search and new carts, but still answer by id (past orders show them). */
+  archived: Type.Optional(Type.Boolean({ description: 'True when an admin archived the product; always sent by the catalog' })),
 });
 export type Product = Static<typeof Product>;
 
@@ -102,6 +104,16 @@ export const routes = {
     service: 'catalog', method: 'PATCH', path: '/api/catalog/products/:id', access: access.admin,
     summary: 'Change some fields of a product (admin)', tags: ['products'],
     params: ProductParams, body: UpdateProductRequest, responses: { 200: Product }, errors: [400, 401, 403, 404, 409],
+  }),
+  archiveProduct: defineRoute({
+    service: 'catalog', method: 'POST', path: '/api/catalog/products/:id/archive', access: access.admin,
+    summary: 'Archive a product (admin, idempotent): hidden from listings, categories, search and new carts; still readable by id', tags: ['products'],
+    params: ProductParams, responses: { 200: Product }, errors: [400, 401, 403, 404], idempotent: true,
+  }),
+  unarchiveProduct: defineRoute({
+    service: 'catalog', method: 'POST', path: '/api/catalog/products/:id/unarchive', access: access.admin,
+    summary: 'Put an archived product back on sale (admin, idempotent)', tags: ['products'],
+    params: ProductParams, responses: { 200: Product }, errors: [400, 401, 403, 404], idempotent: true,
   }),
   lookupProducts: defineRoute({
     service: 'catalog', method: 'POST', path: '/internal/catalog/products/lookup', access: access.service('cart'),

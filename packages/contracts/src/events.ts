@@ -85,6 +85,8 @@ export const ProductChangedData = Type.Object({
   description: Type.String(),
   category: Type.String(),
   price: Money,
+  /** True once archived (search drops it); absent or false when on sale. */
+  archived: Type.Optional(Type.Boolean()),
 });
 export type ProductChangedData = Static<typeof ProductChangedData>;
 
@@ -111,7 +113,7 @@ export const EventRoutes: Record<EventType, { producer: string; consumers: strin
   'payments.payment-voided': { producer: 'payments', consumers: ['reports'], summary: 'An authorization was voided; nothing will be charged.' },
   'payments.payment-refunded': { producer: 'payments', consumers: ['reports'], summary: 'A captured payment was refunded.' },
   'catalog.product-created': { producer: 'catalog', consumers: ['inventory', 'search'], summary: 'A product was added to the catalog (also for every seeded product).' },
-  'catalog.product-updated': { producer: 'catalog', consumers: ['search'], summary: 'A product changed; the data is the product as it now is.' },
+  'catalog.product-updated': { producer: 'catalog', consumers: ['search'], summary: 'A product changed (also archived or unarchived: `archived` says which); the data is the product as it now is.' },
 };
 
 export const FeedQuery = Type.Object(

@@ -84,6 +84,32 @@ export type PublicJwk = Static<typeof PublicJwk>;
 export const Jwks = Type.Object({ keys: Type.Array(PublicJwk) });
 export type Jwks = Static<typeof Jwks>;
 
+/** An account as the back office sees it: never a password hash. */
+export const Customer = Type.Object({
+  id: Type.String(),
+  email: Type.String(),
+  name: Type.String(),
+  roles: Type.Array(Type.String()),
+  createdAt: Type.String({ description: 'When the account was created (ISO 8601)' }),
+});
+export type Customer = Static<typeof Customer>;
+
+/** One page of accounts, newest first; pass `nextCursor` back as `cursor` for the next page (null: no more). */
+export const CustomerPage = Type.Object({ items: Type.Array(Customer), nextCursor: Type.Union([Type.String(), Type.Null()]) });
+export type CustomerPage = Static<typeof CustomerPage>;
+
+export const ListCustomersQuery = Type.Object(
+  {
+    q: Type.Optional(Type.String({ maxLength: 200, description: 'Part of the email or the name, case-insensitive' })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+    cursor: Type.Optional(Type.String({ maxLength: 300, description: 'The nextCursor of the previous page, unchanged' })),
+  },
+  { additionalProperties: false },
+);
+export type ListCustomersQuery = Static<typeof ListCustomersQuery>;
+
+export const CustomerParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
+
 /** identity's routes. */
 export const routes = {
   register: defineRoute({
@@ -119,6 +145,18 @@ export const routes = {
     service: 'identity', method: 'GET', path: '/.well-known/bazaar-revoked-sessions.json', access: access.public,
     summary: 'Sessions revoked within the access-token lifetime (polled by the gateway)', tags: ['tokens'],
     responses: { 200: RevokedSessions }, errors: [],
+  }),
+  // Under /api/identity, not /api/admin: the gateway routes an area (the second segment) to one service,
+  // so an "admin" area could not also hold other services' admin routes.
+  listCustomers: defineRoute({
+    service: 'identity', method: 'GET', path: '/api/identity/customers', access: access.admin,
+    summary: 'Accounts, newest first, one page at a time; q searches email and name (admin)', tags: ['customers'],
+    query: ListCustomersQuery, responses: { 200: CustomerPage }, errors: [400, 401, 403],
+  }),
+  getCustomer: defineRoute({
+    service: 'identity', method: 'GET', path: '/api/identity/customers/:id', access: access.admin,
+    summary: 'One account (admin)', tags: ['customers'],
+    params: CustomerParams, responses: { 200: Customer }, errors: [400, 401, 403, 404],
   }),
   jwks: defineRoute({
     service: 'identity', method: 'GET', path: '/.well-known/jwks.json', access: access.public,

@@ -8,8 +8,41 @@ export const ProductIdParams = Type.Object({ productId: Type.String({ minLength:
 export const StockLevel = Type.Object({ productId: Type.String(), available: Type.Integer({ minimum: 0 }) });
 export type StockLevel = Static<typeof StockLevel>;
 
-export const SetStockRequest = Type.Object({ available: Type.Integer({ minimum: 0, maximum: 1_000_000 }) }, { additionalProperties: false });
+/** Why stock was set when the caller does not say. */
+export const DEFAULT_STOCK_REASON = 'stock set';
+
+export const SetStockRequest = Type.Object(
+  {
+    available: Type.Integer({ minimum: 0, maximum: 1_000_000 }),
+    reason: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: `Why, recorded with the adjustment: "restock", "count correction", "damaged" or free text; "${DEFAULT_STOCK_REASON}" when absent` })),
+  },
+  { additionalProperties: false },
+);
 export type SetStockRequest = Static<typeof SetStockRequest>;
+
+/** One change of a product's available units by an admin. */
+export const StockAdjustment = Type.Object({
+  id: Type.String(),
+  productId: Type.String(),
+  delta: Type.Integer({ description: 'New available minus previous available' }),
+  available: Type.Integer({ minimum: 0, description: 'Available units after the adjustment' }),
+  reason: Type.String(),
+  by: Type.Object({ id: Type.String(), email: Type.String() }, { description: 'The admin who made it' }),
+  at: Type.String({ description: 'When (ISO 8601)' }),
+});
+export type StockAdjustment = Static<typeof StockAdjustment>;
+
+export const StockAdjustmentPage = Type.Object({ items: Type.Array(StockAdjustment), nextCursor: Type.Union([Type.String(), Type.Null()]) });
+export type StockAdjustmentPage = Static<typeof StockAdjustmentPage>;
+
+export const ListAdjustmentsQuery = Type.Object(
+  {
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+    cursor: Type.Optional(Type.String({ maxLength: 300, description: 'The nextCursor of the previous page, unchanged' })),
+  },
+  { additionalProperties: false },
+);
+export type ListAdjustmentsQuery = Static<typeof ListAdjustmentsQuery>;
 
 export const ReservationStatus = Type.Union([Type.Literal('RESERVED'), Type.Literal('COMMITTED'), Type.Literal('RELEASED')]);
 export type ReservationStatus = Static<typeof ReservationStatus>;
@@ -50,8 +83,13 @@ export const routes = {
   }),
   setStock: defineRoute({
     service: 'inventory', method: 'PUT', path: '/api/inventory/:productId', access: access.admin,
-    summary: 'Set the units available (admin); reserved and committed units are unchanged', tags: ['stock'],
+    summary: 'Set the units available (admin), with a reason recorded as an adjustment; reserved and committed units are unchanged', tags: ['stock'],
     params: ProductIdParams, body: SetStockRequest, responses: { 200: StockLevel }, errors: [400, 401, 403],
+  }),
+  stockAdjustments: defineRoute({
+    service: 'inventory', method: 'GET', path: '/api/inventory/:productId/adjustments', access: access.admin,
+    summary: 'Adjustments of a product\'s stock, newest first: who, when, by how much, why (admin)', tags: ['stock'],
+    params: ProductIdParams, query: ListAdjustmentsQuery, responses: { 200: StockAdjustmentPage }, errors: [400, 401, 403],
   }),
   reserve: defineRoute({
     service: 'inventory', method: 'POST', path: '/internal/inventory/reservations', access: orders,

@@ -1,10 +1,12 @@
 import { createAuthenticator, createServiceApp, type Logger, type ServiceApp } from '@bazaar/kit';
 import { DEFAULT_ADMIN_PASSWORD, type IdentityConfigValues } from './config.ts';
 import { createAccounts } from './domain/accounts.ts';
+import { createCustomers } from './domain/customers.ts';
 import { loadKeyRing } from './domain/keys.ts';
 import type { Clock } from './domain/model.ts';
 import { createSessions } from './domain/sessions.ts';
 import { accountRoutes } from './routes/accounts.ts';
+import { customerRoutes } from './routes/customers.ts';
 import { jwksRoutes } from './routes/jwks.ts';
 import { tokenRoutes } from './routes/tokens.ts';
 import { repositories, type IdentityStore } from './store/index.ts';
@@ -66,5 +68,6 @@ export async function buildApp(deps: IdentityDeps): Promise<ServiceApp> {
   app.register(accountRoutes({ accounts }));
   app.register(tokenRoutes({ sessions }));
   app.register(jwksRoutes({ keys: ring }));
+  app.register(customerRoutes({ customers: createCustomers({ users: repos.users }) }));
   return app;
 }

@@ -23,7 +23,18 @@ export interface NewUser {
   createdAt: string;
 }
 
+/** Where a page of accounts ends: the last account's creation time and id (unique, immutable). */
+export interface UserPosition {
+  createdAt: string;
+  id: string;
+}
+
+/** An account without its password hash: what listing accounts may return. */
+export type UserSummary = Omit<User, 'passwordHash'>;
+
 export interface UserRepository {
+  /** Accounts newest first after `after`, whose email or name contains `q` (case-insensitive); `more` when others follow. */
+  page(opts: { q?: string; limit: number; after?: UserPosition }): Promise<{ items: UserSummary[]; more: boolean }>;
   findByEmail(email: string): Promise<User | undefined>;
   findById(id: string): Promise<User | undefined>;
   /** Insert the user and its roles atomically; 'email-taken' when the email already exists. */

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { NewUser, User, UserRepository } from '../domain/model.ts';
 import { isUniqueViolation } from '@bazaar/store';
 import type { IdentityDatabase } from './db.ts';
@@ -21,6 +21,26 @@ export function userRepository(db: Kysely<IdentityDatabase>): UserRepository {
   }
 
   return {
+    async page(opts) {
+      let query = db.selectFrom('users').select(['id', 'email', 'name', 'created_at']);
+      if (opts.q !== undefined && opts.q !== '') {
+        // LIKE with the wildcards of the search text escaped; lower() on both sides, as PostgreSQL's LIKE is case-sensitive.
+        const pattern = `%${opts.q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+        query = query.where((eb) => eb.or([eb('email', 'like', sql<string>`${pattern} escape '\\'`), eb(eb.fn('lower', ['name']), 'like', sql<string>`${pattern} escape '\\'`)]));
+      }
+      const after = opts.after;
+      if (after !== undefined) {
+        query = query.where((eb) => eb.or([eb('created_at', '<', after.createdAt), eb.and([eb('created_at', '=', after.createdAt), eb('id', '<', after.id)])]));
+      }
+      const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(opts.limit + 1).execute();
+      const items = rows.slice(0, opts.limit);
+      // One query for the roles of the whole page, not one per account.
+      const roles = items.length === 0 ? [] : await db.selectFrom('user_roles').select(['user_id', 'role']).where('user_id', 'in', items.map((r) => r.id)).orderBy('role').execute();
+      return {
+        items: items.map((r) => ({ id: r.id, email: r.email, name: r.name, createdAt: r.created_at, roles: roles.filter((x) => x.user_id === r.id).map((x) => x.role) })),
+        more: rows.length > opts.limit,
+      };
+    },
     async findByEmail(email) {
       return withRoles(await db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst());
     },
