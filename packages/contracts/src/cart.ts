@@ -43,7 +43,7 @@ export const routes = {
     service: 'cart', method: 'PUT', path: '/api/cart/items/:productId', access: access.user,
     summary: 'Set how many of a product my cart holds (0 removes it); answers the updated cart', tags: ['cart'],
     description: 'Atomic: a refused or failed write leaves the cart as it was. 400 CART_FULL (too many lines) or CART_TOTAL_TOO_LARGE (the total would pass MAX_MONEY_AMOUNT).',
-    params: CartItemParams, body: SetQuantityRequest, responses: { 200: Cart }, errors: [400, 401, 404, 413, 503],
+    params: CartItemParams, body: SetQuantityRequest, responses: { 200: Cart }, errors: [400, 401, 404, 409, 413, 503],
     edge: { bodyLimit: 4096 },
   }),
   removeItem: defineRoute({

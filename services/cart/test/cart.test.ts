@@ -121,6 +121,22 @@ test('adding a product the catalog does not have is 404 PRODUCT_NOT_FOUND and ch
   assert.deepEqual(quantities((await get(cart, alice)).json()), [[lamp.id, 1]]);
 });
 
+test('an archived product cannot be added or raised (409 PRODUCT_ARCHIVED, cart unchanged), but can be lowered and removed', async (t) => {
+  const { cart, catalog, alice } = await setup(t);
+  await put(cart, alice, lamp.id, 2);
+  catalog.products.set(lamp.id, { ...lamp, archived: true });
+  catalog.products.set(mug.id, { ...mug, archived: true });
+  for (const [id, quantity] of [[mug.id, 1], [lamp.id, 3]] as const) {
+    const res = await put(cart, alice, id, quantity);
+    assert.equal(res.statusCode, 409, res.body);
+    assert.equal(res.json().code, 'PRODUCT_ARCHIVED');
+    assert.match(res.json().detail, /no longer sold/);
+  }
+  assert.deepEqual(quantities((await get(cart, alice)).json()), [[lamp.id, 2]]);
+  assert.equal((await put(cart, alice, lamp.id, 1)).statusCode, 200);
+  assert.equal((await del(cart, alice, lamp.id)).statusCode, 200);
+});
+
 test('a product that left the catalog is dropped from the answer and from the cart', async (t) => {
   const { cart, catalog, alice } = await setup(t);
   await put(cart, alice, lamp.id, 1);

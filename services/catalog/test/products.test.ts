@@ -31,7 +31,8 @@ test('the first page has 20 products and a cursor', async () => {
   const p = page.items[0] as Product;
   assert.ok(Number.isInteger(p.price.amount));
   assert.equal(p.price.currency, 'EUR');
-  assert.deepEqual(Object.keys(p).sort(), ['category', 'description', 'id', 'name', 'price', 'sku']);
+  assert.deepEqual(Object.keys(p).sort(), ['archived', 'category', 'description', 'id', 'name', 'price', 'sku']);
+  assert.equal(p.archived, false);
   await app.close();
 });
 
@@ -139,7 +140,7 @@ test('admins create products; 401 without or with a bad token; 403 for a custome
   assert.equal(created.statusCode, 201);
   const product = created.json() as Product;
   assert.match(product.id, /^[0-9a-f-]{36}$/);
-  assert.deepEqual({ ...product, id: undefined }, { ...lamp, id: undefined });
+  assert.deepEqual({ ...product, id: undefined }, { ...lamp, id: undefined, archived: false });
   assert.deepEqual((await app.inject({ url: `/api/catalog/products/${product.id}` })).json(), product);
   await app.close();
 });

@@ -27,7 +27,8 @@ test('admins page through accounts newest first, with roles and creation time an
   const seen: Record<string, unknown>[] = [];
   let cursor: string | null = null;
   do {
-    const res = await id.app.inject({ url: `/api/identity/customers?limit=2${cursor ? `&cursor=${cursor}` : ''}`, headers: bearer(admin) });
+    const url: string = `/api/identity/customers?limit=2${cursor ? `&cursor=${cursor}` : ''}`;
+    const res = await id.app.inject({ url, headers: bearer(admin) });
     assert.equal(res.statusCode, 200, res.body);
     assert.ok(!/password|hash|argon/i.test(res.body), 'no password hash in the answer');
     const body = res.json() as { items: Record<string, unknown>[]; nextCursor: string | null };

@@ -15,7 +15,8 @@ type Handler<T extends EventType> = (index: ProductIndex, data: EventData<T>) =>
 /**
  * Search publishes nothing. It consumes:
  * - catalog.product-created / catalog.product-updated: the product as it now
- *   is, upserted into the index;
+ *   is, upserted into the index, or removed from it when archived (an
+ *   unarchived product comes back with its next update);
  * - inventory.stock-changed: the available units, kept per product id (the
  *   stock of a product search has not seen yet is kept for when it arrives).
  * Each is an upsert of the latest value, so a redelivered event is harmless
@@ -23,7 +24,7 @@ type Handler<T extends EventType> = (index: ProductIndex, data: EventData<T>) =>
  */
 const handlers: { [T in EventType]?: Handler<T> } = {
   'catalog.product-created': (index, data) => index.upsertProduct(data),
-  'catalog.product-updated': (index, data) => index.upsertProduct(data),
+  'catalog.product-updated': (index, data) => (data.archived === true ? index.removeProduct(data.id) : index.upsertProduct(data)),
   'inventory.stock-changed': (index, data) => index.setStock(data.productId, data.available),
 };
 

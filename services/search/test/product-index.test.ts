@@ -177,3 +177,23 @@ test('the state round-trips: a restored index answers exactly as the original', 
   broken.products.push(P('x', 'Not Indexed', 'books', 100));
   assert.throws(() => ProductIndex.fromState(broken), /documents for/);
 });
+
+test('an archived product leaves the index (words and browsing), a repeated archive is harmless, and unarchiving brings it back', async () => {
+  const { applyEvent } = await import('../src/events.ts');
+  const index = seeded();
+  const event = (archived: boolean) => ({
+    specversion: '1.0' as const, id: `e-${String(archived)}`, source: 'catalog', type: 'catalog.product-updated', time: new Date(0).toISOString(),
+    datacontenttype: 'application/json' as const, sequence: 1, data: { ...CATALOG[0]!, archived },
+  });
+  index.setStock('a1', 7);
+  assert.equal(applyEvent(index, event(true)), 'applied');
+  assert.equal(applyEvent(index, event(true)), 'applied');
+  assert.equal(index.productCount, CATALOG.length - 1);
+  assert.ok(!ids(search(index, { q: 'zephyrine' })).includes('a1'));
+  assert.ok(!ids(search(index, { category: 'audio' })).includes('a1'));
+  // A restored snapshot agrees (the full-text documents match the products).
+  assert.equal(ProductIndex.fromState(index.toState()).productCount, CATALOG.length - 1);
+  assert.equal(applyEvent(index, event(false)), 'applied');
+  assert.deepEqual(ids(search(index, { q: 'zephyrine' })), ['a1']);
+  assert.equal(index.available('a1'), 7, 'its stock was kept while archived');
+});

@@ -90,6 +90,11 @@ export function createCarts(deps: { store: CartStore; products: ProductLookup; c
       }
       const byId = await lookup(lines);
       if (quantity > 0 && !byId.has(productId)) throw errors.PRODUCT_NOT_FOUND(`The catalog has no product ${productId}.`);
+      // An archived product stays in the catalog for past orders, but no cart may take more of it (lowering or removing is fine).
+      const before = snapshot.lines.find((l) => l.productId === productId)?.quantity ?? 0;
+      if (quantity > before && byId.get(productId)?.archived === true) {
+        throw errors.PRODUCT_ARCHIVED(`${byId.get(productId)?.name ?? productId} is no longer sold; choose another product.`);
+      }
       const next = { lines: lines.filter((l) => byId.has(l.productId)), revision: snapshot.revision + 1 };
       const cart = price(next, byId);
       if (quantity > 0 && cart.total.amount > MAX_MONEY_AMOUNT) {

@@ -13,6 +13,8 @@ export interface ProductRecord {
   category: string;
   priceAmount: number;
   currency: string;
+  /** When an admin archived it; null while on sale. */
+  archivedAt: string | null;
 }
 
 /** A category with the number of products filed under it. */
@@ -24,7 +26,7 @@ export interface CategoryRecord {
 
 /** Where products and categories are kept; every write carries its event (outbox) in the same transaction. */
 export interface ProductRepository {
-  /** One page in id order, after `afterId`; `more` tells whether more follow. */
+  /** One page of products on sale (not archived) in id order, after `afterId`; `more` tells whether more follow. */
   page(opts: { category?: string; limit: number; afterId?: string }): Promise<{ items: ProductRecord[]; more: boolean }>;
   get(id: string): Promise<ProductRecord | undefined>;
   /** The products with these ids (one query), in no particular order. */
@@ -32,7 +34,10 @@ export interface ProductRepository {
   /** Insert; 'sku-taken' instead of throwing on a duplicate SKU. */
   insert(product: ProductRecord, now: string): Promise<'ok' | 'sku-taken'>;
   /** Change only the given fields (two concurrent PATCHes of different fields both survive). */
-  update(id: string, patch: Partial<Omit<ProductRecord, 'id'>>, now: string): Promise<ProductRecord | 'missing' | 'sku-taken'>;
+  update(id: string, patch: Partial<Omit<ProductRecord, 'id' | 'archivedAt'>>, now: string): Promise<ProductRecord | 'missing' | 'sku-taken'>;
+  /** Archive (a time) or unarchive (null); the event goes out only when the state changes, so repeating is harmless. */
+  setArchived(id: string, archivedAt: string | null, now: string): Promise<ProductRecord | 'missing'>;
+  /** Categories with the number of products on sale in each. */
   categories(): Promise<CategoryRecord[]>;
   categoryExists(slug: string): Promise<boolean>;
   /** Seed once (guarded, all or nothing); the number of products inserted, 0 when already seeded. */

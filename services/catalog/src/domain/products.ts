@@ -26,6 +26,7 @@ export function createCatalog(deps: { products: ProductRepository; currency: str
     description: r.description,
     category: r.category,
     price: { amount: r.priceAmount, currency: r.currency },
+    archived: r.archivedAt !== null,
   });
 
   async function checkCategory(slug: string): Promise<void> {
@@ -81,6 +82,14 @@ export function createCatalog(deps: { products: ProductRepository; currency: str
       return { items };
     },
 
+    /** Archive (true) or put back on sale (false); idempotent: the same call again changes nothing. */
+    async setArchived(id: string, archived: boolean): Promise<Product> {
+      const at = now();
+      const result = await products.setArchived(id, archived ? at : null, at);
+      if (result === 'missing') throw errors.PRODUCT_NOT_FOUND(`No product has id ${id}.`);
+      return toProduct(result);
+    },
+
     async categories(): Promise<Category[]> {
       return products.categories();
     },
@@ -97,6 +106,7 @@ export function createCatalog(deps: { products: ProductRepository; currency: str
         category: input.category,
         priceAmount: input.price.amount,
         currency: input.price.currency,
+        archivedAt: null,
       };
       if ((await products.insert(record, now())) === 'sku-taken') throw errors.SKU_TAKEN(`SKU ${input.sku} is already used by another product.`);
       return toProduct(record);

@@ -18,6 +18,7 @@ interface Tables extends OutboxTables {
     price_currency: string;
     created_at: string;
     updated_at: string;
+    archived_at: string | null;
   };
   meta: { key: string; value: string };
 }
@@ -40,12 +41,13 @@ function toRecord(row: Row): ProductRecord {
     category: row.category,
     priceAmount: row.price_amount,
     currency: row.price_currency,
+    archivedAt: row.archived_at,
   };
 }
 
 /** The event payload for a product: the product as it now is. */
 function eventData(p: ProductRecord): ProductChangedData {
-  return { id: p.id, sku: p.sku, name: p.name, description: p.description, category: p.category, price: { amount: p.priceAmount, currency: p.currency } };
+  return { id: p.id, sku: p.sku, name: p.name, description: p.description, category: p.category, price: { amount: p.priceAmount, currency: p.currency }, archived: p.archivedAt !== null };
 }
 
 /** True when a write failed on the unique SKU index. */
@@ -58,7 +60,7 @@ export function productRepository(db: Kysely<Tables>): ProductRepository {
   return {
     /** One page in id order, after `afterId`; fetches one extra row to know whether more follow. */
     async page(opts: { category?: string; limit: number; afterId?: string }): Promise<{ items: ProductRecord[]; more: boolean }> {
-      let query = db.selectFrom('products').selectAll().orderBy('id').limit(opts.limit + 1);
+      let query = db.selectFrom('products').selectAll().where('archived_at', 'is', null).orderBy('id').limit(opts.limit + 1);
       if (opts.category !== undefined) query = query.where('category', '=', opts.category);
       if (opts.afterId !== undefined) query = query.where('id', '>', opts.afterId);
       const rows = await query.execute();
@@ -108,7 +110,7 @@ export function productRepository(db: Kysely<Tables>): ProductRepository {
      * Change only the given fields, in one transaction with the event, so two
      * concurrent PATCHes of different fields both survive (no read-modify-write).
      */
-    async update(id: string, patch: Partial<Omit<ProductRecord, 'id'>>, now: string): Promise<ProductRecord | 'missing' | 'sku-taken'> {
+    async update(id: string, patch: Partial<Omit<ProductRecord, 'id' | 'archivedAt'>>, now: string): Promise<ProductRecord | 'missing' | 'sku-taken'> {
       const set: Partial<Row> = { updated_at: now };
       if (patch.sku !== undefined) set.sku = patch.sku;
       if (patch.name !== undefined) set.name = patch.name;
@@ -131,10 +133,27 @@ export function productRepository(db: Kysely<Tables>): ProductRepository {
       }
     },
 
+    async setArchived(id: string, archivedAt: string | null, now: string): Promise<ProductRecord | 'missing'> {
+      return db.transaction().execute(async (trx) => {
+        // Only a real change is written and announced: archiving an archived product keeps its first time and sends nothing.
+        const changed = await trx
+          .updateTable('products')
+          .set({ archived_at: archivedAt, updated_at: now })
+          .where('id', '=', id)
+          .where('archived_at', archivedAt === null ? 'is not' : 'is', null)
+          .executeTakeFirst();
+        const row = await trx.selectFrom('products').selectAll().where('id', '=', id).executeTakeFirst();
+        if (!row) return 'missing' as const;
+        const product = toRecord(row);
+        if (Number(changed.numUpdatedRows) > 0) await appendEvent(trx, 'catalog', { type: 'catalog.product-updated', subject: id, data: eventData(product) });
+        return product;
+      });
+    },
+
     async categories(): Promise<CategoryRecord[]> {
       const rows = await db
         .selectFrom('categories')
-        .leftJoin('products', 'products.category', 'categories.slug')
+        .leftJoin('products', (join) => join.onRef('products.category', '=', 'categories.slug').on('products.archived_at', 'is', null))
         .select(['categories.slug', 'categories.name', sql<number>`count(products.id)`.as('productCount')])
         .groupBy(['categories.slug', 'categories.name'])
         .orderBy('categories.name')
@@ -179,7 +198,7 @@ export function productRepository(db: Kysely<Tables>): ProductRepository {
         }
         // Seeded products are announced like any other, so read models (inventory, search) learn them.
         for (const p of opts.products) {
-          const record = { id: p.id, sku: p.sku, name: p.name, description: p.description, category: p.category, priceAmount: p.priceAmount, currency: opts.currency };
+          const record = { id: p.id, sku: p.sku, name: p.name, description: p.description, category: p.category, priceAmount: p.priceAmount, currency: opts.currency, archivedAt: null };
           await appendEvent(trx, 'catalog', { type: 'catalog.product-created', subject: p.id, data: eventData(record) });
         }
         return opts.products.length;

@@ -148,6 +148,15 @@ export class ProductIndex {
     this.fullText.add(textOf(next));
   }
 
+  /** Take a product out of the index (archived); its stock is kept for when it comes back. Unknown ids are ignored. */
+  removeProduct(productId: string): void {
+    const previous = this.products.get(productId);
+    if (!previous) return;
+    this.products.delete(productId);
+    this.byName = undefined;
+    this.fullText.remove(textOf(previous));
+  }
+
   /** Record a product's available units (the product may not be known yet). */
   setStock(productId: string, available: number): void {
     this.stock.set(productId, available);
