@@ -7,7 +7,7 @@ for (const dialect of DIALECTS) {
   test(`${dialect}: a durable store keeps stock, reservations and events across a reopen, and migrates once`, async (t) => {
     const where = await testLocation(dialect, 'inventory', t, { file: true });
     const first = await openInventoryStore(where);
-    assert.deepEqual(first.applied, ['0001_init', '0002_outbox', '0003_inbox', '0004_outbox_relay']);
+    assert.deepEqual(first.applied, ['0001_init', '0002_outbox', '0003_inbox', '0004_outbox_relay', '0005_stock_adjustments']);
     if (dialect === 'sqlite') assert.ok(first.location.endsWith('inventory.sqlite'));
     const repo = inventoryRepository(first.db);
     const now = new Date().toISOString();

@@ -1,6 +1,7 @@
-import type { Reservation, ReserveRequest, StockLevel } from '@bazaar/contracts/inventory';
+import { randomUUID } from 'node:crypto';
+import { DEFAULT_STOCK_REASON, type ListAdjustmentsQuery, type Reservation, type ReserveRequest, type StockAdjustmentPage, type StockLevel } from '@bazaar/contracts/inventory';
 import { errors } from '../errors.ts';
-import type { InventoryRepository, ReservationLine, ReservationRecord } from './model.ts';
+import type { AdjustmentPosition, InventoryRepository, ReservationLine, ReservationRecord } from './model.ts';
 
 /** How many due reservations one expiry pass handles per transaction. */
 const EXPIRY_BATCH = 100;
@@ -16,6 +17,18 @@ function toReservation(r: ReservationRecord): Reservation {
     expiresAt: r.expiresAt,
     ...(r.releaseReason === null ? {} : { releaseReason: r.releaseReason }),
   };
+}
+
+/** Opaque to clients: base64url of the last adjustment's time and id. */
+export function encodeAdjustmentCursor(at: AdjustmentPosition): string {
+  return Buffer.from(`a:${at.at}|${at.id}`, 'utf8').toString('base64url');
+}
+
+/** The position a cursor stands for, or undefined if it is not one of ours. */
+export function decodeAdjustmentCursor(cursor: string): AdjustmentPosition | undefined {
+  if (!/^[A-Za-z0-9_-]+$/.test(cursor)) return undefined;
+  const match = /^a:([^|]+)\|(.+)$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  return match ? { at: match[1] as string, id: match[2] as string } : undefined;
 }
 
 /** Lines of one product asked for twice are one line of their sum, in first-seen order. */
@@ -54,9 +67,23 @@ export function createInventory(deps: { repo: InventoryRepository; now?: Clock }
       return { productId, available: stock.available };
     },
 
-    async setStock(productId: string, available: number): Promise<StockLevel> {
-      await repo.setAvailable({ productId, available, now: nowIso() });
+    /** An admin sets the level; the change is recorded with its reason (trimmed; DEFAULT_STOCK_REASON when absent or blank). */
+    async setStock(productId: string, available: number, opts: { reason?: string | undefined; by: { id: string; email: string } }): Promise<StockLevel> {
+      const reason = opts.reason?.trim() || DEFAULT_STOCK_REASON;
+      await repo.adjust({ productId, available, now: nowIso(), id: randomUUID(), reason, by: opts.by });
       return { productId, available };
+    },
+
+    /** A product's adjustments, newest first (an unknown product simply has none). */
+    async adjustments(productId: string, query: ListAdjustmentsQuery): Promise<StockAdjustmentPage> {
+      let after: AdjustmentPosition | undefined;
+      if (query.cursor !== undefined) {
+        after = decodeAdjustmentCursor(query.cursor);
+        if (after === undefined) throw errors.INVALID_CURSOR('Pass back the nextCursor of a previous page unchanged, or omit it for the first page.');
+      }
+      const page = await repo.adjustments(productId, { limit: query.limit ?? 20, ...(after === undefined ? {} : { after }) });
+      const last = page.items.at(-1);
+      return { items: page.items, nextCursor: page.more && last ? encodeAdjustmentCursor(last) : null };
     },
 
     /** Reserve all lines or none; `created` is false when the orderId already had a reservation (returned as it is). */

@@ -3,7 +3,7 @@ import type { Kysely, Transaction } from 'kysely';
 import { appendEvent, type InboxTables, type OutboxTables } from '@bazaar/messaging';
 import type { StockChangedData } from '@bazaar/contracts/events';
 import { migrations } from '../../migrations/index.ts';
-import type { InventoryRepository, ReleaseReason, ReservationLine, ReservationRecord, ReservationState, ReserveOutcome, SettleOutcome, StockRecord } from '../domain/model.ts';
+import type { AdjustmentRecord, InventoryRepository, ReleaseReason, ReservationLine, ReservationRecord, ReservationState, ReserveOutcome, SettleOutcome, StockRecord } from '../domain/model.ts';
 
 /** Inventory's own tables, plus the outbox it publishes from and the inbox it consumes into. */
 export interface InventoryTables extends OutboxTables, InboxTables {
@@ -17,6 +17,7 @@ export interface InventoryTables extends OutboxTables, InboxTables {
     updated_at: string;
   };
   reservation_items: { order_id: string; product_id: string; quantity: number; line: number };
+  stock_adjustments: { id: string; product_id: string; delta: number; available: number; reason: string; by_id: string; by_email: string; at: string };
 }
 
 export type InventoryStore = Store<InventoryTables>;
@@ -106,6 +107,54 @@ async function commitStock(trx: Db, orderId: string, now: string): Promise<void>
   }
 }
 
+/** Thrown inside an adjust transaction when the level moved between its read and its write; never leaves this module. */
+class LevelMoved extends Error {}
+
+/** How often an adjustment is tried again when a reservation moved the level under it. */
+const ADJUST_ATTEMPTS = 5;
+
+type AdjustOpts = Parameters<InventoryRepository['adjust']>[0];
+
+/**
+ * Set the level and record the adjustment in one transaction. The delta needs
+ * the level before, so the write is a compare-and-set on it: a reservation
+ * changing the level in between makes the update miss, and the whole
+ * transaction is tried again with the new level (never a wrong delta).
+ */
+async function adjustStock(db: Kysely<InventoryTables>, opts: AdjustOpts): Promise<AdjustmentRecord> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await db.transaction().execute(async (trx) => {
+        const row = await trx.selectFrom('stock').select('available').where('product_id', '=', opts.productId).executeTakeFirst();
+        let before = 0;
+        if (!row) {
+          if (!(await createStockIfMissing(trx, opts))) throw new LevelMoved();
+        } else {
+          before = Number(row.available);
+          if (before !== opts.available) {
+            const changed = await trx
+              .updateTable('stock')
+              .set({ available: opts.available, updated_at: opts.now })
+              .where('product_id', '=', opts.productId)
+              .where('available', '=', before)
+              .executeTakeFirst();
+            if (Number(changed.numUpdatedRows) === 0) throw new LevelMoved();
+            await stockChanged(trx, opts.productId, opts.available);
+          }
+        }
+        const record: AdjustmentRecord = { id: opts.id, productId: opts.productId, delta: opts.available - before, available: opts.available, reason: opts.reason, by: opts.by, at: opts.now };
+        await trx
+          .insertInto('stock_adjustments')
+          .values({ id: record.id, product_id: record.productId, delta: record.delta, available: record.available, reason: record.reason, by_id: record.by.id, by_email: record.by.email, at: record.at })
+          .execute();
+        return record;
+      });
+    } catch (error) {
+      if (!(error instanceof LevelMoved) || attempt >= ADJUST_ATTEMPTS) throw error;
+    }
+  }
+}
+
 /** All inventory queries. Nothing outside this folder sees SQL or rows. */
 export function inventoryRepository(db: Kysely<InventoryTables>): InventoryRepository {
   return {
@@ -134,6 +183,19 @@ export function inventoryRepository(db: Kysely<InventoryTables>): InventoryRepos
     },
 
     createStockIfMissing: (opts: { productId: string; available: number; now: string }) => createStockIfMissing(db, opts),
+
+    adjust: (opts) => adjustStock(db, opts),
+
+    async adjustments(productId, opts) {
+      let query = db.selectFrom('stock_adjustments').selectAll().where('product_id', '=', productId);
+      const after = opts.after;
+      if (after !== undefined) query = query.where((eb) => eb.or([eb('at', '<', after.at), eb.and([eb('at', '=', after.at), eb('id', '<', after.id)])]));
+      const rows = await query.orderBy('at', 'desc').orderBy('id', 'desc').limit(opts.limit + 1).execute();
+      return {
+        items: rows.slice(0, opts.limit).map((r) => ({ id: r.id, productId: r.product_id, delta: Number(r.delta), available: Number(r.available), reason: r.reason, by: { id: r.by_id, email: r.by_email }, at: r.at })),
+        more: rows.length > opts.limit,
+      };
+    },
 
     /**
      * Reserve every line or none, in one transaction. The reservation row goes
