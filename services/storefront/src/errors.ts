@@ -4,6 +4,7 @@ import { defineErrors } from '@bazaar/kit';
 export const errors = defineErrors({
   PAGE_NOT_FOUND: { status: 404, title: 'This page does not exist' },
   PRODUCT_NOT_FOUND: { status: 404, title: 'This product does not exist' },
+  CUSTOMER_NOT_FOUND: { status: 404, title: 'No such customer' },
   ORDER_NOT_FOUND: { status: 404, title: 'No such order in your account' },
   SIGN_IN_REQUIRED: { status: 401, title: 'Please sign in first' },
   ADMIN_ONLY: { status: 403, title: 'The back office is for administrators' },

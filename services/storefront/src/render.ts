@@ -57,6 +57,9 @@ const NOTICES: Record<string, string> = {
   'product-saved': 'The product was saved.',
   'product-created': 'The product was created.',
   'stock-saved': 'The stock level was saved.',
+  'product-archived': 'The product was archived: it is hidden from the shop and search, and past orders still show it.',
+  'product-unarchived': 'The product is back on sale.',
+  'not-sold': 'This product is no longer sold, so it cannot be added to a cart.',
 };
 
 export interface Pages {

@@ -85,16 +85,19 @@ export function accountRoutes(deps: AccountDeps) {
     app.get('/account', { schema: { hide: true } }, async (request, reply) => {
       const session = request.session;
       if (!session) return toLogin(request, reply);
-      // Until the orders service pages its history (issue 11), the list is paged here; the cursor is an offset.
-      const all = await api.orders(callerOf(request));
-      const offset = Math.max(0, Math.min(all.length, Number.parseInt(queryText(request, 'cursor') || '0', 10) || 0));
-      const orders = all.slice(offset, offset + ORDERS_PER_PAGE);
-      const nextCursor = offset + ORDERS_PER_PAGE < all.length ? String(offset + ORDERS_PER_PAGE) : null;
+      // The orders service pages the history (newest first, opaque cursor); an old or foreign cursor starts again from the newest.
+      const cursor = queryText(request, 'cursor') || undefined;
+      const caller = callerOf(request);
+      const page = await api.orderPage(caller, { limit: ORDERS_PER_PAGE, ...(cursor ? { cursor } : {}) }).catch((error: unknown) => {
+        if (cursor && upstreamFailure(error)?.status === 400) return undefined;
+        throw error;
+      });
+      const { items: orders, nextCursor } = page ?? (await api.orderPage(caller, { limit: ORDERS_PER_PAGE }));
       return pages.render(request, reply, 'account', {
         title: 'Your account',
         user: { name: session.name, email: session.email, isAdmin: session.roles.includes('admin') },
         orders,
-        cursor: offset > 0 ? String(offset) : undefined,
+        cursor: page ? cursor : undefined,
         nextCursor,
       });
     });

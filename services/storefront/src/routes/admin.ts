@@ -15,7 +15,7 @@ import type { ProductImages } from '../images.ts';
 import type { Pages } from '../render.ts';
 import { callerOf } from '../session.ts';
 import { upstreamFailure, type Product, type SearchHit, type ShopApi } from '../upstream/shop.ts';
-import { queryText, seeOther, toLogin } from './support.ts';
+import { form, queryText, requireAdmin, seeOther } from './support.ts';
 
 export interface AdminDeps {
   api: ShopApi;
@@ -31,6 +31,27 @@ type ProductValues = Record<Exclude<ProductField, 'image'>, string>;
 
 const EMPTY_PRODUCT: ProductValues = { sku: '', name: '', description: '', category: '', price: '' };
 
+/** Reasons offered for a stock adjustment (the field takes free text too). */
+const STOCK_REASONS = ['restock', 'count correction', 'damaged', 'returned by customer', 'lost'];
+
+/** A stock adjustment form as typed, with the messages to show beside its fields. */
+interface StockForm {
+  productId?: string;
+  values: { available: string; reason: string };
+  errors: Partial<Record<'available' | 'reason', string>>;
+}
+
+/** Check an adjustment form: a whole number of units and a reason of 1 to 200 characters. */
+function checkStock(body: Record<string, string>): { form: StockForm; available: number; reason: string } {
+  const values = { available: (body.available ?? '').trim(), reason: (body.reason ?? '').trim() };
+  const errs: StockForm['errors'] = {};
+  const available = Number(values.available);
+  if (values.available === '' || !Number.isInteger(available) || available < 0 || available > 1_000_000) errs.available = 'Enter a whole number of units from 0 to 1,000,000.';
+  if (values.reason === '') errs.reason = 'Say why the stock changes, e.g. restock or damaged.';
+  else if (values.reason.length > 200) errs.reason = 'Keep the reason under 200 characters.';
+  return { form: { values, errors: errs }, available, reason: values.reason };
+}
+
 /** A multipart body attached as key/values: text fields are strings, the file a Buffer. */
 function fields(request: FastifyRequest): Record<string, string | Buffer> {
   const body = request.body;
@@ -43,15 +64,26 @@ function fields(request: FastifyRequest): Record<string, string | Buffer> {
 }
 const text = (v: string | Buffer | undefined): string => (typeof v === 'string' ? v.trim() : '');
 
+/** The edit form's values for a product as the catalog has it. */
+const productValues = (product: Product): ProductValues => ({ sku: product.sku, name: product.name, description: product.description, category: product.category, price: (product.price.amount / 100).toFixed(2) });
+
 export function adminRoutes(deps: AdminDeps) {
   const { api, pages } = deps;
 
   const page = <T extends object>(request: FastifyRequest, reply: FastifyReply, view: string, data: T & { title: string; status?: number }) =>
     pages.render(request, reply, view, { ...data, section: 'admin' as const });
 
-  async function productForm(request: FastifyRequest, reply: FastifyReply, opts: { product?: Product; values: ProductValues; errors: Partial<Record<ProductField, string>>; status?: number; formError?: string }) {
+  async function productForm(request: FastifyRequest, reply: FastifyReply, opts: { product?: Product; values: ProductValues; errors: Partial<Record<ProductField, string>>; status?: number; formError?: string; stock?: StockForm }) {
     const [image, stock] = opts.product ? await Promise.all([deps.imageRepo.find(opts.product.id), api.stock(opts.product.id).catch(() => undefined)]) : [undefined, undefined];
+    const adjustmentsCursor = queryText(request, 'adjustments') || undefined;
+    const adjustments = opts.product
+      ? await api.stockAdjustments(callerOf(request), opts.product.id, { limit: 10, ...(adjustmentsCursor ? { cursor: adjustmentsCursor } : {}) }).catch(() => undefined)
+      : undefined;
     return page(request, reply, 'admin/product-form', {
+      adjustments,
+      adjustmentsCursor,
+      stockForm: opts.stock ?? { values: { available: stock?.available === undefined ? '' : String(stock.available), reason: '' }, errors: {} },
+      reasons: STOCK_REASONS,
       title: opts.product ? `Edit ${opts.product.name}` : 'New product',
       status: opts.status ?? 200,
       product: opts.product,
@@ -88,11 +120,7 @@ export function adminRoutes(deps: AdminDeps) {
   }
 
   return async (app: ServiceApp) => {
-    app.addHook('preHandler', async (request, reply) => {
-      if (!request.session) return toLogin(request, reply);
-      if (!request.session.roles.includes('admin')) throw errors.ADMIN_ONLY('Sign in with an administrator account to use the back office.');
-      return undefined;
-    });
+    app.addHook('preHandler', requireAdmin);
 
     app.get('/admin', async (request, reply) => {
       const report = await api.sales(callerOf(request), { top: 10 });
@@ -152,8 +180,7 @@ export function adminRoutes(deps: AdminDeps) {
         if (upstreamFailure(error)?.status === 404) throw errors.PRODUCT_NOT_FOUND();
         throw error;
       });
-      const values: ProductValues = { sku: product.sku, name: product.name, description: product.description, category: product.category, price: (product.price.amount / 100).toFixed(2) };
-      return productForm(request, reply, { product, values, errors: {} });
+      return productForm(request, reply, { product, values: productValues(product), errors: {} });
     });
 
     app.post('/admin/products/:id', async (request, reply) => {
@@ -187,7 +214,7 @@ export function adminRoutes(deps: AdminDeps) {
       return seeOther(reply, `/admin/products/${encodeURIComponent(id)}?notice=product-saved`);
     });
 
-    app.get('/admin/stock', async (request, reply) => {
+    async function stockPage(request: FastifyRequest, reply: FastifyReply, stockForm?: StockForm) {
       // The low-stock list scans the search read model (it carries every product's availability); at most 10 pages of 100.
       const low: SearchHit[] = [];
       let cursor: string | undefined;
@@ -198,18 +225,35 @@ export function adminRoutes(deps: AdminDeps) {
         cursor = page.nextCursor;
       }
       low.sort((a, b) => a.available - b.available || a.name.localeCompare(b.name));
-      return page(request, reply, 'admin/stock', { title: 'Stock', low, threshold: deps.lowStock });
-    });
+      return page(request, reply, 'admin/stock', { title: 'Stock', low, threshold: deps.lowStock, reasons: STOCK_REASONS, stockForm, status: stockForm ? 422 : 200 });
+    }
+
+    app.get('/admin/stock', async (request, reply) => stockPage(request, reply));
 
     app.post('/admin/stock/:id', async (request, reply) => {
       const { id } = request.params as { id: string };
-      const body = request.body as Record<string, unknown>;
-      const available = Number(body.available);
-      if (!Number.isInteger(available) || available < 0 || available > 1_000_000) return seeOther(reply, '/admin/stock');
-      await api.setStock(callerOf(request), id, available);
-      const back = typeof body.back === 'string' && body.back.startsWith('/admin/') ? body.back : '/admin/stock';
-      return seeOther(reply, `${back}${back.includes('?') ? '&' : '?'}notice=stock-saved`);
+      const body = form(request);
+      const fromProduct = body.back === `/admin/products/${id}`;
+      const checked = checkStock(body);
+      if (Object.keys(checked.form.errors).length > 0) {
+        if (!fromProduct) return stockPage(request, reply, { ...checked.form, productId: id });
+        const product = await api.product(id);
+        return productForm(request, reply, { product, values: productValues(product), errors: {}, stock: checked.form, status: 422 });
+      }
+      await api.adjustStock(callerOf(request), id, { available: checked.available, reason: checked.reason });
+      return seeOther(reply, `${fromProduct ? `/admin/products/${encodeURIComponent(id)}` : '/admin/stock'}?notice=stock-saved`);
     });
+
+    for (const [action, archived] of [['archive', true], ['unarchive', false]] as const) {
+      app.post(`/admin/products/:id/${action}`, async (request, reply) => {
+        const { id } = request.params as { id: string };
+        await api.setArchived(callerOf(request), id, archived).catch((error: unknown) => {
+          if (upstreamFailure(error)?.status === 404) throw errors.PRODUCT_NOT_FOUND();
+          throw error;
+        });
+        return seeOther(reply, `/admin/products/${encodeURIComponent(id)}?notice=product-${action}d`);
+      });
+    }
 
     app.get('/admin/orders', async (request, reply) =>
       page(request, reply, 'admin/pending', {
@@ -217,9 +261,6 @@ export function adminRoutes(deps: AdminDeps) {
         heading: 'Orders',
         waitsFor: 'the orders service’s admin list (all customers, filters by status, date and customer, paging), mark shipped and refund',
       }),
-    );
-    app.get('/admin/customers', async (request, reply) =>
-      page(request, reply, 'admin/pending', { title: 'Customers', heading: 'Customers', waitsFor: 'identity’s customer list and search' }),
     );
   };
 }

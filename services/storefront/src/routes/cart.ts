@@ -4,7 +4,7 @@ import type { ProductImageRepository } from '../domain/model.ts';
 import { priceChanges, pricesOf } from '../domain/prices.ts';
 import type { Pages } from '../render.ts';
 import { callerOf, type Sessions } from '../session.ts';
-import type { Cart, ShopApi } from '../upstream/shop.ts';
+import { upstreamFailure, type Cart, type ShopApi } from '../upstream/shop.ts';
 import { form, seeOther, toLogin, wantsJson } from './support.ts';
 
 export interface CartDeps {
@@ -52,7 +52,14 @@ export function cartRoutes(deps: CartDeps) {
       const caller = callerOf(request);
       const current = await api.cart(caller);
       const existing = current.items.find((i) => i.productId === productId)?.quantity ?? 0;
-      const cart = await api.setQuantity(caller, productId, Math.min(100, existing + add));
+      let cart: Cart;
+      try {
+        cart = await api.setQuantity(caller, productId, Math.min(100, existing + add));
+      } catch (error) {
+        if (upstreamFailure(error)?.code !== 'PRODUCT_ARCHIVED') throw error;
+        if (wantsJson(request)) return reply.code(409).send({ error: 'This product is no longer sold.' });
+        return seeOther(reply, `/p/${encodeURIComponent(productId)}?notice=not-sold`);
+      }
       const line = cart.items.find((i) => i.productId === productId);
       // The price shown when it went in is the one the shopper expects at checkout.
       if (line && session.seenPrices[productId] === undefined) await sessions.rememberPrices(session, { ...session.seenPrices, [productId]: line.unitPrice.amount });

@@ -16,7 +16,8 @@ import type { SearchQuery } from '@bazaar/contracts/search';
 
 export type { Cart } from '@bazaar/contracts/cart';
 export type { Category, Product, ProductPage } from '@bazaar/contracts/catalog';
-export type { Me, TokenPair } from '@bazaar/contracts/identity';
+export type { Customer, Me, TokenPair } from '@bazaar/contracts/identity';
+export type { StockAdjustment } from '@bazaar/contracts/inventory';
 export type { Order, CheckoutRequest, ShippingAddress } from '@bazaar/contracts/orders';
 export type { SalesReport } from '@bazaar/contracts/reports';
 export type { SearchHit, SearchResult } from '@bazaar/contracts/search';
@@ -69,6 +70,17 @@ export function shopApi(clients: GatewayClients) {
     setStock: async (caller: Caller, productId: string, available: number) =>
       (await inventoryClient.call(inventory.routes.setStock, { params: { productId }, body: { available } }, as(caller))).body,
     sales: async (caller: Caller, query: { from?: string; to?: string; top: number }) => (await reportsClient.call(reports.routes.sales, { query }, as(caller))).body,
+
+    // The back office's customers, product archive and stock adjustments; the shopper's paged order history.
+    customers: async (caller: Caller, query: { q?: string; cursor?: string; limit: number }) => (await identityClient.call(identity.routes.listCustomers, { query }, as(caller))).body,
+    customer: async (caller: Caller, id: string) => (await identityClient.call(identity.routes.getCustomer, { params: { id } }, as(caller))).body,
+    setArchived: async (caller: Caller, id: string, archived: boolean) =>
+      (await catalogClient.call(archived ? catalog.routes.archiveProduct : catalog.routes.unarchiveProduct, { params: { id } }, as(caller))).body,
+    adjustStock: async (caller: Caller, productId: string, body: { available: number; reason: string }) =>
+      (await inventoryClient.call(inventory.routes.setStock, { params: { productId }, body }, as(caller))).body,
+    stockAdjustments: async (caller: Caller, productId: string, query: { cursor?: string; limit: number }) =>
+      (await inventoryClient.call(inventory.routes.stockAdjustments, { params: { productId }, query }, as(caller))).body,
+    orderPage: async (caller: Caller, query: { cursor?: string; limit: number }) => (await ordersClient.call(orders.routes.listOrders, { query }, as(caller))).body,
   };
 }
 
