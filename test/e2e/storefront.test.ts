@@ -331,7 +331,8 @@ test('back office: sales, create a product with an image, find it in search and 
   assert.ok((meta.width ?? 0) <= 1200);
 
   await page.getByLabel('Units available').fill('3');
-  await page.getByRole('button', { name: 'Set stock' }).click();
+  await page.getByLabel('Reason').fill('restock');
+  await page.getByRole('button', { name: 'Adjust stock' }).click();
   await page.waitForURL(/notice=stock-saved/);
 
   // The search read model learns the product from catalog events: it shows in search and on its category page.
@@ -351,6 +352,103 @@ test('back office: sales, create a product with an image, find it in search and 
   await page.goto(`${base}/admin/stock`);
   assert.ok((await page.getByRole('link', { name }).count()) === 1, 'the new product is in the low-stock list');
   await accessible(page, 'admin stock');
+  await context.close();
+});
+
+/** A browser page signed in as the seeded admin, on `next`. */
+async function adminPage(next: string): Promise<{ context: BrowserContext; page: Page }> {
+  const opened = await newPage();
+  await opened.page.goto(`${base}/account/login?next=${encodeURIComponent(next)}`);
+  await opened.page.getByLabel('Email').fill('admin@bazaar.local');
+  await opened.page.getByLabel('Password').fill('bazaar-admin-password');
+  await opened.page.getByRole('button', { name: 'Sign in' }).click();
+  await opened.page.waitForURL((url) => url.searchParams.get('notice') === 'signed-in');
+  return opened;
+}
+
+test('back office: adjust stock with a reason, archive a product (gone from its category and search, still open by id), find a customer', async () => {
+  // A product of our own, named to sort first on its category page (category pages list by name).
+  const name = `Aardwolf Planter ${process.pid}`;
+  const created = await http<{ id: string }>(`${base}/api/catalog/products`, {
+    method: 'POST', token: admin, body: { sku: `AAB-${process.pid}`, name, description: 'A planter for shady corners.', category: 'garden', price: { amount: 1999, currency: 'EUR' } },
+  });
+  assert.equal(created.status, 201);
+  const id = created.body.id;
+  const { context, page } = await adminPage(`/admin/products/${id}`);
+
+  await page.getByLabel('Units available').fill('4');
+  await page.getByLabel('Reason').fill('count correction');
+  await page.getByRole('button', { name: 'Adjust stock' }).click();
+  await page.waitForURL(/notice=stock-saved/);
+  const history = page.locator('table', { has: page.getByText('count correction') });
+  assert.equal(await history.count(), 1, 'the history shows the adjustment with its reason');
+  assert.match((await history.textContent()) ?? '', /admin@bazaar\.local/);
+  await accessible(page, 'admin product with stock history');
+  await page.goto(`${base}/p/${id}`);
+  assert.match((await page.locator('.stock').textContent()) ?? '', /Only 4 left/);
+
+  await until(`${name} on its category page and in search`, 30_000, async () => {
+    await page.goto(`${base}/c/garden`);
+    return (await page.locator('.card', { hasText: name }).count()) === 1 ? true : undefined;
+  });
+  await page.goto(`${base}/admin/products/${id}`);
+  await page.getByRole('button', { name: 'Archive' }).click();
+  await page.waitForURL(/notice=product-archived/);
+  assert.equal(await page.getByRole('button', { name: 'Unarchive' }).count(), 1);
+  await accessible(page, 'admin archived product');
+  await until(`${name} to leave its category page and search`, 30_000, async () => {
+    await page.goto(`${base}/c/garden`);
+    if ((await page.locator('.card', { hasText: name }).count()) > 0) return undefined;
+    await page.goto(`${base}/search?q=${encodeURIComponent('aardwolf planter')}`);
+    return (await page.getByText(name).count()) === 0 ? true : undefined;
+  });
+  await page.goto(`${base}/p/${id}`);
+  assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), name, 'still opens by id (past orders link to it)');
+  assert.match((await page.locator('.stock').textContent()) ?? '', /No longer sold/);
+  assert.equal(await page.getByRole('button', { name: 'Add to cart' }).count(), 0);
+  await accessible(page, 'archived product');
+
+  // A shopper who signed up shows in the customer search, and their page links to their orders.
+  const shopper = await newPage();
+  const email = await signUp(shopper.page);
+  await shopper.context.close();
+  await page.goto(`${base}/admin/customers`);
+  await accessible(page, 'admin customers');
+  await page.getByLabel('Find a customer').fill(email.toUpperCase());
+  await page.getByRole('button', { name: 'Search' }).click();
+  await page.waitForURL(/\/admin\/customers\?q=/);
+  const rows = page.locator('tbody tr');
+  assert.equal(await rows.count(), 1);
+  await rows.getByRole('link').click();
+  await page.waitForURL(/\/admin\/customers\/[^/?]+$/);
+  await accessible(page, 'admin customer');
+  assert.match((await page.getByRole('link', { name: /^Orders of/ }).getAttribute('href')) ?? '', /^\/admin\/orders\?customer=/);
+  await context.close();
+});
+
+test('order history pages: "Older orders" leads to the orders after the first ten', async () => {
+  const { context, page } = await newPage();
+  const email = await signUp(page);
+  const token = ((await http(`${base}/api/identity/login`, { method: 'POST', body: { email, password } })).body.accessToken as string) ?? '';
+  const product = await productWithStock(3);
+  assert.equal((await http(`${base}/api/cart/items/${product.id}`, { method: 'PUT', token, body: { quantity: 1 } })).status, 200);
+  // Eleven declined checkouts: quick, nothing charged, and each one an order in the history.
+  const card = { number: '4000000000000002', expMonth: 12, expYear: 2035, cvc: '123' };
+  const shippingAddress = { name: 'Sam Shopper', line1: '1 Market Street', city: 'Lyon', postalCode: '69001', country: 'FR' };
+  for (let i = 0; i < 11; i++) {
+    const version = (await http(`${base}/api/cart`, { token })).etag ?? '';
+    const res = await http(`${base}/api/checkout`, { method: 'POST', token, headers: { 'idempotency-key': `history-${process.pid}-${i}`, 'if-match': version }, body: { shippingAddress, card } });
+    assert.ok(res.status === 201 || res.status === 202, `checkout ${i}: ${res.status} ${JSON.stringify(res.body)}`);
+  }
+  await page.goto(`${base}/account`);
+  assert.equal(await page.locator('tbody tr').count(), 10);
+  await accessible(page, 'account history');
+  await page.getByRole('link', { name: /Older orders/ }).click();
+  await page.waitForURL(/\/account\?cursor=/);
+  assert.equal(await page.locator('tbody tr').count(), 1, 'the eleventh, oldest order');
+  assert.equal(await page.getByRole('link', { name: /Older orders/ }).count(), 0);
+  assert.equal(await page.getByRole('link', { name: /Newest orders/ }).count(), 1);
+  await accessible(page, 'account history, older');
   await context.close();
 });
 
