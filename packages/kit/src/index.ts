@@ -6,7 +6,7 @@ export { createHttpMetrics, type HttpMetrics } from './metrics.ts';
 export { DEADLINE_HEADER, READINESS_TIMEOUT_MS, createServiceApp, sendProblem, toAppError, type ReadinessCheck, type ServiceApp, type ServiceAppOptions } from './app.ts';
 export { main, startService, type Listener, type StartServiceOptions } from './run.ts';
 export { systemClock, type Clock } from './clock.ts';
-export { backoffDelay, createSerial, seededRandom, startPeriodic, type BackoffPolicy, type PeriodicLoop, type Serial } from './primitives.ts';
+export { backoffDelay, createSerial, positionCursor, seededRandom, startPeriodic, type BackoffPolicy, type PagePosition, type PeriodicLoop, type Serial } from './primitives.ts';
 export { InstanceRing, instanceUrls } from './instances.ts';
 export { KeysUnavailableError, identityKeySource, type KeySource, type KeySourceOptions } from './jwks.ts';
 export { createServiceClient, UpstreamError, type RouteCallOptions, type CallOptions, type ClientResponse, type HttpMethod, type ServiceClient, type ServiceClientOptions } from './client.ts';

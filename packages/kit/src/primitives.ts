@@ -119,3 +119,27 @@ export function startPeriodic(opts: { everyMs: number; pass: () => Promise<void>
     },
   };
 }
+
+/** Where a page of a newest-first list ends: the last item's sort key (a time) and its unique id. */
+export interface PagePosition {
+  key: string;
+  id: string;
+}
+
+/**
+ * Opaque page cursors for lists paged by (time, id), newest first: base64url
+ * of `<tag>:<key>|<id>`. Paging by that unique, immutable pair means an item
+ * added between two pages never shifts them; the tag keeps one list's cursor
+ * from being taken for another's. decode() answers undefined for anything it did not encode.
+ */
+export function positionCursor(tag: string) {
+  const pattern = new RegExp(`^${tag}:([^|]+)\\|(.+)$`);
+  return {
+    encode: (at: PagePosition): string => Buffer.from(`${tag}:${at.key}|${at.id}`, 'utf8').toString('base64url'),
+    decode(cursor: string): PagePosition | undefined {
+      if (!/^[A-Za-z0-9_-]+$/.test(cursor)) return undefined;
+      const match = pattern.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+      return match ? { key: match[1] as string, id: match[2] as string } : undefined;
+    },
+  };
+}

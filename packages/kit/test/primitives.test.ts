@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { backoffDelay, createSerial, seededRandom, startPeriodic } from '../src/primitives.ts';
+import { backoffDelay, createSerial, positionCursor, seededRandom, startPeriodic } from '../src/primitives.ts';
 
 /** Poll until `check` is true, or fail naming what was awaited. */
 async function until(what: string, check: () => boolean, ms = 5000): Promise<void> {
@@ -123,4 +123,14 @@ test('seededRandom repeats its sequence for a seed, differs between seeds, and s
   assert.ok(a.every((x) => x >= 0 && x < 1));
   // mulberry32's first output for seed 1, so the catalog's seeded demo data never changes under it.
   assert.equal(seededRandom(1)(), 0.6270739405881613);
+});
+
+test('positionCursor round-trips a (time, id) position, is URL-safe, and refuses foreign, tampered or other-tag cursors', () => {
+  const users = positionCursor('u');
+  const at = { key: '2026-01-02T10:00:00.000Z', id: 'id|with|bars' };
+  const cursor = users.encode(at);
+  assert.match(cursor, /^[A-Za-z0-9_-]+$/);
+  assert.deepEqual(users.decode(cursor), at);
+  assert.equal(positionCursor('a').decode(cursor), undefined, 'another list’s cursor');
+  for (const bad of ['', 'not a cursor!', 'Zm9v', Buffer.from('u:no-separator').toString('base64url')]) assert.equal(users.decode(bad), undefined, bad);
 });

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { positionCursor } from '@bazaar/kit';
 import { DEFAULT_STOCK_REASON, type ListAdjustmentsQuery, type Reservation, type ReserveRequest, type StockAdjustmentPage, type StockLevel } from '@bazaar/contracts/inventory';
 import { errors } from '../errors.ts';
 import type { AdjustmentPosition, InventoryRepository, ReservationLine, ReservationRecord } from './model.ts';
@@ -19,17 +20,8 @@ function toReservation(r: ReservationRecord): Reservation {
   };
 }
 
-/** Opaque to clients: base64url of the last adjustment's time and id. */
-export function encodeAdjustmentCursor(at: AdjustmentPosition): string {
-  return Buffer.from(`a:${at.at}|${at.id}`, 'utf8').toString('base64url');
-}
-
-/** The position a cursor stands for, or undefined if it is not one of ours. */
-export function decodeAdjustmentCursor(cursor: string): AdjustmentPosition | undefined {
-  if (!/^[A-Za-z0-9_-]+$/.test(cursor)) return undefined;
-  const match = /^a:([^|]+)\|(.+)$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  return match ? { at: match[1] as string, id: match[2] as string } : undefined;
-}
+/** Pages of adjustments end at the last one's time and id. */
+const adjustmentCursors = positionCursor('a');
 
 /** Lines of one product asked for twice are one line of their sum, in first-seen order. */
 export function mergeLines(items: ReservationLine[]): ReservationLine[] {
@@ -78,12 +70,13 @@ export function createInventory(deps: { repo: InventoryRepository; now?: Clock }
     async adjustments(productId: string, query: ListAdjustmentsQuery): Promise<StockAdjustmentPage> {
       let after: AdjustmentPosition | undefined;
       if (query.cursor !== undefined) {
-        after = decodeAdjustmentCursor(query.cursor);
-        if (after === undefined) throw errors.INVALID_CURSOR('Pass back the nextCursor of a previous page unchanged, or omit it for the first page.');
+        const at = adjustmentCursors.decode(query.cursor);
+        if (at === undefined) throw errors.INVALID_CURSOR('Pass back the nextCursor of a previous page unchanged, or omit it for the first page.');
+        after = { at: at.key, id: at.id };
       }
       const page = await repo.adjustments(productId, { limit: query.limit ?? 20, ...(after === undefined ? {} : { after }) });
       const last = page.items.at(-1);
-      return { items: page.items, nextCursor: page.more && last ? encodeAdjustmentCursor(last) : null };
+      return { items: page.items, nextCursor: page.more && last ? adjustmentCursors.encode({ key: last.at, id: last.id }) : null };
     },
 
     /** Reserve all lines or none; `created` is false when the orderId already had a reservation (returned as it is). */
