@@ -350,7 +350,7 @@ test('back office: sales, create a product with an image, find it in search and 
   });
 
   await page.goto(`${base}/admin/stock`);
-  assert.ok((await page.getByRole('link', { name }).count()) === 1, 'the new product is in the low-stock list');
+  assert.ok((await page.getByRole('link', { name, exact: true }).count()) === 1, 'the new product is in the low-stock list');
   await accessible(page, 'admin stock');
   await context.close();
 });
