@@ -17,7 +17,7 @@ test('GET /docs serves one self-contained reference of exactly what the gateway 
   const json = await request(`${gw.url}/docs/openapi.json`);
   assert.equal(json.statusCode, 200);
   const doc = (await json.body.json()) as Doc;
-  assert.deepEqual(Object.keys(doc.paths).sort(), ['/api/catalog/categories', '/api/catalog/products', '/api/catalog/products/{id}', '/api/checkout', '/api/orders', '/api/orders/{id}']);
+  assert.deepEqual(Object.keys(doc.paths).sort(), ['/api/catalog/categories', '/api/catalog/products', '/api/catalog/products/{id}', '/api/catalog/products/{id}/archive', '/api/catalog/products/{id}/unarchive', '/api/checkout', '/api/orders', '/api/orders/{id}']);
   assert.ok(!Object.keys(doc.paths).some((p) => p.startsWith('/internal')), 'never /internal');
   const product = doc.paths['/api/catalog/products/{id}'];
   assert.equal(product?.get?.['x-bazaar-access'], 'public');
