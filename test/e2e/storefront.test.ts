@@ -407,6 +407,9 @@ test('back office: adjust stock with a reason, archive a product (gone from its 
   assert.match((await page.locator('.stock').textContent()) ?? '', /No longer sold/);
   assert.equal(await page.getByRole('button', { name: 'Add to cart' }).count(), 0);
   await accessible(page, 'archived product');
+  await page.goto(`${base}/admin/products/archived`);
+  assert.equal(await page.getByRole('link', { name, exact: true }).count(), 1, 'the back office lists it with the archived products');
+  await accessible(page, 'admin archived products');
 
   // A shopper who signed up shows in the customer search, and their page links to their orders.
   const shopper = await newPage();

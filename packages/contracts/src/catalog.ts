@@ -27,6 +27,7 @@ export type ProductPage = Static<typeof ProductPage>;
 export const ListProductsQuery = Type.Object(
   {
     category: Type.Optional(CategorySlug),
+    archived: Type.Optional(Type.Boolean({ description: 'true: only archived products (the back office finds them to unarchive); default: only products on sale' })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
     cursor: Type.Optional(Type.String({ maxLength: 200 })),
   },

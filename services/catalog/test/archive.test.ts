@@ -27,6 +27,7 @@ for (const dialect of DIALECTS) {
     assert.deepEqual(await listIds(app), []);
     assert.deepEqual(await listIds(app, '&category=home-kitchen'), []);
     assert.equal(await count(app, 'home-kitchen'), 0);
+    assert.deepEqual(await listIds(app, '&archived=true'), [created.id], 'the back office finds archived products');
     const byId = await app.inject({ url: `/api/catalog/products/${created.id}` });
     assert.equal(byId.statusCode, 200);
     assert.equal(byId.json().archived, true);
@@ -39,6 +40,7 @@ for (const dialect of DIALECTS) {
       assert.equal(res.json().archived, false);
     }
     assert.deepEqual(await listIds(app, '&category=home-kitchen'), [created.id]);
+    assert.deepEqual(await listIds(app, '&archived=true'), []);
 
     // One event per real change, each the product as it now is (search drops and re-adds it).
     const published = await events(app);

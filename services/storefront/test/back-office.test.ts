@@ -40,6 +40,7 @@ const api = {
     return { items: [{ id: 'a1', productId, delta: -3, available: 4, reason: 'damaged', by: { id: 'admin-1', email: 'admin@example.com' }, at: '2026-01-03T09:00:00.000Z' }], nextCursor: 'adj-2' };
   },
   adjustStock: async (_caller: unknown, productId: string, body: unknown) => (record('adjustStock', productId, body), { productId, available: 9 }),
+  archivedProducts: async (query: unknown) => (record('archivedProducts', query), { items: [{ ...lamp, archived: true }], nextCursor: null }),
   setArchived: async (_caller: unknown, id: string, archived: boolean) => (record('setArchived', id, archived), { ...lamp, archived }),
   search: async () => ({ items: [{ ...lamp, available: 2, score: 0 }], total: 1, nextCursor: null, facets: { categories: [] } }),
   orderPage: async (_caller: unknown, query: { cursor?: string; limit: number }) => {
@@ -140,6 +141,10 @@ test('archive and unarchive post to the catalog and come back to the product wit
   const unarchived = await admin.post(`/admin/products/${lamp.id}/unarchive`, {});
   assert.equal(unarchived.headers.location, '/admin/products/p-lamp?notice=product-unarchived');
   assert.deepEqual(called('setArchived').map((c) => c.args), [['p-lamp', true], ['p-lamp', false]]);
+  const list = await admin.get('/admin/products/archived');
+  assert.equal(list.statusCode, 200);
+  assert.match(list.body, /href="\/admin\/products\/p-lamp">Desk Lamp/);
+  assert.deepEqual(called('archivedProducts').map((c) => c.args[0]), [{ limit: 25 }]);
 });
 
 test('stock: a reason is required, errors show beside the fields and nothing is sent; a valid adjustment is sent with its reason; history is shown', async () => {

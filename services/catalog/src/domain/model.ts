@@ -26,8 +26,8 @@ export interface CategoryRecord {
 
 /** Where products and categories are kept; every write carries its event (outbox) in the same transaction. */
 export interface ProductRepository {
-  /** One page of products on sale (not archived) in id order, after `afterId`; `more` tells whether more follow. */
-  page(opts: { category?: string; limit: number; afterId?: string }): Promise<{ items: ProductRecord[]; more: boolean }>;
+  /** One page of products on sale (or, with `archived`, only archived ones) in id order, after `afterId`; `more` tells whether more follow. */
+  page(opts: { category?: string; archived?: boolean; limit: number; afterId?: string }): Promise<{ items: ProductRecord[]; more: boolean }>;
   get(id: string): Promise<ProductRecord | undefined>;
   /** The products with these ids (one query), in no particular order. */
   getMany(ids: readonly string[]): Promise<ProductRecord[]>;

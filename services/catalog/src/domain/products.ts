@@ -50,7 +50,7 @@ export function createCatalog(deps: { products: ProductRepository; currency: str
   }
 
   return {
-    async list(query: { category?: string | undefined; limit?: number | undefined; cursor?: string | undefined }): Promise<ProductPage> {
+    async list(query: { category?: string | undefined; archived?: boolean | undefined; limit?: number | undefined; cursor?: string | undefined }): Promise<ProductPage> {
       let afterId: string | undefined;
       if (query.cursor !== undefined) {
         afterId = decodeCursor(query.cursor);
@@ -59,6 +59,7 @@ export function createCatalog(deps: { products: ProductRepository; currency: str
       const page = await products.page({
         limit: query.limit ?? 20,
         ...(query.category === undefined ? {} : { category: query.category }),
+        ...(query.archived === true ? { archived: true } : {}),
         ...(afterId === undefined ? {} : { afterId }),
       });
       const last = page.items.at(-1);

@@ -59,8 +59,8 @@ function isSkuClash(error: unknown): boolean {
 export function productRepository(db: Kysely<Tables>): ProductRepository {
   return {
     /** One page in id order, after `afterId`; fetches one extra row to know whether more follow. */
-    async page(opts: { category?: string; limit: number; afterId?: string }): Promise<{ items: ProductRecord[]; more: boolean }> {
-      let query = db.selectFrom('products').selectAll().where('archived_at', 'is', null).orderBy('id').limit(opts.limit + 1);
+    async page(opts: { category?: string; archived?: boolean; limit: number; afterId?: string }): Promise<{ items: ProductRecord[]; more: boolean }> {
+      let query = db.selectFrom('products').selectAll().where('archived_at', opts.archived === true ? 'is not' : 'is', null).orderBy('id').limit(opts.limit + 1);
       if (opts.category !== undefined) query = query.where('category', '=', opts.category);
       if (opts.afterId !== undefined) query = query.where('id', '>', opts.afterId);
       const rows = await query.execute();

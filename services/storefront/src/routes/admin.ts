@@ -152,6 +152,15 @@ export function adminRoutes(deps: AdminDeps) {
       return page(request, reply, 'admin/products', { title: 'Products', q, result, cursor, low: deps.lowStock });
     });
 
+    app.get('/admin/products/archived', async (request, reply) => {
+      const cursor = queryText(request, 'cursor') || undefined;
+      const result = await api.archivedProducts({ limit: 25, ...(cursor ? { cursor } : {}) }).catch((error: unknown) => {
+        if (upstreamFailure(error)?.status === 400) throw errors.PAGE_NOT_FOUND('This page link is not valid any more.');
+        throw error;
+      });
+      return page(request, reply, 'admin/archived', { title: 'Archived products', result, cursor });
+    });
+
     app.get('/admin/products/new', async (request, reply) => productForm(request, reply, { values: EMPTY_PRODUCT, errors: {} }));
 
     app.post('/admin/products', async (request, reply) => {

@@ -67,8 +67,6 @@ export function shopApi(clients: GatewayClients) {
 
     createProduct: async (caller: Caller, body: CreateProductRequest) => (await catalogClient.call(catalog.routes.createProduct, { body }, as(caller))).body,
     updateProduct: async (caller: Caller, id: string, body: UpdateProductRequest) => (await catalogClient.call(catalog.routes.updateProduct, { params: { id }, body }, as(caller))).body,
-    setStock: async (caller: Caller, productId: string, available: number) =>
-      (await inventoryClient.call(inventory.routes.setStock, { params: { productId }, body: { available } }, as(caller))).body,
     sales: async (caller: Caller, query: { from?: string; to?: string; top: number }) => (await reportsClient.call(reports.routes.sales, { query }, as(caller))).body,
 
     // The back office's customers, product archive and stock adjustments; the shopper's paged order history.
@@ -80,6 +78,7 @@ export function shopApi(clients: GatewayClients) {
       (await inventoryClient.call(inventory.routes.setStock, { params: { productId }, body }, as(caller))).body,
     stockAdjustments: async (caller: Caller, productId: string, query: { cursor?: string; limit: number }) =>
       (await inventoryClient.call(inventory.routes.stockAdjustments, { params: { productId }, query }, as(caller))).body,
+    archivedProducts: async (query: { cursor?: string; limit: number }) => (await catalogClient.call(catalog.routes.listProducts, { query: { ...query, archived: true } })).body,
     orderPage: async (caller: Caller, query: { cursor?: string; limit: number }) => (await ordersClient.call(orders.routes.listOrders, { query }, as(caller))).body,
   };
 }
