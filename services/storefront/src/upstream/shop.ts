@@ -62,7 +62,6 @@ export function shopApi(clients: GatewayClients) {
     checkout: async (caller: Caller, key: string, body: CheckoutRequest, cartVersion: string) =>
       // A checkout may wait for the saga: longer than a page read. Retried by the caller only, with the same key.
       (await ordersClient.call(orders.routes.checkout, { headers: { 'idempotency-key': key, 'if-match': `"${cartVersion}"` }, body }, { ...as(caller), timeoutMs: 10_000 })).body,
-    orders: async (caller: Caller) => (await ordersClient.call(orders.routes.listOrders, { query: {} }, as(caller))).body.items,
     order: async (caller: Caller, id: string) => (await ordersClient.call(orders.routes.getOrder, { params: { id }, query: {} }, as(caller))).body,
 
     createProduct: async (caller: Caller, body: CreateProductRequest) => (await catalogClient.call(catalog.routes.createProduct, { body }, as(caller))).body,
