@@ -156,14 +156,23 @@ test('a capture that timed out but went through, past the deadline: the order st
 });
 
 test('after the capture the saga only moves forward: commit is retried until inventory answers', async (t) => {
-  const h = await startOrders({ settings: { sagaDeadlineMs: 150 } });
+  // Inventory refuses every commit until well past the saga's deadline (a deadline long enough for the saga to
+  // capture first on a busy machine; with 150 ms it could expire before the capture and cancel instead).
+  const deadlineMs = 1500;
+  const h = await startOrders({ settings: { sagaDeadlineMs: deadlineMs, checkoutWaitMs: 0 } });
   t.after(() => h.close());
-  h.upstreams.faults.commit = { fail: 15 };
+  h.upstreams.faults.commit = { fail: Infinity };
   const { orderId } = (await checkout(h.app, h.alice)).json();
+  await eventually('the first commit attempt', () => h.upstreams.count('commit', orderId) > 0);
+  await new Promise((r) => setTimeout(r, deadlineMs + 500));
+  const tried = h.upstreams.count('commit', orderId);
+  assert.ok(tried > 1, `commit retried past the deadline (${tried} attempts)`);
+  h.upstreams.faults.commit = {};
   const order = await settled(h.app, h.alice, orderId);
   assert.equal(order.status, 'CONFIRMED');
-  assert.equal(h.upstreams.count('commit', orderId), 16);
+  assert.ok(h.upstreams.count('commit', orderId) > tried, 'committed after the refusals');
   assert.equal(h.upstreams.count('void', orderId), 0);
+  assert.equal(h.upstreams.count('refund', orderId), 0);
 });
 
 test('a reservation released before commit (expired) refunds the captured payment and cancels', async (t) => {
