@@ -123,3 +123,17 @@ for (const kind of KINDS) {
     assert.deepEqual(await store.snapshot('u'), { lines: [{ productId: 'a', quantity: 2 }], revision: revision + 1 });
   });
 }
+
+for (const dialect of DIALECTS) {
+  test(`${dialect}: a line stored before lines kept their revision counts as set at 0: an order confirmation takes it out`, async (t) => {
+    const db = await openCartDatabase(await testLocation(dialect, 'cart', t));
+    t.after(() => db.close());
+    const now = new Date().toISOString();
+    // As the cart wrote it before migration 0004: no set_revision, so the column's default.
+    await db.db.insertInto('cart_lines').values({ user_id: 'u', product_id: 'a', quantity: 2, position: 1, added_at: now, updated_at: now }).execute();
+    await db.db.insertInto('cart_revisions').values({ user_id: 'u', revision: 7 }).execute();
+    const store = sqliteCartStore(db.db, { maxLines: 50 });
+    await store.removeOrdered('u', [{ productId: 'a', quantity: 2 }], 7);
+    assert.deepEqual(await store.snapshot('u'), { lines: [], revision: 8 });
+  });
+}
