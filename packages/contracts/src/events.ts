@@ -46,6 +46,13 @@ export const OrderConfirmedData = Type.Object({
   /** Where to ship it and to whom (absent on orders placed before addresses were kept). */
   shippingAddress: Type.Optional(ShippingAddress),
   customerName: Type.Optional(Type.String()),
+  /**
+   * The cart version (its ETag) the order was placed from. Opaque to everyone
+   * but the cart, which reads its revision from it to leave alone the lines
+   * the shopper changed after checking out. Absent on orders placed before it
+   * was carried (the cart then takes the ordered quantities out as before).
+   */
+  cartVersion: Type.Optional(Type.String({ description: 'The cart version (ETag) the order was placed from; only the cart reads it' })),
 });
 export type OrderConfirmedData = Static<typeof OrderConfirmedData>;
 

@@ -9,6 +9,7 @@ import type { OrderConfirmedData } from '@bazaar/contracts/events';
 import { testLogger, waitFor, testCredentials } from '@bazaar/kit/testing';
 import { createHttpFeedTransport, cursorStore, type Subscription } from '@bazaar/messaging';
 import { startTestProducer } from '@bazaar/messaging/testing';
+import type { AfterHook } from '@bazaar/store/testing';
 import { startCartConsumer } from '../src/events.ts';
 import { bearer, products, startCart, startCatalogStandIn, type TestCart } from './helpers.ts';
 import { testRedis } from './redis.ts';
@@ -32,11 +33,11 @@ const lines = async (cart: TestCart, user: string) => {
   return c.items.map((i) => [i.productId, i.quantity]);
 };
 
-for (const kind of ['sqlite', 'redis'] as const) test(`${kind}: an order confirmation takes the ordered items out of the cart exactly once, even when delivered again`, async (t) => {
+/** A cart consuming a real orders feed, with carts in the relational store or in Redis; everything closed when the test ends. */
+async function startConsuming(kind: 'sqlite' | 'redis', t: AfterHook) {
   const catalog = await startCatalogStandIn();
   // orders' producer side: its outbox and its /internal/events feed on a real port.
   const orders = await startTestProducer({ source: 'orders', credentials: testCredentials('orders') });
-  const confirm = (data: OrderConfirmedData) => orders.publish('orders.order-confirmed', data, data.orderId);
   const redis = kind === 'redis' ? await (await testRedis(t)).open() : undefined;
   const cart = await startCart({ catalogUrl: catalog.url, ...(redis ? { redis } : {}) });
   const cursors = cursorStore(cart.store.db);
@@ -47,18 +48,35 @@ for (const kind of ['sqlite', 'redis'] as const) test(`${kind}: an order confirm
       logger: testLogger(),
       ...(redis ? { redis } : {}),
     });
-  let consumer = consume();
+  const running = { consumer: consume() };
   t.after(async () => {
-    await consumer.stop();
+    await running.consumer.stop();
     await cart.close();
     await orders.close();
     await catalog.close();
   });
-
-  const put = async (user: string, productId: string, quantity: number) => {
+  const put = async (user: string, productId: string, quantity: number): Promise<Cart> => {
     const res = await cart.app.inject({ method: 'PUT', url: `/api/cart/items/${productId}`, headers: bearer(await cart.token(user)), payload: { quantity } });
     assert.equal(res.statusCode, 200);
+    return res.json() as Cart;
   };
+  return {
+    cart,
+    cursors,
+    redis,
+    put,
+    confirm: (data: OrderConfirmedData) => orders.publish('orders.order-confirmed', data, data.orderId),
+    /** Stop consuming, run `meanwhile`, start again (a crash and restart of the consumer). */
+    async restart(meanwhile: () => Promise<void>) {
+      await running.consumer.stop();
+      await meanwhile();
+      running.consumer = consume();
+    },
+  };
+}
+
+for (const kind of ['sqlite', 'redis'] as const) test(`${kind}: an order confirmation takes the ordered items out of the cart exactly once, even when delivered again`, async (t) => {
+  const { cart, cursors, redis, put, confirm, restart } = await startConsuming(kind, t);
   await put('alice', products.lamp.id, 3);
   await put('alice', products.mug.id, 1);
   await put('bob', products.lamp.id, 2);
@@ -71,9 +89,7 @@ for (const kind of ['sqlite', 'redis'] as const) test(`${kind}: an order confirm
   assert.deepEqual(await lines(cart, 'bob'), [[products.lamp.id, 2]], "another user's cart is untouched");
 
   // At-least-once delivery: the consumer crashed before saving its position, so the event comes again.
-  await consumer.stop();
-  await cursors.save(STREAM, 0);
-  consumer = consume();
+  await restart(() => cursors.save(STREAM, 0));
   await confirm(order('o-2', 'bob', [{ product: products.lamp, quantity: 2 }]));
   // The feed is ordered: the position reaches 2 only after event 1 was delivered (again) and acknowledged.
   await waitFor('the redelivered event and event 2 to be handled', async () => (await cursors.load(STREAM)) >= 2);
@@ -85,4 +101,24 @@ for (const kind of ['sqlite', 'redis'] as const) test(`${kind}: an order confirm
     assert.deepEqual(await redis.getLines('alice'), [{ productId: products.lamp.id, quantity: 1 }, { productId: products.chair.id, quantity: 1 }], 'the cart is in Redis');
     assert.equal((await cart.store.db.selectFrom('cart_lines').selectAll().execute()).length, 0, 'and not in the relational store');
   }
+});
+
+for (const kind of ['sqlite', 'redis'] as const) test(`${kind}: a confirmation landing after the shopper put the ordered product in again leaves the cart as the shopper set it (issue 12)`, async (t) => {
+  const { cart, cursors, put, confirm } = await startConsuming(kind, t);
+  const read = async () => (await cart.app.inject({ url: '/api/cart', headers: bearer(await cart.token('alice')) })).json() as Cart;
+  const first = await put('alice', products.lamp.id, 2);
+  // The checkout seemed slow: before its confirmation arrives the shopper puts the lamp in again.
+  const shopperSet = await put('alice', products.lamp.id, 2);
+  await confirm({ ...order('o-1', 'alice', [{ product: products.lamp, quantity: 2 }]), cartVersion: first.version });
+  await waitFor('the cart to handle the first confirmation', async () => (await cursors.load(STREAM)) >= 1);
+  const afterFirst = await read();
+  assert.deepEqual(afterFirst.items.map((i) => [i.productId, i.quantity]), [[products.lamp.id, 2]], 'the lamp set again stays');
+  assert.equal(afterFirst.version, shopperSet.version, 'nothing changed, so neither did the version (checkout with it is not 412)');
+
+  // The second checkout (lamp and mug) is confirmed after a chair was added: the ordered lines go, the chair stays.
+  const second = await put('alice', products.mug.id, 1);
+  await put('alice', products.chair.id, 1);
+  await confirm({ ...order('o-2', 'alice', [{ product: products.lamp, quantity: 2 }, { product: products.mug, quantity: 1 }]), cartVersion: second.version });
+  await waitFor('the cart to handle the second confirmation', async () => (await cursors.load(STREAM)) >= 2);
+  assert.deepEqual(await lines(cart, 'alice'), [[products.chair.id, 1]]);
 });

@@ -20,6 +20,8 @@ export function outcomeEvent(order: OrderRecord, outcome: Outcome, at: string): 
       confirmedAt: at,
       ...(order.shippingAddress === undefined ? {} : { shippingAddress: order.shippingAddress }),
       ...(order.customerName === undefined ? {} : { customerName: order.customerName }),
+      // The cart reads its revision from it: lines changed after checkout stay in the cart (issue 12).
+      ...(order.cartVersion === undefined ? {} : { cartVersion: order.cartVersion }),
     };
     return { type: 'orders.order-confirmed', subject: order.id, data };
   }

@@ -10,6 +10,7 @@ for (const dialect of DIALECTS) {
   test(`${dialect}: happy path: 201 CONFIRMED, stock committed, exactly one capture, one order-confirmed event`, async (t) => {
     const h = await startOrders({ store: await testStore(dialect, t) });
     t.after(() => h.close());
+    const etag = cartETag(h.app, h.alice);
     const res = await checkout(h.app, h.alice);
     assert.equal(res.statusCode, 201, res.body);
     const { orderId, status } = res.json();
@@ -42,6 +43,8 @@ for (const dialect of DIALECTS) {
     assert.deepEqual(order.customer, { email: 'alice@example.test', name: 'Alice Example' });
     assert.deepEqual(data.shippingAddress, checkoutBody().shippingAddress);
     assert.equal(data.customerName, 'Alice Example');
+    // The cart version checked out travels too: the cart leaves alone what the shopper changed after it (issue 12).
+    assert.equal(`"${data.cartVersion}"`, etag);
     // The saga's calls and the event carry the checkout's trace.
     assert.match(event?.traceparent ?? '', /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
   });
