@@ -2,15 +2,21 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { bearer, products, startCart, startCatalogStandIn } from './helpers.ts';
 import { callAs } from '@bazaar/kit/testing';
+import type { AfterHook } from '@bazaar/store/testing';
 
-test("GET /internal/carts/:userId answers that user's priced cart to a caller with the service credential only", async (t) => {
+/** A cart app over a catalog stand-in (both closed when the test ends), and alice's token. */
+async function startWithAlice(t: AfterHook) {
   const catalog = await startCatalogStandIn();
   const cart = await startCart({ catalogUrl: catalog.url });
   t.after(async () => {
     await cart.close();
     await catalog.close();
   });
-  const alice = await cart.token('alice');
+  return { catalog, cart, alice: await cart.token('alice') };
+}
+
+test("GET /internal/carts/:userId answers that user's priced cart to a caller with the service credential only", async (t) => {
+  const { catalog, cart, alice } = await startWithAlice(t);
   await cart.app.inject({ method: 'PUT', url: `/api/cart/items/${products.lamp.id}`, headers: bearer(alice), payload: { quantity: 2 } });
   await cart.app.inject({ method: 'PUT', url: `/api/cart/items/${products.mug.id}`, headers: bearer(alice), payload: { quantity: 1 } });
 
@@ -38,13 +44,7 @@ test("GET /internal/carts/:userId answers that user's priced cart to a caller wi
 });
 
 test('POST /internal/carts/:userId/ordered is for orders alone: 401 anonymous, with a wrong secret or a user token; 403 for payments; 400 for a bad body', async (t) => {
-  const catalog = await startCatalogStandIn();
-  const cart = await startCart({ catalogUrl: catalog.url });
-  t.after(async () => {
-    await cart.close();
-    await catalog.close();
-  });
-  const alice = await cart.token('alice');
+  const { cart, alice } = await startWithAlice(t);
   const put = await cart.app.inject({ method: 'PUT', url: `/api/cart/items/${products.lamp.id}`, headers: bearer(alice), payload: { quantity: 2 } });
   const body = { orderId: 'o-1', cartVersion: put.json().version as string, items: [{ productId: products.lamp.id, quantity: 2 }] };
   const call = (headers: Record<string, string>, payload: unknown = body) => cart.app.inject({ method: 'POST', url: '/internal/carts/alice/ordered', headers, payload: payload as object });

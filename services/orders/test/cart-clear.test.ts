@@ -6,25 +6,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEADLINE_HEADER } from '@bazaar/kit';
-import type { OrderConfirmedData } from '@bazaar/contracts/events';
 import { DECLINED_CARD } from './standins.ts';
-import { cartETag, checkout, checkoutBody, newKey, outboxEvents, settled, startOrders } from './helpers.ts';
+import { cartETag, checkout, checkoutBody, newKey, settled, startOrders } from './helpers.ts';
 
-test('a confirmed checkout tells the cart once, with the order, its lines and the cart version, before answering', async (t) => {
-  const h = await startOrders();
-  t.after(() => h.close());
-  const etag = cartETag(h.app, h.alice);
-  const res = await checkout(h.app, h.alice);
-  assert.equal(res.statusCode, 201, res.body);
-  const { orderId, status } = res.json();
-  assert.equal(status, 'CONFIRMED');
-  // Recorded by the stand-in when the call arrived: it arrived before the answer.
-  assert.deepEqual(h.upstreams.ordered, [
-    { userId: 'alice', orderId, cartVersion: etag.slice(1, -1), items: [{ productId: 'p-lamp', quantity: 2 }, { productId: 'p-mug', quantity: 1 }] },
-  ]);
-  const [event] = await outboxEvents(h.app);
-  assert.equal((event?.data as OrderConfirmedData).cartVersion, etag.slice(1, -1), 'the event carries the same version: the cart applies the two once');
-});
+// The call itself (once, with the version and the lines) is checked in checkout.test.ts's happy path.
 
 test('a cancelled checkout does not touch the cart', async (t) => {
   const h = await startOrders();
