@@ -9,7 +9,9 @@ import type { OrderConfirmedData } from '@bazaar/contracts/events';
 import { testLogger, waitFor, testCredentials } from '@bazaar/kit/testing';
 import { createHttpFeedTransport, cursorStore, type Subscription } from '@bazaar/messaging';
 import { startTestProducer } from '@bazaar/messaging/testing';
-import type { AfterHook } from '@bazaar/store/testing';
+import { testLocation, type AfterHook } from '@bazaar/store/testing';
+import { callAs } from '@bazaar/kit/testing';
+import { openCartDatabase } from '../src/store/index.ts';
 import { startCartConsumer } from '../src/events.ts';
 import { bearer, products, startCart, startCatalogStandIn, type TestCart } from './helpers.ts';
 import { testRedis } from './redis.ts';
@@ -33,13 +35,14 @@ const lines = async (cart: TestCart, user: string) => {
   return c.items.map((i) => [i.productId, i.quantity]);
 };
 
-/** A cart consuming a real orders feed, with carts in the relational store or in Redis; everything closed when the test ends. */
-async function startConsuming(kind: 'sqlite' | 'redis', t: AfterHook) {
+/** A cart consuming a real orders feed, with carts in SQLite, PostgreSQL or Redis (inbox in SQLite then); everything closed when the test ends. */
+async function startConsuming(kind: 'sqlite' | 'postgres' | 'redis', t: AfterHook) {
   const catalog = await startCatalogStandIn();
   // orders' producer side: its outbox and its /internal/events feed on a real port.
   const orders = await startTestProducer({ source: 'orders', credentials: testCredentials('orders') });
   const redis = kind === 'redis' ? await (await testRedis(t)).open() : undefined;
-  const cart = await startCart({ catalogUrl: catalog.url, ...(redis ? { redis } : {}) });
+  const store = kind === 'postgres' ? await openCartDatabase(await testLocation('postgres', 'cart', t)) : undefined;
+  const cart = await startCart({ catalogUrl: catalog.url, ...(redis ? { redis } : {}), ...(store ? { store } : {}) });
   const cursors = cursorStore(cart.store.db);
   const consume = (): Subscription =>
     startCartConsumer({
@@ -121,4 +124,63 @@ for (const kind of ['sqlite', 'redis'] as const) test(`${kind}: a confirmation l
   await confirm({ ...order('o-2', 'alice', [{ product: products.lamp, quantity: 2 }, { product: products.mug, quantity: 1 }]), cartVersion: second.version });
   await waitFor('the cart to handle the second confirmation', async () => (await cursors.load(STREAM)) >= 2);
   assert.deepEqual(await lines(cart, 'alice'), [[products.chair.id, 1]]);
+});
+
+/** POST /internal/carts/:userId/ordered as orders does right after confirming (204 expected). */
+async function ordered(cart: TestCart, userId: string, body: { orderId: string; cartVersion: string; items: { productId: string; quantity: number }[] }) {
+  const res = await cart.app.inject({ method: 'POST', url: `/internal/carts/${userId}/ordered`, headers: callAs('cart', 'orders'), payload: body });
+  assert.equal(res.statusCode, 204, res.body);
+  assert.equal(res.body, '');
+}
+
+// Orders tells the cart right after confirming, before answering the shopper; the
+// event comes later and stays the guarantee. Each ordered line leaves once, whichever
+// comes first and however often either comes.
+for (const kind of ['sqlite', 'postgres', 'redis'] as const) test(`${kind}: the ordered route takes the lines out at once; applied again, or followed by the event, it takes nothing more`, async (t) => {
+  const { cart, cursors, put, confirm } = await startConsuming(kind, t);
+  await put('alice', products.lamp.id, 3);
+  const checkedOut = await put('alice', products.mug.id, 1);
+  // An order of fewer lamps than the cart holds: the line only drops, the case that must not drop twice.
+  const o1 = { orderId: 'o-1', cartVersion: checkedOut.version, items: [{ productId: products.lamp.id, quantity: 2 }, { productId: products.mug.id, quantity: 1 }] };
+  await ordered(cart, 'alice', o1);
+  assert.deepEqual(await lines(cart, 'alice'), [[products.lamp.id, 1]], 'the mug left, the lamp dropped by 2');
+  const after = (await cart.app.inject({ url: '/api/cart', headers: bearer(await cart.token('alice')) })).json() as Cart;
+
+  await ordered(cart, 'alice', o1);
+  const again = (await cart.app.inject({ url: '/api/cart', headers: bearer(await cart.token('alice')) })).json() as Cart;
+  assert.deepEqual(again, after, 'the same call again changes nothing, not even the version');
+
+  // The shopper adds a chair, then the event arrives.
+  await put('alice', products.chair.id, 1);
+  await confirm({ ...order('o-1', 'alice', [{ product: products.lamp, quantity: 2 }, { product: products.mug, quantity: 1 }]), cartVersion: checkedOut.version });
+  await waitFor('the cart to handle the confirmation', async () => (await cursors.load(STREAM)) >= 1);
+  assert.deepEqual(await lines(cart, 'alice'), [[products.lamp.id, 1], [products.chair.id, 1]], 'the event took nothing more; the chair stayed');
+
+  // A late route call (orders retried an answer) after the event: nothing more either.
+  await ordered(cart, 'alice', o1);
+  assert.deepEqual(await lines(cart, 'alice'), [[products.lamp.id, 1], [products.chair.id, 1]]);
+});
+
+for (const kind of ['sqlite', 'postgres', 'redis'] as const) test(`${kind}: when the event comes first, the ordered route after it takes nothing more`, async (t) => {
+  const { cart, cursors, put, confirm } = await startConsuming(kind, t);
+  await put('alice', products.lamp.id, 3);
+  const checkedOut = await put('alice', products.mug.id, 1);
+  await confirm({ ...order('o-1', 'alice', [{ product: products.lamp, quantity: 2 }, { product: products.mug, quantity: 1 }]), cartVersion: checkedOut.version });
+  await waitFor('the cart to handle the confirmation', async () => (await cursors.load(STREAM)) >= 1);
+  const afterEvent = (await cart.app.inject({ url: '/api/cart', headers: bearer(await cart.token('alice')) })).json() as Cart;
+  assert.deepEqual(afterEvent.items.map((i) => [i.productId, i.quantity]), [[products.lamp.id, 1]]);
+
+  await ordered(cart, 'alice', { orderId: 'o-1', cartVersion: checkedOut.version, items: [{ productId: products.lamp.id, quantity: 2 }, { productId: products.mug.id, quantity: 1 }] });
+  const afterRoute = (await cart.app.inject({ url: '/api/cart', headers: bearer(await cart.token('alice')) })).json() as Cart;
+  assert.deepEqual(afterRoute, afterEvent, 'nothing changed, not even the version');
+});
+
+test('the ordered route leaves a cart alone when the version has no revision it can read; the event then takes the lines out', async (t) => {
+  const { cart, cursors, put, confirm } = await startConsuming('sqlite', t);
+  await put('alice', products.lamp.id, 2);
+  await ordered(cart, 'alice', { orderId: 'o-old', cartVersion: 'a-version-from-before-revisions', items: [{ productId: products.lamp.id, quantity: 2 }] });
+  assert.deepEqual(await lines(cart, 'alice'), [[products.lamp.id, 2]], 'removal without a revision would not be idempotent: left to the event');
+  await confirm({ ...order('o-old', 'alice', [{ product: products.lamp, quantity: 2 }]), cartVersion: 'a-version-from-before-revisions' });
+  await waitFor('the cart to handle the confirmation', async () => (await cursors.load(STREAM)) >= 1);
+  assert.deepEqual(await lines(cart, 'alice'), []);
 });

@@ -113,6 +113,20 @@ for (const kind of KINDS) {
 }
 
 for (const kind of KINDS) {
+  test(`${kind}: removal at a cart revision lowers a line once: lowered, it counts as set after that revision`, async (t) => {
+    const store = await withStore(kind, t);
+    await store.setQuantity('u', 'a', 3);
+    const placedAt = (await store.snapshot('u')).revision;
+    await store.removeOrdered('u', [{ productId: 'a', quantity: 2 }], placedAt);
+    const lowered = await store.snapshot('u');
+    assert.deepEqual(lowered, { lines: [{ productId: 'a', quantity: 1 }], revision: placedAt + 1 });
+    // The cart's route and the order-confirmed event both apply the same order.
+    await store.removeOrdered('u', [{ productId: 'a', quantity: 2 }], placedAt);
+    assert.deepEqual(await store.snapshot('u'), lowered, 'the second application changes nothing');
+  });
+}
+
+for (const kind of KINDS) {
   test(`${kind}: an order confirmation without a cart revision (from before orders sent it) takes the ordered quantities out as before`, async (t) => {
     const store = await withStore(kind, t);
     await store.setQuantity('u', 'a', 3);

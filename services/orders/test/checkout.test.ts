@@ -45,6 +45,10 @@ for (const dialect of DIALECTS) {
     assert.equal(data.customerName, 'Alice Example');
     // The cart version checked out travels too: the cart leaves alone what the shopper changed after it (issue 12).
     assert.equal(`"${data.cartVersion}"`, etag);
+    // Before answering, orders told the cart once, with the same version and lines (the stand-in recorded it on arrival).
+    assert.deepEqual(h.upstreams.ordered, [
+      { userId: 'alice', orderId, cartVersion: data.cartVersion, items: [{ productId: 'p-lamp', quantity: 2 }, { productId: 'p-mug', quantity: 1 }] },
+    ]);
     // The saga's calls and the event carry the checkout's trace.
     assert.match(event?.traceparent ?? '', /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
   });

@@ -139,6 +139,26 @@ export function createCarts(deps: { store: CartStore; products: ProductLookup; c
 
     /** Remove a product from the cart; removing one that is not there is fine (idempotent). */
     remove: (userId: string, productId: string): Promise<Cart> => serially(userId, () => change(userId, productId, 0)),
+
+    /**
+     * Orders confirmed an order and says so before answering the shopper
+     * (POST /internal/carts/:userId/ordered): the same removal as the event,
+     * earlier, so the next checkout does not meet the old lines. Idempotent
+     * with itself and with the event, in any order: removal at revision R
+     * touches only lines set at or before R, and a line it lowers without
+     * taking out counts as set at the new revision. A version without a
+     * readable revision changes nothing (removal without one is not
+     * idempotent); the event takes those lines out. Not queued behind the
+     * shopper's writes: the store's change is atomic on its own.
+     */
+    async removeOrdered(userId: string, order: { orderId: string; items: CartLine[]; cartVersion: string }): Promise<'removed' | 'left-to-event'> {
+      if (revisionOfVersion(order.cartVersion) === undefined) {
+        logger.info({ userId, orderId: order.orderId }, 'order confirmed from a cart version without a revision; its lines leave the cart with its event');
+        return 'left-to-event';
+      }
+      await removeOrderedItems(store, { userId, items: order.items, cartVersion: order.cartVersion });
+      return 'removed';
+    },
   };
 }
 

@@ -118,9 +118,24 @@ export interface OrderRepository {
 
 /* Ports: what the domain needs from the services it calls (implemented in src/upstream/). */
 
-/** Where checkout reads the user's priced cart. */
+/** An order just confirmed, as the cart hears of it before the shopper's answer: its lines and the cart version it was made of. */
+export interface OrderedFromCart {
+  userId: string;
+  orderId: string;
+  cartVersion: string;
+  items: { productId: string; quantity: number }[];
+}
+
+/** The cart, as checkout needs it. */
 export interface CartPort {
+  /** The user's priced cart (read at checkout). */
   pricedCart(userId: string): Promise<Cart>;
+  /**
+   * Take a confirmed order's lines out of the cart now (the cart applies it
+   * once, also with `orders.order-confirmed`). One attempt, given up after
+   * `timeoutMs`; any failure throws.
+   */
+  removeOrdered(order: OrderedFromCart, opts: { timeoutMs: number }): Promise<void>;
 }
 
 /** What inventory does for the saga. Transient failures throw. */
