@@ -211,13 +211,6 @@ export function adminRoutes(deps: AdminDeps) {
       return seeOther(reply, `${back}${back.includes('?') ? '&' : '?'}notice=stock-saved`);
     });
 
-    app.get('/admin/orders', async (request, reply) =>
-      page(request, reply, 'admin/pending', {
-        title: 'Orders',
-        heading: 'Orders',
-        waitsFor: 'the orders service’s admin list (all customers, filters by status, date and customer, paging), mark shipped and refund',
-      }),
-    );
     app.get('/admin/customers', async (request, reply) =>
       page(request, reply, 'admin/pending', { title: 'Customers', heading: 'Customers', waitsFor: 'identity’s customer list and search' }),
     );
