@@ -61,13 +61,23 @@ function addressLines(address: ShippingAddress): string[] {
   return [address.name, address.line1, `${address.postalCode} ${address.city}`, address.country];
 }
 
+/** The greeting: by name when the order carries one. */
+const greetingFor = (name: string | undefined): string => (name === undefined ? 'Hello,' : `Hello ${name},`);
+
+/** Where the parcel goes, as text lines and as HTML, after `lead`; nothing for orders placed before addresses were kept. */
+function shippingBlock(address: ShippingAddress | undefined, lead: string): { text: string[]; html: string } {
+  if (address === undefined) return { text: [], html: '' };
+  const lines = addressLines(address);
+  return { text: [lead, ...lines.map((l) => `  ${l}`), ''], html: `<p>${escapeHtml(lead)}</p><address>${lines.map(escapeHtml).join('<br>')}</address>` };
+}
+
 /** The email for orders.order-confirmed: the order id, every item with its line total, the total and where it ships. */
 export function orderConfirmedEmail(opts: { eventId: string; data: OrderConfirmedData; domain: string }): EmailDraft {
   const { data } = opts;
   const subject = `Your Bazaar order ${shortId(data.orderId)} is confirmed`;
   const total = formatMoney(data.total);
-  const address = data.shippingAddress === undefined ? [] : addressLines(data.shippingAddress);
-  const greeting = data.customerName === undefined ? 'Hello,' : `Hello ${data.customerName},`;
+  const shipTo = shippingBlock(data.shippingAddress, 'It will be shipped to:');
+  const greeting = greetingFor(data.customerName);
   const text = [
     greeting,
     '',
@@ -77,14 +87,13 @@ export function orderConfirmedEmail(opts: { eventId: string; data: OrderConfirme
     '',
     `Total: ${total}`,
     '',
-    ...(address.length > 0 ? ['It will be shipped to:', ...address.map((l) => `  ${l}`), ''] : []),
+    ...shipTo.text,
     '— Bazaar',
     '',
   ].join('\n');
   const html = htmlPage(
     subject,
-    `<p>${escapeHtml(greeting)}</p><p>thank you for shopping at Bazaar. Your order <strong>${escapeHtml(data.orderId)}</strong> is confirmed and paid.</p>${itemsTable(data.items, data.total)}` +
-      (address.length > 0 ? `<p>It will be shipped to:</p><address>${address.map(escapeHtml).join('<br>')}</address>` : ''),
+    `<p>${escapeHtml(greeting)}</p><p>thank you for shopping at Bazaar. Your order <strong>${escapeHtml(data.orderId)}</strong> is confirmed and paid.</p>${itemsTable(data.items, data.total)}${shipTo.html}`,
   );
   return { id: opts.eventId, kind: 'order-confirmed', orderId: data.orderId, to: data.email, subject, text, html, messageId: messageIdFor('order-confirmed', opts.eventId, opts.domain) };
 }
@@ -116,8 +125,8 @@ export function orderCancelledEmail(opts: { eventId: string; data: OrderCancelle
 export function orderShippedEmail(opts: { eventId: string; data: OrderShippedData; domain: string }): EmailDraft {
   const { data } = opts;
   const subject = `Your Bazaar order ${shortId(data.orderId)} has shipped`;
-  const address = data.shippingAddress === undefined ? [] : addressLines(data.shippingAddress);
-  const greeting = data.customerName === undefined ? 'Hello,' : `Hello ${data.customerName},`;
+  const shipTo = shippingBlock(data.shippingAddress, 'It is shipped to:');
+  const greeting = greetingFor(data.customerName);
   const tracking = `Carrier: ${data.carrier}, tracking number: ${data.trackingNumber}`;
   const text = [
     greeting,
@@ -127,7 +136,7 @@ export function orderShippedEmail(opts: { eventId: string; data: OrderShippedDat
     '',
     ...data.items.map(lineText),
     '',
-    ...(address.length > 0 ? ['It is shipped to:', ...address.map((l) => `  ${l}`), ''] : []),
+    ...shipTo.text,
     '— Bazaar',
     '',
   ].join('\n');
@@ -135,8 +144,7 @@ export function orderShippedEmail(opts: { eventId: string; data: OrderShippedDat
     subject,
     `<p>${escapeHtml(greeting)}</p><p>your order <strong>${escapeHtml(data.orderId)}</strong> is on its way.</p>` +
       `<p>Carrier: <strong>${escapeHtml(data.carrier)}</strong>, tracking number: <strong>${escapeHtml(data.trackingNumber)}</strong></p>` +
-      `<ul>${data.items.map((l) => `<li>${escapeHtml(l.name)} × ${l.quantity}</li>`).join('')}</ul>` +
-      (address.length > 0 ? `<p>It is shipped to:</p><address>${address.map(escapeHtml).join('<br>')}</address>` : ''),
+      `<ul>${data.items.map((l) => `<li>${escapeHtml(l.name)} × ${l.quantity}</li>`).join('')}</ul>${shipTo.html}`,
   );
   return { id: opts.eventId, kind: 'order-shipped', orderId: data.orderId, to: data.email, subject, text, html, messageId: messageIdFor('order-shipped', opts.eventId, opts.domain) };
 }

@@ -12,7 +12,7 @@ import { errors } from '../errors.ts';
 import type { Pages } from '../render.ts';
 import { callerOf } from '../session.ts';
 import { upstreamFailure, type AdminOrder, type ShopApi } from '../upstream/shop.ts';
-import { form, queryText, seeOther, toLogin } from './support.ts';
+import { form, queryText, requireAdmin, seeOther } from './support.ts';
 
 export interface AdminOrderDeps {
   api: ShopApi;
@@ -116,11 +116,7 @@ export function adminOrderRoutes(deps: AdminOrderDeps) {
   }
 
   return async (app: ServiceApp) => {
-    app.addHook('preHandler', async (request, reply) => {
-      if (!request.session) return toLogin(request, reply);
-      if (!request.session.roles.includes('admin')) throw errors.ADMIN_ONLY('Sign in with an administrator account to use the back office.');
-      return undefined;
-    });
+    app.addHook('preHandler', requireAdmin);
 
     app.get('/admin/orders', { schema: { hide: true } }, async (request, reply) => {
       const { filters, query, problems } = filtersOf(request);
