@@ -1,9 +1,11 @@
 import { configDefault, createServiceApp, type Authenticator, type Logger, type ServiceApp, type ReadinessCheck, type ServiceCredentials } from '@bazaar/kit';
 import { eventFeedRoutes } from '@bazaar/messaging';
+import { createBackOffice } from './domain/back-office.ts';
 import { createCardVault } from './domain/card-vault.ts';
 import { createCheckout } from './domain/checkout.ts';
 import { createOrderQueries } from './domain/orders.ts';
 import { createSagaRunner } from './domain/runner.ts';
+import { adminOrderRoutes } from './routes/admin-orders.ts';
 import { checkoutRoutes } from './routes/checkout.ts';
 import { orderRoutes } from './routes/orders.ts';
 import { newLeaseOwner, orderRepository, type OrdersStore } from './store/index.ts';
@@ -105,6 +107,7 @@ export function buildApp(deps: OrdersDeps): ServiceApp {
     return !runner.isStopping();
   };
   app.register(orderRoutes({ queries: createOrderQueries({ orders, waitFor }) }));
+  app.register(adminOrderRoutes({ backOffice: createBackOffice({ orders, payments: upstreams.payments }) }));
   app.register(eventFeedRoutes({ db: deps.store.db }));
 
   app.addHook('onReady', async () => runner.start());

@@ -12,6 +12,7 @@ import { productImages } from './images.ts';
 import { createPages, type Pages } from './render.ts';
 import { accountRoutes } from './routes/account.ts';
 import { adminRoutes } from './routes/admin.ts';
+import { adminOrderRoutes } from './routes/admin-orders.ts';
 import { cartRoutes } from './routes/cart.ts';
 import { checkoutRoutes } from './routes/checkout.ts';
 import { imageRoutes } from './routes/images.ts';
@@ -125,6 +126,7 @@ export function buildApp(deps: StorefrontDeps): Storefront {
     scope.register(accountRoutes({ api: deps.api, pages, sessions }));
     scope.register(imageRoutes({ api: deps.api, images }));
     scope.register(adminRoutes({ api: deps.api, pages, images, imageRepo: deps.imageRepo, lowStock, currency: deps.currency ?? 'EUR' }));
+    scope.register(adminOrderRoutes({ api: deps.api, pages }));
   });
   return { app, assets, sessions };
 }

@@ -57,6 +57,8 @@ const NOTICES: Record<string, string> = {
   'product-saved': 'The product was saved.',
   'product-created': 'The product was created.',
   'stock-saved': 'The stock level was saved.',
+  'order-shipped': 'The order is marked shipped; the customer gets an email with the tracking number.',
+  'order-refunded': 'The order was refunded in full; the customer gets an email.',
 };
 
 export interface Pages {

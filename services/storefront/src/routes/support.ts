@@ -1,5 +1,6 @@
 /** Small helpers the page routes share. */
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { errors } from '../errors.ts';
 
 /** A posted form's fields as text (the form body parser gives strings or arrays of them). */
 export function form(request: FastifyRequest): Record<string, string> {
@@ -38,4 +39,11 @@ export function toLogin(request: FastifyRequest, reply: FastifyReply, next?: str
 /** Whether the client asked for JSON (the progressive-enhancement script does). */
 export function wantsJson(request: FastifyRequest): boolean {
   return String(request.headers.accept ?? '').startsWith('application/json');
+}
+
+/** The back office's guard (a preHandler): anonymous → sign in; signed in without the admin role → 403 page. */
+export async function requireAdmin(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
+  if (!request.session) return toLogin(request, reply);
+  if (!request.session.roles.includes('admin')) throw errors.ADMIN_ONLY('Sign in with an administrator account to use the back office.');
+  return undefined;
 }
