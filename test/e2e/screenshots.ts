@@ -97,6 +97,11 @@ try {
   await shot(admin, 'admin-product');
   await admin.goto(`${base}/admin/stock`);
   await shot(admin, 'admin-stock');
+  await admin.goto(`${base}/admin/orders`);
+  await shot(admin, 'admin-orders');
+  await admin.locator('.admin-table tbody a').first().click();
+  await admin.waitForURL(/\/admin\/orders\//);
+  await shot(admin, 'admin-order');
 } finally {
   await browser?.close();
   await system?.stop();

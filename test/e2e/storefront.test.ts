@@ -1,7 +1,8 @@
 // The storefront in a real browser (Debian's Chromium through playwright-core) against the real system
 // started by the launcher: the shopper's journeys with and without JavaScript, the outcomes of a
-// checkout, a price change between cart and checkout, the back office, and axe-core on every page.
-import { test, before, after } from 'node:test';
+// checkout, a price change between cart and checkout, the back office (products, stock; orders: mark
+// shipped and refund), and axe-core on every page.
+import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -466,4 +467,102 @@ test('the client bundle stays under 50 KB gzipped and assets are cached for a ye
     total += Number(res.headers.get('content-length') ?? (await res.arrayBuffer()).byteLength);
   }
   assert.ok(total < 50_000, `client assets are ${total} bytes gzipped`);
+});
+
+describe('back office: orders — mark shipped, then refund', () => {
+  /** psp-sim's URL: from our own system, or from the launcher named by STOREFRONT_E2E_CONTROL. */
+  async function pspSimUrl(): Promise<string> {
+    if (system) return (await system.service('psp-sim')).url;
+    const services = ((await (await fetch(`${process.env.STOREFRONT_E2E_CONTROL}/api/services`)).json()) as { services: { name: string; url: string }[] }).services;
+    return services.find((s) => s.name === 'psp-sim')?.url ?? '';
+  }
+
+  async function mailTo(email: string, subject: RegExp, what: string): Promise<{ subject: string; text: string }> {
+    return until(`${what} to ${email} in the mail sink`, 30_000, async () => {
+      const res = await http<{ messages: { subject: string; text: string }[] }>(`${mailSink}/api/messages?to=${encodeURIComponent(email)}`);
+      return res.body.messages.find((m) => subject.test(m.subject));
+    });
+  }
+
+  const available = async (productId: string) => (await http<{ available: number }>(`${base}/api/inventory/${productId}`)).body.available;
+
+  test('an admin marks an order shipped (the customer sees the tracking and gets an email), then refunds it (the PSP shows it refunded, stock comes back, an email goes out)', async () => {
+    // The shopper orders one unit with 4242.
+    const shopper = await newPage();
+    const email = await signUp(shopper.page);
+    const product = await productWithStock(4);
+    const stockBefore = await available(product.id);
+    await shopper.page.goto(`${base}/p/${product.id}`);
+    await shopper.page.getByRole('button', { name: 'Add to cart' }).click();
+    await until('the cart badge', 15_000, async () => ((await shopper.page.locator('[data-cart-count]').textContent()) === '1' ? true : undefined));
+    await shopper.page.goto(`${base}/checkout`);
+    await fillCheckout(shopper.page, '4242 4242 4242 4242');
+    await shopper.page.getByRole('button', { name: /^Pay / }).click();
+    await shopper.page.waitForURL(/\/orders\//);
+    const orderId = shopper.page.url().split('/orders/')[1] ?? '';
+    await shopper.page.locator('[data-order-status="CONFIRMED"]').waitFor({ timeout: 45_000 });
+
+    // The admin finds it in the list (filtered to confirmed orders) and opens it.
+    const office = await newPage();
+    await office.page.goto(`${base}/account/login?next=/admin/orders`);
+    await office.page.getByLabel('Email').fill('admin@bazaar.local');
+    await office.page.getByLabel('Password').fill('bazaar-admin-password');
+    await office.page.getByRole('button', { name: 'Sign in' }).click();
+    await office.page.waitForURL(/\/admin\/orders/);
+    assert.equal(await office.page.getByRole('heading', { level: 1 }).textContent(), 'Orders');
+    await office.page.getByLabel('Status').selectOption('CONFIRMED');
+    await office.page.getByRole('button', { name: 'Filter' }).click();
+    await office.page.waitForURL(/status=CONFIRMED/);
+    await accessible(office.page, 'admin orders');
+    await office.page.locator(`tr[data-order-id="${orderId}"] a`).click();
+    await office.page.waitForURL(new RegExp(`/admin/orders/${orderId}$`));
+    assert.match((await office.page.locator('[data-admin-order]').textContent()) ?? '', new RegExp(email.replace(/[.+]/g, '\\$&')));
+    await accessible(office.page, 'admin order');
+
+    // A tracking number the form refuses is said beside the field; then the real one.
+    await office.page.getByLabel('Carrier').fill('La Poste');
+    await office.page.getByLabel('Tracking number').fill('<nope>');
+    await office.page.getByRole('button', { name: 'Mark shipped' }).click();
+    await office.page.waitForSelector('#trackingNumber-error');
+    await accessible(office.page, 'admin order ship error');
+    const tracking = `LP ${process.pid}-FR`;
+    await office.page.getByLabel('Tracking number').fill(tracking);
+    await office.page.getByRole('button', { name: 'Mark shipped' }).click();
+    await office.page.waitForURL(/notice=order-shipped/);
+    assert.match((await office.page.locator('[data-shipment]').textContent()) ?? '', new RegExp(`Shipped with La Poste, tracking ${tracking}`));
+    await accessible(office.page, 'admin order shipped');
+
+    // The customer sees the tracking on their order page and gets an email naming it.
+    await shopper.page.goto(`${base}/orders/${orderId}`);
+    assert.match((await shopper.page.locator('[data-order-shipment]').textContent()) ?? '', new RegExp(`Shipped with La Poste, tracking ${tracking}`));
+    assert.equal(await shopper.page.getByRole('heading', { level: 1 }).textContent(), 'Your order is on its way');
+    await accessible(shopper.page, 'order shipped');
+    const shippedMail = await mailTo(email, /has shipped/, 'the shipping email');
+    assert.match(shippedMail.text, new RegExp(`tracking number: ${tracking}`));
+
+    // The refund: refused without the confirmation, then done with restock.
+    await office.page.getByRole('button', { name: /^Refund / }).click();
+    await office.page.waitForSelector('#confirm-error');
+    await office.page.getByLabel(/I confirm: refund/).check();
+    await office.page.getByLabel('Reason (optional, shown to the customer)').fill('Arrived damaged');
+    await office.page.getByRole('button', { name: /^Refund / }).click();
+    await office.page.waitForURL(/notice=order-refunded/);
+    assert.match((await office.page.locator('[data-refund]').textContent()) ?? '', /Refunded .* items back in stock — Arrived damaged/);
+    assert.match((await office.page.locator('[data-admin-order]').textContent()) ?? '', /REFUNDED/);
+    await accessible(office.page, 'admin order refunded');
+
+    // The card network holds the authorization as refunded; the money email goes out; the unit is back on hand.
+    const psp = await pspSimUrl();
+    const auth = await http<{ items: { status: string }[] }>(`${psp}/admin/authorizations?idempotencyKey=${orderId}`);
+    assert.deepEqual(auth.body.items.map((a) => a.status), ['refunded']);
+    const refundMail = await mailTo(email, /was refunded/, 'the refund email');
+    assert.match(refundMail.text, /goes back to the card you paid with/);
+    assert.match(refundMail.text, /Reason: Arrived damaged/);
+    await until(`${product.id} back at ${stockBefore} units`, 30_000, async () => ((await available(product.id)) === stockBefore ? true : undefined));
+    await shopper.page.goto(`${base}/orders/${orderId}`);
+    assert.match((await shopper.page.locator('[data-order-refund]').textContent()) ?? '', /^Refunded/);
+    await accessible(shopper.page, 'order refunded');
+    await shopper.context.close();
+    await office.context.close();
+  });
 });

@@ -2,7 +2,7 @@ import { Type, type Static } from 'typebox';
 import { Money } from './common.ts';
 import { access, defineRoute } from './route.ts';
 
-/** Contract of the cart service. Public: /api/cart (the caller's own cart); internal: /internal/carts/:userId. */
+/** Contract of the cart service. Public: /api/cart (the caller's own cart); internal: /internal/carts/:userId (and …/ordered). */
 
 export const CartItem = Type.Object({
   productId: Type.String(),
@@ -32,6 +32,24 @@ export type SetQuantityRequest = Static<typeof SetQuantityRequest>;
 export const CartItemParams = Type.Object({ productId: Type.String({ minLength: 1, maxLength: 100 }) });
 export const UserIdParams = Type.Object({ userId: Type.String({ minLength: 1, maxLength: 100 }) });
 
+/**
+ * An order just confirmed, as orders tells the cart before answering the
+ * shopper: which lines it bought, from which cart version. The same facts as
+ * `orders.order-confirmed`, which stays the guarantee.
+ */
+export const OrderedItemsRequest = Type.Object(
+  {
+    orderId: Type.String({ minLength: 1, maxLength: 100 }),
+    cartVersion: Type.String({ minLength: 1, maxLength: 200, description: 'The cart version (ETag) the order was placed from' }),
+    items: Type.Array(
+      Type.Object({ productId: Type.String({ minLength: 1, maxLength: 100 }), quantity: Type.Integer({ minimum: 1 }) }, { additionalProperties: false }),
+      { minItems: 1, maxItems: 200 },
+    ),
+  },
+  { additionalProperties: false },
+);
+export type OrderedItemsRequest = Static<typeof OrderedItemsRequest>;
+
 /** The cart's routes: the caller's own cart (the user comes from the token, never the URL), and the priced cart for checkout. */
 export const routes = {
   getCart: defineRoute({
@@ -55,5 +73,15 @@ export const routes = {
     service: 'cart', method: 'GET', path: '/internal/carts/:userId', access: access.service('orders'),
     summary: "A user's cart, priced now (internal: service credential)", tags: ['internal'],
     params: UserIdParams, responses: { 200: Cart }, errors: [400, 401, 403, 503],
+  }),
+  removeOrdered: defineRoute({
+    service: 'cart', method: 'POST', path: '/internal/carts/:userId/ordered', access: access.service('orders'),
+    summary: "An order was confirmed: its lines leave the user's cart now (internal: service credential)", tags: ['internal'],
+    description:
+      'Exactly what orders.order-confirmed does, earlier: lines last set at or before the revision of cartVersion drop by the ordered quantity; ' +
+      'lines set later, and lines the order does not name, stay. Idempotent, also with the event (each line leaves once). ' +
+      'A cartVersion the cart cannot read changes nothing (the event then takes the lines out). 204, no body.',
+    params: UserIdParams, body: OrderedItemsRequest, responses: { 204: Type.Null({ description: 'No content' }) }, errors: [400, 401, 403, 503],
+    idempotent: true,
   }),
 };

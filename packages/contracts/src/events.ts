@@ -46,6 +46,13 @@ export const OrderConfirmedData = Type.Object({
   /** Where to ship it and to whom (absent on orders placed before addresses were kept). */
   shippingAddress: Type.Optional(ShippingAddress),
   customerName: Type.Optional(Type.String()),
+  /**
+   * The cart version (its ETag) the order was placed from. Opaque to everyone
+   * but the cart, which reads its revision from it to leave alone the lines
+   * the shopper changed after checking out. Absent on orders placed before it
+   * was carried (the cart then takes the ordered quantities out as before).
+   */
+  cartVersion: Type.Optional(Type.String({ description: 'The cart version (ETag) the order was placed from; only the cart reads it' })),
 });
 export type OrderConfirmedData = Static<typeof OrderConfirmedData>;
 
@@ -60,6 +67,33 @@ export const OrderCancelledData = Type.Object({
   cancelledAt: Type.String(),
 });
 export type OrderCancelledData = Static<typeof OrderCancelledData>;
+
+/** orders.order-shipped — an admin marked a confirmed order shipped, with the parcel's carrier and tracking number. */
+export const OrderShippedData = Type.Object({
+  orderId: Type.String(),
+  userId: Type.String(),
+  email: Type.String(),
+  carrier: Type.String(),
+  trackingNumber: Type.String(),
+  shippedAt: Type.String(),
+  items: Type.Array(OrderLine),
+  shippingAddress: Type.Optional(ShippingAddress),
+  customerName: Type.Optional(Type.String()),
+});
+export type OrderShippedData = Static<typeof OrderShippedData>;
+
+/** orders.order-refunded — a confirmed or shipped order was refunded in full (the money is back on the card); `restock`: its items go back on hand. */
+export const OrderRefundedData = Type.Object({
+  orderId: Type.String(),
+  userId: Type.String(),
+  email: Type.String(),
+  amount: Money,
+  restock: Type.Boolean(),
+  items: Type.Array(OrderLine),
+  reason: Type.Optional(Type.String()),
+  refundedAt: Type.String(),
+});
+export type OrderRefundedData = Static<typeof OrderRefundedData>;
 
 /** inventory.stock-changed — available units of a product changed. */
 export const StockChangedData = Type.Object({
@@ -94,6 +128,8 @@ export type ProductChangedData = Static<typeof ProductChangedData>;
 export const EventTypes = {
   'orders.order-confirmed': OrderConfirmedData,
   'orders.order-cancelled': OrderCancelledData,
+  'orders.order-shipped': OrderShippedData,
+  'orders.order-refunded': OrderRefundedData,
   'inventory.stock-changed': StockChangedData,
   'payments.payment-captured': PaymentEventData,
   'payments.payment-voided': PaymentEventData,
@@ -108,6 +144,12 @@ export type EventData<T extends EventType> = Static<(typeof EventTypes)[T]>;
 export const EventRoutes: Record<EventType, { producer: string; consumers: string[]; summary: string }> = {
   'orders.order-confirmed': { producer: 'orders', consumers: ['cart', 'notifications', 'reports'], summary: 'An order is paid (captured) and its stock committed.' },
   'orders.order-cancelled': { producer: 'orders', consumers: ['notifications', 'reports'], summary: 'An order will not be fulfilled; nothing is charged and its stock is released.' },
+  'orders.order-shipped': { producer: 'orders', consumers: ['notifications'], summary: 'An admin marked a confirmed order shipped (carrier and tracking number).' },
+  'orders.order-refunded': {
+    producer: 'orders',
+    consumers: ['notifications', 'inventory'],
+    summary: "An admin refunded an order in full through payments; with restock its items go back on hand. (Reports counts refunds from payments' payment-refunded.)",
+  },
   'inventory.stock-changed': { producer: 'inventory', consumers: ['search'], summary: 'The available units of a product changed.' },
   'payments.payment-captured': { producer: 'payments', consumers: ['reports'], summary: 'Money was captured for an order.' },
   'payments.payment-voided': { producer: 'payments', consumers: ['reports'], summary: 'An authorization was voided; nothing will be charged.' },

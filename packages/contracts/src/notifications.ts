@@ -6,7 +6,7 @@ import { OPERATOR, access, defineRoute } from './route.ts';
 /** An email record: what was (or is to be) sent, and how sending went. */
 export const Email = Type.Object({
   id: Type.String({ description: 'The id of the event that caused the email' }),
-  kind: Type.Union([Type.Literal('order-confirmed'), Type.Literal('order-cancelled')]),
+  kind: Type.Union([Type.Literal('order-confirmed'), Type.Literal('order-cancelled'), Type.Literal('order-shipped'), Type.Literal('order-refunded')]),
   orderId: Type.String(),
   to: Type.String(),
   subject: Type.String(),

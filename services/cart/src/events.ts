@@ -7,7 +7,8 @@ import type { Kysely } from 'kysely';
 /**
  * What the cart consumes. It publishes nothing.
  *
- * `orders.order-confirmed`: the ordered quantities leave the buyer's cart.
+ * `orders.order-confirmed`: the ordered quantities leave the buyer's cart,
+ * except lines the shopper set again after the cart version the order names.
  * Each handler runs in the transaction that records the event id in the inbox,
  * so a redelivered event finds its id there and changes nothing. Carts in
  * Redis cannot join that transaction: there the change is bound to the event
@@ -17,7 +18,7 @@ export function cartEventHandlers(redis?: RedisCartStore): Handlers<CartTables> 
   return {
     'orders.order-confirmed': async (data, event, trx) => {
       const store = redis ? redis.forEvent(event.id) : sqliteCartStore(trx, { maxLines: MAX_LINES });
-      await removeOrderedItems(store, { userId: data.userId, items: data.items });
+      await removeOrderedItems(store, { userId: data.userId, items: data.items, cartVersion: data.cartVersion });
     },
   };
 }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { Cart } from '@bazaar/contracts/cart';
 import type { Product } from '@bazaar/contracts/catalog';
 import { MAX_MONEY_AMOUNT } from '@bazaar/contracts/common';
-import { MAX_LINES } from '../src/domain/cart.ts';
+import { MAX_LINES, cartVersion, revisionOfVersion } from '../src/domain/cart.ts';
 import { sqliteCartStore } from '../src/store/index.ts';
 import { bearer, products, startCart, startCatalogStandIn, type TestCart } from './helpers.ts';
 
@@ -261,4 +261,14 @@ test('the OpenAPI document lists the cart routes; readyz checks the store', asyn
   assert.ok(doc.paths['/api/cart/items/{productId}'].delete);
   assert.ok(doc.paths['/internal/carts/{userId}'].get);
   assert.equal((await cart.app.inject({ url: '/readyz' })).json().checks.store, 'ok');
+});
+
+test('the cart reads the revision back out of a version it made, and of nothing else (versions from before it carried one)', () => {
+  const empty = { items: [], total: { amount: 0, currency: 'EUR' } };
+  assert.equal(revisionOfVersion(cartVersion(41, empty)), 41);
+  assert.equal(revisionOfVersion(cartVersion(0, empty)), 0);
+  // The bare hash versions were before the revision was part of them, and anything else a client could send.
+  for (const other of [cartVersion(41, empty).split('.')[1], undefined, '', '41', '41.', 'x.abc', `-1.${'a'.repeat(27)}`, `${'9'.repeat(16)}.${'a'.repeat(27)}`]) {
+    assert.equal(revisionOfVersion(other), undefined, String(other));
+  }
 });

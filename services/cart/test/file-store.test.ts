@@ -13,7 +13,7 @@ for (const dialect of DIALECTS) {
     t.after(() => catalog.close());
 
     const first = await startCart({ catalogUrl: catalog.url, store: await openCartDatabase(where) });
-    assert.deepEqual(first.store.applied, ['0001_init', '0002_inbox', '0003_cart_revisions']);
+    assert.deepEqual(first.store.applied, ['0001_init', '0002_inbox', '0003_cart_revisions', '0004_line_revisions']);
     if (dialect === 'sqlite') assert.ok(existsSync(join(where.dataDir, 'cart.sqlite')));
     const token = await first.token('alice');
     await first.app.inject({ method: 'PUT', url: `/api/cart/items/${products.chair.id}`, headers: bearer(token), payload: { quantity: 1 } });

@@ -87,16 +87,18 @@ test('redis: keys live under the prefix with a TTL refreshed on every write; pre
 
   const lines = `${redis.keyPrefix}{alice}:lines`;
   const order = `${redis.keyPrefix}{alice}:order`;
-  for (const key of [lines, order]) {
+  const setAt = `${redis.keyPrefix}{alice}:set-at`;
+  for (const key of [lines, order, setAt]) {
     const ttl = await redis.admin.ttl(key);
     assert.ok(ttl > 990 && ttl <= 1000, `${key} has the cart TTL (got ${ttl})`);
     await redis.admin.expire(key, 5);
   }
   await store.setQuantity('alice', 'b', 2);
-  for (const key of [lines, order]) assert.ok((await redis.admin.ttl(key)) > 990, `a write refreshes ${key}'s TTL`);
+  for (const key of [lines, order, setAt]) assert.ok((await redis.admin.ttl(key)) > 990, `a write refreshes ${key}'s TTL`);
+  assert.deepEqual(await redis.admin.hgetall(setAt), { a: '1', b: '2' }, 'each line beside the revision it was last set at');
   await store.remove('alice', 'a');
   await store.remove('alice', 'b');
-  assert.equal(await redis.admin.exists(lines, order), 0, 'an emptied cart leaves no keys behind');
+  assert.equal(await redis.admin.exists(lines, order, setAt), 0, 'an emptied cart leaves no keys behind');
 
   // Ids with the characters the key layout uses are encoded: no cart can reach another's keys.
   await store.setQuantity('x}:lines', 'p', 1);
@@ -106,6 +108,18 @@ test('redis: keys live under the prefix with a TTL refreshed on every write; pre
   assert.deepEqual(await store.getLines('x}:lines'), [{ productId: 'p', quantity: 1 }]);
   assert.deepEqual(await store.getLines('{x}'), [{ productId: 'r', quantity: 3 }]);
   assert.ok((await redis.keys()).every((k) => k.startsWith(redis.keyPrefix)));
+});
+
+test('redis: a line stored before lines kept their revision counts as set at 0: an order confirmation takes it out', async (t) => {
+  const redis = await testRedis(t);
+  const store = await redis.open();
+  await store.setQuantity('u', 'a', 2);
+  await store.setQuantity('u', 'b', 1);
+  // As the cart wrote it before the set-at hash: no entry for the line.
+  await redis.admin.del(`${redis.keyPrefix}{u}:set-at`);
+  const { revision } = await store.snapshot('u');
+  await store.forEvent('e-old').removeOrdered('u', [{ productId: 'a', quantity: 2 }], revision);
+  assert.deepEqual(await store.snapshot('u'), { lines: [{ productId: 'b', quantity: 1 }], revision: revision + 1 });
 });
 
 /** A free local port (the OS picks it; closed again before use). */

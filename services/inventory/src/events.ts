@@ -1,5 +1,5 @@
 import type { Handlers } from '@bazaar/messaging';
-import { createStockIfMissing, type InventoryTables } from './store/index.ts';
+import { createStockIfMissing, restock, type InventoryTables } from './store/index.ts';
 import type { Clock } from './domain/inventory.ts';
 
 /**
@@ -17,6 +17,20 @@ export function catalogHandlers(opts: { initialStock: number; now?: Clock }): Ha
   return {
     'catalog.product-created': async (data, _event, trx) => {
       await createStockIfMissing(trx, { productId: data.id, available: opts.initialStock, now: now().toISOString() });
+    },
+  };
+}
+
+/**
+ * Events inventory consumes from orders: `orders.order-refunded` with
+ * `restock: true` puts the order's quantities back on hand, once (the inbox).
+ * A refund without restock changes nothing here.
+ */
+export function orderHandlers(opts: { now?: Clock } = {}): Handlers<InventoryTables> {
+  const now = opts.now ?? (() => new Date());
+  return {
+    'orders.order-refunded': async (data, _event, trx) => {
+      if (data.restock) await restock(trx, { items: data.items, now: now().toISOString() });
     },
   };
 }

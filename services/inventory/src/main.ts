@@ -3,7 +3,7 @@ import { storeLocation } from '@bazaar/store';
 import { cursorStore, eventTransportFromConfig, startConsumer } from '@bazaar/messaging';
 import { InventoryConfig } from './config.ts';
 import { buildApp } from './app.ts';
-import { catalogHandlers } from './events.ts';
+import { catalogHandlers, orderHandlers } from './events.ts';
 import { openInventoryStore } from './store/index.ts';
 
 await main(async () => {
@@ -19,7 +19,7 @@ await main(async () => {
     config,
     logger,
     outbox: store,
-    feeds: { urls: { catalog: config.CATALOG_URL }, credentials, cursors: cursorStore(store.db) },
+    feeds: { urls: { catalog: config.CATALOG_URL, orders: config.ORDERS_URL }, credentials, cursors: cursorStore(store.db) },
   });
   const app = buildApp({
     store,
@@ -37,8 +37,11 @@ await main(async () => {
     handlers: catalogHandlers({ initialStock: config.INVENTORY_INITIAL_STOCK }),
     logger,
   });
-  // The consumer stops (finishing the event in hand), then the relay publishes what is left, then the store closes.
-  app.addHook('preClose', async () => catalogEvents.stop());
+  const orderEvents = startConsumer({ db: store.db, transport: events.transport, consumer: 'inventory', source: 'orders', handlers: orderHandlers(), logger });
+  // The consumers stop (finishing the event in hand), then the relay publishes what is left, then the store closes.
+  app.addHook('preClose', async () => {
+    await Promise.all([catalogEvents.stop(), orderEvents.stop()]);
+  });
   app.addHook('onClose', async () => {
     await events.close();
     await store.close();

@@ -56,7 +56,7 @@ const json = async (url: string, init?: RequestInit) => {
 test('main.ts: consumes catalog events, serves, drains on SIGTERM, and keeps its data and position across a restart', async () => {
   const catalog = await startFakeCatalog();
   const dataDir = mkdtempSync(join(tmpdir(), 'bazaar-inventory-main-'));
-  const env = { ...testCredentialEnv('inventory'), CATALOG_URL: catalog.url, BAZAAR_DATA_DIR: dataDir, INVENTORY_INITIAL_STOCK: '42', INVENTORY_SWEEP_MS: '50', LOG_LEVEL: 'info' };
+  const env = { ...testCredentialEnv('inventory'), CATALOG_URL: catalog.url, ORDERS_URL: 'http://127.0.0.1:9', BAZAAR_DATA_DIR: dataDir, INVENTORY_INITIAL_STOCK: '42', INVENTORY_SWEEP_MS: '50', LOG_LEVEL: 'info' };
   const internal = { ...callAs('inventory', 'orders'), 'content-type': 'application/json' };
   const level = (url: string, id: string) => async () => {
     const res = await json(`${url}/api/inventory/${id}`);
@@ -103,7 +103,7 @@ test('main.ts with NATS_URL: catalog events arrive over JetStream, its own event
   const catalog = await startFakeCatalog({ nats: { url: NATS_URL, prefix } });
   const dataDir = mkdtempSync(join(tmpdir(), 'bazaar-inventory-nats-'));
   // Nothing listens at CATALOG_URL: with NATS_URL set the catalog's HTTP feed must not be needed.
-  const env = { ...testCredentialEnv('inventory'), CATALOG_URL: 'http://127.0.0.1:9', BAZAAR_DATA_DIR: dataDir, INVENTORY_INITIAL_STOCK: '42', LOG_LEVEL: 'info', NATS_URL, NATS_STREAM_PREFIX: prefix };
+  const env = { ...testCredentialEnv('inventory'), CATALOG_URL: 'http://127.0.0.1:9', ORDERS_URL: 'http://127.0.0.1:9', BAZAAR_DATA_DIR: dataDir, INVENTORY_INITIAL_STOCK: '42', LOG_LEVEL: 'info', NATS_URL, NATS_STREAM_PREFIX: prefix };
   const internal = { ...callAs('inventory', 'orders'), 'content-type': 'application/json' };
   const level = (url: string, id: string) => async () => {
     const res = await json(`${url}/api/inventory/${id}`);

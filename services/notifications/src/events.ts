@@ -1,6 +1,6 @@
 import { nowIso } from '@bazaar/store';
 import type { EventTransport, Handlers } from '@bazaar/messaging';
-import { orderCancelledEmail, orderConfirmedEmail } from './domain/emails.ts';
+import { orderCancelledEmail, orderConfirmedEmail, orderRefundedEmail, orderShippedEmail } from './domain/emails.ts';
 import { emailRepository, type NotificationTables } from './store/index.ts';
 
 /** The consumer name: instances of notifications share one position in each feed. */
@@ -19,6 +19,12 @@ export function orderEventHandlers(deps: { mailDomain: string }): Handlers<Notif
     },
     'orders.order-cancelled': async (data, event, trx) => {
       await emailRepository(trx).insert(orderCancelledEmail({ eventId: event.id, data, domain: deps.mailDomain }), nowIso());
+    },
+    'orders.order-shipped': async (data, event, trx) => {
+      await emailRepository(trx).insert(orderShippedEmail({ eventId: event.id, data, domain: deps.mailDomain }), nowIso());
+    },
+    'orders.order-refunded': async (data, event, trx) => {
+      await emailRepository(trx).insert(orderRefundedEmail({ eventId: event.id, data, domain: deps.mailDomain }), nowIso());
     },
   };
 }

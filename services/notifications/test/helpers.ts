@@ -1,6 +1,6 @@
 import { testLogger, callAs, testCredentials } from '@bazaar/kit/testing';
 import { startTestProducer } from '@bazaar/messaging/testing';
-import type { OrderCancelledData, OrderConfirmedData } from '@bazaar/contracts/events';
+import type { EventData, EventType, OrderCancelledData, OrderConfirmedData, OrderRefundedData, OrderShippedData } from '@bazaar/contracts/events';
 import { createMailbox, startSmtpSink, type Mailbox, type SmtpSink } from '@bazaar/mail-sink';
 import { buildApp } from '../src/app.ts';
 import { openNotificationsStore, type EmailRecord, type NotificationsStore } from '../src/store/index.ts';
@@ -14,7 +14,7 @@ export async function startOrdersProducer() {
   return {
     url: orders.url,
     /** Append one event as orders would (subject: the order id), in a transaction; returns the event id. */
-    async publish(type: 'orders.order-confirmed' | 'orders.order-cancelled', data: OrderConfirmedData | OrderCancelledData): Promise<string> {
+    async publish<T extends Extract<EventType, `orders.${string}`>>(type: T, data: EventData<T>): Promise<string> {
       return (await orders.publish(type, data, data.orderId)).id;
     },
     close: orders.close,
@@ -82,5 +82,30 @@ export const cancelledOrder = (over: Partial<OrderCancelledData> = {}): OrderCan
   total: { amount: 2599, currency: 'EUR' },
   reason: 'the card was declined',
   cancelledAt: '2026-01-02T10:00:00.000Z',
+  ...over,
+});
+
+export const shippedOrder = (over: Partial<OrderShippedData> = {}): OrderShippedData => ({
+  orderId: '5e4d3c2b-1a09-4f8e-9d7c-6b5a49382716',
+  userId: 'user-1',
+  email: 'ada@example.test',
+  carrier: 'La Poste',
+  trackingNumber: 'LP 1234-FR',
+  shippedAt: '2026-01-03T10:00:00.000Z',
+  items: confirmedOrder().items,
+  shippingAddress: { name: 'Ada Lovelace', line1: '1 Market Street', city: 'Lyon', postalCode: '69001', country: 'FR' },
+  customerName: 'Ada Lovelace',
+  ...over,
+});
+
+export const refundedOrder = (over: Partial<OrderRefundedData> = {}): OrderRefundedData => ({
+  orderId: '5e4d3c2b-1a09-4f8e-9d7c-6b5a49382716',
+  userId: 'user-1',
+  email: 'ada@example.test',
+  amount: { amount: 5348, currency: 'EUR' },
+  restock: true,
+  items: confirmedOrder().items,
+  reason: 'damaged in transit',
+  refundedAt: '2026-01-04T10:00:00.000Z',
   ...over,
 });

@@ -4,6 +4,7 @@ import * as init from './0001_init.ts';
 import * as sagaLease from './0004_saga_lease.ts';
 import * as shippingAddress from './0005_shipping_address.ts';
 import * as cartVersions from './0006_cart_versions.ts';
+import * as shipmentRefund from './0007_shipment_refund.ts';
 
 /** The orders service's migrations, applied in name order at start-up. */
 export const migrations: Record<string, Migration> = {
@@ -18,4 +19,6 @@ export const migrations: Record<string, Migration> = {
   '0005_shipping_address': shippingAddress,
   // A cart version becomes at most one live order.
   '0006_cart_versions': cartVersions,
+  // The back office: shipment (carrier, tracking) and refund of an order.
+  '0007_shipment_refund': shipmentRefund,
 };

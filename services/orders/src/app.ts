@@ -1,13 +1,16 @@
-import { createServiceApp, type Authenticator, type Logger, type ServiceApp, type ReadinessCheck, type ServiceCredentials } from '@bazaar/kit';
+import { configDefault, createServiceApp, type Authenticator, type Logger, type ServiceApp, type ReadinessCheck, type ServiceCredentials } from '@bazaar/kit';
 import { eventFeedRoutes } from '@bazaar/messaging';
+import { createBackOffice } from './domain/back-office.ts';
 import { createCardVault } from './domain/card-vault.ts';
 import { createCheckout } from './domain/checkout.ts';
 import { createOrderQueries } from './domain/orders.ts';
 import { createSagaRunner } from './domain/runner.ts';
+import { adminOrderRoutes } from './routes/admin-orders.ts';
 import { checkoutRoutes } from './routes/checkout.ts';
 import { orderRoutes } from './routes/orders.ts';
 import { newLeaseOwner, orderRepository, type OrdersStore } from './store/index.ts';
 import { createUpstreams } from './upstream/index.ts';
+import { OrdersConfig } from './config.ts';
 
 /** Timing of checkout and the saga (from config; tests shrink them). */
 export interface OrdersSettings {
@@ -22,6 +25,8 @@ export interface OrdersSettings {
   sweepMs: number;
   /** UPSTREAM_TIMEOUT_MS */
   upstreamTimeoutMs: number;
+  /** CART_CLEAR_TIMEOUT_MS: longest a confirmed checkout waits for the cart to take the ordered lines out. Default 300. */
+  cartClearTimeoutMs?: number;
   reservationTtlSeconds: number;
   /** SAGA_LEASE_MS: how long a saga stays with an instance that stopped renewing its lease. */
   sagaLeaseMs: number;
@@ -87,7 +92,14 @@ export function buildApp(deps: OrdersDeps): ServiceApp {
       reservationTtlSeconds: settings.reservationTtlSeconds,
     },
   });
-  const checkout = createCheckout({ orders, cart: upstreams.cart, runner, vault, settings: { deadlineMs: settings.sagaDeadlineMs } });
+  const checkout = createCheckout({
+    orders,
+    cart: upstreams.cart,
+    runner,
+    vault,
+    logger: deps.logger,
+    settings: { deadlineMs: settings.sagaDeadlineMs, cartClearTimeoutMs: settings.cartClearTimeoutMs ?? configDefault(OrdersConfig, 'CART_CLEAR_TIMEOUT_MS') },
+  });
 
   app.register(checkoutRoutes({ checkout, waitMs: settings.checkoutWaitMs }));
   const waitFor = async (orderId: string, ms: number) => {
@@ -95,6 +107,7 @@ export function buildApp(deps: OrdersDeps): ServiceApp {
     return !runner.isStopping();
   };
   app.register(orderRoutes({ queries: createOrderQueries({ orders, waitFor }) }));
+  app.register(adminOrderRoutes({ backOffice: createBackOffice({ orders, payments: upstreams.payments }) }));
   app.register(eventFeedRoutes({ db: deps.store.db }));
 
   app.addHook('onReady', async () => runner.start());

@@ -19,6 +19,7 @@ export const OrdersConfig = configSchema({
   CHECKOUT_WAIT_MS: Type.Integer({ minimum: 0, default: 1200, description: "How long POST /api/checkout waits for the saga before answering 202 (never past the caller's deadline budget)" }),
   ORDERS_SWEEP_MS: Type.Integer({ minimum: 5, default: 500, description: 'Interval of the loop that drives due sagas (retries, resumes)' }),
   UPSTREAM_TIMEOUT_MS: Type.Integer({ minimum: 50, default: 1000, description: 'Timeout of one call to cart, inventory or payments' }),
+  CART_CLEAR_TIMEOUT_MS: Type.Integer({ minimum: 0, maximum: 5000, default: 300, description: "Longest a confirmed checkout waits for the cart to take the ordered lines out before answering (never past the caller's deadline budget; 0: never waits, the event alone clears the cart)" }),
   RESERVATION_TTL_SECONDS: Type.Integer({ minimum: 60, maximum: 86_400, default: 600, description: 'How long inventory holds a reservation that is neither committed nor released' }),
   SAGA_LEASE_MS: Type.Integer({ minimum: 100, default: 5000, description: 'How long a saga stays with an orders instance that stopped renewing its lease (died) before another instance takes it over' }),
 });

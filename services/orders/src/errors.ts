@@ -10,4 +10,9 @@ export const errors = defineErrors({
   CART_ALREADY_ORDERED: { status: 409, title: 'This cart was already ordered' },
   ORDER_NOT_FOUND: { status: 404, title: 'No such order' },
   INVALID_CURSOR: { status: 400, title: 'This cursor is not one this service gave out' },
+  INVALID_DATE: { status: 400, title: 'This is not a date' },
+  ORDER_NOT_SHIPPABLE: { status: 409, title: 'Only a confirmed order can be shipped' },
+  ALREADY_SHIPPED: { status: 409, title: 'This order was already shipped with another tracking number' },
+  ORDER_NOT_REFUNDABLE: { status: 409, title: 'Only a confirmed or shipped order can be refunded' },
+  ALREADY_REFUNDED: { status: 409, title: 'This order was already refunded, with other details' },
 });

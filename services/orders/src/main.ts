@@ -28,6 +28,7 @@ await main(async () => {
       checkoutWaitMs: config.CHECKOUT_WAIT_MS,
       sweepMs: config.ORDERS_SWEEP_MS,
       upstreamTimeoutMs: config.UPSTREAM_TIMEOUT_MS,
+      cartClearTimeoutMs: config.CART_CLEAR_TIMEOUT_MS,
       reservationTtlSeconds: config.RESERVATION_TTL_SECONDS,
       sagaLeaseMs: config.SAGA_LEASE_MS,
     },

@@ -6,13 +6,16 @@ import { newLeaseOwner, orderRepository } from '../src/store/index.ts';
 import { DECLINED_CARD } from './standins.ts';
 
 test('defect 3: payments frozen past the deadline: the customer gets CANCELLED at the deadline while the void goes on in the background', async (t) => {
-  const h = await startOrders({ settings: { sagaDeadlineMs: 300, upstreamTimeoutMs: 100, checkoutWaitMs: 0 } });
+  // The deadline leaves room for the saga to reach payments on a busy machine (with 300 ms the
+  // deadline could pass before authorize was ever tried, and then there is nothing to void).
+  const h = await startOrders({ settings: { sagaDeadlineMs: 2000, upstreamTimeoutMs: 100, checkoutWaitMs: 0 } });
   t.after(() => h.close());
   // A frozen payments: every call hangs (the client times out), the void included.
   h.upstreams.faults.authorize = { hang: true };
   h.upstreams.faults.void = { hang: true };
   const { orderId } = (await checkout(h.app, h.alice)).json();
   const order = await settled(h.app, h.alice, orderId);
+  assert.ok(h.upstreams.count('authorize', orderId) > 0, 'the saga tried to authorize before its deadline');
   assert.equal(order.status, 'CANCELLED');
   assert.equal(order.reason, 'payment could not be completed in time');
   // Final for the customer although nothing is compensated yet: the void has not gone through.
@@ -29,12 +32,14 @@ test('defect 3: payments frozen past the deadline: the customer gets CANCELLED a
 });
 
 test('defect 2: a void answered 404 without the PSP checked is retried, not taken as "nothing to void"', async (t) => {
-  const h = await startOrders({ settings: { sagaDeadlineMs: 200, upstreamTimeoutMs: 100, checkoutWaitMs: 0 } });
+  // As above: a deadline the saga reaches payments within even on a busy machine, or no void is ever owed.
+  const h = await startOrders({ settings: { sagaDeadlineMs: 2000, upstreamTimeoutMs: 100, checkoutWaitMs: 0 } });
   t.after(() => h.close());
   h.upstreams.faults.authorize = { fail: Infinity };
   h.upstreams.setLegacyVoidNotFound(true);
   const { orderId } = (await checkout(h.app, h.alice)).json();
   assert.equal((await settled(h.app, h.alice, orderId)).status, 'CANCELLED');
+  assert.ok(h.upstreams.count('authorize', orderId) > 0, 'the saga tried to authorize before its deadline');
   await eventually('the void to be retried after a bare 404', () => h.upstreams.count('void', orderId) >= 3);
   assert.equal((await orderRepository(h.store.db, { owner: newLeaseOwner(), ms: 5000 }).saga(orderId))?.step, 'COMPENSATING', 'the saga keeps the void pending');
   // A payments that checks with the PSP: its 404 (pspChecked) means there is nothing, and never will be.

@@ -10,6 +10,7 @@ for (const dialect of DIALECTS) {
   test(`${dialect}: happy path: 201 CONFIRMED, stock committed, exactly one capture, one order-confirmed event`, async (t) => {
     const h = await startOrders({ store: await testStore(dialect, t) });
     t.after(() => h.close());
+    const etag = cartETag(h.app, h.alice);
     const res = await checkout(h.app, h.alice);
     assert.equal(res.statusCode, 201, res.body);
     const { orderId, status } = res.json();
@@ -42,6 +43,12 @@ for (const dialect of DIALECTS) {
     assert.deepEqual(order.customer, { email: 'alice@example.test', name: 'Alice Example' });
     assert.deepEqual(data.shippingAddress, checkoutBody().shippingAddress);
     assert.equal(data.customerName, 'Alice Example');
+    // The cart version checked out travels too: the cart leaves alone what the shopper changed after it (issue 12).
+    assert.equal(`"${data.cartVersion}"`, etag);
+    // Before answering, orders told the cart once, with the same version and lines (the stand-in recorded it on arrival).
+    assert.deepEqual(h.upstreams.ordered, [
+      { userId: 'alice', orderId, cartVersion: data.cartVersion, items: [{ productId: 'p-lamp', quantity: 2 }, { productId: 'p-mug', quantity: 1 }] },
+    ]);
     // The saga's calls and the event carry the checkout's trace.
     assert.match(event?.traceparent ?? '', /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
   });
@@ -156,14 +163,23 @@ test('a capture that timed out but went through, past the deadline: the order st
 });
 
 test('after the capture the saga only moves forward: commit is retried until inventory answers', async (t) => {
-  const h = await startOrders({ settings: { sagaDeadlineMs: 150 } });
+  // Inventory refuses every commit until well past the saga's deadline (a deadline long enough for the saga to
+  // capture first on a busy machine; with 150 ms it could expire before the capture and cancel instead).
+  const deadlineMs = 1500;
+  const h = await startOrders({ settings: { sagaDeadlineMs: deadlineMs, checkoutWaitMs: 0 } });
   t.after(() => h.close());
-  h.upstreams.faults.commit = { fail: 15 };
+  h.upstreams.faults.commit = { fail: Infinity };
   const { orderId } = (await checkout(h.app, h.alice)).json();
+  await eventually('the first commit attempt', () => h.upstreams.count('commit', orderId) > 0);
+  await new Promise((r) => setTimeout(r, deadlineMs + 500));
+  const tried = h.upstreams.count('commit', orderId);
+  assert.ok(tried > 1, `commit retried past the deadline (${tried} attempts)`);
+  h.upstreams.faults.commit = {};
   const order = await settled(h.app, h.alice, orderId);
   assert.equal(order.status, 'CONFIRMED');
-  assert.equal(h.upstreams.count('commit', orderId), 16);
+  assert.ok(h.upstreams.count('commit', orderId) > tried, 'committed after the refusals');
   assert.equal(h.upstreams.count('void', orderId), 0);
+  assert.equal(h.upstreams.count('refund', orderId), 0);
 });
 
 test('a reservation released before commit (expired) refunds the captured payment and cancels', async (t) => {

@@ -5,14 +5,14 @@
  */
 import { AppError, createServiceApp, requireService, type ServiceApp } from '@bazaar/kit';
 import { testCredentials, testLogger } from '@bazaar/kit/testing';
-import type { Cart } from '@bazaar/contracts/cart';
+import type { Cart, OrderedItemsRequest } from '@bazaar/contracts/cart';
 import type { ReserveRequest } from '@bazaar/contracts/inventory';
 import type { AuthorizeRequest } from '@bazaar/contracts/payments';
 
 export const DECLINED_CARD = '4000000000000002';
 export const NO_FUNDS_CARD = '4000000000009995';
 
-export type Operation = 'cart' | 'reserve' | 'commit' | 'release' | 'authorize' | 'capture' | 'void' | 'refund' | 'payment';
+export type Operation = 'cart' | 'ordered' | 'reserve' | 'commit' | 'release' | 'authorize' | 'capture' | 'void' | 'refund' | 'payment';
 
 /** How an operation misbehaves: answer 503 `fail` times, wait `delayMs` first, or never answer (`hang`). */
 export interface Fault {
@@ -31,6 +31,8 @@ export interface Call {
 export interface Upstreams {
   urls: { cartUrl: string; inventoryUrl: string; paymentsUrl: string };
   carts: Map<string, Cart>;
+  /** Every "order confirmed, take its lines out" the cart received (POST /internal/carts/:userId/ordered), in arrival order; the stand-in's carts do not change. */
+  ordered: (OrderedItemsRequest & { userId: string })[];
   stock: Map<string, number>;
   reservations: Map<string, { status: 'RESERVED' | 'COMMITTED' | 'RELEASED'; items: { productId: string; quantity: number }[] }>;
   payments: Map<string, { status: 'AUTHORIZED' | 'DECLINED' | 'CAPTURED' | 'VOIDED' | 'REFUNDED'; declineCode?: string }>;
@@ -57,6 +59,7 @@ export async function startUpstreams(): Promise<Upstreams> {
   const faults: Upstreams['faults'] = {};
   let legacyVoidNotFound = false;
   const calls: Call[] = [];
+  const ordered: Upstreams['ordered'] = [];
   const hanging = new Set<() => void>();
 
   /** Record the call and apply its fault, if any; true when the handler should go on. */
@@ -85,6 +88,13 @@ export async function startUpstreams(): Promise<Upstreams> {
     const { userId } = request.params as { userId: string };
     await enter('cart', userId);
     return carts.get(userId) ?? { items: [], total: { amount: 0, currency: 'EUR' }, version: 'empty' };
+  });
+  cart.post('/internal/carts/:userId/ordered', async (request, reply) => {
+    const { userId } = request.params as { userId: string };
+    const body = request.body as OrderedItemsRequest;
+    ordered.push({ userId, ...body });
+    await enter('ordered', body.orderId);
+    return reply.code(204).send();
   });
 
   const inventory = app('inventory');
@@ -170,6 +180,7 @@ export async function startUpstreams(): Promise<Upstreams> {
   return {
     urls: { cartUrl: cartUrl as string, inventoryUrl: inventoryUrl as string, paymentsUrl: paymentsUrl as string },
     carts,
+    ordered,
     stock,
     reservations,
     payments,

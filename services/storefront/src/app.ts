@@ -13,6 +13,7 @@ import { createPages, type Pages } from './render.ts';
 import { accountRoutes } from './routes/account.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { adminCustomerRoutes } from './routes/admin-customers.ts';
+import { adminOrderRoutes } from './routes/admin-orders.ts';
 import { cartRoutes } from './routes/cart.ts';
 import { checkoutRoutes } from './routes/checkout.ts';
 import { imageRoutes } from './routes/images.ts';
@@ -127,6 +128,7 @@ export function buildApp(deps: StorefrontDeps): Storefront {
     scope.register(imageRoutes({ api: deps.api, images }));
     scope.register(adminRoutes({ api: deps.api, pages, images, imageRepo: deps.imageRepo, lowStock, currency: deps.currency ?? 'EUR' }));
     scope.register(adminCustomerRoutes({ api: deps.api, pages }));
+    scope.register(adminOrderRoutes({ api: deps.api, pages }));
   });
   return { app, assets, sessions };
 }

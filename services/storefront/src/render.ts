@@ -60,6 +60,8 @@ const NOTICES: Record<string, string> = {
   'product-archived': 'The product was archived: it is hidden from the shop and search, and past orders still show it.',
   'product-unarchived': 'The product is back on sale.',
   'not-sold': 'This product is no longer sold, so it cannot be added to a cart.',
+  'order-shipped': 'The order is marked shipped; the customer gets an email with the tracking number.',
+  'order-refunded': 'The order was refunded in full; the customer gets an email.',
 };
 
 export interface Pages {

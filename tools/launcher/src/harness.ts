@@ -3,7 +3,8 @@
  * on a private port range and data directory.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { OPERATOR, SERVICE_CREDENTIAL_HEADER, audienceSecret } from '@bazaar/kit';
@@ -115,12 +116,57 @@ export async function startSystem(opts: StartOptions): Promise<RunningSystem> {
   };
 }
 
+/** Ports a system takes from its base: the services, scaled instances, admin, SMTP and the launcher (base + 90). */
+const PORT_BLOCK = 100;
+const PORT_BLOCKS = 120; // 20,000–31,999: away from the defaults (8070-8099), below Linux's ephemeral ports (32768+)
+const PORT_LOCKS = join(tmpdir(), 'bazaar-port-blocks');
+const heldBlocks = new Map<number, number>();
+
 /**
- * A port range for this test run, away from the defaults (8070-8099) and
- * below Linux's ephemeral ports (32768+), which outgoing connections take.
+ * A port range of its own for a system this process starts: a block of 100
+ * ports, claimed with a lock file (`<tmp>/bazaar-port-blocks/<block>.<pid>`) so that test files running side by side, or another checkout's
+ * tests, never get overlapping ranges. Locks of processes that are gone are
+ * ignored and swept; ours are removed when the process exits. The same slot in one process
+ * answers the same base.
  */
 export function portBaseFor(slot: number): number {
-  return 20_000 + ((process.pid * 7 + slot * 100) % 12_000);
+  const held = heldBlocks.get(slot);
+  if (held !== undefined) return 20_000 + held * PORT_BLOCK;
+  mkdirSync(PORT_LOCKS, { recursive: true });
+  const first = (process.pid * 7 + slot * 13) % PORT_BLOCKS;
+  for (let i = 0; i < PORT_BLOCKS; i++) {
+    const block = (first + i) % PORT_BLOCKS;
+    if ([...heldBlocks.values()].includes(block)) continue;
+    if (!claimBlock(block)) continue;
+    if (heldBlocks.size === 0) process.once('exit', releaseBlocks);
+    heldBlocks.set(slot, block);
+    return 20_000 + block * PORT_BLOCK;
+  }
+  throw new Error(`no free block of ${PORT_BLOCK} ports in 20000-31999: every one is locked in ${PORT_LOCKS} by a live process`);
+}
+
+/**
+ * Claim a block: write `<block>.<pid>`, then look for anyone else's claim on it.
+ * Another live claimant means we withdraw ours (two racing takers may both
+ * withdraw, never both win); claims of processes that are gone are swept away.
+ */
+function claimBlock(block: number): boolean {
+  const mine = join(PORT_LOCKS, `${block}.${process.pid}`);
+  writeFileSync(mine, '');
+  for (const name of readdirSync(PORT_LOCKS)) {
+    const [b, pid] = name.split('.');
+    if (Number(b) !== block || Number(pid) === process.pid) continue;
+    if (alive(Number(pid))) {
+      rmSync(mine, { force: true });
+      return false;
+    }
+    rmSync(join(PORT_LOCKS, name), { force: true });
+  }
+  return true;
+}
+
+function releaseBlocks(): void {
+  for (const block of heldBlocks.values()) rmSync(join(PORT_LOCKS, `${block}.${process.pid}`), { force: true });
 }
 
 /** True while a process with this pid exists. */

@@ -45,9 +45,14 @@ process.on('SIGTERM', () => process.exit(0));\n`);
   });
 }
 
+/**
+ * Whether an instance serves: it answers OK. A slow answer still serves (a busy
+ * machine can take seconds); only a refused or reset connection or an error
+ * status is "down", so the bound is generous and only stops a hung probe.
+ */
 async function answers(url: string): Promise<boolean> {
   try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(500) });
+    const res = await fetch(url, { signal: AbortSignal.timeout(15_000) });
     await res.text();
     return res.ok;
   } catch {

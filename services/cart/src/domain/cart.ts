@@ -22,10 +22,19 @@ export interface ProductLookup {
 /**
  * The cart's version: its revision and exactly what it costs, line by line.
  * Any change of a line (revision) or of a price changes it; opaque to clients.
+ * It reads `<revision>.<hash>`: the order keeps the version it was placed
+ * from and sends it back in `orders.order-confirmed`, and the cart reads the
+ * revision from it (`revisionOfVersion`) to know which lines changed after checkout.
  */
 export function cartVersion(revision: number, cart: Omit<Cart, 'version'>): string {
   const content = cart.items.map((i) => [i.productId, i.quantity, i.unitPrice.amount, i.unitPrice.currency]);
-  return createHash('sha256').update(JSON.stringify([revision, content])).digest('base64url').slice(0, 27);
+  return `${revision}.${createHash('sha256').update(JSON.stringify([revision, content])).digest('base64url').slice(0, 27)}`;
+}
+
+/** The revision a version (from `cartVersion`) was made at; undefined for anything else (versions from before the revision was part of it). */
+export function revisionOfVersion(version: string | undefined): number | undefined {
+  const match = /^(\d{1,15})\.[\w-]{27}$/.exec(version ?? '');
+  return match ? Number(match[1]) : undefined;
 }
 
 /** The cart's business rules: one cart per user, priced at read time with one catalog lookup, bounded in size and total. */
@@ -135,6 +144,26 @@ export function createCarts(deps: { store: CartStore; products: ProductLookup; c
 
     /** Remove a product from the cart; removing one that is not there is fine (idempotent). */
     remove: (userId: string, productId: string): Promise<Cart> => serially(userId, () => change(userId, productId, 0)),
+
+    /**
+     * Orders confirmed an order and says so before answering the shopper
+     * (POST /internal/carts/:userId/ordered): the same removal as the event,
+     * earlier, so the next checkout does not meet the old lines. Idempotent
+     * with itself and with the event, in any order: removal at revision R
+     * touches only lines set at or before R, and a line it lowers without
+     * taking out counts as set at the new revision. A version without a
+     * readable revision changes nothing (removal without one is not
+     * idempotent); the event takes those lines out. Not queued behind the
+     * shopper's writes: the store's change is atomic on its own.
+     */
+    async removeOrdered(userId: string, order: { orderId: string; items: CartLine[]; cartVersion: string }): Promise<'removed' | 'left-to-event'> {
+      if (revisionOfVersion(order.cartVersion) === undefined) {
+        logger.info({ userId, orderId: order.orderId }, 'order confirmed from a cart version without a revision; its lines leave the cart with its event');
+        return 'left-to-event';
+      }
+      await removeOrderedItems(store, { userId, items: order.items, cartVersion: order.cartVersion });
+      return 'removed';
+    },
   };
 }
 
@@ -142,8 +171,12 @@ export type Carts = ReturnType<typeof createCarts>;
 
 /**
  * An order was confirmed: what it bought leaves the cart. Lines drop by the
- * ordered quantity (0 → gone); products added after checkout stay.
+ * ordered quantity (0 → gone); products added after checkout stay. The event
+ * may land seconds later (issue 12): with the cart version the order was
+ * placed from, a line the shopper set again after checking out is left as
+ * the shopper set it. Without one (older orders), every ordered line drops.
  */
-export async function removeOrderedItems(store: CartStore, order: { userId: string; items: CartLine[] }): Promise<void> {
-  await store.removeOrdered(order.userId, order.items.map((i) => ({ productId: i.productId, quantity: i.quantity })));
+export async function removeOrderedItems(store: CartStore, order: { userId: string; items: CartLine[]; cartVersion?: string | undefined }): Promise<void> {
+  const lines = order.items.map((i) => ({ productId: i.productId, quantity: i.quantity }));
+  await store.removeOrdered(order.userId, lines, revisionOfVersion(order.cartVersion));
 }

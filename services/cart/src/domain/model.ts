@@ -38,8 +38,13 @@ export interface CartStore {
   /**
    * Take ordered quantities out of the cart, atomically: each line drops by
    * what was ordered, lines reaching 0 disappear, other lines are untouched.
+   * With `placedAt` (the cart revision the order was placed from) only lines
+   * last set at or before it change: a line set after it is the shopper's
+   * later decision and stays as it is. The revision moves only when a line
+   * changed. Without `placedAt` every ordered line drops (events from before
+   * orders carried the cart version).
    */
-  removeOrdered(userId: string, ordered: CartLine[]): Promise<void>;
+  removeOrdered(userId: string, ordered: CartLine[], placedAt?: number): Promise<void>;
 }
 
 /** Limits the store enforces atomically on behalf of the domain. */

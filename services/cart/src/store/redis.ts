@@ -10,7 +10,10 @@ import type { CartLimits, CartLine, CartSnapshot, CartStore } from '../domain/mo
  * overshot by concurrent additions, and removeOrdered is all-or-nothing.
  * A third key holds the cart's revision (INCR on every change); unlike the
  * lines it never expires, so a cart that expired and was filled again is
- * never taken for a version that was already ordered.
+ * never taken for a version that was already ordered. A fourth, a hash
+ * beside the lines (product → the revision the line was last set at), lets a
+ * late order confirmation leave alone a line set after checkout (issue 12);
+ * a line without an entry (older carts) counts as set at 0.
  */
 
 /** KEYS: lines, order, revision. The revision, then the lines in position order: [revision, productId, quantity, ...]. */
@@ -25,7 +28,7 @@ return out
 `;
 
 /**
- * KEYS: lines, order, revision. ARGV: productId, quantity (0 removes), maxLines,
+ * KEYS: lines, order, revision, set-at. ARGV: productId, quantity (0 removes), maxLines,
  * ttlSeconds, expected revision ('' for none). 1 = set, 0 = cart full, -1 = conflict.
  */
 const SET = `
@@ -34,6 +37,7 @@ local id = ARGV[1]
 if ARGV[2] == '0' then
   redis.call('HDEL', KEYS[1], id)
   redis.call('ZREM', KEYS[2], id)
+  redis.call('HDEL', KEYS[4], id)
   redis.call('INCR', KEYS[3])
   return 1
 end
@@ -45,56 +49,63 @@ if redis.call('HEXISTS', KEYS[1], id) == 0 then
   redis.call('ZADD', KEYS[2], position, id)
 end
 redis.call('HSET', KEYS[1], id, ARGV[2])
-redis.call('INCR', KEYS[3])
-redis.call('EXPIRE', KEYS[1], ARGV[4])
-redis.call('EXPIRE', KEYS[2], ARGV[4])
+redis.call('HSET', KEYS[4], id, redis.call('INCR', KEYS[3]))
+for _, k in ipairs({ KEYS[1], KEYS[2], KEYS[4] }) do redis.call('EXPIRE', k, ARGV[4]) end
 return 1
 `;
 
-/** KEYS: lines, order, revision. ARGV: productId, ttlSeconds. An emptied hash/zset disappears by itself; the revision moves only when a line went. */
+/** KEYS: lines, order, revision, set-at. ARGV: productId, ttlSeconds. An emptied hash/zset disappears by itself; the revision moves only when a line went. */
 const REMOVE = `
 if redis.call('HDEL', KEYS[1], ARGV[1]) == 1 then redis.call('INCR', KEYS[3]) end
 redis.call('ZREM', KEYS[2], ARGV[1])
-redis.call('EXPIRE', KEYS[1], ARGV[2])
-redis.call('EXPIRE', KEYS[2], ARGV[2])
+redis.call('HDEL', KEYS[4], ARGV[1])
+for _, k in ipairs({ KEYS[1], KEYS[2], KEYS[4] }) do redis.call('EXPIRE', k, ARGV[2]) end
 return 1
 `;
 
 /**
- * KEYS: lines, order, revision[, event marker]. ARGV: ttlSeconds, then productId, quantity pairs.
+ * KEYS: lines, order, revision, set-at[, event marker]. ARGV: ttlSeconds, the
+ * order's cart revision ('' when unknown), then productId, quantity pairs.
  * With a marker key the whole change happens at most once: an existing marker
  * means this event was applied already (0); otherwise the lines change and the
- * marker is written in the same script (1).
+ * marker is written in the same script (1). A line set after the order's
+ * revision is the shopper's later decision and stays (issue 12); the
+ * revision moves only when a line changed.
  */
 const REMOVE_ORDERED = `
-if KEYS[4] and redis.call('EXISTS', KEYS[4]) == 1 then return 0 end
-local changed = false
-for i = 2, #ARGV, 2 do
+if KEYS[5] and redis.call('EXISTS', KEYS[5]) == 1 then return 0 end
+local placed = tonumber(ARGV[2])
+local changes = {}
+for i = 3, #ARGV, 2 do
   local id = ARGV[i]
   local have = tonumber(redis.call('HGET', KEYS[1], id))
-  if have then
-    changed = true
-    local left = have - tonumber(ARGV[i + 1])
-    if left > 0 then
-      redis.call('HSET', KEYS[1], id, left)
+  if have and (not placed or tonumber(redis.call('HGET', KEYS[4], id) or '0') <= placed) then
+    changes[#changes + 1] = { id, have - tonumber(ARGV[i + 1]) }
+  end
+end
+if #changes > 0 then
+  local revision = redis.call('INCR', KEYS[3])
+  for _, c in ipairs(changes) do
+    if c[2] > 0 then
+      redis.call('HSET', KEYS[1], c[1], c[2])
+      redis.call('HSET', KEYS[4], c[1], revision)
     else
-      redis.call('HDEL', KEYS[1], id)
-      redis.call('ZREM', KEYS[2], id)
+      redis.call('HDEL', KEYS[1], c[1])
+      redis.call('ZREM', KEYS[2], c[1])
+      redis.call('HDEL', KEYS[4], c[1])
     end
   end
 end
-if changed then redis.call('INCR', KEYS[3]) end
-redis.call('EXPIRE', KEYS[1], ARGV[1])
-redis.call('EXPIRE', KEYS[2], ARGV[1])
-if KEYS[4] then redis.call('SET', KEYS[4], '1', 'EX', ARGV[1]) end
+for _, k in ipairs({ KEYS[1], KEYS[2], KEYS[4] }) do redis.call('EXPIRE', k, ARGV[1]) end
+if KEYS[5] then redis.call('SET', KEYS[5], '1', 'EX', ARGV[1]) end
 return 1
 `;
 
 interface CartCommands {
   cartGet(lines: string, order: string, revision: string): Promise<string[]>;
-  cartSet(lines: string, order: string, revision: string, productId: string, quantity: number, maxLines: number, ttlSeconds: number, expected: string): Promise<number>;
-  cartRemove(lines: string, order: string, revision: string, productId: string, ttlSeconds: number): Promise<number>;
-  /** Variadic keys: `numKeys` (3 or 4), the keys, then the arguments. */
+  cartSet(lines: string, order: string, revision: string, setAt: string, productId: string, quantity: number, maxLines: number, ttlSeconds: number, expected: string): Promise<number>;
+  cartRemove(lines: string, order: string, revision: string, setAt: string, productId: string, ttlSeconds: number): Promise<number>;
+  /** Variadic keys: `numKeys` (4 or 5), the keys, then the arguments. */
   cartRemoveOrdered(numKeys: number, ...keysAndArgs: (string | number)[]): Promise<number>;
 }
 
@@ -159,8 +170,8 @@ export async function openRedisCartStore(opts: RedisCartOptions): Promise<RedisC
     throw new Error(`Redis is not reachable at ${maskedRedisUrl(opts.url)} (REDIS_URL): ${(error as Error).message}`, { cause: error });
   }
   client.defineCommand('cartGet', { numberOfKeys: 3, lua: GET });
-  client.defineCommand('cartSet', { numberOfKeys: 3, lua: SET });
-  client.defineCommand('cartRemove', { numberOfKeys: 3, lua: REMOVE });
+  client.defineCommand('cartSet', { numberOfKeys: 4, lua: SET });
+  client.defineCommand('cartRemove', { numberOfKeys: 4, lua: REMOVE });
   client.defineCommand('cartRemoveOrdered', { lua: REMOVE_ORDERED });
   return redisCartStore(client as CartRedis, opts);
 }
@@ -172,14 +183,20 @@ function redisCartStore(client: CartRedis, opts: RedisCartOptions): RedisCartSto
   const guarded = <T>(operation: string, call: () => Promise<T>): Promise<T> => traced(operation, server, call);
   // Encoded so no user or event id can forge another cart's key or break the {hash tag}.
   const base = (userId: string) => `${opts.keyPrefix}{${encodeURIComponent(userId)}}`;
-  const keysOf = (userId: string) => ({ lines: `${base(userId)}:lines`, order: `${base(userId)}:order`, revision: `${base(userId)}:revision` });
+  const keysOf = (userId: string) => ({
+    lines: `${base(userId)}:lines`,
+    order: `${base(userId)}:order`,
+    revision: `${base(userId)}:revision`,
+    setAt: `${base(userId)}:set-at`,
+  });
 
-  async function removeOrdered(userId: string, ordered: CartLine[], eventId?: string): Promise<void> {
+  async function removeOrdered(userId: string, ordered: CartLine[], placedAt: number | undefined, eventId?: string): Promise<void> {
     const byProduct = totals(ordered);
     if (byProduct.size === 0 && eventId === undefined) return;
-    const { lines, order, revision } = keysOf(userId);
-    const keys = eventId === undefined ? [lines, order, revision] : [lines, order, revision, `${base(userId)}:applied:${encodeURIComponent(eventId)}`];
-    const args = [ttl, ...[...byProduct].flat()];
+    const { lines, order, revision, setAt } = keysOf(userId);
+    const cartKeys = [lines, order, revision, setAt];
+    const keys = eventId === undefined ? cartKeys : [...cartKeys, `${base(userId)}:applied:${encodeURIComponent(eventId)}`];
+    const args = [ttl, placedAt === undefined ? '' : placedAt, ...[...byProduct].flat()];
     await guarded('cartRemoveOrdered', () => client.cartRemoveOrdered(keys.length, ...keys, ...args));
   }
 
@@ -196,29 +213,29 @@ function redisCartStore(client: CartRedis, opts: RedisCartOptions): RedisCartSto
     snapshot,
 
     async setQuantity(userId, productId, quantity, expectedRevision) {
-      const { lines, order, revision } = keysOf(userId);
+      const { lines, order, revision, setAt } = keysOf(userId);
       if (quantity === 0 && expectedRevision === undefined) {
-        await guarded('cartRemove', () => client.cartRemove(lines, order, revision, productId, ttl));
+        await guarded('cartRemove', () => client.cartRemove(lines, order, revision, setAt, productId, ttl));
         return 'removed';
       }
       const expected = expectedRevision === undefined ? '' : String(expectedRevision);
-      const done = await guarded('cartSet', () => client.cartSet(lines, order, revision, productId, quantity, opts.maxLines, ttl, expected));
+      const done = await guarded('cartSet', () => client.cartSet(lines, order, revision, setAt, productId, quantity, opts.maxLines, ttl, expected));
       if (done === -1) return 'conflict';
       if (quantity === 0) return 'removed';
       return done === 1 ? 'set' : 'cart-full';
     },
 
     async remove(userId, productId) {
-      const { lines, order, revision } = keysOf(userId);
-      await guarded('cartRemove', () => client.cartRemove(lines, order, revision, productId, ttl));
+      const { lines, order, revision, setAt } = keysOf(userId);
+      await guarded('cartRemove', () => client.cartRemove(lines, order, revision, setAt, productId, ttl));
     },
 
-    removeOrdered: (userId, ordered) => removeOrdered(userId, ordered),
+    removeOrdered: (userId, ordered, placedAt) => removeOrdered(userId, ordered, placedAt),
   };
 
   return {
     ...store,
-    forEvent: (eventId) => ({ ...store, removeOrdered: (userId, ordered) => removeOrdered(userId, ordered, eventId) }),
+    forEvent: (eventId) => ({ ...store, removeOrdered: (userId, ordered, placedAt) => removeOrdered(userId, ordered, placedAt, eventId) }),
     async ping() {
       try {
         await client.ping();

@@ -1,5 +1,5 @@
 import { dialectOf, openStore, sql, type Store, type StoreLocation } from '@bazaar/store';
-import type { Kysely, Transaction } from 'kysely';
+import type { Generated, Kysely, Transaction } from 'kysely';
 import type { InboxTables } from '@bazaar/messaging';
 import { migrations } from '../../migrations/index.ts';
 import type { CartLimits, CartLine, CartStore } from '../domain/model.ts';
@@ -13,6 +13,8 @@ export interface CartTables extends InboxTables {
     position: number;
     added_at: string;
     updated_at: string;
+    /** The cart revision this line was last set at (0: before lines kept it). */
+    set_revision: Generated<number>;
   };
   cart_revisions: { user_id: string; revision: number };
 }
@@ -80,7 +82,10 @@ export function sqliteCartStore(db: Db, limits: CartLimits): CartStore {
     async setQuantity(userId, productId, quantity, expectedRevision) {
       const now = new Date().toISOString();
       return atomically(db, userId, async (trx) => {
-        if (expectedRevision !== undefined && (await revisionOf(trx, userId)) !== expectedRevision) return 'conflict' as const;
+        const current = await revisionOf(trx, userId);
+        if (expectedRevision !== undefined && current !== expectedRevision) return 'conflict' as const;
+        // The revision this change makes (bump, below): the line remembers it, so a late order confirmation can tell it was set after checkout.
+        const setRevision = current + 1;
         if (quantity === 0) {
           // A conditional removal of a line that is not there still moves the revision, as promised to the caller.
           if (!(await deleteLine(trx, userId, productId)) && expectedRevision !== undefined) await bump(trx, userId);
@@ -88,7 +93,7 @@ export function sqliteCartStore(db: Db, limits: CartLimits): CartStore {
         }
         const updated = await trx
           .updateTable('cart_lines')
-          .set({ quantity, updated_at: now })
+          .set({ quantity, updated_at: now, set_revision: setRevision })
           .where('user_id', '=', userId)
           .where('product_id', '=', productId)
           .executeTakeFirst();
@@ -104,7 +109,7 @@ export function sqliteCartStore(db: Db, limits: CartLimits): CartStore {
         if (Number(lines) >= limits.maxLines) return 'cart-full' as const;
         await trx
           .insertInto('cart_lines')
-          .values({ user_id: userId, product_id: productId, quantity, position: Number(last ?? 0) + 1, added_at: now, updated_at: now })
+          .values({ user_id: userId, product_id: productId, quantity, position: Number(last ?? 0) + 1, added_at: now, updated_at: now, set_revision: setRevision })
           .execute();
         await bump(trx, userId);
         return 'set' as const;
@@ -113,22 +118,31 @@ export function sqliteCartStore(db: Db, limits: CartLimits): CartStore {
 
     remove,
 
-    async removeOrdered(userId, ordered) {
+    async removeOrdered(userId, ordered, placedAt) {
       const byProduct = totals(ordered);
       if (byProduct.size === 0) return;
       const now = new Date().toISOString();
       await atomically(db, userId, async (trx) => {
-        const rows = await trx
+        const found = await trx
           .selectFrom('cart_lines')
-          .select(['product_id', 'quantity'])
+          .select(['product_id', 'quantity', 'set_revision'])
           .where('user_id', '=', userId)
           .where('product_id', 'in', [...byProduct.keys()])
           .execute();
-        if (rows.length > 0) await bump(trx, userId);
+        // A line set after the order's cart revision is the shopper's later decision: it stays (issue 12).
+        const rows = found.filter((r) => placedAt === undefined || Number(r.set_revision) <= placedAt);
+        if (rows.length === 0) return;
+        const setRevision = (await revisionOf(trx, userId)) + 1;
+        await bump(trx, userId);
         for (const row of rows) {
           const left = Number(row.quantity) - (byProduct.get(row.product_id) ?? 0);
           if (left > 0) {
-            await trx.updateTable('cart_lines').set({ quantity: left, updated_at: now }).where('user_id', '=', userId).where('product_id', '=', row.product_id).execute();
+            await trx
+              .updateTable('cart_lines')
+              .set({ quantity: left, updated_at: now, set_revision: setRevision })
+              .where('user_id', '=', userId)
+              .where('product_id', '=', row.product_id)
+              .execute();
           } else {
             await trx.deleteFrom('cart_lines').where('user_id', '=', userId).where('product_id', '=', row.product_id).execute();
           }

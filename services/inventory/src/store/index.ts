@@ -329,3 +329,36 @@ export function inventoryRepository(db: Kysely<InventoryTables>): InventoryRepos
   };
 }
 
+
+/**
+ * Put refunded units back on hand (orders.order-refunded with restock), in
+ * the consumer's transaction so the inbox records the event with the effect:
+ * each product's `available` grows by the quantity and its `committed`
+ * shrinks by it (the units are no longer sold), so available + reserved +
+ * committed is unchanged. Lines of one product are summed; products are taken
+ * in id order, like a reservation.
+ */
+export async function restock(trx: Db, opts: { items: readonly { productId: string; quantity: number }[]; now: string }): Promise<void> {
+  const sums = new Map<string, number>();
+  for (const item of opts.items) sums.set(item.productId, (sums.get(item.productId) ?? 0) + item.quantity);
+  for (const [productId, quantity] of [...sums].sort(([a], [b]) => a.localeCompare(b))) {
+    const sold = await trx
+      .updateTable('stock')
+      .set((eb) => ({ available: eb('available', '+', quantity), committed: eb('committed', '-', quantity), updated_at: opts.now }))
+      .where('product_id', '=', productId)
+      .where('committed', '>=', quantity)
+      .returning('available')
+      .executeTakeFirst();
+    // Stock an admin reset since the sale may hold fewer committed units: the units still come back on hand.
+    const row =
+      sold ??
+      (await trx
+        .updateTable('stock')
+        .set((eb) => ({ available: eb('available', '+', quantity), committed: 0, updated_at: opts.now }))
+        .where('product_id', '=', productId)
+        .returning('available')
+        .executeTakeFirst());
+    if (row) await stockChanged(trx, productId, Number(row.available));
+    else await createStockIfMissing(trx, { productId, available: quantity, now: opts.now });
+  }
+}

@@ -1,8 +1,9 @@
 import { createHash, randomUUID } from 'node:crypto';
+import type { Logger } from '@bazaar/kit';
 import type { CheckoutRequest, CheckoutResponse } from '@bazaar/contracts/orders';
 import { errors } from '../errors.ts';
 import type { CardVault } from './card-vault.ts';
-import type { CartPort, OrderRepository } from './model.ts';
+import type { CartPort, OrderRecord, OrderRepository } from './model.ts';
 
 export type { CartPort } from './model.ts';
 import type { SagaRunner } from './runner.ts';
@@ -10,6 +11,8 @@ import type { SagaRunner } from './runner.ts';
 export interface CheckoutSettings {
   /** Time from checkout until the payment must be captured. */
   deadlineMs: number;
+  /** Longest a confirmed checkout waits for the cart to take the ordered lines out (0: it does not ask). */
+  cartClearTimeoutMs: number;
 }
 
 /**
@@ -53,6 +56,7 @@ export function createCheckout(deps: {
   runner: SagaRunner;
   vault: CardVault;
   settings: CheckoutSettings;
+  logger: Logger;
   now?: () => number;
 }) {
   const { orders, runner, settings } = deps;
@@ -131,6 +135,25 @@ export function createCheckout(deps: {
     return orderId;
   }
 
+  /**
+   * The order is CONFIRMED and the shopper is about to hear it: ask the cart
+   * to take its lines out now, so the cart the shopper sees next (and their
+   * next checkout's If-Match) no longer holds them. Bounded by
+   * `cartClearTimeoutMs` and by what is left until `answerBy`; any failure is
+   * only logged: `orders.order-confirmed` takes the lines out anyway, and the
+   * cart applies the two once between them (services/cart/README.md).
+   */
+  async function clearCart(order: OrderRecord, answerBy: number): Promise<void> {
+    const timeoutMs = Math.min(settings.cartClearTimeoutMs, answerBy - now());
+    if (order.cartVersion === undefined || timeoutMs <= 0) return;
+    const items = order.items.map((i) => ({ productId: i.productId, quantity: i.quantity }));
+    try {
+      await deps.cart.removeOrdered({ userId: order.userId, orderId: order.id, cartVersion: order.cartVersion, items }, { timeoutMs });
+    } catch (error) {
+      deps.logger.info({ err: error, orderId: order.id }, 'the cart did not take the ordered lines out in time; the order-confirmed event will');
+    }
+  }
+
   return {
     async checkout(opts: { user: { id: string; email: string }; key: string; ifMatch: string; body: CheckoutRequest; traceparent: string; answerBy: number }): Promise<CheckoutResponse> {
       const hash = requestHash(opts.body);
@@ -145,6 +168,7 @@ export function createCheckout(deps: {
         wait.cancel();
       }
       if (!order) throw new Error(`order ${orderId} vanished`);
+      if (order.status === 'CONFIRMED') await clearCart(order, opts.answerBy);
       return { orderId, status: order.status };
     },
   };

@@ -2,9 +2,9 @@ import type { Cart } from '@bazaar/contracts/cart';
 import type { Card } from '@bazaar/contracts/payments';
 import type { Money } from '@bazaar/contracts/common';
 import type { OrderLine } from '@bazaar/contracts/events';
-import type { OrderStatus, ShippingAddress } from '@bazaar/contracts/orders';
+import type { OrderStatus, Refund, Shipment, ShippingAddress } from '@bazaar/contracts/orders';
 
-export type { Card, Money, OrderLine, OrderStatus, ShippingAddress };
+export type { Card, Money, OrderLine, OrderStatus, Refund, Shipment, ShippingAddress };
 
 /** An order as the domain sees it. */
 export interface OrderRecord {
@@ -23,6 +23,20 @@ export interface OrderRecord {
   customerName?: string;
   /** The cart version (its ETag) the order was made of. */
   cartVersion?: string;
+  /** Set when an admin marked it shipped. */
+  shipment?: Shipment;
+  /** Set when an admin refunded it. */
+  refund?: Refund;
+}
+
+/** Which orders a page holds (the back office's filters; a customer's list sets only userId and status). */
+export interface OrderFilter {
+  userId?: string;
+  status?: OrderStatus;
+  /** created_at >= from (ISO 8601, UTC). */
+  from?: string;
+  /** created_at < before (ISO 8601, UTC). */
+  before?: string;
 }
 
 /** Where a page of orders stopped: the last order's creation time and id. */
@@ -91,8 +105,12 @@ export interface OrderRepository {
   create(input: { order: OrderRecord; saga: SagaRecord; key: string; requestHash: string }): Promise<'created' | 'key-taken' | { versionTaken: string | undefined }>;
   get(id: string): Promise<OrderRecord | undefined>;
   listByUser(userId: string): Promise<OrderRecord[]>;
-  /** One page of a user's orders, newest first (created_at, then id, descending), strictly after `after`; `more` when another page follows. */
-  pageByUser(userId: string, opts: { limit: number; status?: OrderStatus; after?: OrderPosition }): Promise<{ items: OrderRecord[]; more: boolean }>;
+  /** One page of the orders `filter` selects, newest first (created_at, then id, descending), strictly after `after`; `more` when another page follows. */
+  page(filter: OrderFilter, opts: { limit: number; after?: OrderPosition }): Promise<{ items: OrderRecord[]; more: boolean }>;
+  /** CONFIRMED → SHIPPED with the shipment and its event, in one transaction; false (nothing changed) when the order is not CONFIRMED. */
+  ship(orderId: string, shipment: Shipment): Promise<boolean>;
+  /** CONFIRMED or SHIPPED → REFUNDED with the refund and its event, in one transaction; false (nothing changed) when it is in neither status. */
+  refund(orderId: string, refund: Refund): Promise<boolean>;
   saga(orderId: string): Promise<SagaRecord | undefined>;
   /** Ids of unfinished sagas due at `now` that this owner holds or may claim (unowned, or lease expired), oldest first. */
   dueSagas(now: number, limit: number): Promise<string[]>;
@@ -118,9 +136,24 @@ export interface OrderRepository {
 
 /* Ports: what the domain needs from the services it calls (implemented in src/upstream/). */
 
-/** Where checkout reads the user's priced cart. */
+/** An order just confirmed, as the cart hears of it before the shopper's answer: its lines and the cart version it was made of. */
+export interface OrderedFromCart {
+  userId: string;
+  orderId: string;
+  cartVersion: string;
+  items: { productId: string; quantity: number }[];
+}
+
+/** The cart, as checkout needs it. */
 export interface CartPort {
+  /** The user's priced cart (read at checkout). */
   pricedCart(userId: string): Promise<Cart>;
+  /**
+   * Take a confirmed order's lines out of the cart now (the cart applies it
+   * once, also with `orders.order-confirmed`). One attempt, given up after
+   * `timeoutMs`; any failure throws.
+   */
+  removeOrdered(order: OrderedFromCart, opts: { timeoutMs: number }): Promise<void>;
 }
 
 /** What inventory does for the saga. Transient failures throw. */

@@ -1,6 +1,6 @@
 import type { ListOrdersQuery, Order, OrderList } from '@bazaar/contracts/orders';
 import { errors } from '../errors.ts';
-import type { OrderPosition, OrderRecord, OrderRepository } from './model.ts';
+import type { OrderFilter, OrderPosition, OrderRecord, OrderRepository } from './model.ts';
 
 /**
  * Cursors are opaque to clients (the catalog's rules): base64url of the last
@@ -26,10 +26,9 @@ export function decodeOrderCursor(cursor: string): OrderPosition | undefined {
  */
 export type WaitForOrder = (orderId: string, ms: number) => Promise<boolean>;
 
-/** Reading orders: a user sees their own; an admin sees any. */
-export function createOrderQueries(deps: { orders: OrderRepository; waitFor?: WaitForOrder; now?: () => number }) {
-  const now = deps.now ?? Date.now;
-  const toOrder = (r: OrderRecord): Order => ({
+/** An order as its customer sees it (and the base of the back office's view). */
+export function toOrder(r: OrderRecord): Order {
+  return {
     id: r.id,
     status: r.status,
     items: r.items,
@@ -38,23 +37,35 @@ export function createOrderQueries(deps: { orders: OrderRepository; waitFor?: Wa
     createdAt: r.createdAt,
     customer: { email: r.email, ...(r.customerName === undefined ? {} : { name: r.customerName }) },
     ...(r.shippingAddress === undefined ? {} : { shippingAddress: r.shippingAddress }),
-  });
+    ...(r.shipment === undefined ? {} : { shipment: r.shipment }),
+    ...(r.refund === undefined ? {} : { refund: r.refund }),
+  };
+}
+
+/**
+ * One page of the orders `filter` selects, newest first, after the query's
+ * cursor: the customer's list and the back office's share these rules.
+ */
+export async function pageOfOrders(orders: OrderRepository, filter: OrderFilter, query: { limit?: number; cursor?: string }): Promise<{ items: OrderRecord[]; nextCursor: string | null }> {
+  let after: OrderPosition | undefined;
+  if (query.cursor !== undefined) {
+    after = decodeOrderCursor(query.cursor);
+    if (after === undefined) throw errors.INVALID_CURSOR('Pass back the nextCursor of a previous page unchanged, or omit it for the first page.');
+  }
+  const page = await orders.page(filter, { limit: query.limit ?? 20, ...(after === undefined ? {} : { after }) });
+  const last = page.items.at(-1);
+  return { items: page.items, nextCursor: page.more && last ? encodeOrderCursor(last) : null };
+}
+
+/** Reading orders: a user sees their own; an admin sees any. */
+export function createOrderQueries(deps: { orders: OrderRepository; waitFor?: WaitForOrder; now?: () => number }) {
+  const now = deps.now ?? Date.now;
 
   return {
     /** One page of the user's orders, newest first. */
     async list(userId: string, query: ListOrdersQuery): Promise<OrderList> {
-      let after: OrderPosition | undefined;
-      if (query.cursor !== undefined) {
-        after = decodeOrderCursor(query.cursor);
-        if (after === undefined) throw errors.INVALID_CURSOR('Pass back the nextCursor of a previous page unchanged, or omit it for the first page.');
-      }
-      const page = await deps.orders.pageByUser(userId, {
-        limit: query.limit ?? 20,
-        ...(query.status === undefined ? {} : { status: query.status }),
-        ...(after === undefined ? {} : { after }),
-      });
-      const last = page.items.at(-1);
-      return { items: page.items.map(toOrder), nextCursor: page.more && last ? encodeOrderCursor(last) : null };
+      const page = await pageOfOrders(deps.orders, { userId, ...(query.status === undefined ? {} : { status: query.status }) }, query);
+      return { items: page.items.map(toOrder), nextCursor: page.nextCursor };
     },
 
     /**

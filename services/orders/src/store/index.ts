@@ -4,8 +4,8 @@ import { isUniqueViolation, openStore, type Store, type StoreLocation } from '@b
 import type { Kysely } from 'kysely';
 import { appendEvent, type OutboxTables } from '@bazaar/messaging';
 import { migrations } from '../../migrations/index.ts';
-import { EVENT_SOURCE, outcomeEvent } from '../events.ts';
-import type { Compensation, OrderLine, OrderRecord, OrderRepository, OrderStatus, SagaLease, SagaPatch, SagaRecord, SagaStep, ShippingAddress } from '../domain/model.ts';
+import { EVENT_SOURCE, outcomeEvent, refundedEvent, shippedEvent } from '../events.ts';
+import type { Compensation, OrderFilter, OrderLine, OrderRecord, OrderRepository, OrderStatus, SagaLease, SagaPatch, SagaRecord, SagaStep, ShippingAddress } from '../domain/model.ts';
 
 /** The orders database as Kysely sees it (see migrations/). */
 export interface OrdersDatabase extends OutboxTables {
@@ -24,6 +24,13 @@ export interface OrdersDatabase extends OutboxTables {
     shipping_address: string | null;
     customer_name: string | null;
     cart_version: string | null;
+    /** Shipment and refund (migration 0007); null until they happen. */
+    shipment_carrier: string | null;
+    shipment_tracking: string | null;
+    shipped_at: string | null;
+    refunded_at: string | null;
+    refund_restock: number | null;
+    refund_reason: string | null;
   };
   /** Which live order each cart version became (migration 0006). */
   cart_orders: { user_id: string; cart_version: string; order_id: string; created_at: string };
@@ -82,6 +89,19 @@ function toOrder(row: OrdersDatabase['orders']): OrderRecord {
     ...(row.shipping_address === null ? {} : { shippingAddress: JSON.parse(row.shipping_address) as ShippingAddress }),
     ...(row.customer_name === null ? {} : { customerName: row.customer_name }),
     ...(row.cart_version === null ? {} : { cartVersion: row.cart_version }),
+    ...(row.shipment_carrier === null || row.shipment_tracking === null || row.shipped_at === null
+      ? {}
+      : { shipment: { carrier: row.shipment_carrier, trackingNumber: row.shipment_tracking, shippedAt: row.shipped_at } }),
+    ...(row.refunded_at === null
+      ? {}
+      : {
+          refund: {
+            amount: { amount: row.total_amount, currency: row.total_currency },
+            restock: Number(row.refund_restock) === 1,
+            ...(row.refund_reason === null ? {} : { reason: row.refund_reason }),
+            refundedAt: row.refunded_at,
+          },
+        }),
   };
 }
 
@@ -138,6 +158,12 @@ export function orderRepository(db: Kysely<OrdersDatabase>, lease: SagaLease): O
               shipping_address: order.shippingAddress === undefined ? null : JSON.stringify(order.shippingAddress),
               customer_name: order.customerName ?? null,
               cart_version: order.cartVersion ?? null,
+              shipment_carrier: null,
+              shipment_tracking: null,
+              shipped_at: null,
+              refunded_at: null,
+              refund_restock: null,
+              refund_reason: null,
             })
             .execute();
           if (order.cartVersion !== undefined) {
@@ -185,15 +211,49 @@ export function orderRepository(db: Kysely<OrdersDatabase>, lease: SagaLease): O
       return rows.map(toOrder);
     },
 
-    async pageByUser(userId, opts) {
-      let query = db.selectFrom('orders').selectAll().where('user_id', '=', userId);
-      if (opts.status !== undefined) query = query.where('status', '=', opts.status);
+    async page(filter: OrderFilter, opts) {
+      let query = db.selectFrom('orders').selectAll();
+      if (filter.userId !== undefined) query = query.where('user_id', '=', filter.userId);
+      if (filter.status !== undefined) query = query.where('status', '=', filter.status);
+      if (filter.from !== undefined) query = query.where('created_at', '>=', filter.from);
+      if (filter.before !== undefined) query = query.where('created_at', '<', filter.before);
       const after = opts.after;
       if (after !== undefined) {
         query = query.where((eb) => eb.or([eb('created_at', '<', after.createdAt), eb.and([eb('created_at', '=', after.createdAt), eb('id', '<', after.id)])]));
       }
       const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(opts.limit + 1).execute();
       return { items: rows.slice(0, opts.limit).map(toOrder), more: rows.length > opts.limit };
+    },
+
+    async ship(orderId, shipment) {
+      return db.transaction().execute(async (trx) => {
+        // Conditional on the status: of two racing admins, one ships and one finds it shipped.
+        const result = await trx
+          .updateTable('orders')
+          .set({ status: 'SHIPPED', shipment_carrier: shipment.carrier, shipment_tracking: shipment.trackingNumber, shipped_at: shipment.shippedAt, updated_at: shipment.shippedAt })
+          .where('id', '=', orderId)
+          .where('status', '=', 'CONFIRMED')
+          .executeTakeFirst();
+        if (Number(result.numUpdatedRows) === 0) return false;
+        const row = await trx.selectFrom('orders').selectAll().where('id', '=', orderId).executeTakeFirstOrThrow();
+        await appendEvent(trx, EVENT_SOURCE, shippedEvent(toOrder(row), shipment));
+        return true;
+      });
+    },
+
+    async refund(orderId, refund) {
+      return db.transaction().execute(async (trx) => {
+        const result = await trx
+          .updateTable('orders')
+          .set({ status: 'REFUNDED', refunded_at: refund.refundedAt, refund_restock: refund.restock ? 1 : 0, refund_reason: refund.reason ?? null, updated_at: refund.refundedAt })
+          .where('id', '=', orderId)
+          .where('status', 'in', ['CONFIRMED', 'SHIPPED'])
+          .executeTakeFirst();
+        if (Number(result.numUpdatedRows) === 0) return false;
+        const row = await trx.selectFrom('orders').selectAll().where('id', '=', orderId).executeTakeFirstOrThrow();
+        await appendEvent(trx, EVENT_SOURCE, refundedEvent(toOrder(row), refund));
+        return true;
+      });
     },
 
     async saga(orderId) {

@@ -7,7 +7,8 @@ import { paymentsAdapter } from './payments.ts';
 /**
  * The services orders calls, over the kit's typed client with the service
  * credential. The saga retries inventory and payments itself (with its
- * deadline), so only the cart read is retried by the client.
+ * deadline), so only the cart read is retried by the client; telling the cart
+ * an order is confirmed is tried once (the event is the guarantee).
  */
 
 export interface UpstreamSettings {
@@ -40,14 +41,15 @@ export function createUpstreams(settings: UpstreamSettings): Upstreams {
       ...(settings.breakerHalfOpenAfterMs === undefined ? {} : { breakerHalfOpenAfterMs: settings.breakerHalfOpenAfterMs }),
     });
   const cart = client('cart', settings.cartUrl, 1);
+  const cartClearing = client('cart', settings.cartUrl, 0);
   const inventory = client('inventory', settings.inventoryUrl, 0);
   const payments = client('payments', settings.paymentsUrl, 0);
   return {
-    cart: cartAdapter(cart),
+    cart: cartAdapter(cart, cartClearing),
     inventory: inventoryAdapter(inventory),
     payments: paymentsAdapter(payments),
     async close() {
-      await Promise.all([cart.close(), inventory.close(), payments.close()]);
+      await Promise.all([cart.close(), cartClearing.close(), inventory.close(), payments.close()]);
     },
   };
 }

@@ -3,7 +3,7 @@
  * show and, above all, what happens to their money. The orders service
  * gives a reason text for a cancellation (services/orders/src/domain/saga.ts).
  */
-export type OutcomeKind = 'confirmed' | 'pending' | 'declined' | 'insufficient-funds' | 'out-of-stock' | 'timed-out' | 'cancelled';
+export type OutcomeKind = 'confirmed' | 'shipped' | 'refunded' | 'pending' | 'declined' | 'insufficient-funds' | 'out-of-stock' | 'timed-out' | 'cancelled';
 
 export interface Outcome {
   kind: OutcomeKind;
@@ -25,6 +25,24 @@ export function outcomeOf(order: { status: string; reason?: string | undefined }
       summary: 'Your payment went through and the items are reserved for you.',
       money: 'Your card has been charged the total below.',
       next: 'A confirmation email is on its way. We will email you again when the parcel ships.',
+    };
+  }
+  if (order.status === 'SHIPPED') {
+    return {
+      kind: 'shipped',
+      heading: 'Your order is on its way',
+      summary: 'The parcel has left our warehouse; follow it with the tracking number below.',
+      money: 'Your card was charged the total below.',
+      next: 'We emailed you the carrier and the tracking number.',
+    };
+  }
+  if (order.status === 'REFUNDED') {
+    return {
+      kind: 'refunded',
+      heading: 'Your order was refunded',
+      summary: 'We refunded this order in full.',
+      money: 'The total below goes back to the card you paid with; your bank may take a few days to show it.',
+      next: 'We emailed you about the refund.',
     };
   }
   if (order.status === 'PENDING') {

@@ -263,13 +263,5 @@ export function adminRoutes(deps: AdminDeps) {
         return seeOther(reply, `/admin/products/${encodeURIComponent(id)}?notice=product-${action}d`);
       });
     }
-
-    app.get('/admin/orders', async (request, reply) =>
-      page(request, reply, 'admin/pending', {
-        title: 'Orders',
-        heading: 'Orders',
-        waitsFor: 'the orders service’s admin list (all customers, filters by status, date and customer, paging), mark shipped and refund',
-      }),
-    );
   };
 }

@@ -23,9 +23,6 @@ export interface CheckoutDeps {
 const EMPTY: CheckoutValues = { name: '', line1: '', city: '', postalCode: '', country: '', cardNumber: '', expiry: '', cvc: '' };
 const KEY = /^[A-Za-z0-9-]{16,64}$/;
 
-/** An order as the page shows it, with the fields issue 11 adds when the orders service sends them. */
-type ShownOrder = Order & { shippingAddress?: { name: string; line1: string; city: string; postalCode: string; country: string }; shipment?: { carrier: string; trackingNumber: string } };
-
 /** A failure after which the same checkout may simply be sent again: no answer, or the gateway or orders service busy. */
 function transient(error: unknown): boolean {
   const status = upstreamFailure(error)?.status;
@@ -146,11 +143,11 @@ export function checkoutRoutes(deps: CheckoutDeps) {
       }
     });
 
-    async function loadOrder(request: FastifyRequest, id: string, waitMs: number): Promise<ShownOrder> {
+    async function loadOrder(request: FastifyRequest, id: string, waitMs: number): Promise<Order> {
       const caller = callerOf(request);
       const signal = AbortSignal.timeout(waitMs + 100);
       try {
-        return await waitWhilePending<ShownOrder>({ fetch: () => api.order(caller, id), waitMs, signal });
+        return await waitWhilePending<Order>({ fetch: () => api.order(caller, id), waitMs, signal });
       } catch (error) {
         const status = upstreamFailure(error)?.status;
         // Another customer's order is "not found" too: nobody learns which order ids exist.

@@ -41,7 +41,7 @@ export function wantsJson(request: FastifyRequest): boolean {
   return String(request.headers.accept ?? '').startsWith('application/json');
 }
 
-/** The back office's guard (a preHandler): anonymous visitors sign in first, customers get the 403 page. */
+/** The back office's guard (a preHandler): anonymous → sign in; signed in without the admin role → 403 page. */
 export async function requireAdmin(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
   if (!request.session) return toLogin(request, reply);
   if (!request.session.roles.includes('admin')) throw errors.ADMIN_ONLY('Sign in with an administrator account to use the back office.');

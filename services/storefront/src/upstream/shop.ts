@@ -10,7 +10,7 @@
  */
 import { createServiceClient, UpstreamError, type ServiceClient } from '@bazaar/kit';
 import { cart, catalog, identity, inventory, orders, reports, search } from '@bazaar/contracts';
-import type { CheckoutRequest } from '@bazaar/contracts/orders';
+import type { AdminListOrdersQuery, CheckoutRequest, RefundOrderRequest, ShipOrderRequest } from '@bazaar/contracts/orders';
 import type { CreateProductRequest, UpdateProductRequest } from '@bazaar/contracts/catalog';
 import type { SearchQuery } from '@bazaar/contracts/search';
 
@@ -18,7 +18,7 @@ export type { Cart } from '@bazaar/contracts/cart';
 export type { Category, Product, ProductPage } from '@bazaar/contracts/catalog';
 export type { Customer, Me, TokenPair } from '@bazaar/contracts/identity';
 export type { StockAdjustment } from '@bazaar/contracts/inventory';
-export type { Order, CheckoutRequest, ShippingAddress } from '@bazaar/contracts/orders';
+export type { AdminOrder, AdminOrderList, Order, CheckoutRequest, ShippingAddress } from '@bazaar/contracts/orders';
 export type { SalesReport } from '@bazaar/contracts/reports';
 export type { SearchHit, SearchResult } from '@bazaar/contracts/search';
 
@@ -79,6 +79,13 @@ export function shopApi(clients: GatewayClients) {
       (await inventoryClient.call(inventory.routes.stockAdjustments, { params: { productId }, query }, as(caller))).body,
     archivedProducts: async (query: { cursor?: string; limit: number }) => (await catalogClient.call(catalog.routes.listProducts, { query: { ...query, archived: true } })).body,
     orderPage: async (caller: Caller, query: { cursor?: string; limit: number }) => (await ordersClient.call(orders.routes.listOrders, { query }, as(caller))).body,
+    // The back office's orders (admin token): list, detail, mark shipped, refund.
+    adminOrders: async (caller: Caller, query: AdminListOrdersQuery) => (await ordersClient.call(orders.routes.adminListOrders, { query }, as(caller))).body,
+    adminOrder: async (caller: Caller, id: string) => (await ordersClient.call(orders.routes.adminGetOrder, { params: { id } }, as(caller))).body,
+    shipOrder: async (caller: Caller, id: string, body: ShipOrderRequest) => (await ordersClient.call(orders.routes.shipOrder, { params: { id }, body }, as(caller))).body,
+    // A refund waits for payments and the card network: longer than a page read.
+    refundOrder: async (caller: Caller, id: string, body: RefundOrderRequest) =>
+      (await ordersClient.call(orders.routes.refundOrder, { params: { id }, body }, { ...as(caller), timeoutMs: 10_000 })).body,
   };
 }
 
