@@ -121,20 +121,34 @@ test('adding a product the catalog does not have is 404 PRODUCT_NOT_FOUND and ch
   assert.deepEqual(quantities((await get(cart, alice)).json()), [[lamp.id, 1]]);
 });
 
-test('an archived product cannot be added or raised (409 PRODUCT_ARCHIVED, cart unchanged), but can be lowered and removed', async (t) => {
+test('an archived product cannot be added or set (409 PRODUCT_ARCHIVED, cart unchanged); removing it is fine', async (t) => {
   const { cart, catalog, alice } = await setup(t);
   await put(cart, alice, lamp.id, 2);
+  await put(cart, alice, mug.id, 1);
   catalog.products.set(lamp.id, { ...lamp, archived: true });
   catalog.products.set(mug.id, { ...mug, archived: true });
-  for (const [id, quantity] of [[mug.id, 1], [lamp.id, 3]] as const) {
+  const stored = sqliteCartStore(cart.store.db, { maxLines: MAX_LINES });
+  for (const [id, quantity] of [[mug.id, 3], [lamp.id, 1]] as const) {
     const res = await put(cart, alice, id, quantity);
     assert.equal(res.statusCode, 409, res.body);
     assert.equal(res.json().code, 'PRODUCT_ARCHIVED');
     assert.match(res.json().detail, /no longer sold/);
   }
-  assert.deepEqual(quantities((await get(cart, alice)).json()), [[lamp.id, 2]]);
-  assert.equal((await put(cart, alice, lamp.id, 1)).statusCode, 200);
+  assert.deepEqual(await stored.getLines('alice'), [{ productId: lamp.id, quantity: 2 }, { productId: mug.id, quantity: 1 }], 'refused writes changed nothing');
   assert.equal((await del(cart, alice, lamp.id)).statusCode, 200);
+});
+
+test('a product archived while in a cart leaves the cart: not shown, not priced, not checked out', async (t) => {
+  const { cart, catalog, alice } = await setup(t);
+  await put(cart, alice, lamp.id, 1);
+  const before = (await put(cart, alice, mug.id, 2)).json() as Cart;
+  catalog.products.set(lamp.id, { ...lamp, archived: true });
+  const res = (await get(cart, alice)).json() as Cart;
+  assert.deepEqual(quantities(res), [[mug.id, 2]]);
+  assert.equal(res.total.amount, 2 * 899);
+  assert.notEqual(res.version, before.version, 'the version changes, so a checkout with the old If-Match gets 412 and the cart without it');
+  const lines = await sqliteCartStore(cart.store.db, { maxLines: MAX_LINES }).getLines('alice');
+  assert.deepEqual(lines, [{ productId: mug.id, quantity: 2 }], 'the archived line is gone from the store');
 });
 
 test('a product that left the catalog is dropped from the answer and from the cart', async (t) => {

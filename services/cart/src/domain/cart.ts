@@ -56,8 +56,16 @@ export function createCarts(deps: { store: CartStore; products: ProductLookup; c
     return run;
   }
 
-  const lookup = async (lines: readonly CartLine[]): Promise<ReadonlyMap<string, Product>> =>
-    lines.length === 0 ? new Map() : products.findMany(lines.map((l) => l.productId));
+  /**
+   * The products of these lines that are on sale, with one catalog call. An
+   * archived product stays in the catalog (past orders show it) but is no
+   * longer sold, so for a cart it is as gone as a deleted one.
+   */
+  const lookup = async (lines: readonly CartLine[]): Promise<ReadonlyMap<string, Product>> => {
+    if (lines.length === 0) return new Map();
+    const found = await products.findMany(lines.map((l) => l.productId));
+    return new Map([...found].filter(([, p]) => p.archived !== true));
+  };
 
   /** Price a snapshot with products already looked up; lines whose product left the catalog are left out. */
   function price(snapshot: CartSnapshot, byId: ReadonlyMap<string, Product>): Cart {
@@ -65,14 +73,14 @@ export function createCarts(deps: { store: CartStore; products: ProductLookup; c
     return { ...priced, version: cartVersion(snapshot.revision, priced) };
   }
 
-  /** The user's cart, priced now with one catalog call. Lines of products the catalog no longer has are dropped from it. */
+  /** The user's cart, priced now with one catalog call. Lines of products the catalog no longer has, or no longer sells (archived), are dropped from it. */
   async function read(userId: string): Promise<Cart> {
     const snapshot = await store.snapshot(userId);
     const byId = await lookup(snapshot.lines);
     const gone = snapshot.lines.filter((l) => !byId.has(l.productId));
     if (gone.length === 0) return price(snapshot, byId);
     await Promise.all(gone.map((line) => store.remove(userId, line.productId)));
-    logger.info({ userId, productIds: gone.map((l) => l.productId) }, 'dropped cart lines whose products left the catalog');
+    logger.info({ userId, productIds: gone.map((l) => l.productId) }, 'dropped cart lines whose products left the catalog or were archived');
     // Read again: the version must name the cart as it is now stored.
     const after = await store.snapshot(userId);
     return price({ ...after, lines: after.lines.filter((l) => byId.has(l.productId)) }, byId);
@@ -97,13 +105,14 @@ export function createCarts(deps: { store: CartStore; products: ProductLookup; c
       if (lines.length > MAX_LINES) {
         throw errors.CART_FULL(`A cart holds at most ${MAX_LINES} different products; remove one before adding another.`, { maxLines: MAX_LINES });
       }
-      const byId = await lookup(lines);
-      if (quantity > 0 && !byId.has(productId)) throw errors.PRODUCT_NOT_FOUND(`The catalog has no product ${productId}.`);
-      // An archived product stays in the catalog for past orders, but no cart may take more of it (lowering or removing is fine).
-      const before = snapshot.lines.find((l) => l.productId === productId)?.quantity ?? 0;
-      if (quantity > before && byId.get(productId)?.archived === true) {
-        throw errors.PRODUCT_ARCHIVED(`${byId.get(productId)?.name ?? productId} is no longer sold; choose another product.`);
+      const found = await products.findMany(lines.map((l) => l.productId));
+      // An archived product stays in the catalog for past orders, but no cart takes it any more (removing is fine).
+      const archived = found.get(productId);
+      if (quantity > 0 && archived?.archived === true) {
+        throw errors.PRODUCT_ARCHIVED(`${archived.name} is no longer sold; choose another product.`);
       }
+      if (quantity > 0 && !found.has(productId)) throw errors.PRODUCT_NOT_FOUND(`The catalog has no product ${productId}.`);
+      const byId = new Map([...found].filter(([, p]) => p.archived !== true));
       const next = { lines: lines.filter((l) => byId.has(l.productId)), revision: snapshot.revision + 1 };
       const cart = price(next, byId);
       if (quantity > 0 && cart.total.amount > MAX_MONEY_AMOUNT) {
