@@ -102,6 +102,12 @@ try {
   await admin.locator('.admin-table tbody a').first().click();
   await admin.waitForURL(/\/admin\/orders\//);
   await shot(admin, 'admin-order');
+  await admin.goto(`${base}/admin/customers`);
+  await shot(admin, 'admin-customers');
+  await admin.goto(`${base}/admin/customers?q=${encodeURIComponent('Ada')}`);
+  await admin.locator('.admin-table tbody a').first().click();
+  await admin.waitForURL(/\/admin\/customers\//);
+  await shot(admin, 'admin-customer');
 } finally {
   await browser?.close();
   await system?.stop();

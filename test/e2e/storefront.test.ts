@@ -559,6 +559,14 @@ describe('back office: orders — mark shipped, then refund', () => {
     assert.match(refundMail.text, /goes back to the card you paid with/);
     assert.match(refundMail.text, /Reason: Arrived damaged/);
     await until(`${product.id} back at ${stockBefore} units`, 30_000, async () => ((await available(product.id)) === stockBefore ? true : undefined));
+    // The admin's order page lists the emails notifications sent about the order, oldest first.
+    const kinds = await until('the order page to list the three emails sent', 30_000, async () => {
+      await office.page.goto(`${base}/admin/orders/${orderId}`);
+      const listed = await office.page.locator('[data-email-kind]').evaluateAll((rows) => rows.map((r) => (r as unknown as { getAttribute(n: string): string }).getAttribute('data-email-kind')));
+      return listed.length === 3 ? listed : undefined;
+    });
+    assert.deepEqual(kinds, ['order-confirmed', 'order-shipped', 'order-refunded']);
+    await accessible(office.page, 'admin order with its emails');
     await shopper.page.goto(`${base}/orders/${orderId}`);
     assert.match((await shopper.page.locator('[data-order-refund]').textContent()) ?? '', /^Refunded/);
     await accessible(shopper.page, 'order refunded');

@@ -38,10 +38,10 @@ export type EmailListQuery = Static<typeof EmailListQuery>;
 
 export const EmailParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) });
 
-/** notifications' routes: operators (and tests) read what was sent. */
+/** notifications' routes: operators (and tests) read what was sent; orders reads an order's emails for the back office. */
 export const routes = {
   listEmails: defineRoute({
-    service: 'notifications', method: 'GET', path: '/internal/emails', access: access.service(OPERATOR),
+    service: 'notifications', method: 'GET', path: '/internal/emails', access: access.service(OPERATOR, 'orders'),
     summary: 'Email records, newest first', tags: ['internal'],
     query: EmailListQuery, responses: { 200: EmailList }, errors: [400, 401, 403],
   }),

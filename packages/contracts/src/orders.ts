@@ -51,7 +51,21 @@ export const AdminOrder = Type.Object({
   ...Order.properties,
   userId: Type.String(),
   paymentStatus: Type.Optional(Type.String({ description: "The payment's status at payments (AUTHORIZED, CAPTURED, REFUNDED…); absent when payments could not be asked" })),
+  emails: Type.Optional(
+    Type.Array(
+      Type.Object({
+        kind: Type.String({ description: 'order-confirmed, order-cancelled, order-shipped, order-refunded' }),
+        to: Type.String(),
+        subject: Type.String(),
+        status: Type.Union([Type.Literal('pending'), Type.Literal('sent')]),
+        createdAt: Type.String(),
+        sentAt: Type.Union([Type.String(), Type.Null()]),
+      }),
+      { description: 'The emails notifications sent (or is sending) about this order, oldest first; absent when notifications could not be asked' },
+    ),
+  ),
 });
+export type OrderEmail = NonNullable<Static<typeof AdminOrder>['emails']>[number];
 export type AdminOrder = Static<typeof AdminOrder>;
 
 export const AdminOrderList = Type.Object({ items: Type.Array(AdminOrder), nextCursor: Type.Union([Type.String(), Type.Null()]) });

@@ -17,6 +17,8 @@ export interface OrdersSettings {
   cartUrl: string;
   inventoryUrl: string;
   paymentsUrl: string;
+  /** NOTIFICATIONS_URL: the back office's order page lists the emails sent about the order. */
+  notificationsUrl: string;
   /** SAGA_DEADLINE_MS */
   sagaDeadlineMs: number;
   /** CHECKOUT_WAIT_MS */
@@ -75,6 +77,7 @@ export function buildApp(deps: OrdersDeps): ServiceApp {
     cartUrl: settings.cartUrl,
     inventoryUrl: settings.inventoryUrl,
     paymentsUrl: settings.paymentsUrl,
+    notificationsUrl: settings.notificationsUrl,
     credentials: deps.credentials,
     timeoutMs: settings.upstreamTimeoutMs,
     ...(settings.breakerHalfOpenAfterMs === undefined ? {} : { breakerHalfOpenAfterMs: settings.breakerHalfOpenAfterMs }),
@@ -107,7 +110,7 @@ export function buildApp(deps: OrdersDeps): ServiceApp {
     return !runner.isStopping();
   };
   app.register(orderRoutes({ queries: createOrderQueries({ orders, waitFor }) }));
-  app.register(adminOrderRoutes({ backOffice: createBackOffice({ orders, payments: upstreams.payments }) }));
+  app.register(adminOrderRoutes({ backOffice: createBackOffice({ orders, payments: upstreams.payments, notifications: upstreams.notifications }) }));
   app.register(eventFeedRoutes({ db: deps.store.db }));
 
   app.addHook('onReady', async () => runner.start());

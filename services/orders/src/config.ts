@@ -15,6 +15,7 @@ export const OrdersConfig = configSchema({
   CART_URL: url(8084, 'The cart service (priced cart at checkout)'),
   INVENTORY_URL: url(8083, 'The inventory service (reservations)'),
   PAYMENTS_URL: url(8086, 'The payments service (authorize, capture, void)'),
+  NOTIFICATIONS_URL: url(8088, "The notifications service (the emails sent about an order, on the back office's order page)"),
   SAGA_DEADLINE_MS: Type.Integer({ minimum: 100, default: 15_000, description: 'Time a checkout has to get its payment captured before it is compensated' }),
   CHECKOUT_WAIT_MS: Type.Integer({ minimum: 0, default: 1200, description: "How long POST /api/checkout waits for the saga before answering 202 (never past the caller's deadline budget)" }),
   ORDERS_SWEEP_MS: Type.Integer({ minimum: 5, default: 500, description: 'Interval of the loop that drives due sagas (retries, resumes)' }),

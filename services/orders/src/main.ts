@@ -24,6 +24,7 @@ await main(async () => {
       cartUrl: config.CART_URL,
       inventoryUrl: config.INVENTORY_URL,
       paymentsUrl: config.PAYMENTS_URL,
+      notificationsUrl: config.NOTIFICATIONS_URL,
       sagaDeadlineMs: config.SAGA_DEADLINE_MS,
       checkoutWaitMs: config.CHECKOUT_WAIT_MS,
       sweepMs: config.ORDERS_SWEEP_MS,

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DIALECTS } from '@bazaar/store/testing';
 import type { AdminOrder, AdminOrderList } from '@bazaar/contracts/orders';
+import type { Email } from '@bazaar/contracts/notifications';
 import type { OrderRefundedData, OrderShippedData } from '@bazaar/contracts/events';
 import { DECLINED_CARD } from './standins.ts';
 import { bearer, checkout, checkoutBody, getOrder, outboxEvents, startOrders, testStore, type Harness } from './helpers.ts';
@@ -196,4 +197,28 @@ test('only the right statuses move: a cancelled order is neither shipped nor ref
   assert.equal(detail.statusCode, 200);
   assert.equal((detail.json() as AdminOrder).paymentStatus, 'CAPTURED');
   assert.equal((detail.json() as AdminOrder).userId, 'bob');
+});
+
+test("an order's detail lists the emails notifications sent about it, oldest first; a notifications that fails leaves them out, not the page", async (t) => {
+  const h = await startOrders();
+  t.after(() => h.close());
+  const id = await confirmedOrder(h, 'alice');
+  const email = (kind: Email['kind'], status: Email['status'], at: string): Email => ({
+    id: `evt-${kind}`, kind, orderId: id, to: 'alice@example.test', subject: `${kind} ${id}`, text: '', html: '', messageId: `<${kind}@bazaar>`,
+    status, attempts: 1, nextAttemptAt: at, lastError: null, smtpResponse: null, createdAt: at, sentAt: status === 'sent' ? at : null,
+  });
+  h.upstreams.emails.set(id, [email('order-confirmed', 'sent', '2026-12-05T10:00:00.000Z'), email('order-shipped', 'pending', '2026-12-05T11:00:00.000Z')]);
+  const detail = (await h.app.inject({ method: 'GET', url: `/api/admin/orders/${id}`, headers: bearer(h.admin) })).json() as AdminOrder;
+  assert.deepEqual(detail.emails?.map((e) => [e.kind, e.status, e.sentAt]), [['order-confirmed', 'sent', '2026-12-05T10:00:00.000Z'], ['order-shipped', 'pending', null]]);
+  assert.equal(detail.paymentStatus, 'CAPTURED');
+  assert.equal(h.upstreams.count('emails', id), 1, 'asked notifications once, for this order');
+
+  h.upstreams.faults.emails = { fail: Infinity };
+  const without = await h.app.inject({ method: 'GET', url: `/api/admin/orders/${id}`, headers: bearer(h.admin) });
+  assert.equal(without.statusCode, 200, without.body);
+  assert.equal((without.json() as AdminOrder).emails, undefined, 'unknown, not "none"');
+  assert.equal((without.json() as AdminOrder).paymentStatus, 'CAPTURED');
+  // The list of orders never asks (one call per row would make the page as slow as its slowest service).
+  await h.app.inject({ method: 'GET', url: '/api/admin/orders', headers: bearer(h.admin) });
+  assert.equal(h.upstreams.count('emails'), 2);
 });

@@ -27,7 +27,7 @@ export const fastSettings = {
   retryBaseMs: 10,
   retryMaxMs: 40,
   breakerHalfOpenAfterMs: 30,
-} satisfies Omit<OrdersSettings, 'cartUrl' | 'inventoryUrl' | 'paymentsUrl'>;
+} satisfies Omit<OrdersSettings, 'cartUrl' | 'inventoryUrl' | 'paymentsUrl' | 'notificationsUrl'>;
 
 export interface Harness {
   app: ServiceApp;

@@ -8,11 +8,12 @@ import { testCredentials, testLogger } from '@bazaar/kit/testing';
 import type { Cart, OrderedItemsRequest } from '@bazaar/contracts/cart';
 import type { ReserveRequest } from '@bazaar/contracts/inventory';
 import type { AuthorizeRequest } from '@bazaar/contracts/payments';
+import type { Email } from '@bazaar/contracts/notifications';
 
 export const DECLINED_CARD = '4000000000000002';
 export const NO_FUNDS_CARD = '4000000000009995';
 
-export type Operation = 'cart' | 'ordered' | 'reserve' | 'commit' | 'release' | 'authorize' | 'capture' | 'void' | 'refund' | 'payment';
+export type Operation = 'cart' | 'ordered' | 'reserve' | 'commit' | 'release' | 'authorize' | 'capture' | 'void' | 'refund' | 'payment' | 'emails';
 
 /** How an operation misbehaves: answer 503 `fail` times, wait `delayMs` first, or never answer (`hang`). */
 export interface Fault {
@@ -29,8 +30,10 @@ export interface Call {
 }
 
 export interface Upstreams {
-  urls: { cartUrl: string; inventoryUrl: string; paymentsUrl: string };
+  urls: { cartUrl: string; inventoryUrl: string; paymentsUrl: string; notificationsUrl: string };
   carts: Map<string, Cart>;
+  /** What the notifications stand-in says it sent, per order (GET /internal/emails?orderId=). */
+  emails: Map<string, Email[]>;
   /** Every "order confirmed, take its lines out" the cart received (POST /internal/carts/:userId/ordered), in arrival order; the stand-in's carts do not change. */
   ordered: (OrderedItemsRequest & { userId: string })[];
   stock: Map<string, number>;
@@ -174,12 +177,21 @@ export async function startUpstreams(): Promise<Upstreams> {
     return view(orderId);
   });
 
+  const emails: Upstreams['emails'] = new Map();
+  const notifications = app('notifications');
+  notifications.get('/internal/emails', async (request) => {
+    const { orderId } = request.query as { orderId?: string };
+    await enter('emails', orderId ?? '');
+    return { emails: [...(orderId === undefined ? [...emails.values()].flat() : (emails.get(orderId) ?? []))].reverse() };
+  });
+
   const listen = async (a: ServiceApp) => a.listen({ host: '127.0.0.1', port: 0 });
-  const [cartUrl, inventoryUrl, paymentsUrl] = await Promise.all([listen(cart), listen(inventory), listen(pay)]);
+  const [cartUrl, inventoryUrl, paymentsUrl, notificationsUrl] = await Promise.all([listen(cart), listen(inventory), listen(pay), listen(notifications)]);
 
   return {
-    urls: { cartUrl: cartUrl as string, inventoryUrl: inventoryUrl as string, paymentsUrl: paymentsUrl as string },
+    urls: { cartUrl: cartUrl as string, inventoryUrl: inventoryUrl as string, paymentsUrl: paymentsUrl as string, notificationsUrl: notificationsUrl as string },
     carts,
+    emails,
     ordered,
     stock,
     reservations,
@@ -204,7 +216,7 @@ export async function startUpstreams(): Promise<Upstreams> {
     },
     async close() {
       for (const release of hanging) release();
-      await Promise.all([cart.close(), inventory.close(), pay.close()]);
+      await Promise.all([cart.close(), inventory.close(), pay.close(), notifications.close()]);
     },
   };
 }

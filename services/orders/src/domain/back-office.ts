@@ -1,6 +1,6 @@
-import type { AdminListOrdersQuery, AdminOrder, AdminOrderList, RefundOrderRequest, ShipOrderRequest } from '@bazaar/contracts/orders';
+import type { AdminListOrdersQuery, AdminOrder, AdminOrderList, OrderEmail, RefundOrderRequest, ShipOrderRequest } from '@bazaar/contracts/orders';
 import { errors } from '../errors.ts';
-import type { OrderFilter, OrderRecord, OrderRepository, PaymentsPort, Refund } from './model.ts';
+import type { NotificationsPort, OrderFilter, OrderRecord, OrderRepository, PaymentsPort, Refund } from './model.ts';
 import { pageOfOrders, toOrder } from './orders.ts';
 
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
@@ -25,7 +25,12 @@ export function adminFilter(query: AdminListOrdersQuery): OrderFilter {
   };
 }
 
-const toAdmin = (r: OrderRecord, paymentStatus?: string): AdminOrder => ({ ...toOrder(r), userId: r.userId, ...(paymentStatus === undefined ? {} : { paymentStatus }) });
+const toAdmin = (r: OrderRecord, paymentStatus?: string, emails?: OrderEmail[]): AdminOrder => ({
+  ...toOrder(r),
+  userId: r.userId,
+  ...(paymentStatus === undefined ? {} : { paymentStatus }),
+  ...(emails === undefined ? {} : { emails }),
+});
 
 /** Whether a refund request asks for what was already done (a retry or a double submit). */
 const sameRefund = (done: Refund, req: RefundOrderRequest) => done.restock === req.restock && done.reason === req.reason;
@@ -36,7 +41,7 @@ const sameRefund = (done: Refund, req: RefundOrderRequest) => done.restock === r
  * answers the same order and changes nothing (one event, one PSP refund); a
  * different one on an order already moved is a 409 that says what was done.
  */
-export function createBackOffice(deps: { orders: OrderRepository; payments: Pick<PaymentsPort, 'refund' | 'status'>; now?: () => string }) {
+export function createBackOffice(deps: { orders: OrderRepository; payments: Pick<PaymentsPort, 'refund' | 'status'>; notifications: NotificationsPort; now?: () => string }) {
   const now = deps.now ?? (() => new Date().toISOString());
 
   async function find(id: string): Promise<OrderRecord> {
@@ -45,10 +50,14 @@ export function createBackOffice(deps: { orders: OrderRepository; payments: Pick
     return order;
   }
 
-  /** The order with its payment's state; an unreachable payments leaves the state out rather than fail the page. */
-  async function withPayment(order: OrderRecord): Promise<AdminOrder> {
-    const status = await deps.payments.status(order.id).catch(() => undefined);
-    return toAdmin(order, status);
+  /**
+   * The order with its payment's state and the emails sent about it, asked
+   * side by side; a service that does not answer leaves its part out rather
+   * than fail the page (the back office still ships and refunds).
+   */
+  async function withPaymentAndEmails(order: OrderRecord): Promise<AdminOrder> {
+    const [status, emails] = await Promise.all([deps.payments.status(order.id).catch(() => undefined), deps.notifications.emailsFor(order.id).catch(() => undefined)]);
+    return toAdmin(order, status, emails);
   }
 
   function shippedAnswer(order: OrderRecord, req: ShipOrderRequest): AdminOrder {
@@ -79,7 +88,7 @@ export function createBackOffice(deps: { orders: OrderRepository; payments: Pick
     },
 
     async get(id: string): Promise<AdminOrder> {
-      return withPayment(await find(id));
+      return withPaymentAndEmails(await find(id));
     },
 
     /** CONFIRMED → SHIPPED; the same shipment again is the same answer. */

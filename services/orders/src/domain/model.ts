@@ -2,7 +2,7 @@ import type { Cart } from '@bazaar/contracts/cart';
 import type { Card } from '@bazaar/contracts/payments';
 import type { Money } from '@bazaar/contracts/common';
 import type { OrderLine } from '@bazaar/contracts/events';
-import type { OrderStatus, Refund, Shipment, ShippingAddress } from '@bazaar/contracts/orders';
+import type { OrderEmail, OrderStatus, Refund, Shipment, ShippingAddress } from '@bazaar/contracts/orders';
 
 export type { Card, Money, OrderLine, OrderStatus, Refund, Shipment, ShippingAddress };
 
@@ -163,6 +163,11 @@ export interface InventoryPort {
   commit(orderId: string): Promise<'committed' | 'released'>;
   /** 'missing' when there is no reservation; 'committed' when it was committed. */
   release(orderId: string): Promise<'released' | 'missing' | 'committed'>;
+}
+
+/** What notifications sent about an order (the back office's order page). Failures throw. */
+export interface NotificationsPort {
+  emailsFor(orderId: string): Promise<OrderEmail[]>;
 }
 
 /** What payments does for the saga. Transient failures throw. */

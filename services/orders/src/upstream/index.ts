@@ -1,7 +1,8 @@
 import { createServiceClient, type ServiceClient, type ServiceCredentials } from '@bazaar/kit';
-import type { CartPort, InventoryPort, PaymentsPort } from '../domain/model.ts';
+import type { CartPort, InventoryPort, NotificationsPort, PaymentsPort } from '../domain/model.ts';
 import { cartAdapter } from './cart.ts';
 import { inventoryAdapter } from './inventory.ts';
+import { notificationsAdapter } from './notifications.ts';
 import { paymentsAdapter } from './payments.ts';
 
 /**
@@ -15,6 +16,8 @@ export interface UpstreamSettings {
   cartUrl: string;
   inventoryUrl: string;
   paymentsUrl: string;
+  /** Read by the back office's order page only (the emails sent about an order). */
+  notificationsUrl: string;
   credentials: ServiceCredentials;
   /** Timeout of one call, so a checkout answers within its wait. */
   timeoutMs: number;
@@ -26,10 +29,11 @@ export interface Upstreams {
   cart: CartPort;
   inventory: InventoryPort;
   payments: PaymentsPort;
+  notifications: NotificationsPort;
   close(): Promise<void>;
 }
 
-/** Clients for cart, inventory and payments. */
+/** Clients for cart, inventory, payments and notifications. */
 export function createUpstreams(settings: UpstreamSettings): Upstreams {
   const client = (name: string, baseUrl: string, retries: number): ServiceClient =>
     createServiceClient({
@@ -44,12 +48,14 @@ export function createUpstreams(settings: UpstreamSettings): Upstreams {
   const cartClearing = client('cart', settings.cartUrl, 0);
   const inventory = client('inventory', settings.inventoryUrl, 0);
   const payments = client('payments', settings.paymentsUrl, 0);
+  const notifications = client('notifications', settings.notificationsUrl, 0);
   return {
     cart: cartAdapter(cart, cartClearing),
     inventory: inventoryAdapter(inventory),
     payments: paymentsAdapter(payments),
+    notifications: notificationsAdapter(notifications),
     async close() {
-      await Promise.all([cart.close(), cartClearing.close(), inventory.close(), payments.close()]);
+      await Promise.all([cart.close(), cartClearing.close(), inventory.close(), payments.close(), notifications.close()]);
     },
   };
 }
