@@ -19,8 +19,12 @@ test('/internal/emails needs the service credential', async () => {
   assert.equal(without.json().code, 'UNAUTHENTICATED');
   const wrong = await a.inject({ url: '/internal/emails', headers: callAs('notifications', 'operator', 'not-the-secret-0123456789') });
   assert.equal(wrong.statusCode, 401);
-  const service = await a.inject({ url: '/internal/emails', headers: callAs('notifications', 'orders') });
-  assert.equal(service.statusCode, 403, "another service may not read the operator's email view");
+  const service = await a.inject({ url: '/internal/emails', headers: callAs('notifications', 'cart') });
+  assert.equal(service.statusCode, 403, 'a service the route does not name may not read the emails');
+  // orders reads an order's emails for the back office's order page (and may not read one email by id).
+  const orders = await a.inject({ url: '/internal/emails?orderId=o-1', headers: callAs('notifications', 'orders') });
+  assert.equal(orders.statusCode, 200, orders.body);
+  assert.equal((await a.inject({ url: '/internal/emails/evt-1', headers: callAs('notifications', 'orders') })).statusCode, 403);
   await a.close();
 });
 
