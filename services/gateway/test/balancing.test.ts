@@ -162,6 +162,39 @@ test('a reset connection: GET is retried on another instance, a PUT with a strea
   assert.equal(good.seen.length - before, 6 - failed);
 });
 
+test('one instance that resets a connection before answering: GET and DELETE are sent once more on a new connection; a POST is not (502 UPSTREAM_RESET, declared at /docs)', async (t) => {
+  // Every other request is reset before any answer, as an instance closing an idle kept-alive socket does.
+  let requests = 0;
+  const flaky = await upstreamServer((req, res, body) => {
+    requests += 1;
+    if (requests % 2 === 1) return void req.socket.destroy();
+    echo(req, res, body);
+  });
+  const gw = await startGateway({ upstreams: table({ cart: [flaky.url], checkout: [flaky.url] }) });
+  t.after(async () => {
+    await gw.close();
+    await flaky.close();
+  });
+  const token = await gw.keys.sign({ sub: 'u1' });
+  const auth = { authorization: `Bearer ${token}` };
+  for (const [method, path] of [['GET', '/api/cart'], ['DELETE', '/api/cart/items/p1']] as const) {
+    const before = flaky.seen.length;
+    const res = await request(`${gw.url}${path}`, { method, headers: auth });
+    assert.equal(res.statusCode, 200, `${method} ${path}`);
+    await res.body.dump();
+    assert.equal(flaky.seen.length - before, 2, `${method}: reset once, then answered`);
+  }
+  const before = flaky.seen.length;
+  const post = await request(`${gw.url}/api/checkout`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json', 'idempotency-key': 'k1', 'if-match': '"v"' }, body: '{}' });
+  assert.equal(post.statusCode, 502);
+  assert.equal(((await post.body.json()) as { code: string }).code, 'UPSTREAM_RESET');
+  assert.equal(flaky.seen.length - before, 1, 'a POST that may have been acted on is not sent again');
+  const docs = await request(`${gw.url}/docs/openapi.json`);
+  const doc = (await docs.body.json()) as { paths: Record<string, Record<string, { responses: Record<string, unknown> }>> };
+  assert.ok(doc.paths['/api/checkout']?.post?.responses['502'], 'the edge declares its 502 on every route');
+  assert.ok(doc.paths['/api/cart']?.get?.responses['502']);
+});
+
 test('an instance answering 503 (closing): idempotent requests go to another', async (t) => {
   const closing = await upstreamServer((_req, res) => res.writeHead(503, { 'content-type': 'application/json' }).end('{"code":"CLOSING"}'));
   const good = await upstreamServer(echo);

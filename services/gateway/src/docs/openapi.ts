@@ -36,6 +36,7 @@ export interface Operation {
 const EDGE_ERRORS: Record<number, string> = {
   414: 'The URL is too long (gateway)',
   429: 'Rate limit reached; see Retry-After and RateLimit-* (gateway)',
+  502: 'The service closed the connection before answering (UPSTREAM_RESET), or failed without a problem document (gateway)',
   503: 'No healthy instance, or the circuit is open (gateway)',
   504: 'The service did not answer within the deadline (gateway)',
 };

@@ -46,7 +46,8 @@ function onDeadline(call: UpstreamCall): void {
  * and the deadline, streams the answer back through its owner, and retries on
  * another instance when that is safe — any request whose connection could not
  * be made, idempotent ones after a reset or a 503, never a streamed body that
- * may have been acted on. It is the undici dispatch handler itself, so a
+ * may have been acted on (with a single instance, an idempotent request reset
+ * before any answer is sent once more to it, on a new connection). It is the undici dispatch handler itself, so a
  * request costs this object and no closures.
  */
 export class UpstreamCall implements Dispatcher.DispatchHandler {
@@ -170,6 +171,13 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
     const failure = owner.failure ?? classify(error);
     this.settle(false);
     if ((failure === 'connect' && this.retryable(true)) || (failure === 'reset' && this.retryable(false))) return this.retry();
+    if (failure === 'reset' && this.resendable()) {
+      // The only instance reset the connection before answering: most often it was closing an idle kept-alive
+      // socket just as the request went out on it (the keep-alive race, wider on a busy machine). A request that
+      // is safe to repeat goes once more, on a new connection to the same instance.
+      this.tried = undefined;
+      return this.retry();
+    }
     owner.failure = failure;
     const name = this.upstream.name;
     switch (failure) {
@@ -189,6 +197,13 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
     if (this.owner.attempts >= Math.min(3, this.upstream.instances.length) || Date.now() >= this.deadline) return false;
     if (this.owner.body !== null && !Buffer.isBuffer(this.owner.body)) return false;
     return connectFailure || IDEMPOTENT.has(this.owner.method);
+  }
+
+  /** One more try on the same (only) instance after a reset: idempotent, a body that can be sent again, time left. */
+  private resendable(): boolean {
+    if (this.upstream.instances.length !== 1 || this.owner.attempts >= 2 || Date.now() >= this.deadline) return false;
+    if (this.owner.body !== null && !Buffer.isBuffer(this.owner.body)) return false;
+    return IDEMPOTENT.has(this.owner.method);
   }
 
   private retry(): void {
