@@ -62,8 +62,13 @@ export async function startCatalogStandIn(initial: Product[] = Object.values(pro
     req.on('end', () => {
       if (state.hang) return;
       const { ids } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { ids: string[] };
-      state.requested.push(...ids);
       state.lookups += 1;
+      if (ids.length === 0) {
+        // As the catalog's contract says (minItems 1): an empty lookup is a bad request.
+        res.writeHead(400, { 'content-type': 'application/problem+json' }).end(JSON.stringify({ code: 'VALIDATION_FAILED', status: 400, title: 'Bad request', detail: 'ids: at least 1 item' }));
+        return;
+      }
+      state.requested.push(...ids);
       inFlight += 1;
       state.maxInFlight = Math.max(state.maxInFlight, inFlight);
       setTimeout(() => {

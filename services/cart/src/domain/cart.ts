@@ -105,7 +105,7 @@ export function createCarts(deps: { store: CartStore; products: ProductLookup; c
       if (lines.length > MAX_LINES) {
         throw errors.CART_FULL(`A cart holds at most ${MAX_LINES} different products; remove one before adding another.`, { maxLines: MAX_LINES });
       }
-      const found = await products.findMany(lines.map((l) => l.productId));
+      const found = lines.length === 0 ? new Map<string, Product>() : await products.findMany(lines.map((l) => l.productId));
       // An archived product stays in the catalog for past orders, but no cart takes it any more (removing is fine).
       const archived = found.get(productId);
       if (quantity > 0 && archived?.archived === true) {
