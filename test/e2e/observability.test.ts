@@ -132,8 +132,14 @@ test('the dashboard finds the trace by order id, tells the saga, and shows a fro
     for (const edge of ['gateway-orders', 'orders-payments', 'payments-psp-sim']) {
       assert.equal(await page.locator(`.topology g.edge[data-edge="${edge}"]`).getAttribute('data-error-rate'), '0.000', `${edge} has no errors; topology: ${topology}`);
     }
-    const stroke = await page.locator('.topology g.node[data-service="notifications"] rect').evaluate((el) => el.ownerDocument.defaultView?.getComputedStyle(el).stroke);
-    assert.equal(stroke, 'rgb(201, 42, 42)', 'notifications is drawn red');
+    // The topology is redrawn on every SSE update: read the colour again until it is the red one (a node
+    // replaced between finding and reading it has no computed style: '' in a busy-machine run).
+    const red = 'rgb(201, 42, 42)';
+    const stroke = await until('notifications to be drawn red', 20_000, async () => {
+      const now = await page.locator('.topology g.node[data-service="notifications"] rect').evaluate((el) => el.ownerDocument.defaultView?.getComputedStyle(el).stroke, undefined, { timeout: 5_000 }).catch(() => undefined);
+      return now === red ? now : undefined;
+    });
+    assert.equal(stroke, red, 'notifications is drawn red');
   } finally {
     await http(`${system.controlUrl}/api/services/notifications/thaw`, { method: 'POST' });
   }
