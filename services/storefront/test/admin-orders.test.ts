@@ -1,14 +1,13 @@
 // The back office's order pages against a stand-in shop API: who may see them, the filters, the
 // ship and refund forms (CSRF, field errors, confirmation) and what the admin reads when orders or payments refuse or fail.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { testLogger } from '@bazaar/kit/testing';
 import { UpstreamError } from '@bazaar/kit';
 import type { AdminListOrdersQuery, AdminOrder, RefundOrderRequest, ShipOrderRequest } from '@bazaar/contracts/orders';
-import { buildApp } from '../src/app.ts';
 import { createSessions } from '../src/session.ts';
-import { diskImageBytes, openStorefrontStore, productImageRepository, sessionRepository } from '../src/store/index.ts';
+import { storefrontUnderTest } from './helpers.ts';
 import type { ShopApi } from '../src/upstream/shop.ts';
 
 const order: AdminOrder = {
@@ -41,21 +40,7 @@ const api = {
   refundOrder: async (_caller: unknown, _id: string, body: RefundOrderRequest) => (calls.refund.push(body), fail(), { ...order, status: 'REFUNDED' }),
 } as unknown as ShopApi;
 
-const store = await openStorefrontStore({ dataDir: '', inMemory: true });
-const repo = sessionRepository(store.db);
-const { app } = buildApp({
-  logger: testLogger(),
-  api,
-  sessions: repo,
-  imageRepo: productImageRepository(store.db),
-  imageBytes: diskImageBytes('/nonexistent'),
-  cookieSecret: 'test-cookie-secret-0123456789abcdef0123',
-  defaultMetrics: false,
-});
-after(async () => {
-  await app.close();
-  await store.close();
-});
+const { app, sessions: repo } = await storefrontUnderTest(api);
 
 /** A signed-in browser: its session cookie, as the storefront sets it at sign-in. */
 async function signedIn(roles: string[]): Promise<string> {

@@ -1,12 +1,10 @@
 // The back office's customers, product archive and stock adjustments, and the shopper's paged order history,
 // against a stand-in shop API: what each page asks the services and what it shows.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { testLogger } from '@bazaar/kit/testing';
 import { UpstreamError } from '@bazaar/kit';
 import type { Customer, Product, ShopApi } from '../src/upstream/shop.ts';
-import { buildApp } from '../src/app.ts';
-import { diskImageBytes, openStorefrontStore, productImageRepository, sessionRepository } from '../src/store/index.ts';
+import { storefrontUnderTest } from './helpers.ts';
 
 const calls: { name: string; args: unknown[] }[] = [];
 const record = (name: string, ...args: unknown[]) => calls.push({ name, args });
@@ -50,20 +48,7 @@ const api = {
   },
 } as unknown as ShopApi;
 
-const store = await openStorefrontStore({ dataDir: '', inMemory: true });
-const { app } = buildApp({
-  logger: testLogger(),
-  api,
-  sessions: sessionRepository(store.db),
-  imageRepo: productImageRepository(store.db),
-  imageBytes: diskImageBytes('/nonexistent'),
-  cookieSecret: 'test-cookie-secret-0123456789abcdef0123',
-  defaultMetrics: false,
-});
-after(async () => {
-  await app.close();
-  await store.close();
-});
+const { app } = await storefrontUnderTest(api);
 
 /** A browser-like agent: keeps cookies, reads the CSRF token of the last page. */
 async function signedIn(email: string) {
