@@ -3,7 +3,9 @@
  * answer it receives is also kept in `recorded`, so a file can check them all
  * against the OpenAPI documents the system publishes (test/e2e/contract.ts).
  */
+import assert from 'node:assert/strict';
 import type { Exchange } from '@bazaar/contract-check';
+import { until } from '../../tools/launcher/src/harness.ts';
 
 /** Every answer received through `http()` in this process, in order (bounded). */
 export const recorded: Exchange[] = [];
@@ -45,4 +47,32 @@ export async function http<T = Record<string, unknown>>(
   }
   if (recorded.length < MAX_RECORDED) recorded.push({ method: init.method ?? 'GET', url, status: res.status, contentType: res.headers.get('content-type') ?? '', body: json });
   return { status: res.status, type: res.headers.get('content-type') ?? '', body: body as T, ms: Date.now() - t0, etag: res.headers.get('etag') ?? undefined, headers: res.headers };
+}
+
+/**
+ * Ask again while the answer is 503 or 504, as any client would: password hashing on a busy machine can outlast
+ * the edge's timeout. Gives the first other answer, or fails saying what was awaited.
+ */
+async function answered(what: string, call: () => Promise<Reply>): Promise<Reply> {
+  return until(what, 120_000, async () => {
+    const res = await call();
+    return res.status === 503 || res.status === 504 ? undefined : res;
+  });
+}
+
+/** Log in through the gateway at `baseUrl`; fails with identity's answer unless it is 200. Gives the access token. */
+export async function logIn(baseUrl: string, email: string, password: string): Promise<string> {
+  const login = await answered(`${email} to log in`, () => http(`${baseUrl}/api/identity/login`, { method: 'POST', body: { email, password } }));
+  assert.equal(login.status, 200, `logging in ${email}: ${JSON.stringify(login.body)}`);
+  return login.body.accessToken as string;
+}
+
+/**
+ * Register a customer and log in. Registering an email twice answers 202 too, so asking again after a 504 whose
+ * registration did go through cannot fail. Gives the access token.
+ */
+export async function signUp(baseUrl: string, user: { email: string; password: string; name: string }): Promise<string> {
+  const registered = await answered(`${user.email} to register`, () => http(`${baseUrl}/api/identity/register`, { method: 'POST', body: user }));
+  assert.equal(registered.status, 202, `registering ${user.email}: ${JSON.stringify(registered.body)}`);
+  return logIn(baseUrl, user.email, user.password);
 }

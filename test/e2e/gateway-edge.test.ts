@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT, UnsecuredJWT } from 'jose';
 import { alive, portBaseFor, startSystem, until, type RunningSystem } from '../../tools/launcher/src/harness.ts';
-import { http, type Reply } from './client.ts';
+import { http, logIn, signUp } from './client.ts';
 
 const TOKEN_TTL_S = 30;
 const WRITE_LIMIT = 40;
@@ -46,23 +46,11 @@ async function newUser(name: string): Promise<{ token: string; email: string; pa
   users += 1;
   const email = `${name}${users}-${process.pid}@example.com`;
   const password = 'correct horse battery staple';
-  // Like any client: a 504 or 503 (password hashing on a busy machine can outlast the edge's timeout) is asked again.
-  // Registering an email twice answers 202 too, so the retry cannot fail on its own first attempt.
-  const answered = async (what: string, call: () => Promise<Reply>) =>
-    until(what, 120_000, async () => {
-      const res = await call();
-      return res.status === 503 || res.status === 504 ? undefined : res;
-    });
-  const registered = await answered(`${email} to register`, () => http(api('/api/identity/register'), { method: 'POST', body: { email, password, name } }));
-  assert.equal(registered.status, 202, JSON.stringify(registered.body));
-  const login = await answered(`${email} to log in`, () => http(api('/api/identity/login'), { method: 'POST', body: { email, password } }));
-  assert.equal(login.status, 200, JSON.stringify(login.body));
-  return { token: login.body.accessToken as string, email, password };
+  return { token: await signUp(system.gatewayUrl, { email, password, name }), email, password };
 }
 
 async function adminToken(): Promise<string> {
-  const login = await http(api('/api/identity/login'), { method: 'POST', body: { email: 'admin@bazaar.local', password: 'bazaar-admin-password' } });
-  return login.body.accessToken as string;
+  return logIn(system.gatewayUrl, 'admin@bazaar.local', 'bazaar-admin-password');
 }
 
 /** A 401 answered by the gateway itself (its challenge header), so no service saw the request. */

@@ -20,7 +20,7 @@ import { connectJetStream, type JetStreamConnection, type NatsHandles } from '@b
 import { createTestDatabase, testPostgresServer } from '@bazaar/store/testing';
 import { portBaseFor, startSystem, until, type RunningSystem } from '../../tools/launcher/src/harness.ts';
 import { checkInfra, infraEnv } from '../../tools/launcher/src/infra.ts';
-import { http, type Reply } from './client.ts';
+import { http, signUp, type Reply } from './client.ts';
 import { checkoutTrace } from './traces.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -126,9 +126,7 @@ const api = (path: string) => `${(system as RunningSystem).gatewayUrl}${path}`;
 async function newShopper(n: number): Promise<Shopper> {
   const email = `infra-${RUN}-${n}@example.com`;
   const password = 'correct horse battery staple';
-  assert.equal((await http(api('/api/identity/register'), { method: 'POST', body: { email, password, name: `Shopper ${n}` } })).status, 202);
-  const login = await http(api('/api/identity/login'), { method: 'POST', body: { email, password } });
-  return { token: login.body.accessToken as string, email };
+  return { token: await signUp((system as RunningSystem).gatewayUrl, { email, password, name: `Shopper ${n}` }), email };
 }
 
 async function products(count: number, stock: number): Promise<string[]> {

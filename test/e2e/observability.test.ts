@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { portBaseFor, startSystem, until, type RunningSystem } from '../../tools/launcher/src/harness.ts';
-import { http } from './client.ts';
+import { http, signUp } from './client.ts';
 import { checkoutTrace } from './traces.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -32,8 +32,7 @@ before(async () => {
   system = await start();
   const email = `otel-${process.pid}@example.com`;
   const password = 'correct horse battery staple';
-  assert.equal((await http(api('/api/identity/register'), { method: 'POST', body: { email, password, name: 'Olga' } })).status, 202);
-  token = (await http(api('/api/identity/login'), { method: 'POST', body: { email, password } })).body.accessToken as string;
+  token = await signUp(system.gatewayUrl, { email, password, name: 'Olga' });
   const page = await http<{ items: { id: string }[] }>(api('/api/catalog/products?limit=1'));
   productId = (page.body.items[0] as { id: string }).id;
   await until(`inventory to know ${productId}`, 20_000, async () => ((await http(api(`/api/inventory/${productId}`))).status === 200 ? true : undefined));

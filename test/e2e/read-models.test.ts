@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { alive, portBaseFor, startSystem, until, type RunningSystem } from '../../tools/launcher/src/harness.ts';
-import { http } from './client.ts';
+import { http, logIn, signUp } from './client.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'bazaar-read-'));
 let system: RunningSystem;
@@ -32,10 +32,8 @@ interface Sales {
 
 before(async () => {
   system = await startSystem({ portBase: portBaseFor(3), dataDir: join(work, 'data'), logDir: join(work, 'logs') });
-  admin = (await http(api('/api/identity/login'), { method: 'POST', body: { email: 'admin@bazaar.local', password: 'bazaar-admin-password' } })).body.accessToken as string;
-  const email = `reader-${process.pid}@example.com`;
-  await http(api('/api/identity/register'), { method: 'POST', body: { email, password: 'correct horse battery staple', name: 'Reader' } });
-  user = (await http(api('/api/identity/login'), { method: 'POST', body: { email, password: 'correct horse battery staple' } })).body.accessToken as string;
+  admin = await logIn(system.gatewayUrl, 'admin@bazaar.local', 'bazaar-admin-password');
+  user = await signUp(system.gatewayUrl, { email: `reader-${process.pid}@example.com`, password: 'correct horse battery staple', name: 'Reader' });
 });
 
 after(async () => {

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { alive, portBaseFor, startSystem, until, type RunningSystem } from '../../tools/launcher/src/harness.ts';
-import { http, type Reply } from './client.ts';
+import { http, signUp, type Reply } from './client.ts';
 import { assertAuthenticationBeforeValidation, assertRecordedAnswersMatchContracts } from './contract.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'bazaar-shop-'));
@@ -50,9 +50,7 @@ async function newUser(): Promise<{ token: string; email: string }> {
   userCount += 1;
   const email = `buyer${userCount}-${process.pid}@example.com`;
   const password = 'correct horse battery staple';
-  assert.equal((await http(api('/api/identity/register'), { method: 'POST', body: { email, password, name: `Buyer ${userCount}` } })).status, 202);
-  const login = await http(api('/api/identity/login'), { method: 'POST', body: { email, password } });
-  return { token: login.body.accessToken as string, email };
+  return { token: await signUp(system.gatewayUrl, { email, password, name: `Buyer ${userCount}` }), email };
 }
 
 let productCursor: string | null = null;
