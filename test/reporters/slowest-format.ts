@@ -20,7 +20,7 @@ export function formatSlowest(records: readonly Timing[], shown: number): string
     '',
     `Slowest ${tests.length} tests:`,
     ...tests.map((r) => line(r, `${r.name}  (${r.file})`)),
-    ...(files.length > 0 ? ['', `Slowest ${files.length} test files (wall time, hooks included):`, ...files.map((r) => line(r, r.file))] : []),
+    ...(files.length > 0 ? ['', `Slowest ${files.length} test files (wall time of their tests, with the hooks of an end-to-end file):`, ...files.map((r) => line(r, r.file))] : []),
     '',
   ].join('\n');
 }

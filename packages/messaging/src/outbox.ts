@@ -93,8 +93,43 @@ export async function appendEvent<DB extends OutboxTables>(trx: AnyDb<DB>, sourc
       traceparent,
     })
     .execute();
+  announceAppend();
   return id;
 }
+
+const appendWaiters = new Set<() => void>();
+let lastAppendAt = Number.NEGATIVE_INFINITY;
+
+/** Wake everyone waiting in `nextAppend` (the transaction may not have committed yet: they look again until it has). */
+function announceAppend(): void {
+  lastAppendAt = performance.now();
+  for (const wake of appendWaiters) wake();
+  appendWaiters.clear();
+}
+
+/**
+ * For the feed's long poll: resolves at this process's next `appendEvent`, or when `timeout` does, whichever comes
+ * first.
+ */
+export async function nextAppend(timeout: Promise<void>): Promise<void> {
+  let wake = (): void => undefined;
+  const woken = new Promise<void>((resolve) => (wake = resolve));
+  appendWaiters.add(wake);
+  try {
+    await Promise.race([woken, timeout]);
+  } finally {
+    appendWaiters.delete(wake);
+  }
+}
+
+/** Milliseconds since this process last appended an event (Infinity if it never did). */
+export const msSinceLastAppend = (): number => performance.now() - lastAppendAt;
+
+/** Wake the long polls waiting in this process now (a feed shutting down answers them at once). */
+export const wakeAppendWaiters = (): void => {
+  for (const wake of appendWaiters) wake();
+  appendWaiters.clear();
+};
 
 /**
  * A PRODUCER span for an event written in a traced context (OpenTelemetry's `create` operation: the

@@ -6,8 +6,6 @@ import { captureSpans, manualClock, testLogger, waitFor, callAs, testCredentials
 import { openStore, type Migration } from '@bazaar/store';
 import { appendEvent, eventFeedRoutes, handleOnce, inboxMigration, outboxMigration, readOutbox, startConsumer, type AnyCloudEvent, type EventTransport, type InboxTables, type OutboxTables } from '../src/index.ts';
 
-const captured = captureSpans();
-
 interface Counter extends InboxTables, OutboxTables {
   counters: { name: string; value: number };
 }
@@ -44,6 +42,7 @@ test('an event appended in a rolled-back transaction is never published', async 
 });
 
 test('events carry the trace context of the request that caused them', async () => {
+  const captured = captureSpans();
   const s = await store();
   const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
   await withContext({ requestId: 'r', traceId, spanId: '00f067aa0ba902b7' }, () =>
@@ -105,6 +104,22 @@ test('startConsumer checks event data against the contract and de-duplicates red
   await deliver({ ...envelope('c', {}), type: 'inventory.something-else' });
   assert.deepEqual(seen, ['p1:3']);
   assert.equal((await s.db.selectFrom('counters').selectAll().executeTakeFirstOrThrow()).value, 1);
+  await s.close();
+});
+
+test('an event appended in this process wakes a waiting long poll at once, without waiting for its next look', async () => {
+  const s = await store();
+  const app = createServiceApp({ name: 'p', logger: testLogger(), defaultMetrics: false, credentials: testCredentials('reports') });
+  // The clock never moves: only the append can make the long poll look again.
+  const clock = manualClock({ autoAdvance: false });
+  app.register(eventFeedRoutes({ db: s.db, clock }));
+  let answered = false;
+  const waiting = app.inject({ url: '/internal/events?after=0&waitMs=20000', headers: callAs('reports') }).finally(() => (answered = true));
+  await waitFor('the long poll to find the outbox empty and wait', () => clock.pending() > 0);
+  await s.db.transaction().execute((trx) => appendEvent(trx, 'p', { type: 'x.happened', data: { n: 1 } }));
+  await waitFor('the long poll to answer with the event', () => answered);
+  assert.equal((await waiting).json().events.length, 1);
+  await app.close();
   await s.close();
 });
 
