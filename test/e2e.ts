@@ -1,6 +1,6 @@
 /**
  * `npm run test:e2e`: the end-to-end files, each in its own process (each
- * starts a whole system), E2E_CONCURRENCY (default 3) at a time, the longest
+ * starts a whole system), E2E_CONCURRENCY (default 2) at a time, the longest
  * first. `node --test` alone runs files in name order, which left the longest
  * file (the isolation matrix) starting late and the run waiting on it: on a
  * busy machine, about a minute of the run (docs/testing.md, run 11).
@@ -20,7 +20,7 @@ const RECORDS = 'test_e2e';
  */
 const MEASURED_LONGEST_FIRST = ['isolation', 'storefront', 'infra', 'shopping', 'chaos', 'foundation', 'security', 'read-models', 'observability', 'gateway-edge'];
 
-const concurrency = countFromEnv('E2E_CONCURRENCY', 3, 8);
+const concurrency = countFromEnv('E2E_CONCURRENCY', 2, 8);
 const files = testFiles(['test/e2e/**/*.test.ts'], process.argv.slice(2));
 const name = (file: string) => basename(file).replace(/\.test\.ts$/, '');
 const lastRun = lastFileTimes(RECORDS);

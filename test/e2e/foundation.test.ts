@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { alive, portBaseFor, startSystem, until, type RunningSystem } from '../../tools/launcher/src/harness.ts';
+import { logIn } from './client.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'bazaar-e2e-'));
 const dataDir = join(work, 'data');
@@ -120,9 +121,9 @@ test('register → login → me, refresh rotates; errors are problem+json', asyn
 
 test('admins create products; customers get 403; anonymous 401', async () => {
   const product = { sku: `E2E-${process.pid}`, name: 'End-to-End Lamp', description: 'Lights up test runs.', category: 'home-kitchen', price: { amount: 2599, currency: 'EUR' } };
-  const customer = await call('/api/identity/login', { method: 'POST', body: { email: user.email, password: user.password } });
+  const customer = await logIn((system as RunningSystem).gatewayUrl, user.email, user.password);
   assert.equal((await call('/api/catalog/products', { method: 'POST', body: product })).status, 401);
-  assert.equal((await call('/api/catalog/products', { method: 'POST', body: product, token: customer.body.accessToken as string })).status, 403);
+  assert.equal((await call('/api/catalog/products', { method: 'POST', body: product, token: customer })).status, 403);
   const admin = await call('/api/identity/login', { method: 'POST', body: { email: 'admin@bazaar.local', password: 'bazaar-admin-password' } });
   assert.equal(admin.status, 200, 'the default admin account exists');
   const created = await call('/api/catalog/products', { method: 'POST', body: product, token: admin.body.accessToken as string });

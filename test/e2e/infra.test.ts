@@ -20,7 +20,7 @@ import { connectJetStream, type JetStreamConnection, type NatsHandles } from '@b
 import { createTestDatabase, testPostgresServer } from '@bazaar/store/testing';
 import { portBaseFor, startSystem, until, type RunningSystem } from '../../tools/launcher/src/harness.ts';
 import { checkInfra, infraEnv } from '../../tools/launcher/src/infra.ts';
-import { http, signUp, type Reply } from './client.ts';
+import { http, logIn, signUp, type Reply } from './client.ts';
 import { checkoutTrace } from './traces.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -95,8 +95,7 @@ before(async () => {
   url = Object.fromEntries((await system.services()).map((s) => [s.name, s.url]));
   nats = connectJetStream({ url: NATS_URL, prefix: STREAM_PREFIX, logger: testLogger(), name: 'e2e-infra' });
   js = await nats.ready();
-  const login = await http(`${system.gatewayUrl}/api/identity/login`, { method: 'POST', body: { email: 'admin@bazaar.local', password: 'bazaar-admin-password' } });
-  admin = login.body.accessToken as string;
+  admin = await logIn(system.gatewayUrl, 'admin@bazaar.local', 'bazaar-admin-password');
 });
 
 after(async () => {

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { alive, portBaseFor, startSystem, until, type RunningSystem } from '../../tools/launcher/src/harness.ts';
-import { http, signUp, type Reply } from './client.ts';
+import { http, logIn, signUp, type Reply } from './client.ts';
 import { assertAuthenticationBeforeValidation, assertRecordedAnswersMatchContracts } from './contract.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'bazaar-shop-'));
@@ -34,8 +34,7 @@ before(async () => {
     env: { SAGA_DEADLINE_MS: '20000', INVENTORY_INITIAL_STOCK: '100', CART_CLEAR_TIMEOUT_MS: '2000' },
   });
   url = Object.fromEntries((await system.services()).map((s) => [s.name, s.url]));
-  const login = await http(`${system.gatewayUrl}/api/identity/login`, { method: 'POST', body: { email: 'admin@bazaar.local', password: 'bazaar-admin-password' } });
-  admin = login.body.accessToken as string;
+  admin = await logIn(system.gatewayUrl, 'admin@bazaar.local', 'bazaar-admin-password');
 });
 
 after(async () => {

@@ -11,7 +11,7 @@ import sharp from 'sharp';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { portBaseFor, startSystem, until, type RunningSystem } from '../../tools/launcher/src/harness.ts';
 import { describeViolations, launchBrowser, seriousViolations } from './browser.ts';
-import { http } from './client.ts';
+import { http, logIn } from './client.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'bazaar-storefront-'));
 let system: RunningSystem | undefined;
@@ -31,7 +31,7 @@ before(async () => {
     base = services.find((s) => s.name === 'gateway')?.url ?? '';
     mailSink = services.find((s) => s.name === 'mail-sink')?.url ?? '';
   } else await startOwnSystem();
-  admin = ((await http(`${base}/api/identity/login`, { method: 'POST', body: { email: 'admin@bazaar.local', password: 'bazaar-admin-password' } })).body.accessToken as string) ?? '';
+  admin = await logIn(base, 'admin@bazaar.local', 'bazaar-admin-password');
   browser = await launchBrowser();
 });
 
@@ -433,7 +433,7 @@ test('back office: adjust stock with a reason, archive a product (gone from its 
 test('order history pages: "Older orders" leads to the orders after the first ten', async () => {
   const { context, page } = await newPage();
   const email = await signUp(page);
-  const token = ((await http(`${base}/api/identity/login`, { method: 'POST', body: { email, password } })).body.accessToken as string) ?? '';
+  const token = await logIn(base, email, password);
   const product = await productWithStock(3);
   assert.equal((await http(`${base}/api/cart/items/${product.id}`, { method: 'PUT', token, body: { quantity: 1 } })).status, 200);
   // Eleven declined checkouts: quick, nothing charged, and each one an order in the history.
