@@ -103,8 +103,7 @@ let lastAppendAt = Number.NEGATIVE_INFINITY;
 /** Wake everyone waiting in `nextAppend` (the transaction may not have committed yet: they look again until it has). */
 function announceAppend(): void {
   lastAppendAt = performance.now();
-  for (const wake of appendWaiters) wake();
-  appendWaiters.clear();
+  wakeAppendWaiters();
 }
 
 /**
@@ -126,10 +125,10 @@ export async function nextAppend(timeout: Promise<void>): Promise<void> {
 export const msSinceLastAppend = (): number => performance.now() - lastAppendAt;
 
 /** Wake the long polls waiting in this process now (a feed shutting down answers them at once). */
-export const wakeAppendWaiters = (): void => {
+export function wakeAppendWaiters(): void {
   for (const wake of appendWaiters) wake();
   appendWaiters.clear();
-};
+}
 
 /**
  * A PRODUCER span for an event written in a traced context (OpenTelemetry's `create` operation: the
