@@ -79,7 +79,16 @@ export function createControlServer(opts: ControlOptions): Server {
       return { name, state: bad?.state ?? 'ready', instances: infos.length, ready: infos.filter((i) => i.state === 'ready').length };
     });
   };
-  const topology = () => topologySvg(nodes(), tel ? edgesFrom(tel.store.spansSince(Date.now() - TOPOLOGY_WINDOW_MS), TOPOLOGY_WINDOW_MS) : []);
+  /** When each service first answered ready (its earliest instance), null while none has: start-up calls are not failures. */
+  const firstReady = (): Map<string, number | null> =>
+    new Map(
+      [...groups()].map(([name, procs]) => {
+        const times = procs.map((p) => p.info().firstReadyAt).filter((t): t is string => t !== undefined).map((t) => Date.parse(t));
+        return [name, times.length ? Math.min(...times) : null];
+      }),
+    );
+  const edges = () => (tel ? edgesFrom(tel.store.spansSince(Date.now() - TOPOLOGY_WINDOW_MS), TOPOLOGY_WINDOW_MS, firstReady()) : []);
+  const topology = () => topologySvg(nodes(), edges());
   const services = () => servicesTable(list(), tel?.store.latestSnapshots() ?? new Map(), readiness);
 
   // Readiness details every few seconds (what /readyz says), for the services table.
@@ -243,7 +252,7 @@ export function createControlServer(opts: ControlOptions): Server {
         void deadLetterList().then((r) => (!r || 'error' in r ? problem(send, 503, 'Dead letters unavailable', r?.error ?? NO_DEAD_LETTERS) : json({ stream: r.where, deadLetters: r.letters })));
         return;
       }
-      if (url === '/api/topology') return json({ windowMs: TOPOLOGY_WINDOW_MS, nodes: nodes(), edges: tel ? edgesFrom(tel.store.spansSince(Date.now() - TOPOLOGY_WINDOW_MS), TOPOLOGY_WINDOW_MS) : [] });
+      if (url === '/api/topology') return json({ windowMs: TOPOLOGY_WINDOW_MS, nodes: nodes(), edges: edges() });
       if (url === '/chaos') {
         void pspConfig().then((psp) => html(chaosPage(list(), psp)));
         return;

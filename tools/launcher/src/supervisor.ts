@@ -17,6 +17,8 @@ export interface ProcessInfo {
   restarts: number;
   lastExit: string | undefined;
   startedAt: string | undefined;
+  /** When this instance first answered ready (kept across its restarts): calls refused before then were start-up, not failures. */
+  firstReadyAt: string | undefined;
 }
 
 export interface SupervisedOptions {
@@ -60,6 +62,7 @@ export class SupervisedProcess extends EventEmitter {
   private restarts = 0;
   private lastExit: string | undefined;
   private startedAt: number | undefined;
+  private firstReadyAt: number | undefined;
   private restartTimer: NodeJS.Timeout | undefined;
   private wanted = false;
   private stderrTail: string[] = [];
@@ -81,6 +84,7 @@ export class SupervisedProcess extends EventEmitter {
       restarts: this.restarts,
       lastExit: this.lastExit,
       startedAt: this.startedAt === undefined ? undefined : new Date(this.startedAt).toISOString(),
+      firstReadyAt: this.firstReadyAt === undefined ? undefined : new Date(this.firstReadyAt).toISOString(),
     };
   }
 
@@ -132,6 +136,7 @@ export class SupervisedProcess extends EventEmitter {
         await res.body?.cancel();
         if (res.ok && this.child === child && this.state === 'starting') {
           this.state = 'ready';
+          this.firstReadyAt ??= Date.now();
           this.emit('ready', this.info());
           return;
         }

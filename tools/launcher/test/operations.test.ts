@@ -131,7 +131,7 @@ test('a rolling restart stops at an instance that does not come back and leaves 
   const restarted: string[] = [];
   const fake = (name: string, comesBack: boolean): RollingInstance => ({
     name,
-    info: () => ({ name, pid: 1, url: '', state: 'ready', restarts: 0, lastExit: undefined, startedAt: undefined }),
+    info: () => ({ name, pid: 1, url: '', state: 'ready', restarts: 0, lastExit: undefined, startedAt: undefined, firstReadyAt: undefined }),
     restart: async () => void restarted.push(name),
     whenReady: async () => {
       if (!comesBack) throw new Error(`${name} was not ready within 1 s`);

@@ -76,3 +76,18 @@ test('5xx answers, calls that got no answer (refused, timed out) and failed even
   assert.equal(stateOf(svg, 'payments'), 'degraded', 'half its answers were 5xx');
   assert.equal(stateOf(svg, 'notifications'), 'degraded', 'half its handling failed');
 });
+
+test('calls refused before their callee first came up are start-up, not failures: a fresh system is not drawn amber', () => {
+  // reports probes payments' feed while payments still starts (CI: payments drawn amber for a minute after start).
+  const readyAt = 1_000_000 + next + 3;
+  const early = [call(null, ERROR), call(null, ERROR)];
+  next = readyAt - 1_000_000 + 10;
+  const late = [call(200), call(null, ERROR)];
+  const known = new Map<string, number | null>([['payments', readyAt], ['orders', readyAt - 50]]);
+  const edge = (spans: StoredSpan[], firstReady?: Map<string, number | null>) => edgesFrom(spans, 60_000, firstReady).find((e) => e.to === 'payments');
+  assert.deepEqual(edge([...early, ...late], known)?.errors, 1, 'the refusal after payments was up still counts');
+  assert.deepEqual(edge([...early, ...late], known)?.count, 2, 'the two refused before it was up are left out');
+  assert.deepEqual(edge(early, new Map([['payments', null]])), undefined, 'a service that never came up yet: nothing to blame it for');
+  assert.equal(edge([...early, ...late])?.errors, 3, 'a callee the launcher does not run (an outside PSP, an SMTP server) is always blamed');
+  assert.equal(stateOf(topologySvg(nodes, edgesFrom([...early, call(200)], 60_000, known)), 'payments'), 'up');
+});

@@ -3,6 +3,9 @@
  * computed from the spans of the last minute. An edge's numbers are its
  * rate, error rate and p99 latency; a node is red when an instance is not
  * running (stopped, frozen, crashed) and amber when calls into it fail.
+ * Calls that got no answer from a service the launcher had not yet seen
+ * ready (reports asking orders' feed while orders still starts) are start-up,
+ * not traffic: they are left out, so a fresh system is not drawn amber.
  */
 import type { StoredSpan } from '../telemetry/store.ts';
 import { esc, ms } from './layout.ts';
@@ -44,8 +47,12 @@ export function failed(s: StoredSpan): boolean {
   return s.status === 2;
 }
 
-/** Edges from spans observed over `windowMs`. */
-export function edgesFrom(spans: StoredSpan[], windowMs: number): Edge[] {
+/**
+ * Edges from spans observed over `windowMs`. `firstReady` names the services
+ * the launcher runs, each with when it first answered ready (null: not yet);
+ * a failed call into one of them made before then is left out.
+ */
+export function edgesFrom(spans: StoredSpan[], windowMs: number, firstReady: ReadonlyMap<string, number | null> = new Map()): Edge[] {
   const byId = new Map(spans.map((s) => [s.spanId, s]));
   const acc = new Map<string, { from: string; to: string; kind: 'call' | 'event'; durations: number[]; errors: number }>();
   const add = (from: string, to: string, kind: 'call' | 'event', duration: number, error: boolean) => {
@@ -59,7 +66,11 @@ export function edgesFrom(spans: StoredSpan[], windowMs: number): Edge[] {
   for (const s of spans) {
     if (s.kind === CLIENT && typeof s.attributes['peer.service'] === 'string') {
       // The caller's view: it sees timeouts and refused connections that the callee never records.
-      add(s.service, s.attributes['peer.service'], 'call', s.durationMs, failed(s));
+      const to = s.attributes['peer.service'];
+      const error = failed(s);
+      const readyAt = firstReady.get(to);
+      if (error && readyAt !== undefined && (readyAt === null || s.start < readyAt)) continue;
+      add(s.service, to, 'call', s.durationMs, error);
     } else if (s.kind === CONSUMER) {
       const parent = s.parentSpanId ? byId.get(s.parentSpanId) : undefined;
       const source = parent?.service ?? (typeof s.attributes['messaging.destination.name'] === 'string' ? s.attributes['messaging.destination.name'] : undefined);
