@@ -42,6 +42,9 @@ import { currentContext, parseTraceparent, withContext, type RequestContext } fr
 
 export { SpanKind, SpanStatusCode, type Attributes, type Span };
 
+/** The batch span processor's defaults (OTEL_BSP_*), also where a test builds settings without them. */
+const BSP_DEFAULTS = { scheduleDelayMs: 500, maxExportBatchSize: 512, maxQueueSize: 8192 } as const;
+
 const SAMPLERS = ['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'] as const;
 
 /**
@@ -58,6 +61,11 @@ export const TelemetryConfig = {
   OTEL_EXPORTER_OTLP_HEADERS: Type.Optional(Type.String({ description: 'key=value,… sent with every export (e.g. an API key)' })),
   OTEL_TRACES_SAMPLER: Type.Union(SAMPLERS.map((s) => Type.Literal(s)), { default: 'parentbased_always_on' }),
   OTEL_TRACES_SAMPLER_ARG: Type.Number({ minimum: 0, maximum: 1, default: 1, description: 'Ratio for the *traceidratio samplers' }),
+  // The batch span processor's variables. Defaults differ from the specification's (5000 ms, 512, 2048): a batch
+  // every half second keeps each export's serialisation short, so it seldom lands in a request's tail (docs/observability.md).
+  OTEL_BSP_SCHEDULE_DELAY: Type.Integer({ minimum: 10, maximum: 60_000, default: BSP_DEFAULTS.scheduleDelayMs, description: 'Milliseconds between two exports of the spans queued' }),
+  OTEL_BSP_MAX_EXPORT_BATCH_SIZE: Type.Integer({ minimum: 1, maximum: 65_536, default: BSP_DEFAULTS.maxExportBatchSize, description: 'Most spans in one export; a full batch is sent at once' }),
+  OTEL_BSP_MAX_QUEUE_SIZE: Type.Integer({ minimum: 1, maximum: 1_000_000, default: BSP_DEFAULTS.maxQueueSize, description: 'Most spans waiting for export; beyond it new spans are dropped' }),
 };
 
 /** The telemetry settings as parsed by loadConfig. */
@@ -70,6 +78,9 @@ export interface TelemetrySettings {
   OTEL_EXPORTER_OTLP_HEADERS?: string | undefined;
   OTEL_TRACES_SAMPLER: (typeof SAMPLERS)[number];
   OTEL_TRACES_SAMPLER_ARG: number;
+  OTEL_BSP_SCHEDULE_DELAY?: number | undefined;
+  OTEL_BSP_MAX_EXPORT_BATCH_SIZE?: number | undefined;
+  OTEL_BSP_MAX_QUEUE_SIZE?: number | undefined;
 }
 
 /** Build the sampler the standard variables name. */
@@ -128,6 +139,16 @@ export interface StartTelemetryOptions {
   processor?: SpanProcessor;
 }
 
+/** The batch span processor's settings from OTEL_BSP_* (a batch can hold no more than the queue). */
+export function batchSettings(config: Pick<TelemetrySettings, 'OTEL_BSP_SCHEDULE_DELAY' | 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE' | 'OTEL_BSP_MAX_QUEUE_SIZE'>): { scheduledDelayMillis: number; maxExportBatchSize: number; maxQueueSize: number } {
+  const maxQueueSize = config.OTEL_BSP_MAX_QUEUE_SIZE ?? BSP_DEFAULTS.maxQueueSize;
+  return {
+    scheduledDelayMillis: config.OTEL_BSP_SCHEDULE_DELAY ?? BSP_DEFAULTS.scheduleDelayMs,
+    maxExportBatchSize: Math.min(maxQueueSize, config.OTEL_BSP_MAX_EXPORT_BATCH_SIZE ?? BSP_DEFAULTS.maxExportBatchSize),
+    maxQueueSize,
+  };
+}
+
 /**
  * Start tracing for this process: the sampler and exporter the OTEL_*
  * variables name. Without an endpoint (and without `exporter`) spans are
@@ -144,7 +165,7 @@ export function startTelemetry(opts: StartTelemetryOptions): { exporting: boolea
   const exporter = opts.exporter ?? (url === undefined ? undefined : new OTLPTraceExporter({ url, headers: parseKeyValues(config.OTEL_EXPORTER_OTLP_HEADERS) }));
   const processors: SpanProcessor[] = [];
   if (opts.processor) processors.push(opts.processor);
-  else if (exporter && !config.OTEL_SDK_DISABLED) processors.push(new BatchSpanProcessor(exporter, { scheduledDelayMillis: 1000, maxQueueSize: 8192, maxExportBatchSize: 1024 }));
+  else if (exporter && !config.OTEL_SDK_DISABLED) processors.push(new BatchSpanProcessor(exporter, batchSettings(config)));
   exporting = processors.length > 0;
   void provider.shutdown().catch(() => undefined);
   // Nothing to send to: sample nothing, so no span is recorded for nothing.

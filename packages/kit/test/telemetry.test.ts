@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { SpanStatusCode, TraceFlags } from '@opentelemetry/api';
 import { hrTimeToMilliseconds } from '@opentelemetry/core';
-import { inSpan, recordSpan, startTelemetry, type TelemetrySettings } from '../src/telemetry.ts';
+import { Type } from 'typebox';
+import { TelemetryConfig, batchSettings, inSpan, recordSpan, startTelemetry, type TelemetrySettings } from '../src/telemetry.ts';
+import { loadConfig } from '../src/config.ts';
 import { withContext } from '../src/context.ts';
 
 const settings = (sampler: TelemetrySettings['OTEL_TRACES_SAMPLER']): TelemetrySettings => ({ OTEL_SDK_DISABLED: false, OTEL_TRACES_SAMPLER: sampler, OTEL_TRACES_SAMPLER_ARG: 1 });
@@ -76,4 +78,17 @@ test('recordSpan: span ids are distinct over many spans (the pooled generator re
   });
   const ids = new Set(exporter.getFinishedSpans().filter((s) => s.name === 'q').map((s) => s.spanContext().spanId));
   assert.equal(ids.size, 2000);
+});
+
+test('the batch span processor: a batch every 500 ms of at most 512 spans by default; the standard OTEL_BSP_* variables set it', () => {
+  const schema = Type.Object(TelemetryConfig);
+  assert.deepEqual(batchSettings(loadConfig(schema, {})), { scheduledDelayMillis: 500, maxExportBatchSize: 512, maxQueueSize: 8192 });
+  assert.deepEqual(batchSettings(loadConfig(schema, { OTEL_BSP_SCHEDULE_DELAY: '5000', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '64', OTEL_BSP_MAX_QUEUE_SIZE: '2048' })), {
+    scheduledDelayMillis: 5000,
+    maxExportBatchSize: 64,
+    maxQueueSize: 2048,
+  });
+  assert.equal(batchSettings(loadConfig(schema, { OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '4096', OTEL_BSP_MAX_QUEUE_SIZE: '1000' })).maxExportBatchSize, 1000, 'a batch never holds more than the queue');
+  assert.throws(() => loadConfig(schema, { OTEL_BSP_SCHEDULE_DELAY: 'soon' }), /OTEL_BSP_SCHEDULE_DELAY/);
+  assert.deepEqual(batchSettings(settings('parentbased_always_on')), { scheduledDelayMillis: 500, maxExportBatchSize: 512, maxQueueSize: 8192 }, 'settings built without them');
 });
