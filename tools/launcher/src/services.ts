@@ -16,6 +16,8 @@ export interface ServiceSpec {
   smtpPort: number | undefined;
   /** Set when the service must run as one instance ("scalable": false): why, for --scale to say. */
   singleInstance?: string;
+  /** Background work that must not starve the shop ("background": true: read models, email): run at a lower CPU priority. */
+  background?: boolean;
 }
 
 interface BazaarField {
@@ -27,6 +29,7 @@ interface BazaarField {
   smtpPort?: unknown;
   scalable?: unknown;
   scalableReason?: unknown;
+  background?: unknown;
 }
 
 /**
@@ -59,6 +62,7 @@ export function discoverServices(servicesDir: string, toolsDir?: string): Servic
       gateway: field.gateway === true,
       infra: field.infra === true,
       smtpPort: typeof field.smtpPort === 'number' ? field.smtpPort : undefined,
+      background: field.background === true,
       ...(field.scalable === false
         ? { singleInstance: typeof field.scalableReason === 'string' ? field.scalableReason : `its package.json says "scalable": false` }
         : {}),

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { EventEmitter } from 'node:events';
+import { setPriority } from 'node:os';
 import { backoffDelay } from '@bazaar/kit';
 import type { ServiceSpec } from './services.ts';
 
@@ -30,6 +31,8 @@ export interface SupervisedOptions {
   readyUrl?: string;
   env: Record<string, string>;
   logFile: string;
+  /** CPU niceness to give the process (0: as the launcher; 10: yields the CPU to everything at 0 when it is short). */
+  nice?: number;
   /** Also copy the child's output to the launcher's stdout. */
   echo: boolean;
   /** Called with every complete line the child writes (the launcher's log index). */
@@ -103,6 +106,13 @@ export class SupervisedProcess extends EventEmitter {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
+    if (this.opts.nice && child.pid !== undefined) {
+      try {
+        setPriority(child.pid, this.opts.nice);
+      } catch (error) {
+        this.log.write(`launcher: cannot lower the CPU priority of ${this.name}: ${(error as Error).message}\n`);
+      }
+    }
     this.state = 'starting';
     this.startedAt = Date.now();
     this.stderrTail = [];

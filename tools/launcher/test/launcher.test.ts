@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { assignPorts, childEnv, discoverServices, instancePorts, parseScale, type ServiceSpec } from '../src/services.ts';
@@ -23,6 +23,8 @@ test('discovers every service in services/ and runnable tools, gateway last', ()
   assert.ok(names.includes('gateway'));
   assert.equal(names.at(-1), 'gateway');
   assert.equal(specs.find((s) => s.gateway)?.port, 8080);
+  // Read models and email run at a lower CPU priority; everything on a shopper's path does not.
+  assert.deepEqual(specs.filter((s) => s.background).map((s) => s.name).sort(), ['notifications', 'reports', 'search']);
 });
 
 test('ports: env override beats --port-base beats the default; clashes are refused', () => {
@@ -89,7 +91,7 @@ test('tables are aligned', () => {
 
 
 
-test('a supervised process that is killed -9 is restarted and becomes ready again; stop() ends it', async () => {
+test('a supervised process that is killed -9 is restarted and becomes ready again, at its CPU priority; stop() ends it', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'bazaar-sup-'));
   const port = await freePort();
   const entry = join(dir, 'main.mjs');
@@ -103,6 +105,7 @@ process.on('SIGTERM', () => process.exit(0));\n`);
     logFile: join(dir, 'toy.log'),
     echo: false,
     nodePath: process.execPath,
+    nice: 7,
   });
   const events: string[] = [];
   const restartDelays: number[] = [];
@@ -115,6 +118,8 @@ process.on('SIGTERM', () => process.exit(0));\n`);
     proc.start();
     const first = await until<ProcessInfo>('first ready', 30_000, () => (proc.info().state === 'ready' ? proc.info() : undefined));
     assert.ok(first.pid);
+    // A background service yields the CPU, after a restart too (below).
+    assert.equal(getPriority(first.pid), 7, 'started at the niceness asked for');
     process.kill(first.pid, 'SIGKILL');
     const second = await until<ProcessInfo>('ready after the kill', 30_000, () => {
       const info = proc.info();
@@ -124,6 +129,10 @@ process.on('SIGTERM', () => process.exit(0));\n`);
     assert.deepEqual(restartDelays, [backoffMs(1)], 'restarted after the first backoff step');
     assert.equal(second.restarts, 1);
     assert.deepEqual(events, ['exit:killed by SIGKILL:false', 'restart']);
+    assert.equal(getPriority(second.pid as number), 7, 'restarted at the same niceness');
+    // Its first readiness is kept across the restart (the topology's start-up rule).
+    assert.ok(first.firstReadyAt);
+    assert.equal(second.firstReadyAt, first.firstReadyAt, 'first readiness kept across a restart');
     await proc.stop();
     assert.equal(proc.info().state, 'stopped');
     assert.equal(proc.info().pid, undefined);
