@@ -31,7 +31,7 @@ export interface SupervisedOptions {
   readyUrl?: string;
   env: Record<string, string>;
   logFile: string;
-  /** CPU niceness to give the process (0: as the launcher; 10: yields the CPU to everything at 0 when it is short). */
+  /** CPU niceness to give the process once it is ready (0: as the launcher; 10: yields the CPU to everything at 0 when it is short). */
   nice?: number;
   /** Also copy the child's output to the launcher's stdout. */
   echo: boolean;
@@ -106,13 +106,6 @@ export class SupervisedProcess extends EventEmitter {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
-    if (this.opts.nice && child.pid !== undefined) {
-      try {
-        setPriority(child.pid, this.opts.nice);
-      } catch (error) {
-        this.log.write(`launcher: cannot lower the CPU priority of ${this.name}: ${(error as Error).message}\n`);
-      }
-    }
     this.state = 'starting';
     this.startedAt = Date.now();
     this.stderrTail = [];
@@ -139,6 +132,16 @@ export class SupervisedProcess extends EventEmitter {
     void this.waitReady(child);
   }
 
+  /** A background service starts at full priority (a start is on everyone's path), then yields the CPU once ready. */
+  private lowerPriority(child: ChildProcess): void {
+    if (!this.opts.nice || child.pid === undefined) return;
+    try {
+      setPriority(child.pid, this.opts.nice);
+    } catch (error) {
+      this.log.write(`launcher: cannot lower the CPU priority of ${this.name}: ${(error as Error).message}\n`);
+    }
+  }
+
   private async waitReady(child: ChildProcess): Promise<void> {
     while (this.child === child && this.state === 'starting') {
       try {
@@ -147,6 +150,7 @@ export class SupervisedProcess extends EventEmitter {
         if (res.ok && this.child === child && this.state === 'starting') {
           this.state = 'ready';
           this.firstReadyAt ??= Date.now();
+          this.lowerPriority(child);
           this.emit('ready', this.info());
           return;
         }
