@@ -46,7 +46,7 @@ Environment:
   BAZAAR_TELEMETRY_RETENTION_HOURS   how long the launcher keeps spans, logs and snapshots (default 24)
   BAZAAR_HOST          interface everything binds to (default 127.0.0.1)
   BAZAAR_SCALE         same as --scale, e.g. payments=3
-  BAZAAR_BACKGROUND_NICE   CPU niceness of the background services: search, reports, notifications (default 10; 0: off)
+  BAZAAR_BACKGROUND_NICE   CPU niceness of the background services: search, reports, notifications (default 0: off; e.g. 10)
   BAZAAR_POSTGRES_URL, REDIS_URL, NATS_URL   real infrastructure (docs/infrastructure.md)
   ADMIN_EMAIL, ADMIN_PASSWORD   the admin account identity creates on first start
 
@@ -143,8 +143,9 @@ if (!(await portIsFree(host, launcherPort))) fail(`port ${launcherPort} on ${hos
 mkdirSync(dataDir, { recursive: true });
 mkdirSync(logDir, { recursive: true });
 
-// Background services (read models, email: "background": true in their package.json) yield the CPU to the shop when it is short.
-const backgroundNice = env.BAZAAR_BACKGROUND_NICE === undefined || env.BAZAAR_BACKGROUND_NICE === '' ? 10 : Number(env.BAZAAR_BACKGROUND_NICE);
+// Background services (read models, email: "background": true in their package.json) may yield the CPU to the shop when it is short.
+// Off by default: on a busy machine a niced reports once fell a minute behind (docs/performance.md).
+const backgroundNice = env.BAZAAR_BACKGROUND_NICE === undefined || env.BAZAAR_BACKGROUND_NICE === '' ? 0 : Number(env.BAZAAR_BACKGROUND_NICE);
 if (!Number.isInteger(backgroundNice) || backgroundNice < 0 || backgroundNice > 19) fail(`BAZAAR_BACKGROUND_NICE must be a whole number from 0 (off) to 19, got "${env.BAZAAR_BACKGROUND_NICE}"`);
 
 // The embedded collector: spans over OTLP/HTTP, log lines and process snapshots, kept in the data dir across restarts.
