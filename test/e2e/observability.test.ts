@@ -112,6 +112,10 @@ test('the dashboard finds the trace by order id, tells the saga, and shows a fro
   await page.goto(`${system.controlUrl}/orders`);
   await page.fill('input[name="orderId"]', first.orderId);
   await page.click('form.search button');
+  // The search is a form GET: wait for the answer's timeline, not the page it was sent from (run 22 read an empty list).
+  const orderId = first.orderId;
+  await page.waitForURL((url) => url.pathname === '/orders' && url.searchParams.get('orderId') === orderId);
+  await page.locator('#saga li').first().waitFor();
   const steps = await page.locator('#saga li').evaluateAll((items) => items.map((li) => li.getAttribute('data-step')));
   assert.deepEqual(steps, ['RESERVING', 'AUTHORIZING', 'CAPTURING', 'COMMITTING']);
   await page.getByText('orders.order-confirmed').first().waitFor();
