@@ -1,12 +1,16 @@
 // The embedded transport (producer outbox served over HTTP, consumer long-polls
 // with a durable cursor) against the transport conformance suite, with real
 // SQLite stores and a real HTTP server.
-import { testLogger, testCredentials } from '@bazaar/kit/testing';
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { getEventListeners } from 'node:events';
+import { manualClock, testLogger, testCredentials, waitFor, type ManualClock } from '@bazaar/kit/testing';
 import { openStore, type Store } from '@bazaar/store';
 import { startTestProducer, transportConformance, type ConformanceHarness } from '../src/conformance.ts';
-import { cursorStore, createHttpFeedTransport, inboxMigration, type InboxTables } from '../src/index.ts';
+import { cursorStore, createHttpFeedTransport, inboxMigration, type AnyCloudEvent, type InboxTables } from '../src/index.ts';
+import { sleep } from '../src/sleep.ts';
 
-async function setup(): Promise<ConformanceHarness> {
+async function setup(linger?: { ms: number; clock?: ManualClock }): Promise<ConformanceHarness> {
   const producer = await startTestProducer({ source: 'producer', credentials: testCredentials('producer') });
   const consumerStore: Store<InboxTables> = await openStore<InboxTables>({ service: 'c', dataDir: '', inMemory: true, migrations: { '0001_inbox': inboxMigration } });
   return {
@@ -18,6 +22,7 @@ async function setup(): Promise<ConformanceHarness> {
         cursors: cursorStore(consumerStore.db),
         logger: testLogger(),
         waitMs: 2000,
+        ...(linger ? { lingerMs: linger.ms, ...(linger.clock ? { clock: linger.clock } : {}) } : {}),
       }),
     async publish(events) {
       await producer.publishAll(events);
@@ -31,4 +36,44 @@ async function setup(): Promise<ConformanceHarness> {
   };
 }
 
-transportConformance('embedded HTTP feed', setup);
+transportConformance('embedded HTTP feed', () => setup());
+// The same promises with a linger between pages (reports' setting): it only delays.
+transportConformance('embedded HTTP feed, lingering 20 ms', () => setup({ ms: 20 }));
+
+test('with a linger, events that trickle in while the consumer waits arrive as one batch', async () => {
+  const clock = manualClock({ autoAdvance: false });
+  const h = await setup({ ms: 250, clock });
+  const batches: number[][] = [];
+  const sub = h.transport().subscribe({
+    source: 'producer',
+    consumer: 'lingering',
+    handle: async () => assert.fail('a page is handed over as a batch'),
+    handleBatch: async (events: AnyCloudEvent[]) => {
+      batches.push(events.map((e) => (e.data as { n: number }).n));
+    },
+  });
+  try {
+    const one = (n: number) => ({ type: 'test.counted', subject: `n${n}`, data: { n } });
+    await h.publish([one(1)]);
+    await waitFor('the first event, alone', () => batches.length === 1);
+    await waitFor('the consumer lingering after a short page', () => clock.pending() === 1);
+    // Three appends, each its own transaction, while the consumer lingers: without the linger each would be a page.
+    for (const n of [2, 3, 4]) await h.publish([one(n)]);
+    assert.equal(batches.length, 1, 'nothing read during the linger');
+    clock.advance(250);
+    await waitFor('the three events that came during the linger', () => batches.length === 2);
+    assert.deepEqual(batches, [[1], [2, 3, 4]]);
+  } finally {
+    await sub.stop();
+    await h.close();
+  }
+});
+
+test('sleep leaves no listener on the signal once it has slept (a long retry loop would pile them up)', async () => {
+  const abort = new AbortController();
+  for (let i = 0; i < 20; i++) await sleep(1, abort.signal);
+  assert.equal(getEventListeners(abort.signal, 'abort').length, 0);
+  const pending = sleep(60_000, abort.signal);
+  abort.abort();
+  await pending; // resolves at once on abort
+});

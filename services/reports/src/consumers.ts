@@ -17,7 +17,7 @@ export interface Consumers {
  * redelivery never counts twice; a page that fails comes again one event at
  * a time, each in its own transaction.
  */
-export function createConsumers(opts: { store: ReportsStore; logger: Logger; urls: Record<Source, string>; credentials: ServiceCredentials; feedWaitMs?: number }): Consumers {
+export function createConsumers(opts: { store: ReportsStore; logger: Logger; urls: Record<Source, string>; credentials: ServiceCredentials; feedWaitMs?: number; feedLingerMs?: number }): Consumers {
   let subscriptions: Subscription[] = [];
 
   function handlerFor(source: Source) {
@@ -67,6 +67,7 @@ export function createConsumers(opts: { store: ReportsStore; logger: Logger; url
         cursors: opts.store.cursors,
         logger: opts.logger,
         ...(opts.feedWaitMs === undefined ? {} : { waitMs: opts.feedWaitMs }),
+        ...(opts.feedLingerMs === undefined ? {} : { lingerMs: opts.feedLingerMs }),
       });
       subscriptions = SOURCES.map((source) => transport.subscribe({ source, consumer: CONSUMER, handle: handlerFor(source), handleBatch: batchHandlerFor(source) }));
     },

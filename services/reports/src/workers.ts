@@ -13,6 +13,8 @@ export interface WorkerOptions {
   credentials: ServiceCredentials;
   /** Long-poll wait on the feeds (default: the transport's). */
   feedWaitMs?: number;
+  /** Pause after a short feed page (default: none). */
+  feedLingerMs?: number;
   /** How often a rebuild checks whether it has caught up. */
   rebuildCheckMs?: number;
 }
@@ -29,6 +31,7 @@ export async function startReportsWorkers(opts: WorkerOptions): Promise<{ rebuil
     urls: opts.urls,
     credentials: opts.credentials,
     ...(opts.feedWaitMs === undefined ? {} : { feedWaitMs: opts.feedWaitMs }),
+    ...(opts.feedLingerMs === undefined ? {} : { feedLingerMs: opts.feedLingerMs }),
   });
   const probe = feedProbe<Source>({ urls: opts.urls, credentials: opts.credentials });
   const rebuilder = createRebuilder({

@@ -6,7 +6,10 @@
  * then, for every round, each commit in turn (rotated each round, so none is
  * always first): a yardstick, a fresh system of that commit, warm-up
  * checkouts, checkouts at one in flight and at four, through the gateway.
- * Prints a row per commit and round, then the means and the pooled p99s.
+ * Prints a row per commit and round, then the means and the pooled p99s,
+ * and the CPU per confirmed checkout at four in flight (every process of the
+ * system, from /proc, counted until 2 s after the last answer so that the
+ * read models' share is in), with the largest shares named.
  *
  *   AB_ROUNDS (default 4), AB_CHECKOUTS (default 200 at one in flight; twice that at four), AB_WARMUP (default 20)
  */
@@ -19,6 +22,7 @@ import type { RunningSystem, StartOptions } from '../../launcher/src/harness.ts'
 import { benchCheckout, type CheckoutFigures } from './checkout.ts';
 import { formatTable } from '../../launcher/src/table.ts';
 import { machineLoad, measureYardstick } from './yardstick.ts';
+import { cpuDelta, cpuSnapshot } from './proc.ts';
 
 const root = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
 const count = (name: string, fallback: number) => {
@@ -48,6 +52,8 @@ interface Row {
   yardstick: number;
   one: CheckoutFigures;
   four: CheckoutFigures;
+  /** CPU ms per confirmed checkout at four in flight, by process. */
+  cpu: Map<string, number>;
 }
 
 try {
@@ -80,8 +86,12 @@ try {
       try {
         await benchCheckout(system.gatewayUrl, warmup);
         const one = await benchCheckout(system.gatewayUrl, checkouts, { inFlight: 1, keepTimes: true });
+        const procs = await system.services();
+        const cpuBefore = cpuSnapshot(procs);
         const four = await benchCheckout(system.gatewayUrl, 2 * checkouts, { inFlight: 4, keepTimes: true });
-        rows.push({ commit, round, yardstick: yard.rps, one, four });
+        await new Promise((r) => setTimeout(r, 2000));
+        const cpu = new Map([...cpuDelta(cpuBefore, cpuSnapshot(procs))].map(([name, ms]) => [name, ms / Math.max(1, four.confirmed)] as const));
+        rows.push({ commit, round, yardstick: yard.rps, one, four, cpu });
         times.get(commit)?.one.push(...(one.times ?? []));
         times.get(commit)?.four.push(...(four.times ?? []));
       } finally {
@@ -100,6 +110,14 @@ try {
     return [commit, mean(mine.map((r) => r.yardstick)).toFixed(0), side((r) => r.one, pooled.one), side((r) => r.four, pooled.four)];
   });
   process.stdout.write(`means over ${rounds} rounds (p99 over every round's checkouts):\n${formatTable(['commit', 'yardstick req/s', '1 in flight', '4 in flight'], summary)}\n`);
+  const cpuRows = commits.map((commit) => {
+    const mine = rows.filter((r) => r.commit === commit);
+    const names = [...new Set(mine.flatMap((r) => [...r.cpu.keys()]))];
+    const byName = names.map((name) => [name, mean(mine.map((r) => r.cpu.get(name) ?? 0))] as const).sort((a, b) => b[1] - a[1]);
+    const total = byName.reduce((sum, [, ms]) => sum + ms, 0);
+    return [commit, total.toFixed(1), byName.slice(0, 6).map(([name, ms]) => `${name} ${ms.toFixed(1)}`).join(', ')];
+  });
+  process.stdout.write(`\nCPU ms per confirmed checkout at 4 in flight (means over the rounds; every process, until 2 s after the last answer):\n${formatTable(['commit', 'total', 'largest shares'], cpuRows)}\n`);
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
