@@ -1,4 +1,5 @@
 import { Pool } from 'undici';
+import { Type } from 'typebox';
 import { SERVICE_CREDENTIAL_HEADER, backoffDelay, failSpan, instanceUrls, systemClock, type Clock, type Logger, type ServiceCredentials } from '@bazaar/kit';
 import type { AnyCloudEvent, EventTransport, SubscribeOptions, Subscription } from './types.ts';
 import type { CursorStore } from './inbox.ts';
@@ -26,6 +27,20 @@ export interface HttpFeedTransportOptions {
   /** Time for the linger (tests pass a manual clock). */
   clock?: Clock;
 }
+
+/**
+ * Config key of a service that reads embedded feeds; spread into its `configSchema({...})` and pass the value as
+ * `lingerMs`. Every consumer reads after the fact (read models, emails, the cart's backup clearing, refunds' restock),
+ * so a quarter of a second more lag buys one page, one commit and one producer read for what came meanwhile.
+ */
+export const FeedConsumerConfig = {
+  EVENT_FEED_LINGER_MS: Type.Integer({
+    minimum: 0,
+    maximum: 5000,
+    default: 250,
+    description: 'Embedded feeds: pause after a page that was not full, so events trickling in come together (fewer commits and producer reads); adds up to this much lag. 0: ask again at once',
+  }),
+};
 
 /** Backoff between failed attempts: 100 ms doubling to 5 s. */
 export function retryDelayMs(attempt: number): number {

@@ -1,6 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { ServiceCredentialConfig, configSchema } from '@bazaar/kit';
-import { NatsConfig } from '@bazaar/messaging';
+import { FeedConsumerConfig, NatsConfig } from '@bazaar/messaging';
 
 const Url = (fallback: string, description: string) => Type.String({ pattern: '^https?://', default: fallback, description });
 
@@ -9,6 +9,7 @@ export const CartConfig = configSchema({
   ...ServiceCredentialConfig,
   // NATS_URL set: orders' events arrive over JetStream; unset: the embedded HTTP feed.
   ...NatsConfig,
+  ...FeedConsumerConfig,
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8084 }),
   CART_DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://', description: "This service's own PostgreSQL database; wins over BAZAAR_POSTGRES_URL" })),
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://', description: 'Keep carts in this Redis (the inbox and feed cursor stay in the relational store)' })),

@@ -25,7 +25,7 @@ await main(async () => {
     service: 'cart',
     config,
     logger,
-    feeds: { urls: { orders: config.ORDERS_URL }, credentials, cursors: cursorStore(store.db) },
+    feeds: { urls: { orders: config.ORDERS_URL }, credentials, cursors: cursorStore(store.db), lingerMs: config.EVENT_FEED_LINGER_MS },
   });
   const app = buildApp({
     store,

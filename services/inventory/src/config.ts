@@ -1,12 +1,13 @@
 import { Type, type Static } from 'typebox';
 import { ServiceCredentialConfig, configSchema } from '@bazaar/kit';
-import { NatsConfig } from '@bazaar/messaging';
+import { FeedConsumerConfig, NatsConfig } from '@bazaar/messaging';
 
 /** Inventory configuration, from the environment. */
 export const InventoryConfig = configSchema({
   ...ServiceCredentialConfig,
   // NATS_URL set: events travel over JetStream; unset: the embedded HTTP feed.
   ...NatsConfig,
+  ...FeedConsumerConfig,
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8083 }),
   INVENTORY_DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://', description: "This service's own PostgreSQL database; wins over BAZAAR_POSTGRES_URL" })),
   IDENTITY_URL: Type.String({ pattern: '^https?://', default: 'http://127.0.0.1:8081', description: 'Where the JWKS is fetched from' }),

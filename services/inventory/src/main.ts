@@ -19,7 +19,7 @@ await main(async () => {
     config,
     logger,
     outbox: store,
-    feeds: { urls: { catalog: config.CATALOG_URL, orders: config.ORDERS_URL }, credentials, cursors: cursorStore(store.db) },
+    feeds: { urls: { catalog: config.CATALOG_URL, orders: config.ORDERS_URL }, credentials, cursors: cursorStore(store.db), lingerMs: config.EVENT_FEED_LINGER_MS },
   });
   const app = buildApp({
     store,

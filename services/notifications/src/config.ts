@@ -1,6 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { ServiceCredentialConfig, configSchema } from '@bazaar/kit';
-import { NatsConfig } from '@bazaar/messaging';
+import { FeedConsumerConfig, NatsConfig } from '@bazaar/messaging';
 
 /** smtp:// or smtps://, optional user:password@, a host, an optional port, optional options after / or ?. */
 const SMTP_URL_PATTERN = '^smtps?://(?:[^\\s@/]+@)?[^\\s@/:?]+(?::\\d{1,5})?(?:[/?]\\S*)?$';
@@ -12,6 +12,7 @@ export const NotificationsConfig = configSchema({
   ...ServiceCredentialConfig,
   // NATS_URL set: events travel over JetStream; unset: the embedded HTTP feed.
   ...NatsConfig,
+  ...FeedConsumerConfig,
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8088 }),
   NOTIFICATIONS_DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://', description: "This service's own PostgreSQL database; wins over BAZAAR_POSTGRES_URL" })),
   ORDERS_URL: Type.String({ pattern: '^https?://', default: 'http://127.0.0.1:8085', description: 'Where orders serves its event feed' }),

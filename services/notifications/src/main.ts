@@ -19,7 +19,7 @@ await main(async () => {
     service: 'notifications',
     config,
     logger,
-    feeds: { urls: { orders: config.ORDERS_URL }, credentials, cursors: cursorStore(store.db) },
+    feeds: { urls: { orders: config.ORDERS_URL }, credentials, cursors: cursorStore(store.db), lingerMs: config.EVENT_FEED_LINGER_MS },
   });
   const app = buildApp({
     store,

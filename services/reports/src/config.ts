@@ -1,15 +1,16 @@
 import { Type, type Static } from 'typebox';
 import { ServiceCredentialConfig, configSchema } from '@bazaar/kit';
+import { FeedConsumerConfig } from '@bazaar/messaging';
 
 /** Reports configuration, from the environment. */
 export const ReportsConfig = configSchema({
   ...ServiceCredentialConfig,
+  ...FeedConsumerConfig,
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8090 }),
   IDENTITY_URL: Type.String({ pattern: '^https?://', default: 'http://127.0.0.1:8081', description: 'Where the JWKS is fetched from' }),
   ORDERS_URL: Type.String({ pattern: '^https?://', default: 'http://127.0.0.1:8085', description: 'Where orders serves its event feed' }),
   PAYMENTS_URL: Type.String({ pattern: '^https?://', default: 'http://127.0.0.1:8086', description: 'Where payments serves its event feed' }),
   REPORTS_CURRENCY: Type.String({ pattern: '^[A-Z]{3}$', default: 'EUR', description: 'Currency of a report when the query names none' }),
   REPORTS_FEED_WAIT_MS: Type.Integer({ minimum: 0, maximum: 25_000, default: 20_000, description: 'Long-poll wait on the event feeds' }),
-  REPORTS_FEED_LINGER_MS: Type.Integer({ minimum: 0, maximum: 5_000, default: 250, description: 'Pause after a short feed page, so that trickling events are applied together (fewer DuckDB commits); the report lags by up to this much more' }),
 });
 export type ReportsConfigValues = Static<typeof ReportsConfig>;

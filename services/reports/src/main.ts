@@ -12,7 +12,7 @@ await main(async () => {
   const store = await openReportsStore({ dataDir: config.BAZAAR_DATA_DIR });
   if (store.applied.length > 0) logger.info({ migrations: store.applied, location: store.location }, 'migrations applied');
   const urls = { orders: config.ORDERS_URL, payments: config.PAYMENTS_URL };
-  const workers = await startReportsWorkers({ store, logger, urls, credentials, feedWaitMs: config.REPORTS_FEED_WAIT_MS, feedLingerMs: config.REPORTS_FEED_LINGER_MS });
+  const workers = await startReportsWorkers({ store, logger, urls, credentials, feedWaitMs: config.REPORTS_FEED_WAIT_MS, feedLingerMs: config.EVENT_FEED_LINGER_MS });
   const app = buildApp({
     store,
     logger,
