@@ -72,6 +72,30 @@ for (const dialect of DIALECTS) {
   });
 }
 
+test('a checkout of a version that became an order meanwhile is 409 naming it, also once the cart was emptied or changed (not CART_EMPTY, not 412)', async (t) => {
+  const h = await startOrders();
+  t.after(() => h.close());
+  const shown = cartETag(h.app, h.alice);
+  const first = await checkout(h.app, h.alice, { ifMatch: shown });
+  assert.equal(first.statusCode, 201, first.body);
+  const orderId = first.json().orderId as string;
+  // A concurrent checkout of the same version reads the cart after the first one confirmed and cleared it (busy run 24).
+  h.upstreams.carts.delete('alice');
+  const late = await checkout(h.app, h.alice, { ifMatch: shown });
+  assert.equal(late.statusCode, 409, late.body);
+  assert.deepEqual([late.json().code, late.json().orderId], ['CART_ALREADY_ORDERED', orderId]);
+  // The shopper has since added something else: the stale version still names the order it became.
+  h.upstreams.fillCart('alice', [{ productId: 'p-mug', name: 'Blue Mug', quantity: 1, price: 900 }]);
+  const stale = await checkout(h.app, h.alice, { ifMatch: `"v0", ${shown}` });
+  assert.equal(stale.statusCode, 409, stale.body);
+  assert.equal(stale.json().orderId, orderId);
+  // Only a version that became an order answers so: any other stale version is the 412 with the current cart.
+  const other = await checkout(h.app, h.alice, { ifMatch: '"v0"' });
+  assert.equal(other.statusCode, 412, other.body);
+  assert.equal((await h.app.inject({ url: '/api/orders', headers: bearer(h.alice) })).json().items.length, 1);
+  assert.equal(h.upstreams.count('authorize'), 1);
+});
+
 test('a cancelled order frees its cart version: the same cart may be checked out again (another card after a decline)', async (t) => {
   const h = await startOrders();
   t.after(() => h.close());

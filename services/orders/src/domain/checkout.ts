@@ -45,8 +45,23 @@ export function canonicalJson(value: unknown): string {
  * is not accepted: checkout must name the version the shopper saw.
  */
 export function ifMatchAccepts(header: string, version: string): boolean {
+  return ifMatchVersions(header).includes(version);
+}
+
+/** The versions an If-Match header names with strong entity tags (weak ones never match). */
+export function ifMatchVersions(header: string): string[] {
   const tags = header.match(/(?:W\/)?"[^"]*"/g) ?? [];
-  return tags.some((tag) => tag === `"${version}"`);
+  return tags.filter((tag) => !tag.startsWith('W/')).map((tag) => tag.slice(1, -1));
+}
+
+/** 409 for a cart version that already became an order (`first`; undefined when the claim is all that is known). */
+function alreadyOrdered(first: string | undefined) {
+  return errors.CART_ALREADY_ORDERED(
+    first === undefined
+      ? 'This cart was being ordered by another checkout; look at your orders before trying again.'
+      : `This cart version already became order ${first}; it is not ordered twice. Change the cart to order again.`,
+    first === undefined ? {} : { orderId: first },
+  );
 }
 
 /** POST /api/checkout: turn the user's cart into a PENDING order and start its saga, once per idempotency key. */
@@ -72,15 +87,30 @@ export function createCheckout(deps: {
     return found.orderId;
   }
 
+  /**
+   * The order the version the shopper names already became. Asked only when the cart no longer is that version: a
+   * concurrent checkout of it (or a retry with a fresh key) may have confirmed and emptied the cart meanwhile, and must
+   * hear of that order — not "your cart is empty" or "changed", which invite buying again.
+   */
+  async function orderedVersion(userId: string, ifMatch: string): Promise<string | undefined> {
+    for (const version of ifMatchVersions(ifMatch)) {
+      const orderId = await orders.orderOfCartVersion(userId, version);
+      if (orderId !== undefined) return orderId;
+    }
+    return undefined;
+  }
+
   async function start(opts: { user: { id: string; email: string }; key: string; body: CheckoutRequest; hash: string; traceparent: string; ifMatch: string }): Promise<string> {
     const { user, key, body, hash } = opts;
     const cart = await deps.cart.pricedCart(user.id);
-    if (cart.items.length === 0) {
+    if (cart.items.length === 0 || !ifMatchAccepts(opts.ifMatch, cart.version)) {
       // A retry whose first attempt confirmed (and so emptied the cart) in the meantime gets that order.
       const raced = await existing(user.id, key, hash);
       if (raced !== undefined) return raced;
-      throw errors.CART_EMPTY('Your cart is empty: add something to it before checking out.');
+      const first = await orderedVersion(user.id, opts.ifMatch);
+      if (first !== undefined) throw alreadyOrdered(first);
     }
+    if (cart.items.length === 0) throw errors.CART_EMPTY('Your cart is empty: add something to it before checking out.');
     if (!ifMatchAccepts(opts.ifMatch, cart.version)) {
       // Nothing is reserved or charged: the shopper sees the cart as it is now, and decides again.
       throw errors.CART_CHANGED('Your cart changed since you saw it (a price or a line); check it again, then check out with its new ETag.', { cart });
@@ -121,15 +151,7 @@ export function createCheckout(deps: {
       if (winner === undefined) throw new Error('idempotency key taken but not found');
       return winner;
     }
-    if (typeof created === 'object') {
-      const first = created.versionTaken;
-      throw errors.CART_ALREADY_ORDERED(
-        first === undefined
-          ? 'This cart was being ordered by another checkout; look at your orders before trying again.'
-          : `This cart version already became order ${first}; it is not ordered twice. Change the cart to order again.`,
-        first === undefined ? {} : { orderId: first },
-      );
-    }
+    if (typeof created === 'object') throw alreadyOrdered(created.versionTaken);
     deps.vault.put(orderId, body.card);
     runner.kick(orderId);
     return orderId;

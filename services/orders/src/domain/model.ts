@@ -103,6 +103,8 @@ export interface OrderRepository {
    * already made of this cart version (its id; undefined if it was cancelled meanwhile).
    */
   create(input: { order: OrderRecord; saga: SagaRecord; key: string; requestHash: string }): Promise<'created' | 'key-taken' | { versionTaken: string | undefined }>;
+  /** The live order (not cancelled) this user's cart version became, if any. */
+  orderOfCartVersion(userId: string, cartVersion: string): Promise<string | undefined>;
   get(id: string): Promise<OrderRecord | undefined>;
   listByUser(userId: string): Promise<OrderRecord[]>;
   /** One page of the orders `filter` selects, newest first (created_at, then id, descending), strictly after `after`; `more` when another page follows. */

@@ -125,6 +125,10 @@ function toSaga(row: OrdersDatabase['sagas']): SagaRecord {
  */
 export function orderRepository(db: Kysely<OrdersDatabase>, lease: SagaLease): OrderRepository {
   const me = lease.owner;
+  async function orderOfCartVersion(userId: string, cartVersion: string): Promise<string | undefined> {
+    const claim = await db.selectFrom('cart_orders').select('order_id').where('user_id', '=', userId).where('cart_version', '=', cartVersion).executeTakeFirst();
+    return claim?.order_id;
+  }
   return {
     lease,
 
@@ -196,10 +200,11 @@ export function orderRepository(db: Kysely<OrdersDatabase>, lease: SagaLease): O
         // Which unique key was hit: the idempotency key wins (a retry gets its own order back).
         const key = await db.selectFrom('checkout_keys').select('order_id').where('user_id', '=', order.userId).where('idempotency_key', '=', input.key).executeTakeFirst();
         if (key || order.cartVersion === undefined) return 'key-taken';
-        const claim = await db.selectFrom('cart_orders').select('order_id').where('user_id', '=', order.userId).where('cart_version', '=', order.cartVersion).executeTakeFirst();
-        return { versionTaken: claim?.order_id };
+        return { versionTaken: await orderOfCartVersion(order.userId, order.cartVersion) };
       }
     },
+
+    orderOfCartVersion,
 
     async get(id) {
       const row = await db.selectFrom('orders').selectAll().where('id', '=', id).executeTakeFirst();
