@@ -44,6 +44,8 @@ export interface Upstreams {
   setLegacyVoidNotFound(on: boolean): void;
   calls: Call[];
   count(op: Operation, orderId?: string): number;
+  /** Let every call held by a `hang` fault go on (remove the fault first, or later calls hang again). */
+  releaseHanging(): void;
   /** Put products in a user's cart (and give them stock, 10 by default). */
   fillCart(userId: string, lines: { productId: string; name: string; quantity: number; price: number; stock?: number }[]): void;
   close(): Promise<void>;
@@ -202,6 +204,10 @@ export async function startUpstreams(): Promise<Upstreams> {
     },
     calls,
     count: (op, orderId) => calls.filter((c) => c.op === op && (orderId === undefined || c.orderId === orderId)).length,
+    releaseHanging() {
+      for (const release of hanging) release();
+      hanging.clear();
+    },
     fillCart(userId, lines) {
       const items = lines.map((l) => ({
         productId: l.productId,
