@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import type { AddressInfo } from 'node:net';
 import { SpanKind, flushTelemetry, inSpan, startTelemetry } from '@bazaar/kit';
 import { createControlServer } from '../src/control.ts';
@@ -72,6 +73,42 @@ test('log lines are indexed by trace id; retention deletes what is too old', asy
   assert.equal(store.trace(traceId).length, 0, 'spans past the retention are gone');
   assert.equal(store.logs({ traceId }).length, 1, 'recent lines stay');
   store.close();
+});
+
+test('a store written by an older launcher (spans keyed without rowid) is migrated with its spans; a span sent twice is kept once', () => {
+  const file = join(work, 'old.sqlite');
+  const traceId = 'ef'.repeat(16);
+  // The table as launchers before schema version 1 created it.
+  const old = new DatabaseSync(file);
+  old.exec(`create table spans (
+    trace_id text not null, span_id text not null, parent_span_id text, service text not null, instance text,
+    name text not null, kind integer not null, start real not null, "end" real not null, duration_ms real not null,
+    status integer not null, status_message text, order_id text, route text, http_status integer, attributes text not null,
+    primary key (trace_id, span_id)
+  ) without rowid;
+  create index spans_start on spans (start);
+  create index spans_order on spans (order_id) where order_id is not null;
+  create index spans_service_start on spans (service, start);`);
+  const now = Date.now();
+  old.prepare('insert into spans values (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)').run(traceId, '02'.repeat(8), null, 'orders', 'orders', 'POST /api/checkout', 1, now, now + 5, 5, 0, null, 'order-1', '/api/checkout', 201, '{"a":1}');
+  old.close();
+
+  const store = openTelemetryStore(file);
+  const span = (name: string): StoredSpan => ({ traceId, spanId: '03'.repeat(8), parentSpanId: '02'.repeat(8), service: 'orders', instance: 'orders', name, kind: 0, start: now + 1, end: now + 2, durationMs: 1, status: 0, statusMessage: null, orderId: null, route: null, httpStatus: null, attributes: {} });
+  store.addSpans([span('saga RESERVING')]);
+  store.addSpans([span('saga RESERVING (sent again)')]);
+  assert.deepEqual(store.trace(traceId).map((s) => [s.name, s.orderId, s.attributes]), [['POST /api/checkout', 'order-1', { a: 1 }], ['saga RESERVING (sent again)', null, {}]]);
+  assert.equal(store.searchTraces({ orderId: 'order-1' })[0]?.spans, 2);
+  store.close();
+  const check = new DatabaseSync(file, { readOnly: true });
+  const table = check.prepare("select sql from sqlite_master where type = 'table' and name = 'spans'").get() as { sql: string };
+  assert.doesNotMatch(table.sql, /without rowid/i);
+  assert.equal((check.prepare('pragma user_version').get() as { user_version: number }).user_version, 1);
+  check.close();
+  // Opened again, nothing is migrated twice.
+  const again = openTelemetryStore(file);
+  assert.equal(again.trace(traceId).length, 2);
+  again.close();
 });
 
 test('the control API refuses cross-site POSTs and takes same-origin and non-browser ones', async () => {

@@ -68,13 +68,24 @@ export interface ProcessSnapshot {
   cpuPercent: number;
 }
 
-const SCHEMA = `
+/**
+ * Spans go into a plain rowid table, appended in arrival order, with a unique
+ * index on their ids. Until version 1 the table was `without rowid`, keyed on
+ * (trace id, span id): every insert placed a whole row (attributes and all) at
+ * a random point of that B-tree, twice the CPU per span, in the process that
+ * receives every span of the system (docs/observability.md).
+ */
+const SPANS_TABLE = `
 create table if not exists spans (
   trace_id text not null, span_id text not null, parent_span_id text, service text not null, instance text,
   name text not null, kind integer not null, start real not null, "end" real not null, duration_ms real not null,
-  status integer not null, status_message text, order_id text, route text, http_status integer, attributes text not null,
-  primary key (trace_id, span_id)
-) without rowid;
+  status integer not null, status_message text, order_id text, route text, http_status integer, attributes text not null
+);`;
+const SPAN_INDEXES = ['spans_ids', 'spans_start', 'spans_order', 'spans_service_start'];
+const SCHEMA_VERSION = 1;
+
+const SCHEMA = `${SPANS_TABLE}
+create unique index if not exists spans_ids on spans (trace_id, span_id);
 create index if not exists spans_start on spans (start);
 create index if not exists spans_order on spans (order_id) where order_id is not null;
 create index if not exists spans_service_start on spans (service, start);
@@ -90,11 +101,34 @@ create index if not exists snapshots_time on snapshots (time);
 
 type Row = Record<string, SQLInputValue>;
 
+/** Bring a store written by an older launcher to SCHEMA_VERSION, keeping its spans. */
+function migrate(db: DatabaseSync): void {
+  const version = Number((db.prepare('pragma user_version').get() as Row).user_version);
+  if (version >= SCHEMA_VERSION) return;
+  const old = db.prepare("select sql from sqlite_master where type = 'table' and name = 'spans'").get() as Row | undefined;
+  db.exec('begin');
+  try {
+    if (old && /without rowid/i.test(String(old.sql))) {
+      for (const index of SPAN_INDEXES) db.exec(`drop index if exists ${index}`);
+      db.exec('alter table spans rename to spans_v0');
+      db.exec(SPANS_TABLE);
+      db.exec('insert into spans select * from spans_v0 order by start');
+      db.exec('drop table spans_v0');
+    }
+    db.exec(`pragma user_version = ${SCHEMA_VERSION}`);
+    db.exec('commit');
+  } catch (error) {
+    db.exec('rollback');
+    throw error;
+  }
+}
+
 /** Open (or create) the store at `file`. */
 export function openTelemetryStore(file: string, retention: Partial<Retention> = {}) {
   mkdirSync(dirname(file), { recursive: true });
   const db = new DatabaseSync(file);
   db.exec('pragma journal_mode = wal; pragma synchronous = normal; pragma busy_timeout = 2000;');
+  migrate(db);
   db.exec(SCHEMA);
   const limits: Retention = { maxAgeMs: retention.maxAgeMs ?? 24 * 3600_000, maxRows: retention.maxRows ?? 500_000 };
 
