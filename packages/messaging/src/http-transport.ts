@@ -1,6 +1,6 @@
 import { Pool } from 'undici';
 import { Type } from 'typebox';
-import { SERVICE_CREDENTIAL_HEADER, backoffDelay, failSpan, instanceUrls, systemClock, type Clock, type Logger, type ServiceCredentials } from '@bazaar/kit';
+import { SERVICE_CREDENTIAL_HEADER, backoffDelay, failSpan, instanceUrls, type Clock, type Logger, type ServiceCredentials } from '@bazaar/kit';
 import type { AnyCloudEvent, EventTransport, SubscribeOptions, Subscription } from './types.ts';
 import type { CursorStore } from './inbox.ts';
 import { sleep } from './sleep.ts';
@@ -59,7 +59,6 @@ export function createHttpFeedTransport(opts: HttpFeedTransportOptions): EventTr
   const waitMs = opts.waitMs ?? 20_000;
   const batch = opts.batch ?? 100;
   const lingerMs = opts.lingerMs ?? 0;
-  const clock = opts.clock ?? systemClock;
   return {
     subscribe(sub: SubscribeOptions): Subscription {
       const baseUrl = opts.urls[sub.source];
@@ -102,17 +101,6 @@ export function createHttpFeedTransport(opts: HttpFeedTransportOptions): EventTr
         }
       }
 
-      /** The linger between pages; cut short by stop(). */
-      const linger = () =>
-        new Promise<void>((resolve) => {
-          const stop = () => resolve();
-          abort.signal.addEventListener('abort', stop, { once: true });
-          void clock.sleep(lingerMs).then(() => {
-            abort.signal.removeEventListener('abort', stop);
-            resolve();
-          });
-        });
-
       const done = (async () => {
         const stream = `${sub.source}/${sub.consumer}`;
         // What this consumer presents to that producer (its secret derived for it).
@@ -144,7 +132,7 @@ export function createHttpFeedTransport(opts: HttpFeedTransportOptions): EventTr
               }
             }
             // A full page means more is waiting: ask at once. An empty one was a long poll that ran out: ask again.
-            if (lingerMs > 0 && events.length > 0 && events.length < batch) await linger();
+            if (lingerMs > 0 && events.length > 0 && events.length < batch) await sleep(lingerMs, abort.signal, opts.clock);
           } catch (error) {
             if (abort.signal.aborted) return;
             failures += 1;
