@@ -9,6 +9,7 @@ import { createLogger } from './logger.ts';
 import { Writable } from 'node:stream';
 import type { TestContext } from 'node:test';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { hrTimeToMilliseconds } from '@opentelemetry/core';
 import { startTelemetry } from './telemetry.ts';
 import { OPERATOR, SERVICE_CREDENTIAL_HEADER, audienceSecret, callerDigest, formatCallers, serviceCredentials, type ServiceCredentials } from './service-auth.ts';
 
@@ -164,6 +165,9 @@ export interface CapturedSpan {
   parentSpanId: string | undefined;
   attributes: Record<string, unknown>;
   status: number;
+  /** Start and end, ms since epoch. */
+  start: number;
+  end: number;
 }
 
 /**
@@ -187,6 +191,8 @@ export function captureSpans(): { spans(): CapturedSpan[]; clear(): void } {
         parentSpanId: s.parentSpanContext?.spanId,
         attributes: { ...s.attributes },
         status: s.status.code,
+        start: hrTimeToMilliseconds(s.startTime),
+        end: hrTimeToMilliseconds(s.endTime),
       })),
     clear: () => exporter.reset(),
   };

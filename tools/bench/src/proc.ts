@@ -50,3 +50,27 @@ export function cpuSnapshot(processes: { name: string; pid: number | undefined }
   }
   return out;
 }
+
+/**
+ * Wait until these processes together use less than `belowPercent` of one
+ * core over a `windowMs` window (a freshly started system may still be
+ * consuming its seed's events and exporting their spans; an idle one uses
+ * about 15 %: fourteen processes' timers, probes and long polls), or `maxMs`
+ * passed. Returns the
+ * last window's figure and whether it settled, for the report.
+ */
+export async function settle(processes: { name: string; pid: number | undefined }[], opts: { belowPercent?: number; windowMs?: number; maxMs?: number } = {}): Promise<{ settled: boolean; percent: number; waitedMs: number }> {
+  const below = opts.belowPercent ?? 30;
+  const windowMs = opts.windowMs ?? 1000;
+  const t0 = Date.now();
+  for (;;) {
+    const before = cpuSnapshot(processes);
+    const at = performance.now();
+    await new Promise((r) => setTimeout(r, windowMs));
+    const used = [...cpuDelta(before, cpuSnapshot(processes)).values()].reduce((a, b) => a + b, 0);
+    const percent = (100 * used) / (performance.now() - at);
+    const waitedMs = Date.now() - t0;
+    if (percent < below) return { settled: true, percent, waitedMs };
+    if (waitedMs >= (opts.maxMs ?? 30_000)) return { settled: false, percent, waitedMs };
+  }
+}

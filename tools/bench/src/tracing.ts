@@ -2,81 +2,168 @@
  * What tracing costs: the same concurrent checkout load against the system
  * started with OpenTelemetry off (OTEL_SDK_DISABLED=true) and on (the
  * default: every span sampled and exported to the launcher, which stores it).
- * Each shopper checks out one order after another; the figures are checkout
- * throughput and the checkout request's p99, each beside the yardstick
- * measured just before it (a shared machine's speed drifts between runs), and
- * the modes alternate over `rounds` so a drift does not land on one mode only.
+ *
+ * Both systems run side by side (their own ports and data) and take turns:
+ * a burst of checkouts against one, then against the other, `bursts` times,
+ * the order swapped every pair. A shared machine's speed drifts by a quarter
+ * and more within minutes (the yardstick measured between bursts shows it);
+ * one long run per mode, minutes apart, lands that drift on one mode, and
+ * the difference measured was as often the machine's as tracing's
+ * (docs/observability.md, "Measuring it"). Bursts seconds apart see the
+ * same machine. While one system takes its burst the other idles (about 15 %
+ * of a core: timers, probes, long polls), the same for both.
+ *
+ * What is compared is a running shop, not one starting up: each system has
+ * settled (its seed's events consumed and their spans stored) and taken
+ * `warmup` checkouts (connection pools, caches, V8 compiling the hot paths,
+ * with tracing on the SDK's too) before the first burst. Each burst's CPU
+ * is read once the system is quiet again, so its events' consumers and the
+ * span export they cause are counted with it.
  */
+import { join } from 'node:path';
 import { startSystem, type RunningSystem, type StartOptions } from '../../launcher/src/harness.ts';
 import { benchCheckout } from './checkout.ts';
 import { machineLoad, measureYardstick } from './yardstick.ts';
-import { cpuDelta, cpuSnapshot } from './proc.ts';
+import { cpuDelta, cpuSnapshot, settle } from './proc.ts';
 
-export interface TracingFigures {
-  mode: 'off' | 'on';
-  round: number;
+export type TracingMode = 'off' | 'on';
+
+export interface TracingBurst {
+  mode: TracingMode;
+  /** Which pair of bursts (1…). */
+  pair: number;
   checkouts: number;
   perSecond: number;
-  p99: number;
-  /** CPU ms per confirmed checkout, every service and the launcher (which stores the spans) together: contention on a busy machine stretches it far less than wall time. */
-  cpuMsPerCheckout: number;
-  /** Of which the launcher's (the embedded collector: receiving, decoding and storing spans; log indexing). */
-  launcherCpuMsPerCheckout: number;
-  /** The yardstick's req/s measured just before this run. */
-  yardstick: number;
-  /** The machine's load when the run ended. */
+  /** Each checkout's request time, ms (for the pooled percentiles). */
+  times: number[];
+  /** CPU ms of every service and the launcher for this burst, and of the launcher alone (receiving, decoding, storing spans; log indexing). */
+  cpuMs: number;
+  launcherCpuMs: number;
+}
+
+export interface TracingFigures {
+  bursts: TracingBurst[];
+  /** Yardstick req/s before the first burst and after the last. */
+  yardstick: { before: number; after: number };
   load: string;
 }
 
-async function measure(system: RunningSystem, shoppers: number, perShopper: number): Promise<Pick<TracingFigures, 'checkouts' | 'perSecond' | 'p99' | 'cpuMsPerCheckout' | 'launcherCpuMsPerCheckout'>> {
-  // One warm-up checkout per shopper is not counted: connection pools, JIT, first-use caches.
-  await Promise.all(Array.from({ length: shoppers }, () => benchCheckout(system.gatewayUrl, 1)));
-  const procs = [...(await system.services()), { name: 'launcher', pid: system.launcher.pid }];
+type Procs = { name: string; pid: number | undefined }[];
+
+async function processesOf(system: RunningSystem): Promise<Procs> {
+  return [...(await system.services()), { name: 'launcher', pid: system.launcher.pid }];
+}
+
+async function burst(system: RunningSystem, procs: Procs, shoppers: number, perShopper: number): Promise<Omit<TracingBurst, 'mode' | 'pair'>> {
   const before = cpuSnapshot(procs);
   const t0 = performance.now();
   const runs = await Promise.all(Array.from({ length: shoppers }, () => benchCheckout(system.gatewayUrl, perShopper, { keepTimes: true })));
   const seconds = (performance.now() - t0) / 1000;
-  // The events' consumers and the span export (every second) finish the checkouts' work: give them a moment.
-  await new Promise((r) => setTimeout(r, 2000));
+  // The consumers of the burst's events and the span export (every half second) finish its work.
+  await new Promise((r) => setTimeout(r, 1000));
+  await settle(procs, { maxMs: 10_000, windowMs: 500 });
   const used = cpuDelta(before, cpuSnapshot(procs));
-  const cpu = [...used.values()].reduce((a, b) => a + b, 0);
-  const times = runs.flatMap((r) => r.times ?? []).sort((a, b) => a - b);
   const confirmed = runs.reduce((n, r) => n + r.confirmed, 0);
-  return { checkouts: confirmed, perSecond: confirmed / seconds, p99: times[Math.min(times.length - 1, Math.floor(0.99 * times.length))] ?? 0, cpuMsPerCheckout: cpu / Math.max(1, confirmed), launcherCpuMsPerCheckout: (used.get('launcher') ?? 0) / Math.max(1, confirmed) };
+  return {
+    checkouts: confirmed,
+    perSecond: confirmed / seconds,
+    times: runs.flatMap((r) => r.times ?? []),
+    cpuMs: [...used.values()].reduce((a, b) => a + b, 0),
+    launcherCpuMs: used.get('launcher') ?? 0,
+  };
 }
 
-/** Start the system with tracing off, then on (`rounds` times, alternating), and run the same checkout load against each. */
-export async function benchTracing(opts: { start: StartOptions; shoppers: number; perShopper: number; rounds?: number; yardstick: { connections: number; durationS: number } }): Promise<TracingFigures[]> {
-  const out: TracingFigures[] = [];
-  for (let round = 1; round <= (opts.rounds ?? 1); round++) {
-    for (const mode of ['off', 'on'] as const) {
-      const yard = await measureYardstick(opts.yardstick);
-      process.stdout.write(`  tracing ${mode} (round ${round}): ${opts.shoppers} shoppers × ${opts.perShopper} checkouts; yardstick ${yard.rps.toFixed(0)} req/s (${machineLoad()})…\n`);
+/** Start a system with tracing off and one with it on, then run `bursts` pairs of checkout bursts, alternating between them. */
+export async function benchTracing(opts: { start: StartOptions; shoppers: number; perShopper: number; warmup: number; bursts: number; yardstick: { connections: number; durationS: number } }): Promise<TracingFigures> {
+  const systems = new Map<TracingMode, { system: RunningSystem; procs: Procs }>();
+  try {
+    for (const [i, mode] of (['off', 'on'] as const).entries()) {
       const env = { ...opts.start.env, ...(mode === 'off' ? { OTEL_SDK_DISABLED: 'true' } : {}) };
-      const system = await startSystem({ ...opts.start, env });
-      try {
-        out.push({ mode, round, ...(await measure(system, opts.shoppers, opts.perShopper)), yardstick: yard.rps, load: machineLoad() });
-      } finally {
-        await system.stop();
+      const start = { ...opts.start, env, portBase: opts.start.portBase + 200 * (i + 1), dataDir: join(opts.start.dataDir, `tracing-${mode}`), logDir: join(opts.start.logDir, `tracing-${mode}`) };
+      const system = await startSystem(start);
+      systems.set(mode, { system, procs: await processesOf(system) });
+    }
+    for (const [mode, { system, procs }] of systems) {
+      const settled = await settle(procs);
+      process.stdout.write(`  tracing ${mode}: started, ${settled.settled ? 'settled' : 'still busy'} after ${(settled.waitedMs / 1000).toFixed(0)} s; ${opts.warmup} warm-up checkouts…\n`);
+      await benchCheckout(system.gatewayUrl, opts.warmup, { inFlight: opts.shoppers });
+      await settle(procs, { maxMs: 15_000 });
+    }
+    const before = await measureYardstick(opts.yardstick);
+    process.stdout.write(`  ${opts.bursts} pairs of bursts, ${opts.shoppers} shoppers × ${opts.perShopper} checkouts each; yardstick ${before.rps.toFixed(0)} req/s (${machineLoad()})…\n`);
+    const bursts: TracingBurst[] = [];
+    for (let pair = 1; pair <= opts.bursts; pair++) {
+      const order: TracingMode[] = pair % 2 === 1 ? ['off', 'on'] : ['on', 'off'];
+      for (const mode of order) {
+        const { system, procs } = systems.get(mode) as { system: RunningSystem; procs: Procs };
+        bursts.push({ mode, pair, ...(await burst(system, procs, opts.shoppers, opts.perShopper)) });
       }
     }
+    const after = await measureYardstick(opts.yardstick);
+    return { bursts, yardstick: { before: before.rps, after: after.rps }, load: machineLoad() };
+  } finally {
+    for (const { system } of systems.values()) await system.stop();
   }
-  return out;
 }
 
-/** The cost of tracing over every round: throughput (raw and per yardstick) and p99, in % (positive: on is worse). */
-export function tracingCost(figures: TracingFigures[]): { throughput: number; throughputPerYardstick: number; p99: number; cpu: number; servicesCpu: number } {
-  const of = (mode: 'off' | 'on') => figures.filter((f) => f.mode === mode);
-  const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
-  const [off, on] = [of('off'), of('on')];
-  const rate = (fs: TracingFigures[]) => mean(fs.map((f) => f.perSecond));
-  const relative = (fs: TracingFigures[]) => mean(fs.map((f) => f.perSecond / f.yardstick));
-  const p99 = (fs: TracingFigures[]) => mean(fs.map((f) => f.p99));
+/** p-quantile of sorted values (nearest rank). */
+function quantile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))] ?? 0;
+}
+
+export interface ModeFigures {
+  checkouts: number;
+  /** Confirmed checkouts over the time spent in this mode's bursts. */
+  perSecond: number;
+  p50: number;
+  p99: number;
+  cpuMsPerCheckout: number;
+  launcherCpuMsPerCheckout: number;
+}
+
+/** One mode's bursts pooled: throughput over all of them, percentiles over every checkout, CPU over every confirmed checkout. */
+export function pooled(bursts: TracingBurst[], mode: TracingMode): ModeFigures {
+  const mine = bursts.filter((b) => b.mode === mode);
+  const checkouts = mine.reduce((n, b) => n + b.checkouts, 0);
+  const seconds = mine.reduce((s, b) => s + b.checkouts / Math.max(1e-9, b.perSecond), 0);
+  const times = mine.flatMap((b) => b.times).sort((a, b) => a - b);
+  const per = (ms: number) => ms / Math.max(1, checkouts);
   return {
-    throughput: 100 * (1 - rate(on) / rate(off)),
-    throughputPerYardstick: 100 * (1 - relative(on) / relative(off)),
-    p99: 100 * (p99(on) / p99(off) - 1),
-    cpu: 100 * (mean(on.map((f) => f.cpuMsPerCheckout)) / mean(off.map((f) => f.cpuMsPerCheckout)) - 1),
-    servicesCpu: 100 * (mean(on.map((f) => f.cpuMsPerCheckout - f.launcherCpuMsPerCheckout)) / mean(off.map((f) => f.cpuMsPerCheckout - f.launcherCpuMsPerCheckout)) - 1),
+    checkouts,
+    perSecond: checkouts / Math.max(1e-9, seconds),
+    p50: quantile(times, 0.5),
+    p99: quantile(times, 0.99),
+    cpuMsPerCheckout: per(mine.reduce((s, b) => s + b.cpuMs, 0)),
+    launcherCpuMsPerCheckout: per(mine.reduce((s, b) => s + b.launcherCpuMs, 0)),
+  };
+}
+
+/** The median over the pairs of on's figure ÷ off's (each pair's two bursts ran seconds apart, on the same machine). */
+function medianOfPairs(bursts: TracingBurst[], figure: (f: ModeFigures) => number): number {
+  const ratios = [...new Set(bursts.map((b) => b.pair))]
+    .map((pair) => {
+      const [off, on] = (['off', 'on'] as const).map((mode) => figure(pooled(bursts.filter((b) => b.pair === pair), mode)));
+      return (on ?? 0) / Math.max(1e-9, off ?? 0);
+    })
+    .sort((a, b) => a - b);
+  const mid = ratios.length / 2;
+  return ratios.length % 2 === 1 ? (ratios[Math.floor(mid)] ?? 1) : ((ratios[mid - 1] ?? 1) + (ratios[mid] ?? 1)) / 2;
+}
+
+/**
+ * The cost of tracing, in % (positive: on is worse): from all bursts pooled,
+ * and as the median of the pairs' ratios, which one pair caught by a slow
+ * spell of the machine cannot move (a p99 of 600 checkouts is their sixth
+ * slowest: one such spell decides it).
+ */
+export function tracingCost(bursts: TracingBurst[]): { throughput: number; throughputMedianOfPairs: number; p99: number; p99MedianOfPairs: number; cpu: number; servicesCpu: number } {
+  const [off, on] = [pooled(bursts, 'off'), pooled(bursts, 'on')];
+  return {
+    throughput: 100 * (1 - on.perSecond / off.perSecond),
+    throughputMedianOfPairs: 100 * (1 - medianOfPairs(bursts, (f) => f.perSecond)),
+    p99: 100 * (on.p99 / off.p99 - 1),
+    p99MedianOfPairs: 100 * (medianOfPairs(bursts, (f) => f.p99) - 1),
+    cpu: 100 * (on.cpuMsPerCheckout / off.cpuMsPerCheckout - 1),
+    servicesCpu: 100 * ((on.cpuMsPerCheckout - on.launcherCpuMsPerCheckout) / (off.cpuMsPerCheckout - off.launcherCpuMsPerCheckout) - 1),
   };
 }
