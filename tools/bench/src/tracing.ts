@@ -39,6 +39,8 @@ export interface TracingBurst {
   /** CPU ms of every service and the launcher for this burst, and of the launcher alone (receiving, decoding, storing spans; log indexing). */
   cpuMs: number;
   launcherCpuMs: number;
+  /** CPU ms of each process (service name, or launcher) for this burst. */
+  byProcess: Record<string, number>;
 }
 
 export interface TracingFigures {
@@ -70,6 +72,7 @@ async function burst(system: RunningSystem, procs: Procs, shoppers: number, perS
     times: runs.flatMap((r) => r.times ?? []),
     cpuMs: [...used.values()].reduce((a, b) => a + b, 0),
     launcherCpuMs: used.get('launcher') ?? 0,
+    byProcess: Object.fromEntries(used),
   };
 }
 
@@ -119,6 +122,8 @@ export interface ModeFigures {
   p99: number;
   cpuMsPerCheckout: number;
   launcherCpuMsPerCheckout: number;
+  /** CPU ms per confirmed checkout of each process. */
+  byProcess: Record<string, number>;
 }
 
 /** One mode's bursts pooled: throughput over all of them, percentiles over every checkout, CPU over every confirmed checkout. */
@@ -135,6 +140,7 @@ export function pooled(bursts: TracingBurst[], mode: TracingMode): ModeFigures {
     p99: quantile(times, 0.99),
     cpuMsPerCheckout: per(mine.reduce((s, b) => s + b.cpuMs, 0)),
     launcherCpuMsPerCheckout: per(mine.reduce((s, b) => s + b.launcherCpuMs, 0)),
+    byProcess: Object.fromEntries([...new Set(mine.flatMap((b) => Object.keys(b.byProcess)))].map((name) => [name, per(mine.reduce((s, b) => s + (b.byProcess[name] ?? 0), 0))])),
   };
 }
 

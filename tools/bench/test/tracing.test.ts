@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pooled, tracingCost, type TracingBurst } from '../src/tracing.ts';
 
-const burst = (mode: 'off' | 'on', pair: number, perSecond: number, times: number[], cpuMs: number, launcherCpuMs = 0): TracingBurst => ({ mode, pair, checkouts: times.length, perSecond, times, cpuMs, launcherCpuMs });
+const burst = (mode: 'off' | 'on', pair: number, perSecond: number, times: number[], cpuMs: number, launcherCpuMs = 0): TracingBurst => ({ mode, pair, checkouts: times.length, perSecond, times, cpuMs, launcherCpuMs, byProcess: { launcher: launcherCpuMs, orders: cpuMs - launcherCpuMs } });
 const times = (n: number, ms: number, slowest = ms) => [...Array.from({ length: n - 1 }, () => ms), slowest];
 
 test('pooled: throughput over the time of all bursts, percentiles over every checkout, CPU per confirmed checkout', () => {
@@ -15,6 +15,7 @@ test('pooled: throughput over the time of all bursts, percentiles over every che
   assert.equal(off.p99, 200, 'the 198th of 200 sorted times');
   assert.equal(off.cpuMsPerCheckout, 90);
   assert.equal(off.launcherCpuMsPerCheckout, 0.5);
+  assert.deepEqual(off.byProcess, { launcher: 0.5, orders: 89.5 });
 });
 
 test('tracingCost: one pair caught by a slow spell moves the pooled figures, not the median of the pairs', () => {

@@ -46,21 +46,28 @@ function attributesOf(list: KeyValue[] | undefined): Record<string, unknown> {
   return out;
 }
 
-const HEX_ID: Record<number, RegExp> = { 8: /^[0-9a-fA-F]{16}$/, 16: /^[0-9a-fA-F]{32}$/ };
+const HEX_ID: Record<number, RegExp> = { 8: /^[0-9a-f]{16}$/, 16: /^[0-9a-f]{32}$/ };
+const ANY_CASE_HEX_ID: Record<number, RegExp> = { 8: /^[0-9a-fA-F]{16}$/, 16: /^[0-9a-fA-F]{32}$/ };
 
-/** OTLP JSON ids are hex; tolerate base64 (the protobuf JSON mapping) too. */
+/** OTLP JSON ids are hex; tolerate upper case, and base64 (the protobuf JSON mapping) too. */
 function hexId(id: string | undefined, bytes: 8 | 16): string | null {
   if (!id) return null;
-  // Three ids per span, thousands of spans a second: the patterns are compiled once.
-  if ((HEX_ID[bytes] as RegExp).test(id)) return id.toLowerCase();
+  // Three ids per span, thousands of spans a second: the patterns are compiled once, and lower-case hex
+  // (what every OpenTelemetry SDK sends) is taken as it is.
+  if ((HEX_ID[bytes] as RegExp).test(id)) return id;
+  if ((ANY_CASE_HEX_ID[bytes] as RegExp).test(id)) return id.toLowerCase();
   const decoded = Buffer.from(id, 'base64');
   return decoded.length === bytes ? decoded.toString('hex') : null;
 }
 
+const DIGITS = /^\d{7,20}$/;
+
+/** Nanoseconds since the epoch (a decimal string: they exceed 2^53) as milliseconds, to the microsecond. */
 function millis(nanos: string | number | undefined): number {
   if (nanos === undefined) return 0;
   if (typeof nanos === 'number') return nanos / 1e6;
-  // Nanoseconds since epoch exceed 2^53: split before converting.
+  // Split at the microseconds instead of a BigInt per timestamp: whole microseconds fit a double exactly.
+  if (DIGITS.test(nanos)) return Number(nanos.slice(0, -3)) / 1000;
   const n = BigInt(nanos);
   return Number(n / 1000n) / 1000;
 }
