@@ -1,7 +1,7 @@
 // The topology's edges and node states, from spans as the collector stores them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { edgesFrom, failed, topologySvg, type NodeState } from '../src/dashboard/topology.ts';
+import { edgesFrom, failed, placeLabel, topologySvg, type LabelBox, type NodeState } from '../src/dashboard/topology.ts';
 import type { StoredSpan } from '../src/telemetry/store.ts';
 
 const SERVER = 1;
@@ -90,4 +90,36 @@ test('calls refused before their callee first came up are start-up, not failures
   assert.deepEqual(edge(early, new Map([['payments', null]])), undefined, 'a service that never came up yet: nothing to blame it for');
   assert.equal(edge([...early, ...late])?.errors, 3, 'a callee the launcher does not run (an outside PSP, an SMTP server) is always blamed');
   assert.equal(stateOf(topologySvg(nodes, edgesFrom([...early, call(200)], 60_000, known)), 'payments'), 'up');
+});
+
+test('two services linked both ways get two curves and two labels apart, not one drawn over the other', () => {
+  const nodes: NodeState[] = ['catalog', 'search', 'inventory'].map((name) => ({ name, state: 'running', instances: 1, ready: 1 }));
+  const edge = (from: string, to: string, kind: 'call' | 'event') => ({ from, to, kind, count: 60, errors: 0, perSecond: 1, errorRate: 0, p99Ms: 12 });
+  const svg = topologySvg(nodes, [edge('search', 'catalog', 'call'), edge('catalog', 'search', 'event'), edge('catalog', 'inventory', 'event')]);
+  const drawn = (from: string, to: string) => {
+    const curve = new RegExp(`data-edge="${from}-${to}"[^>]*>(?:<title>[^<]*</title>)?<path d="([^"]+)"`).exec(svg);
+    const label = new RegExp(`data-edge-label="${from}-${to}">(?:<title>[^<]*</title>)?<text x="([\\d.-]+)" y="([\\d.-]+)"`).exec(svg);
+    assert.ok(curve && label, `edge ${from} → ${to} drawn and labelled`);
+    return { d: curve[1] as string, x: Number(label[1]), y: Number(label[2]) };
+  };
+  const call = drawn('search', 'catalog');
+  const events = drawn('catalog', 'search');
+  assert.ok(Math.abs(call.y - events.y) >= 12, `labels a line apart (y ${call.y} and ${events.y})`);
+  const startY = (d: string) => Number(/^M[\d.-]+,([\d.-]+)/.exec(d)?.[1]);
+  const endY = (d: string) => Number(/([\d.-]+)$/.exec(d)?.[1]);
+  assert.notEqual(startY(call.d), endY(events.d), 'the two curves do not coincide');
+  const single = drawn('catalog', 'inventory');
+  assert.equal(startY(single.d), 150, 'an edge without a reverse is drawn as before, from the middle of its node');
+  assert.ok(svg.lastIndexOf('data-edge=') < svg.indexOf('data-edge-label='), 'every label is drawn after every curve, so no curve crosses a label out');
+  assert.ok(svg.lastIndexOf('data-service=') < svg.indexOf('data-edge-label='), 'and after the services, so no service box cuts one off');
+});
+
+test('a label that would cover one placed before it moves down a line at a time; one clear of it stays', () => {
+  const placed: LabelBox[] = [];
+  assert.deepEqual(placeLabel(placed, 500, 400, 18), { x: 500, y: 400 });
+  assert.deepEqual(placeLabel(placed, 520, 405, 18), { x: 520, y: 418 }, 'overlapping: one line down');
+  assert.deepEqual(placeLabel(placed, 510, 400, 18), { x: 510, y: 439 }, 'past both');
+  assert.deepEqual(placeLabel(placed, 700, 400, 18), { x: 700, y: 400 }, 'far enough to the side: stays');
+  const crowded: LabelBox[] = Array.from({ length: 10 }, (_, i) => ({ x: 100, y: 100 + 13 * i, width: 100 }));
+  assert.equal(placeLabel(crowded, 100, 100, 18).y, 152, 'gives up after four lines rather than wander off its curve');
 });

@@ -119,7 +119,36 @@ export interface NodeState {
   ready: number;
 }
 
-/** Render the topology as SVG. */
+export interface LabelBox {
+  x: number;
+  y: number;
+  width: number;
+}
+
+/** An edge label's size in the 10 px font the page gives it (a fair average width per character). */
+const LABEL_CHAR_PX = 5.6;
+const LABEL_LINE_PX = 13;
+
+/**
+ * Where a label goes: at its curve's middle, or moved down a line at a time
+ * (a few lines at most) while it would cover a label placed before it — the
+ * middles of two curves can be close (orders → notifications crosses
+ * payments → reports).
+ */
+export function placeLabel(placed: LabelBox[], x: number, y: number, chars: number): { x: number; y: number } {
+  const box = { x, y, width: chars * LABEL_CHAR_PX + 6 };
+  const clashes = () => placed.some((p) => Math.abs(p.x - box.x) < (p.width + box.width) / 2 && Math.abs(p.y - box.y) < LABEL_LINE_PX);
+  for (let tries = 0; tries < 4 && clashes(); tries++) box.y += LABEL_LINE_PX;
+  placed.push(box);
+  return { x: box.x, y: box.y };
+}
+
+/**
+ * Render the topology as SVG: the curves, the services over them, and the
+ * edge labels over everything, each on a white box of its own size (the
+ * label-bg filter) so no curve runs through its words and no service box
+ * cuts it off.
+ */
 export function topologySvg(nodes: NodeState[], edges: Edge[]): string {
   let extra = 0;
   const pos = new Map<string, [number, number]>();
@@ -131,11 +160,16 @@ export function topologySvg(nodes: NodeState[], edges: Edge[]): string {
     i.errors += e.errors;
     inbound.set(e.to, i);
   }
-  const edgeSvg = edges
+  // Two services linked both ways (search calls catalog; catalog's events go to search) would get one curve
+  // and one label spot for both: each of the pair is drawn off to its own side, its label with it.
+  const linked = new Set(edges.map((e) => `${e.from}\u0000${e.to}`));
+  const placed: LabelBox[] = [];
+  const drawn = edges
     .filter((e) => pos.has(e.from) && pos.has(e.to))
     .map((e) => {
       const [x1, y1] = pos.get(e.from) as [number, number];
       const [x2, y2] = pos.get(e.to) as [number, number];
+      const side = linked.has(`${e.to}\u0000${e.from}`) ? (e.from < e.to ? -1 : 1) : 0;
       let d: string;
       let lx: number;
       let ly: number;
@@ -144,25 +178,31 @@ export function topologySvg(nodes: NodeState[], edges: Edge[]): string {
         const down = y2 > y1;
         const sy = y1 + (down ? H / 2 : -H / 2);
         const ey = y2 + (down ? -H / 2 : H / 2);
-        d = `M${x1 + 20},${sy} C${x1 + 60},${(sy + ey) / 2} ${x2 + 60},${(sy + ey) / 2} ${x2 + 20},${ey}`;
-        lx = x1 + 52;
-        ly = (sy + ey) / 2 + 4;
+        const dx = side * 14;
+        d = `M${x1 + 20 + dx},${sy} C${x1 + 60 + 2 * dx},${(sy + ey) / 2} ${x2 + 60 + 2 * dx},${(sy + ey) / 2} ${x2 + 20 + dx},${ey}`;
+        lx = x1 + 52 + 2 * dx;
+        ly = (sy + ey) / 2 + 4 + side * 8;
       } else {
         const sx = x1 + (x2 >= x1 ? W / 2 : -W / 2);
         const ex = x2 + (x2 >= x1 ? -W / 2 : W / 2);
         const mx = (sx + ex) / 2;
-        d = `M${sx},${y1} C${mx},${y1} ${mx},${y2} ${ex},${y2}`;
+        const dy = side * 7;
+        d = `M${sx},${y1 + dy} C${mx},${y1 + dy} ${mx},${y2 + dy} ${ex},${y2 + dy}`;
         lx = mx;
-        ly = (y1 + y2) / 2 - 5;
+        // One label above its curve, the other below: a line apart at least.
+        ly = (y1 + y2) / 2 + (side > 0 ? dy + 14 : dy - 5);
       }
       const cls = ['edge', e.kind === 'event' ? 'event' : '', e.errorRate > 0.05 ? 'error' : ''].join(' ').trim();
       const rate = e.perSecond >= 1 ? `${e.perSecond >= 10 ? Math.round(e.perSecond) : e.perSecond.toFixed(1)}/s` : `${Math.max(1, Math.round(e.perSecond * 60))}/min`;
       const errors = e.errors > 0 ? ` · ${Math.round(e.errorRate * 100)}% err` : '';
       const label = `${rate}${errors} · p99 ${ms(e.p99Ms)}`;
-      return `<g class="${cls}" data-edge="${esc(e.from)}-${esc(e.to)}" data-error-rate="${e.errorRate.toFixed(3)}"><title>${esc(`${e.from} → ${e.to} (${e.kind === 'event' ? 'events' : 'calls'}): ${e.count} in the last minute, ${e.errors} failed, p99 ${ms(e.p99Ms)}`)}</title><path d="${d}" marker-end="url(#arrow)"/>
-<text x="${lx}" y="${ly}" text-anchor="middle">${esc(label)}</text></g>`;
-    })
-    .join('\n');
+      const title = `<title>${esc(`${e.from} → ${e.to} (${e.kind === 'event' ? 'events' : 'calls'}): ${e.count} in the last minute, ${e.errors} failed, p99 ${ms(e.p99Ms)}`)}</title>`;
+      const at = placeLabel(placed, lx, ly, label.length);
+      return {
+        path: `<g class="${cls}" data-edge="${esc(e.from)}-${esc(e.to)}" data-error-rate="${e.errorRate.toFixed(3)}">${title}<path d="${d}" marker-end="url(#arrow)"/></g>`,
+        label: `<g class="${cls}" data-edge-label="${esc(e.from)}-${esc(e.to)}">${title}<text x="${at.x}" y="${at.y}" text-anchor="middle" filter="url(#label-bg)">${esc(label)}</text></g>`,
+      };
+    });
   const nodeSvg = nodes
     .map((n) => {
       const [x, y] = pos.get(n.name) as [number, number];
@@ -175,7 +215,8 @@ export function topologySvg(nodes: NodeState[], edges: Edge[]): string {
 <text x="${x}" y="${y - 3}" text-anchor="middle">${esc(n.name)}</text><text class="sub" x="${x}" y="${y + 13}" text-anchor="middle">${esc(sub)}</text></g>`;
     })
     .join('\n');
-  return `<svg viewBox="0 0 960 510" role="img" aria-label="Service topology"><defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#9aa3b5"/></marker></defs>
-${edgeSvg}
-${nodeSvg}</svg>`;
+  return `<svg viewBox="0 0 960 510" role="img" aria-label="Service topology"><defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#9aa3b5"/></marker><filter id="label-bg" x="-0.04" y="-0.12" width="1.08" height="1.24"><feFlood flood-color="#fff" flood-opacity="0.92"/><feComposite in="SourceGraphic" operator="over"/></filter></defs>
+${drawn.map((e) => e.path).join('\n')}
+${nodeSvg}
+${drawn.map((e) => e.label).join('\n')}</svg>`;
 }
