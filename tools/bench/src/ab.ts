@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RunningSystem, StartOptions } from '../../launcher/src/harness.ts';
-import { benchCheckout, type CheckoutFigures } from './checkout.ts';
+import { benchCheckout, quantile, type CheckoutFigures } from './checkout.ts';
 import { formatTable } from '../../launcher/src/table.ts';
 import { machineLoad, measureYardstick } from './yardstick.ts';
 import { cpuDelta, cpuSnapshot } from './proc.ts';
@@ -40,10 +40,6 @@ if (commits.length < 2) {
 }
 
 const work = mkdtempSync(join(tmpdir(), 'bazaar-ab-'));
-const quantile = (values: number[], q: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
-};
 const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
 
 interface Row {
@@ -106,7 +102,7 @@ try {
     const mine = rows.filter((r) => r.commit === commit);
     const pooled = times.get(commit) ?? { one: [], four: [] };
     const side = (pick: (r: Row) => CheckoutFigures, all: number[]) =>
-      `${mean(mine.map((r) => pick(r).confirmedPerS)).toFixed(2)}/s, p50 ${mean(mine.map((r) => pick(r).p50)).toFixed(1)} ms, p99 ${quantile(all, 0.99).toFixed(0)} ms (pooled)`;
+      `${mean(mine.map((r) => pick(r).confirmedPerS)).toFixed(2)}/s, p50 ${mean(mine.map((r) => pick(r).p50)).toFixed(1)} ms, p99 ${quantile([...all].sort((a, b) => a - b), 0.99).toFixed(0)} ms (pooled)`;
     return [commit, mean(mine.map((r) => r.yardstick)).toFixed(0), side((r) => r.one, pooled.one), side((r) => r.four, pooled.four)];
   });
   process.stdout.write(`means over ${rounds} rounds (p99 over every round's checkouts):\n${formatTable(['commit', 'yardstick req/s', '1 in flight', '4 in flight'], summary)}\n`);

@@ -61,6 +61,7 @@ async function tracingSection(): Promise<void> {
     bursts: Number(process.env.BENCH_TRACING_BURSTS ?? 6),
     yardstick: { connections, durationS: duration },
   });
+  const [off, on] = [pooled(tracing.bursts, 'off'), pooled(tracing.bursts, 'on')];
   const row = (label: string, f: ModeFigures) => [label, String(f.checkouts), f.perSecond.toFixed(1), f.p50.toFixed(1), f.p99.toFixed(1), f.cpuMsPerCheckout.toFixed(1), f.launcherCpuMsPerCheckout.toFixed(1)];
   process.stdout.write(`\n${formatTable(
     ['checkout bursts, tracing', 'pair', 'confirmed', 'checkouts/s', 'p50 ms', 'p99 ms', 'CPU ms/checkout', 'of which launcher'],
@@ -72,9 +73,8 @@ async function tracingSection(): Promise<void> {
   const { yardstick } = tracing;
   process.stdout.write(`\n${formatTable(
     ['all bursts pooled, tracing', 'confirmed', 'checkouts/s', 'p50 ms', 'p99 ms', 'CPU ms/checkout', 'of which launcher'],
-    [row('off (OTEL_SDK_DISABLED=true)', pooled(tracing.bursts, 'off')), row('on (every span, to the launcher)', pooled(tracing.bursts, 'on'))],
+    [row('off (OTEL_SDK_DISABLED=true)', off), row('on (every span, to the launcher)', on)],
   )}\nyardstick ${yardstick.before.toFixed(0)} req/s before the bursts, ${yardstick.after.toFixed(0)} after (${tracing.load})\n`);
-  const [off, on] = [pooled(tracing.bursts, 'off'), pooled(tracing.bursts, 'on')];
   process.stdout.write(`\n${formatTable(
     ['CPU ms per checkout, pooled', 'off', 'on', 'difference'],
     Object.keys(on.byProcess).map((name) => [name, (off.byProcess[name] ?? 0).toFixed(2), (on.byProcess[name] ?? 0).toFixed(2), `${((on.byProcess[name] ?? 0) - (off.byProcess[name] ?? 0)).toFixed(2)}`]),

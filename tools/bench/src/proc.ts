@@ -56,8 +56,8 @@ export function cpuSnapshot(processes: { name: string; pid: number | undefined }
  * core over a `windowMs` window (a freshly started system may still be
  * consuming its seed's events and exporting their spans; an idle one uses
  * about 15 %: fourteen processes' timers, probes and long polls), or `maxMs`
- * passed. Returns the
- * last window's figure and whether it settled, for the report.
+ * passed. Returns the last window's figure and whether it settled, for the
+ * report.
  */
 export async function settle(processes: { name: string; pid: number | undefined }[], opts: { belowPercent?: number; windowMs?: number; maxMs?: number } = {}): Promise<{ settled: boolean; percent: number; waitedMs: number }> {
   const below = opts.belowPercent ?? 30;

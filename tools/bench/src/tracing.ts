@@ -9,7 +9,7 @@
  * and more within minutes (the yardstick measured between bursts shows it);
  * one long run per mode, minutes apart, lands that drift on one mode, and
  * the difference measured was as often the machine's as tracing's
- * (docs/observability.md, "Measuring it"). Bursts seconds apart see the
+ * (docs/observability.md, "Overhead"). Bursts seconds apart see the
  * same machine. While one system takes its burst the other idles (about 15 %
  * of a core: timers, probes, long polls), the same for both.
  *
@@ -22,7 +22,7 @@
  */
 import { join } from 'node:path';
 import { startSystem, type RunningSystem, type StartOptions } from '../../launcher/src/harness.ts';
-import { benchCheckout } from './checkout.ts';
+import { benchCheckout, quantile } from './checkout.ts';
 import { machineLoad, measureYardstick } from './yardstick.ts';
 import { cpuDelta, cpuSnapshot, settle } from './proc.ts';
 
@@ -36,10 +36,7 @@ export interface TracingBurst {
   perSecond: number;
   /** Each checkout's request time, ms (for the pooled percentiles). */
   times: number[];
-  /** CPU ms of every service and the launcher for this burst, and of the launcher alone (receiving, decoding, storing spans; log indexing). */
-  cpuMs: number;
-  launcherCpuMs: number;
-  /** CPU ms of each process (service name, or launcher) for this burst. */
+  /** CPU ms of each process for this burst: the services by name, and `launcher` (receiving, decoding, storing spans; log indexing). */
   byProcess: Record<string, number>;
 }
 
@@ -70,8 +67,6 @@ async function burst(system: RunningSystem, procs: Procs, shoppers: number, perS
     checkouts: confirmed,
     perSecond: confirmed / seconds,
     times: runs.flatMap((r) => r.times ?? []),
-    cpuMs: [...used.values()].reduce((a, b) => a + b, 0),
-    launcherCpuMs: used.get('launcher') ?? 0,
     byProcess: Object.fromEntries(used),
   };
 }
@@ -109,11 +104,6 @@ export async function benchTracing(opts: { start: StartOptions; shoppers: number
   }
 }
 
-/** p-quantile of sorted values (nearest rank). */
-function quantile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))] ?? 0;
-}
-
 export interface ModeFigures {
   checkouts: number;
   /** Confirmed checkouts over the time spent in this mode's bursts. */
@@ -133,14 +123,15 @@ export function pooled(bursts: TracingBurst[], mode: TracingMode): ModeFigures {
   const seconds = mine.reduce((s, b) => s + b.checkouts / Math.max(1e-9, b.perSecond), 0);
   const times = mine.flatMap((b) => b.times).sort((a, b) => a - b);
   const per = (ms: number) => ms / Math.max(1, checkouts);
+  const byProcess = Object.fromEntries([...new Set(mine.flatMap((b) => Object.keys(b.byProcess)))].map((name) => [name, per(mine.reduce((s, b) => s + (b.byProcess[name] ?? 0), 0))]));
   return {
     checkouts,
     perSecond: checkouts / Math.max(1e-9, seconds),
     p50: quantile(times, 0.5),
     p99: quantile(times, 0.99),
-    cpuMsPerCheckout: per(mine.reduce((s, b) => s + b.cpuMs, 0)),
-    launcherCpuMsPerCheckout: per(mine.reduce((s, b) => s + b.launcherCpuMs, 0)),
-    byProcess: Object.fromEntries([...new Set(mine.flatMap((b) => Object.keys(b.byProcess)))].map((name) => [name, per(mine.reduce((s, b) => s + (b.byProcess[name] ?? 0), 0))])),
+    cpuMsPerCheckout: Object.values(byProcess).reduce((a, b) => a + b, 0),
+    launcherCpuMsPerCheckout: byProcess.launcher ?? 0,
+    byProcess,
   };
 }
 
