@@ -6,7 +6,23 @@ export interface PostgresTarget {
   url: string;
   /** Most connections this process opens to the database (default 5). */
   poolSize?: number | undefined;
+  /**
+   * How long a session may sit idle inside a transaction before the server
+   * ends it (PostgreSQL's idle_in_transaction_session_timeout). Default 5000.
+   */
+  idleInTransactionTimeoutMs?: number | undefined;
 }
+
+/**
+ * Default idle-in-transaction limit. Bazaar's transactions are a few statements
+ * sent back to back, never waiting on another service, so a session idle
+ * inside one for seconds belongs to a process that stalled (frozen, paused by
+ * the scheduler, stuck in a long GC): the server ends it, and the row locks it
+ * held go to the instances still serving instead of blocking them until the
+ * stalled one wakes (issue 12: an inventory instance frozen mid-reservation
+ * held its product's row, and the other instance's commits waited on it).
+ */
+export const IDLE_IN_TRANSACTION_TIMEOUT_MS = 5000;
 
 /** PostgreSQL type OIDs whose default parsing (to strings) we replace. */
 const INT8 = 20;
@@ -114,6 +130,7 @@ export function postgresDialect(opts: { target: PostgresTarget; applicationName:
     application_name: opts.applicationName,
     connectionTimeoutMillis: 5000,
     idleTimeoutMillis: 30_000,
+    idle_in_transaction_session_timeout: opts.target.idleInTransactionTimeoutMs ?? IDLE_IN_TRANSACTION_TIMEOUT_MS,
     types,
   });
   // pg emits 'error' for an idle connection the server dropped (restart,

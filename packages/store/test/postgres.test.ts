@@ -63,3 +63,36 @@ test('connections the server drops are replaced: the store answers again without
   await store.db.insertInto('notes').values({ id: 'n', body: 'b', pinned: 0, created_at: 'c' }).execute();
   assert.equal((await store.db.selectFrom('notes').select('id').execute()).length, 1);
 });
+
+test('a session stalled inside a transaction is ended by the server: its row locks go to the others instead of blocking them', async (t) => {
+  const where = await testLocation('postgres', 'stalled', t);
+  const target = { ...where.postgres!, idleInTransactionTimeoutMs: 300 };
+  const store = await openStore<NotesDB>({ service: 'stalled', migrations: notesMigrations, dataDir: '', postgres: target });
+  t.after(() => store.close());
+  await store.db.insertInto('notes').values({ id: 'row', body: 'first', pinned: 0, created_at: 'c' }).execute();
+  // A process that stalls (SIGSTOP) right after taking a row lock, and stays stalled until the other writer is through.
+  let wake!: () => void;
+  const stalledUntil = new Promise<void>((resolve) => (wake = resolve));
+  const stalled = store.db
+    .transaction()
+    .execute(async (trx) => {
+      await trx.updateTable('notes').set({ body: 'stalled' }).where('id', '=', 'row').execute();
+      await stalledUntil;
+      await trx.updateTable('notes').set({ pinned: 1 }).where('id', '=', 'row').execute();
+    })
+    .then(
+      () => 'committed',
+      () => 'ended by the server',
+    );
+  // Another instance writes the same row. Without the limit it waits for the stalled one for ever (here: until
+  // the 20 s bound below fails the test); with it, the server ends the stalled session and the write goes through.
+  const other = store.db.updateTable('notes').set({ body: 'other' }).where('id', '=', 'row').execute();
+  const bound = new Promise((_, reject) => setTimeout(() => reject(new Error('the other writer still waits on the stalled transaction\'s row lock after 20 s')), 20_000).unref());
+  try {
+    await Promise.race([other, bound]);
+  } finally {
+    wake();
+  }
+  assert.equal(await stalled, 'ended by the server', 'the stalled transaction did not commit after the server ended it');
+  assert.deepEqual(await store.db.selectFrom('notes').select(['body', 'pinned']).where('id', '=', 'row').executeTakeFirst(), { body: 'other', pinned: 0 });
+});

@@ -62,3 +62,38 @@ test('defect 5: one orders instance: finished sagas log no "saga lease lost" war
   assert.ok(finished.length >= 2, 'the sagas ran and logged');
   assert.deepEqual(lines.filter((l) => l.includes('lease lost')), []);
 });
+
+test('issue 12, the wait bound: the steps before the capture call with what is left of the saga deadline as their budget; the commit after it with none', async (t) => {
+  const h = await startOrders({ settings: { sagaDeadlineMs: 15_000, checkoutWaitMs: 0 } });
+  t.after(() => h.close());
+  const { orderId } = (await checkout(h.app, h.alice)).json();
+  assert.equal((await settled(h.app, h.alice, orderId)).status, 'CONFIRMED');
+  const calls = h.upstreams.calls.filter((c) => c.orderId === orderId);
+  for (const op of ['reserve', 'authorize', 'capture'] as const) {
+    const call = calls.find((c) => c.op === op);
+    assert.ok(call, `the saga called ${op}`);
+    assert.ok(call.deadlineMs !== undefined && call.deadlineMs > 0 && call.deadlineMs <= 15_000, `${op} carried the saga's remaining time as its budget (got ${call.deadlineMs})`);
+  }
+  const commit = calls.find((c) => c.op === 'commit');
+  assert.ok(commit, 'the saga committed the reservation');
+  assert.equal(commit.deadlineMs, undefined, 'after the capture the saga only moves forward: no deadline');
+});
+
+test('issue 12, the wait bound: a call hanging across the deadline is cut at it, so CANCELLED comes at the deadline, not after the call\'s own timeout', async (t) => {
+  // Each call to payments may take a minute; the saga has 1.5 s. Before the fix the authorize call ran its
+  // whole minute past the deadline (the saga's calls carried no deadline), and the order stayed PENDING.
+  const h = await startOrders({ settings: { sagaDeadlineMs: 1500, upstreamTimeoutMs: 60_000, checkoutWaitMs: 0 } });
+  t.after(async () => {
+    h.upstreams.faults.authorize = {};
+    h.upstreams.faults.void = {};
+    h.upstreams.releaseHanging();
+    await h.close();
+  });
+  h.upstreams.faults.authorize = { hang: true };
+  h.upstreams.faults.void = { hang: true };
+  const { orderId } = (await checkout(h.app, h.alice)).json();
+  const order = await settled(h.app, h.alice, orderId);
+  assert.equal(order.status, 'CANCELLED');
+  assert.equal(order.reason, 'payment could not be completed in time');
+  assert.ok(h.upstreams.count('authorize', orderId) > 0, 'the saga was inside its authorize call when the deadline came');
+});

@@ -3,7 +3,7 @@
  * implementing the internal contracts (packages/contracts) with behaviour a
  * test can control — declines, short stock, 503s, slow or hanging answers.
  */
-import { AppError, createServiceApp, requireService, type ServiceApp } from '@bazaar/kit';
+import { AppError, DEADLINE_HEADER, createServiceApp, requireService, type ServiceApp } from '@bazaar/kit';
 import { testCredentials, testLogger } from '@bazaar/kit/testing';
 import type { Cart, OrderedItemsRequest } from '@bazaar/contracts/cart';
 import type { ReserveRequest } from '@bazaar/contracts/inventory';
@@ -27,6 +27,8 @@ export interface Fault {
 export interface Call {
   op: Operation;
   orderId: string;
+  /** The deadline budget the caller sent (bazaar-deadline-ms), when it sent one. */
+  deadlineMs?: number;
 }
 
 export interface Upstreams {
@@ -68,8 +70,9 @@ export async function startUpstreams(): Promise<Upstreams> {
   const hanging = new Set<() => void>();
 
   /** Record the call and apply its fault, if any; true when the handler should go on. */
-  async function enter(op: Operation, orderId: string): Promise<void> {
-    calls.push({ op, orderId });
+  async function enter(op: Operation, orderId: string, headers: Record<string, string | string[] | undefined> = {}): Promise<void> {
+    const budget = headers[DEADLINE_HEADER];
+    calls.push({ op, orderId, ...(typeof budget === 'string' ? { deadlineMs: Number(budget) } : {}) });
     const fault = faults[op];
     if (!fault) return;
     if (fault.hang) await new Promise<void>((resolve) => hanging.add(resolve));
@@ -105,7 +108,7 @@ export async function startUpstreams(): Promise<Upstreams> {
   const inventory = app('inventory');
   inventory.post('/internal/inventory/reservations', async (request, reply) => {
     const req = request.body as ReserveRequest;
-    await enter('reserve', req.orderId);
+    await enter('reserve', req.orderId, request.headers);
     const known = reservations.get(req.orderId);
     if (!known) {
       for (const item of req.items) {
@@ -122,7 +125,7 @@ export async function startUpstreams(): Promise<Upstreams> {
   inventory.post('/internal/inventory/reservations/:orderId/:action', async (request) => {
     const { orderId, action } = request.params as { orderId: string; action: string };
     const op = action === 'commit' ? 'commit' : 'release';
-    await enter(op, orderId);
+    await enter(op, orderId, request.headers);
     const r = reservations.get(orderId);
     if (!r) throw problem(404, 'RESERVATION_NOT_FOUND', `No reservation for ${orderId}`);
     if (op === 'commit') {
@@ -147,7 +150,7 @@ export async function startUpstreams(): Promise<Upstreams> {
   const view = (orderId: string) => ({ paymentId: `pay-${orderId}`, orderId, status: paymentOf(orderId).status, amount: { amount: 1, currency: 'EUR' }, cardLast4: '4242' });
   pay.post('/internal/payments/authorize', async (request, reply) => {
     const req = request.body as AuthorizeRequest;
-    await enter('authorize', req.orderId);
+    await enter('authorize', req.orderId, request.headers);
     if (!payments.has(req.orderId) && cancelledRefs.has(req.orderId)) payments.set(req.orderId, { status: 'DECLINED', declineCode: 'reference_cancelled' });
     if (!payments.has(req.orderId)) {
       const declineCode = req.card.number === DECLINED_CARD ? 'card_declined' : req.card.number === NO_FUNDS_CARD ? 'insufficient_funds' : undefined;
@@ -159,7 +162,7 @@ export async function startUpstreams(): Promise<Upstreams> {
   });
   pay.post('/internal/payments/:orderId/:action', async (request) => {
     const { orderId, action } = request.params as { orderId: string; action: 'capture' | 'void' | 'refund' };
-    await enter(action, orderId);
+    await enter(action, orderId, request.headers);
     if (action === 'void' && !payments.has(orderId)) {
       // Payments' contract: a 404 to a void says the PSP holds nothing for the order, and never will (pspChecked).
       // legacyVoidNotFound plays an older payments that answered 404 without asking the PSP.

@@ -4,9 +4,17 @@
  * idle shopper: put an item in the cart, POST /api/checkout with an
  * Idempotency-Key (retried with the same key on 5xx or no answer), then poll
  * the order until it is final. Records what a client sees.
+ *
+ * With several gateway instances the client also plays the load balancer in
+ * front of them: requests go round-robin, and an instance that did not answer
+ * (refused, reset, timed out) is left out for a while, as a load balancer's
+ * health check or outlier detection would.
  */
 import { randomUUID } from 'node:crypto';
 import { call, TimeoutError, type Reply } from './http.ts';
+
+/** Timeout of one status poll (the gateway's own budget for a read is 1.5 s). */
+const POLL_TIMEOUT_MS = 2500;
 
 export const CARDS = { approves: '4242424242424242', declined: '4000000000000002' } as const;
 const ADDRESS = { name: 'Chaos Shopper', line1: '1 Fault Street', city: 'Lyon', postalCode: '69001', country: 'FR' };
@@ -44,8 +52,51 @@ export interface ClientFigures {
   skipped: number;
 }
 
+/**
+ * The client's side of several gateway instances: round-robin, skipping one
+ * that failed to answer for `ejectMs` (when all are out, the one out longest
+ * is tried). Injected clock, for the tests.
+ */
+export class GatewayPicker {
+  readonly urls: readonly string[];
+  private cursor = 0;
+  private readonly out: number[];
+  private readonly ejectMs: number;
+  private readonly now: () => number;
+  constructor(urls: readonly string[], ejectMs = 5000, now: () => number = Date.now) {
+    if (urls.length === 0) throw new Error('GatewayPicker needs at least one gateway URL');
+    this.urls = urls;
+    this.ejectMs = ejectMs;
+    this.now = now;
+    this.out = urls.map(() => 0);
+  }
+
+  /** The instance for the next request. */
+  pick(): string {
+    const t = this.now();
+    for (let step = 0; step < this.urls.length; step++) {
+      const i = (this.cursor + step) % this.urls.length;
+      if ((this.out[i] as number) <= t) {
+        this.cursor = (i + 1) % this.urls.length;
+        return this.urls[i] as string;
+      }
+    }
+    // All out: the one whose time out ends first.
+    let best = 0;
+    for (let i = 1; i < this.urls.length; i++) if ((this.out[i] as number) < (this.out[best] as number)) best = i;
+    return this.urls[best] as string;
+  }
+
+  /** The instance did not answer: leave it out for a while (only with others to go to). */
+  failed(url: string): void {
+    const i = this.urls.indexOf(url);
+    if (i >= 0 && this.urls.length > 1) this.out[i] = this.now() + this.ejectMs;
+  }
+}
+
 export interface LoadOptions {
-  gatewayUrl: string;
+  /** Every gateway instance (one in most runs). */
+  gatewayUrls: readonly string[];
   rate: number;
   declinedShare: number;
   products: string[];
@@ -86,20 +137,26 @@ export function startLoad(opts: LoadOptions) {
   const running = new Set<Promise<void>>();
   let stopped = false;
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const gateways = new GatewayPicker(opts.gatewayUrls);
 
-  /** One request, counted; undefined when it failed at the network level or timed out. */
-  async function counted<T>(url: string, init: Parameters<typeof call>[1]) {
+  /** One request (a path, sent to a gateway instance), counted; undefined when it failed at the network level or timed out. */
+  async function counted<T>(path: string, init: Parameters<typeof call>[1]) {
     figures.requests++;
+    const gateway = gateways.pick();
     try {
-      const res = await call<T>(url, init);
+      const res = await call<T>(`${gateway}${path}`, init);
       if (res.status >= 500) figures.status5xx++;
       return res;
     } catch (error) {
       if (error instanceof TimeoutError) figures.timeouts++;
       else figures.networkErrors++;
+      gateways.failed(gateway);
       return undefined;
     }
   }
+
+  /** Log in again through whichever gateway is in rotation. */
+  const relogin = (s: Shopper) => login(gateways.pick(), s.email, s.password);
 
   /** Retry `attempt` while it answers 5xx/401/nothing, until `deadline`. */
   async function persist<R extends { status: number }>(deadline: number, s: Shopper, attempt: () => Promise<R | undefined>): Promise<R | undefined> {
@@ -108,7 +165,7 @@ export function startLoad(opts: LoadOptions) {
       if (res && res.status === 401) {
         // Access tokens are short-lived: log in again (the gateway may itself be down, so this can fail too).
         try {
-          s.token = await login(opts.gatewayUrl, s.email, s.password);
+          s.token = await relogin(s);
         } catch {
           /* retried below */
         }
@@ -124,7 +181,7 @@ export function startLoad(opts: LoadOptions) {
     journeys.push(record);
     figures.journeys++;
     const product = opts.products[Math.floor(opts.random() * opts.products.length)] as string;
-    const put = await persist(deadline, s, () => counted(`${opts.gatewayUrl}/api/cart/items/${product}`, { method: 'PUT', body: { quantity: 1 }, token: s.token }));
+    const put = await persist(deadline, s, () => counted(`/api/cart/items/${product}`, { method: 'PUT', body: { quantity: 1 }, token: s.token }));
     if (!put || put.status !== 200) {
       record.gaveUp = `cart answered ${put?.status ?? 'nothing'}`;
       return;
@@ -139,7 +196,7 @@ export function startLoad(opts: LoadOptions) {
     let placed: Reply<{ orderId?: string; status?: string; cart?: { version?: string } }> | undefined;
     for (let looks = 0; ; looks++) {
       placed = await persist(deadline, s, () =>
-        counted<{ orderId?: string; status?: string; cart?: { version?: string } }>(`${opts.gatewayUrl}/api/checkout`, {
+        counted<{ orderId?: string; status?: string; cart?: { version?: string } }>('/api/checkout', {
           method: 'POST',
           body,
           token: s.token,
@@ -168,9 +225,10 @@ export function startLoad(opts: LoadOptions) {
         return;
       }
       await sleep(200);
-      const res = await counted<{ status?: string }>(`${opts.gatewayUrl}/api/orders/${orderId}`, { token: s.token });
+      // A poll is cheap and safe to repeat: a short timeout moves on to another gateway instance soon.
+      const res = await counted<{ status?: string }>(`/api/orders/${orderId}`, { token: s.token, timeoutMs: POLL_TIMEOUT_MS });
       // The token ran out while polling: log in again once (retried on the next poll if that fails too).
-      if (res?.status === 401) s.token = await login(opts.gatewayUrl, s.email, s.password).catch(() => s.token);
+      if (res?.status === 401) s.token = await relogin(s).catch(() => s.token);
       if (res?.status === 200) status = res.body.status;
     }
     record.final = { status, at: Date.now() };

@@ -1,7 +1,8 @@
 /**
  * npm run chaos -- [--duration 90s|10m] [--rate 2] [--users 20] [--declined 0.2]
  *                  [--infra] [--seed N] [--fault-every 12s] [--deadline 15s]
- *                  [--save journeys.json]
+ *                  [--replicas N] [--save journeys.json]
+ * --replicas: instances of each service that can scale (default 2 with --infra, 1 embedded).
  * Exit code: 0 every invariant holds, 1 a violation, 2 the round could not run.
  */
 import { parseArgs } from 'node:util';
@@ -29,6 +30,7 @@ const { values } = parseArgs({
     deadline: { type: 'string', default: '15s' },
     settle: { type: 'string', default: '120s' },
     save: { type: 'string' },
+    replicas: { type: 'string' },
   },
 });
 
@@ -39,6 +41,10 @@ try {
   if (!(rate > 0)) throw new Error('--rate must be a positive number of checkouts per second');
   if (!Number.isInteger(users) || users < 1) throw new Error('--users must be a positive integer');
   if (!(declined >= 0 && declined <= 1)) throw new Error('--declined is a share between 0 and 1');
+  // On PostgreSQL two instances of a service share its database as two pods would; embedded, they would share one
+  // SQLite file, whose single writer lock a frozen instance keeps from the other: one instance each there.
+  const replicas = values.replicas === undefined ? (values.infra ? 2 : 1) : Number(values.replicas);
+  if (!Number.isInteger(replicas) || replicas < 1 || replicas > 3) throw new Error('--replicas must be 1, 2 or 3 (instances of each service that can scale)');
   const seed = values.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(values.seed);
   const result = await runChaos({
     durationMs: parseDuration(values.duration, 'duration'),
@@ -50,6 +56,7 @@ try {
     faultEveryMs: parseDuration(values['fault-every'], 'fault-every'),
     sagaDeadlineMs: parseDuration(values.deadline, 'deadline'),
     settleTimeoutMs: parseDuration(values.settle, 'settle'),
+    replicas,
     log: (line) => process.stderr.write(`${line}\n`),
   });
   process.stdout.write(`${renderReport(result)}\n`);

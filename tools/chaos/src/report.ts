@@ -1,11 +1,11 @@
 import type { ChaosResult } from './run.ts';
-import { describeFault } from './faults.ts';
+import { REPLICATED, describeFault } from './faults.ts';
 
 /** The run as text: the fault schedule, the invariants table, the client figures. */
 export function renderReport(r: ChaosResult): string {
   const lines: string[] = [];
   const o = r.options;
-  lines.push(`chaos round: ${o.durationMs / 1000} s, ${o.rate} checkouts/s, ${o.users} shoppers, ${Math.round(o.declinedShare * 100)} % declined cards, ${o.infra ? 'private PostgreSQL + Redis + NATS' : 'embedded stores'}, seed ${o.seed}, saga deadline ${o.sagaDeadlineMs / 1000} s`);
+  lines.push(`chaos round: ${o.durationMs / 1000} s, ${o.rate} checkouts/s, ${o.users} shoppers, ${Math.round(o.declinedShare * 100)} % declined cards, ${o.infra ? 'private PostgreSQL + Redis + NATS' : 'embedded stores'}, seed ${o.seed}, saga deadline ${o.sagaDeadlineMs / 1000} s, ${(o.replicas ?? 1) > 1 ? `${o.replicas} instances of ${REPLICATED.join(', ')}` : 'one instance of each service'}`);
   lines.push('', 'fault schedule:');
   for (const f of r.faults) lines.push(`  ${describeFault(f)}`);
   lines.push('', 'invariants:');
@@ -23,12 +23,15 @@ export function renderReport(r: ChaosResult): string {
   lines.push(`  requests ${f.requests}: 5xx ${f.status5xx}, timeouts ${f.timeouts}, network errors ${f.networkErrors}`);
   lines.push(`  time to a final answer: p50 ${f.p50Ms} ms, p99 ${f.p99Ms} ms, max ${f.maxMs} ms; over the saga deadline + 2 s: ${f.overDeadline}`);
   for (const [reason, count] of f.gaveUpReasons) lines.push(`  gave up ${count} × ${reason}`);
-  lines.push(
+  // With replicas, a kill or freeze leaves another instance on the path: there is no down time to take out.
+  if ((o.replicas ?? 1) === 1) lines.push(
     `  without the time the gateway itself was frozen or killed during the wait (no client gets any answer then): p99 ${f.exEdge.p99Ms} ms, max ${f.exEdge.maxMs} ms; over the saga deadline + 2 s: ${f.exEdge.overDeadline}`,
   );
-  lines.push(
-    `  without the time the gateway or orders (which alone holds the order and drives its saga) was frozen or killed during the wait: p99 ${f.exPath.p99Ms} ms, max ${f.exPath.maxMs} ms; over the saga deadline + 2 s: ${f.exPath.overDeadline}`,
-  );
+  const path =
+    (o.replicas ?? 1) === 1
+      ? `the gateway or orders (which alone holds the order and drives its saga) was frozen or killed${o.infra ? ', or PostgreSQL (where the answer is recorded) was restarting,' : ''}`
+      : 'PostgreSQL (orders\' database, where the answer is recorded and read) was restarting';
+  if ((o.replicas ?? 1) === 1 || o.infra) lines.push(`  without the time ${path} during the wait: p99 ${f.exPath.p99Ms} ms, max ${f.exPath.maxMs} ms; over the saga deadline + 2 s: ${f.exPath.overDeadline}`);
   if (r.overByFault.length > 0) {
     lines.push(`  the ${f.overDeadline} over the saga deadline + 2 s, by fault active during their wait (a journey counts under each): ${r.overByFault.map(([k, n]) => `${k} ${n}`).join(', ')}`);
   }
@@ -42,7 +45,7 @@ export function renderReport(r: ChaosResult): string {
     }
   }
   if (r.slowestExPath.length > 0) {
-    lines.push('', 'over the saga deadline + 2 s even without the gateway\'s and orders\' down time (slowest first):');
+    lines.push('', `over the saga deadline + 2 s even without the time ${path} (slowest first):`);
     for (const j of r.slowestExPath) {
       lines.push(`  ${j.startS.toFixed(1).padStart(6)} s  wait ${j.waitMs} ms (${j.waitExPathMs} ms without), accepted after ${j.acceptedAfterMs ?? '—'} ms, ${j.status}${j.orderId ? ` ${j.orderId}` : ''}`);
       lines.push(`           faults during the wait: ${j.faults.length > 0 ? j.faults.join('; ') : 'none'}`);

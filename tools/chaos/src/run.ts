@@ -12,7 +12,7 @@ import { portBaseFor, startSystem, until, type RunningSystem, type ServiceInfo }
 import { call, percentile } from './http.ts';
 import { createShoppers, startLoad, type ClientFigures, type JourneyRecord } from './load.ts';
 import { checkInvariants, type InvariantResult } from './checker.ts';
-import { describeFault, planFaults, seeded, type Fault } from './faults.ts';
+import { REPLICATED, describeFault, planFaults, seeded, serviceOf, type Fault } from './faults.ts';
 import { startFaultProxy, type FaultProxy } from './proxy.ts';
 import { startPrivateInfra, type InfraServer } from './infra.ts';
 import { journeyWaits, overLimitByFault, slowestJourneys, waitsOf, type FaultWindow, type SlowJourney } from './waits.ts';
@@ -32,6 +32,11 @@ export interface ChaosOptions {
   settleTimeoutMs: number;
   /** orders' SAGA_DEADLINE_MS for the run. */
   sagaDeadlineMs: number;
+  /**
+   * Instances of every service that can scale (REPLICATED), as a Deployment's
+   * replicas; kills and freezes then hit one instance. Default 1.
+   */
+  replicas?: number;
   portBase?: number;
   log: (line: string) => void;
 }
@@ -55,7 +60,7 @@ export interface ChaosResult {
     overDeadline: number;
     /** The same waits minus the time the gateway (the edge) was frozen or killed during each: reported beside the raw ones. */
     exEdge: { p99Ms: number; maxMs: number; overDeadline: number };
-    /** Minus the time the gateway or orders (which alone holds the answer) was frozen or killed. */
+    /** Minus the time the gateway or orders (which alone holds the answer) was frozen or killed with no other instance, or PostgreSQL was restarting. */
     exPath: { p99Ms: number; maxMs: number; overDeadline: number };
   };
   /** The faults as they happened (applied → healed / answering again), load-relative in the report. */
@@ -76,6 +81,9 @@ export interface ChaosResult {
 /** Run one round; always stops what it started. */
 export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
   const random = seeded(opts.seed);
+  const replicas = opts.replicas ?? 1;
+  /** With one instance of it, a frozen or killed gateway (or orders) leaves no way to an answer. */
+  const alone = (target: string, service: string) => serviceOf(target) === service && replicas === 1;
   const work = mkdtempSync(join(tmpdir(), 'bazaar-chaos-'));
   const started = Date.now();
   const t = () => `${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s`;
@@ -116,7 +124,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
         PAYMENTS_RECONCILE_INTERVAL_MS: '5000',
         ...(infra?.env ?? {}),
       },
-      args: opts.infra ? ['--infra'] : [],
+      args: [...(opts.infra ? ['--infra'] : []), ...(replicas > 1 ? ['--scale', REPLICATED.map((name) => `${name}=${replicas}`).join(',')] : [])],
     });
     const services = await system.services();
     const urlOf = (name: string) => {
@@ -127,6 +135,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     const psp = new URL(urlOf('psp-sim'));
     pspTarget.port = Number(psp.port);
     const gatewayUrl = system.gatewayUrl;
+    const gatewayUrls = services.filter((x) => serviceOf(x.name) === 'gateway').map((x) => x.url);
 
     // Setup: the admin, products with known stock, shoppers.
     // Ready processes may still be warming up (JWKS, feeds): setup calls are retried until they answer.
@@ -155,10 +164,11 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     opts.log(`${products.length} products × ${perProduct} units, ${shoppers.length} shoppers; load ${opts.rate}/s for ${opts.durationMs / 1000} s`);
 
     // Load and faults.
-    const faults = planFaults({ durationMs: opts.durationMs, everyMs: opts.faultEveryMs, infra: opts.infra, edge: true, random });
+    const faults = planFaults({ durationMs: opts.durationMs, everyMs: opts.faultEveryMs, infra: opts.infra, edge: true, random, replicas });
     const kills = new Map<string, number>();
+    /** The pid of one instance (`orders`, `orders-2`) as the launcher's table has it now. */
     const pidOf = async (name: string): Promise<number | undefined> => {
-      const s = (await (system as RunningSystem).services()).find((x: ServiceInfo) => x.name === name || x.name === `${name}-1`);
+      const s = (await (system as RunningSystem).services()).find((x: ServiceInfo) => x.name === name);
       return s?.pid;
     };
     const servers = new Map<string, InfraServer>((infra?.servers ?? []).map((s) => [s.name, s]));
@@ -166,7 +176,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     const untilBack = async (name: string, oldPid: number, window: FaultWindow): Promise<void> => {
       const giveUpAt = loadStartedAt + opts.durationMs + 120_000;
       while (Date.now() < giveUpAt && !finished) {
-        const s = (await (system as RunningSystem).services().catch(() => [] as ServiceInfo[])).find((x: ServiceInfo) => x.name === name || x.name === `${name}-1`);
+        const s = (await (system as RunningSystem).services().catch(() => [] as ServiceInfo[])).find((x: ServiceInfo) => x.name === name);
         if (s && s.pid !== oldPid && s.state === 'ready') break;
         await new Promise((r) => setTimeout(r, 250));
       }
@@ -180,7 +190,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
           if (!pid || frozen.has(pid)) return note(`skip kill -9 ${f.target} (not running or frozen)`);
           process.kill(pid, 'SIGKILL');
           kills.set(f.target, (kills.get(f.target) ?? 0) + 1);
-          const window: FaultWindow = { label: `kill -9 ${f.target}`, from: Date.now(), to: Number.POSITIVE_INFINITY, edgeDown: f.target === 'gateway', ordersDown: f.target === 'orders' };
+          const window: FaultWindow = { label: `kill -9 ${f.target}`, from: Date.now(), to: Number.POSITIVE_INFINITY, edgeDown: alone(f.target, 'gateway'), ordersDown: alone(f.target, 'orders') };
           windows.push(window);
           note(`kill -9 ${f.target} (pid ${pid})`);
           return untilBack(f.target, pid, window);
@@ -190,7 +200,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
           if (!pid || frozen.has(pid)) return note(`skip SIGSTOP ${f.target} (not running or frozen)`);
           process.kill(pid, 'SIGSTOP');
           frozen.add(pid);
-          const window: FaultWindow = { label: `SIGSTOP ${f.target}`, from: Date.now(), to: Number.POSITIVE_INFINITY, edgeDown: f.target === 'gateway', ordersDown: f.target === 'orders' };
+          const window: FaultWindow = { label: `SIGSTOP ${f.target}`, from: Date.now(), to: Number.POSITIVE_INFINITY, edgeDown: alone(f.target, 'gateway'), ordersDown: alone(f.target, 'orders') };
           windows.push(window);
           note(`SIGSTOP ${f.target} (pid ${pid}) for ${(f.forMs / 1000).toFixed(1)} s`);
           timers.push(
@@ -225,7 +235,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
           const server = servers.get(f.target);
           if (!server) return;
           note(`restarting ${f.target}`);
-          const window: FaultWindow = { label: `restart ${f.target}`, from: Date.now(), to: Number.POSITIVE_INFINITY, edgeDown: false };
+          const window: FaultWindow = { label: `restart ${f.target}`, from: Date.now(), to: Number.POSITIVE_INFINITY, edgeDown: false, databaseDown: f.target === 'postgres' };
           windows.push(window);
           await server.restart();
           window.to = Date.now();
@@ -236,7 +246,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
       }
     };
     loadStartedAt = Date.now();
-    const load = startLoad({ gatewayUrl, rate: opts.rate, declinedShare: opts.declinedShare, products, shoppers, journeyTimeoutMs: Math.max(60_000, opts.sagaDeadlineMs * 4), random });
+    const load = startLoad({ gatewayUrls, rate: opts.rate, declinedShare: opts.declinedShare, products, shoppers, journeyTimeoutMs: Math.max(60_000, opts.sagaDeadlineMs * 4), random });
     for (const f of faults) timers.push(setTimeout(() => void apply(f).catch((error: unknown) => note(`fault failed: ${describeFault(f)}: ${String(error)}`)), f.atMs));
     await new Promise((r) => setTimeout(r, opts.durationMs));
     note('load stops; waiting for the journeys in flight');
@@ -279,8 +289,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     const after = await system.services();
     const crashes: string[] = [];
     for (const s of after) {
-      const base = s.name.replace(/-\d+$/, '');
-      const expected = kills.get(base) ?? 0;
+      const expected = kills.get(s.name) ?? 0;
       if (s.restarts > expected) crashes.push(`${s.name}: ${s.restarts} restarts, ${expected} kills`);
       if (s.state !== 'ready') crashes.push(`${s.name} is ${s.state}`);
     }

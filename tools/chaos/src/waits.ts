@@ -15,10 +15,16 @@ export interface FaultWindow {
   edgeDown: boolean;
   /** orders frozen or killed: it alone holds the order and drives its saga, so no final answer can come meanwhile (one orders instance). */
   ordersDown?: boolean;
+  /** PostgreSQL restarting (--infra): orders' database, where a final answer is recorded and read, is away meanwhile. */
+  databaseDown?: boolean;
 }
 
-/** Windows during which no final answer can reach a client by construction: the gateway or orders (the answer's holder) down. */
-export const answerPathDown = (w: FaultWindow): boolean => w.edgeDown || w.ordersDown === true;
+/**
+ * Windows during which no final answer can reach a client by construction:
+ * the gateway or orders (the answer's holder) down with no other instance, or
+ * the database the answer is recorded in restarting.
+ */
+export const answerPathDown = (w: FaultWindow): boolean => w.edgeDown || w.ordersDown === true || w.databaseDown === true;
 
 export interface SlowJourney {
   /** Seconds after the load started. */

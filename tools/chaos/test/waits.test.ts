@@ -65,6 +65,18 @@ test('without the answer path: the gateway and orders down are taken out, other 
   assert.deepEqual(exPath, [12_000], 'gateway and orders, their overlap counted once');
 });
 
+test('without the answer path: a PostgreSQL restart is taken out (the answer is recorded there), a Redis or NATS restart and a frozen instance among two are not', () => {
+  const windows: FaultWindow[] = [
+    { label: 'restart postgres', from: 15_000, to: 17_000, edgeDown: false, databaseDown: true },
+    { label: 'restart nats', from: 5_000, to: 6_000, edgeDown: false, databaseDown: false },
+    { label: 'SIGSTOP orders-2', from: 0, to: 10_000, edgeDown: false, ordersDown: false },
+  ];
+  const { raw, exEdge, exPath } = waitsOf([journey(0, 18_000)], windows);
+  assert.deepEqual(raw, [18_000]);
+  assert.deepEqual(exEdge, [18_000]);
+  assert.deepEqual(exPath, [16_000]);
+});
+
 test('journeys over the limit are counted under each kind of fault during their wait', () => {
   const windows: FaultWindow[] = [
     { label: 'SIGSTOP orders', from: 1_000, to: 25_000, edgeDown: false, ordersDown: true },

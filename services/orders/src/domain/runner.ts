@@ -1,7 +1,7 @@
-import { SpanStatusCode, inSpan, newSpanId, remoteParent, startPeriodic, withContext, type Logger, type PeriodicLoop, type RequestContext } from '@bazaar/kit';
+import { SpanStatusCode, currentContext, inSpan, newSpanId, remoteParent, startPeriodic, withContext, type Logger, type PeriodicLoop, type RequestContext } from '@bazaar/kit';
 import type { CardVault } from './card-vault.ts';
 import type { OrderRecord, OrderRepository, SagaRecord } from './model.ts';
-import { runStep, type InventoryPort, type PaymentsPort, type RetryPolicy, type Transition } from './saga.ts';
+import { runStep, stepDeadline, type InventoryPort, type PaymentsPort, type RetryPolicy, type Transition } from './saga.ts';
 
 export interface SagaRunnerSettings {
   /** Interval of the loop that drives due sagas. */
@@ -83,7 +83,9 @@ export function createSagaRunner(deps: {
         const order = await orders.get(orderId);
         if (!order) throw new Error(`saga ${orderId} has no order`);
         // Each step is a span of the checkout's trace, named after it, carrying the order id (the dashboard's saga timeline).
-        const transition = await inSpan(`saga ${saga.step}`, { attributes: { 'bazaar.order_id': orderId, 'bazaar.saga.step': saga.step, 'bazaar.saga.attempt': saga.attempts + 1 } }, async (span) => {
+        // Before the capture its calls end by the saga's deadline at the latest (retries included): a call still
+        // running then is cut, and the customer gets CANCELLED at the deadline, not a timeout or two after it.
+        const transition = await withStepDeadline(stepDeadline(saga), () => inSpan(`saga ${saga.step}`, { attributes: { 'bazaar.order_id': orderId, 'bazaar.saga.step': saga.step, 'bazaar.saga.attempt': saga.attempts + 1 } }, async (span) => {
           const t = await runStep({
             saga,
             order,
@@ -99,12 +101,18 @@ export function createSagaRunner(deps: {
             if (t.kind === 'retry') span.setStatus({ code: SpanStatusCode.ERROR, message: t.error });
           }
           return t;
-        });
+        }));
         if (!(await apply(saga, order, transition, log))) return lost(orderId, log, steps + 1);
         // The saga is over: claiming it again would fail (it is DONE), which is not a lost lease.
         if (transition.kind === 'confirm' || transition.kind === 'cancel' || transition.kind === 'end') return;
       }
     });
+  }
+
+  /** Run `fn` with the current context's deadline set to `deadline` (none: as it is). */
+  function withStepDeadline<T>(deadline: number | undefined, fn: () => Promise<T>): Promise<T> {
+    const ctx = currentContext();
+    return deadline === undefined || !ctx ? fn() : withContext({ ...ctx, deadline }, fn);
   }
 
   /** The saga's own context: in its checkout's trace, under the checkout's span (not the request's deadline). */

@@ -65,6 +65,15 @@ export interface RetryPolicy {
 /** Steps before the capture: these give up at the deadline. */
 const BEFORE_CAPTURE: ReadonlySet<SagaStep> = new Set(['RESERVING', 'AUTHORIZING', 'CAPTURING']);
 
+/**
+ * When the calls of the saga's current step must have ended: its deadline
+ * before the capture (past it the saga compensates, so a call still running
+ * would only keep the customer waiting), none after it (it only moves forward).
+ */
+export function stepDeadline(saga: Pick<SagaRecord, 'step' | 'deadlineAt'>): number | undefined {
+  return BEFORE_CAPTURE.has(saga.step) ? saga.deadlineAt : undefined;
+}
+
 /** What must be undone when a saga gives up in `step`; a call may have succeeded unseen, so undo it too. */
 function undoFrom(step: SagaStep): Compensation[] {
   return step === 'RESERVING' ? ['release'] : ['void', 'release'];
