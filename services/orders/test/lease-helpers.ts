@@ -173,6 +173,8 @@ export interface Instance {
   sweeps(): number[];
   /** How many times this instance tried to claim a saga. */
   claims(): number;
+  /** How many times its heartbeat renewed its leases. */
+  renewals(): number;
   /** Accept a checkout here: order and saga created (claimed by this instance), card in its vault, saga kicked. */
   checkout(orderId: string): Promise<void>;
   /** Simulated crash: its store calls and remote calls fail from now on, nothing is released. */
@@ -188,7 +190,7 @@ export interface Instance {
  * they share one connection (two connections to one file in one process would
  * block each other's writers, which separate processes do not).
  */
-export async function multiInstance(dialect: StoreDialect, t: AfterHook, opts: { leaseMs: number; remote?: Remote }) {
+export async function multiInstance(dialect: StoreDialect, t: AfterHook, opts: { leaseMs: number; remote?: Remote; now?: () => number }) {
   const where = await testLocation(dialect, 'orders', t, { file: true });
   const first = await openOrdersStore(where);
   const stores: OrdersStore[] = dialect === 'postgres' ? [first, await openOrdersStore(where)] : [first];
@@ -216,6 +218,7 @@ export async function multiInstance(dialect: StoreDialect, t: AfterHook, opts: {
         vault,
         logger: testLogger(),
         settings: { sweepMs: settings.sweepMs ?? 5, retry: settings.retry ?? { baseMs: 5, maxMs: 20 }, reservationTtlSeconds: 600 },
+        ...(opts.now ? { now: opts.now } : {}),
       });
       const instance: Instance = {
         name,
@@ -224,6 +227,7 @@ export async function multiInstance(dialect: StoreDialect, t: AfterHook, opts: {
         vault,
         sweeps: () => wrapped.calledAt.get('dueSagas') ?? [],
         claims: () => wrapped.calledAt.get('claimSaga')?.length ?? 0,
+        renewals: () => wrapped.calledAt.get('renewLeases')?.length ?? 0,
         async checkout(orderId) {
           const created = await wrapped.repo.create({ order: newOrder(orderId), saga: newSaga(orderId), key: `key-${orderId}`, requestHash: 'h' });
           if (created !== 'created') throw new Error(`order ${orderId} not created: ${created}`);

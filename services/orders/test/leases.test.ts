@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DIALECTS } from '@bazaar/store/testing';
+import { manualClock } from '@bazaar/kit/testing';
 import { reasons } from '../src/domain/saga.ts';
 import { eventually } from './helpers.ts';
 import { createRemote, multiInstance, newOrder, newSaga } from './lease-helpers.ts';
@@ -71,13 +72,25 @@ for (const dialect of DIALECTS) {
   });
 
   test(`${dialect}: a saga held by a live instance is never touched by another, while its call hangs or while it waits to retry`, async (t) => {
-    // Short, but renewed every third of it: a's heartbeat must keep up even on a loaded machine.
+    // The instances' time is a clock the test moves, 100 ms at a time and only once a has renewed its leases
+    // since the last step: a's lease is always ahead of the clock, however long a loaded machine stalls a's
+    // heartbeat in real time (with real time, a 400 ms lease flaked on a busy two-core machine: b took a saga
+    // over after a's renewal came late, which is right for a stalled instance, but not what this test is about).
     const leaseMs = 400;
-    const world = await multiInstance(dialect, t, { leaseMs });
+    // It starts 30 s ahead of real time: the test's sagas (made with real timestamps, due at once, deadline a
+    // minute away) are due on it at once and far from their deadline for the few seconds it moves.
+    const clock = manualClock({ start: Date.now() + 30_000, autoAdvance: false });
+    const world = await multiInstance(dialect, t, { leaseMs, now: clock.now });
     const { remote } = world;
     // Retries 1.5-3 s apart: the saga sits idle in a's hands for several leases.
     const a = world.instance('a', { retry: { baseMs: 3000, maxMs: 3000 } });
     const b = world.instance('b');
+    /** One step of the clock, once a has renewed since the previous one and b has swept since. */
+    const step = async () => {
+      const [renewed, swept] = [a.renewals(), b.sweeps().length];
+      await eventually("a's heartbeat to renew and b to sweep", () => a.renewals() > renewed && b.sweeps().length > swept);
+      clock.advance(100);
+    };
     a.runner.start();
     const releaseReserve = remote.hold('reserve', 'hung');
     await a.checkout('hung');
@@ -86,15 +99,15 @@ for (const dialect of DIALECTS) {
     await eventually("a's reserve for 'hung' in flight and for 'idle' failed", async () => remote.calls.some((c) => c.orderId === 'hung') && (await a.orders.saga('idle'))?.attempts === 1);
 
     b.runner.start();
-    const started = Date.now();
-    await eventually('b to sweep repeatedly for 3 leases', () => b.sweeps().filter((at) => at > started + 3 * leaseMs).length >= 5);
+    // Three leases of the instances' time go by, b sweeping all along.
+    for (let i = 0; i < (3 * leaseMs) / 100; i++) await step();
     assert.equal(remote.calls.filter((c) => c.instance === 'b').length, 0, 'b made no call for sagas a holds');
     for (const id of ['hung', 'idle']) {
       const lease = await world.lease(id);
       assert.equal(lease.owner, 'a', `${id} is still a's`);
-      assert.ok((lease.until ?? 0) > Date.now(), `a's heartbeat keeps renewing ${id}'s lease`);
+      assert.ok((lease.until ?? 0) > clock.now(), `a's heartbeat keeps renewing ${id}'s lease`);
     }
-    assert.equal((await a.orders.saga('idle'))?.step, 'RESERVING', "'idle' is still waiting for its retry (the test checked in time)");
+    assert.equal((await a.orders.saga('idle'))?.step, 'RESERVING', "'idle' is still waiting for its retry");
 
     // A retried checkout landing on b waits there for a saga a drives: b learns of its end from the store.
     const waiting = b.runner.waitFor('hung', 60_000);
@@ -102,6 +115,8 @@ for (const dialect of DIALECTS) {
     const woke = await Promise.race([waiting.done.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 5000).unref())]);
     assert.ok(woke, "b's waiter woke when a ended the saga, long before its own timeout");
     assert.equal((await world.setup.get('hung'))?.status, 'CONFIRMED');
+    // 'idle' is retried when the clock reaches its next attempt (at most 3 s of the instances' time).
+    for (let i = 0; i < 40 && (await world.setup.get('idle'))?.status !== 'CONFIRMED'; i++) await step();
     for (const id of ['hung', 'idle']) {
       await eventually(`${id} to be confirmed`, async () => (await world.setup.get(id))?.status === 'CONFIRMED', 5000);
       assert.ok(remote.done(id).every((c) => c.startsWith('a:')), `${id} was driven by a alone: ${remote.done(id).join(', ')}`);
