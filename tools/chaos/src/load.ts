@@ -11,6 +11,7 @@
  * health check or outlier detection would.
  */
 import { randomUUID } from 'node:crypto';
+import { InstanceRing } from '@bazaar/kit';
 import { call, TimeoutError, type Reply } from './http.ts';
 
 /** Timeout of one status poll (the gateway's own budget for a read is 1.5 s). */
@@ -50,48 +51,6 @@ export interface ClientFigures {
   journeys: number;
   /** Arrivals dropped because every shopper was still busy. */
   skipped: number;
-}
-
-/**
- * The client's side of several gateway instances: round-robin, skipping one
- * that failed to answer for `ejectMs` (when all are out, the one out longest
- * is tried). Injected clock, for the tests.
- */
-export class GatewayPicker {
-  readonly urls: readonly string[];
-  private cursor = 0;
-  private readonly out: number[];
-  private readonly ejectMs: number;
-  private readonly now: () => number;
-  constructor(urls: readonly string[], ejectMs = 5000, now: () => number = Date.now) {
-    if (urls.length === 0) throw new Error('GatewayPicker needs at least one gateway URL');
-    this.urls = urls;
-    this.ejectMs = ejectMs;
-    this.now = now;
-    this.out = urls.map(() => 0);
-  }
-
-  /** The instance for the next request. */
-  pick(): string {
-    const t = this.now();
-    for (let step = 0; step < this.urls.length; step++) {
-      const i = (this.cursor + step) % this.urls.length;
-      if ((this.out[i] as number) <= t) {
-        this.cursor = (i + 1) % this.urls.length;
-        return this.urls[i] as string;
-      }
-    }
-    // All out: the one whose time out ends first.
-    let best = 0;
-    for (let i = 1; i < this.urls.length; i++) if ((this.out[i] as number) < (this.out[best] as number)) best = i;
-    return this.urls[best] as string;
-  }
-
-  /** The instance did not answer: leave it out for a while (only with others to go to). */
-  failed(url: string): void {
-    const i = this.urls.indexOf(url);
-    if (i >= 0 && this.urls.length > 1) this.out[i] = this.now() + this.ejectMs;
-  }
 }
 
 export interface LoadOptions {
@@ -137,26 +96,28 @@ export function startLoad(opts: LoadOptions) {
   const running = new Set<Promise<void>>();
   let stopped = false;
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-  const gateways = new GatewayPicker(opts.gatewayUrls);
+  // The load balancer's view of the gateway instances: round-robin, one that did not answer left out for 5 s.
+  const gateways = new InstanceRing(opts.gatewayUrls.length, { ejectMs: 5000 });
+  const gatewayUrl = (i: number) => opts.gatewayUrls[i] as string;
 
   /** One request (a path, sent to a gateway instance), counted; undefined when it failed at the network level or timed out. */
   async function counted<T>(path: string, init: Parameters<typeof call>[1]) {
     figures.requests++;
-    const gateway = gateways.pick();
+    const gateway = gateways.pick() ?? 0;
     try {
-      const res = await call<T>(`${gateway}${path}`, init);
+      const res = await call<T>(`${gatewayUrl(gateway)}${path}`, init);
       if (res.status >= 500) figures.status5xx++;
       return res;
     } catch (error) {
       if (error instanceof TimeoutError) figures.timeouts++;
       else figures.networkErrors++;
-      gateways.failed(gateway);
+      gateways.eject(gateway);
       return undefined;
     }
   }
 
   /** Log in again through whichever gateway is in rotation. */
-  const relogin = (s: Shopper) => login(gateways.pick(), s.email, s.password);
+  const relogin = (s: Shopper) => login(gatewayUrl(gateways.pick() ?? 0), s.email, s.password);
 
   /** Retry `attempt` while it answers 5xx/401/nothing, until `deadline`. */
   async function persist<R extends { status: number }>(deadline: number, s: Shopper, attempt: () => Promise<R | undefined>): Promise<R | undefined> {
