@@ -161,8 +161,12 @@ export const routes = {
     description:
       'Send If-Match with the cart\'s ETag: the order is made of exactly that cart version, at its prices. 412 CART_CHANGED (the problem\'s `cart` is the current one) when it changed; 428 without If-Match; 409 CART_ALREADY_ORDERED (naming `orderId`) when this cart version already became an order; 409 CART_EMPTY.',
     errors: [400, 401, 409, 412, 413, 422, 428, 502, 503, 504],
-    // Orders answers within the budget the gateway sends (a 202 when the saga is still running), so the gateway waits longer than its default for it.
-    edge: { bodyLimit: 8192, timeoutMs: 8000 },
+    // The Idempotency-Key makes a repeat return the same order: safe to send again.
+    idempotent: true,
+    // Orders answers within the budget the gateway sends (a 202 when the saga is still running), so the gateway waits
+    // longer than its default for it; an instance that has not answered within 2.5 s (frozen, stalled) is passed over
+    // for another within the same request, whose saga deadline then counts from the gateway's first receipt.
+    edge: { bodyLimit: 8192, timeoutMs: 8000, tryMs: 2500 },
   }),
   listOrders: defineRoute({
     service: 'orders', method: 'GET', path: '/api/orders', access: access.user,

@@ -46,6 +46,14 @@ export interface EdgeOptions {
   readonly bodyLimit?: number;
   /** How long the gateway waits for the upstream, when not its global timeout. */
   readonly timeoutMs?: number;
+  /**
+   * For an idempotent route: the longest one instance gets to answer (status line
+   * and headers) before the gateway sends the same request to another instance,
+   * within the same `timeoutMs`. The gateway reads such a route's body in full
+   * first, so it can be sent again. Only with more than one instance; the first
+   * instance is told this shorter budget, so a healthy one answers inside it.
+   */
+  readonly tryMs?: number;
 }
 
 /** One route: what it is, who may call it, what goes in and what comes out. */

@@ -44,6 +44,12 @@ export interface ServiceAppOptions {
 
 /** Header carrying the caller's remaining time budget in milliseconds. */
 export const DEADLINE_HEADER = 'bazaar-deadline-ms';
+/**
+ * Header carrying how long the edge has held this request before this attempt,
+ * in milliseconds (the gateway sends it; after a first instance did not answer
+ * it is the time already spent). Relative, so no two clocks are compared.
+ */
+export const ELAPSED_HEADER = 'bazaar-elapsed-ms';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -134,9 +140,12 @@ export function createServiceApp(opts: ServiceAppOptions): ServiceApp {
 
   app.addHook('onRequest', async (request, reply) => {
     const budget = Number(headerValue(request.headers[DEADLINE_HEADER]));
+    const elapsed = request.headers[ELAPSED_HEADER] === undefined ? 0 : Number(headerValue(request.headers[ELAPSED_HEADER]));
+    const now = Date.now();
     const ctx: RequestContext = startServerSpan(request, {
       requestId: request.id,
-      ...(Number.isFinite(budget) && budget > 0 ? { deadline: Date.now() + budget } : {}),
+      ...(Number.isFinite(budget) && budget > 0 ? { deadline: now + budget } : {}),
+      ...(Number.isFinite(elapsed) && elapsed > 0 ? { receivedAt: now - elapsed } : {}),
     });
     request.bazaar = ctx;
     request.log = request.log.child({ traceId: ctx.traceId });

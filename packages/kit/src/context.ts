@@ -10,6 +10,11 @@ export interface RequestContext {
   spanId: string;
   /** Milliseconds since epoch after which the caller no longer waits. */
   deadline?: number;
+  /**
+   * When the edge first received this request (ms since epoch, on this process's clock), when earlier than now:
+   * the gateway sent it to another instance first, which did not answer.
+   */
+  receivedAt?: number;
   /** W3C trace flags of the current span (1: sampled); absent means sampled. */
   traceFlags?: number;
   /** The current OpenTelemetry span (telemetry.ts), when one is open. */

@@ -3,7 +3,7 @@ export { AppError, commonErrors, defineErrors, problemType, type ErrorFactory, t
 export { currentContext, currentTraceparent, formatTraceparent, newSpanId, newTraceId, parseTraceparent, withContext, type RequestContext } from './context.ts';
 export { createLogger, REDACT_PATHS, type Logger } from './logger.ts';
 export { createHttpMetrics, type HttpMetrics } from './metrics.ts';
-export { DEADLINE_HEADER, READINESS_TIMEOUT_MS, createServiceApp, sendProblem, toAppError, type ReadinessCheck, type ServiceApp, type ServiceAppOptions } from './app.ts';
+export { DEADLINE_HEADER, ELAPSED_HEADER, READINESS_TIMEOUT_MS, createServiceApp, sendProblem, toAppError, type ReadinessCheck, type ServiceApp, type ServiceAppOptions } from './app.ts';
 export { main, startService, type Listener, type StartServiceOptions } from './run.ts';
 export { systemClock, type Clock } from './clock.ts';
 export { backoffDelay, createSerial, positionCursor, seededRandom, startPeriodic, type BackoffPolicy, type PagePosition, type PeriodicLoop, type Serial } from './primitives.ts';

@@ -22,6 +22,9 @@ import { areaOf, serviceRoutes, type RouteDef } from '@bazaar/contracts';
  */
 export type Access = 'public' | 'user' | 'admin';
 
+/** Methods safe to send again whatever the route (RFC 9110 §9.2.2). */
+export const IDEMPOTENT_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
+
 export interface RouteSpec {
   method: string | string[];
   path: string;
@@ -32,6 +35,10 @@ export interface RouteSpec {
   bodyLimit?: number;
   /** How long the gateway waits for the upstream on this route, when not TIMEOUT_MS. */
   timeoutMs?: number;
+  /** Safe to send again (a POST with an Idempotency-Key, say); GET, HEAD, OPTIONS, PUT and DELETE always are. */
+  idempotent?: boolean;
+  /** Idempotent routes: how long one instance gets before the request goes to another (EdgeOptions.tryMs). */
+  tryMs?: number;
 }
 
 /** The routing table of some descriptors: area → rules. Throws on a descriptor the edge cannot expose. */
@@ -49,7 +56,12 @@ export function routesFromDescriptors(defs: readonly RouteDef[]): Record<string,
       ...(def.edge?.login === undefined ? {} : { login: def.edge.login }),
       ...(def.edge?.bodyLimit === undefined ? {} : { bodyLimit: def.edge.bodyLimit }),
       ...(def.edge?.timeoutMs === undefined ? {} : { timeoutMs: def.edge.timeoutMs }),
+      ...(def.idempotent === undefined ? {} : { idempotent: def.idempotent }),
+      ...(def.edge?.tryMs === undefined ? {} : { tryMs: def.edge.tryMs }),
     };
+    if (spec.tryMs !== undefined && !(spec.idempotent ?? IDEMPOTENT_METHODS.has(def.method))) {
+      throw new Error(`${def.method} ${def.path}: edge.tryMs sends a request twice; declare the route idempotent first`);
+    }
     (table[area] ??= []).push(spec);
   }
   return table;
@@ -69,6 +81,9 @@ export interface Route {
   login: boolean;
   bodyLimit: number | undefined;
   timeoutMs: number | undefined;
+  /** Every method of the rule is safe to send again. */
+  idempotent: boolean;
+  tryMs: number | undefined;
   test(path: string): boolean;
 }
 
@@ -90,6 +105,8 @@ function compile(area: string, spec: RouteSpec): Route {
     login: spec.login === true,
     bodyLimit: spec.bodyLimit,
     timeoutMs: spec.timeoutMs,
+    idempotent: spec.idempotent ?? [...methods].every((m) => IDEMPOTENT_METHODS.has(m)),
+    tryMs: spec.tryMs,
     test: (path) => regex.test(path),
   };
 }

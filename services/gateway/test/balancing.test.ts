@@ -162,7 +162,7 @@ test('a reset connection: GET is retried on another instance, a PUT with a strea
   assert.equal(good.seen.length - before, 6 - failed);
 });
 
-test('one instance that resets a connection before answering: GET and DELETE are sent once more on a new connection; a POST is not (502 UPSTREAM_RESET, declared at /docs)', async (t) => {
+test('one instance that resets a connection before answering: GET, DELETE and a keyed checkout are sent once more on a new connection; a plain POST is not (502 UPSTREAM_RESET, declared at /docs)', async (t) => {
   // Every other request is reset before any answer, as an instance closing an idle kept-alive socket does.
   let requests = 0;
   const flaky = await upstreamServer((req, res, body) => {
@@ -170,29 +170,104 @@ test('one instance that resets a connection before answering: GET and DELETE are
     if (requests % 2 === 1) return void req.socket.destroy();
     echo(req, res, body);
   });
-  const gw = await startGateway({ upstreams: table({ cart: [flaky.url], checkout: [flaky.url] }) });
+  const gw = await startGateway({ upstreams: table({ cart: [flaky.url], checkout: [flaky.url], identity: [flaky.url] }) });
   t.after(async () => {
     await gw.close();
     await flaky.close();
   });
   const token = await gw.keys.sign({ sub: 'u1' });
   const auth = { authorization: `Bearer ${token}` };
-  for (const [method, path] of [['GET', '/api/cart'], ['DELETE', '/api/cart/items/p1']] as const) {
+  const keyed = { ...auth, 'content-type': 'application/json', 'idempotency-key': 'k1', 'if-match': '"v"' };
+  for (const [method, path, headers, body] of [
+    ['GET', '/api/cart', auth, null],
+    ['DELETE', '/api/cart/items/p1', auth, null],
+    // The route is declared idempotent (its Idempotency-Key), so its body is held and can be sent again.
+    ['POST', '/api/checkout', keyed, '{"card":"x"}'],
+  ] as const) {
     const before = flaky.seen.length;
-    const res = await request(`${gw.url}${path}`, { method, headers: auth });
+    const res = await request(`${gw.url}${path}`, { method, headers, body });
     assert.equal(res.statusCode, 200, `${method} ${path}`);
-    await res.body.dump();
+    const echoed = (await res.body.json()) as { body: string };
     assert.equal(flaky.seen.length - before, 2, `${method}: reset once, then answered`);
+    if (body !== null) assert.equal(echoed.body, body, 'the same body, sent again');
   }
   const before = flaky.seen.length;
-  const post = await request(`${gw.url}/api/checkout`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json', 'idempotency-key': 'k1', 'if-match': '"v"' }, body: '{}' });
+  const post = await request(`${gw.url}/api/identity/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
   assert.equal(post.statusCode, 502);
   assert.equal(((await post.body.json()) as { code: string }).code, 'UPSTREAM_RESET');
   assert.equal(flaky.seen.length - before, 1, 'a POST that may have been acted on is not sent again');
   const docs = await request(`${gw.url}/docs/openapi.json`);
   const doc = (await docs.body.json()) as { paths: Record<string, Record<string, { responses: Record<string, unknown> }>> };
-  assert.ok(doc.paths['/api/checkout']?.post?.responses['502'], 'the edge declares its 502 on every route');
+  assert.ok(doc.paths['/api/identity/register']?.post?.responses['502'], 'the edge declares its 502 on every route');
   assert.ok(doc.paths['/api/cart']?.get?.responses['502']);
+});
+
+test('a frozen instance: a keyed checkout it does not answer within the route\'s try (2.5 s) goes to the other instance in the same request, with the time already spent; a plain POST waits its deadline out', async (t) => {
+  // Takes the request and never answers, as a process stopped with SIGSTOP does.
+  const frozen = await upstreamServer(() => undefined);
+  const good = await upstreamServer(echo);
+  const gw = await startGateway({ upstreams: table({ checkout: [frozen.url, good.url], identity: [frozen.url, good.url] }), ejectAfter: 1000, timeoutMs: 1500 });
+  t.after(async () => {
+    await gw.close();
+    await frozen.close();
+    await good.close();
+  });
+  const token = await gw.keys.sign({ sub: 'u1' });
+  const answers = await Promise.all(
+    Array.from({ length: 6 }, async (_, i) => {
+      const body = JSON.stringify({ card: { number: '4242' }, n: i });
+      const res = await request(`${gw.url}/api/checkout`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'idempotency-key': `k${i}`, 'if-match': '"v"', 'x-request-id': `checkout-${i}` },
+        body,
+      });
+      return { status: res.statusCode, echoed: (await res.body.json()) as { body: string; port: number }, body };
+    }),
+  );
+  const goodPort = Number(new URL(good.url).port);
+  for (const a of answers) {
+    assert.equal(a.status, 200, 'every checkout answered');
+    assert.equal(a.echoed.port, goodPort, 'by the instance that answers');
+    assert.equal(a.echoed.body, a.body, 'with the body as sent');
+  }
+  assert.ok(frozen.seen.length > 0, 'the frozen instance was tried first for some');
+  for (const first of frozen.seen) {
+    assert.equal(first.headers['bazaar-deadline-ms'], '2500', 'the first instance is given the try, not the 8 s');
+    const again = good.seen.find((s) => s.headers['x-request-id'] === first.headers['x-request-id']);
+    assert.ok(again, `${first.headers['x-request-id']} sent again to the other instance`);
+    assert.equal(again.body, first.body);
+    const elapsed = Number(again.headers['bazaar-elapsed-ms']);
+    assert.ok(elapsed >= 2400, `the second instance hears the time already spent (${elapsed} ms)`);
+    assert.ok(Number(again.headers['bazaar-deadline-ms']) <= 8000 - 2400, 'and gets what is left of the route\'s 8 s');
+  }
+  const before = good.seen.length;
+  const plain = await Promise.all(
+    Array.from({ length: 4 }, async () => {
+      const res = await request(`${gw.url}/api/identity/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      await res.body.dump();
+      return res.statusCode;
+    }),
+  );
+  assert.ok(plain.includes(504), `a register that met the frozen instance timed out (${plain.join(', ')})`);
+  assert.equal(good.seen.length - before, plain.filter((s) => s === 200).length, 'and was never sent to the other one');
+});
+
+test('one instance: a keyed checkout gets the whole route budget (there is nowhere else to send it)', async (t) => {
+  const good = await upstreamServer(echo);
+  const gw = await startGateway({ upstreams: table({ checkout: [good.url] }) });
+  t.after(async () => {
+    await gw.close();
+    await good.close();
+  });
+  const token = await gw.keys.sign({ sub: 'u1' });
+  const res = await request(`${gw.url}/api/checkout`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'idempotency-key': 'k', 'if-match': '"v"' },
+    body: '{}',
+  });
+  assert.equal(res.statusCode, 200);
+  await res.body.dump();
+  assert.ok(Number(good.seen[0]?.headers['bazaar-deadline-ms']) > 2500, `budget ${good.seen[0]?.headers['bazaar-deadline-ms']}`);
 });
 
 test('an instance answering 503 (closing): idempotent requests go to another', async (t) => {

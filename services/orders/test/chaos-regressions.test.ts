@@ -1,7 +1,8 @@
 // Regressions found by the chaos suite (issue 12): each test is named after the defect it pins.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkout, checkoutBody, compensated, eventually, getOrder, settled, startOrders } from './helpers.ts';
+import { ELAPSED_HEADER } from '@bazaar/kit';
+import { bearer, cartETag, checkout, checkoutBody, compensated, eventually, getOrder, newKey, settled, startOrders } from './helpers.ts';
 import { newLeaseOwner, orderRepository } from '../src/store/index.ts';
 import { DECLINED_CARD } from './standins.ts';
 
@@ -96,4 +97,33 @@ test('issue 12, the wait bound: a call hanging across the deadline is cut at it,
   assert.equal(order.status, 'CANCELLED');
   assert.equal(order.reason, 'payment could not be completed in time');
   assert.ok(h.upstreams.count('authorize', orderId) > 0, 'the saga was inside its authorize call when the deadline came');
+});
+
+test('issue 12, the wait bound: a checkout the gateway sent to another instance first counts its saga deadline from the gateway\'s first receipt (bazaar-elapsed-ms), never less than half of it', async (t) => {
+  const h = await startOrders({ settings: { sagaDeadlineMs: 10_000, checkoutWaitMs: 0 } });
+  t.after(() => h.close());
+  const repo = orderRepository(h.store.db, { owner: newLeaseOwner(), ms: 5000 });
+  const deadlineAfterCreation = async (elapsed: string | undefined): Promise<{ created: number; deadline: number; before: number }> => {
+    h.upstreams.fillCart('alice', [{ productId: 'p-mug', name: 'Blue Mug', quantity: 1, price: 500 }]);
+    const before = Date.now();
+    const res = await h.app.inject({
+      method: 'POST',
+      url: '/api/checkout',
+      headers: { ...bearer(h.alice), 'idempotency-key': newKey(), 'if-match': cartETag(h.app, h.alice), ...(elapsed === undefined ? {} : { [ELAPSED_HEADER]: elapsed }) },
+      payload: checkoutBody(),
+    });
+    assert.equal(res.statusCode, 202, res.body);
+    const orderId = (res.json() as { orderId: string }).orderId;
+    const created = Date.parse((await getOrder(h.app, h.alice, orderId)).createdAt);
+    const saga = await repo.saga(orderId);
+    assert.ok(saga);
+    await settled(h.app, h.alice, orderId);
+    return { created, deadline: saga.deadlineAt, before };
+  };
+  const direct = await deadlineAfterCreation(undefined);
+  assert.equal(direct.deadline - direct.created, 10_000, 'received here first: the whole deadline from the order\'s creation');
+  const passedOver = await deadlineAfterCreation('3000');
+  assert.ok(passedOver.deadline >= passedOver.before + 7000 && passedOver.deadline <= passedOver.created + 7000, `3 s already spent: the deadline is 10 s after the gateway received it (${passedOver.deadline - passedOver.created} ms after the order)`);
+  const implausible = await deadlineAfterCreation('9000');
+  assert.equal(implausible.deadline - implausible.created, 5000, 'the saga keeps at least half of its deadline');
 });

@@ -7,13 +7,13 @@ import { bearerToken } from '../auth/verifier.ts';
 import { errors } from '../errors.ts';
 import type { Decision } from '../limits/bucket.ts';
 import type { LoginDecision } from '../limits/limiter.ts';
-import type { Route } from '../routes.ts';
+import { IDEMPOTENT_METHODS, type Route } from '../routes.ts';
 import type { Upstream } from '../upstream/balancer.ts';
 import { type ProxyContext, redactPath } from './context.ts';
 import type { Failure } from './failures.ts';
 import { webErrorPage } from './web.ts';
 import { HSTS, SECURITY_HEADERS, addForwardingHeaders, appendResponseHeaders, forwardedFor, hasBody, normalizeIp, readRequestHeaders, type RequestHeaders } from './headers.ts';
-import { BodyLimit, readLoginBody } from './login.ts';
+import { BodyLimit, readBody, readLoginBody } from './login.ts';
 import { problemBody, problemHeaders } from './problem.ts';
 import { UpstreamCall, type CallOwner } from './upstream-call.ts';
 
@@ -43,7 +43,7 @@ function onClientClose(this: Res): void {
  * else.
  */
 export class Exchange implements CallOwner {
-  private readonly started = performance.now();
+  readonly started = performance.now();
   readonly method: string;
   readonly url: string;
   private path = '';
@@ -225,11 +225,29 @@ export class Exchange implements CallOwner {
 
   private proceed(): void {
     if (this.done) return;
+    const route = this.route;
+    const idempotent = IDEMPOTENT_METHODS.has(this.method) || route?.idempotent === true;
+    const tryMs = idempotent ? route?.tryMs : undefined;
     if (this.body === null && hasBody(this.req, this.headers)) {
+      // A route that may pass a stalled instance over needs its body in hand, to send it again.
+      if (tryMs !== undefined) return void this.readWhole(idempotent, tryMs).catch(this.crashed);
       // A declared length was checked already and the parser holds the client to it; anything else is counted as it streams.
       this.body = this.headers.contentLength !== undefined ? this.req : this.req.pipe(new BodyLimit(this.bodyLimit));
     }
-    this.call = new UpstreamCall(this, this.upstream as Upstream, this.route?.timeoutMs ?? this.ctx.timeoutMs);
+    this.startCall(idempotent, tryMs);
+  }
+
+  private async readWhole(idempotent: boolean, tryMs: number): Promise<void> {
+    const read = await readBody(this.req, this.bodyLimit).catch(() => undefined);
+    if (this.done) return;
+    if (!read) return this.clientClosed();
+    if (read.tooLarge) return this.fail(commonErrors.BODY_TOO_LARGE(`The body is over the limit of this route (${this.bodyLimit} bytes).`));
+    this.body = read.body;
+    this.startCall(idempotent, tryMs);
+  }
+
+  private startCall(idempotent: boolean, tryMs: number | undefined): void {
+    this.call = new UpstreamCall(this, this.upstream as Upstream, this.route?.timeoutMs ?? this.ctx.timeoutMs, { idempotent, tryMs });
     this.call.attempt();
   }
 

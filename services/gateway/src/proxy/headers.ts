@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Http2ServerRequest } from 'node:http2';
-import { DEADLINE_HEADER } from '@bazaar/kit';
+import { DEADLINE_HEADER, ELAPSED_HEADER } from '@bazaar/kit';
 
 /**
  * Request headers never forwarded: hop-by-hop ones (RFC 9110 §7.6.1), the
@@ -29,6 +29,7 @@ const DROP_REQUEST = new Set([
   'x-request-id',
   'traceparent',
   'bazaar-deadline-ms',
+  'bazaar-elapsed-ms',
   'x-bazaar-service-credential',
 ]);
 
@@ -203,15 +204,16 @@ export function forwardedFor(remote: string, incoming: string | undefined, hops:
 }
 
 /**
- * Append the gateway's own forwarding, id, trace and deadline headers to the
- * forwarded list. The deadline goes last with an empty value: each attempt
- * writes the budget left at that moment into the last slot.
+ * Append the gateway's own forwarding, id, trace, elapsed and deadline headers
+ * to the forwarded list. The last two go last with empty values: each attempt
+ * writes into those slots how long the gateway has held the request and the
+ * budget it gives this attempt.
  */
 export function addForwardingHeaders(h: RequestHeaders, own: { forwardedFor: string; proto: string; requestId: string; traceparent: string }): void {
   const out = h.forward;
   out.push('x-forwarded-for', own.forwardedFor, 'x-forwarded-proto', own.proto);
   if (h.host !== undefined) out.push('x-forwarded-host', h.host);
-  out.push('x-request-id', own.requestId, 'traceparent', own.traceparent, DEADLINE_HEADER, '');
+  out.push('x-request-id', own.requestId, 'traceparent', own.traceparent, ELAPSED_HEADER, '', DEADLINE_HEADER, '');
 }
 
 /** Whether a request carries a body: a length or chunked encoding in HTTP/1.1, a DATA frame to come in HTTP/2. */

@@ -9,20 +9,26 @@ export interface LoginBody {
   tooLarge: boolean;
 }
 
+/** Read a request body in full, up to `limit` bytes (then `tooLarge`, the rest left unread). */
+export async function readBody(req: Readable, limit: number): Promise<{ body: Buffer; tooLarge: boolean }> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) return { body: Buffer.alloc(0), tooLarge: true };
+    chunks.push(chunk);
+  }
+  return { body: Buffer.concat(chunks), tooLarge: false };
+}
+
 /**
  * Buffer a login body (small by nature, limited by the route) to read the
  * email it names, so failures can be counted per account. The buffered
  * bytes are forwarded unchanged.
  */
 export async function readLoginBody(req: Readable, limit: number): Promise<LoginBody> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) return { body: Buffer.alloc(0), email: undefined, tooLarge: true };
-    chunks.push(chunk);
-  }
-  const body = Buffer.concat(chunks);
+  const { body, tooLarge } = await readBody(req, limit);
+  if (tooLarge) return { body, email: undefined, tooLarge: true };
   let email: string | undefined;
   try {
     // Read exactly as identity's parser does (fastify: UTF-8, a leading BOM stripped), or the

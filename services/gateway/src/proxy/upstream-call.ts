@@ -9,13 +9,13 @@ import { BodyTooLargeError } from './login.ts';
 
 type Controller = Dispatcher.DispatchController;
 
-const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
-
 /** What the upstream call needs from the request it serves. */
 export interface CallOwner {
   readonly method: string;
   readonly url: string;
-  /** Headers to send; the last value is the deadline, rewritten per attempt. */
+  /** When the gateway received the request (performance.now()). */
+  readonly started: number;
+  /** Headers to send; the last two values are the time elapsed and the budget, rewritten per attempt. */
   readonly forward: string[];
   readonly body: Buffer | Readable | null;
   readonly bodyLimit: number;
@@ -41,19 +41,35 @@ function onDeadline(call: UpstreamCall): void {
   call.deadlinePassed();
 }
 
+/** How a route's requests may be repeated (routes.ts). */
+export interface RetryPolicy {
+  /** Safe to send again: an idempotent method, or a route declared idempotent (a keyed POST). */
+  readonly idempotent: boolean;
+  /** The longest one instance gets before an idempotent request goes to another (EdgeOptions.tryMs). */
+  readonly tryMs: number | undefined;
+}
+
 /**
  * The upstream side of one request: picks an instance, honours the breaker
  * and the deadline, streams the answer back through its owner, and retries on
  * another instance when that is safe — any request whose connection could not
  * be made, idempotent ones after a reset or a 503, never a streamed body that
  * may have been acted on (with a single instance, an idempotent request reset
- * before any answer is sent once more to it, on a new connection). It is the undici dispatch handler itself, so a
- * request costs this object and no closures.
+ * before any answer is sent once more to it, on a new connection). On a route
+ * with a `tryMs`, an instance that has not begun to answer by then (frozen,
+ * stalled) is passed over: the same request goes to another, within the same
+ * deadline. It is the undici dispatch handler itself, so a request costs this
+ * object and no closures.
  */
 export class UpstreamCall implements Dispatcher.DispatchHandler {
   private readonly owner: CallOwner;
   private readonly upstream: Upstream;
   private readonly deadline: number;
+  private readonly policy: RetryPolicy;
+  /** This attempt was given `tryMs` rather than all the time left: when it runs out, another instance gets the request. */
+  private shortTry = false;
+  /** The attempt is being aborted because its try ran out. */
+  private passingOver = false;
   private instance: Instance | undefined;
   private tried: Instance | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -63,10 +79,11 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
   /** The first body chunk, held back: most answers are one chunk, sent with end() in a single write. */
   private held: Buffer | undefined;
 
-  constructor(owner: CallOwner, upstream: Upstream, timeoutMs: number) {
+  constructor(owner: CallOwner, upstream: Upstream, timeoutMs: number, policy: RetryPolicy) {
     this.owner = owner;
     this.upstream = upstream;
     this.deadline = Date.now() + timeoutMs;
+    this.policy = policy;
   }
 
   attempt(): void {
@@ -87,9 +104,14 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
     this.owner.servedBy = instance.url;
     this.owner.attempts += 1;
     instance.inFlight += 1;
+    const tryMs = this.policy.tryMs;
+    // Shorter only when the request could then go elsewhere (this attempt is already counted).
+    this.shortTry = tryMs !== undefined && tryMs < remaining && this.retryable(false);
+    const budget = this.shortTry ? (tryMs as number) : remaining;
     const headers = this.owner.forward;
-    headers[headers.length - 1] = String(remaining);
-    this.timer = setTimeout(onDeadline, remaining, this);
+    headers[headers.length - 3] = String(Math.round(performance.now() - this.owner.started));
+    headers[headers.length - 1] = String(budget);
+    this.timer = setTimeout(onDeadline, budget, this);
     instance.pool.dispatch({ method: this.owner.method as Dispatcher.HttpMethod, path: this.owner.url, headers, body: this.owner.body }, this);
   }
 
@@ -99,9 +121,19 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
     else this.release();
   }
 
-  /** @internal the deadline passed. */
+  /** @internal the deadline (or the attempt's shorter try) passed. */
   deadlinePassed(): void {
     this.timer = undefined;
+    if (this.shortTry) {
+      // No answer begun within the try: the instance is frozen or stalled. The request is safe to repeat and its
+      // body is held, so another instance gets it now; this one's answer, if it ever comes, is dropped.
+      if (this.controller) {
+        this.passingOver = true;
+        return this.controller.abort(new Error('try expired'));
+      }
+      this.settle(false);
+      return this.retry();
+    }
     this.owner.failure = 'timeout';
     if (this.controller) return this.controller.abort(new Error('deadline'));
     // Still queued for a connection: nothing was sent, so answer now.
@@ -158,6 +190,11 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
     this.controller = null;
     const owner = this.owner;
     if (owner.done) return this.release();
+    if (this.passingOver) {
+      this.passingOver = false;
+      this.settle(false);
+      return this.retry();
+    }
     if (this.started) {
       // The answer had started: all that can be done is to cut it, so the client sees it incomplete.
       this.settle(false);
@@ -196,14 +233,14 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
   private retryable(connectFailure: boolean): boolean {
     if (this.owner.attempts >= Math.min(3, this.upstream.instances.length) || Date.now() >= this.deadline) return false;
     if (this.owner.body !== null && !Buffer.isBuffer(this.owner.body)) return false;
-    return connectFailure || IDEMPOTENT.has(this.owner.method);
+    return connectFailure || this.policy.idempotent;
   }
 
   /** One more try on the same (only) instance after a reset: idempotent, a body that can be sent again, time left. */
   private resendable(): boolean {
     if (this.upstream.instances.length !== 1 || this.owner.attempts >= 2 || Date.now() >= this.deadline) return false;
     if (this.owner.body !== null && !Buffer.isBuffer(this.owner.body)) return false;
-    return IDEMPOTENT.has(this.owner.method);
+    return this.policy.idempotent;
   }
 
   private retry(): void {

@@ -100,7 +100,7 @@ export function createCheckout(deps: {
     return undefined;
   }
 
-  async function start(opts: { user: { id: string; email: string }; key: string; body: CheckoutRequest; hash: string; traceparent: string; ifMatch: string }): Promise<string> {
+  async function start(opts: { user: { id: string; email: string }; key: string; body: CheckoutRequest; hash: string; traceparent: string; ifMatch: string; receivedAt?: number | undefined }): Promise<string> {
     const { user, key, body, hash } = opts;
     const cart = await deps.cart.pricedCart(user.id);
     if (cart.items.length === 0 || !ifMatchAccepts(opts.ifMatch, cart.version)) {
@@ -116,6 +116,9 @@ export function createCheckout(deps: {
       throw errors.CART_CHANGED('Your cart changed since you saw it (a price or a line); check it again, then check out with its new ETag.', { cart });
     }
     const createdAt = now();
+    // The shopper has waited since the shop first received this checkout (another instance may have been tried
+    // first and not answered): the deadline counts from then, but leaves the saga at least half of its time.
+    const since = Math.min(createdAt, Math.max(opts.receivedAt ?? createdAt, createdAt - settings.deadlineMs / 2));
     const orderId = randomUUID();
     const created = await orders.create({
       key,
@@ -136,7 +139,7 @@ export function createCheckout(deps: {
       saga: {
         orderId,
         step: 'RESERVING',
-        deadlineAt: createdAt + settings.deadlineMs,
+        deadlineAt: since + settings.deadlineMs,
         nextAttemptAt: createdAt,
         attempts: 0,
         lastError: null,
@@ -177,7 +180,8 @@ export function createCheckout(deps: {
   }
 
   return {
-    async checkout(opts: { user: { id: string; email: string }; key: string; ifMatch: string; body: CheckoutRequest; traceparent: string; answerBy: number }): Promise<CheckoutResponse> {
+    /** `receivedAt`: when the edge first received the request, if before this instance did (kit's `receivedAt`). */
+    async checkout(opts: { user: { id: string; email: string }; key: string; ifMatch: string; body: CheckoutRequest; traceparent: string; answerBy: number; receivedAt?: number | undefined }): Promise<CheckoutResponse> {
       const hash = requestHash(opts.body);
       const orderId = (await existing(opts.user.id, opts.key, hash)) ?? (await start({ ...opts, hash }));
       // Every request for this key, first or repeated, waits for the same saga.

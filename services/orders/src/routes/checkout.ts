@@ -26,6 +26,7 @@ export function checkoutRoutes(deps: { checkout: Checkout; waitMs: number }) {
         body: request.body,
         traceparent: formatTraceparent(request.bazaar.traceId, request.bazaar.spanId, request.bazaar.traceFlags),
         answerBy: answerBy(request, startedAt, deps.waitMs),
+        receivedAt: request.bazaar.receivedAt,
       });
       if (result.status !== 'PENDING') return reply.code(201).send(result);
       // Still running: where to look, and when (RFC 9110 §10.2.2, §10.2.3). GET …?wait= answers as soon as it is final.
