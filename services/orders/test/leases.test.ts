@@ -4,7 +4,9 @@ import assert from 'node:assert/strict';
 import { DIALECTS } from '@bazaar/store/testing';
 import { manualClock } from '@bazaar/kit/testing';
 import { reasons } from '../src/domain/saga.ts';
-import { eventually } from './helpers.ts';
+import { eventually, goodCard } from './helpers.ts';
+import { OVERDUE_TAKEOVER_MS } from '../src/domain/model.ts';
+import { orderRepository } from '../src/store/index.ts';
 import { createRemote, multiInstance, newOrder, newSaga } from './lease-helpers.ts';
 
 const ids = (n: number, prefix: string) => Array.from({ length: n }, (_, i) => `${prefix}-${i + 1}`);
@@ -238,5 +240,58 @@ for (const dialect of DIALECTS) {
     await eventually("a to void its late authorization", () => remote.done('late').includes('a:void'));
     assert.deepEqual(remote.done('late'), ['a:reserve', 'a:authorize', 'b:void', 'b:release', 'a:void']);
     assert.equal((await world.setup.saga('late'))?.step, 'DONE', "a's refused save changed nothing");
+  });
+}
+
+for (const dialect of DIALECTS) {
+  test(`${dialect}: issue 12, the wait bound: a saga still reserving or authorizing ${OVERDUE_TAKEOVER_MS} ms past its deadline may be claimed from a live lease (to cancel it); one capturing may not`, async (t) => {
+    const world = await multiInstance(dialect, t, { leaseMs: 600_000 });
+    const a = orderRepository(world.db, { owner: 'a', ms: 600_000 });
+    const b = orderRepository(world.db, { owner: 'b', ms: 600_000 });
+    const deadline = Date.now() + 1000;
+    for (const id of ['authorizing', 'capturing']) {
+      assert.equal(await a.create({ order: newOrder(id), saga: { ...newSaga(id), deadlineAt: deadline }, key: `key-${id}`, requestHash: 'h' }), 'created');
+    }
+    assert.ok(await a.updateSaga('authorizing', { step: 'AUTHORIZING' }));
+    assert.ok(await a.updateSaga('capturing', { step: 'CAPTURING' }));
+    const soon = deadline + OVERDUE_TAKEOVER_MS - 1;
+    const overdue = deadline + OVERDUE_TAKEOVER_MS + 1;
+    // a's lease runs ten minutes past all of these: only the deadline rule can let b in.
+    assert.deepEqual(await b.dueSagas(soon, 10), [], 'within the grace the holder may still be cancelling it');
+    assert.equal(await b.claimSaga('authorizing', soon), false);
+    assert.deepEqual(await b.dueSagas(overdue, 10), ['authorizing'], 'overdue before the capture: anyone may cancel it');
+    assert.equal(await b.claimSaga('capturing', overdue), false, 'capturing: money may be moving; the holder keeps it until its lease runs out');
+    assert.equal(await b.claimSaga('authorizing', overdue), true);
+    assert.equal((await world.lease('authorizing')).owner, 'b');
+    assert.equal(await a.updateSaga('authorizing', { attempts: 1 }), false, "a's saves are fenced out from then on");
+  });
+
+  test(`${dialect}: issue 12, the wait bound: an instance frozen mid-authorization with its lease alive: another cancels the order just past the deadline, not when the lease runs out, and the late authorization is voided`, async (t) => {
+    // A minute-long lease kept renewed: only the deadline can hand the saga over.
+    const world = await multiInstance(dialect, t, { leaseMs: 60_000 });
+    const { remote } = world;
+    const a = world.instance('a');
+    const b = world.instance('b');
+    a.runner.start();
+    b.runner.start();
+    const releaseAuthorize = remote.hold('authorize', 'frozen');
+    // The saga's deadline is 1 s away (a real-time one: what is checked is who acts, never how fast).
+    const created = await a.orders.create({ order: newOrder('frozen'), saga: { ...newSaga('frozen'), deadlineAt: Date.now() + 1000 }, key: 'key-frozen', requestHash: 'h' });
+    assert.equal(created, 'created');
+    a.vault.put('frozen', goodCard);
+    a.runner.kick('frozen');
+    await eventually("a's authorize call to be in flight (held: a is stuck in it)", () => remote.calls.some((c) => c.orderId === 'frozen' && c.op === 'authorize'));
+    const held = await world.lease('frozen');
+    assert.equal(held.owner, 'a');
+    await eventually("b to cancel 'frozen'", async () => (await world.setup.get('frozen'))?.status === 'CANCELLED', 30_000);
+    // The order is final at once; b's compensations run after it.
+    await eventually("b to finish compensating 'frozen'", async () => (await world.setup.saga('frozen'))?.step === 'DONE', 30_000);
+    const firstOfB = remote.calls.find((c) => c.orderId === 'frozen' && c.instance === 'b');
+    assert.ok(firstOfB, 'b compensated');
+    assert.ok(firstOfB.at < (held.until ?? 0), "b acted while a's lease was still running (a minute long)");
+    // a's authorization lands after all: its save is refused, and it voids it.
+    releaseAuthorize();
+    await eventually('a to void its late authorization', () => remote.done('frozen').includes('a:void'), 30_000);
+    assert.deepEqual(remote.done('frozen'), ['a:reserve', 'a:authorize', 'b:void', 'b:release', 'a:void']);
   });
 }

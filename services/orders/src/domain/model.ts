@@ -79,13 +79,28 @@ export type Outcome = { status: 'CONFIRMED' } | { status: 'CANCELLED'; reason: s
  * database never drive a saga at the same time (docs/shopping-flow.md, "Several
  * orders instances"). A saga is held until it ends, its holder releases it, or
  * the lease runs out without renewal (the holder died); then anyone may claim it.
+ * One exception: a saga still reserving or authorizing `overdueMs` after its
+ * deadline — its holder, alive, would have cancelled it at the deadline (its
+ * calls are cut there) — may be claimed by anyone, to cancel it.
  */
 export interface SagaLease {
   /** Who holds it: unique per process (a restarted process is a new owner). */
   owner: string;
   /** How long a claim lasts unless renewed. */
   ms: number;
+  /** How long past its deadline a saga before its capture stays with a holder that has not ended it. Default OVERDUE_TAKEOVER_MS. */
+  overdueMs?: number;
 }
+
+/**
+ * Default `SagaLease.overdueMs`: a live holder cancels at the deadline itself
+ * (a sweep interval later at most); one that has not by then is frozen or
+ * dead, and the customer would otherwise wait for its lease to run out (5 s).
+ */
+export const OVERDUE_TAKEOVER_MS = 500;
+
+/** Steps a saga may be taken from a live lease in, once overdue: nothing has been captured yet, so cancelling is all that can follow. */
+export const OVERDUE_STEPS = ['RESERVING', 'AUTHORIZING'] as const;
 
 /**
  * Where orders and sagas are kept (implemented by store/). A repository acts

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { isUniqueViolation, openStore, type Store, type StoreLocation } from '@bazaar/store';
-import type { Kysely } from 'kysely';
+import type { ExpressionBuilder, Kysely } from 'kysely';
 import { appendEvent, type OutboxTables } from '@bazaar/messaging';
 import { migrations } from '../../migrations/index.ts';
 import { EVENT_SOURCE, outcomeEvent, refundedEvent, shippedEvent } from '../events.ts';
-import type { Compensation, OrderFilter, OrderLine, OrderRecord, OrderRepository, OrderStatus, SagaLease, SagaPatch, SagaRecord, SagaStep, ShippingAddress } from '../domain/model.ts';
+import { OVERDUE_STEPS, OVERDUE_TAKEOVER_MS, type Compensation, type OrderFilter, type OrderLine, type OrderRecord, type OrderRepository, type OrderStatus, type SagaLease, type SagaPatch, type SagaRecord, type SagaStep, type ShippingAddress } from '../domain/model.ts';
 
 /** The orders database as Kysely sees it (see migrations/). */
 export interface OrdersDatabase extends OutboxTables {
@@ -125,6 +125,15 @@ function toSaga(row: OrdersDatabase['sagas']): SagaRecord {
  */
 export function orderRepository(db: Kysely<OrdersDatabase>, lease: SagaLease): OrderRepository {
   const me = lease.owner;
+  const overdueMs = lease.overdueMs ?? OVERDUE_TAKEOVER_MS;
+  /** Sagas this owner may claim at `now`: unowned, its own, with a lapsed lease, or overdue before the capture. */
+  const claimable = (now: number) => (eb: ExpressionBuilder<OrdersDatabase, 'sagas'>) =>
+    eb.or([
+      eb('owner', 'is', null),
+      eb('owner', '=', me),
+      eb('lease_until', '<', now),
+      eb.and([eb('step', 'in', [...OVERDUE_STEPS]), eb('deadline_at', '<', iso(now - overdueMs))]),
+    ]);
   async function orderOfCartVersion(userId: string, cartVersion: string): Promise<string | undefined> {
     const claim = await db.selectFrom('cart_orders').select('order_id').where('user_id', '=', userId).where('cart_version', '=', cartVersion).executeTakeFirst();
     return claim?.order_id;
@@ -272,7 +281,7 @@ export function orderRepository(db: Kysely<OrdersDatabase>, lease: SagaLease): O
         .select('order_id')
         .where('step', '!=', 'DONE')
         .where('next_attempt_at', '<=', iso(now))
-        .where((eb) => eb.or([eb('owner', 'is', null), eb('owner', '=', me), eb('lease_until', '<', now)]))
+        .where(claimable(now))
         .orderBy('next_attempt_at')
         .limit(limit)
         .execute();
@@ -301,7 +310,7 @@ export function orderRepository(db: Kysely<OrdersDatabase>, lease: SagaLease): O
         .set({ owner: me, lease_until: now + lease.ms })
         .where('order_id', '=', orderId)
         .where('step', '!=', 'DONE')
-        .where((eb) => eb.or([eb('owner', 'is', null), eb('owner', '=', me), eb('lease_until', '<', now)]))
+        .where(claimable(now))
         .executeTakeFirst();
       return Number(result.numUpdatedRows) === 1;
     },
