@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'undici';
-import { testLogger } from '@bazaar/kit/testing';
+import { testLogger, waitFor } from '@bazaar/kit/testing';
 import { Breaker } from '../src/upstream/breaker.ts';
 import { Upstream } from '../src/upstream/balancer.ts';
 import { startHealthChecks } from '../src/upstream/health.ts';
@@ -285,6 +285,28 @@ test('an instance answering 503 (closing): idempotent requests go to another', a
     await res.body.dump();
   }
   assert.ok(closing.seen.length > 0);
+});
+
+test('issue 12, the wait bound: a service back from an outage (every answer 503, its circuit open) is called again once a recovery probe passes, not after BREAKER_OPEN_MS or the next round of health checks', async (t) => {
+  // orders while its database restarts: alive, answering 503 to everything, its /readyz included.
+  let away = true;
+  const server = await upstreamServer((_req, res) => res.writeHead(away ? 503 : 200, { 'content-type': 'application/json' }).end(away ? '{"code":"STORE_UNAVAILABLE"}' : '{}'));
+  // A circuit that would stay open ten minutes and health rounds ten minutes apart: only the recovery probes can close it in this test.
+  const gw = await startGateway({ upstreams: table({ search: [server.url] }), breakerFailures: 3, breakerOpenMs: 600_000, healthIntervalMs: 600_000 });
+  t.after(async () => {
+    await gw.close();
+    await server.close();
+  });
+  const search = async () => {
+    const res = await request(`${gw.url}/api/search?q=lamp`);
+    const body = (await res.body.json()) as { code?: string };
+    return { status: res.statusCode, code: body.code };
+  };
+  for (let i = 0; i < 3; i++) assert.equal((await search()).status, 503);
+  assert.deepEqual(await search(), { status: 503, code: 'CIRCUIT_OPEN' }, 'the circuit opened');
+  away = false;
+  await waitFor('the circuit to let requests through again once the service answers its probes', async () => (await search()).status === 200 || undefined);
+  assert.ok(server.seen.some((s) => s.url === '/readyz'), 'a recovery probe found it back');
 });
 
 test('circuit breaker: a service that keeps failing is not called while the circuit is open', async (t) => {

@@ -3,12 +3,23 @@ import type { Instance, Upstream } from './balancer.ts';
 /** Path probed on every instance; the kit serves it (200 when the service's own dependencies answer). */
 export const HEALTH_PATH = '/readyz';
 
+/** How often a service whose circuit is open, or an instance out of rotation, is probed (at most). */
+export const RECOVERY_PROBE_MS = 250;
+
 /**
  * Active health checks: every `intervalMs`, GET /readyz on every instance.
  * Two failures in a row take an instance out of rotation; one success puts
  * it back. Probes never overlap on one instance.
+ *
+ * Recovery is probed faster: every `recoveryMs` (RECOVERY_PROBE_MS, or
+ * `intervalMs` when shorter) the instances of a service whose circuit is
+ * open, and any instance out of rotation, are probed too. A passing probe
+ * lets the circuit's trial through at once, so a service back from an outage
+ * — its database restarted, say — is called again within a quarter second,
+ * not after `BREAKER_OPEN_MS` or at the next round (up to `intervalMs`).
+ * The probes are what they cost: one GET /readyz per instance that is down.
  */
-export function startHealthChecks(upstreams: Upstream[], intervalMs: number): { stop(): void; runOnce(): Promise<void> } {
+export function startHealthChecks(upstreams: Upstream[], intervalMs: number, recoveryMs = Math.min(RECOVERY_PROBE_MS, intervalMs)): { stop(): void; runOnce(): Promise<void> } {
   const probing = new Set<Instance>();
   const timeoutMs = Math.min(1000, intervalMs);
 
@@ -32,7 +43,22 @@ export function startHealthChecks(upstreams: Upstream[], intervalMs: number): { 
     await Promise.all(upstreams.flatMap((u) => u.instances.map((i) => probe(u, i))));
   }
 
+  function probeRecovering(): void {
+    for (const u of upstreams) {
+      const open = u.breaker.state === 'open';
+      for (const i of u.instances) if (open || !i.healthy) void probe(u, i);
+    }
+  }
+
   const timer = setInterval(() => void runOnce(), intervalMs);
   timer.unref();
-  return { stop: () => clearInterval(timer), runOnce };
+  const recovery = setInterval(probeRecovering, recoveryMs);
+  recovery.unref();
+  return {
+    stop: () => {
+      clearInterval(timer);
+      clearInterval(recovery);
+    },
+    runOnce,
+  };
 }
