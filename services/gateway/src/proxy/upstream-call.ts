@@ -109,7 +109,8 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
     this.shortTry = tryMs !== undefined && tryMs < remaining && this.retryable(false);
     const budget = this.shortTry ? (tryMs as number) : remaining;
     const headers = this.owner.forward;
-    headers[headers.length - 3] = String(Math.round(performance.now() - this.owner.started));
+    // Only a repeat has spent time worth telling (orders counts its saga deadline from it); a first attempt says 0.
+    headers[headers.length - 3] = this.owner.attempts === 1 ? '0' : String(Math.round(performance.now() - this.owner.started));
     headers[headers.length - 1] = String(budget);
     this.timer = setTimeout(onDeadline, budget, this);
     instance.pool.dispatch({ method: this.owner.method as Dispatcher.HttpMethod, path: this.owner.url, headers, body: this.owner.body }, this);
