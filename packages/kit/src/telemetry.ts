@@ -15,12 +15,10 @@ import {
   TraceFlags,
   trace,
   type Attributes,
-  type HrTime,
   type Span,
   type SpanContext,
   type Tracer,
 } from '@opentelemetry/api';
-import { hrTimeDuration, millisToHrTime, type InstrumentationScope } from '@opentelemetry/core';
 import {
   AlwaysOffSampler,
   AlwaysOnSampler,
@@ -28,17 +26,16 @@ import {
   BatchSpanProcessor,
   ParentBasedSampler,
   TraceIdRatioBasedSampler,
-  type ReadableSpan,
   type Sampler,
   type SpanExporter,
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { emptyResource, resourceFromAttributes, type Resource } from '@opentelemetry/resources';
-import { randomFillSync } from 'node:crypto';
+import { emptyResource, resourceFromAttributes } from '@opentelemetry/resources';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import { Type } from 'typebox';
 import { currentContext, parseTraceparent, withContext, type RequestContext } from './context.ts';
+import { LiveSpan, RecordedSpan, type SpanSink } from './telemetry-spans.ts';
 
 export { SpanKind, SpanStatusCode, type Attributes, type Span };
 
@@ -120,14 +117,18 @@ let provider = new BasicTracerProvider({ sampler: new ParentBasedSampler({ root:
 let tracer: Tracer = provider.getTracer('@bazaar/kit');
 let exporting = false;
 /**
- * Where recordSpan hands its finished spans directly (see there), with the
+ * Where the kit's own spans go directly (telemetry-spans.ts), with the
  * resource and scope the SDK would have given them. Empty when nothing is
- * exported or the sampler could drop a sampled parent's child.
+ * exported or the sampler could drop a sampled parent's child: then every
+ * span takes the SDK's path.
  */
-let recorded: { processors: SpanProcessor[]; resource: Resource; scope: InstrumentationScope } = { processors: [], resource: emptyResource(), scope: { name: '@bazaar/kit' } };
+let recorded: SpanSink = { processors: [], resource: emptyResource(), scope: { name: '@bazaar/kit' } };
+/** Whether the sampler samples every new trace (then a root span needs no sampler call either). */
+let rootsSampled = false;
 
-/** Samplers under which a child of a sampled parent is always sampled: recordSpan may skip the sampler for them. */
+/** Samplers under which a child of a sampled parent is always sampled: the kit may skip the sampler for them. */
 const FOLLOWS_SAMPLED_PARENT = new Set<TelemetrySettings['OTEL_TRACES_SAMPLER']>(['always_on', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio']);
+const SAMPLES_EVERY_ROOT = new Set<TelemetrySettings['OTEL_TRACES_SAMPLER']>(['always_on', 'parentbased_always_on']);
 
 export interface StartTelemetryOptions {
   service: string;
@@ -172,6 +173,7 @@ export function startTelemetry(opts: StartTelemetryOptions): { exporting: boolea
   provider = new BasicTracerProvider({ resource, sampler: exporting ? samplerFrom(config) : new AlwaysOffSampler(), spanProcessors: processors });
   tracer = provider.getTracer('@bazaar/kit', opts.version);
   recorded = { processors: exporting && FOLLOWS_SAMPLED_PARENT.has(config.OTEL_TRACES_SAMPLER) ? processors : [], resource, scope: { name: '@bazaar/kit', ...(opts.version === undefined ? {} : { version: opts.version }) } };
+  rootsSampled = SAMPLES_EVERY_ROOT.has(config.OTEL_TRACES_SAMPLER);
   return { exporting };
 }
 
@@ -208,8 +210,28 @@ export interface SpanOptions {
   startTime?: number;
 }
 
-/** Start a span (the caller ends it); its parent is `opts.parent` or the current context's span. */
+/** The parent a new span would have, as a span context (undefined: a new trace). */
+function parentOf(parent: SpanContext | undefined, ctx: RequestContext | undefined): SpanContext | undefined {
+  if (parent) return parent;
+  if (ctx?.span) return ctx.span.spanContext();
+  if (ctx) return { traceId: ctx.traceId, spanId: ctx.spanId, traceFlags: ctx.traceFlags ?? TraceFlags.SAMPLED, isRemote: true };
+  return undefined;
+}
+
+/**
+ * Start a span (the caller ends it); its parent is `opts.parent` or the current context's span.
+ *
+ * When the answer is known without asking the sampler (a sampled parent under a sampler that follows it,
+ * or a new trace under one that samples every trace), the kit builds the span itself (LiveSpan) and hands it
+ * to the same processors; otherwise the SDK's tracer starts it.
+ */
 export function startSpan(name: string, opts: SpanOptions = {}): Span {
+  if (recorded.processors.length > 0) {
+    const parent = parentOf(opts.parent, currentContext());
+    if (parent ? parent.traceFlags & TraceFlags.SAMPLED : rootsSampled) {
+      return new LiveSpan(name, { kind: opts.kind ?? SpanKind.INTERNAL, attributes: opts.attributes, startTime: opts.startTime }, parent, recorded);
+    }
+  }
   return tracer.startSpan(
     name,
     { kind: opts.kind ?? SpanKind.INTERNAL, ...(opts.attributes ? { attributes: opts.attributes } : {}), ...(opts.startTime === undefined ? {} : { startTime: opts.startTime }) },
@@ -270,76 +292,7 @@ export function recordSpan(name: string, opts: { kind?: SpanKind; attributes?: A
     span.end(opts.endTime);
     return;
   }
-  const span = new RecordedSpan(name, opts, ctx, recorded.resource, recorded.scope);
+  const parent = { traceId: ctx.traceId, spanId: ctx.spanId, traceFlags: TraceFlags.SAMPLED, isRemote: ctx.span === undefined };
+  const span = new RecordedSpan(name, opts, parent, recorded);
   for (const processor of recorded.processors) processor.onEnd(span);
-}
-
-const SAMPLED_CHILD = { traceFlags: TraceFlags.SAMPLED } as const;
-const NO_ATTRIBUTES: Attributes = Object.freeze({});
-
-/** A span recorded after the fact, handed to the processors finished (recordSpan). */
-class RecordedSpan implements ReadableSpan {
-  readonly kind: SpanKind;
-  readonly parentSpanContext: SpanContext;
-  readonly startTime: HrTime;
-  readonly endTime: HrTime;
-  readonly duration: HrTime;
-  readonly status: { code: SpanStatusCode; message?: string };
-  readonly attributes: Attributes;
-  readonly links = [];
-  readonly events: ReadableSpan['events'];
-  readonly ended = true;
-  readonly droppedAttributesCount = 0;
-  readonly droppedEventsCount = 0;
-  readonly droppedLinksCount = 0;
-  readonly name: string;
-  readonly resource: Resource;
-  readonly instrumentationScope: InstrumentationScope;
-  private readonly context: SpanContext;
-
-  constructor(name: string, opts: { kind?: SpanKind; attributes?: Attributes; startTime: number; endTime: number; error?: unknown }, parent: RequestContext, resource: Resource, scope: InstrumentationScope) {
-    this.name = name;
-    this.resource = resource;
-    this.instrumentationScope = scope;
-    this.kind = opts.kind ?? SpanKind.CLIENT;
-    this.parentSpanContext = { traceId: parent.traceId, spanId: parent.spanId, traceFlags: TraceFlags.SAMPLED, isRemote: parent.span === undefined };
-    this.context = { traceId: parent.traceId, spanId: nextSpanId(), ...SAMPLED_CHILD };
-    this.startTime = millisToHrTime(opts.startTime);
-    this.endTime = millisToHrTime(Math.max(opts.startTime, opts.endTime));
-    this.duration = hrTimeDuration(this.startTime, this.endTime);
-    this.attributes = opts.attributes ?? NO_ATTRIBUTES;
-    if (opts.error === undefined) {
-      this.status = { code: SpanStatusCode.UNSET };
-      this.events = [];
-    } else {
-      const error = opts.error;
-      const message = error instanceof Error ? error.message : String(error);
-      this.status = { code: SpanStatusCode.ERROR, message };
-      const attributes: Attributes = { 'exception.message': message };
-      if (error instanceof Error) {
-        attributes['exception.type'] = error.name;
-        if (error.stack !== undefined) attributes['exception.stacktrace'] = error.stack;
-      }
-      this.events = [{ name: 'exception', time: this.endTime, attributes, droppedAttributesCount: 0 }];
-    }
-  }
-
-  spanContext(): SpanContext {
-    return this.context;
-  }
-}
-
-// Span ids from a pool of random bytes filled 4 KiB at a time, not one crypto call per span.
-const idPool = Buffer.alloc(4096);
-let idAt = idPool.length;
-
-function nextSpanId(): string {
-  if (idAt + 8 > idPool.length) {
-    randomFillSync(idPool);
-    idAt = 0;
-  }
-  const id = idPool.toString('hex', idAt, idAt + 8);
-  idAt += 8;
-  // All-zero is invalid (W3C); at 2^-64 per id, draw again rather than send it.
-  return id === '0000000000000000' ? nextSpanId() : id;
 }

@@ -1,10 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { SpanStatusCode, TraceFlags } from '@opentelemetry/api';
+import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { SpanKind, SpanStatusCode, TraceFlags, type Span } from '@opentelemetry/api';
 import { hrTimeToMilliseconds } from '@opentelemetry/core';
 import { Type } from 'typebox';
-import { TelemetryConfig, batchSettings, inSpan, recordSpan, startTelemetry, type TelemetrySettings } from '../src/telemetry.ts';
+import { TelemetryConfig, batchSettings, failSpan, inSpan, recordSpan, startSpan, startTelemetry, type TelemetrySettings } from '../src/telemetry.ts';
+import { LiveSpan } from '../src/telemetry-spans.ts';
 import { loadConfig } from '../src/config.ts';
 import { withContext } from '../src/context.ts';
 
@@ -91,4 +92,79 @@ test('the batch span processor: a batch every 500 ms of at most 512 spans by def
   assert.equal(batchSettings(loadConfig(schema, { OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '4096', OTEL_BSP_MAX_QUEUE_SIZE: '1000' })).maxExportBatchSize, 1000, 'a batch never holds more than the queue');
   assert.throws(() => loadConfig(schema, { OTEL_BSP_SCHEDULE_DELAY: 'soon' }), /OTEL_BSP_SCHEDULE_DELAY/);
   assert.deepEqual(batchSettings(settings('parentbased_always_on')), { scheduledDelayMillis: 500, maxExportBatchSize: 512, maxQueueSize: 8192 }, 'settings built without them');
+});
+
+/** The same life of a span (attributes, events, a failure, a new name) through startSpan, its fields as exported. */
+function liveSpanStory(error: Error): { exported: Record<string, unknown>; native: boolean } {
+  const span = startSpan('GET /thing', { kind: SpanKind.SERVER, attributes: { 'http.request.method': 'GET', dropped: undefined as unknown as string } });
+  span.setAttribute('http.route', '/thing');
+  span.setAttributes({ 'bazaar.order_id': 'o-1', list: ['a', 'b'] });
+  span.addEvent('retry', { attempt: 2 });
+  failSpan(span, error);
+  span.setStatus({ code: SpanStatusCode.OK });
+  span.updateName('GET /things/:id');
+  span.end();
+  span.setAttribute('after', 'end');
+  const readable = span as unknown as ReadableSpan;
+  const exported = {
+    name: readable.name,
+    kind: readable.kind,
+    attributes: { ...readable.attributes },
+    status: readable.status,
+    events: readable.events.map((e) => ({ name: e.name, attributes: e.attributes })),
+    links: readable.links,
+    dropped: [readable.droppedAttributesCount, readable.droppedEventsCount, readable.droppedLinksCount],
+    recording: span.isRecording(),
+    ended: readable.ended,
+    resource: readable.resource.attributes['service.name'],
+    scope: [readable.instrumentationScope.name, readable.instrumentationScope.version],
+    sampled: span.spanContext().traceFlags,
+  };
+  return { exported, native: span instanceof LiveSpan };
+}
+
+test('startSpan: under the default sampler the kit builds the span itself, and it exports as the SDK would have built it', () => {
+  const error = new TypeError('boom');
+  start('parentbased_always_on');
+  const fast = liveSpanStory(error);
+  // traceidratio (ratio 1) asks the sampler: the SDK's own span.
+  start('traceidratio');
+  const sdk = liveSpanStory(error);
+  assert.equal(fast.native, true, 'the fast path is taken under parentbased_always_on');
+  assert.equal(sdk.native, false, 'the SDK path under a sampler that must be asked');
+  assert.deepEqual(fast.exported, sdk.exported);
+});
+
+test('startSpan: parents, new traces and what is not sampled, on the fast path', async () => {
+  const exporter = start('parentbased_always_on');
+  const root = startSpan('root');
+  assert.match(root.spanContext().traceId, /^[0-9a-f]{32}$/);
+  assert.equal((root as unknown as ReadableSpan).parentSpanContext, undefined, 'a new trace has no parent');
+  const remote = { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags: TraceFlags.SAMPLED, isRemote: true };
+  const child = startSpan('child of remote', { parent: remote });
+  assert.equal(child.spanContext().traceId, remote.traceId);
+  assert.deepEqual((child as unknown as ReadableSpan).parentSpanContext, remote);
+  const unsampled = startSpan('child of unsampled', { parent: { ...remote, traceFlags: TraceFlags.NONE } });
+  assert.equal(unsampled.isRecording(), false, 'an unsampled parent: the SDK path, nothing recorded');
+  let inner: Span | undefined;
+  await inSpan('outer', {}, async (outer) => {
+    inner = startSpan('inner');
+    assert.equal((inner as unknown as ReadableSpan).parentSpanContext?.spanId, outer.spanContext().spanId, 'the current span is the parent');
+    assert.notEqual((inner as unknown as ReadableSpan).parentSpanContext?.isRemote, true, 'a local parent');
+    assert.equal(inner.spanContext().traceId, outer.spanContext().traceId);
+  });
+  for (const s of [root, child, unsampled, inner as Span]) s.end();
+  root.end();
+  assert.deepEqual(exporter.getFinishedSpans().map((s) => s.name).sort(), ['child of remote', 'inner', 'outer', 'root'], 'each sampled span exported once; a second end() does nothing');
+  const started = 1_700_000_000_000.25;
+  const timed = startSpan('timed', { startTime: started });
+  timed.end(started + 1.5);
+  const t = exporter.getFinishedSpans().find((s) => s.name === 'timed');
+  assert.equal(t && hrTimeToMilliseconds(t.duration), 1.5);
+  const backwards = startSpan('backwards', { startTime: started });
+  backwards.end(started - 10);
+  const b = exporter.getFinishedSpans().find((s) => s.name === 'backwards');
+  assert.deepEqual(b?.duration, [0, 0], 'an end before the start makes a zero-length span');
+  start('parentbased_always_off');
+  assert.equal(startSpan('unsampled root').isRecording(), false, 'parentbased_always_off: a new trace is not sampled');
 });

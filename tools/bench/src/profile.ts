@@ -143,6 +143,7 @@ if (isMain) {
     // Let the read models catch up, so their share is in the profile.
     await new Promise((r) => setTimeout(r, 5000));
     window.to = Number(process.hrtime.bigint() / 1000n);
+    process.stdout.write(`  load window (µs, the profiles' clock): ${window.from}–${window.to}\n`);
     // Each service writes its profile as it exits; on a busy machine thirteen at once outlast the launcher's
     // stop grace (then SIGKILL: no profile). So stop them one by one, each given the time its profile takes.
     for (const pid of pids.keys()) {

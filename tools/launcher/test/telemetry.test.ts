@@ -101,9 +101,8 @@ test('a store written by an older launcher (spans keyed without rowid) is migrat
   assert.equal(store.searchTraces({ orderId: 'order-1' })[0]?.spans, 2);
   store.close();
   const check = new DatabaseSync(file, { readOnly: true });
-  const table = check.prepare("select sql from sqlite_master where type = 'table' and name = 'spans'").get() as { sql: string };
-  assert.doesNotMatch(table.sql, /without rowid/i);
-  assert.equal((check.prepare('pragma user_version').get() as { user_version: number }).user_version, 1);
+  assert.equal(check.prepare("select 1 from sqlite_master where type = 'table' and name = 'spans'").get(), undefined, 'the per-span table is gone');
+  assert.equal((check.prepare('pragma user_version').get() as { user_version: number }).user_version, 2);
   check.close();
   // Opened again, nothing is migrated twice.
   const again = openTelemetryStore(file);
@@ -122,4 +121,53 @@ test('the control API refuses cross-site POSTs and takes same-origin and non-bro
   assert.equal((await post({ origin: l.url, 'sec-fetch-site': 'same-origin' })).status, 404);
   assert.equal((await post({})).status, 404);
   await l.close();
+});
+
+test('a store of schema version 1 (one row per span) is migrated into chunks: traces, searches, order ids and retention work on it', () => {
+  const file = join(work, 'v1.sqlite');
+  const old = new DatabaseSync(file);
+  old.exec(`create table spans (
+    trace_id text not null, span_id text not null, parent_span_id text, service text not null, instance text,
+    name text not null, kind integer not null, start real not null, "end" real not null, duration_ms real not null,
+    status integer not null, status_message text, order_id text, route text, http_status integer, attributes text not null
+  );
+  create unique index spans_ids on spans (trace_id, span_id);
+  pragma user_version = 1;`);
+  const now = Date.now();
+  const insert = old.prepare('insert into spans values (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)');
+  const [a, b] = ['aa'.repeat(16), 'bb'.repeat(16)];
+  insert.run(a, '01'.repeat(8), null, 'gateway', 'gateway', 'gateway', 1, now, now + 50, 50, 0, null, null, '/api/checkout', 202, '{}');
+  insert.run(a, '02'.repeat(8), '01'.repeat(8), 'orders', 'orders', 'POST /api/checkout', 1, now + 1, now + 40, 39, 0, null, null, '/api/checkout', 202, '{"http.route":"/api/checkout"}');
+  insert.run(a, '03'.repeat(8), '02'.repeat(8), 'orders', 'orders', 'saga RESERVING', 0, now + 2, now + 30, 28, 2, 'out of stock', 'order-9', null, null, '{"bazaar.order_id":"order-9"}');
+  insert.run(b, '04'.repeat(8), null, 'catalog', 'catalog', 'GET /api/catalog/products', 1, now - 7_200_000, now - 7_199_990, 10, 0, null, null, '/api/catalog/products', 200, '{}');
+  old.close();
+
+  const store = openTelemetryStore(file, { maxAgeMs: 3_600_000 });
+  const spans = store.trace(a);
+  assert.deepEqual(spans.map((s) => [s.name, s.service, s.parentSpanId]), [['gateway', 'gateway', null], ['POST /api/checkout', 'orders', '01'.repeat(8)], ['saga RESERVING', 'orders', '02'.repeat(8)]]);
+  const saga = spans[2] as StoredSpan;
+  assert.deepEqual([saga.status, saga.statusMessage, saga.orderId, saga.durationMs, saga.attributes], [2, 'out of stock', 'order-9', 28, { 'bazaar.order_id': 'order-9' }]);
+  const [found] = store.searchTraces({ orderId: 'order-9' });
+  assert.deepEqual(found && [found.traceId, found.root, found.rootService, found.spans, found.errors, found.services, found.durationMs], [a, 'gateway', 'gateway', 3, 1, ['gateway', 'orders'], 50]);
+  assert.deepEqual(store.searchTraces({ route: 'catalog/products' }).map((t) => t.traceId), [b], 'a route is searchable');
+  assert.deepEqual(store.searchTraces({ status: 'error' }).map((t) => t.traceId), [a]);
+  assert.deepEqual(store.orderSpans('order-9').map((s) => s.spanId), ['01', '02', '03'].map((x) => x.repeat(8)), 'every span of the order\'s trace');
+  assert.deepEqual(store.spansSince(now).map((s) => s.name), ['saga RESERVING', 'POST /api/checkout', 'gateway'], 'newest first');
+  store.prune(now);
+  assert.equal(store.trace(b).length, 0, 'past the retention: gone');
+  assert.equal(store.trace(a).length, 3);
+  store.close();
+});
+
+test('retention by count keeps the newest spans; one export makes one chunk per trace', () => {
+  const store = openTelemetryStore(join(work, 'count.sqlite'), { maxRows: 5 });
+  const now = Date.now();
+  const span = (trace: string, i: number): StoredSpan => ({ traceId: trace.repeat(16), spanId: i.toString(16).padStart(16, '0'), parentSpanId: null, service: 's', instance: null, name: `n${i}`, kind: 0, start: now + i, end: now + i + 1, durationMs: 1, status: 0, statusMessage: null, orderId: null, route: null, httpStatus: null, attributes: {} });
+  // One export: three spans of trace 01, two of 02; then a later export of three spans of trace 03.
+  store.addSpans([span('01', 1), span('02', 2), span('01', 3), span('02', 4), span('01', 5)]);
+  store.addSpans([span('03', 6), span('03', 7), span('03', 8)]);
+  assert.deepEqual(store.searchTraces({}).map((t) => [t.traceId.slice(0, 2), t.spans]), [['03', 3], ['02', 2], ['01', 3]], 'newest first (by first span)');
+  store.prune(now);
+  assert.deepEqual(store.searchTraces({}).map((t) => t.traceId.slice(0, 2)), ['03'], 'whole chunks, newest first, at most 5 spans: 01 and 02 (ending before 03) went');
+  store.close();
 });

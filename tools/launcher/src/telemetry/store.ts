@@ -6,7 +6,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
+import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 
 /** One span as stored (times in ms since epoch, with sub-ms fractions). */
 export interface StoredSpan {
@@ -69,26 +69,32 @@ export interface ProcessSnapshot {
 }
 
 /**
- * Spans go into a plain rowid table, appended in arrival order, with a unique
- * index on their ids. Until version 1 the table was `without rowid`, keyed on
- * (trace id, span id): every insert placed a whole row (attributes and all) at
- * a random point of that B-tree, twice the CPU per span, in the process that
- * receives every span of the system (docs/observability.md).
+ * Spans are stored in chunks: one row per trace per OTLP export (a service's
+ * export holds spans of many traces; each trace's share is one row), its spans
+ * as a JSON array of tuples, with what the dashboard searches on beside them
+ * (trace id, service, times, errors, order id, names). A checkout's ~120
+ * spans arrive as ~15 chunks. Until version 2 every span was a row of its own
+ * with four indexes, and the insert was most of the launcher's ~16 µs of CPU
+ * per span, in the process that receives every span of the system
+ * (docs/observability.md, "Overhead"). Version 0 was a `without rowid` table
+ * keyed on (trace id, span id); version 1 a rowid table; both are migrated.
+ *
+ * A chunk is keyed on (trace id, its first span's id): an export the exporter
+ * sends again after a timeout replaces the chunk it sent before, as a span
+ * sent twice replaced its row before.
  */
-const SPANS_TABLE = `
-create table if not exists spans (
-  trace_id text not null, span_id text not null, parent_span_id text, service text not null, instance text,
-  name text not null, kind integer not null, start real not null, "end" real not null, duration_ms real not null,
-  status integer not null, status_message text, order_id text, route text, http_status integer, attributes text not null
-);`;
-const SPAN_INDEXES = ['spans_ids', 'spans_start', 'spans_order', 'spans_service_start'];
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 
-const SCHEMA = `${SPANS_TABLE}
-create unique index if not exists spans_ids on spans (trace_id, span_id);
-create index if not exists spans_start on spans (start);
-create index if not exists spans_order on spans (order_id) where order_id is not null;
-create index if not exists spans_service_start on spans (service, start);
+const SCHEMA = `
+create table if not exists span_chunks (
+  id integer primary key, trace_id text not null, first_span_id text not null, service text not null, instance text,
+  start real not null, "end" real not null, spans integer not null, errors integer not null, order_id text,
+  root_name text, first_name text not null, names text not null, body text not null
+);
+create unique index if not exists span_chunks_trace on span_chunks (trace_id, first_span_id);
+create index if not exists span_chunks_end on span_chunks ("end");
+create index if not exists span_chunks_order on span_chunks (order_id) where order_id is not null;
+create index if not exists span_chunks_service_start on span_chunks (service, start);
 create table if not exists logs (
   id integer primary key, time real not null, service text not null, instance text not null, level text not null,
   msg text not null, trace_id text, span_id text, line text not null
@@ -99,21 +105,118 @@ create table if not exists snapshots (time real not null, instance text not null
 create index if not exists snapshots_time on snapshots (time);
 `;
 
+/** A span inside a chunk: what is not the chunk's own (trace id, service, instance). */
+type SpanTuple = [spanId: string, parentSpanId: string | null, name: string, kind: number, start: number, end: number, status: number, statusMessage: string | null, orderId: string | null, route: string | null, httpStatus: number | null, attributes: Record<string, unknown>];
+
+/** Group spans by (trace, service, instance), in arrival order: the chunks one export makes. */
+function chunksOf(spans: StoredSpan[]): StoredSpan[][] {
+  const groups = new Map<string, StoredSpan[]>();
+  for (const s of spans) {
+    const key = `${s.traceId} ${s.service} ${s.instance ?? ''}`;
+    const group = groups.get(key);
+    if (group) group.push(s);
+    else groups.set(key, [s]);
+  }
+  return [...groups.values()];
+}
+
 type Row = Record<string, SQLInputValue>;
+
+const INSERT_CHUNK = `insert or replace into span_chunks (trace_id, first_span_id, service, instance, start, "end", spans, errors, order_id, root_name, first_name, names, body)
+  values (?,?,?,?,?,?,?,?,?,?,?,?,?)`;
+
+/** Store one chunk (spans of one trace from one service instance, in arrival order). */
+function writeChunk(insert: StatementSync, spans: StoredSpan[]): void {
+  const first = spans[0] as StoredSpan;
+  let start = first.start;
+  let end = first.end;
+  let errors = 0;
+  let orderId: string | null = null;
+  let root: string | null = null;
+  let earliest = first;
+  const names = new Set<string>();
+  const body: SpanTuple[] = [];
+  for (const s of spans) {
+    if (s.start < start) start = s.start;
+    if (s.end > end) end = s.end;
+    if (s.status === 2) errors += 1;
+    if (s.orderId !== null) orderId = s.orderId;
+    if (s.parentSpanId === null && root === null) root = s.name;
+    if (s.start < earliest.start) earliest = s;
+    names.add(s.name);
+    if (s.route !== null) names.add(s.route);
+    body.push([s.spanId, s.parentSpanId, s.name, s.kind, s.start, s.end, s.status, s.statusMessage, s.orderId, s.route, s.httpStatus, s.attributes]);
+  }
+  insert.run(first.traceId, first.spanId, first.service, first.instance, start, end, spans.length, errors, orderId, root, earliest.name, [...names].join('\n'), JSON.stringify(body));
+}
+
+/** The spans of a chunk row. */
+function spansOf(r: Row): StoredSpan[] {
+  const traceId = r.trace_id as string;
+  const service = r.service as string;
+  const instance = (r.instance as string | null) ?? null;
+  return (JSON.parse(r.body as string) as SpanTuple[]).map(([spanId, parentSpanId, name, kind, start, end, status, statusMessage, orderId, route, httpStatus, attributes]) => ({
+    traceId,
+    spanId,
+    parentSpanId,
+    service,
+    instance,
+    name,
+    kind,
+    start,
+    end,
+    durationMs: Math.max(0, end - start),
+    status,
+    statusMessage,
+    orderId,
+    route,
+    httpStatus,
+    attributes,
+  }));
+}
 
 /** Bring a store written by an older launcher to SCHEMA_VERSION, keeping its spans. */
 function migrate(db: DatabaseSync): void {
   const version = Number((db.prepare('pragma user_version').get() as Row).user_version);
   if (version >= SCHEMA_VERSION) return;
-  const old = db.prepare("select sql from sqlite_master where type = 'table' and name = 'spans'").get() as Row | undefined;
+  const old = db.prepare("select 1 from sqlite_master where type = 'table' and name = 'spans'").get() as Row | undefined;
   db.exec('begin');
   try {
-    if (old && /without rowid/i.test(String(old.sql))) {
-      for (const index of SPAN_INDEXES) db.exec(`drop index if exists ${index}`);
-      db.exec('alter table spans rename to spans_v0');
-      db.exec(SPANS_TABLE);
-      db.exec('insert into spans select * from spans_v0 order by start');
-      db.exec('drop table spans_v0');
+    db.exec(SCHEMA);
+    if (old) {
+      // Versions 0 and 1: one row per span, the same columns. Rows of one trace, service and instance become a chunk.
+      const insert = db.prepare(INSERT_CHUNK);
+      let chunk: StoredSpan[] = [];
+      let key = '';
+      for (const r of db.prepare('select * from spans order by trace_id, service, instance, start').iterate() as Iterable<Row>) {
+        const span: StoredSpan = {
+          traceId: r.trace_id as string,
+          spanId: r.span_id as string,
+          parentSpanId: (r.parent_span_id as string | null) ?? null,
+          service: r.service as string,
+          instance: (r.instance as string | null) ?? null,
+          name: r.name as string,
+          kind: Number(r.kind),
+          start: Number(r.start),
+          end: Number(r.end),
+          durationMs: Number(r.duration_ms),
+          status: Number(r.status),
+          statusMessage: (r.status_message as string | null) ?? null,
+          orderId: (r.order_id as string | null) ?? null,
+          route: (r.route as string | null) ?? null,
+          httpStatus: r.http_status === null ? null : Number(r.http_status),
+          attributes: JSON.parse(r.attributes as string) as Record<string, unknown>,
+        };
+        const next = `${span.traceId} ${span.service} ${span.instance ?? ''}`;
+        if (next !== key && chunk.length > 0) {
+          writeChunk(insert, chunk);
+          chunk = [];
+        }
+        key = next;
+        chunk.push(span);
+      }
+      if (chunk.length > 0) writeChunk(insert, chunk);
+      db.exec('drop table spans');
     }
     db.exec(`pragma user_version = ${SCHEMA_VERSION}`);
     db.exec('commit');
@@ -132,28 +235,16 @@ export function openTelemetryStore(file: string, retention: Partial<Retention> =
   db.exec(SCHEMA);
   const limits: Retention = { maxAgeMs: retention.maxAgeMs ?? 24 * 3600_000, maxRows: retention.maxRows ?? 500_000 };
 
-  const insertSpan = db.prepare(`insert or replace into spans values (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`);
+  const insertChunk = db.prepare(INSERT_CHUNK);
   const insertLog = db.prepare(`insert into logs (time, service, instance, level, msg, trace_id, span_id, line) values (?,?,?,?,?,?,?,?)`);
   const insertSnapshot = db.prepare(`insert into snapshots values (?,?,?,?)`);
 
-  const toSpan = (r: Row): StoredSpan => ({
-    traceId: r.trace_id as string,
-    spanId: r.span_id as string,
-    parentSpanId: (r.parent_span_id as string | null) ?? null,
-    service: r.service as string,
-    instance: (r.instance as string | null) ?? null,
-    name: r.name as string,
-    kind: Number(r.kind),
-    start: Number(r.start),
-    end: Number(r.end),
-    durationMs: Number(r.duration_ms),
-    status: Number(r.status),
-    statusMessage: (r.status_message as string | null) ?? null,
-    orderId: (r.order_id as string | null) ?? null,
-    route: (r.route as string | null) ?? null,
-    httpStatus: r.http_status === null ? null : Number(r.http_status),
-    attributes: JSON.parse(r.attributes as string) as Record<string, unknown>,
-  });
+  /** Spans of these chunk rows, oldest first; a span found in two chunks (an export sent again, split otherwise) once, as last received. */
+  const spansFrom = (rows: Row[]): StoredSpan[] => {
+    const byId = new Map<string, StoredSpan>();
+    for (const r of rows.sort((x, y) => Number(x.id) - Number(y.id))) for (const span of spansOf(r)) byId.set(`${span.traceId}/${span.spanId}`, span);
+    return [...byId.values()].sort((x, y) => x.start - y.start);
+  };
   const toLog = (r: Row): StoredLog => ({
     id: Number(r.id),
     time: Number(r.time),
@@ -173,9 +264,7 @@ export function openTelemetryStore(file: string, retention: Partial<Retention> =
       if (spans.length === 0) return;
       db.exec('begin');
       try {
-        for (const s of spans) {
-          insertSpan.run(s.traceId, s.spanId, s.parentSpanId, s.service, s.instance, s.name, s.kind, s.start, s.end, s.durationMs, s.status, s.statusMessage, s.orderId, s.route, s.httpStatus, JSON.stringify(s.attributes));
-        }
+        for (const chunk of chunksOf(spans)) writeChunk(insertChunk, chunk);
         db.exec('commit');
       } catch (error) {
         db.exec('rollback');
@@ -198,7 +287,7 @@ export function openTelemetryStore(file: string, retention: Partial<Retention> =
     },
     /** Every span of one trace, oldest first. */
     trace(traceId: string): StoredSpan[] {
-      return (db.prepare('select * from spans where trace_id = ? order by start').all(traceId) as Row[]).map(toSpan);
+      return spansFrom(db.prepare('select * from span_chunks where trace_id = ?').all(traceId.toLowerCase()) as Row[]);
     },
     /** Traces matching a search, newest first. */
     searchTraces(q: { service?: string; route?: string; status?: 'error' | 'ok'; minMs?: number; orderId?: string; traceId?: string; limit?: number }): TraceSummary[] {
@@ -209,30 +298,30 @@ export function openTelemetryStore(file: string, retention: Partial<Retention> =
         args.push(q.traceId.toLowerCase());
       }
       if (q.orderId) {
-        where.push('trace_id in (select trace_id from spans where order_id = ?)');
+        where.push('trace_id in (select trace_id from span_chunks where order_id = ?)');
         args.push(q.orderId);
       }
       if (q.service) {
-        where.push('trace_id in (select trace_id from spans where service = ?)');
+        where.push('trace_id in (select trace_id from span_chunks where service = ?)');
         args.push(q.service);
       }
       if (q.route) {
-        where.push("trace_id in (select trace_id from spans where route like ? or name like ?)");
-        args.push(`%${q.route}%`, `%${q.route}%`);
+        where.push('trace_id in (select trace_id from span_chunks where names like ?)');
+        args.push(`%${q.route}%`);
       }
       const having: string[] = [];
-      if (q.status === 'error') having.push('sum(status = 2) > 0');
-      if (q.status === 'ok') having.push('sum(status = 2) = 0');
+      if (q.status === 'error') having.push('sum(errors) > 0');
+      if (q.status === 'ok') having.push('sum(errors) = 0');
       if (q.minMs !== undefined) having.push('max("end") - min(start) >= ?');
-      const sql = `select trace_id, min(start) as start, max("end") - min(start) as duration, count(*) as n, sum(status = 2) as errors,
+      const sql = `select trace_id, min(start) as start, max("end") - min(start) as duration, sum(spans) as n, sum(errors) as errors,
           group_concat(distinct service) as services, max(order_id) as order_id
-        from spans ${where.length ? `where ${where.join(' and ')}` : ''}
+        from span_chunks ${where.length ? `where ${where.join(' and ')}` : ''}
         group by trace_id ${having.length ? `having ${having.join(' and ')}` : ''}
         order by start desc limit ?`;
       if (q.minMs !== undefined) args.push(q.minMs);
       args.push(q.limit ?? 50);
       const rows = db.prepare(sql).all(...args) as Row[];
-      const rootOf = db.prepare('select name, service from spans where trace_id = ? order by (parent_span_id is null) desc, start limit 1');
+      const rootOf = db.prepare('select coalesce(root_name, first_name) as name, service from span_chunks where trace_id = ? order by (root_name is null), start limit 1');
       return rows.map((r) => {
         const root = rootOf.get(r.trace_id as string) as Row | undefined;
         return {
@@ -250,11 +339,22 @@ export function openTelemetryStore(file: string, retention: Partial<Retention> =
     },
     /** Spans carrying this order id, plus every span of their traces, oldest first. */
     orderSpans(orderId: string): StoredSpan[] {
-      return (db.prepare('select * from spans where trace_id in (select distinct trace_id from spans where order_id = ?) order by start').all(orderId) as Row[]).map(toSpan);
+      return spansFrom(db.prepare('select * from span_chunks where trace_id in (select trace_id from span_chunks where order_id = ?)').all(orderId) as Row[]);
     },
     /** Spans that started after `since` (for the topology), at most `limit`. */
     spansSince(since: number, limit = 50_000): StoredSpan[] {
-      return (db.prepare('select * from spans where start >= ? order by start desc limit ?').all(since, limit) as Row[]).map(toSpan);
+      // Chunks by when their last span ended, newest first, until `limit` spans are in hand.
+      const rows: Row[] = [];
+      let spans = 0;
+      for (const r of db.prepare('select * from span_chunks where "end" >= ? order by "end" desc').iterate(since) as Iterable<Row>) {
+        rows.push(r);
+        spans += Number(r.spans);
+        if (spans >= limit) break;
+      }
+      return spansFrom(rows)
+        .filter((s) => s.start >= since)
+        .reverse()
+        .slice(0, limit);
     },
     /** Log lines, newest first, filtered. */
     logs(q: { service?: string; level?: string; text?: string; traceId?: string; afterId?: number; limit?: number }): StoredLog[] {
@@ -291,11 +391,15 @@ export function openTelemetryStore(file: string, retention: Partial<Retention> =
     /** Delete what is past the retention limits. */
     prune(now = Date.now()): void {
       const cutoff = now - limits.maxAgeMs;
-      db.prepare('delete from spans where start < ?').run(cutoff);
+      db.prepare('delete from span_chunks where "end" < ?').run(cutoff);
       db.prepare('delete from logs where time < ?').run(cutoff);
       db.prepare('delete from snapshots where time < ?').run(cutoff);
-      const spans = Number((db.prepare('select count(*) as n from spans').get() as Row).n);
-      if (spans > limits.maxRows) db.prepare('delete from spans where start < (select start from spans order by start desc limit 1 offset ?)').run(limits.maxRows);
+      const spans = Number((db.prepare('select coalesce(sum(spans), 0) as n from span_chunks').get() as Row).n);
+      if (spans > limits.maxRows) {
+        // The newest chunks holding maxRows spans stay.
+        const oldest = db.prepare('select "end" as e from (select "end", sum(spans) over (order by "end" desc, id desc) as kept from span_chunks) where kept > ? limit 1').get(limits.maxRows) as Row | undefined;
+        if (oldest) db.prepare('delete from span_chunks where "end" <= ?').run(oldest.e as number);
+      }
       db.prepare('delete from logs where id <= (select max(id) from logs) - ?').run(limits.maxRows);
     },
     close(): void {
