@@ -135,7 +135,9 @@ test('startSpan: under the default sampler the kit builds the span itself, and i
   assert.deepEqual(fast.exported, sdk.exported);
 });
 
-test('startSpan: parents, new traces and what is not sampled, on the fast path', async () => {
+test('startSpan: parents, new traces and what is not sampled, on the fast path', async (t) => {
+  // The tracer is the process's (unit test files share one): leave the default sampler behind, even on failure.
+  t.after(() => void start('parentbased_always_on'));
   const exporter = start('parentbased_always_on');
   const root = startSpan('root');
   assert.match(root.spanContext().traceId, /^[0-9a-f]{32}$/);
@@ -159,8 +161,8 @@ test('startSpan: parents, new traces and what is not sampled, on the fast path',
   const started = 1_700_000_000_000.25;
   const timed = startSpan('timed', { startTime: started });
   timed.end(started + 1.5);
-  const t = exporter.getFinishedSpans().find((s) => s.name === 'timed');
-  assert.equal(t && hrTimeToMilliseconds(t.duration), 1.5);
+  const timedSpan = exporter.getFinishedSpans().find((s) => s.name === 'timed');
+  assert.equal(timedSpan && hrTimeToMilliseconds(timedSpan.duration), 1.5);
   const backwards = startSpan('backwards', { startTime: started });
   backwards.end(started - 10);
   const b = exporter.getFinishedSpans().find((s) => s.name === 'backwards');

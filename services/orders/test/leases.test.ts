@@ -21,7 +21,10 @@ for (const dialect of DIALECTS) {
     const now = Date.now();
     assert.deepEqual(await b.dueSagas(now, 10), ['o1'], 'a free saga is due for anyone');
 
-    const wins = await Promise.all([a.claimSaga('o1', now), b.claimSaga('o1', now), a.claimSaga('o1', now), b.claimSaga('o1', now)]);
+    const claims = await Promise.all([a.claimSaga('o1', now), b.claimSaga('o1', now), a.claimSaga('o1', now), b.claimSaga('o1', now)]);
+    const wins = claims.map((saga) => saga !== undefined);
+    const claimed = claims.find((saga) => saga !== undefined);
+    assert.deepEqual(claimed && [claimed.orderId, claimed.step], ['o1', 'RESERVING'], 'a claim returns the saga as it claimed it');
     const winner = wins[0] ? a : b;
     const loser = wins[0] ? b : a;
     assert.deepEqual(wins, wins[0] ? [true, false, true, false] : [false, true, false, true], 'one owner holds it; it may renew, the other may not claim');
@@ -33,11 +36,11 @@ for (const dialect of DIALECTS) {
     assert.equal(await winner.updateSaga('o1', { step: 'AUTHORIZING' }), true);
 
     // Past the lease, the other may take it over; then the former holder is fenced out.
-    assert.equal(await loser.claimSaga('o1', now + 60_001), true);
+    assert.equal((await loser.claimSaga('o1', now + 60_001))?.step, 'AUTHORIZING', 'taken over, with the progress the former holder saved');
     assert.equal(await winner.updateSaga('o1', { step: 'CAPTURING' }), false);
     assert.equal(await loser.finish('o1', { status: 'CONFIRMED' }, new Date().toISOString()), true);
     assert.deepEqual(await world.lease('o1'), { owner: null, until: null }, 'ending the saga releases it');
-    assert.equal(await winner.claimSaga('o1', now + 60_001), false, 'a finished saga cannot be claimed');
+    assert.equal(await winner.claimSaga('o1', now + 60_001), undefined, 'a finished saga cannot be claimed');
   });
 
   test(`${dialect}: two runners sweeping one database never drive the same saga at once`, async (t) => {
@@ -258,10 +261,10 @@ for (const dialect of DIALECTS) {
     const overdue = deadline + OVERDUE_TAKEOVER_MS + 1;
     // a's lease runs ten minutes past all of these: only the deadline rule can let b in.
     assert.deepEqual(await b.dueSagas(soon, 10), [], 'within the grace the holder may still be cancelling it');
-    assert.equal(await b.claimSaga('authorizing', soon), false);
+    assert.equal(await b.claimSaga('authorizing', soon), undefined);
     assert.deepEqual(await b.dueSagas(overdue, 10), ['authorizing'], 'overdue before the capture: anyone may cancel it');
-    assert.equal(await b.claimSaga('capturing', overdue), false, 'capturing: money may be moving; the holder keeps it until its lease runs out');
-    assert.equal(await b.claimSaga('authorizing', overdue), true);
+    assert.equal(await b.claimSaga('capturing', overdue), undefined, 'capturing: money may be moving; the holder keeps it until its lease runs out');
+    assert.equal((await b.claimSaga('authorizing', overdue))?.step, 'AUTHORIZING');
     assert.equal((await world.lease('authorizing')).owner, 'b');
     assert.equal(await a.updateSaga('authorizing', { attempts: 1 }), false, "a's saves are fenced out from then on");
   });

@@ -131,8 +131,11 @@ export interface OrderRepository {
   saga(orderId: string): Promise<SagaRecord | undefined>;
   /** Ids of unfinished sagas due at `now` that this owner holds or may claim (unowned, or lease expired), oldest first. */
   dueSagas(now: number, limit: number): Promise<string[]>;
-  /** Claim (or renew) an unfinished saga until `now` + lease; false when another owner's lease is still running, or the saga is finished. */
-  claimSaga(orderId: string, now: number): Promise<boolean>;
+  /**
+   * Claim (or renew) an unfinished saga until `now` + lease, and return it as claimed (one statement: the claim and
+   * the state it claimed); undefined when another owner's lease is still running, or the saga is finished.
+   */
+  claimSaga(orderId: string, now: number): Promise<SagaRecord | undefined>;
   /** Extend every unfinished saga this owner holds to `now` + lease (the heartbeat of a live instance). */
   renewLeases(now: number): Promise<void>;
   /** Let go of every saga this owner holds, so others may claim them at once (shutdown). */

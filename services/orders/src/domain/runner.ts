@@ -75,11 +75,11 @@ export function createSagaRunner(deps: {
     const log = deps.logger.child({ orderId });
     await withContext(sagaContext(orderId, first.traceparent), async () => {
       for (let steps = 0; !stopping; steps++) {
-        // Claimed (renewed) before every step, and the state read after the claim: another
+        // Claimed (renewed) before every step, and the state taken from the claim itself: another
         // instance may hold the saga, or may have taken it over while this one stalled past its lease.
-        if (!(await orders.claimSaga(orderId, now()))) return lost(orderId, log, steps);
-        const saga = await orders.saga(orderId);
-        if (!saga || saga.step === 'DONE' || saga.nextAttemptAt > now()) return;
+        const saga = await orders.claimSaga(orderId, now());
+        if (!saga) return lost(orderId, log, steps);
+        if (saga.step === 'DONE' || saga.nextAttemptAt > now()) return;
         const order = await orders.get(orderId);
         if (!order) throw new Error(`saga ${orderId} has no order`);
         // Each step is a span of the checkout's trace, named after it, carrying the order id (the dashboard's saga timeline).

@@ -305,14 +305,16 @@ export function orderRepository(db: Kysely<OrdersDatabase>, lease: SagaLease): O
     async claimSaga(orderId, now) {
       // One conditional UPDATE decides between racing instances: on PostgreSQL the
       // loser waits for the winner's row lock and then re-checks the condition; SQLite has one writer at a time.
-      const result = await db
+      // RETURNING gives the row as the claim left it, so the driver need not read it again.
+      const claimed = await db
         .updateTable('sagas')
         .set({ owner: me, lease_until: now + lease.ms })
         .where('order_id', '=', orderId)
         .where('step', '!=', 'DONE')
         .where(claimable(now))
+        .returningAll()
         .executeTakeFirst();
-      return Number(result.numUpdatedRows) === 1;
+      return claimed ? toSaga(claimed) : undefined;
     },
 
     async renewLeases(now) {

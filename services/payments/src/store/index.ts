@@ -59,7 +59,7 @@ export function paymentRepository(db: Kysely<Tables>): PaymentRepository {
      * first (the unique order_id decides), keep theirs. Returns what is stored.
      */
     async insertOnce(p: PaymentRecord): Promise<PaymentRecord> {
-      await db
+      const inserted = await db
         .insertInto('payments')
         .values({
           payment_id: p.paymentId,
@@ -74,8 +74,10 @@ export function paymentRepository(db: Kysely<Tables>): PaymentRepository {
           updated_at: p.updatedAt,
         })
         .onConflict((oc) => oc.column('order_id').doNothing())
-        .execute();
-      const stored = await byOrder(p.orderId);
+        .returningAll()
+        .executeTakeFirst();
+      // Inserted: the row is returned (no second read). Another request's row was there first: read theirs.
+      const stored = inserted ? toRecord(inserted) : await byOrder(p.orderId);
       if (!stored) throw new Error(`payment for order ${p.orderId} vanished after insert`);
       return stored;
     },
@@ -101,7 +103,7 @@ export function paymentRepository(db: Kysely<Tables>): PaymentRepository {
       psp?: { authorizationId: string | null; declineCode: string | null };
     }): Promise<PaymentRecord> {
       return db.transaction().execute(async (trx) => {
-        const result = await trx
+        const moved = await trx
           .updateTable('payments')
           .set({
             status: opts.to,
@@ -110,10 +112,13 @@ export function paymentRepository(db: Kysely<Tables>): PaymentRepository {
           })
           .where('order_id', '=', opts.orderId)
           .where('status', '=', opts.from)
+          .returningAll()
           .executeTakeFirst();
-        if (Number(result.numUpdatedRows) === 1) {
+        if (moved) {
           for (const event of opts.events) await appendEvent(trx, 'payments', { type: event.type, subject: opts.orderId, data: event.data });
+          return toRecord(moved);
         }
+        // A concurrent change won: the payment as that change left it.
         const now = await byOrder(opts.orderId, trx);
         if (!now) throw new Error(`payment for order ${opts.orderId} vanished during a status change`);
         return now;
