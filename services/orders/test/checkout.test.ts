@@ -217,16 +217,15 @@ test("checkout answers within the caller's deadline budget: 202 + Location befor
   const h = await startOrders({ settings: { checkoutWaitMs: 10_000, upstreamTimeoutMs: 2000, sagaDeadlineMs: 5000 } });
   t.after(() => h.close());
   h.upstreams.faults.authorize = { delayMs: 1500 };
-  const started = Date.now();
   const res = await h.app.inject({
     method: 'POST',
     url: '/api/checkout',
     headers: { authorization: `Bearer ${h.alice}`, 'idempotency-key': newKey(), 'if-match': cartETag(h.app, h.alice), [DEADLINE_HEADER]: '800' },
     payload: checkoutBody(),
   });
-  const took = Date.now() - started;
+  // Waiting its 10 s would have ended at the final status (201: the authorization answers after 1.5 s); the 202 is
+  // the answer of the 800 ms budget. (No wall-clock assertion: on a busy machine the request alone may take longer.)
   assert.equal(res.statusCode, 202, res.body);
-  assert.ok(took < 800, `answered after ${took} ms, past the 800 ms budget`);
   // The long-poll answers as soon as the order is final, within its wait.
   const polled = await h.app.inject({ url: `${res.headers.location as string}?wait=10`, headers: { authorization: `Bearer ${h.alice}` } });
   assert.equal(polled.statusCode, 200);
@@ -238,10 +237,11 @@ test('a long-poll on a PENDING order answers PENDING when its wait (or the calle
   t.after(() => h.close());
   h.upstreams.faults.authorize = { delayMs: 3000 };
   const { orderId } = (await checkout(h.app, h.alice)).json();
-  const started = Date.now();
   const polled = await h.app.inject({ url: `/api/orders/${orderId}?wait=20`, headers: { authorization: `Bearer ${h.alice}`, [DEADLINE_HEADER]: '600' } });
+  // Waiting out its 20 s would have ended at the order's final status (the authorization answers after 3 s): PENDING
+  // is the answer of the 600 ms budget. (No wall-clock assertion: a busy machine once took longer than 600 ms to run
+  // the request at all.)
   assert.equal(polled.json().status, 'PENDING');
-  assert.ok(Date.now() - started < 600, 'answered within the budget');
   assert.equal((await h.app.inject({ url: `/api/orders/${orderId}?wait=21`, headers: { authorization: `Bearer ${h.alice}` } })).statusCode, 400);
 });
 
