@@ -193,12 +193,14 @@ export function remoteParent(traceparent: string | undefined): SpanContext | und
   return { traceId: parsed.traceId, spanId: parsed.parentId, traceFlags: flags, isRemote: true };
 }
 
-/** Where a new span hangs: the given remote parent, else the current context's span, else a new trace. */
-function parentContextOf(parent: SpanContext | undefined, ctx: RequestContext | undefined) {
-  if (parent) return trace.setSpanContext(ROOT_CONTEXT, parent);
-  if (ctx?.span) return trace.setSpan(ROOT_CONTEXT, ctx.span);
-  if (ctx) return trace.setSpanContext(ROOT_CONTEXT, { traceId: ctx.traceId, spanId: ctx.spanId, traceFlags: ctx.traceFlags ?? TraceFlags.SAMPLED, isRemote: true });
-  return ROOT_CONTEXT;
+/** Where a new span hangs: the given remote parent, else the current context's span, else the context's ids (remote); undefined: a new trace. */
+function parentOf(parent: SpanContext | undefined, ctx: RequestContext | undefined): SpanContext | undefined {
+  return parent ?? (ctx ? spanContextOf(ctx) : undefined);
+}
+
+/** The span a request context names: its live span, or its ids (from a traceparent: remote). */
+function spanContextOf(ctx: RequestContext): SpanContext {
+  return ctx.span ? ctx.span.spanContext() : { traceId: ctx.traceId, spanId: ctx.spanId, traceFlags: ctx.traceFlags ?? TraceFlags.SAMPLED, isRemote: true };
 }
 
 export interface SpanOptions {
@@ -210,14 +212,6 @@ export interface SpanOptions {
   startTime?: number;
 }
 
-/** The parent a new span would have, as a span context (undefined: a new trace). */
-function parentOf(parent: SpanContext | undefined, ctx: RequestContext | undefined): SpanContext | undefined {
-  if (parent) return parent;
-  if (ctx?.span) return ctx.span.spanContext();
-  if (ctx) return { traceId: ctx.traceId, spanId: ctx.spanId, traceFlags: ctx.traceFlags ?? TraceFlags.SAMPLED, isRemote: true };
-  return undefined;
-}
-
 /**
  * Start a span (the caller ends it); its parent is `opts.parent` or the current context's span.
  *
@@ -226,16 +220,14 @@ function parentOf(parent: SpanContext | undefined, ctx: RequestContext | undefin
  * to the same processors; otherwise the SDK's tracer starts it.
  */
 export function startSpan(name: string, opts: SpanOptions = {}): Span {
-  if (recorded.processors.length > 0) {
-    const parent = parentOf(opts.parent, currentContext());
-    if (parent ? parent.traceFlags & TraceFlags.SAMPLED : rootsSampled) {
-      return new LiveSpan(name, { kind: opts.kind ?? SpanKind.INTERNAL, attributes: opts.attributes, startTime: opts.startTime }, parent, recorded);
-    }
+  const parent = parentOf(opts.parent, currentContext());
+  if (recorded.processors.length > 0 && (parent ? parent.traceFlags & TraceFlags.SAMPLED : rootsSampled)) {
+    return new LiveSpan(name, { kind: opts.kind ?? SpanKind.INTERNAL, attributes: opts.attributes, startTime: opts.startTime }, parent, recorded);
   }
   return tracer.startSpan(
     name,
     { kind: opts.kind ?? SpanKind.INTERNAL, ...(opts.attributes ? { attributes: opts.attributes } : {}), ...(opts.startTime === undefined ? {} : { startTime: opts.startTime }) },
-    parentContextOf(opts.parent, currentContext()),
+    parent ? trace.setSpanContext(ROOT_CONTEXT, parent) : ROOT_CONTEXT,
   );
 }
 
@@ -287,12 +279,11 @@ export function recordSpan(name: string, opts: { kind?: SpanKind; attributes?: A
   // No current span, or an unsampled one: nothing to hang it on (background polling stays out of traces).
   if (!ctx || (ctx.traceFlags ?? TraceFlags.SAMPLED) === TraceFlags.NONE) return;
   if (recorded.processors.length === 0) {
-    const span = tracer.startSpan(name, { kind: opts.kind ?? SpanKind.CLIENT, startTime: opts.startTime, ...(opts.attributes ? { attributes: opts.attributes } : {}) }, parentContextOf(undefined, ctx));
+    const span = tracer.startSpan(name, { kind: opts.kind ?? SpanKind.CLIENT, startTime: opts.startTime, ...(opts.attributes ? { attributes: opts.attributes } : {}) }, trace.setSpanContext(ROOT_CONTEXT, spanContextOf(ctx)));
     if (opts.error !== undefined) failSpan(span, opts.error);
     span.end(opts.endTime);
     return;
   }
-  const parent = { traceId: ctx.traceId, spanId: ctx.spanId, traceFlags: TraceFlags.SAMPLED, isRemote: ctx.span === undefined };
-  const span = new RecordedSpan(name, opts, parent, recorded);
+  const span = new RecordedSpan(name, opts, spanContextOf(ctx), recorded);
   for (const processor of recorded.processors) processor.onEnd(span);
 }

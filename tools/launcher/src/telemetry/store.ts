@@ -108,16 +108,31 @@ create index if not exists snapshots_time on snapshots (time);
 /** A span inside a chunk: what is not the chunk's own (trace id, service, instance). */
 type SpanTuple = [spanId: string, parentSpanId: string | null, name: string, kind: number, start: number, end: number, status: number, statusMessage: string | null, orderId: string | null, route: string | null, httpStatus: number | null, attributes: Record<string, unknown>];
 
-/** Group spans by (trace, service, instance), in arrival order: the chunks one export makes. */
+/**
+ * Group spans by trace within each service instance, in arrival order: the chunks one export makes. An export's
+ * spans come resource by resource (decodeTraces), so the resource is compared with the previous span's rather than
+ * made part of a key per span.
+ */
 function chunksOf(spans: StoredSpan[]): StoredSpan[][] {
-  const groups = new Map<string, StoredSpan[]>();
+  const chunks: StoredSpan[][] = [];
+  let byTrace = new Map<string, StoredSpan[]>();
+  let service: string | undefined;
+  let instance: string | null | undefined;
   for (const s of spans) {
-    const key = `${s.traceId} ${s.service} ${s.instance ?? ''}`;
-    const group = groups.get(key);
-    if (group) group.push(s);
-    else groups.set(key, [s]);
+    if (s.service !== service || s.instance !== instance) {
+      service = s.service;
+      instance = s.instance;
+      byTrace = new Map();
+    }
+    let chunk = byTrace.get(s.traceId);
+    if (!chunk) {
+      chunk = [];
+      byTrace.set(s.traceId, chunk);
+      chunks.push(chunk);
+    }
+    chunk.push(s);
   }
-  return [...groups.values()];
+  return chunks;
 }
 
 type Row = Record<string, SQLInputValue>;
