@@ -4,8 +4,10 @@ import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@o
 import { SpanKind, SpanStatusCode, TraceFlags, type Span } from '@opentelemetry/api';
 import { hrTimeToMilliseconds } from '@opentelemetry/core';
 import { Type } from 'typebox';
-import { TelemetryConfig, batchSettings, failSpan, inSpan, recordSpan, startSpan, startTelemetry, type TelemetrySettings } from '../src/telemetry.ts';
+import { TelemetryConfig, batchSettings, otlpExporter, failSpan, inSpan, recordSpan, startSpan, startTelemetry, type TelemetrySettings } from '../src/telemetry.ts';
 import { LiveSpan } from '../src/telemetry-spans.ts';
+import { OTLPTraceExporter as JsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { OTLPTraceExporter as ProtobufExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { loadConfig } from '../src/config.ts';
 import { withContext } from '../src/context.ts';
 
@@ -92,6 +94,15 @@ test('the batch span processor: a batch every 500 ms of at most 512 spans by def
   assert.equal(batchSettings(loadConfig(schema, { OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '4096', OTEL_BSP_MAX_QUEUE_SIZE: '1000' })).maxExportBatchSize, 1000, 'a batch never holds more than the queue');
   assert.throws(() => loadConfig(schema, { OTEL_BSP_SCHEDULE_DELAY: 'soon' }), /OTEL_BSP_SCHEDULE_DELAY/);
   assert.deepEqual(batchSettings(settings('parentbased_always_on')), { scheduledDelayMillis: 500, maxExportBatchSize: 512, maxQueueSize: 8192 }, 'settings built without them');
+});
+
+test('the OTLP protocol: binary protobuf by default, JSON when OTEL_EXPORTER_OTLP_(TRACES_)PROTOCOL asks; grpc is refused', () => {
+  const schema = Type.Object(TelemetryConfig);
+  const url = 'http://127.0.0.1:1/v1/traces';
+  assert.ok(otlpExporter(url, loadConfig(schema, {})) instanceof ProtobufExporter);
+  assert.ok(otlpExporter(url, loadConfig(schema, { OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' })) instanceof JsonExporter);
+  assert.ok(otlpExporter(url, loadConfig(schema, { OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/protobuf' })) instanceof ProtobufExporter, 'the traces variable wins');
+  assert.throws(() => loadConfig(schema, { OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }), /OTEL_EXPORTER_OTLP_PROTOCOL/);
 });
 
 /** The same life of a span (attributes, events, a failure, a new name) through startSpan, its fields as exported. */

@@ -31,10 +31,11 @@ async function launcher(file: string) {
   };
 }
 
-test('spans from the real OTLP/HTTP exporter are stored with their parents, and outlive a restart of the store', async () => {
-  const file = join(work, 'a.sqlite');
+for (const protocol of ['http/protobuf', 'http/json'] as const) {
+test(`spans from the real OTLP/HTTP exporter (${protocol}) are stored with their parents, and outlive a restart of the store`, async () => {
+  const file = join(work, `a-${protocol.slice(5)}.sqlite`);
   const l = await launcher(file);
-  startTelemetry({ service: 'orders', config: { OTEL_SDK_DISABLED: false, OTEL_EXPORTER_OTLP_ENDPOINT: l.url, OTEL_RESOURCE_ATTRIBUTES: 'service.instance.id=orders-2', OTEL_TRACES_SAMPLER: 'parentbased_always_on', OTEL_TRACES_SAMPLER_ARG: 1 } });
+  startTelemetry({ service: 'orders', config: { OTEL_SDK_DISABLED: false, OTEL_EXPORTER_OTLP_ENDPOINT: l.url, OTEL_EXPORTER_OTLP_PROTOCOL: protocol, OTEL_RESOURCE_ATTRIBUTES: 'service.instance.id=orders-2', OTEL_TRACES_SAMPLER: 'parentbased_always_on', OTEL_TRACES_SAMPLER_ARG: 1 } });
   let traceId = '';
   await inSpan('POST /api/checkout', { kind: SpanKind.SERVER }, async (outer) => {
     traceId = outer.spanContext().traceId;
@@ -56,6 +57,28 @@ test('spans from the real OTLP/HTTP exporter are stored with their parents, and 
   const again = await launcher(file);
   assert.equal(again.store.trace(traceId).length, 2, 'the spans are still there after a restart');
   await again.close();
+});
+}
+
+test('the collector answers a malformed export with 400 in its encoding, and another encoding with 415', async () => {
+  const l = await launcher(join(work, 'malformed.sqlite'));
+  const post = (type: string, body: string | Buffer) => fetch(`${l.url}/v1/traces`, { method: 'POST', headers: { 'content-type': type }, body });
+  const protobuf = await post('application/x-protobuf', Buffer.from([0x0a, 0x7f, 0x01]));
+  assert.equal(protobuf.status, 400);
+  assert.equal(protobuf.headers.get('content-type'), 'application/x-protobuf');
+  const status = Buffer.from(await protobuf.arrayBuffer());
+  assert.deepEqual([...status.subarray(0, 2)], [0x08, 3], 'a google.rpc.Status with code INVALID_ARGUMENT');
+  assert.match(status.subarray(4).toString('utf8'), /length past the end/);
+  const json = await post('application/json; charset=utf-8', '{"resourceSpans": [');
+  assert.equal(json.status, 400);
+  assert.equal(((await json.json()) as { code: number }).code, 3);
+  const ok = await post('application/x-protobuf', Buffer.alloc(0));
+  assert.equal(ok.status, 200, 'an empty request is a valid export of nothing');
+  assert.equal((await ok.arrayBuffer()).byteLength, 0);
+  const other = await post('text/plain', 'spans');
+  assert.equal(other.status, 415);
+  assert.match(((await other.json()) as { message: string }).message, /x-protobuf/);
+  await l.close();
 });
 
 test('log lines are indexed by trace id; retention deletes what is too old', async () => {

@@ -1,11 +1,12 @@
 /**
- * The launcher's embedded collector: OTLP/HTTP JSON traces in, service log
+ * The launcher's embedded collector: OTLP/HTTP traces in (binary protobuf or JSON), service log
  * lines in (from the children's stdout), process snapshots every few
  * seconds; all into the telemetry store, in small batches.
  */
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { decodeTraces } from './otlp.ts';
+import { decodeTracesProtobuf, rpcStatus } from './otlp-protobuf.ts';
 import type { StoredLog, TelemetryStore } from './store.ts';
 
 const MAX_BODY = 16 * 1024 * 1024;
@@ -56,19 +57,24 @@ export function createCollector(store: TelemetryStore): Collector {
         else chunks.push(c);
       });
       req.on('end', () => {
-        const type = String(req.headers['content-type'] ?? '');
-        if (!type.startsWith('application/json')) {
+        const type = String(req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+        const protobuf = type === 'application/x-protobuf';
+        if (!protobuf && type !== 'application/json') {
           res.writeHead(415, { 'content-type': 'application/json' });
-          res.end(JSON.stringify({ code: 3, message: 'This collector takes OTLP/HTTP JSON (Content-Type: application/json).' }));
+          res.end(JSON.stringify({ code: 3, message: 'This collector takes OTLP/HTTP traces as binary protobuf (Content-Type: application/x-protobuf) or JSON (application/json).' }));
           return;
         }
         try {
-          store.addSpans(decodeTraces(JSON.parse(Buffer.concat(chunks).toString('utf8'))));
-          res.writeHead(200, { 'content-type': 'application/json' });
-          res.end('{}');
+          const body = Buffer.concat(chunks);
+          store.addSpans(protobuf ? decodeTracesProtobuf(body) : decodeTraces(JSON.parse(body.toString('utf8'))));
+          // An empty ExportTraceServiceResponse: no bytes in protobuf, {} in JSON.
+          res.writeHead(200, { 'content-type': type });
+          res.end(protobuf ? undefined : '{}');
         } catch (error) {
-          res.writeHead(400, { 'content-type': 'application/json' });
-          res.end(JSON.stringify({ code: 3, message: (error as Error).message }));
+          // A google.rpc.Status with code 3 (INVALID_ARGUMENT), in the request's encoding.
+          const message = (error as Error).message;
+          res.writeHead(400, { 'content-type': type });
+          res.end(protobuf ? rpcStatus(3, message) : JSON.stringify({ code: 3, message }));
         }
       });
     },

@@ -72,6 +72,48 @@ function millis(nanos: string | number | undefined): number {
   return Number(n / 1000n) / 1000;
 }
 
+/** A span as either encoding decodes it: OTLP's kind (from 1, internal), times in ms. */
+export interface DecodedSpan {
+  traceId: string;
+  spanId: string;
+  parentSpanId: string | null;
+  service: string;
+  instance: string | null;
+  name: string;
+  kind: number;
+  start: number;
+  end: number;
+  status: number;
+  statusMessage: string | null;
+  attributes: Record<string, unknown>;
+}
+
+/** The stored span: what the dashboard searches on taken out of the attributes. */
+export function spanFrom(s: DecodedSpan): StoredSpan {
+  const orderId = s.attributes['bazaar.order_id'];
+  const route = s.attributes['http.route'];
+  const httpStatus = s.attributes['http.response.status_code'];
+  return {
+    traceId: s.traceId,
+    spanId: s.spanId,
+    parentSpanId: s.parentSpanId,
+    service: s.service,
+    instance: s.instance,
+    name: s.name,
+    // OTLP numbers kinds from 1 (internal); the API from 0.
+    kind: Math.max(0, s.kind - 1),
+    start: s.start,
+    end: s.end,
+    durationMs: Math.max(0, s.end - s.start),
+    status: s.status,
+    statusMessage: s.statusMessage,
+    orderId: typeof orderId === 'string' ? orderId : null,
+    route: typeof route === 'string' ? route : null,
+    httpStatus: typeof httpStatus === 'number' ? httpStatus : null,
+    attributes: s.attributes,
+  };
+}
+
 /** Decode one OTLP/HTTP JSON export request into storable spans; malformed spans are skipped. */
 export function decodeTraces(body: unknown): StoredSpan[] {
   const out: StoredSpan[] = [];
@@ -84,31 +126,22 @@ export function decodeTraces(body: unknown): StoredSpan[] {
         const traceId = hexId(s.traceId, 16);
         const spanId = hexId(s.spanId, 8);
         if (!traceId || !spanId) continue;
-        const attributes = attributesOf(s.attributes);
-        const start = millis(s.startTimeUnixNano);
-        const end = millis(s.endTimeUnixNano);
-        const orderId = attributes['bazaar.order_id'];
-        const route = attributes['http.route'];
-        const httpStatus = attributes['http.response.status_code'];
-        out.push({
-          traceId,
-          spanId,
-          parentSpanId: hexId(s.parentSpanId, 8),
-          service,
-          instance,
-          name: s.name ?? '(unnamed)',
-          // OTLP numbers kinds from 1 (internal); the API from 0.
-          kind: Math.max(0, (s.kind ?? 1) - 1),
-          start,
-          end,
-          durationMs: Math.max(0, end - start),
-          status: s.status?.code ?? 0,
-          statusMessage: s.status?.message || null,
-          orderId: typeof orderId === 'string' ? orderId : null,
-          route: typeof route === 'string' ? route : null,
-          httpStatus: typeof httpStatus === 'number' ? httpStatus : null,
-          attributes,
-        });
+        out.push(
+          spanFrom({
+            traceId,
+            spanId,
+            parentSpanId: hexId(s.parentSpanId, 8),
+            service,
+            instance,
+            name: s.name ?? '(unnamed)',
+            kind: s.kind ?? 1,
+            start: millis(s.startTimeUnixNano),
+            end: millis(s.endTimeUnixNano),
+            status: s.status?.code ?? 0,
+            statusMessage: s.status?.message || null,
+            attributes: attributesOf(s.attributes),
+          }),
+        );
       }
     }
   }
