@@ -41,7 +41,7 @@ import { LiveSpan, RecordedSpan, type SpanSink } from './telemetry-spans.ts';
 export { SpanKind, SpanStatusCode, type Attributes, type Span };
 
 /** The batch span processor's defaults (OTEL_BSP_*), also where a test builds settings without them. */
-const BSP_DEFAULTS = { scheduleDelayMs: 500, maxExportBatchSize: 512, maxQueueSize: 8192 } as const;
+const BSP_DEFAULTS = { scheduleDelayMs: 2000, maxExportBatchSize: 512, maxQueueSize: 8192 } as const;
 
 const PROTOCOLS = ['http/protobuf', 'http/json'] as const;
 
@@ -64,7 +64,8 @@ export const TelemetryConfig = {
   OTEL_TRACES_SAMPLER: Type.Union(SAMPLERS.map((s) => Type.Literal(s)), { default: 'parentbased_always_on' }),
   OTEL_TRACES_SAMPLER_ARG: Type.Number({ minimum: 0, maximum: 1, default: 1, description: 'Ratio for the *traceidratio samplers' }),
   // The batch span processor's variables. Defaults differ from the specification's (5000 ms, 512, 2048): a batch
-  // every half second keeps each export's serialisation short, so it seldom lands in a request's tail (docs/observability.md).
+  // every two seconds at most 512 spans keeps each export's serialisation short, so it seldom lands in a request's
+  // tail, and the exports few (each is a POST to send, receive and commit; docs/observability.md).
   OTEL_BSP_SCHEDULE_DELAY: Type.Integer({ minimum: 10, maximum: 60_000, default: BSP_DEFAULTS.scheduleDelayMs, description: 'Milliseconds between two exports of the spans queued' }),
   OTEL_BSP_MAX_EXPORT_BATCH_SIZE: Type.Integer({ minimum: 1, maximum: 65_536, default: BSP_DEFAULTS.maxExportBatchSize, description: 'Most spans in one export; a full batch is sent at once' }),
   OTEL_BSP_MAX_QUEUE_SIZE: Type.Integer({ minimum: 1, maximum: 1_000_000, default: BSP_DEFAULTS.maxQueueSize, description: 'Most spans waiting for export; beyond it new spans are dropped' }),
