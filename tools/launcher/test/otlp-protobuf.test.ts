@@ -4,7 +4,7 @@ import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otl
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { decodeTraces } from '../src/telemetry/otlp.ts';
-import { ProtobufError, decodeTracesProtobuf, rpcStatus } from '../src/telemetry/otlp-protobuf.ts';
+import { ProtobufError, decodeTracesProtobuf, decodeWireSpans, rpcStatus } from '../src/telemetry/otlp-protobuf.ts';
 
 const TRACE = '0af7651916cd43dd8448eb211c80319c';
 
@@ -100,4 +100,36 @@ test('rpcStatus encodes a google.rpc.Status', () => {
   const long = rpcStatus(3, 'x'.repeat(300));
   assert.deepEqual([...long.subarray(0, 5)], [0x08, 3, 0x12, 0xac, 0x02]);
   assert.equal(long.length, 305);
+});
+
+test('protobuf spans are stored as their own bytes: searched on by their facts, read back in full, an export sent again replaces its chunks', async () => {
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { openTelemetryStore } = await import('../src/telemetry/store.ts');
+  const dir = mkdtempSync(join(tmpdir(), 'otlp-protobuf-'));
+  try {
+    const body = Buffer.from(ProtobufTraceSerializer.serializeRequest(spans) as Uint8Array);
+    const wire = decodeWireSpans(body);
+    assert.deepEqual(
+      wire.map((s) => [s.spanId, s.orderId, s.route, s.status]),
+      [
+        ['b7ad6b7169203331', 'order-1', '/api/checkout', 0],
+        ['b7ad6b7169203332', null, null, 0],
+        ['b7ad6b7169203333', null, null, 2],
+      ],
+    );
+    const store = openTelemetryStore(join(dir, 't.sqlite'));
+    store.addWireSpans(wire);
+    store.addWireSpans(decodeWireSpans(body));
+    assert.deepEqual(store.trace(TRACE), decodeTracesProtobuf(body).sort((a, b) => a.start - b.start), 'every field back as a full decode gives it');
+    const [summary, ...others] = store.searchTraces({ orderId: 'order-1' });
+    assert.equal(others.length, 0);
+    assert.deepEqual([summary?.traceId, summary?.spans, summary?.errors, summary?.root], [TRACE, 3, 1, 'POST /api/checkout'], 'sent twice, counted once');
+    assert.equal(store.searchTraces({ route: '/api/checkout' }).length, 1);
+    assert.deepEqual(store.orderSpans('order-1').map((s) => s.name), ['POST /api/checkout', 'sqlite SELECT', 'saga AUTHORIZING']);
+    store.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { decodeTraces } from './otlp.ts';
-import { decodeTracesProtobuf, rpcStatus } from './otlp-protobuf.ts';
+import { decodeWireSpans, rpcStatus } from './otlp-protobuf.ts';
 import type { StoredLog, TelemetryStore } from './store.ts';
 
 const MAX_BODY = 16 * 1024 * 1024;
@@ -66,7 +66,8 @@ export function createCollector(store: TelemetryStore): Collector {
         }
         try {
           const body = Buffer.concat(chunks);
-          store.addSpans(protobuf ? decodeTracesProtobuf(body) : decodeTraces(JSON.parse(body.toString('utf8'))));
+          if (protobuf) store.addWireSpans(decodeWireSpans(body));
+          else store.addSpans(decodeTraces(JSON.parse(body.toString('utf8'))));
           // An empty ExportTraceServiceResponse: no bytes in protobuf, {} in JSON.
           res.writeHead(200, { 'content-type': type });
           res.end(protobuf ? undefined : '{}');

@@ -137,14 +137,25 @@ function anyValue(r: Reader, end: number): unknown {
   return value;
 }
 
-/** common.v1.KeyValue { string key = 1; AnyValue value = 2 } into `into`. */
-function keyValue(r: Reader, end: number, into: Record<string, unknown>): void {
+/** common.v1.KeyValue { string key = 1; AnyValue value = 2 } into `into`; with `only`, keys outside it are skipped undecoded. */
+function keyValue(r: Reader, end: number, into: Record<string, unknown>, only?: ReadonlySet<string>): void {
   let key: string | undefined;
   let value: unknown = null;
   while (r.pos < end) {
     const tag = r.varint();
-    if (tag === ((1 << 3) | LEN)) key = r.string(r.len());
-    else if (tag === ((2 << 3) | LEN)) value = anyValue(r, r.len());
+    if (tag === ((1 << 3) | LEN)) {
+      const keyEnd = r.len();
+      // The keys the store searches on are few; a key of another length is not read at all.
+      if (only && !ONLY_LENGTHS.has(keyEnd - r.pos)) {
+        r.pos = end;
+        return;
+      }
+      key = r.string(keyEnd);
+      if (only && !only.has(key)) {
+        r.pos = end;
+        return;
+      }
+    } else if (tag === ((2 << 3) | LEN)) value = anyValue(r, r.len());
     else r.skip(tag & 7);
   }
   r.pos = end;
@@ -159,52 +170,80 @@ function id(r: Reader, bytes: 8 | 16): string | null {
   return hex;
 }
 
-/** trace.v1.Span into the stored shape (null when its ids are missing or malformed: the span is skipped). */
-function span(r: Reader, end: number, service: string, instance: string | null): StoredSpan | null {
-  let traceId: string | null = null;
-  let spanId: string | null = null;
-  let parentSpanId: string | null = null;
-  let name = '(unnamed)';
-  let kind = 1;
-  let start = 0;
-  let finish = 0;
-  let status = 0;
-  let statusMessage: string | null = null;
-  const attributes: Record<string, unknown> = {};
+/** The attributes a stored chunk searches on (its order id; the route among its names). */
+const SEARCHED = new Set(['bazaar.order_id', 'http.route']);
+const ONLY_LENGTHS = new Set([...SEARCHED].map((k) => Buffer.byteLength(k)));
+
+/**
+ * A span as the store receives it from a protobuf export: the facts a chunk is searched on, and the span's
+ * own bytes, stored as they came (read in full only when a trace is shown: spansOfChunk).
+ */
+export interface WireSpan {
+  traceId: string;
+  spanId: string;
+  parentSpanId: string | null;
+  service: string;
+  instance: string | null;
+  name: string;
+  start: number;
+  end: number;
+  status: number;
+  orderId: string | null;
+  route: string | null;
+  /** The span as a ScopeSpans field: tag, length and message. */
+  raw: Buffer;
+}
+
+interface SpanFields {
+  traceId: string | null;
+  spanId: string | null;
+  parentSpanId: string | null;
+  name: string;
+  kind: number;
+  start: number;
+  end: number;
+  status: number;
+  statusMessage: string | null;
+  attributes: Record<string, unknown>;
+}
+
+/** trace.v1.Span's fields; with `only`, just those attributes. */
+function spanFields(r: Reader, end: number, only?: ReadonlySet<string>): SpanFields {
+  const f: SpanFields = { traceId: null, spanId: null, parentSpanId: null, name: '(unnamed)', kind: 1, start: 0, end: 0, status: 0, statusMessage: null, attributes: {} };
   while (r.pos < end) {
     const tag = r.varint();
     switch (tag) {
       case (1 << 3) | LEN:
-        traceId = id(r, 16);
+        f.traceId = id(r, 16);
         break;
       case (2 << 3) | LEN:
-        spanId = id(r, 8);
+        f.spanId = id(r, 8);
         break;
       case (4 << 3) | LEN:
-        parentSpanId = id(r, 8);
+        f.parentSpanId = id(r, 8);
         break;
       case (5 << 3) | LEN:
-        name = r.string(r.len());
+        f.name = r.string(r.len());
         break;
       case (6 << 3) | VARINT:
-        kind = r.varint();
+        f.kind = r.varint();
         break;
       case (7 << 3) | FIXED64:
-        start = r.nanosAsMillis();
+        f.start = r.nanosAsMillis();
         break;
       case (8 << 3) | FIXED64:
-        finish = r.nanosAsMillis();
+        f.end = r.nanosAsMillis();
         break;
       case (9 << 3) | LEN:
-        keyValue(r, r.len(), attributes);
+        keyValue(r, r.len(), f.attributes, only);
         break;
       case (15 << 3) | LEN: {
         // Status { string message = 2; StatusCode code = 3 }
         const statusEnd = r.len();
         while (r.pos < statusEnd) {
           const t = r.varint();
-          if (t === ((2 << 3) | LEN)) statusMessage = r.string(r.len()) || null;
-          else if (t === ((3 << 3) | VARINT)) status = r.varint();
+          if (t === ((2 << 3) | LEN)) f.statusMessage = r.string(r.len()) || null;
+          else if (t === ((3 << 3) | VARINT)) f.status = r.varint();
           else r.skip(t & 7);
         }
         r.pos = statusEnd;
@@ -215,13 +254,18 @@ function span(r: Reader, end: number, service: string, instance: string | null):
     }
   }
   r.pos = end;
-  if (traceId === null || spanId === null) return null;
-  return spanFrom({ traceId, spanId, parentSpanId, service, instance, name, kind, start, end: finish, status, statusMessage, attributes });
+  return f;
 }
 
-/** Decode one OTLP/HTTP protobuf export request (ExportTraceServiceRequest) into storable spans. */
-export function decodeTracesProtobuf(body: Buffer): StoredSpan[] {
-  const out: StoredSpan[] = [];
+/** trace.v1.Span into the stored shape (null when its ids are missing or malformed: the span is skipped). */
+function span(r: Reader, end: number, service: string, instance: string | null): StoredSpan | null {
+  const f = spanFields(r, end);
+  if (f.traceId === null || f.spanId === null) return null;
+  return spanFrom({ ...f, traceId: f.traceId, spanId: f.spanId, service, instance });
+}
+
+/** Each resource's spans in a request: the ResourceSpans' service and instance, and where each ScopeSpans lies. */
+function* resources(body: Buffer): Generator<{ service: string; instance: string | null; scopes: [number, number][] }> {
   const r = new Reader(body, 0, body.length);
   while (r.more()) {
     const tag = r.varint();
@@ -250,20 +294,77 @@ export function decodeTracesProtobuf(body: Buffer): StoredSpan[] {
         r.pos = scopeEnd;
       } else r.skip(t & 7);
     }
+    r.pos = resourceSpansEnd;
     const service = typeof resource['service.name'] === 'string' ? resource['service.name'] : 'unknown';
     const instance = typeof resource['service.instance.id'] === 'string' ? resource['service.instance.id'] : null;
-    for (const [from, scopeEnd] of scopes) {
-      // ScopeSpans { InstrumentationScope scope = 1; repeated Span spans = 2 }
-      const s = new Reader(body, from, scopeEnd);
-      while (s.more()) {
-        const t = s.varint();
-        if (t === ((2 << 3) | LEN)) {
-          const stored = span(s, s.len(), service, instance);
-          if (stored) out.push(stored);
-        } else s.skip(t & 7);
+    yield { service, instance, scopes };
+  }
+}
+
+/** Every Span field of the ScopeSpans messages (or chunk bodies) between `from` and `to`: where it starts, where its message lies. */
+function* spanFieldsIn(body: Buffer, from: number, to: number): Generator<{ reader: Reader; fieldStart: number; end: number }> {
+  const s = new Reader(body, from, to);
+  while (s.more()) {
+    const fieldStart = s.pos;
+    const t = s.varint();
+    if (t === ((2 << 3) | LEN)) {
+      const end = s.len();
+      yield { reader: s, fieldStart, end };
+      s.pos = end;
+    } else s.skip(t & 7);
+  }
+}
+
+/** Decode one OTLP/HTTP protobuf export request for the store: each span's searched facts and its bytes. */
+export function decodeWireSpans(body: Buffer): WireSpan[] {
+  const out: WireSpan[] = [];
+  for (const { service, instance, scopes } of resources(body)) {
+    for (const [from, to] of scopes) {
+      for (const { reader, fieldStart, end } of spanFieldsIn(body, from, to)) {
+        const f = spanFields(reader, end, SEARCHED);
+        if (f.traceId === null || f.spanId === null) continue;
+        const orderId = f.attributes['bazaar.order_id'];
+        const route = f.attributes['http.route'];
+        out.push({
+          traceId: f.traceId,
+          spanId: f.spanId,
+          parentSpanId: f.parentSpanId,
+          service,
+          instance,
+          name: f.name,
+          start: f.start,
+          end: f.end,
+          status: f.status,
+          orderId: typeof orderId === 'string' ? orderId : null,
+          route: typeof route === 'string' ? route : null,
+          raw: body.subarray(fieldStart, end),
+        });
       }
     }
-    r.pos = resourceSpansEnd;
+  }
+  return out;
+}
+
+/** The spans of a chunk stored from protobuf (its body: Span fields one after another), in full. */
+export function spansOfChunk(body: Buffer, service: string, instance: string | null): StoredSpan[] {
+  const out: StoredSpan[] = [];
+  for (const { reader, end } of spanFieldsIn(body, 0, body.length)) {
+    const stored = span(reader, end, service, instance);
+    if (stored) out.push(stored);
+  }
+  return out;
+}
+
+/** Decode one OTLP/HTTP protobuf export request (ExportTraceServiceRequest) into storable spans, in full. */
+export function decodeTracesProtobuf(body: Buffer): StoredSpan[] {
+  const out: StoredSpan[] = [];
+  for (const { service, instance, scopes } of resources(body)) {
+    for (const [from, to] of scopes) {
+      for (const { reader, end } of spanFieldsIn(body, from, to)) {
+        const stored = span(reader, end, service, instance);
+        if (stored) out.push(stored);
+      }
+    }
   }
   return out;
 }

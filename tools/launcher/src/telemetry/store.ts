@@ -7,6 +7,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
+import { spansOfChunk, type WireSpan } from './otlp-protobuf.ts';
 
 /** One span as stored (times in ms since epoch, with sub-ms fractions). */
 export interface StoredSpan {
@@ -70,9 +71,12 @@ export interface ProcessSnapshot {
 
 /**
  * Spans are stored in chunks: one row per trace per OTLP export (a service's
- * export holds spans of many traces; each trace's share is one row), its spans
- * as a JSON array of tuples, with what the dashboard searches on beside them
- * (trace id, service, times, errors, order id, names). A checkout's ~120
+ * export holds spans of many traces; each trace's share is one row), with
+ * what the dashboard searches on beside them (trace id, service, times,
+ * errors, order id, names). The body holds the spans: those received as
+ * protobuf (what the services send) as their own bytes, a blob of Span
+ * fields read in full only when a trace is shown (ADR 0048); those received
+ * as JSON as a JSON array of tuples (text). A checkout's ~120
  * spans arrive as ~15 chunks. Until version 2 every span was a row of its own
  * with four indexes, and the insert was most of the launcher's ~16 µs of CPU
  * per span, in the process that receives every span of the system
@@ -113,9 +117,9 @@ type SpanTuple = [spanId: string, parentSpanId: string | null, name: string, kin
  * spans come resource by resource (decodeTraces), so the resource is compared with the previous span's rather than
  * made part of a key per span.
  */
-function chunksOf(spans: StoredSpan[]): StoredSpan[][] {
-  const chunks: StoredSpan[][] = [];
-  let byTrace = new Map<string, StoredSpan[]>();
+function chunksOf<S extends ChunkSpan>(spans: S[]): S[][] {
+  const chunks: S[][] = [];
+  let byTrace = new Map<string, S[]>();
   let service: string | undefined;
   let instance: string | null | undefined;
   for (const s of spans) {
@@ -140,9 +144,17 @@ type Row = Record<string, SQLInputValue>;
 const INSERT_CHUNK = `insert or replace into span_chunks (trace_id, first_span_id, service, instance, start, "end", spans, errors, order_id, root_name, first_name, names, body)
   values (?,?,?,?,?,?,?,?,?,?,?,?,?)`;
 
+/** What a chunk's columns are made of: a stored span, or one received in protobuf (kept as its bytes). */
+type ChunkSpan = Pick<StoredSpan, 'traceId' | 'spanId' | 'parentSpanId' | 'service' | 'instance' | 'name' | 'start' | 'end' | 'status' | 'orderId' | 'route'>;
+
+/** A chunk's body: JSON tuples (text) for spans received as JSON, the spans' own protobuf bytes (a blob) for protobuf. */
+const tuplesOf = (spans: StoredSpan[]): string =>
+  JSON.stringify(spans.map((s): SpanTuple => [s.spanId, s.parentSpanId, s.name, s.kind, s.start, s.end, s.status, s.statusMessage, s.orderId, s.route, s.httpStatus, s.attributes]));
+const bytesOf = (spans: WireSpan[]): Buffer => Buffer.concat(spans.map((s) => s.raw));
+
 /** Store one chunk (spans of one trace from one service instance, in arrival order). */
-function writeChunk(insert: StatementSync, spans: StoredSpan[]): void {
-  const first = spans[0] as StoredSpan;
+function writeChunk<S extends ChunkSpan>(insert: StatementSync, spans: S[], body: (spans: S[]) => string | Buffer): void {
+  const first = spans[0] as S;
   let start = first.start;
   let end = first.end;
   let errors = 0;
@@ -150,7 +162,6 @@ function writeChunk(insert: StatementSync, spans: StoredSpan[]): void {
   let root: string | null = null;
   let earliest = first;
   const names = new Set<string>();
-  const body: SpanTuple[] = [];
   for (const s of spans) {
     if (s.start < start) start = s.start;
     if (s.end > end) end = s.end;
@@ -160,9 +171,8 @@ function writeChunk(insert: StatementSync, spans: StoredSpan[]): void {
     if (s.start < earliest.start) earliest = s;
     names.add(s.name);
     if (s.route !== null) names.add(s.route);
-    body.push([s.spanId, s.parentSpanId, s.name, s.kind, s.start, s.end, s.status, s.statusMessage, s.orderId, s.route, s.httpStatus, s.attributes]);
   }
-  insert.run(first.traceId, first.spanId, first.service, first.instance, start, end, spans.length, errors, orderId, root, earliest.name, [...names].join('\n'), JSON.stringify(body));
+  insert.run(first.traceId, first.spanId, first.service, first.instance, start, end, spans.length, errors, orderId, root, earliest.name, [...names].join('\n'), body(spans));
 }
 
 /** The spans of a chunk row. */
@@ -170,6 +180,7 @@ function spansOf(r: Row): StoredSpan[] {
   const traceId = r.trace_id as string;
   const service = r.service as string;
   const instance = (r.instance as string | null) ?? null;
+  if (r.body instanceof Uint8Array) return spansOfChunk(Buffer.from(r.body.buffer, r.body.byteOffset, r.body.byteLength), service, instance);
   return (JSON.parse(r.body as string) as SpanTuple[]).map(([spanId, parentSpanId, name, kind, start, end, status, statusMessage, orderId, route, httpStatus, attributes]) => ({
     traceId,
     spanId,
@@ -224,13 +235,13 @@ function migrate(db: DatabaseSync): void {
         };
         const next = `${span.traceId} ${span.service} ${span.instance ?? ''}`;
         if (next !== key && chunk.length > 0) {
-          writeChunk(insert, chunk);
+          writeChunk(insert, chunk, tuplesOf);
           chunk = [];
         }
         key = next;
         chunk.push(span);
       }
-      if (chunk.length > 0) writeChunk(insert, chunk);
+      if (chunk.length > 0) writeChunk(insert, chunk, tuplesOf);
       db.exec('drop table spans');
     }
     db.exec(`pragma user_version = ${SCHEMA_VERSION}`);
@@ -272,19 +283,27 @@ export function openTelemetryStore(file: string, retention: Partial<Retention> =
     line: r.line as string,
   });
 
+  function write<S extends ChunkSpan>(spans: S[], body: (spans: S[]) => string | Buffer): void {
+    if (spans.length === 0) return;
+    db.exec('begin');
+    try {
+      for (const chunk of chunksOf(spans)) writeChunk(insertChunk, chunk, body);
+      db.exec('commit');
+    } catch (error) {
+      db.exec('rollback');
+      throw error;
+    }
+  }
+
   return {
     file,
     /** Store spans (one OTLP export's worth) in one transaction. */
     addSpans(spans: StoredSpan[]): void {
-      if (spans.length === 0) return;
-      db.exec('begin');
-      try {
-        for (const chunk of chunksOf(spans)) writeChunk(insertChunk, chunk);
-        db.exec('commit');
-      } catch (error) {
-        db.exec('rollback');
-        throw error;
-      }
+      write(spans, tuplesOf);
+    },
+    /** Store spans received as protobuf (one export's worth), their bytes as they came, in one transaction. */
+    addWireSpans(spans: WireSpan[]): void {
+      write(spans, bytesOf);
     },
     addLogs(lines: Omit<StoredLog, 'id'>[]): void {
       if (lines.length === 0) return;
