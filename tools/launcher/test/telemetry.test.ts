@@ -194,3 +194,31 @@ test('retention by count keeps the newest spans; one export makes one chunk per 
   assert.deepEqual(store.searchTraces({}).map((t) => t.traceId.slice(0, 2)), ['03'], 'whole chunks, newest first, at most 5 spans: 01 and 02 (ending before 03) went');
   store.close();
 });
+
+test("a checkout's story tells each email's kind, attempt and outcome, and names no recipient (none is traced)", async () => {
+  const { orderPage } = await import('../src/dashboard/views.ts');
+  const span = (name: string, attributes: Record<string, unknown>, status = 0, statusMessage: string | null = null): StoredSpan => ({
+    traceId: 'ab'.repeat(16),
+    spanId: Math.random().toString(16).slice(2, 18).padEnd(16, '0'),
+    parentSpanId: null,
+    service: 'notifications',
+    instance: 'notifications',
+    name,
+    kind: 2,
+    start: Date.parse('2026-12-06T05:40:04.355Z'),
+    end: Date.parse('2026-12-06T05:40:04.487Z'),
+    durationMs: 132,
+    status,
+    statusMessage,
+    orderId: 'order-1',
+    route: null,
+    httpStatus: null,
+    attributes,
+  });
+  const page = orderPage('order-1', [span('smtp send order-confirmed', { 'bazaar.email.kind': 'order-confirmed', 'bazaar.email.attempt': 1 }), span('smtp send order-cancelled', { 'bazaar.email.kind': 'order-cancelled', 'bazaar.email.attempt': 3 }, 2, 'ECONNREFUSED')], []);
+  const text = page.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
+  assert.match(text, /sent order-confirmed · \d\d:\d\d:\d\d\.\d{3} · took 132 ms · attempt 1/);
+  assert.match(text, /not sent order-cancelled · .* · attempt 3 · ECONNREFUSED/);
+  assert.doesNotMatch(text, / to \s*(·|$|<)/, 'no dangling "to" with nobody after it');
+  assert.match(text, /Traces keep no recipient/);
+});
