@@ -42,6 +42,7 @@ Environment:
   BAZAAR_DATA_DIR      where each service keeps its SQLite file (default .bazaar/data; with --infra .bazaar/infra-data)
   BAZAAR_LOG_DIR       one log file per service (default .bazaar/logs)
   OTEL_EXPORTER_OTLP_ENDPOINT   send spans to this collector instead of the launcher's own store
+  OTEL_EXPORTER_OTLP_PROTOCOL   http/protobuf (default) or http/json, for that collector
   OTEL_TRACES_SAMPLER, OTEL_TRACES_SAMPLER_ARG, OTEL_SDK_DISABLED   passed to every service (docs/observability.md)
   BAZAAR_TELEMETRY_RETENTION_HOURS   how long the launcher keeps spans, logs and snapshots (default 24)
   BAZAAR_HOST          interface everything binds to (default 127.0.0.1)
