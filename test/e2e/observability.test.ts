@@ -73,7 +73,15 @@ test('a checkout through the gateway is one trace: gateway, orders, cart, invent
   // those refusals are start-up, not failures (CI: payments drawn amber for the first minute).
   const fresh = await http<{ edges: { from: string; to: string; errors: number }[] }>(`${system.controlUrl}/api/topology`);
   const failing = fresh.body.edges.filter((e) => e.errors > 0 && ['orders', 'payments', 'catalog', 'inventory'].includes(e.to));
-  assert.deepEqual(failing, [], `no failed calls into a service that started cleanly: ${JSON.stringify(fresh.body.edges)}`);
+  // Should it fail: which calls, when, and what they said, beside when the launcher saw each service ready.
+  const why = async () => {
+    const errors = await http<{ traces: { traceId: string }[] }>(`${system.controlUrl}/api/traces?status=error&limit=50`);
+    const spans = await Promise.all(errors.body.traces.map(async (t) => (await http<{ spans: { service: string; name: string; kind: number; status: number; statusMessage: string | null; start: number; attributes: Record<string, unknown> }[] }>(`${system.controlUrl}/api/traces/${t.traceId}`)).body.spans));
+    const services = await http<{ services: { name: string; firstReadyAt?: string }[] }>(`${system.controlUrl}/api/services`);
+    const failed = spans.flat().filter((s) => s.kind === 2 && s.status === 2 && failing.some((e) => e.from === s.service && e.to === s.attributes['peer.service']));
+    return JSON.stringify({ failed: failed.map((s) => ({ at: new Date(s.start).toISOString(), span: `${s.service} ${s.name}`, message: s.statusMessage, errorType: s.attributes['error.type'] })), ready: services.body.services.map((s) => `${s.name}@${s.firstReadyAt ?? '-'}`) });
+  };
+  assert.deepEqual(failing, [], `no failed calls into a service that started cleanly: ${JSON.stringify(fresh.body.edges)} ${failing.length ? await why() : ''}`);
   const orderId = await checkout(`otel-${process.pid}-1`);
   const spans = await checkoutTrace(system.controlUrl, orderId);
   first = { orderId, traceId: (spans[0] as { traceId: string }).traceId, spans: spans.length };

@@ -17,7 +17,7 @@ import { Value } from 'typebox/value';
 import { pathOf, type InputOf, type ReplyOf, type RouteDef } from '@bazaar/contracts';
 import { AppError, commonErrors, type ProblemDetails } from './errors.ts';
 import { currentContext, formatTraceparent } from './context.ts';
-import { clientSpan } from './telemetry-client.ts';
+import { ERROR_TYPE, clientSpan } from './telemetry-client.ts';
 import { DEADLINE_HEADER } from './app.ts';
 import { SERVICE_CREDENTIAL_HEADER, type ServiceCredentials } from './service-auth.ts';
 import { InstanceRing, instanceUrls } from './instances.ts';
@@ -294,7 +294,8 @@ export function createServiceClient(opts: ServiceClientOptions): ServiceClient {
 function mapFailure(name: string, error: unknown): AppError {
   if (error instanceof AppError) return error;
   if (error instanceof BrokenCircuitError) {
-    return commonErrors.UPSTREAM_UNAVAILABLE(`${name} is failing; calls are paused for a few seconds (circuit open).`);
+    // Marked for the CLIENT span: the breaker refused, no call was made (the topology does not count it as one).
+    return Object.assign(commonErrors.UPSTREAM_UNAVAILABLE(`${name} is failing; calls are paused for a few seconds (circuit open).`), { [ERROR_TYPE]: 'circuit_open' });
   }
   if (error instanceof TaskCancelledError || error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError) {
     return commonErrors.UPSTREAM_TIMEOUT(`${name} did not answer in time.`);

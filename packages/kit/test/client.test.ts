@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Type } from 'typebox';
 import { AppError, DEADLINE_HEADER, UpstreamError, createServiceClient, withContext } from '../src/index.ts';
+import { captureSpans } from '../src/testing.ts';
 
 /** A scripted upstream: each test sets what the next answers are. */
 let server: Server;
@@ -103,6 +104,14 @@ test('the breaker opens after consecutive failures and then fails fast without c
     return true;
   });
   assert.equal(received.length, 3, 'the open breaker did not call the upstream');
+  const captured = captureSpans();
+  await withContext({ requestId: 'r', traceId: 'ab'.repeat(16), spanId: 'cd'.repeat(8), traceFlags: 1 }, () => assert.rejects(client.request({ method: 'GET', path: '/x' })));
+  assert.deepEqual(
+    captured.spans().map((s) => [s.name, s.attributes['error.type']]),
+    [['GET flaky', 'circuit_open']],
+    "the CLIENT span says the breaker refused (the dashboard's topology does not count it as a call)",
+  );
+  captured.clear();
   // After halfOpenAfter one trial call goes through; success closes the breaker.
   await new Promise((r) => setTimeout(r, 250));
   fallback = () => ({ status: 200, body: { ok: true } });

@@ -92,6 +92,17 @@ test('calls refused before their callee first came up are start-up, not failures
   assert.equal(stateOf(topologySvg(nodes, edgesFrom([...early, call(200)], 60_000, known)), 'payments'), 'up');
 });
 
+test("a call the caller's open breaker refused made no call: not on the edge (after start-up refusals it would draw a fresh callee amber)", () => {
+  const early = Array.from({ length: 5 }, () => call(null, ERROR));
+  const readyAt = 1_000_000 + next + 3;
+  next = readyAt - 1_000_000 + 10;
+  const refusedByBreaker = span({ service: 'orders', kind: CLIENT, name: 'POST payments', status: ERROR, attributes: { 'peer.service': 'payments', 'error.type': 'circuit_open' } });
+  const known = new Map<string, number | null>([['payments', readyAt]]);
+  const edge = edgesFrom([...early, refusedByBreaker, call(200)], 60_000, known).find((e) => e.to === 'payments');
+  assert.deepEqual([edge?.count, edge?.errors], [1, 0]);
+  assert.equal(stateOf(topologySvg(nodes, edgesFrom([...early, refusedByBreaker, call(200)], 60_000, known)), 'payments'), 'up');
+});
+
 test('two services linked both ways get two curves and two labels apart, not one drawn over the other', () => {
   const nodes: NodeState[] = ['catalog', 'search', 'inventory'].map((name) => ({ name, state: 'running', instances: 1, ready: 1 }));
   const edge = (from: string, to: string, kind: 'call' | 'event') => ({ from, to, kind, count: 60, errors: 0, perSecond: 1, errorRate: 0, p99Ms: 12 });

@@ -6,6 +6,10 @@
  * Calls that got no answer from a service the launcher had not yet seen
  * ready (reports asking orders' feed while orders still starts) are start-up,
  * not traffic: they are left out, so a fresh system is not drawn amber.
+ * Calls the caller's own circuit breaker refused (`error.type` circuit_open)
+ * made no call at all: they are left out too (the failures that opened the
+ * breaker are on the edge already; right after start-up, those were the
+ * refusals above).
  */
 import type { StoredSpan } from '../telemetry/store.ts';
 import { esc, ms } from './layout.ts';
@@ -66,6 +70,7 @@ export function edgesFrom(spans: StoredSpan[], windowMs: number, firstReady: Rea
   for (const s of spans) {
     if (s.kind === CLIENT && typeof s.attributes['peer.service'] === 'string') {
       // The caller's view: it sees timeouts and refused connections that the callee never records.
+      if (s.attributes['error.type'] === 'circuit_open') continue;
       const to = s.attributes['peer.service'];
       const error = failed(s);
       const readyAt = firstReady.get(to);
