@@ -64,7 +64,7 @@ export function createHttpFeedTransport(opts: HttpFeedTransportOptions): EventTr
       const baseUrl = opts.urls[sub.source];
       if (!baseUrl) throw new Error(`No URL for event source "${sub.source}"; known: ${Object.keys(opts.urls).join(', ')}`);
       // Any instance of the producer serves the same feed (one database): on failure, ask the next.
-      const pools = instanceUrls(baseUrl).map((url) => new Pool(url, { connections: 1, headersTimeout: waitMs + 10_000, bodyTimeout: waitMs + 10_000 }));
+      const pools = instanceUrls(baseUrl).map((url) => new Pool(url, { connections: 2, headersTimeout: waitMs + 10_000, bodyTimeout: waitMs + 10_000 }));
       let current = 0;
       const abort = new AbortController();
       const log = opts.logger.child({ source: sub.source, consumer: sub.consumer });
@@ -107,19 +107,35 @@ export function createHttpFeedTransport(opts: HttpFeedTransportOptions): EventTr
         const credentialHeader = opts.credentials.headerFor(sub.source);
         let position = await opts.cursors.load(stream);
         let failures = 0;
+        /** The page after `after`, from the producer instance in use. */
+        const fetchPage = async (after: number): Promise<AnyCloudEvent[]> => {
+          const res = await (pools[current] as Pool).request({
+            method: 'GET',
+            path: `/internal/events?after=${after}&limit=${batch}&waitMs=${waitMs}`,
+            headers: { [SERVICE_CREDENTIAL_HEADER]: credentialHeader, accept: 'application/json' },
+            signal: abort.signal,
+          });
+          const body = (await res.body.json()) as { events?: AnyCloudEvent[] };
+          if (res.statusCode !== 200 || !Array.isArray(body.events)) throw new Error(`feed answered ${res.statusCode}`);
+          return body.events;
+        };
+        // The next page, asked for while a full one is being applied (a backlog: a rebuild, a catch-up).
+        let ahead: { after: number; page: Promise<AnyCloudEvent[]> } | undefined;
         while (!abort.signal.aborted) {
           try {
-            const res = await (pools[current] as Pool).request({
-              method: 'GET',
-              path: `/internal/events?after=${position}&limit=${batch}&waitMs=${waitMs}`,
-              headers: { [SERVICE_CREDENTIAL_HEADER]: credentialHeader, accept: 'application/json' },
-              signal: abort.signal,
-            });
-            const body = (await res.body.json()) as { events?: AnyCloudEvent[] };
-            if (res.statusCode !== 200 || !Array.isArray(body.events)) throw new Error(`feed answered ${res.statusCode}`);
+            const next = ahead?.after === position ? ahead.page : fetchPage(position);
+            ahead = undefined;
+            const events = await next;
             if (failures > 0) log.info({ afterFailures: failures }, 'event feed reachable again');
             failures = 0;
-            const events = body.events;
+            // A full page means more is waiting: ask for it now, so the producer's read and the transfer overlap
+            // with this page's handling. Whatever happens below, the next page starts after this page's last event.
+            if (events.length === batch) {
+              const after = (events.at(-1) as AnyCloudEvent).sequence;
+              const page = fetchPage(after);
+              page.catch(() => undefined); // awaited (and its failure handled) on the next turn, or dropped
+              ahead = { after, page };
+            }
             // A page is a batch: one call, one cursor save. A failed batch comes again one event at a time.
             if (sub.handleBatch && events.length > 0 && (await deliverBatch(events))) {
               position = (events.at(-1) as AnyCloudEvent).sequence;
@@ -131,9 +147,10 @@ export function createHttpFeedTransport(opts: HttpFeedTransportOptions): EventTr
                 await opts.cursors.save(stream, position);
               }
             }
-            // A full page means more is waiting: ask at once. An empty one was a long poll that ran out: ask again.
+            // An empty page was a long poll that ran out: ask again. A short one: linger, so what trickles in comes together.
             if (lingerMs > 0 && events.length > 0 && events.length < batch) await sleep(lingerMs, abort.signal, opts.clock);
           } catch (error) {
+            ahead = undefined;
             if (abort.signal.aborted) return;
             failures += 1;
             current = (current + 1) % pools.length;

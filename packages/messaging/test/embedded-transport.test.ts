@@ -77,3 +77,58 @@ test('sleep leaves no listener on the signal once it has slept (a long retry loo
   abort.abort();
   await pending; // resolves at once on abort
 });
+
+test('through a backlog, the next page is asked for while a full one is handled; every event once, in order', async () => {
+  const { createServer, request } = await import('node:http');
+  const producer = await startTestProducer({ source: 'producer', credentials: testCredentials('producer') });
+  const consumerStore: Store<InboxTables> = await openStore<InboxTables>({ service: 'c', dataDir: '', inMemory: true, migrations: { '0001_inbox': inboxMigration } });
+  // A pass-through proxy in front of the feed that notes which pages were asked for.
+  const asked: number[] = [];
+  const target = new URL(producer.url);
+  const proxy = createServer((req, res) => {
+    asked.push(Number(new URL(req.url ?? '/', 'http://x').searchParams.get('after')));
+    const upstream = request({ host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers }, (up) => {
+      res.writeHead(up.statusCode ?? 502, up.headers);
+      up.pipe(res);
+    });
+    // Connections cut when the test ends (the consumer's long poll) are nobody's failure.
+    upstream.on('error', () => res.destroy());
+    req.on('error', () => upstream.destroy());
+    req.pipe(upstream);
+  });
+  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+  const published = await producer.publishAll(Array.from({ length: 250 }, (_, n) => ({ type: 'test.counted', subject: `n${n}`, data: { n } })));
+  const transport = createHttpFeedTransport({
+    urls: { producer: `http://127.0.0.1:${(proxy.address() as { port: number }).port}` },
+    credentials: testCredentials('reports'),
+    cursors: cursorStore(consumerStore.db),
+    logger: testLogger(),
+    waitMs: 500,
+  });
+  const seen: number[] = [];
+  const sizes: number[] = [];
+  const sub = transport.subscribe({
+    source: 'producer',
+    consumer: 'backlog',
+    handle: async () => assert.fail('every page of the backlog is handed over as a batch'),
+    handleBatch: async (events: AnyCloudEvent[]) => {
+      const last = (events.at(-1) as AnyCloudEvent).sequence;
+      // Still handling this page: the one after it is already on its way.
+      if (events.length === 100) await waitFor(`the page after ${last} asked for while page ending ${last} is handled`, () => asked.includes(last));
+      sizes.push(events.length);
+      seen.push(...events.map((e) => (e.data as { n: number }).n));
+    },
+  });
+  try {
+    await waitFor('all 250 events handled', () => seen.length >= 250);
+    assert.deepEqual(seen, Array.from({ length: 250 }, (_, n) => n), 'each once, in order');
+    assert.deepEqual(sizes, [100, 100, 50]);
+    assert.equal(asked.filter((a) => a === (published[99] as AnyCloudEvent).sequence).length, 1, 'the page after the first was asked for once, not again after it was handled');
+  } finally {
+    await sub.stop();
+    proxy.closeAllConnections();
+    await new Promise<void>((r) => proxy.close(() => r()));
+    await producer.close();
+    await consumerStore.close();
+  }
+});
