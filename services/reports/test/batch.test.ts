@@ -36,12 +36,14 @@ test('a batch records its facts, inbox entries and the cursor past its last even
   // An event applied on its own before, then again inside a batch, also counts once.
   assert.equal(await store.apply({ event: ev('e4', 4), stream: 'orders/reports', fact: confirmed('o3') }), 'handled');
   assert.deepEqual(await store.applyBatch({ stream: 'orders/reports', items: [{ event: ev('e4', 4), fact: confirmed('o3') }, { event: ev('e5', 5), fact: confirmed('o4') }] }), { handled: 1, duplicates: 1 });
+  // The same event twice in one batch (a producer's retry): the first one counts, once.
+  assert.deepEqual(await store.applyBatch({ stream: 'orders/reports', items: [{ event: ev('e6', 6), fact: confirmed('o5') }, { event: ev('e6', 6), fact: confirmed('o5') }] }), { handled: 1, duplicates: 1 });
   const progress = await store.progress();
-  assert.equal(progress.events, 4);
-  assert.deepEqual(progress.positions, { 'orders/reports': 5 });
+  assert.equal(progress.events, 5);
+  assert.deepEqual(progress.positions, { 'orders/reports': 6 });
   const figures = await store.sales({ window, currency: 'EUR', top: 5 });
-  assert.equal(figures.orders, 4);
-  assert.equal(await store.cursors.load('orders/reports'), 5);
+  assert.equal(figures.orders, 5);
+  assert.equal(await store.cursors.load('orders/reports'), 6);
 });
 
 test('a batch whose work fails leaves no fact, no inbox entry and the cursor where it was', async (t) => {

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createSerial } from '@bazaar/kit';
-import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import { BIGINT, DuckDBInstance, INTEGER, LIST, VARCHAR, listValue, type DuckDBConnection, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
 import type { DuckMigration } from '../../migrations/index.ts';
 import { sqlTimestamp } from '../domain/time.ts';
 
@@ -10,10 +10,39 @@ export type Params = Record<string, DuckDBValue>;
 /** A row as read: BIGINT and HUGEINT columns arrive as bigint. */
 export type Row = Record<string, unknown>;
 
+/** The DuckDB types of parameters that need one (lists: their element type cannot be guessed from JS values). */
+export type ParamTypes = Record<string, DuckDBType>;
+
 /** What a transaction's work can do. */
 export interface Tx {
-  run(sql: string, params?: Params): Promise<void>;
-  all(sql: string, params?: Params): Promise<Row[]>;
+  run(sql: string, params?: Params, types?: ParamTypes): Promise<void>;
+  all(sql: string, params?: Params, types?: ParamTypes): Promise<Row[]>;
+}
+
+/** A column's type for `columns`: TIMESTAMP values travel as text and are cast in SQL. */
+export type ColumnType = 'VARCHAR' | 'INTEGER' | 'BIGINT' | 'TIMESTAMP';
+
+const LIST_OF: Record<ColumnType, DuckDBType> = { VARCHAR: LIST(VARCHAR), INTEGER: LIST(INTEGER), BIGINT: LIST(BIGINT), TIMESTAMP: LIST(VARCHAR) };
+
+/**
+ * Rows as one list parameter per column, turned back into rows in SQL:
+ * `SELECT unnest($p0) AS col0, unnest($p1)::TIMESTAMP AS col1, …` (DuckDB
+ * unnests lists of one SELECT side by side). DuckDB binds and plans a
+ * statement with eight list parameters in a fraction of the time it takes
+ * for one with a parameter per value (200 order lines: 9 ms against 29).
+ */
+export function columns(prefix: string, rows: readonly (readonly (string | number | null)[])[], types: readonly ColumnType[]): { select: string; params: Params; types: ParamTypes } {
+  const params: Params = {};
+  const paramTypes: ParamTypes = {};
+  const select = types
+    .map((type, c) => {
+      const name = `${prefix}${c}`;
+      params[name] = listValue(rows.map((row) => row[c] ?? null));
+      paramTypes[name] = LIST_OF[type];
+      return `unnest($${name})${type === 'TIMESTAMP' ? '::TIMESTAMP' : ''} AS col${c}`;
+    })
+    .join(', ');
+  return { select: `SELECT ${select}`, params, types: paramTypes };
 }
 
 /** The service's DuckDB database: serialised write transactions, reads on their own connection. */
@@ -51,11 +80,11 @@ export async function openDuck(opts: { file?: string }): Promise<Duck> {
   const serial = createSerial();
 
   const txOf = (conn: DuckDBConnection): Tx => ({
-    async run(sql, params) {
-      await conn.run(sql, params);
+    async run(sql, params, types) {
+      await conn.run(sql, params, types);
     },
-    async all(sql, params) {
-      return (await conn.runAndReadAll(sql, params)).getRowObjectsJS() as Row[];
+    async all(sql, params, types) {
+      return (await conn.runAndReadAll(sql, params, types)).getRowObjectsJS() as Row[];
     },
   });
 

@@ -1,6 +1,6 @@
 import type { Fact } from '../domain/facts.ts';
 import { sqlTimestamp } from '../domain/time.ts';
-import type { Tx } from './duck.ts';
+import { columns, type Tx } from './duck.ts';
 
 /**
  * Record one fact, in the caller's transaction. An order's row holds its
@@ -47,25 +47,13 @@ export async function recordFact(tx: Tx, fact: Fact): Promise<void> {
   }
 }
 
-type Params = Record<string, string | number | null>;
-
-/** `($c0_0, $c1_0::TIMESTAMP), (…)` and its parameters, for a multi-row INSERT. */
-function rowsOf(prefix: string, rows: (string | number | null)[][], casts: (string | undefined)[]): { sql: string; params: Params } {
-  const params: Params = {};
-  const tuples = rows.map((row, r) => `(${row.map((value, c) => {
-    const name = `${prefix}${c}_${r}`;
-    params[name] = value;
-    return casts[c] ? `$${name}::${casts[c]}` : `$${name}`;
-  }).join(', ')})`);
-  return { sql: tuples.join(', '), params };
-}
-
 const keyOf = (fact: Fact): string => (fact.kind === 'payment' ? `p:${fact.paymentId}:${fact.status}` : `o:${fact.orderId}`);
 
 /**
  * Record many facts (in feed order), in the caller's transaction, with a few
  * multi-row statements instead of one statement per row: a DuckDB statement
- * costs far more than the rows it carries. Facts are taken in runs with no
+ * costs far more than the rows it carries. The rows go as one list parameter
+ * per column (`columns`), not a parameter per value. Facts are taken in runs with no
  * key twice (an order, or a payment's status), and each run is written in one
  * INSERT per table; a key seen again starts the next run, so "the last event
  * wins" still holds: same outcome as recordFact one by one.
@@ -91,29 +79,31 @@ async function writeRun(tx: Tx, run: Fact[]): Promise<void> {
   const cancelled = run.filter((f) => f.kind === 'order-cancelled');
   const payments = run.filter((f) => f.kind === 'payment');
   if (confirmed.length > 0) {
-    const v = rowsOf('c', confirmed.map((f) => [f.orderId, f.userId, f.currency, f.total, sqlTimestamp(f.at)]), [undefined, undefined, undefined, undefined, 'TIMESTAMP']);
+    const v = columns('c', confirmed.map((f) => [f.orderId, f.userId, f.currency, f.total, sqlTimestamp(f.at)]), ['VARCHAR', 'VARCHAR', 'VARCHAR', 'BIGINT', 'TIMESTAMP']);
     await tx.run(
-      `INSERT INTO orders SELECT col0, col1, 'CONFIRMED', col2, col3, col4, NULL, NULL FROM (VALUES ${v.sql})
+      `INSERT INTO orders SELECT col0, col1, 'CONFIRMED', col2, col3, col4, NULL, NULL FROM (${v.select})
        ON CONFLICT (order_id) DO UPDATE SET status = 'CONFIRMED', currency = excluded.currency, total = excluded.total,
          confirmed_at = excluded.confirmed_at, cancelled_at = NULL, reason = NULL`,
       v.params,
+      v.types,
     );
     const lines = confirmed.flatMap((f) => f.lines.map((l, i) => [f.orderId, i + 1, l.productId, l.name, l.quantity, l.unitAmount, l.lineAmount, l.currency]));
     if (lines.length > 0) {
-      const l = rowsOf('l', lines, []);
-      await tx.run(`INSERT INTO order_lines VALUES ${l.sql} ON CONFLICT DO NOTHING`, l.params);
+      const l = columns('l', lines, ['VARCHAR', 'INTEGER', 'VARCHAR', 'VARCHAR', 'INTEGER', 'BIGINT', 'BIGINT', 'VARCHAR']);
+      await tx.run(`INSERT INTO order_lines SELECT * FROM (${l.select}) ON CONFLICT DO NOTHING`, l.params, l.types);
     }
   }
   if (cancelled.length > 0) {
-    const v = rowsOf('x', cancelled.map((f) => [f.orderId, f.userId, f.currency, f.total, sqlTimestamp(f.at), f.reason]), [undefined, undefined, undefined, undefined, 'TIMESTAMP']);
+    const v = columns('x', cancelled.map((f) => [f.orderId, f.userId, f.currency, f.total, sqlTimestamp(f.at), f.reason]), ['VARCHAR', 'VARCHAR', 'VARCHAR', 'BIGINT', 'TIMESTAMP', 'VARCHAR']);
     await tx.run(
-      `INSERT INTO orders SELECT col0, col1, 'CANCELLED', col2, col3, NULL, col4, col5 FROM (VALUES ${v.sql})
+      `INSERT INTO orders SELECT col0, col1, 'CANCELLED', col2, col3, NULL, col4, col5 FROM (${v.select})
        ON CONFLICT (order_id) DO UPDATE SET status = 'CANCELLED', cancelled_at = excluded.cancelled_at, reason = excluded.reason`,
       v.params,
+      v.types,
     );
   }
   if (payments.length > 0) {
-    const v = rowsOf('p', payments.map((f) => [f.paymentId, f.status, f.orderId, f.amount, f.currency, sqlTimestamp(f.at)]), [undefined, undefined, undefined, undefined, undefined, 'TIMESTAMP']);
-    await tx.run(`INSERT INTO payment_events VALUES ${v.sql} ON CONFLICT DO NOTHING`, v.params);
+    const v = columns('p', payments.map((f) => [f.paymentId, f.status, f.orderId, f.amount, f.currency, sqlTimestamp(f.at)]), ['VARCHAR', 'VARCHAR', 'VARCHAR', 'BIGINT', 'VARCHAR', 'TIMESTAMP']);
+    await tx.run(`INSERT INTO payment_events SELECT * FROM (${v.select}) ON CONFLICT DO NOTHING`, v.params, v.types);
   }
 }

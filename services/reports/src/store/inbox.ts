@@ -1,6 +1,6 @@
 import type { CursorStore } from '@bazaar/messaging';
 import { sqlTimestamp } from '../domain/time.ts';
-import { num, type Duck, type Params, type Tx } from './duck.ts';
+import { columns, num, type Duck, type Tx } from './duck.ts';
 
 /**
  * The inbox and the feed cursors, in DuckDB: the same semantics as
@@ -47,8 +47,9 @@ export interface BatchItem<F> {
 
 /**
  * Apply a batch of events (in feed order) exactly once, in one transaction:
- * the facts of events not yet in the inbox (`record`, given them in order),
- * their inbox entries, and the cursor moving past the last event. Events
+ * their inbox entries (one INSERT … ON CONFLICT DO NOTHING RETURNING: the rows
+ * it returns are the events not seen before), the facts of those events
+ * (`record`, given them in order), and the cursor moving past the last event. Events
  * already in the inbox (a redelivery) are skipped; a crash before the commit
  * leaves nothing of the batch, so the redelivery applies it. One transaction
  * and a few multi-row statements per batch instead of several statements and
@@ -63,25 +64,18 @@ export function handleBatchOnce<F>(
   if (!last) return Promise.resolve({ handled: 0, duplicates: 0 });
   return duck.transaction(async (tx) => {
     const withFact = opts.items.filter((i) => i.fact !== undefined);
-    const params = Object.fromEntries(withFact.map((item, n) => [`id${n}`, item.event.id]));
-    const seen =
-      withFact.length === 0
-        ? new Set<string>()
-        : new Set((await tx.all(`SELECT event_id FROM inbox WHERE event_id IN (${withFact.map((_, n) => `$id${n}`).join(', ')})`, params)).map((r) => String(r.event_id)));
     // A batch may hold the same event twice (a producer's retry): the first one counts.
-    const fresh = withFact.filter((item) => !seen.has(item.event.id) && (seen.add(item.event.id), true));
-    if (fresh.length > 0) {
-      await opts.record(tx, fresh.map((i) => i.fact as F));
-      const at = sqlTimestamp(new Date());
-      const rows: Params = { at };
-      const tuples = fresh.map((item, n) => {
-        rows[`i${n}`] = item.event.id;
-        rows[`s${n}`] = item.event.source;
-        rows[`t${n}`] = item.event.type;
-        return `($i${n}, $s${n}, $t${n}, $at::TIMESTAMP)`;
-      });
-      await tx.run(`INSERT INTO inbox VALUES ${tuples.join(', ')}`, rows);
+    const ids = new Set<string>();
+    const unique = withFact.filter((item) => !ids.has(item.event.id) && (ids.add(item.event.id), true));
+    // The inbox rows first, in one statement that says which were new: only their facts are recorded.
+    let fresh: BatchItem<F>[] = [];
+    if (unique.length > 0) {
+      const rows = columns('i', unique.map((item) => [item.event.id, item.event.source, item.event.type]), ['VARCHAR', 'VARCHAR', 'VARCHAR']);
+      const inserted = await tx.all(`INSERT INTO inbox SELECT col0, col1, col2, $at::TIMESTAMP FROM (${rows.select}) ON CONFLICT DO NOTHING RETURNING event_id`, { ...rows.params, at: sqlTimestamp(new Date()) }, rows.types);
+      const added = new Set(inserted.map((r) => String(r.event_id)));
+      fresh = unique.filter((item) => added.has(item.event.id));
     }
+    if (fresh.length > 0) await opts.record(tx, fresh.map((i) => i.fact as F));
     await saveCursor(tx, opts.stream, last.event.sequence);
     return { handled: fresh.length, duplicates: withFact.length - fresh.length };
   });
