@@ -92,6 +92,19 @@ test('calls refused before their callee first came up are start-up, not failures
   assert.equal(stateOf(topologySvg(nodes, edgesFrom([...early, call(200)], 60_000, known)), 'payments'), 'up');
 });
 
+test('failed calls a service made while it was itself still starting are start-up too; once it is up they count', () => {
+  // search's readiness asks inventory's feed while search starts; on a busy machine those calls time out (CI).
+  const probe = (status: number) => span({ service: 'search', kind: CLIENT, name: 'GET inventory', status, attributes: { 'peer.service': 'inventory' } });
+  const early = [probe(ERROR), probe(ERROR)];
+  const readyAt = 1_000_000 + next + 3;
+  next = readyAt - 1_000_000 + 10;
+  const late = [probe(0), probe(ERROR)];
+  const known = new Map<string, number | null>([['inventory', readyAt - 100], ['search', readyAt]]);
+  const edge = edgesFrom([...early, ...late], 60_000, known).find((e) => e.to === 'inventory');
+  assert.deepEqual([edge?.count, edge?.errors], [2, 1], 'the two made while search started are left out; the failure after it was up counts');
+  assert.equal(edgesFrom(early, 60_000, new Map([['inventory', readyAt - 100], ['search', null]])).length, 0, 'a caller not up yet: its failed calls blame nobody');
+});
+
 test("a call the caller's open breaker refused made no call: not on the edge (after start-up refusals it would draw a fresh callee amber)", () => {
   const early = Array.from({ length: 5 }, () => call(null, ERROR));
   const readyAt = 1_000_000 + next + 3;

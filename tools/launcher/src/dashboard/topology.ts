@@ -4,8 +4,11 @@
  * rate, error rate and p99 latency; a node is red when an instance is not
  * running (stopped, frozen, crashed) and amber when calls into it fail.
  * Calls that got no answer from a service the launcher had not yet seen
- * ready (reports asking orders' feed while orders still starts) are start-up,
- * not traffic: they are left out, so a fresh system is not drawn amber.
+ * ready (reports asking orders' feed while orders still starts), or that a
+ * service made while it was itself still starting (search's readiness asking
+ * inventory's feed, on a machine where thirteen processes start at once, and
+ * timing out), are start-up, not traffic: they are left out, so a fresh
+ * system is not drawn amber.
  * Calls the caller's own circuit breaker refused (`error.type` circuit_open)
  * made no call at all: they are left out too (the failures that opened the
  * breaker are on the edge already; right after start-up, those were the
@@ -54,10 +57,16 @@ export function failed(s: StoredSpan): boolean {
 /**
  * Edges from spans observed over `windowMs`. `firstReady` names the services
  * the launcher runs, each with when it first answered ready (null: not yet);
- * a failed call into one of them made before then is left out.
+ * a failed call into one of them made before then, or made by one of them
+ * before then, is left out.
  */
 export function edgesFrom(spans: StoredSpan[], windowMs: number, firstReady: ReadonlyMap<string, number | null> = new Map()): Edge[] {
   const byId = new Map(spans.map((s) => [s.spanId, s]));
+  /** Whether `service` (one the launcher runs) had not yet first come up at `time`. */
+  const startingAt = (service: string, time: number): boolean => {
+    const readyAt = firstReady.get(service);
+    return readyAt !== undefined && (readyAt === null || time < readyAt);
+  };
   const acc = new Map<string, { from: string; to: string; kind: 'call' | 'event'; durations: number[]; errors: number }>();
   const add = (from: string, to: string, kind: 'call' | 'event', duration: number, error: boolean) => {
     if (from === to) return;
@@ -73,8 +82,7 @@ export function edgesFrom(spans: StoredSpan[], windowMs: number, firstReady: Rea
       if (s.attributes['error.type'] === 'circuit_open') continue;
       const to = s.attributes['peer.service'];
       const error = failed(s);
-      const readyAt = firstReady.get(to);
-      if (error && readyAt !== undefined && (readyAt === null || s.start < readyAt)) continue;
+      if (error && (startingAt(to, s.start) || startingAt(s.service, s.start))) continue;
       add(s.service, to, 'call', s.durationMs, error);
     } else if (s.kind === CONSUMER) {
       const parent = s.parentSpanId ? byId.get(s.parentSpanId) : undefined;
