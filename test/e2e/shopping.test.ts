@@ -32,7 +32,7 @@ before(async () => {
     // CART_CLEAR_TIMEOUT_MS: on a loaded machine 300 ms may not be enough for the cart to take an order's lines out
     // before checkout answers; the happy path asserts it did (the request's own wait still bounds it). Cart is never stopped here.
     // SAGA_DEADLINE_MS: "payments down … recovers in time" restarts payments inside it; on a busy two-core machine
-    // (two spinning threads, a second system) that restart took 19 s, past the 20 s this was (docs/testing.md).
+    // (two spinning threads, a second system) that restart outlasted the 20 s this was (docs/testing.md).
     env: { SAGA_DEADLINE_MS: '30000', INVENTORY_INITIAL_STOCK: '100', CART_CLEAR_TIMEOUT_MS: '2000' },
   });
   url = Object.fromEntries((await system.services()).map((s) => [s.name, s.url]));
