@@ -9,7 +9,7 @@
  * resource/v1 messages; unknown fields are skipped by wire type, as protobuf requires.
  */
 import type { StoredSpan } from './store.ts';
-import { spanFrom } from './otlp.ts';
+import { spanFrom, type DecodedSpan } from './otlp.ts';
 
 /** A malformed message: the collector answers 400 with this message. */
 export class ProtobufError extends Error {}
@@ -178,34 +178,13 @@ const ONLY_LENGTHS = new Set([...SEARCHED].map((k) => Buffer.byteLength(k)));
  * A span as the store receives it from a protobuf export: the facts a chunk is searched on, and the span's
  * own bytes, stored as they came (read in full only when a trace is shown: spansOfChunk).
  */
-export interface WireSpan {
-  traceId: string;
-  spanId: string;
-  parentSpanId: string | null;
-  service: string;
-  instance: string | null;
-  name: string;
-  start: number;
-  end: number;
-  status: number;
-  orderId: string | null;
-  route: string | null;
+export interface WireSpan extends Pick<StoredSpan, 'traceId' | 'spanId' | 'parentSpanId' | 'service' | 'instance' | 'name' | 'start' | 'end' | 'status' | 'orderId' | 'route'> {
   /** The span as a ScopeSpans field: tag, length and message. */
   raw: Buffer;
 }
 
-interface SpanFields {
-  traceId: string | null;
-  spanId: string | null;
-  parentSpanId: string | null;
-  name: string;
-  kind: number;
-  start: number;
-  end: number;
-  status: number;
-  statusMessage: string | null;
-  attributes: Record<string, unknown>;
-}
+/** A span's own fields as read (its ids null when missing or malformed). */
+type SpanFields = Omit<DecodedSpan, 'traceId' | 'spanId' | 'service' | 'instance'> & { traceId: string | null; spanId: string | null };
 
 /** trace.v1.Span's fields; with `only`, just those attributes. */
 function spanFields(r: Reader, end: number, only?: ReadonlySet<string>): SpanFields {

@@ -73,20 +73,7 @@ function millis(nanos: string | number | undefined): number {
 }
 
 /** A span as either encoding decodes it: OTLP's kind (from 1, internal), times in ms. */
-export interface DecodedSpan {
-  traceId: string;
-  spanId: string;
-  parentSpanId: string | null;
-  service: string;
-  instance: string | null;
-  name: string;
-  kind: number;
-  start: number;
-  end: number;
-  status: number;
-  statusMessage: string | null;
-  attributes: Record<string, unknown>;
-}
+export type DecodedSpan = Omit<StoredSpan, 'durationMs' | 'orderId' | 'route' | 'httpStatus'>;
 
 /** The stored span: what the dashboard searches on taken out of the attributes. */
 export function spanFrom(s: DecodedSpan): StoredSpan {
