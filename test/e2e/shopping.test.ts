@@ -77,7 +77,10 @@ async function freshProducts(count: number, stock: number): Promise<{ id: string
 async function fillCart(token: string, lines: { id: string; quantity: number }[]): Promise<string> {
   let etag = '';
   for (const line of lines) {
-    const res = await http(api(`/api/cart/items/${line.id}`), { method: 'PUT', body: { quantity: line.quantity }, token });
+    // PUT is idempotent: like any client, try again on a 5xx (on a busy machine the gateway can time out on cart).
+    const put = () => http(api(`/api/cart/items/${line.id}`), { method: 'PUT', body: { quantity: line.quantity }, token });
+    let res = await put();
+    for (let attempt = 2; attempt <= 3 && res.status >= 500; attempt++) res = await put();
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.ok(res.etag, 'every cart answer carries its version as ETag');
     etag = res.etag;
