@@ -10,10 +10,10 @@ export interface Reply<T> {
 /** Thrown when no answer came within the timeout (status 0 in the figures). */
 export class TimeoutError extends Error {}
 
-/** One request; network errors reject, a timeout rejects with TimeoutError. */
+/** One request; network errors reject, a timeout rejects with TimeoutError, a cancel through `signal` with its AbortError. */
 export async function call<T = Record<string, unknown>>(
   url: string,
-  init: { method?: string; body?: unknown; token?: string; headers?: Record<string, string>; timeoutMs?: number } = {},
+  init: { method?: string; body?: unknown; token?: string; headers?: Record<string, string>; timeoutMs?: number; signal?: AbortSignal } = {},
 ): Promise<Reply<T>> {
   const headers: Record<string, string> = { ...init.headers };
   if (init.body !== undefined) headers['content-type'] = 'application/json';
@@ -24,7 +24,7 @@ export async function call<T = Record<string, unknown>>(
       method: init.method ?? 'GET',
       headers,
       ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
-      signal: AbortSignal.timeout(init.timeoutMs ?? 5000),
+      signal: init.signal ? AbortSignal.any([AbortSignal.timeout(init.timeoutMs ?? 5000), init.signal]) : AbortSignal.timeout(init.timeoutMs ?? 5000),
     });
     const text = await res.text();
     let body: unknown = {};

@@ -6,16 +6,25 @@
  * the order until it is final. Records what a client sees.
  *
  * With several gateway instances the client also plays the load balancer in
- * front of them: requests go round-robin, and an instance that did not answer
- * (refused, reset, timed out) is left out for a while, as a load balancer's
- * health check or outlier detection would.
+ * front of them (src/balancer.ts): round-robin, an instance that did not
+ * answer left out for a while, and a request an instance has not answered
+ * within a second also sent to another. Every request here is safe to send
+ * twice: the cart PUT sets a quantity, checkout carries its Idempotency-Key,
+ * the rest are reads.
  */
 import { randomUUID } from 'node:crypto';
 import { InstanceRing } from '@bazaar/kit';
-import { call, TimeoutError, type Reply } from './http.ts';
+import { createBalancer, type BalancerFigures, type CallInit } from './balancer.ts';
+import { call, type Reply } from './http.ts';
 
 /** Timeout of one status poll (the gateway's own budget for a read is 1.5 s). */
 const POLL_TIMEOUT_MS = 2500;
+/**
+ * How long one gateway instance gets before the balancer also sends the request to another (src/balancer.ts).
+ * A healthy gateway answers a status poll in milliseconds and a checkout within orders' 1.2 s wait for the saga;
+ * a frozen one never does, and the customer's wait bound (the saga deadline + 2 s) leaves about this much.
+ */
+const HEDGE_AFTER_MS = 1000;
 
 export const CARDS = { approves: '4242424242424242', declined: '4000000000000002' } as const;
 const ADDRESS = { name: 'Chaos Shopper', line1: '1 Fault Street', city: 'Lyon', postalCode: '69001', country: 'FR' };
@@ -43,11 +52,7 @@ export interface JourneyRecord {
   endedAt?: number;
 }
 
-export interface ClientFigures {
-  requests: number;
-  status5xx: number;
-  timeouts: number;
-  networkErrors: number;
+export interface ClientFigures extends BalancerFigures {
   journeys: number;
   /** Arrivals dropped because every shopper was still busy. */
   skipped: number;
@@ -63,6 +68,8 @@ export interface LoadOptions {
   /** Give up polling a journey after this long (the checker still sees its order). */
   journeyTimeoutMs: number;
   random: () => number;
+  /** The balancer's hedge delay (default HEDGE_AFTER_MS). */
+  hedgeAfterMs?: number;
 }
 
 /** Register and log in `count` shoppers. */
@@ -91,33 +98,17 @@ export async function login(gatewayUrl: string, email: string, password: string)
 
 /** Run the load until stop() is called; then wait for the journeys in flight. */
 export function startLoad(opts: LoadOptions) {
-  const figures: ClientFigures = { requests: 0, status5xx: 0, timeouts: 0, networkErrors: 0, journeys: 0, skipped: 0 };
+  const figures: ClientFigures = { requests: 0, status5xx: 0, timeouts: 0, networkErrors: 0, hedges: 0, hedgesWon: 0, journeys: 0, skipped: 0 };
   const journeys: JourneyRecord[] = [];
   const running = new Set<Promise<void>>();
   let stopped = false;
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-  // The load balancer's view of the gateway instances: round-robin, one that did not answer left out for 5 s.
-  const gateways = new InstanceRing(opts.gatewayUrls.length, { ejectMs: 5000 });
-  const gatewayUrl = (i: number) => opts.gatewayUrls[i] as string;
-
-  /** One request (a path, sent to a gateway instance), counted; undefined when it failed at the network level or timed out. */
-  async function counted<T>(path: string, init: Parameters<typeof call>[1]) {
-    figures.requests++;
-    const gateway = gateways.pick() ?? 0;
-    try {
-      const res = await call<T>(`${gatewayUrl(gateway)}${path}`, init);
-      if (res.status >= 500) figures.status5xx++;
-      return res;
-    } catch (error) {
-      if (error instanceof TimeoutError) figures.timeouts++;
-      else figures.networkErrors++;
-      gateways.eject(gateway);
-      return undefined;
-    }
-  }
+  // The client plays the load balancer in front of the gateway instances (src/balancer.ts).
+  const gateways = createBalancer({ urls: opts.gatewayUrls, ring: new InstanceRing(opts.gatewayUrls.length, { ejectMs: 5000 }), hedgeAfterMs: opts.hedgeAfterMs ?? HEDGE_AFTER_MS, figures });
+  const counted = <T>(path: string, init: CallInit) => gateways.send<T>(path, init);
 
   /** Log in again through whichever gateway is in rotation. */
-  const relogin = (s: Shopper) => login(gatewayUrl(gateways.pick() ?? 0), s.email, s.password);
+  const relogin = (s: Shopper) => login(gateways.url(), s.email, s.password);
 
   /** Retry `attempt` while it answers 5xx/401/nothing, until `deadline`. */
   async function persist<R extends { status: number }>(deadline: number, s: Shopper, attempt: () => Promise<R | undefined>): Promise<R | undefined> {
@@ -186,7 +177,7 @@ export function startLoad(opts: LoadOptions) {
         return;
       }
       await sleep(200);
-      // A poll is cheap and safe to repeat: a short timeout moves on to another gateway instance soon.
+      // A poll is cheap and safe to repeat: a short timeout, and the balancer's hedge, move on to another gateway soon.
       const res = await counted<{ status?: string }>(`/api/orders/${orderId}`, { token: s.token, timeoutMs: POLL_TIMEOUT_MS });
       // The token ran out while polling: log in again once (retried on the next poll if that fails too).
       if (res?.status === 401) s.token = await relogin(s).catch(() => s.token);

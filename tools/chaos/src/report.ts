@@ -20,7 +20,7 @@ export function renderReport(r: ChaosResult): string {
   const f = r.figures;
   lines.push('', 'client figures:');
   lines.push(`  checkouts started ${f.journeys} (arrivals skipped, every shopper busy: ${f.skipped}); final answers ${f.finals}: ${f.confirmed} CONFIRMED, ${f.cancelled} CANCELLED; gave up ${f.gaveUp}`);
-  lines.push(`  requests ${f.requests}: 5xx ${f.status5xx}, timeouts ${f.timeouts}, network errors ${f.networkErrors}`);
+  lines.push(`  requests ${f.requests}: 5xx ${f.status5xx}, timeouts ${f.timeouts}, network errors ${f.networkErrors}; hedged ${f.hedges} (the second gateway answered first ${f.hedgesWon})`);
   lines.push(`  time to a final answer: p50 ${f.p50Ms} ms, p99 ${f.p99Ms} ms, max ${f.maxMs} ms; over the saga deadline + 2 s: ${f.overDeadline}`);
   for (const [reason, count] of f.gaveUpReasons) lines.push(`  gave up ${count} × ${reason}`);
   // With replicas, a kill or freeze leaves another instance on the path: there is no down time to take out.
