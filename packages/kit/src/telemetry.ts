@@ -26,17 +26,21 @@ import {
   BatchSpanProcessor,
   ParentBasedSampler,
   TraceIdRatioBasedSampler,
+  type ReadableSpan,
   type Sampler,
   type SpanExporter,
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import { OTLPTraceExporter as OTLPJsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { OTLPTraceExporter as OTLPProtobufTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { OTLPExporterBase } from '@opentelemetry/otlp-exporter-base';
+import { convertLegacyHttpOptions, createOtlpHttpExportDelegate } from '@opentelemetry/otlp-exporter-base/node-http';
+import { ProtobufTraceSerializer, TraceExporterMetricsHelper, type IExportTraceServiceResponse, type ISerializer } from '@opentelemetry/otlp-transformer';
 import { emptyResource, resourceFromAttributes } from '@opentelemetry/resources';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import { Type } from 'typebox';
 import { currentContext, parseTraceparent, withContext, type RequestContext } from './context.ts';
 import { LiveSpan, RecordedSpan, type SpanSink } from './telemetry-spans.ts';
+import { encodeTraceExport } from './otlp-encode.ts';
 
 export { SpanKind, SpanStatusCode, type Attributes, type Span };
 
@@ -156,6 +160,23 @@ export function batchSettings(config: Pick<TelemetrySettings, 'OTEL_BSP_SCHEDULE
     maxExportBatchSize: Math.min(maxQueueSize, config.OTEL_BSP_MAX_EXPORT_BATCH_SIZE ?? BSP_DEFAULTS.maxExportBatchSize),
     maxQueueSize,
   };
+}
+
+/** The SDK's protobuf serializer with the kit's encoder for requests (otlp-encode.ts: the same bytes, cheaper; ADR 0049). */
+const protobufSerializer: ISerializer<ReadableSpan[], IExportTraceServiceResponse> = {
+  serializeRequest: encodeTraceExport,
+  deserializeResponse: (data) => ProtobufTraceSerializer.deserializeResponse(data),
+};
+
+/**
+ * OTLP/HTTP with binary protobuf: the SDK's exporter (its transport, retries,
+ * timeouts, headers, concurrency limit and self-metrics, as
+ * @opentelemetry/exporter-trace-otlp-proto builds it) around the kit's encoder.
+ */
+export class OTLPProtobufTraceExporter extends OTLPExporterBase<ReadableSpan[]> implements SpanExporter {
+  constructor(options: { url: string; headers?: Record<string, string> }) {
+    super(createOtlpHttpExportDelegate(convertLegacyHttpOptions(options, 'TRACES', 'v1/traces', { 'Content-Type': 'application/x-protobuf' }), protobufSerializer, 'otlp_http_span_exporter', TraceExporterMetricsHelper, undefined));
+  }
 }
 
 /**

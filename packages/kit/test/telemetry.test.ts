@@ -4,10 +4,9 @@ import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@o
 import { SpanKind, SpanStatusCode, TraceFlags, type Span } from '@opentelemetry/api';
 import { hrTimeToMilliseconds } from '@opentelemetry/core';
 import { Type } from 'typebox';
-import { TelemetryConfig, batchSettings, otlpExporter, failSpan, inSpan, recordSpan, startSpan, startTelemetry, type TelemetrySettings } from '../src/telemetry.ts';
+import { OTLPProtobufTraceExporter as ProtobufExporter, TelemetryConfig, batchSettings, otlpExporter, failSpan, inSpan, recordSpan, startSpan, startTelemetry, type TelemetrySettings } from '../src/telemetry.ts';
 import { LiveSpan } from '../src/telemetry-spans.ts';
 import { OTLPTraceExporter as JsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { OTLPTraceExporter as ProtobufExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { loadConfig } from '../src/config.ts';
 import { withContext } from '../src/context.ts';
 

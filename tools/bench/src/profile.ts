@@ -58,7 +58,7 @@ export interface ProfileSummary {
 }
 
 /** Frames that are tracing: the SDK and API, and our own span helpers. */
-const TRACING = /node_modules\/@opentelemetry\/|\/packages\/kit\/src\/telemetry[^/]*\.ts|\/packages\/store\/src\/tracing\.ts|\/packages\/messaging\/src\/trace\.ts/;
+const TRACING = /node_modules\/@opentelemetry\/|\/packages\/kit\/src\/(telemetry[^/]*|otlp-encode)\.ts|\/packages\/store\/src\/tracing\.ts|\/packages\/messaging\/src\/trace\.ts/;
 
 /**
  * Self time by function and by owner (package / workspace / node / V8), from

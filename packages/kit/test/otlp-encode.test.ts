@@ -1,0 +1,105 @@
+// The kit's OTLP protobuf encoder must write exactly what the SDK's ProtobufTraceSerializer writes for the same
+// spans: any collector reads it the same, and the launcher's reader (tested against the SDK) reads it too.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, TraceFlags, createTraceState, trace, type Attributes } from '@opentelemetry/api';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { encodeTraceExport } from '../src/otlp-encode.ts';
+import { LiveSpan, RecordedSpan } from '../src/telemetry-spans.ts';
+
+function sdkSpans(serviceName: string, build: (tracer: ReturnType<BasicTracerProvider['getTracer']>) => void, scope = { name: 'test-scope', version: '1.2.3' }): ReadableSpan[] {
+  const exporter = new InMemorySpanExporter();
+  const provider = new BasicTracerProvider({
+    resource: resourceFromAttributes({ 'service.name': serviceName, 'service.instance.id': 'pod-7', 'host.cpus': 2, 'deployment.canary': false }),
+    spanProcessors: [new SimpleSpanProcessor(exporter)],
+  });
+  build(provider.getTracer(scope.name, scope.version));
+  return exporter.getFinishedSpans();
+}
+
+function assertSameBytes(spans: ReadableSpan[], what: string) {
+  const sdk = ProtobufTraceSerializer.serializeRequest(spans);
+  assert.ok(sdk, 'the SDK serialised the spans');
+  const ours = encodeTraceExport(spans);
+  assert.equal(Buffer.from(ours).toString('hex'), Buffer.from(sdk).toString('hex'), what);
+}
+
+test('every kind of attribute, event, link, status and parent encodes byte for byte as the SDK does', () => {
+  const remote = { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags: TraceFlags.SAMPLED, isRemote: true, traceState: createTraceState('vendor=abc,other=1') };
+  const spans = sdkSpans('orders', (tracer) => {
+    const root = tracer.startSpan('POST /api/checkout', { kind: SpanKind.SERVER }, trace.setSpanContext(ROOT_CONTEXT, remote));
+    root.setAttributes({
+      'http.request.method': 'POST',
+      'url.path': '/api/checkout',
+      'http.response.status_code': 201,
+      'big.int': 2 ** 40 + 3,
+      'huge.int': 2 ** 62,
+      'negative.int': -42,
+      'very.negative': -(2 ** 50),
+      'a.double': 3.25,
+      'not.finite': Number.POSITIVE_INFINITY,
+      'nan': Number.NaN,
+      'flag.on': true,
+      'flag.off': false,
+      'empty.string': '',
+      'unicode': 'Crème brûlée — 東京 🚀',
+      'strings': ['a', 'bé', ''],
+      'numbers': [1, -2, 2.5],
+      'booleans': [true, false],
+      'with.holes': ['x', null, undefined] as unknown as string[],
+      'long.text': 'SELECT * FROM orders WHERE id = $1 '.repeat(40),
+    });
+    root.addEvent('cart.priced', { lines: 3, 'total.cents': 12_990 });
+    root.addEvent('no-attributes');
+    root.addLink({ context: { traceId: '1af7651916cd43dd8448eb211c80319c', spanId: 'c7ad6b7169203331', traceFlags: TraceFlags.NONE, isRemote: true }, attributes: { 'link.kind': 'caused-by' } });
+    root.addLink({ context: { traceId: '2af7651916cd43dd8448eb211c80319c', spanId: 'd7ad6b7169203331', traceFlags: TraceFlags.SAMPLED, traceState: createTraceState('k=v') } });
+    const child = tracer.startSpan('postgresql SELECT', { kind: SpanKind.CLIENT }, trace.setSpan(ROOT_CONTEXT, root));
+    child.recordException(new Error('connection terminated'));
+    child.setStatus({ code: SpanStatusCode.ERROR, message: 'connection terminated' });
+    child.end();
+    const internal = tracer.startSpan('saga step', {}, trace.setSpan(ROOT_CONTEXT, root));
+    internal.setStatus({ code: SpanStatusCode.OK });
+    internal.end();
+    for (const kind of [SpanKind.PRODUCER, SpanKind.CONSUMER]) tracer.startSpan(`kind ${kind}`, { kind }).end();
+    root.end();
+  });
+  assert.equal(spans.length, 5);
+  assertSameBytes(spans, 'the same bytes as the SDK');
+});
+
+test('spans of several resources and scopes are grouped in the order first seen, as the SDK groups them', () => {
+  const a = sdkSpans('cart', (t) => t.startSpan('one').end(), { name: 'scope-a', version: '1' });
+  const b = sdkSpans('inventory', (t) => t.startSpan('two').end(), { name: 'scope-b', version: '' });
+  const c = sdkSpans('cart', (t) => t.startSpan('three').end(), { name: 'scope-c', version: '2' });
+  assertSameBytes([...a, ...b, ...c, ...a], 'several resources and scopes');
+  assertSameBytes([], 'an empty export');
+});
+
+test("the kit's own spans (recorded SQL statements with shared frozen attributes, live spans) encode as the SDK encodes them, cache or not", () => {
+  const sink = { processors: [], resource: resourceFromAttributes({ 'service.name': 'payments', 'service.version': '0.1.0' }), scope: { name: '@bazaar/kit', version: '0.1.0' } };
+  const statement: Attributes = Object.freeze({ 'db.system.name': 'postgresql', 'db.namespace': 'payments', 'db.operation.name': 'INSERT', 'db.query.text': 'insert into "intents" ("id", "order_id") values ($1, $2) returning *' });
+  const parent = { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags: TraceFlags.SAMPLED, isRemote: true };
+  const live = new LiveSpan('POST /internal/payments', { kind: SpanKind.SERVER, attributes: { 'http.request.method': 'POST' }, startTime: 1_765_000_000_123.456 }, parent, sink);
+  const local = { ...live.spanContext(), isRemote: false };
+  const spans: ReadableSpan[] = [
+    new RecordedSpan('postgresql INSERT', { attributes: statement, startTime: 1_765_000_000_200, endTime: 1_765_000_000_201.5 }, local, sink),
+    new RecordedSpan('postgresql INSERT', { attributes: statement, startTime: 1_765_000_000_300, endTime: 1_765_000_000_299, error: new Error('duplicate key') }, local, sink),
+    new RecordedSpan('redis GET', { startTime: 1_765_000_000_400, endTime: 1_765_000_000_401 }, local, sink),
+  ];
+  live.setAttribute('http.response.status_code', 201);
+  live.end(1_765_000_000_500.25);
+  spans.push(live);
+  assertSameBytes(spans, 'first export: the frozen attributes are written, then kept');
+  assertSameBytes(spans, 'second export: the kept bytes are copied');
+  assertSameBytes([...spans].reverse(), 'another order');
+});
+
+test('a large export (a full batch of 512 spans) grows the buffer and still matches', () => {
+  const spans = sdkSpans('reports', (tracer) => {
+    for (let i = 0; i < 512; i++) tracer.startSpan(`span ${i}`, { attributes: { i, text: 'x'.repeat(i % 300) } }).end();
+  });
+  assertSameBytes(spans, '512 spans');
+  assert.ok(encodeTraceExport(spans).length > 64 * 1024, 'larger than the first buffer');
+});
