@@ -57,7 +57,7 @@ async function tracingSection(): Promise<void> {
     start: opts,
     shoppers: Number(process.env.BENCH_TRACING_SHOPPERS ?? 4),
     perShopper: Number(process.env.BENCH_TRACING_CHECKOUTS ?? 25),
-    warmup: Number(process.env.BENCH_TRACING_WARMUP ?? 40),
+    warmup: Number(process.env.BENCH_TRACING_WARMUP ?? 120),
     bursts: Number(process.env.BENCH_TRACING_BURSTS ?? 6),
     yardstick: { connections, durationS: duration },
   });
