@@ -281,9 +281,8 @@ function flagsOf(context: SpanContext, remote: boolean | undefined): number {
   return (context.traceFlags & 0xff) | HAS_IS_REMOTE | (remote ? IS_REMOTE : 0);
 }
 
-function writeLink(w: Writer, link: Link): void {
-  const at = w.open();
-  const context = link.context;
+/** A span's or a link's first three fields, the same in both messages: trace id, span id, trace state. */
+function writeIds(w: Writer, context: SpanContext): void {
   w.tag(1, 2);
   w.hexBytes(context.traceId);
   w.tag(2, 2);
@@ -293,6 +292,12 @@ function writeLink(w: Writer, link: Link): void {
     w.tag(3, 2);
     w.string(traceState);
   }
+}
+
+function writeLink(w: Writer, link: Link): void {
+  const at = w.open();
+  const context = link.context;
+  writeIds(w, context);
   if (link.attributes) writeKeyValues(w, link.attributes, 4);
   w.tag(5, 0);
   w.varint(link.droppedAttributesCount ?? 0);
@@ -304,15 +309,7 @@ function writeLink(w: Writer, link: Link): void {
 function writeSpan(w: Writer, span: ReadableSpan): void {
   const at = w.open();
   const context = span.spanContext();
-  w.tag(1, 2);
-  w.hexBytes(context.traceId);
-  w.tag(2, 2);
-  w.hexBytes(context.spanId);
-  const traceState = context.traceState?.serialize();
-  if (traceState) {
-    w.tag(3, 2);
-    w.string(traceState);
-  }
+  writeIds(w, context);
   const parent = span.parentSpanContext;
   if (parent?.spanId) {
     w.tag(4, 2);
