@@ -28,6 +28,11 @@ export function withContext<T>(ctx: RequestContext, fn: () => T): T {
   return storage.run(ctx, fn);
 }
 
+/** Run `fn` outside any request context (background work started from inside one: it belongs to none). */
+export function outsideContext<T>(fn: () => T): T {
+  return storage.exit(fn);
+}
+
 /** The current request context, if any. */
 export function currentContext(): RequestContext | undefined {
   return storage.getStore();

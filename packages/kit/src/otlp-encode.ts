@@ -396,44 +396,78 @@ function writeScope(w: Writer, scope: Scope): void {
   w.close(at);
 }
 
-const writer = new Writer();
+/**
+ * Spans encoded as they come, kept as bytes until an export takes them: one
+ * growing buffer per resource and scope (a process has one of each), so a
+ * finished span is written once and its objects can go at once.
+ */
+export class SpanBatch {
+  private readonly groups = new Map<Resource, Map<Scope, Writer>>();
+  private readonly spare: Writer[] = [];
+  private readonly out = new Writer();
+  /** Spans added since the last `take`. */
+  count = 0;
+
+  add(span: ReadableSpan): void {
+    let byScope = this.groups.get(span.resource);
+    if (!byScope) this.groups.set(span.resource, (byScope = new Map()));
+    let w = byScope.get(span.instrumentationScope);
+    if (!w) {
+      w = this.spare.pop() ?? new Writer();
+      w.pos = 0;
+      byScope.set(span.instrumentationScope, w);
+    }
+    const at = w.pos;
+    try {
+      w.tag(2, 2);
+      writeSpan(w, span);
+    } catch (error) {
+      // A span that cannot be encoded leaves nothing half-written behind.
+      w.pos = at;
+      throw error;
+    }
+    this.count += 1;
+  }
+
+  /** The spans added so far as one ExportTraceServiceRequest (resources, then scopes, in the order first seen); the batch starts empty again. */
+  take(): Uint8Array {
+    const w = this.out;
+    w.pos = 0;
+    for (const [resource, byScope] of this.groups) {
+      w.tag(1, 2);
+      const resourceSpans = w.open();
+      cached(w, resources, resource, () => writeResource(w, resource));
+      for (const [scope, spans] of byScope) {
+        w.tag(2, 2);
+        const scopeSpans = w.open();
+        cached(w, scopes, scope, () => writeScope(w, scope));
+        w.ensure(spans.pos);
+        spans.buf.copy(w.buf, w.pos, 0, spans.pos);
+        w.pos += spans.pos;
+        if (scope.schemaUrl) {
+          w.tag(3, 2);
+          w.string(scope.schemaUrl);
+        }
+        w.close(scopeSpans);
+        this.spare.push(spans);
+      }
+      if (resource.schemaUrl) {
+        w.tag(3, 2);
+        w.string(resource.schemaUrl);
+      }
+      w.close(resourceSpans);
+    }
+    this.groups.clear();
+    this.count = 0;
+    // A copy: the exporter keeps it until sent (and may retry) while the next export reuses the buffer.
+    return new Uint8Array(w.buf.subarray(0, w.pos));
+  }
+}
+
+const batch = new SpanBatch();
 
 /** Encode spans as one ExportTraceServiceRequest: grouped by resource, then scope, in the order first seen. */
 export function encodeTraceExport(spans: readonly ReadableSpan[]): Uint8Array {
-  const groups = new Map<Resource, Map<Scope, ReadableSpan[]>>();
-  for (const span of spans) {
-    let byScope = groups.get(span.resource);
-    if (!byScope) groups.set(span.resource, (byScope = new Map()));
-    const list = byScope.get(span.instrumentationScope);
-    if (list) list.push(span);
-    else byScope.set(span.instrumentationScope, [span]);
-  }
-  const w = writer;
-  w.pos = 0;
-  for (const [resource, byScope] of groups) {
-    w.tag(1, 2);
-    const resourceSpans = w.open();
-    cached(w, resources, resource, () => writeResource(w, resource));
-    for (const [scope, list] of byScope) {
-      w.tag(2, 2);
-      const scopeSpans = w.open();
-      cached(w, scopes, scope, () => writeScope(w, scope));
-      for (const span of list) {
-        w.tag(2, 2);
-        writeSpan(w, span);
-      }
-      if (scope.schemaUrl) {
-        w.tag(3, 2);
-        w.string(scope.schemaUrl);
-      }
-      w.close(scopeSpans);
-    }
-    if (resource.schemaUrl) {
-      w.tag(3, 2);
-      w.string(resource.schemaUrl);
-    }
-    w.close(resourceSpans);
-  }
-  // A copy: the exporter keeps it until sent (and may retry) while the next export reuses the buffer.
-  return new Uint8Array(w.buf.subarray(0, w.pos));
+  for (const span of spans) batch.add(span);
+  return batch.take();
 }

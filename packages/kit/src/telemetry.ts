@@ -26,21 +26,19 @@ import {
   BatchSpanProcessor,
   ParentBasedSampler,
   TraceIdRatioBasedSampler,
-  type ReadableSpan,
   type Sampler,
   type SpanExporter,
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import { OTLPTraceExporter as OTLPJsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { OTLPExporterBase } from '@opentelemetry/otlp-exporter-base';
 import { convertLegacyHttpOptions, createOtlpHttpExportDelegate } from '@opentelemetry/otlp-exporter-base/node-http';
-import { ProtobufTraceSerializer, TraceExporterMetricsHelper, type IExportTraceServiceResponse, type ISerializer } from '@opentelemetry/otlp-transformer';
+import { ProtobufTraceSerializer, type IExporterMetricsHelper, type IExportTraceServiceResponse, type ISerializer } from '@opentelemetry/otlp-transformer';
 import { emptyResource, resourceFromAttributes } from '@opentelemetry/resources';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import { Type } from 'typebox';
 import { currentContext, parseTraceparent, withContext, type RequestContext } from './context.ts';
 import { LiveSpan, RecordedSpan, type SpanSink } from './telemetry-spans.ts';
-import { encodeTraceExport } from './otlp-encode.ts';
+import { EncodingSpanProcessor, type EncodedSpans } from './telemetry-batch.ts';
 
 export { SpanKind, SpanStatusCode, type Attributes, type Span };
 
@@ -162,32 +160,28 @@ export function batchSettings(config: Pick<TelemetrySettings, 'OTEL_BSP_SCHEDULE
   };
 }
 
-/** The SDK's protobuf serializer with the kit's encoder for requests (otlp-encode.ts: the same bytes, cheaper; ADR 0049). */
-const protobufSerializer: ISerializer<ReadableSpan[], IExportTraceServiceResponse> = {
-  serializeRequest: encodeTraceExport,
+/** An export the kit's processor has already encoded: sent as it is (telemetry-batch.ts, ADR 0050). */
+const encodedSerializer: ISerializer<EncodedSpans, IExportTraceServiceResponse> = {
+  serializeRequest: (spans) => spans.bytes,
   deserializeResponse: (data) => ProtobufTraceSerializer.deserializeResponse(data),
 };
+const encodedMetrics: IExporterMetricsHelper<EncodedSpans> = { name: 'span', countItems: (spans) => spans.count };
 
 /**
- * OTLP/HTTP with binary protobuf: the SDK's exporter (its transport, retries,
- * timeouts, headers, concurrency limit and self-metrics, as
- * @opentelemetry/exporter-trace-otlp-proto builds it) around the kit's encoder.
+ * The span processor and OTLP/HTTP exporter the protocol variables name:
+ * binary protobuf unless http/json is asked for (the specification's
+ * default; about half the bytes and CPU of JSON for the same spans,
+ * docs/observability.md). Protobuf: the kit's processor, which encodes each
+ * span as it ends, and the SDK's export delegate (transport, retries,
+ * timeouts, headers, concurrency limit, self-metrics) to send the bytes.
+ * JSON: the SDK's batch processor and exporter.
  */
-export class OTLPProtobufTraceExporter extends OTLPExporterBase<ReadableSpan[]> implements SpanExporter {
-  constructor(options: { url: string; headers?: Record<string, string> }) {
-    super(createOtlpHttpExportDelegate(convertLegacyHttpOptions(options, 'TRACES', 'v1/traces', { 'Content-Type': 'application/x-protobuf' }), protobufSerializer, 'otlp_http_span_exporter', TraceExporterMetricsHelper, undefined));
-  }
-}
-
-/**
- * The OTLP/HTTP exporter the protocol variables name: binary protobuf unless
- * http/json is asked for (the specification's default; about half the bytes
- * and CPU of JSON for the same spans, docs/observability.md).
- */
-export function otlpExporter(url: string, config: Pick<TelemetrySettings, 'OTEL_EXPORTER_OTLP_HEADERS' | 'OTEL_EXPORTER_OTLP_PROTOCOL' | 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL'>): SpanExporter {
+export function otlpProcessor(url: string, config: Pick<TelemetrySettings, 'OTEL_EXPORTER_OTLP_HEADERS' | 'OTEL_EXPORTER_OTLP_PROTOCOL' | 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL' | 'OTEL_BSP_SCHEDULE_DELAY' | 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE' | 'OTEL_BSP_MAX_QUEUE_SIZE'>): SpanProcessor {
   const options = { url, headers: parseKeyValues(config.OTEL_EXPORTER_OTLP_HEADERS) };
   const protocol = config.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? config.OTEL_EXPORTER_OTLP_PROTOCOL ?? 'http/protobuf';
-  return protocol === 'http/json' ? new OTLPJsonTraceExporter(options) : new OTLPProtobufTraceExporter(options);
+  if (protocol === 'http/json') return new BatchSpanProcessor(new OTLPJsonTraceExporter(options), batchSettings(config));
+  const delegate = createOtlpHttpExportDelegate(convertLegacyHttpOptions(options, 'TRACES', 'v1/traces', { 'Content-Type': 'application/x-protobuf' }), encodedSerializer, 'otlp_http_span_exporter', encodedMetrics, undefined);
+  return new EncodingSpanProcessor(delegate, batchSettings(config));
 }
 
 /**
@@ -203,10 +197,10 @@ export function startTelemetry(opts: StartTelemetryOptions): { exporting: boolea
     [ATTR_SERVICE_VERSION]: opts.version ?? '0.1.0',
   });
   const url = config.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? (config.OTEL_EXPORTER_OTLP_ENDPOINT === undefined ? undefined : `${config.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/$/, '')}/v1/traces`);
-  const exporter = opts.exporter ?? (url === undefined ? undefined : otlpExporter(url, config));
   const processors: SpanProcessor[] = [];
   if (opts.processor) processors.push(opts.processor);
-  else if (exporter && !config.OTEL_SDK_DISABLED) processors.push(new BatchSpanProcessor(exporter, batchSettings(config)));
+  else if (opts.exporter && !config.OTEL_SDK_DISABLED) processors.push(new BatchSpanProcessor(opts.exporter, batchSettings(config)));
+  else if (url !== undefined && !config.OTEL_SDK_DISABLED) processors.push(otlpProcessor(url, config));
   exporting = processors.length > 0;
   void provider.shutdown().catch(() => undefined);
   // Nothing to send to: sample nothing, so no span is recorded for nothing.

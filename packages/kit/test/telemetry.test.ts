@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { BatchSpanProcessor, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { SpanKind, SpanStatusCode, TraceFlags, type Span } from '@opentelemetry/api';
 import { hrTimeToMilliseconds } from '@opentelemetry/core';
 import { Type } from 'typebox';
-import { OTLPProtobufTraceExporter as ProtobufExporter, TelemetryConfig, batchSettings, otlpExporter, failSpan, inSpan, recordSpan, startSpan, startTelemetry, type TelemetrySettings } from '../src/telemetry.ts';
+import { TelemetryConfig, batchSettings, otlpProcessor, failSpan, inSpan, recordSpan, startSpan, startTelemetry, type TelemetrySettings } from '../src/telemetry.ts';
 import { LiveSpan } from '../src/telemetry-spans.ts';
-import { OTLPTraceExporter as JsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { EncodingSpanProcessor } from '../src/telemetry-batch.ts';
 import { loadConfig } from '../src/config.ts';
 import { withContext } from '../src/context.ts';
 
@@ -98,9 +98,9 @@ test('the batch span processor: a batch every 2 s of at most 512 spans by defaul
 test('the OTLP protocol: binary protobuf by default, JSON when OTEL_EXPORTER_OTLP_(TRACES_)PROTOCOL asks; grpc is refused', () => {
   const schema = Type.Object(TelemetryConfig);
   const url = 'http://127.0.0.1:1/v1/traces';
-  assert.ok(otlpExporter(url, loadConfig(schema, {})) instanceof ProtobufExporter);
-  assert.ok(otlpExporter(url, loadConfig(schema, { OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' })) instanceof JsonExporter);
-  assert.ok(otlpExporter(url, loadConfig(schema, { OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/protobuf' })) instanceof ProtobufExporter, 'the traces variable wins');
+  assert.ok(otlpProcessor(url, loadConfig(schema, {})) instanceof EncodingSpanProcessor, "protobuf: the kit's encoding processor");
+  assert.ok(otlpProcessor(url, loadConfig(schema, { OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' })) instanceof BatchSpanProcessor, "JSON: the SDK's batch processor");
+  assert.ok(otlpProcessor(url, loadConfig(schema, { OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/protobuf' })) instanceof EncodingSpanProcessor, 'the traces variable wins');
   assert.throws(() => loadConfig(schema, { OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }), /OTEL_EXPORTER_OTLP_PROTOCOL/);
 });
 
