@@ -43,7 +43,7 @@ import { EncodingSpanProcessor, type EncodedSpans } from './telemetry-batch.ts';
 export { SpanKind, SpanStatusCode, type Attributes, type Span };
 
 /** The batch span processor's defaults (OTEL_BSP_*), also where a test builds settings without them. */
-const BSP_DEFAULTS = { scheduleDelayMs: 2000, maxExportBatchSize: 512, maxQueueSize: 8192 } as const;
+const BSP_DEFAULTS = { scheduleDelayMs: 2000, maxExportBatchSize: 2048, maxQueueSize: 8192 } as const;
 
 const PROTOCOLS = ['http/protobuf', 'http/json'] as const;
 
@@ -65,9 +65,10 @@ export const TelemetryConfig = {
   OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: Type.Optional(Type.Union(PROTOCOLS.map((p) => Type.Literal(p)), { description: 'The same for traces; wins over OTEL_EXPORTER_OTLP_PROTOCOL' })),
   OTEL_TRACES_SAMPLER: Type.Union(SAMPLERS.map((s) => Type.Literal(s)), { default: 'parentbased_always_on' }),
   OTEL_TRACES_SAMPLER_ARG: Type.Number({ minimum: 0, maximum: 1, default: 1, description: 'Ratio for the *traceidratio samplers' }),
-  // The batch span processor's variables. Defaults differ from the specification's (5000 ms, 512, 2048): a batch
-  // every two seconds at most 512 spans keeps each export's serialisation short, so it seldom lands in a request's
-  // tail, and the exports few (each is a POST to send, receive and commit; docs/observability.md).
+  // The batch span processor's variables. Defaults differ from the specification's (5000 ms, 512, 2048): an export
+  // every two seconds of at most 2048 spans. The kit's processor encodes a span as it ends, so a large batch costs no
+  // serialisation at export time, and every export is a POST to send, receive and store: the fewer the better
+  // (docs/observability.md, ADR 0050).
   OTEL_BSP_SCHEDULE_DELAY: Type.Integer({ minimum: 10, maximum: 60_000, default: BSP_DEFAULTS.scheduleDelayMs, description: 'Milliseconds between two exports of the spans queued' }),
   OTEL_BSP_MAX_EXPORT_BATCH_SIZE: Type.Integer({ minimum: 1, maximum: 65_536, default: BSP_DEFAULTS.maxExportBatchSize, description: 'Most spans in one export; a full batch is sent at once' }),
   OTEL_BSP_MAX_QUEUE_SIZE: Type.Integer({ minimum: 1, maximum: 1_000_000, default: BSP_DEFAULTS.maxQueueSize, description: 'Most spans waiting for export; beyond it new spans are dropped' }),

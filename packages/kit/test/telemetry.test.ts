@@ -82,9 +82,9 @@ test('recordSpan: span ids are distinct over many spans (the pooled generator re
   assert.equal(ids.size, 2000);
 });
 
-test('the batch span processor: a batch every 2 s of at most 512 spans by default; the standard OTEL_BSP_* variables set it', () => {
+test('the batch span processor: a batch every 2 s of at most 2048 spans by default; the standard OTEL_BSP_* variables set it', () => {
   const schema = Type.Object(TelemetryConfig);
-  assert.deepEqual(batchSettings(loadConfig(schema, {})), { scheduledDelayMillis: 2000, maxExportBatchSize: 512, maxQueueSize: 8192 });
+  assert.deepEqual(batchSettings(loadConfig(schema, {})), { scheduledDelayMillis: 2000, maxExportBatchSize: 2048, maxQueueSize: 8192 });
   assert.deepEqual(batchSettings(loadConfig(schema, { OTEL_BSP_SCHEDULE_DELAY: '5000', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '64', OTEL_BSP_MAX_QUEUE_SIZE: '2048' })), {
     scheduledDelayMillis: 5000,
     maxExportBatchSize: 64,
@@ -92,7 +92,7 @@ test('the batch span processor: a batch every 2 s of at most 512 spans by defaul
   });
   assert.equal(batchSettings(loadConfig(schema, { OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '4096', OTEL_BSP_MAX_QUEUE_SIZE: '1000' })).maxExportBatchSize, 1000, 'a batch never holds more than the queue');
   assert.throws(() => loadConfig(schema, { OTEL_BSP_SCHEDULE_DELAY: 'soon' }), /OTEL_BSP_SCHEDULE_DELAY/);
-  assert.deepEqual(batchSettings(settings('parentbased_always_on')), { scheduledDelayMillis: 2000, maxExportBatchSize: 512, maxQueueSize: 8192 }, 'settings built without them');
+  assert.deepEqual(batchSettings(settings('parentbased_always_on')), { scheduledDelayMillis: 2000, maxExportBatchSize: 2048, maxQueueSize: 8192 }, 'settings built without them');
 });
 
 test('the OTLP protocol: binary protobuf by default, JSON when OTEL_EXPORTER_OTLP_(TRACES_)PROTOCOL asks; grpc is refused', () => {
