@@ -471,3 +471,57 @@ export function encodeTraceExport(spans: readonly ReadableSpan[]): Uint8Array {
   for (const span of spans) batch.add(span);
   return batch.take();
 }
+
+/** The collector's answer to an export (ExportTraceServiceResponse): only a partial success says anything. */
+export interface ExportResponse {
+  partialSuccess?: { rejectedSpans?: number; errorMessage?: string };
+}
+
+/** A protobuf message's fields, in order: number, wire type, and the value (a number, or a length-delimited body). */
+function* fields(data: Uint8Array): Generator<{ field: number; wire: number; value: number | Uint8Array }> {
+  let pos = 0;
+  const varint = (): number => {
+    let result = 0;
+    let scale = 1;
+    for (;;) {
+      if (pos >= data.length) throw new Error('truncated varint');
+      const byte = data[pos++] as number;
+      result += (byte & 0x7f) * scale;
+      if (byte < 0x80) return result;
+      scale *= 128;
+    }
+  };
+  while (pos < data.length) {
+    const tag = varint();
+    const wire = tag & 7;
+    const field = Math.floor(tag / 8);
+    if (wire === 0) yield { field, wire, value: varint() };
+    else if (wire === 2) {
+      const length = varint();
+      if (pos + length > data.length) throw new Error('truncated field');
+      yield { field, wire, value: data.subarray(pos, pos + length) };
+      pos += length;
+    } else if (wire === 1 || wire === 5) pos += wire === 1 ? 8 : 4;
+    else throw new Error(`unsupported wire type ${wire}`);
+  }
+}
+
+/**
+ * Read the collector's answer as the SDK's deserializer reads it (the same
+ * object, so its partial-success warning is the same), without loading
+ * @opentelemetry/otlp-transformer, its generated code and the metrics SDK
+ * it brings along in every process (a tenth of a service's start-up).
+ */
+export function decodeExportResponse(data: Uint8Array): ExportResponse {
+  const response: ExportResponse = {};
+  for (const f of fields(data)) {
+    if (f.field !== 1 || !(f.value instanceof Uint8Array)) continue;
+    const partial: NonNullable<ExportResponse['partialSuccess']> = {};
+    for (const p of fields(f.value)) {
+      if (p.field === 1 && typeof p.value === 'number') partial.rejectedSpans = p.value;
+      if (p.field === 2 && p.value instanceof Uint8Array) partial.errorMessage = Buffer.from(p.value.buffer, p.value.byteOffset, p.value.byteLength).toString('utf8');
+    }
+    response.partialSuccess = partial;
+  }
+  return response;
+}

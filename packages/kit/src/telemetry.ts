@@ -30,15 +30,16 @@ import {
   type SpanExporter,
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
-import { OTLPTraceExporter as OTLPJsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { ExportResultCode } from '@opentelemetry/core';
 import { convertLegacyHttpOptions, createOtlpHttpExportDelegate } from '@opentelemetry/otlp-exporter-base/node-http';
-import { ProtobufTraceSerializer, type IExporterMetricsHelper, type IExportTraceServiceResponse, type ISerializer } from '@opentelemetry/otlp-transformer';
+import type { IExporterMetricsHelper, IExportTraceServiceResponse, ISerializer } from '@opentelemetry/otlp-transformer';
 import { emptyResource, resourceFromAttributes } from '@opentelemetry/resources';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import { Type } from 'typebox';
 import { currentContext, parseTraceparent, withContext, type RequestContext } from './context.ts';
 import { LiveSpan, RecordedSpan, type SpanSink } from './telemetry-spans.ts';
 import { EncodingSpanProcessor, type EncodedSpans } from './telemetry-batch.ts';
+import { decodeExportResponse } from './otlp-encode.ts';
 
 export { SpanKind, SpanStatusCode, type Attributes, type Span };
 
@@ -164,9 +165,34 @@ export function batchSettings(config: Pick<TelemetrySettings, 'OTEL_BSP_SCHEDULE
 /** An export the kit's processor has already encoded: sent as it is (telemetry-batch.ts, ADR 0050). */
 const encodedSerializer: ISerializer<EncodedSpans, IExportTraceServiceResponse> = {
   serializeRequest: (spans) => spans.bytes,
-  deserializeResponse: (data) => ProtobufTraceSerializer.deserializeResponse(data),
+  deserializeResponse: (data) => decodeExportResponse(data) as IExportTraceServiceResponse,
 };
 const encodedMetrics: IExporterMetricsHelper<EncodedSpans> = { name: 'span', countItems: (spans) => spans.count };
+
+/**
+ * The SDK's OTLP/HTTP JSON exporter, loaded on its first export: most
+ * processes never use it (protobuf is the default), and loading it and
+ * @opentelemetry/otlp-transformer costs every process start-up time.
+ */
+function lazyJsonExporter(options: { url: string; headers: Record<string, string> }): SpanExporter {
+  let loaded: Promise<SpanExporter> | undefined;
+  const exporter = (): Promise<SpanExporter> =>
+    (loaded ??= import('@opentelemetry/exporter-trace-otlp-http').then(({ OTLPTraceExporter }) => new OTLPTraceExporter(options)));
+  return {
+    export(spans, done) {
+      exporter().then(
+        (e) => e.export(spans, done),
+        (error: unknown) => done({ code: ExportResultCode.FAILED, error: error instanceof Error ? error : new Error(String(error)) }),
+      );
+    },
+    async shutdown() {
+      if (loaded) await (await loaded).shutdown();
+    },
+    async forceFlush() {
+      if (loaded) await (await loaded).forceFlush?.();
+    },
+  };
+}
 
 /**
  * The span processor and OTLP/HTTP exporter the protocol variables name:
@@ -180,7 +206,7 @@ const encodedMetrics: IExporterMetricsHelper<EncodedSpans> = { name: 'span', cou
 export function otlpProcessor(url: string, config: Pick<TelemetrySettings, 'OTEL_EXPORTER_OTLP_HEADERS' | 'OTEL_EXPORTER_OTLP_PROTOCOL' | 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL' | 'OTEL_BSP_SCHEDULE_DELAY' | 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE' | 'OTEL_BSP_MAX_QUEUE_SIZE'>): SpanProcessor {
   const options = { url, headers: parseKeyValues(config.OTEL_EXPORTER_OTLP_HEADERS) };
   const protocol = config.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? config.OTEL_EXPORTER_OTLP_PROTOCOL ?? 'http/protobuf';
-  if (protocol === 'http/json') return new BatchSpanProcessor(new OTLPJsonTraceExporter(options), batchSettings(config));
+  if (protocol === 'http/json') return new BatchSpanProcessor(lazyJsonExporter(options), batchSettings(config));
   const delegate = createOtlpHttpExportDelegate(convertLegacyHttpOptions(options, 'TRACES', 'v1/traces', { 'Content-Type': 'application/x-protobuf' }), encodedSerializer, 'otlp_http_span_exporter', encodedMetrics, undefined);
   return new EncodingSpanProcessor(delegate, batchSettings(config));
 }

@@ -6,7 +6,7 @@ import { ROOT_CONTEXT, SpanKind, SpanStatusCode, TraceFlags, createTraceState, t
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
-import { encodeTraceExport } from '../src/otlp-encode.ts';
+import { decodeExportResponse, encodeTraceExport } from '../src/otlp-encode.ts';
 import { LiveSpan, RecordedSpan } from '../src/telemetry-spans.ts';
 
 function sdkSpans(serviceName: string, build: (tracer: ReturnType<BasicTracerProvider['getTracer']>) => void, scope = { name: 'test-scope', version: '1.2.3' }): ReadableSpan[] {
@@ -102,4 +102,33 @@ test('a large export (a full batch of 512 spans) grows the buffer and still matc
   });
   assertSameBytes(spans, '512 spans');
   assert.ok(encodeTraceExport(spans).length > 64 * 1024, 'larger than the first buffer');
+});
+
+test("the collector's answer reads as the SDK's deserializer reads it, without loading it", () => {
+  const partial = (rejected: number | undefined, message: string | undefined): Buffer => {
+    const body: number[] = [];
+    if (rejected !== undefined) body.push(0x08, ...varint(rejected));
+    if (message !== undefined) body.push(0x12, ...varint(Buffer.byteLength(message)), ...Buffer.from(message));
+    return Buffer.from([0x0a, ...varint(body.length), ...body]);
+  };
+  function varint(n: number): number[] {
+    const out: number[] = [];
+    while (n > 0x7f) {
+      out.push((n % 128) | 0x80);
+      n = Math.floor(n / 128);
+    }
+    out.push(n);
+    return out;
+  }
+  const unknownFirst = Buffer.concat([Buffer.from([0x18, 0x05, 0x25, 1, 2, 3, 4, 0x31, 1, 2, 3, 4, 5, 6, 7, 8, 0x3a, 0x02, 0x41, 0x42]), partial(3, 'three spans had no name')]);
+  for (const [what, bytes] of [
+    ['empty (all accepted)', Buffer.alloc(0)],
+    ['partial success, both fields', partial(300, 'bad spans — über')],
+    ['partial success, rejected only', partial(2 ** 40, undefined)],
+    ['partial success, empty', partial(undefined, undefined)],
+    ['unknown fields of every wire type around it', unknownFirst],
+  ] as const) {
+    assert.deepEqual(decodeExportResponse(bytes), ProtobufTraceSerializer.deserializeResponse(bytes), what);
+  }
+  assert.throws(() => decodeExportResponse(Buffer.from([0x0a, 0x05, 0x08])), /truncated/);
 });
