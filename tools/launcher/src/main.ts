@@ -269,15 +269,14 @@ function waitReady(proc: SupervisedProcess): Promise<void> {
 }
 
 try {
+  // Everything at once (a process spends its first second or two loading code: on two cores, in parallel is
+  // what makes start-up short; docs/performance.md), except the extra instances of a service, which wait for its
+  // first one: the first instance applies its migrations and seed alone. The development stand-ins and the
+  // gateway need nobody to be up first: callers retry and the gateway's health checks find its upstreams ready.
   const all = [...processes.values()];
-  const infra = all.filter((p) => specOf.get(p.name)?.infra);
-  await Promise.all(infra.map(waitReady));
-  // First instances, then the extra ones: a service's first instance applies its migrations and seed alone.
-  const inner = all.filter((p) => !specOf.get(p.name)?.gateway && !infra.includes(p));
-  const firsts = inner.filter((p) => specOf.get(p.name)?.name === p.name);
-  await Promise.all(firsts.map(waitReady));
-  await Promise.all(inner.filter((p) => !firsts.includes(p)).map(waitReady));
-  await Promise.all(all.filter((p) => specOf.get(p.name)?.gateway).map(waitReady));
+  const extra = all.filter((p) => specOf.get(p.name)?.name !== p.name && !specOf.get(p.name)?.gateway);
+  await Promise.all(all.filter((p) => !extra.includes(p)).map(waitReady));
+  await Promise.all(extra.map(waitReady));
 } catch (error) {
   const name = (error as Error).message;
   process.stderr.write(`bazaar: ${name} did not become ready within ${readyTimeoutMs / 1000} s. See ${join(logDir, `${name}.log`)}\n`);

@@ -34,8 +34,8 @@ interface BazaarField {
 
 /**
  * Every directory under the given folders (services/, tools/) with a
- * package.json "bazaar" field and src/main.ts: infrastructure first, then
- * services by port, the gateway last.
+ * package.json "bazaar" field and src/main.ts, in the order of the process
+ * table: infrastructure first, then services by port, the gateway last.
  */
 export function discoverServices(servicesDir: string, toolsDir?: string): ServiceSpec[] {
   const specs: ServiceSpec[] = [];
@@ -68,7 +68,8 @@ export function discoverServices(servicesDir: string, toolsDir?: string): Servic
         : {}),
     });
   }
-  // Infrastructure first, then services (by port, so the order is stable), the gateway last: it is the door, opened when the rooms are ready.
+  // Infrastructure first, then services (by port, so the order is stable), the gateway last: the process table's order.
+  // (They all start at once: main.ts.)
   const rank = (s: ServiceSpec) => (s.infra ? 0 : s.gateway ? 2 : 1);
   return specs.sort((a, b) => rank(a) - rank(b) || a.port - b.port);
 }
