@@ -5,7 +5,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { assignPorts, childEnv, discoverServices, instanceName, instancePorts, parseScale, portVariable, type ServiceSpec } from './services.ts';
@@ -18,6 +18,7 @@ import { checkInfra, infraEnv, maskUrl, type InfraTarget } from './infra.ts';
 import { openTelemetryStore } from './telemetry/store.ts';
 import { createCollector } from './telemetry/collector.ts';
 import { jetStreamDeadLetters } from './dead-letters.ts';
+import { bundleServices } from './bundle.ts';
 
 const HELP = `Usage: npm start [-- options]
 
@@ -48,6 +49,7 @@ Environment:
   BAZAAR_HOST          interface everything binds to (default 127.0.0.1)
   BAZAAR_SCALE         same as --scale, e.g. payments=3
   BAZAAR_BACKGROUND_NICE   CPU niceness of the background services: search, reports, notifications (default 0: off; e.g. 10)
+  BAZAAR_BUNDLE        0: run every service from its sources instead of its esbuild bundle (debugging)
   BAZAAR_POSTGRES_URL, REDIS_URL, NATS_URL   real infrastructure (docs/infrastructure.md)
   ADMIN_EMAIL, ADMIN_PASSWORD   the admin account identity creates on first start
 
@@ -143,6 +145,18 @@ if (!(await portIsFree(host, launcherPort))) fail(`port ${launcherPort} on ${hos
 
 mkdirSync(dataDir, { recursive: true });
 mkdirSync(logDir, { recursive: true });
+
+// Each service bundled into a few files (tools/launcher/src/bundle.ts, ADR 0051): loading 1,900 modules per process
+// was most of start-up. Built once per state of the sources; BAZAAR_BUNDLE=0 runs every service from its sources.
+if (env.BAZAAR_BUNDLE !== '0') {
+  try {
+    const bundles = await bundleServices(specs, { root, cacheDir: join(root, 'node_modules', '.cache', 'bazaar-bundles') });
+    for (const spec of specs) spec.entry = bundles.entries.get(spec.name) ?? spec.source;
+    if (bundles.built) process.stdout.write(`bazaar: bundled ${bundles.entries.size} services in ${(bundles.ms / 1000).toFixed(1)} s (${relative(root, bundles.dir)}; BAZAAR_BUNDLE=0 runs the sources)\n`);
+  } catch (error) {
+    process.stderr.write(`bazaar: could not bundle the services, running them from their sources: ${(error as Error).message.split('\n')[0]}\n`);
+  }
+}
 
 // Background services (read models, email: "background": true in their package.json) may yield the CPU to the shop when it is short.
 // Off by default: on a busy machine a niced reports once fell a minute behind (docs/performance.md).

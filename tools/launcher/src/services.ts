@@ -5,7 +5,12 @@ import { join } from 'node:path';
 export interface ServiceSpec {
   name: string;
   dir: string;
+  /** What the launcher runs: the bundled entry when there is one (bundle.ts), else `source`. */
   entry: string;
+  /** src/main.ts. */
+  source: string;
+  /** Whether it may run bundled (package.json "bundle": false says no: it reads files next to its sources). */
+  bundle: boolean;
   port: number;
   /** The /api/<area> prefixes it owns, if it serves public routes. */
   areas: string[];
@@ -30,6 +35,7 @@ interface BazaarField {
   scalable?: unknown;
   scalableReason?: unknown;
   background?: unknown;
+  bundle?: unknown;
 }
 
 /**
@@ -57,6 +63,8 @@ export function discoverServices(servicesDir: string, toolsDir?: string): Servic
       name: entry.name,
       dir,
       entry: main,
+      source: main,
+      bundle: field.bundle !== false,
       port: field.port,
       areas: Array.isArray(field.areas) ? field.areas.filter((a): a is string => typeof a === 'string') : typeof field.area === 'string' ? [field.area] : [],
       gateway: field.gateway === true,

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
 import { EventEmitter } from 'node:events';
 import { setPriority } from 'node:os';
 import { backoffDelay } from '@bazaar/kit';
@@ -100,7 +100,9 @@ export class SupervisedProcess extends EventEmitter {
   }
 
   private spawnChild(): void {
-    const child = spawn(this.opts.nodePath, [this.opts.spec.entry], {
+    // A bundle pruned while this system ran (a newer build by another launcher): the sources still run.
+    const entry = existsSync(this.opts.spec.entry) ? this.opts.spec.entry : this.opts.spec.source;
+    const child = spawn(this.opts.nodePath, [entry], {
       cwd: this.opts.spec.dir,
       env: this.opts.env,
       stdio: ['ignore', 'pipe', 'pipe'],

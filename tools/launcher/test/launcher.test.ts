@@ -13,7 +13,7 @@ import { freePort } from '@bazaar/kit/testing';
 const servicesDir = fileURLToPath(new URL('../../../services', import.meta.url));
 
 const spec = (name: string, port: number, extra: Partial<ServiceSpec> = {}): ServiceSpec => ({
-  name, dir: '/tmp', entry: '/tmp/main.ts', port, areas: [name], gateway: false, infra: false, smtpPort: undefined, ...extra,
+  name, dir: '/tmp', entry: '/tmp/main.ts', source: '/tmp/main.ts', bundle: true, port, areas: [name], gateway: false, infra: false, smtpPort: undefined, ...extra,
 });
 
 test('discovers every service in services/ and runnable tools, gateway last', () => {
@@ -99,7 +99,7 @@ test('a supervised process that is killed -9 is restarted and becomes ready agai
 createServer((req, res) => res.end(req.url === '/readyz' ? 'ok' : 'hi')).listen(${port}, '127.0.0.1');
 process.on('SIGTERM', () => process.exit(0));\n`);
   const proc = new SupervisedProcess({
-    spec: { name: 'toy', dir, entry, port, areas: [], gateway: false, infra: false, smtpPort: undefined },
+    spec: { name: 'toy', dir, entry, source: entry, bundle: false, port, areas: [], gateway: false, infra: false, smtpPort: undefined },
     url: `http://127.0.0.1:${port}`,
     env: {},
     logFile: join(dir, 'toy.log'),
@@ -149,7 +149,7 @@ test('a service that exits with the config-error code is not restarted', async (
   const entry = join(dir, 'main.mjs');
   writeFileSync(entry, `process.stderr.write('Invalid configuration:\\n  - PORT: must be integer\\n'); process.exit(78);\n`);
   const proc = new SupervisedProcess({
-    spec: { name: 'bad', dir, entry, port: 1, areas: [], gateway: false, infra: false, smtpPort: undefined },
+    spec: { name: 'bad', dir, entry, source: entry, bundle: false, port: 1, areas: [], gateway: false, infra: false, smtpPort: undefined },
     url: 'http://127.0.0.1:1',
     env: {},
     logFile: join(dir, 'bad.log'),

@@ -35,7 +35,7 @@ function toy(dir: string, name: string, port: number): SupervisedProcess {
 setTimeout(() => createServer((req, res) => res.end(String(process.pid))).listen(${port}, '127.0.0.1'), 300);
 process.on('SIGTERM', () => process.exit(0));\n`);
   return new SupervisedProcess({
-    spec: { name: 'toy', dir, entry, port, areas: [], gateway: false, infra: false, smtpPort: undefined },
+    spec: { name: 'toy', dir, entry, source: entry, bundle: false, port, areas: [], gateway: false, infra: false, smtpPort: undefined },
     name,
     url: `http://127.0.0.1:${port}`,
     env: {},

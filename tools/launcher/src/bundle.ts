@@ -1,0 +1,123 @@
+/**
+ * Each service bundled into a few files before the launcher starts it
+ * (ADR 0051; docs/performance.md, "Start-up").
+ *
+ * A service run from its sources loads about 1,900 modules (TypeBox alone
+ * 680, Kysely 257): resolving, reading, compiling and linking them is most
+ * of the second of CPU each process spends before it listens, and fourteen
+ * processes share the machine's cores. esbuild turns every service's
+ * `src/main.ts` into one entry file plus chunks the services share, once for
+ * all of them (one pass over the sources, a couple of seconds); the result is
+ * kept under `node_modules/.cache/bazaar-bundles/<fingerprint>/` and used
+ * again while no source file, lockfile, Node or esbuild version changed.
+ *
+ * What stays as it was: the code (the same modules, bundled, not rewritten),
+ * each service's own process, environment and working directory. Packages
+ * with native code (DuckDB) stay outside the bundle and load from
+ * node_modules. A service whose package.json says `"bundle": false` (the
+ * storefront: it reads its templates and static files next to its sources)
+ * runs from its sources, as does everything with `BAZAAR_BUNDLE=0`.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import type { ServiceSpec } from './services.ts';
+
+/** Packages loaded from node_modules at run time: native addons, which a bundle cannot hold. */
+const EXTERNAL = ['@duckdb/*'];
+
+/** Every source file a service may import, with its size and modification time, for the fingerprint. */
+function sourceStamps(root: string): string[] {
+  const stamps: string[] = [];
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (entry.name === 'node_modules' || entry.name === 'test' || entry.name.startsWith('.')) continue;
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (/\.(ts|js|mjs|cjs|json)$/.test(entry.name)) {
+        const s = statSync(path);
+        stamps.push(`${relative(root, path)} ${s.size} ${s.mtimeMs}`);
+      }
+    }
+  };
+  for (const top of ['packages', 'services', 'tools']) if (existsSync(join(root, top))) walk(join(root, top));
+  return stamps.sort();
+}
+
+/** A name for this state of the sources, dependencies and tools: the bundles built from it are good while it holds. */
+export function bundleFingerprint(root: string, esbuildVersion: string): string {
+  const lock = join(root, 'package-lock.json');
+  const hash = createHash('sha256');
+  hash.update(`node ${process.version} esbuild ${esbuildVersion}\n`);
+  if (existsSync(lock)) hash.update(`lock ${statSync(lock).size} ${statSync(lock).mtimeMs}\n`);
+  for (const stamp of sourceStamps(root)) hash.update(`${stamp}\n`);
+  return hash.digest('hex').slice(0, 16);
+}
+
+export interface BundleResult {
+  /** The bundled entry of each service that has one, by service name. */
+  entries: Map<string, string>;
+  /** Whether this start built them (false: the cached build was still good). */
+  built: boolean;
+  ms: number;
+  dir: string;
+}
+
+/**
+ * The bundled entries of these services, built now or taken from the cache.
+ * Throws when esbuild fails (the caller then starts from the sources).
+ */
+export async function bundleServices(specs: ServiceSpec[], opts: { root: string; cacheDir: string }): Promise<BundleResult> {
+  const started = Date.now();
+  const esbuild = await import('esbuild');
+  const bundled = specs.filter((s) => s.bundle);
+  const dir = join(opts.cacheDir, bundleFingerprint(opts.root, esbuild.version));
+  const entryOf = (spec: ServiceSpec): string => join(dir, relative(opts.root, spec.source).replace(/\.ts$/, '.js'));
+  const entries = new Map(bundled.map((s) => [s.name, entryOf(s)]));
+  if (bundled.every((s) => existsSync(entryOf(s)))) return { entries, built: false, ms: Date.now() - started, dir };
+
+  // Built beside the cache and renamed into place: a start that dies half-way leaves no half-built bundle to use.
+  mkdirSync(opts.cacheDir, { recursive: true });
+  const building = `${dir}.building-${process.pid}`;
+  rmSync(building, { recursive: true, force: true });
+  await esbuild.build({
+    entryPoints: bundled.map((s) => s.source),
+    outbase: opts.root,
+    outdir: building,
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node24',
+    external: EXTERNAL,
+    entryNames: '[dir]/[name]',
+    chunkNames: 'chunks/[name]-[hash]',
+    // CommonJS dependencies (the OpenTelemetry SDK, pg, pino…) call require(); an ES module has none of its own.
+    banner: { js: "import { createRequire as __bazaarCreateRequire } from 'node:module'; const require = __bazaarCreateRequire(import.meta.url);" },
+    sourcemap: 'linked',
+    logLevel: 'silent',
+  });
+  writeFileSync(join(building, 'README.txt'), 'Bundles of the Bazaar services, built by the launcher (tools/launcher/src/bundle.ts). Safe to delete.\n');
+  if (existsSync(dir)) rmSync(building, { recursive: true, force: true }); // another launcher built the same meanwhile
+  else {
+    try {
+      renameSync(building, dir);
+    } catch (error) {
+      rmSync(building, { recursive: true, force: true });
+      if (!existsSync(dir)) throw error;
+    }
+  }
+  pruneOldBuilds(opts.cacheDir, dir);
+  return { entries, built: true, ms: Date.now() - started, dir };
+}
+
+/** Builds kept besides the newest: a system still running from one restarts its services from it (else from the sources). */
+const KEEP = 3;
+
+function pruneOldBuilds(cacheDir: string, current: string): void {
+  const builds = readdirSync(cacheDir, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && !e.name.includes('.building-') && join(cacheDir, e.name) !== current)
+    .map((e) => ({ path: join(cacheDir, e.name), at: statSync(join(cacheDir, e.name)).mtimeMs }))
+    .sort((a, b) => b.at - a.at);
+  for (const old of builds.slice(KEEP)) rmSync(old.path, { recursive: true, force: true });
+}

@@ -1,0 +1,108 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { bundleFingerprint, bundleServices } from '../src/bundle.ts';
+import { SupervisedProcess } from '../src/supervisor.ts';
+import type { ServiceSpec } from '../src/services.ts';
+import { until } from '../src/harness.ts';
+import { freePort } from '@bazaar/kit/testing';
+
+/** A tiny checkout: two services sharing a workspace package (one CommonJS dependency among them), one not to bundle. */
+function fakeRepo(): { root: string; specs: ServiceSpec[] } {
+  const root = mkdtempSync(join(tmpdir(), 'bazaar-bundle-'));
+  const file = (path: string, text: string) => {
+    mkdirSync(join(root, path, '..'), { recursive: true });
+    writeFileSync(join(root, path), text);
+  };
+  file('packages/shared/src/index.ts', "import legacy from './legacy.cjs';\nexport const hello = (name: string): string => (legacy as { greet(n: string): string }).greet(name);\n");
+  file('packages/shared/src/legacy.cjs', "const path = require('node:path');\nexports.greet = (n) => 'hello ' + n + ' from ' + path.basename('/x/shared');\n");
+  const spec = (name: string, bundle: boolean): ServiceSpec => {
+    file(`services/${name}/src/main.ts`, `import { hello } from '../../../packages/shared/src/index.ts';\nconst late = await import('./late.ts');\nconsole.log(hello('${name}') + late.suffix);\n`);
+    file(`services/${name}/src/late.ts`, "export const suffix = ' (late)';\n");
+    const source = join(root, `services/${name}/src/main.ts`);
+    return { name, dir: join(root, 'services', name), entry: source, source, bundle, port: 1, areas: [], gateway: false, infra: false, smtpPort: undefined };
+  };
+  file('package-lock.json', '{}');
+  return { root, specs: [spec('alpha', true), spec('beta', true), spec('gamma', false)] };
+}
+
+test('every bundled service runs as its sources do; the build is reused until a source changes; old builds are pruned', async (t) => {
+  const { root, specs } = fakeRepo();
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  const cacheDir = join(root, 'node_modules', '.cache', 'bazaar-bundles');
+
+  const first = await bundleServices(specs, { root, cacheDir });
+  assert.equal(first.built, true);
+  assert.deepEqual([...first.entries.keys()].sort(), ['alpha', 'beta'], 'gamma says "bundle": false');
+  for (const name of ['alpha', 'beta']) {
+    const entry = first.entries.get(name) as string;
+    assert.ok(entry.startsWith(first.dir), `${name}'s bundle is in the build`);
+    const fromBundle = execFileSync(process.execPath, [entry], { encoding: 'utf8' });
+    const fromSource = execFileSync(process.execPath, [join(root, `services/${name}/src/main.ts`)], { encoding: 'utf8' });
+    assert.equal(fromBundle, fromSource, `${name} prints the same bundled and from its sources`);
+    assert.equal(fromBundle.trim(), `hello ${name} from shared (late)`);
+  }
+
+  const again = await bundleServices(specs, { root, cacheDir });
+  assert.equal(again.built, false, 'nothing changed: the build is reused');
+  assert.equal(again.dir, first.dir);
+
+  // A source changes (size and time): a new build, which the services then run.
+  writeFileSync(join(root, 'services/alpha/src/late.ts'), "export const suffix = ' (changed)';\n");
+  const changed = await bundleServices(specs, { root, cacheDir });
+  assert.equal(changed.built, true);
+  assert.notEqual(changed.dir, first.dir);
+  assert.equal(execFileSync(process.execPath, [changed.entries.get('alpha') as string], { encoding: 'utf8' }).trim(), 'hello alpha from shared (changed)');
+  assert.ok(existsSync(first.dir), 'the previous build is kept for a system still running from it');
+
+  // Only the newest builds are kept.
+  for (let i = 0; i < 4; i++) {
+    const late = join(root, 'services/beta/src/late.ts');
+    writeFileSync(late, `export const suffix = ' (${i})';\n`);
+    utimesSync(late, new Date(), new Date(Date.now() + (i + 1) * 1000));
+    await bundleServices(specs, { root, cacheDir });
+  }
+  const builds = readdirSync(cacheDir).filter((d) => !d.includes('.building-'));
+  assert.equal(builds.length, 4, `the newest and 3 before it, got ${builds.join(', ')}`);
+  assert.ok(!existsSync(first.dir), 'the oldest build is gone');
+});
+
+test('the fingerprint follows sources, the lockfile and tools, not tests', (t) => {
+  const { root } = fakeRepo();
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  const before = bundleFingerprint(root, '0.28.2');
+  assert.equal(bundleFingerprint(root, '0.28.2'), before, 'stable');
+  assert.notEqual(bundleFingerprint(root, '0.29.0'), before, 'another esbuild');
+  mkdirSync(join(root, 'services/alpha/test'), { recursive: true });
+  writeFileSync(join(root, 'services/alpha/test/a.test.ts'), 'export {};\n');
+  assert.equal(bundleFingerprint(root, '0.28.2'), before, 'a test file is not part of a bundle');
+  writeFileSync(join(root, 'package-lock.json'), '{ "changed": true }');
+  assert.notEqual(bundleFingerprint(root, '0.28.2'), before, 'the lockfile');
+});
+
+test('a service whose bundle is gone (pruned while its system ran) restarts from its sources', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'bazaar-bundle-gone-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const source = join(dir, 'main.ts');
+  const port = await freePort();
+  writeFileSync(source, `import { createServer } from 'node:http';
+createServer((req, res) => res.end('ok')).listen(${port}, '127.0.0.1');
+process.on('SIGTERM', () => process.exit(0));\n`);
+  const proc = new SupervisedProcess({
+    spec: { name: 'toy', dir, entry: join(dir, 'gone', 'main.js'), source, bundle: true, port, areas: [], gateway: false, infra: false, smtpPort: undefined },
+    url: `http://127.0.0.1:${port}`,
+    env: {},
+    logFile: join(dir, 'toy.log'),
+    echo: false,
+    nodePath: process.execPath,
+  });
+  try {
+    proc.start();
+    await until('the toy service, started from its sources, to be ready', 30_000, () => (proc.info().state === 'ready' ? true : undefined));
+  } finally {
+    await proc.stop();
+  }
+});
