@@ -18,7 +18,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { startSystem, type RunningSystem } from '../../launcher/src/harness.ts';
+import { prepareBundles, startSystem, type RunningSystem } from '../../launcher/src/harness.ts';
 import { formatTable } from '../../launcher/src/table.ts';
 import { benchCheckout } from './checkout.ts';
 import { benchGateway } from './gateway.ts';
@@ -90,6 +90,7 @@ async function fullBench(): Promise<void> {
     process.stdout.write(`  yardstick: bare node:http hello ${yard.rps.toFixed(0)} req/s (${machineLoad()})\n`);
     const x = (rps: number) => `${((100 * rps) / yard.rps).toFixed(1)} % of yardstick`;
     const inYard = (cpuMs: number) => `${((cpuMs * 1000) / yard.usPerRequest).toFixed(0)} yardstick requests`;
+    process.stdout.write(`  ${await prepareBundles()} (the launcher's esbuild bundles, ADR 0051; not part of the start-up below)\n`);
     let t0 = Date.now();
     system = await startSystem(opts);
     const cold = Date.now() - t0;

@@ -23,6 +23,9 @@ import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, write
 import { join, relative } from 'node:path';
 import type { ServiceSpec } from './services.ts';
 
+/** Where the launcher keeps its builds, in a checkout. */
+export const bundleCacheDir = (root: string): string => join(root, 'node_modules', '.cache', 'bazaar-bundles');
+
 /** Packages loaded from node_modules at run time: native addons, which a bundle cannot hold. */
 const EXTERNAL = ['@duckdb/*'];
 

@@ -18,7 +18,7 @@ import { checkInfra, infraEnv, maskUrl, type InfraTarget } from './infra.ts';
 import { openTelemetryStore } from './telemetry/store.ts';
 import { createCollector } from './telemetry/collector.ts';
 import { jetStreamDeadLetters } from './dead-letters.ts';
-import { bundleServices } from './bundle.ts';
+import { bundleCacheDir, bundleServices } from './bundle.ts';
 
 const HELP = `Usage: npm start [-- options]
 
@@ -150,7 +150,7 @@ mkdirSync(logDir, { recursive: true });
 // was most of start-up. Built once per state of the sources; BAZAAR_BUNDLE=0 runs every service from its sources.
 if (env.BAZAAR_BUNDLE !== '0') {
   try {
-    const bundles = await bundleServices(specs, { root, cacheDir: join(root, 'node_modules', '.cache', 'bazaar-bundles') });
+    const bundles = await bundleServices(specs, { root, cacheDir: bundleCacheDir(root) });
     for (const spec of specs) spec.entry = bundles.entries.get(spec.name) ?? spec.source;
     if (bundles.built) process.stdout.write(`bazaar: bundled ${bundles.entries.size} services in ${(bundles.ms / 1000).toFixed(1)} s (${relative(root, bundles.dir)}; BAZAAR_BUNDLE=0 runs the sources)\n`);
   } catch (error) {
