@@ -36,8 +36,16 @@ export async function checkoutTrace(controlUrl: string, orderId: string, timeout
     // Each service exports its spans in its own batches (up to a second apart): a service's first spans can be in
     // while the CLIENT span its callee's span hangs from is still queued. Complete means every named parent is in too.
     const ids = new Set(res.body.spans?.map((s) => s.spanId));
-    const linked = res.body.spans?.every((s) => s.parentSpanId === null || ids.has(s.parentSpanId)) ?? false;
-    return SYNC.every((s) => services.has(s)) && FROM_EVENTS.every((s) => consumers.has(s)) && linked ? res.body.spans : undefined;
+    const orphans = (res.body.spans ?? []).filter((s) => s.parentSpanId !== null && !ids.has(s.parentSpanId));
+    const missing = [...SYNC.filter((s) => !services.has(s)), ...FROM_EVENTS.filter((s) => !consumers.has(s)).map((s) => `${s} (consumer)`)];
+    if (missing.length === 0 && orphans.length === 0) return res.body.spans;
+    // Thrown, not returned: until() keeps the last one, so a timeout says what was still missing.
+    throw new Error(
+      `${res.body.spans?.length ?? 0} spans so far; missing ${missing.join(', ') || 'no service'}; ${orphans.length} spans whose parent is not in: ${orphans
+        .slice(0, 5)
+        .map((s) => `${s.service} "${s.name}" (parent ${s.parentSpanId})`)
+        .join(', ')}`,
+    );
   });
   const traces = new Set(spans.map((s) => s.traceId));
   assert.equal(traces.size, 1, `the checkout is one trace, got ${[...traces].join(', ')}`);

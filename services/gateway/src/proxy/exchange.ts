@@ -338,10 +338,10 @@ export class Exchange implements CallOwner {
       out = problemHeaders(body, extra);
     }
     this.appendOwnHeaders(out);
-    // An unread body would otherwise have to be drained before the connection can be reused.
-    if (this.req.httpVersionMajor === 1 && !this.req.readableEnded && this.body !== this.req && (this.headers?.contentLength ?? '0') !== '0') out.push('connection', 'close');
+    const unread = this.req.httpVersionMajor === 1 && !this.req.readableEnded && this.body !== this.req && (this.headers?.contentLength ?? '0') !== '0';
     this.res.writeHead(error.status, out);
     this.res.end(this.method === 'HEAD' ? undefined : body);
+    if (unread) lingerOn(this.req);
     this.finish(error.status);
   }
 
@@ -382,4 +382,34 @@ export class Exchange implements CallOwner {
     }
     span.end();
   }
+}
+
+/** How much of a refused request's body the gateway reads and drops, and for how long, before it hangs up. */
+const LINGER_BYTES = 8 * 1024 * 1024;
+const LINGER_MS = 5000;
+
+/**
+ * The answer went out before the request's body was read (a 413, a 401, a
+ * 429…), and the client may still be sending it. Closing now would reset a
+ * connection it is writing on: its writes fail (EPIPE) and it may never read
+ * the answer (undici's fetch reports the failed write, not the 413). So the
+ * rest of the body is read and dropped, as nginx's lingering close does, and
+ * the connection is kept for the client's next request, but only up to
+ * LINGER_BYTES or LINGER_MS: past either the connection is cut.
+ */
+function lingerOn(req: Req): void {
+  let bytes = 0;
+  const cut = (): void => {
+    clearTimeout(timer);
+    req.socket.destroy();
+  };
+  const timer = setTimeout(cut, LINGER_MS);
+  timer.unref();
+  req.on('data', (chunk: Buffer) => {
+    bytes += chunk.length;
+    if (bytes > LINGER_BYTES) cut();
+  });
+  req.once('end', () => clearTimeout(timer));
+  req.once('close', () => clearTimeout(timer));
+  req.resume();
 }
