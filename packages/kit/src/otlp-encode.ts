@@ -422,11 +422,23 @@ export class SpanBatch {
       w.tag(2, 2);
       writeSpan(w, span);
     } catch (error) {
-      // A span that cannot be encoded leaves nothing half-written behind.
+      // A span that cannot be encoded leaves nothing behind: no half-written span, no empty group of its own.
       w.pos = at;
+      if (at === 0) {
+        byScope.delete(span.instrumentationScope);
+        if (byScope.size === 0) this.groups.delete(span.resource);
+        this.spare.push(w);
+      }
       throw error;
     }
     this.count += 1;
+  }
+
+  /** Forget every span added since the last `take`. */
+  clear(): void {
+    for (const byScope of this.groups.values()) this.spare.push(...byScope.values());
+    this.groups.clear();
+    this.count = 0;
   }
 
   /** The spans added so far as one ExportTraceServiceRequest (resources, then scopes, in the order first seen); the batch starts empty again. */
@@ -468,7 +480,13 @@ const batch = new SpanBatch();
 
 /** Encode spans as one ExportTraceServiceRequest: grouped by resource, then scope, in the order first seen. */
 export function encodeTraceExport(spans: readonly ReadableSpan[]): Uint8Array {
-  for (const span of spans) batch.add(span);
+  try {
+    for (const span of spans) batch.add(span);
+  } catch (error) {
+    // The batch is shared between calls: what this call added must not end up in the next one's request.
+    batch.clear();
+    throw error;
+  }
   return batch.take();
 }
 

@@ -132,3 +132,14 @@ test("the collector's answer reads as the SDK's deserializer reads it, without l
   }
   assert.throws(() => decodeExportResponse(Buffer.from([0x0a, 0x05, 0x08])), /truncated/);
 });
+
+test("a span that cannot be encoded fails its export and leaves nothing behind for the next one", () => {
+  const good = sdkSpans('orders', (t) => t.startSpan('good').end());
+  const other = sdkSpans('payments', (t) => t.startSpan('other resource').end());
+  // A span of a resource not seen before whose context throws half-way through: the error reaches the caller…
+  const broken = { ...(other[0] as ReadableSpan), name: 'broken', spanContext: () => { throw new Error('no context'); } } as unknown as ReadableSpan;
+  assert.throws(() => encodeTraceExport([...good, broken]), /no context/);
+  // …and the next export holds exactly its own spans: no span of the failed call, no empty group of the broken one.
+  assertSameBytes(other, 'the export after a failed one');
+  assertSameBytes(good, 'and the one after that');
+});

@@ -152,3 +152,26 @@ test('an export that never answers lets the next one go after the export timeout
   await p2.forceFlush();
   assert.equal(ok.sent.length, 1, 'nothing is taken after shutdown');
 });
+
+test('a span that cannot be encoded is dropped without a trace in the export: no half-written span, no empty group', async () => {
+  const exporter = new Capture();
+  const processor = new EncodingSpanProcessor(exporter, settings());
+  const kept = new InMemorySpanExporter();
+  const other = tracerFor(new EncodingSpanProcessor(new Capture(), settings()), 'payments', kept);
+  other.tracer().startSpan('template').end();
+  const template = kept.getFinishedSpans()[0] as ReadableSpan;
+  // Its context answers the sampling check, then throws while it is being encoded (the ids come after the tag).
+  let calls = 0;
+  const broken = { ...template, spanContext: () => {
+    calls += 1;
+    if (calls > 1) throw new Error('no context');
+    return template.spanContext();
+  } } as unknown as ReadableSpan;
+  processor.onEnd(broken);
+  const good = tracerFor(processor, 'orders');
+  endSpans(good.tracer(), 2);
+  await processor.forceFlush();
+  assert.equal(exporter.sent.length, 1);
+  assert.equal(exporter.sent[0]?.count, 2);
+  assert.equal(hex(exporter.sent[0] as EncodedSpans), sdkBytes(good.kept.getFinishedSpans()), 'only the two good spans, under their own resource');
+});

@@ -66,6 +66,13 @@ export interface BundleResult {
   dir: string;
 }
 
+/** One line on what a bundling did, for the launcher's and the bench's output. */
+export function describeBundles(result: BundleResult, root: string): string {
+  return result.built
+    ? `bundled ${result.entries.size} services in ${(result.ms / 1000).toFixed(1)} s (${relative(root, result.dir)}; BAZAAR_BUNDLE=0 runs the sources)`
+    : `bundles of this state of the sources already built (${result.ms} ms to check)`;
+}
+
 /**
  * The bundled entries of these services, built now or taken from the cache.
  * Throws when esbuild fails (the caller then starts from the sources).

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { OPERATOR, SERVICE_CREDENTIAL_HEADER, audienceSecret } from '@bazaar/kit';
-import { bundleCacheDir, bundleServices } from './bundle.ts';
+import { bundleCacheDir, bundleServices, describeBundles } from './bundle.ts';
 import { discoverServices } from './services.ts';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
@@ -70,8 +70,7 @@ export interface StartOptions {
  */
 export async function prepareBundles(): Promise<string> {
   const specs = discoverServices(join(root, 'services'), join(root, 'tools'));
-  const result = await bundleServices(specs, { root, cacheDir: bundleCacheDir(root) });
-  return result.built ? `bundled ${result.entries.size} services in ${(result.ms / 1000).toFixed(1)} s` : `bundles of this state of the sources already built (${result.ms} ms to check)`;
+  return describeBundles(await bundleServices(specs, { root, cacheDir: bundleCacheDir(root) }), root);
 }
 
 /** Start the launcher; resolves when it prints that everything is ready. */

@@ -5,7 +5,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join, relative, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { assignPorts, childEnv, discoverServices, instanceName, instancePorts, parseScale, portVariable, type ServiceSpec } from './services.ts';
@@ -18,7 +18,7 @@ import { checkInfra, infraEnv, maskUrl, type InfraTarget } from './infra.ts';
 import { openTelemetryStore } from './telemetry/store.ts';
 import { createCollector } from './telemetry/collector.ts';
 import { jetStreamDeadLetters } from './dead-letters.ts';
-import { bundleCacheDir, bundleServices } from './bundle.ts';
+import { bundleCacheDir, bundleServices, describeBundles } from './bundle.ts';
 
 const HELP = `Usage: npm start [-- options]
 
@@ -152,7 +152,7 @@ if (env.BAZAAR_BUNDLE !== '0') {
   try {
     const bundles = await bundleServices(specs, { root, cacheDir: bundleCacheDir(root) });
     for (const spec of specs) spec.entry = bundles.entries.get(spec.name) ?? spec.source;
-    if (bundles.built) process.stdout.write(`bazaar: bundled ${bundles.entries.size} services in ${(bundles.ms / 1000).toFixed(1)} s (${relative(root, bundles.dir)}; BAZAAR_BUNDLE=0 runs the sources)\n`);
+    if (bundles.built) process.stdout.write(`bazaar: ${describeBundles(bundles, root)}\n`);
   } catch (error) {
     process.stderr.write(`bazaar: could not bundle the services, running them from their sources: ${(error as Error).message.split('\n')[0]}\n`);
   }
