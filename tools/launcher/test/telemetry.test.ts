@@ -9,6 +9,10 @@ import { SpanKind, flushTelemetry, inSpan, startTelemetry } from '@bazaar/kit';
 import { createControlServer } from '../src/control.ts';
 import { createCollector } from '../src/telemetry/collector.ts';
 import { openTelemetryStore, type StoredSpan } from '../src/telemetry/store.ts';
+import { until } from '../src/harness.ts';
+import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { resourceFromAttributes } from '@opentelemetry/resources';
 
 const work = mkdtempSync(join(tmpdir(), 'launcher-telemetry-'));
 after(() => rmSync(work, { recursive: true, force: true }));
@@ -81,6 +85,60 @@ test('the collector answers a malformed export with 400 in its encoding, and ano
   await l.close();
 });
 
+test('exports and log lines received meanwhile are written in one transaction, and each export is answered only once it is stored', async () => {
+  const store = openTelemetryStore(join(work, 'group.sqlite'));
+  let batches = 0;
+  // The store as it is, counting the transactions the collector opens.
+  const counted = { ...store, batch: (fn: () => void) => (batches++, store.batch(fn)) };
+  const collector = createCollector(counted, { flushMs: 3_600_000 });
+  const server = createControlServer({ processes: new Map(), gatewayUrl: 'http://127.0.0.1:1', telemetry: { store: counted, collector } });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/traces`;
+  try {
+    const traceIds = ['1a', '2b', '3c'].map((b) => b.repeat(16));
+    const answered: number[] = [];
+    const sent = traceIds.map((traceId, i) => {
+      const span = { name: `export ${i}`, kind: 1, spanContext: () => ({ traceId, spanId: '0d'.repeat(8), traceFlags: 1 }), startTime: [1_733_400_000, 0], endTime: [1_733_400_000, 1_000_000], duration: [0, 1_000_000], status: { code: 0 }, attributes: {}, links: [], events: [], ended: true, resource: resourceFromAttributes({ 'service.name': 'orders' }), instrumentationScope: { name: '@bazaar/kit' }, droppedAttributesCount: 0, droppedEventsCount: 0, droppedLinksCount: 0 } as unknown as ReadableSpan;
+      const body = Buffer.from(ProtobufTraceSerializer.serializeRequest([span]) as Uint8Array);
+      return fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body }).then((res) => (answered.push(res.status), res));
+    });
+    collector.line('orders', 'orders', JSON.stringify({ level: 30, time: Date.now(), msg: 'meanwhile', trace_id: traceIds[0] }));
+    await until('the three exports to be received', 10_000, () => (store.trace(traceIds[0] as string).length === 0 && collector.waiting() === 3 ? true : undefined));
+    assert.deepEqual(answered, [], 'no export is answered before its spans are written');
+    assert.equal(store.trace(traceIds[0] as string).length, 0);
+    collector.flush();
+    assert.deepEqual((await Promise.all(sent)).map((r) => r.status), [200, 200, 200]);
+    assert.equal(batches, 1, 'one transaction for the three exports and the log line');
+    assert.deepEqual(traceIds.map((t) => store.trace(t).map((s) => s.name)), [['export 0'], ['export 1'], ['export 2']]);
+    assert.deepEqual(store.logs({ traceId: traceIds[0] as string }).map((l) => l.msg), ['meanwhile']);
+  } finally {
+    await new Promise<void>((r) => server.close(() => r()));
+    collector.close();
+    store.close();
+  }
+});
+
+test('an export whose write fails is answered 503 UNAVAILABLE (the exporter sends it again), not 200', async () => {
+  const store = openTelemetryStore(join(work, 'failing.sqlite'));
+  const failing = { ...store, batch: () => { throw new Error('database or disk is full'); } };
+  const collector = createCollector(failing, { flushMs: 3_600_000 });
+  const server = createControlServer({ processes: new Map(), gatewayUrl: 'http://127.0.0.1:1', telemetry: { store: failing, collector } });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  try {
+    const sent = fetch(`http://127.0.0.1:${port}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"resourceSpans":[]}' });
+    await until('the export to be received', 10_000, () => (collector.waiting() === 1 ? true : undefined));
+    collector.flush();
+    const res = await sent;
+    assert.equal(res.status, 503);
+    assert.deepEqual(await res.json(), { code: 14, message: 'database or disk is full' });
+  } finally {
+    await new Promise<void>((r) => server.close(() => r()));
+    collector.close();
+    store.close();
+  }
+});
+
 test('log lines are indexed by trace id; retention deletes what is too old', async () => {
   const store = openTelemetryStore(join(work, 'b.sqlite'), { maxAgeMs: 60_000, maxRows: 1000 });
   const collector = createCollector(store);
@@ -125,12 +183,72 @@ test('a store written by an older launcher (spans keyed without rowid) is migrat
   store.close();
   const check = new DatabaseSync(file, { readOnly: true });
   assert.equal(check.prepare("select 1 from sqlite_master where type = 'table' and name = 'spans'").get(), undefined, 'the per-span table is gone');
-  assert.equal((check.prepare('pragma user_version').get() as { user_version: number }).user_version, 2);
+  assert.equal((check.prepare('pragma user_version').get() as { user_version: number }).user_version, 3);
   check.close();
   // Opened again, nothing is migrated twice.
   const again = openTelemetryStore(file);
   assert.equal(again.trace(traceId).length, 2);
   again.close();
+});
+
+test('a version 2 store (chunks and log lines indexed by the text trace id) gets integer trace keys; its spans and lines are still found', () => {
+  const file = join(work, 'v2.sqlite');
+  const traceId = '5a'.repeat(16);
+  const now = Date.now();
+  const v2 = new DatabaseSync(file);
+  // The schema as launchers of version 2 created it.
+  v2.exec(`create table if not exists span_chunks (
+  id integer primary key, trace_id text not null, first_span_id text not null, service text not null, instance text,
+  start real not null, "end" real not null, spans integer not null, errors integer not null, order_id text,
+  root_name text, first_name text not null, names text not null, body text not null
+);
+create unique index if not exists span_chunks_trace on span_chunks (trace_id, first_span_id);
+create index if not exists span_chunks_end on span_chunks ("end");
+create index if not exists span_chunks_order on span_chunks (order_id) where order_id is not null;
+create index if not exists span_chunks_service_start on span_chunks (service, start);
+create table if not exists logs (
+  id integer primary key, time real not null, service text not null, instance text not null, level text not null,
+  msg text not null, trace_id text, span_id text, line text not null
+);
+create index if not exists logs_time on logs (time);
+create index if not exists logs_trace on logs (trace_id) where trace_id is not null;
+create table if not exists snapshots (time real not null, instance text not null, rss_bytes integer not null, cpu_percent real not null);
+create index if not exists snapshots_time on snapshots (time);
+`);
+  const tuples = JSON.stringify([['04'.repeat(8), null, 'POST /api/checkout', 1, now, now + 5, 0, null, 'order-2', '/api/checkout', 201, {}]]);
+  v2.prepare('insert into span_chunks (trace_id, first_span_id, service, instance, start, "end", spans, errors, order_id, root_name, first_name, names, body) values (?,?,?,?,?,?,?,?,?,?,?,?,?)').run(traceId, '04'.repeat(8), 'orders', 'orders', now, now + 5, 1, 0, 'order-2', 'POST /api/checkout', 'POST /api/checkout', 'POST /api/checkout', tuples);
+  v2.prepare('insert into logs (time, service, instance, level, msg, trace_id, span_id, line) values (?,?,?,?,?,?,?,?)').run(now, 'orders', 'orders', 'info', 'checkout', traceId, '04'.repeat(8), '{}');
+  v2.exec('pragma user_version = 2');
+  v2.close();
+
+  const store = openTelemetryStore(file);
+  assert.deepEqual(store.trace(traceId).map((s) => s.name), ['POST /api/checkout']);
+  assert.deepEqual(store.searchTraces({ orderId: 'order-2' }).map((t) => [t.traceId, t.root, t.spans]), [[traceId, 'POST /api/checkout', 1]]);
+  assert.deepEqual(store.searchTraces({ traceId }).map((t) => t.traceId), [traceId]);
+  assert.deepEqual(store.logs({ traceId }).map((l) => l.msg), ['checkout']);
+  store.close();
+  const check = new DatabaseSync(file, { readOnly: true });
+  const indexes = (check.prepare("select name from sqlite_master where type = 'index' and name not like 'sqlite_%' order by name").all() as { name: string }[]).map((r) => r.name);
+  assert.ok(indexes.includes('span_chunks_trace_key') && indexes.includes('logs_trace_key'), `the integer-key indexes are there: ${indexes.join(', ')}`);
+  assert.ok(!indexes.includes('span_chunks_trace') && !indexes.includes('logs_trace'), `the text trace-id indexes are gone: ${indexes.join(', ')}`);
+  assert.equal((check.prepare('pragma user_version').get() as { user_version: number }).user_version, 3);
+  check.close();
+});
+
+test('traces (and their log lines) whose ids share the 52 bits of the integer key are told apart', () => {
+  const store = openTelemetryStore(join(work, 'collide.sqlite'));
+  const [a, b] = ['0123456789abc' + '1'.repeat(19), '0123456789abc' + '2'.repeat(19)] as [string, string];
+  const now = Date.now();
+  const span = (traceId: string, name: string, orderId: string): StoredSpan => ({ traceId, spanId: name === 'first' ? '06'.repeat(8) : '07'.repeat(8), parentSpanId: null, service: 'orders', instance: 'orders', name, kind: 1, start: now, end: now + 1, durationMs: 1, status: 0, statusMessage: null, orderId, route: null, httpStatus: null, attributes: {} });
+  store.addSpans([span(a, 'first', 'order-a'), span(b, 'second', 'order-b')]);
+  store.addLogs([a, b].map((traceId, i) => ({ time: now, service: 'orders', instance: 'orders', level: 'info', msg: `line ${i}`, traceId, spanId: null, line: '{}' })));
+  assert.deepEqual(store.trace(a).map((s) => s.name), ['first']);
+  assert.deepEqual(store.trace(b).map((s) => s.name), ['second']);
+  assert.deepEqual(store.searchTraces({ traceId: b }).map((t) => t.root), ['second']);
+  assert.deepEqual(store.searchTraces({ orderId: 'order-a' }).map((t) => [t.traceId, t.root]), [[a, 'first']]);
+  assert.deepEqual(store.orderSpans('order-b').map((s) => s.name), ['second']);
+  assert.deepEqual(store.logs({ traceId: a }).map((l) => l.msg), ['line 0']);
+  store.close();
 });
 
 test('the control API refuses cross-site POSTs and takes same-origin and non-browser ones', async () => {

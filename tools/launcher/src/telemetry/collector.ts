@@ -10,7 +10,10 @@ import { decodeWireSpans, rpcStatus } from './otlp-protobuf.ts';
 import type { StoredLog, TelemetryStore } from './store.ts';
 
 const MAX_BODY = 16 * 1024 * 1024;
+/** How often what was received (log lines, span exports) is written, in one transaction. */
 const FLUSH_MS = 250;
+/** Spans waiting for that write beyond which it happens at once (bounds the memory they hold). */
+const FLUSH_SPANS = 16_384;
 const PAGE_SIZE = 4096;
 const CLOCK_TICKS = 100;
 
@@ -23,26 +26,59 @@ export interface Collector {
   sample(processes: { name: string; pid: number | undefined }[]): void;
   /** Listeners told about every new batch of log lines (the dashboard's live follow). */
   onLogs(listener: (lines: Omit<StoredLog, 'id'>[]) => void): () => void;
+  /** Write what is waiting now (log lines, span exports) and answer the exports. */
+  flush(): void;
+  /** Span exports received and not yet written. */
+  waiting(): number;
   close(): void;
 }
 
-/** Create the collector over `store`. */
-export function createCollector(store: TelemetryStore): Collector {
+/** A span export received and decoded, waiting to be written; answered once it is. */
+interface PendingExport {
+  store: () => void;
+  spans: number;
+  answer: (stored: boolean, message?: string) => void;
+}
+
+/**
+ * Create the collector over `store`.
+ *
+ * What arrives is written every FLUSH_MS in one transaction: the log lines of
+ * every service and the span exports received meanwhile. An export is
+ * answered (200) only once its spans are committed, so an exporter never
+ * takes spans for stored that are not; if the write fails, it is answered
+ * 503, which OTLP exporters retry. One commit for everything a quarter second
+ * brought instead of one per export and one per batch of lines: a commit
+ * rewrites every index page its rows touched, and trace keys land anywhere
+ * (docs/observability.md, "Overhead").
+ */
+export function createCollector(store: TelemetryStore, opts: { flushMs?: number } = {}): Collector {
   let pending: Omit<StoredLog, 'id'>[] = [];
+  let exports: PendingExport[] = [];
+  let exportSpans = 0;
   const listeners = new Set<(lines: Omit<StoredLog, 'id'>[]) => void>();
   const cpu = new Map<string, { ticks: number; at: number }>();
   const flush = () => {
-    if (pending.length === 0) return;
-    const batch = pending;
+    if (pending.length === 0 && exports.length === 0) return;
+    const lines = pending;
+    const received = exports;
     pending = [];
+    exports = [];
+    exportSpans = 0;
+    let failure: Error | undefined;
     try {
-      store.addLogs(batch);
+      store.batch(() => {
+        store.addLogs(lines);
+        for (const e of received) e.store();
+      });
     } catch (error) {
-      process.stderr.write(`launcher: could not store ${batch.length} log lines: ${(error as Error).message}\n`);
+      failure = error as Error;
+      process.stderr.write(`launcher: could not store ${lines.length} log lines and ${received.length} span exports: ${failure.message}\n`);
     }
-    for (const l of listeners) l(batch);
+    for (const e of received) e.answer(failure === undefined, failure?.message);
+    if (failure === undefined) for (const l of listeners) l(lines);
   };
-  const timer = setInterval(flush, FLUSH_MS);
+  const timer = setInterval(flush, opts.flushMs ?? FLUSH_MS);
   timer.unref();
   const prune = setInterval(() => store.prune(), 60_000);
   prune.unref();
@@ -64,19 +100,37 @@ export function createCollector(store: TelemetryStore): Collector {
           res.end(JSON.stringify({ code: 3, message: 'This collector takes OTLP/HTTP traces as binary protobuf (Content-Type: application/x-protobuf) or JSON (application/json).' }));
           return;
         }
+        let received: PendingExport;
         try {
           const body = Buffer.concat(chunks);
-          if (protobuf) store.addWireSpans(decodeWireSpans(body));
-          else store.addSpans(decodeTraces(JSON.parse(body.toString('utf8'))));
-          // An empty ExportTraceServiceResponse: no bytes in protobuf, {} in JSON.
-          res.writeHead(200, { 'content-type': type });
-          res.end(protobuf ? undefined : '{}');
+          const answer = (stored: boolean, message = 'The telemetry store could not write the spans; send them again.') => {
+            if (stored) {
+              // An empty ExportTraceServiceResponse: no bytes in protobuf, {} in JSON.
+              res.writeHead(200, { 'content-type': type });
+              res.end(protobuf ? undefined : '{}');
+            } else {
+              // UNAVAILABLE (14): the exporter retries.
+              res.writeHead(503, { 'content-type': type });
+              res.end(protobuf ? rpcStatus(14, message) : JSON.stringify({ code: 14, message }));
+            }
+          };
+          if (protobuf) {
+            const spans = decodeWireSpans(body);
+            received = { store: () => store.addWireSpans(spans), spans: spans.length, answer };
+          } else {
+            const spans = decodeTraces(JSON.parse(body.toString('utf8')));
+            received = { store: () => store.addSpans(spans), spans: spans.length, answer };
+          }
         } catch (error) {
           // A google.rpc.Status with code 3 (INVALID_ARGUMENT), in the request's encoding.
           const message = (error as Error).message;
           res.writeHead(400, { 'content-type': type });
           res.end(protobuf ? rpcStatus(3, message) : JSON.stringify({ code: 3, message }));
+          return;
         }
+        exports.push(received);
+        exportSpans += received.spans;
+        if (exportSpans >= FLUSH_SPANS) flush();
       });
     },
     line(instance, service, text) {
@@ -105,6 +159,8 @@ export function createCollector(store: TelemetryStore): Collector {
       }
       store.addSnapshots(out);
     },
+    flush,
+    waiting: () => exports.length,
     onLogs(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

@@ -83,28 +83,37 @@ export interface ProcessSnapshot {
  * (docs/observability.md, "Overhead"). Version 0 was a `without rowid` table
  * keyed on (trace id, span id); version 1 a rowid table; both are migrated.
  *
- * A chunk is keyed on (trace id, its first span's id): an export the exporter
- * sends again after a timeout replaces the chunk it sent before, as a span
- * sent twice replaced its row before.
+ * Chunks and log lines are found by trace through `trace_key`, an integer
+ * made of the trace id's first 52 bits, not through the 32-character id
+ * itself (version 3). Trace ids are random, so every insert lands somewhere
+ * random in that index: with text keys (and, until version 3, a unique index
+ * on trace id and first span id) each export dirtied most of a large index
+ * and the insert was most of the launcher's cost per chunk; an integer index
+ * is a third of the size (docs/observability.md, "Overhead"). Lookups ask for
+ * the key and the id: two traces sharing 52 bits are told apart by the id.
+ * A chunk is unique on (trace key, its first span's key): an export the
+ * exporter sends again after a timeout replaces the chunk it sent before,
+ * and reads keep the last copy of each span id.
  */
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
 
 const SCHEMA = `
 create table if not exists span_chunks (
   id integer primary key, trace_id text not null, first_span_id text not null, service text not null, instance text,
   start real not null, "end" real not null, spans integer not null, errors integer not null, order_id text,
-  root_name text, first_name text not null, names text not null, body text not null
+  root_name text, first_name text not null, names text not null, body text not null,
+  trace_key integer not null default 0, first_span_key integer not null default 0
 );
-create unique index if not exists span_chunks_trace on span_chunks (trace_id, first_span_id);
+create unique index if not exists span_chunks_trace_key on span_chunks (trace_key, first_span_key);
 create index if not exists span_chunks_end on span_chunks ("end");
 create index if not exists span_chunks_order on span_chunks (order_id) where order_id is not null;
 create index if not exists span_chunks_service_start on span_chunks (service, start);
 create table if not exists logs (
   id integer primary key, time real not null, service text not null, instance text not null, level text not null,
-  msg text not null, trace_id text, span_id text, line text not null
+  msg text not null, trace_id text, span_id text, line text not null, trace_key integer
 );
 create index if not exists logs_time on logs (time);
-create index if not exists logs_trace on logs (trace_id) where trace_id is not null;
+create index if not exists logs_trace_key on logs (trace_key) where trace_key is not null;
 create table if not exists snapshots (time real not null, instance text not null, rss_bytes integer not null, cpu_percent real not null);
 create index if not exists snapshots_time on snapshots (time);
 `;
@@ -141,8 +150,19 @@ function chunksOf<S extends ChunkSpan>(spans: S[]): S[][] {
 
 type Row = Record<string, SQLInputValue>;
 
-const INSERT_CHUNK = `insert or replace into span_chunks (trace_id, first_span_id, service, instance, start, "end", spans, errors, order_id, root_name, first_name, names, body)
-  values (?,?,?,?,?,?,?,?,?,?,?,?,?)`;
+const INSERT_CHUNK = `insert or replace into span_chunks (trace_id, trace_key, first_span_id, first_span_key, service, instance, start, "end", spans, errors, order_id, root_name, first_name, names, body)
+  values (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`;
+
+/**
+ * The integer a trace (or a chunk's first span) is indexed by: the first 13
+ * hex digits of its id (52 bits: a safe integer, no BigInt). An id that is
+ * not hex (only a malformed JSON export could carry one) gets 0, still found
+ * through its full id.
+ */
+export function traceKey(traceId: string): number {
+  const key = Number.parseInt(traceId.slice(0, 13), 16);
+  return Number.isNaN(key) ? 0 : key;
+}
 
 /** What a chunk's columns are made of: a stored span, or one received in protobuf (kept as its bytes). */
 type ChunkSpan = Pick<StoredSpan, 'traceId' | 'spanId' | 'parentSpanId' | 'service' | 'instance' | 'name' | 'start' | 'end' | 'status' | 'orderId' | 'route'>;
@@ -172,7 +192,7 @@ function writeChunk<S extends ChunkSpan>(insert: StatementSync, spans: S[], body
     names.add(s.name);
     if (s.route !== null) names.add(s.route);
   }
-  insert.run(first.traceId, first.spanId, first.service, first.instance, start, end, spans.length, errors, orderId, root, earliest.name, [...names].join('\n'), body(spans));
+  insert.run(first.traceId, traceKey(first.traceId), first.spanId, traceKey(first.spanId), first.service, first.instance, start, end, spans.length, errors, orderId, root, earliest.name, [...names].join('\n'), body(spans));
 }
 
 /** The spans of a chunk row. */
@@ -201,13 +221,30 @@ function spansOf(r: Row): StoredSpan[] {
   }));
 }
 
+/** Give a table of a version 2 store its integer keys, filled in, and drop its text trace index. */
+function addTraceKey(db: DatabaseSync, table: 'span_chunks' | 'logs', oldIndex: string): void {
+  const columns = db.prepare(`pragma table_info(${table})`).all() as Row[];
+  if (columns.length === 0 || columns.some((c) => c.name === 'trace_key')) return;
+  if (table === 'span_chunks') {
+    db.exec('alter table span_chunks add column trace_key integer not null default 0; alter table span_chunks add column first_span_key integer not null default 0');
+    db.exec('update span_chunks set trace_key = bazaar_trace_key(trace_id), first_span_key = bazaar_trace_key(first_span_id)');
+  } else {
+    db.exec('alter table logs add column trace_key integer');
+    db.exec('update logs set trace_key = bazaar_trace_key(trace_id) where trace_id is not null');
+  }
+  db.exec(`drop index if exists ${oldIndex}`);
+}
+
 /** Bring a store written by an older launcher to SCHEMA_VERSION, keeping its spans. */
 function migrate(db: DatabaseSync): void {
   const version = Number((db.prepare('pragma user_version').get() as Row).user_version);
   if (version >= SCHEMA_VERSION) return;
   const old = db.prepare("select 1 from sqlite_master where type = 'table' and name = 'spans'").get() as Row | undefined;
+  db.function('bazaar_trace_key', { deterministic: true }, (id) => traceKey(String(id)));
   db.exec('begin');
   try {
+    addTraceKey(db, 'span_chunks', 'span_chunks_trace');
+    addTraceKey(db, 'logs', 'logs_trace');
     db.exec(SCHEMA);
     if (old) {
       // Versions 0 and 1: one row per span, the same columns. Rows of one trace, service and instance become a chunk.
@@ -256,13 +293,15 @@ function migrate(db: DatabaseSync): void {
 export function openTelemetryStore(file: string, retention: Partial<Retention> = {}) {
   mkdirSync(dirname(file), { recursive: true });
   const db = new DatabaseSync(file);
-  db.exec('pragma journal_mode = wal; pragma synchronous = normal; pragma busy_timeout = 2000;');
+  // A 16 MB page cache (SQLite's default is 2 MB): the trace-key index takes a random insert per chunk, and once it
+  // outgrows the cache every export reads its pages back from the file.
+  db.exec('pragma journal_mode = wal; pragma synchronous = normal; pragma busy_timeout = 2000; pragma cache_size = -16384;');
   migrate(db);
   db.exec(SCHEMA);
   const limits: Retention = { maxAgeMs: retention.maxAgeMs ?? 24 * 3600_000, maxRows: retention.maxRows ?? 500_000 };
 
   const insertChunk = db.prepare(INSERT_CHUNK);
-  const insertLog = db.prepare(`insert into logs (time, service, instance, level, msg, trace_id, span_id, line) values (?,?,?,?,?,?,?,?)`);
+  const insertLog = db.prepare(`insert into logs (time, service, instance, level, msg, trace_id, trace_key, span_id, line) values (?,?,?,?,?,?,?,?,?)`);
   const insertSnapshot = db.prepare(`insert into snapshots values (?,?,?,?)`);
 
   /** Spans of these chunk rows, oldest first; a span found in two chunks (an export sent again, split otherwise) once, as last received. */
@@ -283,16 +322,28 @@ export function openTelemetryStore(file: string, retention: Partial<Retention> =
     line: r.line as string,
   });
 
-  function write<S extends ChunkSpan>(spans: S[], body: (spans: S[]) => string | Buffer): void {
-    if (spans.length === 0) return;
+  let inTransaction = false;
+  /** Run `fn` in a transaction, or inside the one already open (batch). */
+  function transaction(fn: () => void): void {
+    if (inTransaction) return fn();
     db.exec('begin');
+    inTransaction = true;
     try {
-      for (const chunk of chunksOf(spans)) writeChunk(insertChunk, chunk, body);
+      fn();
       db.exec('commit');
     } catch (error) {
       db.exec('rollback');
       throw error;
+    } finally {
+      inTransaction = false;
     }
+  }
+
+  function write<S extends ChunkSpan>(spans: S[], body: (spans: S[]) => string | Buffer): void {
+    if (spans.length === 0) return;
+    transaction(() => {
+      for (const chunk of chunksOf(spans)) writeChunk(insertChunk, chunk, body);
+    });
   }
 
   return {
@@ -307,40 +358,43 @@ export function openTelemetryStore(file: string, retention: Partial<Retention> =
     },
     addLogs(lines: Omit<StoredLog, 'id'>[]): void {
       if (lines.length === 0) return;
-      db.exec('begin');
-      try {
-        for (const l of lines) insertLog.run(l.time, l.service, l.instance, l.level, l.msg, l.traceId, l.spanId, l.line);
-        db.exec('commit');
-      } catch (error) {
-        db.exec('rollback');
-        throw error;
-      }
+      transaction(() => {
+        for (const l of lines) insertLog.run(l.time, l.service, l.instance, l.level, l.msg, l.traceId, l.traceId === null ? null : traceKey(l.traceId), l.spanId, l.line);
+      });
+    },
+    /**
+     * Run `fn` (adding spans, logs…) as one transaction: the collector writes everything received in a quarter
+     * second at once, since each commit rewrites every index page its rows touched, and trace keys are random.
+     */
+    batch(fn: () => void): void {
+      transaction(fn);
     },
     addSnapshots(snapshots: ProcessSnapshot[]): void {
       for (const s of snapshots) insertSnapshot.run(s.time, s.instance, s.rssBytes, s.cpuPercent);
     },
     /** Every span of one trace, oldest first. */
     trace(traceId: string): StoredSpan[] {
-      return spansFrom(db.prepare('select * from span_chunks where trace_id = ?').all(traceId.toLowerCase()) as Row[]);
+      const id = traceId.toLowerCase();
+      return spansFrom(db.prepare('select * from span_chunks where trace_key = ? and trace_id = ?').all(traceKey(id), id) as Row[]);
     },
     /** Traces matching a search, newest first. */
     searchTraces(q: { service?: string; route?: string; status?: 'error' | 'ok'; minMs?: number; orderId?: string; traceId?: string; limit?: number }): TraceSummary[] {
       const where: string[] = [];
       const args: SQLInputValue[] = [];
       if (q.traceId) {
-        where.push('trace_id = ?');
-        args.push(q.traceId.toLowerCase());
+        where.push('trace_key = ? and trace_id = ?');
+        args.push(traceKey(q.traceId.toLowerCase()), q.traceId.toLowerCase());
       }
       if (q.orderId) {
-        where.push('trace_id in (select trace_id from span_chunks where order_id = ?)');
+        where.push('(trace_key, trace_id) in (select trace_key, trace_id from span_chunks where order_id = ?)');
         args.push(q.orderId);
       }
       if (q.service) {
-        where.push('trace_id in (select trace_id from span_chunks where service = ?)');
+        where.push('(trace_key, trace_id) in (select trace_key, trace_id from span_chunks where service = ?)');
         args.push(q.service);
       }
       if (q.route) {
-        where.push('trace_id in (select trace_id from span_chunks where names like ?)');
+        where.push('(trace_key, trace_id) in (select trace_key, trace_id from span_chunks where names like ?)');
         args.push(`%${q.route}%`);
       }
       const having: string[] = [];
@@ -355,9 +409,9 @@ export function openTelemetryStore(file: string, retention: Partial<Retention> =
       if (q.minMs !== undefined) args.push(q.minMs);
       args.push(q.limit ?? 50);
       const rows = db.prepare(sql).all(...args) as Row[];
-      const rootOf = db.prepare('select coalesce(root_name, first_name) as name, service from span_chunks where trace_id = ? order by (root_name is null), start limit 1');
+      const rootOf = db.prepare('select coalesce(root_name, first_name) as name, service from span_chunks where trace_key = ? and trace_id = ? order by (root_name is null), start limit 1');
       return rows.map((r) => {
-        const root = rootOf.get(r.trace_id as string) as Row | undefined;
+        const root = rootOf.get(traceKey(r.trace_id as string), r.trace_id as string) as Row | undefined;
         return {
           traceId: r.trace_id as string,
           root: (root?.name as string | undefined) ?? '',
@@ -373,7 +427,9 @@ export function openTelemetryStore(file: string, retention: Partial<Retention> =
     },
     /** Spans carrying this order id, plus every span of their traces, oldest first. */
     orderSpans(orderId: string): StoredSpan[] {
-      return spansFrom(db.prepare('select * from span_chunks where trace_id in (select trace_id from span_chunks where order_id = ?)').all(orderId) as Row[]);
+      return spansFrom(
+        db.prepare('select * from span_chunks where (trace_key, trace_id) in (select trace_key, trace_id from span_chunks where order_id = ?)').all(orderId) as Row[],
+      );
     },
     /** Spans that started after `since` (for the topology), at most `limit`. */
     spansSince(since: number, limit = 50_000): StoredSpan[] {
@@ -403,8 +459,8 @@ export function openTelemetryStore(file: string, retention: Partial<Retention> =
         args.push(...levelsFrom(q.level));
       }
       if (q.traceId) {
-        where.push('trace_id = ?');
-        args.push(q.traceId.toLowerCase());
+        where.push('trace_key = ? and trace_id = ?');
+        args.push(traceKey(q.traceId.toLowerCase()), q.traceId.toLowerCase());
       }
       if (q.text) {
         where.push('line like ?');
