@@ -19,15 +19,17 @@
  * runs from its sources, as does everything with `BAZAAR_BUNDLE=0`.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import type { Plugin } from 'esbuild';
+import { join, relative, resolve } from 'node:path';
 import type { ServiceSpec } from './services.ts';
 
 /** Where the launcher keeps its builds, in a checkout. */
 export const bundleCacheDir = (root: string): string => join(root, 'node_modules', '.cache', 'bazaar-bundles');
 
 /** Packages loaded from node_modules at run time: native addons, which a bundle cannot hold. */
-const EXTERNAL = ['@duckdb/*'];
+const EXTERNAL = ['@duckdb/*', 'sharp', '@img/*'];
 
 /** Every source file a service may import, with its size and modification time, for the fingerprint. */
 function sourceStamps(root: string): string[] {
@@ -106,8 +108,12 @@ export async function bundleServices(specs: ServiceSpec[], opts: { root: string;
     banner: { js: "import { createRequire as __bazaarCreateRequire } from 'node:module'; const require = __bazaarCreateRequire(import.meta.url);" },
     sourcemap: 'linked',
     logLevel: 'silent',
+    plugins: [sourceLocations(opts.root)],
   });
   writeFileSync(join(building, 'README.txt'), 'Bundles of the Bazaar services, built by the launcher (tools/launcher/src/bundle.ts). Safe to delete.\n');
+  // The bundles are ES modules. Under node_modules Node looks for no package.json further up than the build, and a
+  // .js file without a "type" is parsed a second time to detect its module syntax (a few percent of each start).
+  writeFileSync(join(building, 'package.json'), '{ "type": "module", "private": true }\n');
   if (existsSync(dir)) rmSync(building, { recursive: true, force: true }); // another launcher built the same meanwhile
   else {
     try {
@@ -119,6 +125,27 @@ export async function bundleServices(specs: ServiceSpec[], opts: { root: string;
   }
   pruneOldBuilds(opts.cacheDir, dir);
   return { entries, built: true, ms: Date.now() - started, dir };
+}
+
+/**
+ * `import.meta.url` in our own sources means where that file is: the storefront finds its templates and static
+ * files next to its modules. In a bundle it would be the bundle's URL, so each source file that uses it gets its
+ * own file's URL written in instead (dependencies are left as they are).
+ */
+function sourceLocations(root: string): Plugin {
+  const base = `${resolve(root)}/`;
+  const ours = (path: string): boolean => path.startsWith(base) && !path.includes('/node_modules/') && /\/(packages|services|tools)\/[^/]+\/src\//.test(path);
+  return {
+    name: 'bazaar-source-locations',
+    setup(build) {
+      build.onLoad({ filter: /\.ts$/ }, (args) => {
+        if (!ours(args.path)) return undefined;
+        const text = readFileSync(args.path, 'utf8');
+        if (!text.includes('import.meta.url')) return undefined;
+        return { contents: text.replaceAll('import.meta.url', JSON.stringify(pathToFileURL(args.path).href)), loader: 'ts' };
+      });
+    },
+  };
 }
 
 /** Builds kept besides the newest: a system still running from one restarts its services from it (else from the sources). */

@@ -10,7 +10,10 @@ import type { ServiceSpec } from '../src/services.ts';
 import { until } from '../src/harness.ts';
 import { freePort } from '@bazaar/kit/testing';
 
-/** A tiny checkout: two services sharing a workspace package (one CommonJS dependency among them), one not to bundle. */
+/**
+ * A tiny checkout: two services sharing a workspace package (one CommonJS dependency among them), one not to bundle;
+ * each reads a file beside its (dynamically imported) module.
+ */
 function fakeRepo(): { root: string; specs: ServiceSpec[] } {
   const root = mkdtempSync(join(tmpdir(), 'bazaar-bundle-'));
   const file = (path: string, text: string) => {
@@ -21,7 +24,9 @@ function fakeRepo(): { root: string; specs: ServiceSpec[] } {
   file('packages/shared/src/legacy.cjs', "const path = require('node:path');\nexports.greet = (n) => 'hello ' + n + ' from ' + path.basename('/x/shared');\n");
   const spec = (name: string, bundle: boolean): ServiceSpec => {
     file(`services/${name}/src/main.ts`, `import { hello } from '../../../packages/shared/src/index.ts';\nconst late = await import('./late.ts');\nconsole.log(hello('${name}') + late.suffix);\n`);
-    file(`services/${name}/src/late.ts`, "export const suffix = ' (late)';\n");
+    // A file found next to its module through import.meta.url (as the storefront finds its templates).
+    file(`services/${name}/src/late.ts`, "import { readFileSync } from 'node:fs';\nexport const suffix = readFileSync(new URL('./suffix.txt', import.meta.url), 'utf8');\n");
+    file(`services/${name}/src/suffix.txt`, ' (late)');
     const source = join(root, `services/${name}/src/main.ts`);
     return { name, dir: join(root, 'services', name), entry: source, source, bundle, port: 1, areas: [], gateway: false, infra: false, smtpPort: undefined };
   };
@@ -44,6 +49,9 @@ test('every bundled service runs as its sources do; the build is reused until a 
     const fromSource = execFileSync(process.execPath, [join(root, `services/${name}/src/main.ts`)], { encoding: 'utf8' });
     assert.equal(fromBundle, fromSource, `${name} prints the same bundled and from its sources`);
     assert.equal(fromBundle.trim(), `hello ${name} from shared (late)`);
+    // The build says its files are ES modules: Node does not parse each one a second time to find out.
+    const undetected = execFileSync(process.execPath, ['--no-experimental-detect-module', entry], { encoding: 'utf8' });
+    assert.equal(undetected, fromBundle, `${name}'s bundle is an ES module without syntax detection`);
   }
 
   const again = await bundleServices(specs, { root, cacheDir });
