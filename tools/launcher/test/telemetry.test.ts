@@ -118,6 +118,34 @@ test('exports and log lines received meanwhile are written in one transaction, a
   }
 });
 
+test('an export that cannot be written fails alone: the others received with it, and the log lines, are stored', async () => {
+  const store = openTelemetryStore(join(work, 'poison.sqlite'));
+  const poison = '9f'.repeat(16);
+  // The real store, except that it cannot write spans of one trace.
+  const picky = { ...store, addWireSpans: (spans: Parameters<typeof store.addWireSpans>[0]) => (spans.some((s) => s.traceId === poison) ? (() => { throw new Error('cannot write this one'); })() : store.addWireSpans(spans)) };
+  const collector = createCollector(picky, { flushMs: 3_600_000 });
+  const server = createControlServer({ processes: new Map(), gatewayUrl: 'http://127.0.0.1:1', telemetry: { store: picky, collector } });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/traces`;
+  try {
+    const traceIds = ['4d'.repeat(16), poison, '5e'.repeat(16)];
+    const sent = traceIds.map((traceId, i) => {
+      const span = { name: `export ${i}`, kind: 1, spanContext: () => ({ traceId, spanId: '0e'.repeat(8), traceFlags: 1 }), startTime: [1_733_400_000, 0], endTime: [1_733_400_000, 1_000_000], duration: [0, 1_000_000], status: { code: 0 }, attributes: {}, links: [], events: [], ended: true, resource: resourceFromAttributes({ 'service.name': 'orders' }), instrumentationScope: { name: '@bazaar/kit' }, droppedAttributesCount: 0, droppedEventsCount: 0, droppedLinksCount: 0 } as unknown as ReadableSpan;
+      return fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: Buffer.from(ProtobufTraceSerializer.serializeRequest([span]) as Uint8Array) });
+    });
+    collector.line('orders', 'orders', JSON.stringify({ level: 30, time: Date.now(), msg: 'beside a bad export', trace_id: traceIds[0] }));
+    await until('the three exports to be received', 10_000, () => (collector.waiting() === 3 ? true : undefined));
+    collector.flush();
+    assert.deepEqual((await Promise.all(sent)).map((r) => r.status), [200, 503, 200]);
+    assert.deepEqual(traceIds.map((t) => store.trace(t).map((s) => s.name)), [['export 0'], [], ['export 2']]);
+    assert.deepEqual(store.logs({ traceId: traceIds[0] as string }).map((l) => l.msg), ['beside a bad export']);
+  } finally {
+    await new Promise<void>((r) => server.close(() => r()));
+    collector.close();
+    store.close();
+  }
+});
+
 test('an export whose write fails is answered 503 UNAVAILABLE (the exporter sends it again), not 200', async () => {
   const store = openTelemetryStore(join(work, 'failing.sqlite'));
   const failing = { ...store, batch: () => { throw new Error('database or disk is full'); } };

@@ -46,8 +46,9 @@ interface PendingExport {
  * What arrives is written every FLUSH_MS in one transaction: the log lines of
  * every service and the span exports received meanwhile. An export is
  * answered (200) only once its spans are committed, so an exporter never
- * takes spans for stored that are not; if the write fails, it is answered
- * 503, which OTLP exporters retry. One commit for everything a quarter second
+ * takes spans for stored that are not; if the write fails, each export (and
+ * the lines) is written again on its own, and one that still fails is
+ * answered 503, which OTLP exporters retry. One commit for everything a quarter second
  * brought instead of one per export and one per batch of lines: a commit
  * rewrites every index page its rows touched, and trace keys land anywhere
  * (docs/observability.md, "Overhead").
@@ -65,18 +66,31 @@ export function createCollector(store: TelemetryStore, opts: { flushMs?: number 
     pending = [];
     exports = [];
     exportSpans = 0;
-    let failure: Error | undefined;
+    const failures = new Map<PendingExport | 'lines', Error>();
     try {
       store.batch(() => {
         store.addLogs(lines);
         for (const e of received) e.store();
       });
-    } catch (error) {
-      failure = error as Error;
-      process.stderr.write(`launcher: could not store ${lines.length} log lines and ${received.length} span exports: ${failure.message}\n`);
+    } catch {
+      // Something in the batch could not be written: each part again on its own, so that one bad export (or the
+      // lines) fails alone and the rest is stored.
+      const alone = (key: PendingExport | 'lines', write: () => void) => {
+        try {
+          store.batch(write);
+        } catch (error) {
+          failures.set(key, error as Error);
+        }
+      };
+      alone('lines', () => store.addLogs(lines));
+      for (const e of received) alone(e, e.store);
     }
-    for (const e of received) e.answer(failure === undefined, failure?.message);
-    if (failure === undefined) for (const l of listeners) l(lines);
+    const linesFailed = failures.get('lines');
+    if (linesFailed) process.stderr.write(`launcher: could not store ${lines.length} log lines: ${linesFailed.message}\n`);
+    const exportsFailed = received.filter((e) => failures.has(e)).length;
+    if (exportsFailed > 0) process.stderr.write(`launcher: could not store ${exportsFailed} of ${received.length} span exports: ${[...failures.values()][0]?.message}\n`);
+    for (const e of received) e.answer(!failures.has(e), failures.get(e)?.message);
+    if (lines.length > 0) for (const l of listeners) l(lines);
   };
   const timer = setInterval(flush, opts.flushMs ?? FLUSH_MS);
   timer.unref();
