@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { SpanKind, flushTelemetry, inSpan, startTelemetry } from '@bazaar/kit';
 import { createControlServer } from '../src/control.ts';
 import { createCollector } from '../src/telemetry/collector.ts';
-import { openTelemetryStore, type StoredSpan } from '../src/telemetry/store.ts';
+import { openTelemetryStore, type StoredSpan, type TelemetryStore } from '../src/telemetry/store.ts';
 import { until } from '../src/harness.ts';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
@@ -85,23 +85,39 @@ test('the collector answers a malformed export with 400 in its encoding, and ano
   await l.close();
 });
 
+/** One span of `traceId` as an OTLP/HTTP protobuf export body, as a service's exporter sends it. */
+function exportBody(traceId: string, name: string): Buffer {
+  const span = { name, kind: 1, spanContext: () => ({ traceId, spanId: '0d'.repeat(8), traceFlags: 1 }), startTime: [1_733_400_000, 0], endTime: [1_733_400_000, 1_000_000], duration: [0, 1_000_000], status: { code: 0 }, attributes: {}, links: [], events: [], ended: true, resource: resourceFromAttributes({ 'service.name': 'orders' }), instrumentationScope: { name: '@bazaar/kit' }, droppedAttributesCount: 0, droppedEventsCount: 0, droppedLinksCount: 0 } as unknown as ReadableSpan;
+  return Buffer.from(ProtobufTraceSerializer.serializeRequest([span]) as Uint8Array);
+}
+
+/** A collector over `store` (a wrapper of `real`) that writes only when told (flush), behind the control server; `post` sends it an export. */
+async function manualCollector(store: TelemetryStore, real: TelemetryStore) {
+  const collector = createCollector(store, { flushMs: 3_600_000 });
+  const server = createControlServer({ processes: new Map(), gatewayUrl: 'http://127.0.0.1:1', telemetry: { store, collector } });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/traces`;
+  return {
+    collector,
+    post: (type: string, body: string | Buffer) => fetch(url, { method: 'POST', headers: { 'content-type': type }, body }),
+    async close() {
+      await new Promise<void>((r) => server.close(() => r()));
+      collector.close();
+      real.close();
+    },
+  };
+}
+
 test('exports and log lines received meanwhile are written in one transaction, and each export is answered only once it is stored', async () => {
   const store = openTelemetryStore(join(work, 'group.sqlite'));
   let batches = 0;
   // The store as it is, counting the transactions the collector opens.
   const counted = { ...store, batch: (fn: () => void) => (batches++, store.batch(fn)) };
-  const collector = createCollector(counted, { flushMs: 3_600_000 });
-  const server = createControlServer({ processes: new Map(), gatewayUrl: 'http://127.0.0.1:1', telemetry: { store: counted, collector } });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/traces`;
+  const { collector, post, close } = await manualCollector(counted, store);
   try {
     const traceIds = ['1a', '2b', '3c'].map((b) => b.repeat(16));
     const answered: number[] = [];
-    const sent = traceIds.map((traceId, i) => {
-      const span = { name: `export ${i}`, kind: 1, spanContext: () => ({ traceId, spanId: '0d'.repeat(8), traceFlags: 1 }), startTime: [1_733_400_000, 0], endTime: [1_733_400_000, 1_000_000], duration: [0, 1_000_000], status: { code: 0 }, attributes: {}, links: [], events: [], ended: true, resource: resourceFromAttributes({ 'service.name': 'orders' }), instrumentationScope: { name: '@bazaar/kit' }, droppedAttributesCount: 0, droppedEventsCount: 0, droppedLinksCount: 0 } as unknown as ReadableSpan;
-      const body = Buffer.from(ProtobufTraceSerializer.serializeRequest([span]) as Uint8Array);
-      return fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body }).then((res) => (answered.push(res.status), res));
-    });
+    const sent = traceIds.map((traceId, i) => post('application/x-protobuf', exportBody(traceId, `export ${i}`)).then((res) => (answered.push(res.status), res)));
     collector.line('orders', 'orders', JSON.stringify({ level: 30, time: Date.now(), msg: 'meanwhile', trace_id: traceIds[0] }));
     await until('the three exports to be received', 10_000, () => (store.trace(traceIds[0] as string).length === 0 && collector.waiting() === 3 ? true : undefined));
     assert.deepEqual(answered, [], 'no export is answered before its spans are written');
@@ -112,9 +128,7 @@ test('exports and log lines received meanwhile are written in one transaction, a
     assert.deepEqual(traceIds.map((t) => store.trace(t).map((s) => s.name)), [['export 0'], ['export 1'], ['export 2']]);
     assert.deepEqual(store.logs({ traceId: traceIds[0] as string }).map((l) => l.msg), ['meanwhile']);
   } finally {
-    await new Promise<void>((r) => server.close(() => r()));
-    collector.close();
-    store.close();
+    await close();
   }
 });
 
@@ -122,17 +136,17 @@ test('an export that cannot be written fails alone: the others received with it,
   const store = openTelemetryStore(join(work, 'poison.sqlite'));
   const poison = '9f'.repeat(16);
   // The real store, except that it cannot write spans of one trace.
-  const picky = { ...store, addWireSpans: (spans: Parameters<typeof store.addWireSpans>[0]) => (spans.some((s) => s.traceId === poison) ? (() => { throw new Error('cannot write this one'); })() : store.addWireSpans(spans)) };
-  const collector = createCollector(picky, { flushMs: 3_600_000 });
-  const server = createControlServer({ processes: new Map(), gatewayUrl: 'http://127.0.0.1:1', telemetry: { store: picky, collector } });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/traces`;
+  const picky = {
+    ...store,
+    addWireSpans: (spans: Parameters<typeof store.addWireSpans>[0]) => {
+      if (spans.some((s) => s.traceId === poison)) throw new Error('cannot write this one');
+      store.addWireSpans(spans);
+    },
+  };
+  const { collector, post, close } = await manualCollector(picky, store);
   try {
     const traceIds = ['4d'.repeat(16), poison, '5e'.repeat(16)];
-    const sent = traceIds.map((traceId, i) => {
-      const span = { name: `export ${i}`, kind: 1, spanContext: () => ({ traceId, spanId: '0e'.repeat(8), traceFlags: 1 }), startTime: [1_733_400_000, 0], endTime: [1_733_400_000, 1_000_000], duration: [0, 1_000_000], status: { code: 0 }, attributes: {}, links: [], events: [], ended: true, resource: resourceFromAttributes({ 'service.name': 'orders' }), instrumentationScope: { name: '@bazaar/kit' }, droppedAttributesCount: 0, droppedEventsCount: 0, droppedLinksCount: 0 } as unknown as ReadableSpan;
-      return fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: Buffer.from(ProtobufTraceSerializer.serializeRequest([span]) as Uint8Array) });
-    });
+    const sent = traceIds.map((traceId, i) => post('application/x-protobuf', exportBody(traceId, `export ${i}`)));
     collector.line('orders', 'orders', JSON.stringify({ level: 30, time: Date.now(), msg: 'beside a bad export', trace_id: traceIds[0] }));
     await until('the three exports to be received', 10_000, () => (collector.waiting() === 3 ? true : undefined));
     collector.flush();
@@ -140,30 +154,28 @@ test('an export that cannot be written fails alone: the others received with it,
     assert.deepEqual(traceIds.map((t) => store.trace(t).map((s) => s.name)), [['export 0'], [], ['export 2']]);
     assert.deepEqual(store.logs({ traceId: traceIds[0] as string }).map((l) => l.msg), ['beside a bad export']);
   } finally {
-    await new Promise<void>((r) => server.close(() => r()));
-    collector.close();
-    store.close();
+    await close();
   }
 });
 
 test('an export whose write fails is answered 503 UNAVAILABLE (the exporter sends it again), not 200', async () => {
   const store = openTelemetryStore(join(work, 'failing.sqlite'));
-  const failing = { ...store, batch: () => { throw new Error('database or disk is full'); } };
-  const collector = createCollector(failing, { flushMs: 3_600_000 });
-  const server = createControlServer({ processes: new Map(), gatewayUrl: 'http://127.0.0.1:1', telemetry: { store: failing, collector } });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as AddressInfo).port;
+  const failing = {
+    ...store,
+    batch: () => {
+      throw new Error('database or disk is full');
+    },
+  };
+  const { collector, post, close } = await manualCollector(failing, store);
   try {
-    const sent = fetch(`http://127.0.0.1:${port}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"resourceSpans":[]}' });
+    const sent = post('application/json', '{"resourceSpans":[]}');
     await until('the export to be received', 10_000, () => (collector.waiting() === 1 ? true : undefined));
     collector.flush();
     const res = await sent;
     assert.equal(res.status, 503);
     assert.deepEqual(await res.json(), { code: 14, message: 'database or disk is full' });
   } finally {
-    await new Promise<void>((r) => server.close(() => r()));
-    collector.close();
-    store.close();
+    await close();
   }
 });
 
