@@ -6,9 +6,11 @@
  * CPU went: the top functions by self time, and the top packages/files.
  * The profiles are kept (path printed) for a closer look in Chrome DevTools.
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { SourceMap, type SourceMapPayload } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { alive, startSystem, type RunningSystem } from '../../launcher/src/harness.ts';
 import { benchCheckout } from './checkout.ts';
 
@@ -17,13 +19,13 @@ const checkouts = Number(process.env.BENCH_CHECKOUTS ?? 60);
 const inFlight = Number(process.env.BENCH_IN_FLIGHT ?? 4);
 const top = Number(process.env.PROFILE_TOP ?? 8);
 
-interface ProfileNode {
+export interface ProfileNode {
   id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
+  callFrame: { functionName: string; url: string; lineNumber: number; columnNumber?: number };
   hitCount?: number;
   children?: number[];
 }
-interface CpuProfile {
+export interface CpuProfile {
   nodes: ProfileNode[];
   startTime: number;
   endTime: number;
@@ -47,6 +49,38 @@ function owner(url: string): string {
 function shortUrl(url: string): string {
   const m = /\/((?:node_modules\/(?:@[^/]+\/)?[^/]+|packages\/[^/]+|services\/[^/]+|tools\/[^/]+)\/.*)$/.exec(url);
   return m?.[1] ?? url;
+}
+
+/**
+ * The launcher runs each service from its esbuild bundle, so a profile's
+ * frames name bundle files (node_modules/.cache/bazaar-bundles/…): every
+ * package and every workspace folded into one URL, and no frame would be
+ * told to be tracing code. Each frame in a file with a linked source map
+ * (`<file>.map`, which the bundler writes) gets the URL and line of the
+ * source it came from; frames elsewhere are left as they are.
+ */
+export function toSources(profile: CpuProfile): CpuProfile {
+  const maps = new Map<string, SourceMap | undefined>();
+  const mapOf = (url: string): SourceMap | undefined => {
+    if (maps.has(url)) return maps.get(url);
+    let map: SourceMap | undefined;
+    if (url.startsWith('file://')) {
+      const file = fileURLToPath(url) + '.map';
+      if (existsSync(file)) map = new SourceMap(JSON.parse(readFileSync(file, 'utf8')) as SourceMapPayload);
+    }
+    maps.set(url, map);
+    return map;
+  };
+  const nodes = profile.nodes.map((node) => {
+    const { url, lineNumber, columnNumber } = node.callFrame;
+    const map = url ? mapOf(url) : undefined;
+    if (!map || lineNumber < 0) return node;
+    const entry = map.findEntry(lineNumber, columnNumber ?? 0);
+    if (!('originalSource' in entry)) return node;
+    const source = new URL(entry.originalSource, url).href;
+    return { ...node, callFrame: { ...node.callFrame, url: source, lineNumber: entry.originalLine, columnNumber: entry.originalColumn } };
+  });
+  return { ...profile, nodes };
 }
 
 export interface ProfileSummary {
@@ -161,7 +195,7 @@ if (isMain) {
   for (const file of readdirSync(profDir).filter((f) => f.endsWith('.cpuprofile')).sort()) {
     const pid = Number(file.split('.')[3]);
     const name = pids.get(pid) ?? (pid === system?.launcher.pid ? 'launcher' : `pid ${pid}`);
-    const s = summarize(JSON.parse(readFileSync(join(profDir, file), 'utf8')) as CpuProfile, window);
+    const s = summarize(toSources(JSON.parse(readFileSync(join(profDir, file), 'utf8')) as CpuProfile), window);
     if (s.totalMs === 0) continue;
     all += s.totalMs;
     tracing += s.tracingMs;
