@@ -14,9 +14,10 @@
  * rest is one pass over a reused buffer with native UTF-8 and hex writes; a
  * message's length is written in front of it once its size is known.
  */
-import type { Attributes, HrTime, Link, SpanContext } from '@opentelemetry/api';
+import { SpanStatusCode, TraceFlags, type Attributes, type HrTime, type Link, type SpanContext, type SpanKind } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace-base';
+import { LiveSpan, writeNewSpanId } from './telemetry-spans.ts';
 
 /** The SDK's span flags (OTLP `Span.flags`): the W3C trace flags, and whether the parent was remote. */
 const HAS_IS_REMOTE = 0x100;
@@ -24,6 +25,13 @@ const IS_REMOTE = 0x200;
 
 const MIN_INT64 = -(2 ** 63);
 const MAX_INT64 = 2 ** 63;
+
+/** Each UTF-16 code unit's value as a hex digit, 255 where it is none. */
+const HEX_VALUE = new Uint8Array(0x10000).fill(255);
+for (let c = 0; c < 16; c++) {
+  HEX_VALUE['0123456789abcdef'.charCodeAt(c)] = c;
+  HEX_VALUE['0123456789ABCDEF'.charCodeAt(c)] = c;
+}
 
 /** Bytes a varint of `v` takes (the SDK's estimate, which is also what it writes). */
 function varintSize(v: number): number {
@@ -134,14 +142,24 @@ class Writer {
     this.pos += this.buf.write(s, this.pos, n, 'utf8');
   }
 
-  /** An id given in hex (trace, span), written as its bytes. */
+  /** An id given in hex (trace, span), written as its bytes (as Buffer's hex write: up to the first pair that is not hex, the rest zero). */
   hexBytes(id: string): void {
     const n = id.length >>> 1;
     this.varint(n);
     this.ensure(n);
-    const written = this.buf.write(id, this.pos, n, 'hex');
-    // Ids come from our generator or a validated traceparent; a malformed one still keeps its length.
-    if (written < n) this.buf.fill(0, this.pos + written, this.pos + n);
+    // 16 or 32 characters: a loop over a table costs less than a native call's argument checks.
+    const buf = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < n; i++) {
+      const hi = HEX_VALUE[id.charCodeAt(2 * i) & 0xffff] as number;
+      const lo = HEX_VALUE[id.charCodeAt(2 * i + 1) & 0xffff] as number;
+      if ((hi | lo) > 15) {
+        // Ids come from our generator or a validated traceparent; a malformed one still keeps its length.
+        buf.fill(0, p, this.pos + n);
+        break;
+      }
+      buf[p++] = (hi << 4) | lo;
+    }
     this.pos += n;
   }
 
@@ -179,8 +197,15 @@ class Writer {
 
 /** HrTime as nanoseconds since the epoch, fixed64 (the SDK's arithmetic: exact beyond 2^53 ns). */
 function writeTime(w: Writer, time: HrTime): void {
-  const seconds = time[0];
-  const nanos = time[1];
+  writeSecondsNanos(w, time[0], time[1]);
+}
+
+/** A time in ms since the epoch, as the SDK's millisToHrTime makes it and writeTime writes it, without the HrTime. */
+function writeMillis(w: Writer, millis: number): void {
+  writeSecondsNanos(w, Math.trunc(millis / 1000), Math.round((millis % 1000) * 1_000_000));
+}
+
+function writeSecondsNanos(w: Writer, seconds: number, nanos: number): void {
   const lower = (seconds & 0xffff) * 1_000_000_000;
   const upper = ((seconds / 0x10000) >>> 0) * 1_000_000_000;
   const low = (lower >>> 0) + (((upper & 0xffff) * 0x10000) >>> 0) + nanos;
@@ -323,10 +348,14 @@ function writeSpan(w: Writer, span: ReadableSpan): void {
     w.tag(6, 0);
     w.varint(kind);
   }
+  // The kit's live spans keep their times in ms (NaN when given otherwise): written without making the HrTimes.
+  const live = span instanceof LiveSpan;
   w.tag(7, 1);
-  writeTime(w, span.startTime);
+  if (live && !Number.isNaN(span.startMillis)) writeMillis(w, span.startMillis);
+  else writeTime(w, span.startTime);
   w.tag(8, 1);
-  writeTime(w, span.endTime);
+  if (live && !Number.isNaN(span.endMillis)) writeMillis(w, span.endMillis);
+  else writeTime(w, span.endTime);
   if (span.attributes) writeSpanAttributes(w, span.attributes);
   w.tag(10, 0);
   w.varint(span.droppedAttributesCount);
@@ -351,6 +380,8 @@ function writeSpan(w: Writer, span: ReadableSpan): void {
 
 type Scope = ReadableSpan['instrumentationScope'];
 
+const UNSET: ReadableSpan['status'] = Object.freeze({ code: SpanStatusCode.UNSET });
+
 /** A resource's and a scope's bytes: the same few objects in every export of a process. */
 const resources = new WeakMap<Resource, Buffer>();
 const scopes = new WeakMap<Scope, Buffer>();
@@ -359,7 +390,7 @@ function cached<K extends object>(w: Writer, cache: WeakMap<K, Buffer>, key: K, 
   const known = cache.get(key);
   if (known) {
     w.ensure(known.length);
-    known.copy(w.buf, w.pos);
+    w.buf.set(known, w.pos);
     w.pos += known.length;
     return;
   }
@@ -409,29 +440,88 @@ export class SpanBatch {
   count = 0;
 
   add(span: ReadableSpan): void {
-    let byScope = this.groups.get(span.resource);
-    if (!byScope) this.groups.set(span.resource, (byScope = new Map()));
-    let w = byScope.get(span.instrumentationScope);
-    if (!w) {
-      w = this.spare.pop() ?? new Writer();
-      w.pos = 0;
-      byScope.set(span.instrumentationScope, w);
-    }
+    const w = this.writerFor(span.resource, span.instrumentationScope);
     const at = w.pos;
     try {
       w.tag(2, 2);
       writeSpan(w, span);
     } catch (error) {
-      // A span that cannot be encoded leaves nothing behind: no half-written span, no empty group of its own.
-      w.pos = at;
-      if (at === 0) {
-        byScope.delete(span.instrumentationScope);
-        if (byScope.size === 0) this.groups.delete(span.resource);
-        this.spare.push(w);
-      }
+      this.undo(w, at, span.resource, span.instrumentationScope);
       throw error;
     }
     this.count += 1;
+  }
+
+  /**
+   * A span recorded after the fact (telemetry.ts recordSpan: an SQL statement, a Redis call), written from its
+   * parts: the bytes its RecordedSpan would be encoded to (a new span id, status unset, no events, no links), with
+   * no span object, no time arrays and no id in hex on the way. Most of a checkout's spans come this way.
+   */
+  addRecorded(resource: Resource, scope: Scope, name: string, kind: SpanKind, parent: SpanContext, startMs: number, endMs: number, attributes: Attributes): void {
+    const w = this.writerFor(resource, scope);
+    const at = w.pos;
+    try {
+      w.tag(2, 2);
+      const span = w.open();
+      w.tag(1, 2);
+      w.hexBytes(parent.traceId);
+      w.tag(2, 2);
+      w.varint(8);
+      w.ensure(8);
+      writeNewSpanId(w.buf, w.pos);
+      w.pos += 8;
+      if (parent.spanId) {
+        w.tag(4, 2);
+        w.hexBytes(parent.spanId);
+      }
+      w.tag(5, 2);
+      w.string(name);
+      w.tag(6, 0);
+      w.varint(kind + 1);
+      w.tag(7, 1);
+      writeMillis(w, startMs);
+      w.tag(8, 1);
+      writeMillis(w, Math.max(startMs, endMs));
+      writeSpanAttributes(w, attributes);
+      w.tag(10, 0);
+      w.varint(0);
+      w.tag(12, 0);
+      w.varint(0);
+      w.tag(14, 0);
+      w.varint(0);
+      w.tag(15, 2);
+      writeStatus(w, UNSET);
+      w.tag(16, 5);
+      w.fixed32(TraceFlags.SAMPLED | HAS_IS_REMOTE | (parent.isRemote ? IS_REMOTE : 0));
+      w.close(span);
+    } catch (error) {
+      this.undo(w, at, resource, scope);
+      throw error;
+    }
+    this.count += 1;
+  }
+
+  /** The buffer of this resource's and scope's spans. */
+  private writerFor(resource: Resource, scope: Scope): Writer {
+    let byScope = this.groups.get(resource);
+    if (!byScope) this.groups.set(resource, (byScope = new Map()));
+    let w = byScope.get(scope);
+    if (!w) {
+      w = this.spare.pop() ?? new Writer();
+      w.pos = 0;
+      byScope.set(scope, w);
+    }
+    return w;
+  }
+
+  /** A span that cannot be encoded leaves nothing behind: no half-written span, no empty group of its own. */
+  private undo(w: Writer, at: number, resource: Resource, scope: Scope): void {
+    w.pos = at;
+    if (at !== 0) return;
+    const byScope = this.groups.get(resource);
+    byScope?.delete(scope);
+    if (byScope?.size === 0) this.groups.delete(resource);
+    this.spare.push(w);
   }
 
   /** Forget every span added since the last `take`. */

@@ -17,8 +17,9 @@
  * The SDK's export delegate still sends them: the same transport, timeouts,
  * headers, retries, concurrency limit and self-metrics as its exporter.
  */
-import { diag, TraceFlags } from '@opentelemetry/api';
-import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import { diag, TraceFlags, type Attributes, type SpanContext, type SpanKind } from '@opentelemetry/api';
+import { ExportResultCode, type ExportResult, type InstrumentationScope } from '@opentelemetry/core';
+import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { SpanBatch } from './otlp-encode.ts';
 import { outsideContext } from './context.ts';
@@ -65,22 +66,47 @@ export class EncodingSpanProcessor implements SpanProcessor {
   onStart(): void {}
 
   onEnd(span: ReadableSpan): void {
-    if (this.shutDown || (span.spanContext().traceFlags & TraceFlags.SAMPLED) === 0) return;
-    if (this.waitingSpans + this.batch.count >= this.settings.maxQueueSize) {
-      if (this.dropped === 0) diag.debug('maxQueueSize reached, dropping spans');
-      this.dropped += 1;
-      return;
-    }
-    if (this.dropped > 0) {
-      diag.warn(`Dropped ${this.dropped} spans because maxQueueSize reached`);
-      this.dropped = 0;
-    }
+    if ((span.spanContext().traceFlags & TraceFlags.SAMPLED) === 0 || !this.admit()) return;
     try {
       this.batch.add(span);
     } catch (error) {
       diag.error('a span could not be encoded, dropped', error);
       return;
     }
+    this.added();
+  }
+
+  /**
+   * A finished span given by its parts, child of the sampled `parent` (telemetry.ts recordSpan): the same bytes
+   * as onEnd of its RecordedSpan, without building one.
+   */
+  record(resource: Resource, scope: InstrumentationScope, name: string, kind: SpanKind, parent: SpanContext, startMs: number, endMs: number, attributes: Attributes): void {
+    if (!this.admit()) return;
+    try {
+      this.batch.addRecorded(resource, scope, name, kind, parent, startMs, endMs, attributes);
+    } catch (error) {
+      diag.error('a span could not be encoded, dropped', error);
+      return;
+    }
+    this.added();
+  }
+
+  /** Whether one more span fits in the queue (the SDK's maxQueueSize: beyond it spans are dropped and counted). */
+  private admit(): boolean {
+    if (this.shutDown) return false;
+    if (this.waitingSpans + this.batch.count >= this.settings.maxQueueSize) {
+      if (this.dropped === 0) diag.debug('maxQueueSize reached, dropping spans');
+      this.dropped += 1;
+      return false;
+    }
+    if (this.dropped > 0) {
+      diag.warn(`Dropped ${this.dropped} spans because maxQueueSize reached`);
+      this.dropped = 0;
+    }
+    return true;
+  }
+
+  private added(): void {
     // The export belongs to no request: started outside the context of the one whose span ended here.
     if (this.batch.count >= this.settings.maxExportBatchSize) outsideContext(() => this.sendNow());
     else if (this.timer === undefined) outsideContext(() => this.startTimer());

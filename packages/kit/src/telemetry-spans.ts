@@ -27,7 +27,8 @@ export interface SpanSink {
   scope: InstrumentationScope;
 }
 
-const NO_ATTRIBUTES: Attributes = Object.freeze({});
+/** No attributes: one frozen object for every span without any. */
+export const NO_ATTRIBUTES: Attributes = Object.freeze({});
 /** The SDK's default span limits (OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT, …_EVENT_COUNT_LIMIT, …_LINK_COUNT_LIMIT). */
 const ATTRIBUTE_LIMIT = 128;
 const EVENT_LIMIT = 128;
@@ -122,9 +123,15 @@ export class LiveSpan implements Span, ReadableSpan {
   name: string;
   readonly kind: SpanKind;
   readonly parentSpanContext?: SpanContext;
-  readonly startTime: HrTime;
-  endTime: HrTime = [0, 0];
-  duration: HrTime = [0, 0];
+  /**
+   * Start and end in ms since the epoch, as the kit's clock gives them (NaN: given as an HrTime or a Date, kept as
+   * `startHr`/`endHr`). The HrTime arrays the ReadableSpan interface shows are made only when read: the encoder
+   * writes these numbers (otlp-encode.ts), so a span's times cost no arrays.
+   */
+  readonly startMillis: number;
+  endMillis = NaN;
+  private startHr: HrTime | undefined;
+  private endHr: HrTime | undefined;
   status: SpanStatus = { code: SpanStatusCode.UNSET };
   readonly attributes: Attributes = {};
   readonly links: Link[] = [];
@@ -144,7 +151,12 @@ export class LiveSpan implements Span, ReadableSpan {
     this.kind = opts.kind;
     if (parent) this.parentSpanContext = parent;
     this.context = { traceId: parent?.traceId ?? nextTraceId(), spanId: nextSpanId(), traceFlags: TraceFlags.SAMPLED };
-    this.startTime = toHrTime(opts.startTime);
+    const start = opts.startTime;
+    if (start === undefined || typeof start === 'number') this.startMillis = start ?? nowMs();
+    else {
+      this.startMillis = NaN;
+      this.startHr = toHrTime(start);
+    }
     this.resource = sink.resource;
     this.instrumentationScope = sink.scope;
     this.processors = sink.processors;
@@ -154,6 +166,20 @@ export class LiveSpan implements Span, ReadableSpan {
 
   spanContext(): SpanContext {
     return this.context;
+  }
+
+  get startTime(): HrTime {
+    return (this.startHr ??= millisToHrTime(this.startMillis));
+  }
+
+  /** [0, 0] until the span ends, as the SDK's. */
+  get endTime(): HrTime {
+    if (!this.ended) return [0, 0];
+    return (this.endHr ??= millisToHrTime(this.endMillis));
+  }
+
+  get duration(): HrTime {
+    return this.ended ? hrTimeDuration(this.startTime, this.endTime) : [0, 0];
   }
 
   setAttribute(key: string, value: AttributeValue | undefined): this {
@@ -215,12 +241,13 @@ export class LiveSpan implements Span, ReadableSpan {
   end(endTime?: TimeInput): void {
     if (this.ended) return;
     this.ended = true;
-    this.endTime = toHrTime(endTime);
-    this.duration = hrTimeDuration(this.startTime, this.endTime);
-    if (this.duration[0] < 0) {
-      // An end before the start (a caller's clock): a zero-length span, as the SDK makes it.
-      this.endTime = this.startTime;
-      this.duration = [0, 0];
+    // An end before the start (a caller's clock): a zero-length span, as the SDK makes it.
+    if ((endTime === undefined || typeof endTime === 'number') && !Number.isNaN(this.startMillis)) {
+      const end = endTime ?? nowMs();
+      this.endMillis = end < this.startMillis ? this.startMillis : end;
+    } else {
+      const end = toHrTime(endTime);
+      this.endHr = hrTimeDuration(this.startTime, end)[0] < 0 ? this.startTime : end;
     }
     for (const p of this.processors) p.onEnd(this);
   }
@@ -248,6 +275,20 @@ function randomHex(bytes: number): string {
   const id = idPool.toString('hex', idAt, idAt + bytes);
   idAt += bytes;
   return id;
+}
+
+/** A new span id's 8 bytes written at `at` (never all zero), for a span whose id nobody needs as text (otlp-encode.ts addRecorded). */
+export function writeNewSpanId(buf: Uint8Array, at: number): void {
+  for (;;) {
+    if (idAt + 8 > idPool.length) {
+      randomFillSync(idPool);
+      idAt = 0;
+    }
+    let any = 0;
+    for (let i = 0; i < 8; i++) any |= buf[at + i] = idPool[idAt + i] as number;
+    idAt += 8;
+    if (any !== 0) return;
+  }
 }
 
 const ZERO_SPAN_ID = '0'.repeat(16);

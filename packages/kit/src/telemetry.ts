@@ -37,7 +37,7 @@ import { emptyResource, resourceFromAttributes } from '@opentelemetry/resources'
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import { Type } from 'typebox';
 import { currentContext, parseTraceparent, withContext, type RequestContext } from './context.ts';
-import { LiveSpan, RecordedSpan, type SpanSink } from './telemetry-spans.ts';
+import { LiveSpan, NO_ATTRIBUTES, RecordedSpan, type SpanSink } from './telemetry-spans.ts';
 import { EncodingSpanProcessor, type EncodedSpans } from './telemetry-batch.ts';
 import { decodeExportResponse } from './otlp-encode.ts';
 
@@ -134,6 +134,8 @@ let exporting = false;
  * exported or the sampler could drop a sampled parent's child: then every
  * span takes the SDK's path.
  */
+/** The kit's own processor when it is the only one (the default export): recorded spans are written straight into its next export. */
+let direct: EncodingSpanProcessor | undefined;
 let recorded: SpanSink = { processors: [], resource: emptyResource(), scope: { name: '@bazaar/kit' } };
 /** Whether the sampler samples every new trace (then a root span needs no sampler call either). */
 let rootsSampled = false;
@@ -235,6 +237,8 @@ export function startTelemetry(opts: StartTelemetryOptions): { exporting: boolea
   tracer = provider.getTracer('@bazaar/kit', opts.version);
   recorded = { processors: exporting && FOLLOWS_SAMPLED_PARENT.has(config.OTEL_TRACES_SAMPLER) ? processors : [], resource, scope: { name: '@bazaar/kit', ...(opts.version === undefined ? {} : { version: opts.version }) } };
   rootsSampled = SAMPLES_EVERY_ROOT.has(config.OTEL_TRACES_SAMPLER);
+  const only = recorded.processors.length === 1 ? recorded.processors[0] : undefined;
+  direct = only instanceof EncodingSpanProcessor ? only : undefined;
   return { exporting };
 }
 
@@ -343,6 +347,10 @@ export function recordSpan(name: string, opts: { kind?: SpanKind; attributes?: A
     const span = tracer.startSpan(name, { kind: opts.kind ?? SpanKind.CLIENT, startTime: opts.startTime, ...(opts.attributes ? { attributes: opts.attributes } : {}) }, trace.setSpanContext(ROOT_CONTEXT, spanContextOf(ctx)));
     if (opts.error !== undefined) failSpan(span, opts.error);
     span.end(opts.endTime);
+    return;
+  }
+  if (direct !== undefined && opts.error === undefined) {
+    direct.record(recorded.resource, recorded.scope, name, opts.kind ?? SpanKind.CLIENT, spanContextOf(ctx), opts.startTime, opts.endTime, opts.attributes ?? NO_ATTRIBUTES);
     return;
   }
   const span = new RecordedSpan(name, opts, spanContextOf(ctx), recorded);

@@ -2,11 +2,11 @@
 // spans: any collector reads it the same, and the launcher's reader (tested against the SDK) reads it too.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, TraceFlags, createTraceState, trace, type Attributes } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, TraceFlags, createTraceState, trace, type Attributes, type TimeInput } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
-import { decodeExportResponse, encodeTraceExport } from '../src/otlp-encode.ts';
+import { decodeExportResponse, encodeTraceExport, SpanBatch } from '../src/otlp-encode.ts';
 import { LiveSpan, RecordedSpan } from '../src/telemetry-spans.ts';
 
 function sdkSpans(serviceName: string, build: (tracer: ReturnType<BasicTracerProvider['getTracer']>) => void, scope = { name: 'test-scope', version: '1.2.3' }): ReadableSpan[] {
@@ -94,6 +94,73 @@ test("the kit's own spans (recorded SQL statements with shared frozen attributes
   assertSameBytes(spans, 'first export: the frozen attributes are written, then kept');
   assertSameBytes(spans, 'second export: the kept bytes are copied');
   assertSameBytes([...spans].reverse(), 'another order');
+});
+
+test('a span recorded from its parts (addRecorded) is byte for byte the SDK encoding of the same span', () => {
+  const sink = { processors: [], resource: resourceFromAttributes({ 'service.name': 'inventory', 'service.version': '0.1.0' }), scope: { name: '@bazaar/kit', version: '0.1.0' } };
+  const statement: Attributes = Object.freeze({ 'db.system.name': 'sqlite', 'db.namespace': 'inventory', 'db.operation.name': 'UPDATE', 'db.query.text': 'update "stock" set "reserved" = "reserved" + ? where "sku" = ? and "on_hand" - "reserved" >= ?' });
+  const cases = [
+    { name: 'sqlite UPDATE', kind: SpanKind.CLIENT, attributes: statement, start: 1_765_000_000_200.12353515625, end: 1_765_000_000_201.5, remote: false },
+    { name: 'sqlite UPDATE', kind: SpanKind.CLIENT, attributes: statement, start: 1_765_000_000_999.99951171875, end: 1_765_000_001_000.00048828125, remote: true },
+    { name: 'redis GET', kind: SpanKind.CLIENT, attributes: Object.freeze({}), start: 1_765_000_000_400, end: 1_765_000_000_399, remote: false },
+    { name: 'cache fill', kind: SpanKind.INTERNAL, attributes: { 'cache.hit': false, 'cache.keys': ['a', 'b'], size: 3 }, start: 1_765_000_000_000, end: 1_765_000_000_000, remote: false },
+    { name: 'poll', kind: SpanKind.SERVER, attributes: { 'émoji': '✓ ünïcode' }, start: 1_700_000_000_000.5, end: 1_700_000_000_002.25, remote: true },
+  ];
+  for (const c of cases) {
+    for (const round of ['first', 'again (frozen attributes: kept bytes)']) {
+      const parent = { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', traceFlags: TraceFlags.SAMPLED, isRemote: c.remote };
+      const batch = new SpanBatch();
+      batch.addRecorded(sink.resource, sink.scope, c.name, c.kind, parent, c.start, c.end, c.attributes);
+      const ours = Buffer.from(batch.take());
+      // The span id is new: read it where it follows the trace id, and give the RecordedSpan the same one.
+      const at = ours.indexOf(Buffer.from(`0a10${parent.traceId}1208`, 'hex'));
+      assert.ok(at >= 0, 'trace id then an 8-byte span id');
+      const spanId = ours.subarray(at + 20, at + 28).toString('hex');
+      assert.notEqual(spanId, '0000000000000000');
+      const recorded = new RecordedSpan(c.name, { kind: c.kind, attributes: c.attributes, startTime: c.start, endTime: c.end }, parent, sink);
+      const same = Object.assign(Object.create(Object.getPrototypeOf(recorded) as object) as RecordedSpan, recorded, { spanContext: () => ({ ...recorded.spanContext(), spanId }) });
+      const sdk = ProtobufTraceSerializer.serializeRequest([same]);
+      assert.ok(sdk);
+      assert.equal(ours.toString('hex'), Buffer.from(sdk).toString('hex'), `${c.name} ${c.start}–${c.end}, ${round}`);
+    }
+  }
+});
+
+test("a live span's times, kept in ms or as given, encode as the SDK encodes the HrTimes it shows", () => {
+  const sink = { processors: [], resource: resourceFromAttributes({ 'service.name': 'orders' }), scope: { name: '@bazaar/kit' } };
+  const parent = { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', traceFlags: TraceFlags.SAMPLED, isRemote: true };
+  const cases: [string, TimeInput | undefined, TimeInput | undefined][] = [
+    ['now, then now', undefined, undefined],
+    ['ms with fractions', 1_765_000_000_200.12353515625, 1_765_000_000_999.99951171875],
+    ['an end before the start (ms): zero length', 1_765_000_000_500, 1_765_000_000_400.5],
+    ['an HrTime start, an end in ms', [1_765_000_000, 123_456_789], 1_765_000_001_000.25],
+    ['a Date start, an HrTime end before it', new Date(1_765_000_002_000), [1_765_000_001, 999_999_999]],
+  ];
+  for (const [what, start, end] of cases) {
+    const span = new LiveSpan('GET /x', { kind: SpanKind.SERVER, startTime: start }, parent, sink);
+    assert.deepEqual(span.endTime, [0, 0], 'no end before it ends');
+    span.end(end);
+    const [s0, s1] = span.startTime;
+    const [e0, e1] = span.endTime;
+    assert.ok(e0 > s0 || (e0 === s0 && e1 >= s1), `${what}: ends at or after its start`);
+    assert.deepEqual(span.duration, [e0 - s0 - (e1 < s1 ? 1 : 0), e1 < s1 ? e1 - s1 + 1e9 : e1 - s1]);
+    assertSameBytes([span], what);
+  }
+});
+
+test('an id that is not hex is written at its length, zero from the first pair that is not hex (as Buffer writes hex)', () => {
+  const sink = { processors: [], resource: resourceFromAttributes({ 'service.name': 'x' }), scope: { name: 's' } };
+  const parent = { traceId: '4bf92f3577b34da6a3ce929d0e0e47zz', spanId: '00f0g7aa0ba902b7', traceFlags: TraceFlags.SAMPLED, isRemote: true };
+  const batch = new SpanBatch();
+  batch.addRecorded(sink.resource, sink.scope, 'x', SpanKind.CLIENT, parent, 1, 2, {});
+  const ours = Buffer.from(batch.take());
+  const expectTrace = Buffer.alloc(16);
+  expectTrace.write(parent.traceId, 'hex');
+  assert.ok(ours.includes(Buffer.concat([Buffer.from('0a10', 'hex'), expectTrace])), 'trace id: 15 bytes, then zero');
+  const expectParent = Buffer.alloc(8);
+  expectParent.write(parent.spanId, 'hex');
+  assert.equal(expectParent.toString('hex'), '00f0000000000000');
+  assert.ok(ours.includes(Buffer.concat([Buffer.from('2208', 'hex'), expectParent])), 'parent span id: 2 bytes, then zero');
 });
 
 test('a large export (a full batch of 512 spans) grows the buffer and still matches', () => {
