@@ -109,6 +109,14 @@ export interface ServiceClient {
   close(): Promise<void>;
 }
 
+/**
+ * Timeouts abort the call they end, and only that: cockatiel's default also aborts its signal when the call
+ * returns, which makes an AbortError (a DOMException, with its stack trace) for every call answered, twice with a
+ * deadline — a couple of percent of a checkout's CPU in orders (docs/performance.md). An answered call has nothing
+ * left to cancel: its response has been read.
+ */
+const ANSWERED_ABORTS_NOTHING = { strategy: TimeoutStrategy.Aggressive, abortOnReturn: false };
+
 const IDEMPOTENT: ReadonlySet<HttpMethod> = new Set(['GET', 'HEAD', 'PUT', 'DELETE']);
 const NETWORK_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
 /** Failures that prove the request never reached the instance: safe to send elsewhere, whatever the method. */
@@ -209,7 +217,7 @@ export function createServiceClient(opts: ServiceClientOptions): ServiceClient {
       tried.add(i);
       const instance = instances[i] as (typeof instances)[number];
       try {
-        const policy = wrap(instance.breaker, timeout(perAttemptMs, TimeoutStrategy.Aggressive));
+        const policy = wrap(instance.breaker, timeout(perAttemptMs, ANSWERED_ABORTS_NOTHING));
         const response = await policy.execute(({ signal }) => send(instance.pool, request, signal));
         ring.restore(i);
         return response;
@@ -243,7 +251,7 @@ export function createServiceClient(opts: ServiceClientOptions): ServiceClient {
     try {
       const run = () => (idempotent ? retryPolicy.execute(() => attempt(callOpts, perAttempt)) : attempt(callOpts, perAttempt));
       // The request's deadline bounds the whole call, retries and backoff included, not just each attempt.
-      response = Number.isFinite(remaining) ? await timeout(remaining, TimeoutStrategy.Aggressive).execute(run) : await run();
+      response = Number.isFinite(remaining) ? await timeout(remaining, ANSWERED_ABORTS_NOTHING).execute(run) : await run();
     } catch (error) {
       throw mapFailure(opts.name, error);
     }

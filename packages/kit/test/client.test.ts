@@ -145,6 +145,25 @@ test('request id, traceparent (same trace, new span) and the remaining deadline 
   await client.close();
 });
 
+test('a call that is answered aborts nothing: no AbortError (and its stack trace) is made per call, only on a timeout', async (t) => {
+  const aborts: unknown[] = [];
+  const abort = AbortController.prototype.abort;
+  t.mock.method(AbortController.prototype, 'abort', function (this: AbortController, reason?: unknown) {
+    aborts.push(reason);
+    abort.call(this, reason);
+  });
+  const client = createServiceClient({ name: 'up', baseUrl, timeoutMs: 100 });
+  await withContext({ requestId: 'r', traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), deadline: Date.now() + 60_000 }, async () => {
+    await client.request({ method: 'GET', path: '/x' });
+    await client.request({ method: 'POST', path: '/y', body: {} });
+  });
+  assert.equal(aborts.length, 0, 'two answered calls, both timeouts (attempt and deadline) left alone');
+  fallback = () => ({ status: 200, body: {}, delayMs: 600_000 });
+  await assert.rejects(client.request({ method: 'POST', path: '/slow', body: {} }), (error: unknown) => error instanceof AppError && error.code === 'UPSTREAM_TIMEOUT');
+  assert.ok(aborts.length >= 1, 'a timeout still aborts the request it ended');
+  await client.close();
+});
+
 test('a spent deadline fails at once without calling', async () => {
   const client = createServiceClient({ name: 'up', baseUrl });
   await assert.rejects(
