@@ -20,6 +20,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import type { Plugin } from 'esbuild';
 import { join, relative, resolve } from 'node:path';
@@ -108,7 +109,7 @@ export async function bundleServices(specs: ServiceSpec[], opts: { root: string;
     banner: { js: "import { createRequire as __bazaarCreateRequire } from 'node:module'; const require = __bazaarCreateRequire(import.meta.url);" },
     sourcemap: 'linked',
     logLevel: 'silent',
-    plugins: [sourceLocations(opts.root)],
+    plugins: [sourceLocations(opts.root), builtinsWithoutCostlyExports()],
   });
   writeFileSync(join(building, 'README.txt'), 'Bundles of the Bazaar services, built by the launcher (tools/launcher/src/bundle.ts). Safe to delete.\n');
   // The bundles are ES modules. Under node_modules Node looks for no package.json further up than the build, and a
@@ -143,6 +144,43 @@ function sourceLocations(root: string): Plugin {
         const text = readFileSync(args.path, 'utf8');
         if (!text.includes('import.meta.url')) return undefined;
         return { contents: text.replaceAll('import.meta.url', JSON.stringify(pathToFileURL(args.path).href)), loader: 'ts' };
+      });
+    },
+  };
+}
+
+/**
+ * Exports of Node's built-in modules that load a lot on first read: `http.WebSocket` and its two event classes
+ * load Node's internal undici (13 MB and ~85 ms of CPU in a process; docs/performance.md).
+ */
+const COSTLY_EXPORTS: Record<string, string[]> = { 'node:http': ['WebSocket', 'CloseEvent', 'MessageEvent'] };
+
+/**
+ * `node:http` imported from an ES module, as `require()` would give it. Importing a built-in as an ES module reads
+ * every export once to build the module's namespace, and three of node:http's are getters that load undici: every
+ * process that did `import … from 'node:http'` (the OpenTelemetry exporter's `import('http')` on its first export,
+ * the gateway's server, nodemailer) paid for it and never used it. In the bundle such an import gets a module with
+ * the same exports but those three (an import of one of them fails the build, loudly), read once when it loads.
+ */
+function builtinsWithoutCostlyExports(): Plugin {
+  const require = createRequire(import.meta.url);
+  return {
+    name: 'bazaar-builtins-without-costly-exports',
+    setup(build) {
+      build.onResolve({ filter: /^(node:)?http$/ }, (args) => {
+        if (args.kind !== 'import-statement' && args.kind !== 'dynamic-import') return undefined;
+        return { path: `node:${args.path.replace(/^node:/, '')}`, namespace: 'bazaar-builtin' };
+      });
+      build.onLoad({ filter: /.*/, namespace: 'bazaar-builtin' }, (args) => {
+        const costly = COSTLY_EXPORTS[args.path] ?? [];
+        const names = Object.keys(require(args.path) as object).filter((name) => !costly.includes(name) && /^[A-Za-z_$][\w$]*$/.test(name));
+        const lines = [
+          "import { createRequire } from 'node:module';",
+          `const builtin = createRequire(import.meta.url)(${JSON.stringify(args.path)});`,
+          'export default builtin;',
+          ...names.map((name) => `export const ${name} = builtin.${name};`),
+        ];
+        return { contents: lines.join('\n'), loader: 'js' };
       });
     },
   };

@@ -114,3 +114,34 @@ process.on('SIGTERM', () => process.exit(0));\n`);
     await proc.stop();
   }
 });
+
+test("a bundled service imports node:http without the exports that load undici, and every other export works as from the sources", async (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'bazaar-bundle-builtins-'));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  mkdirSync(join(root, 'services/delta/src'), { recursive: true });
+  writeFileSync(join(root, 'package-lock.json'), '{}');
+  // Static, default, namespace and dynamic imports of built-ins (the OpenTelemetry exporter does `import('http')`).
+  const source = join(root, 'services/delta/src/main.ts');
+  writeFileSync(
+    source,
+    `import { createServer } from 'node:http';
+import http from 'http';
+import * as fs from 'node:fs';
+import { join } from 'node:path';
+const { Agent, request } = await import('http');
+const https = await import('node:https');
+const works = [typeof createServer, typeof http.get, typeof fs.readFileSync, typeof Agent, typeof request, typeof https.request, join('a', 'b')].join(' ');
+const undici = process.moduleLoadList.some((m) => m.includes('internal/deps/undici/undici'));
+console.log(JSON.stringify({ works, undici }));
+`,
+  );
+  const spec: ServiceSpec = { name: 'delta', dir: join(root, 'services/delta'), entry: source, source, bundle: true, port: 1, areas: [], gateway: false, infra: false, smtpPort: undefined };
+  const built = await bundleServices([spec], { root, cacheDir: join(root, 'node_modules', '.cache', 'bazaar-bundles') });
+  const run = (file: string) => JSON.parse(execFileSync(process.execPath, [file], { encoding: 'utf8' })) as { works: string; undici: boolean };
+  const fromSource = run(source);
+  const fromBundle = run(built.entries.get('delta') as string);
+  assert.equal(fromBundle.works, 'function function function function function function a/b');
+  assert.equal(fromBundle.works, fromSource.works, 'the same exports, bundled or not');
+  assert.equal(fromSource.undici, true, 'run as ES modules, the imports of node:http load undici (13 MB, ~85 ms of CPU)');
+  assert.equal(fromBundle.undici, false, 'bundled, they do not');
+});
