@@ -58,7 +58,7 @@ async function tracingSection(): Promise<void> {
     shoppers: Number(process.env.BENCH_TRACING_SHOPPERS ?? 4),
     perShopper: Number(process.env.BENCH_TRACING_CHECKOUTS ?? 25),
     warmup: Number(process.env.BENCH_TRACING_WARMUP ?? 120),
-    bursts: Number(process.env.BENCH_TRACING_BURSTS ?? 8),
+    bursts: Number(process.env.BENCH_TRACING_BURSTS ?? 16),
     yardstick: { connections, durationS: duration },
   });
   const [off, on] = [pooled(tracing.bursts, 'off'), pooled(tracing.bursts, 'on')];
