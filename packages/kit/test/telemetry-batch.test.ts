@@ -132,6 +132,40 @@ test('one export in flight at a time; beyond the queue size spans are dropped; a
   assert.deepEqual(failing.sent.map((s) => s.count), [1, 1, 1], 'every batch tried although each failed');
 });
 
+test('spans recorded from their parts (record) batch, queue and drop as ended spans do, in the same export', async () => {
+  const exporter = new Capture('when told');
+  const processor = new EncodingSpanProcessor(exporter, settings({ maxExportBatchSize: 2, maxQueueSize: 4 }));
+  const resource = resourceFromAttributes({ 'service.name': 'inventory' });
+  const scope = { name: '@bazaar/kit', version: '1.0.0' };
+  const parent = { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', traceFlags: TraceFlags.SAMPLED };
+  const statement = Object.freeze({ 'db.system.name': 'sqlite', 'db.query.text': 'select 1' });
+  for (let i = 0; i < 10; i++) processor.record(resource, scope, 'sqlite SELECT', SpanKind.CLIENT, parent, 1_765_000_000_000 + i, 1_765_000_000_001 + i, statement);
+  // 2 in flight, 4 waiting (two batches), 4 dropped: as for ended spans (previous test).
+  assert.deepEqual(exporter.sent.map((s) => s.count), [2]);
+  for (let round = 0; round < 3; round++) {
+    exporter.release();
+    await new Promise((r) => setImmediate(r));
+  }
+  assert.deepEqual(exporter.sent.map((s) => s.count), [2, 2, 2]);
+  exporter.release();
+  await processor.forceFlush();
+  assert.equal(exporter.sent.length, 3);
+
+  // Mixed with ended spans: the batch counts both kinds, and they go in the same export.
+  const mixed = new Capture();
+  const p2 = new EncodingSpanProcessor(mixed, settings({ maxExportBatchSize: 3 }));
+  const { tracer } = tracerFor(p2, 'inventory');
+  endSpans(tracer(), 1);
+  p2.record(resource, scope, 'sqlite SELECT', SpanKind.CLIENT, parent, 1_765_000_000_000, 1_765_000_000_001, statement);
+  p2.record(resource, scope, 'sqlite SELECT', SpanKind.CLIENT, parent, 1_765_000_000_002, 1_765_000_000_003, statement);
+  assert.deepEqual(mixed.sent.map((s) => s.count), [3], 'a full batch of three goes at once');
+  assert.ok(Buffer.from(mixed.sent[0]?.bytes ?? []).includes(Buffer.from('select 1')), 'the recorded spans are in it');
+  await p2.shutdown();
+  p2.record(resource, scope, 'sqlite SELECT', SpanKind.CLIENT, parent, 1, 2, statement);
+  await p2.forceFlush();
+  assert.equal(mixed.sent.length, 1, 'nothing is recorded after shutdown');
+});
+
 test('an export that never answers lets the next one go after the export timeout; shutdown flushes and stops', async () => {
   const exporter = new Capture('never');
   const processor = new EncodingSpanProcessor(exporter, settings({ maxExportBatchSize: 1, exportTimeoutMillis: 20 }));
