@@ -22,6 +22,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
+import { tokenizer } from 'acorn';
 import type { Plugin } from 'esbuild';
 import { join, relative, resolve } from 'node:path';
 import type { ServiceSpec } from './services.ts';
@@ -111,6 +112,7 @@ export async function bundleServices(specs: ServiceSpec[], opts: { root: string;
     logLevel: 'silent',
     plugins: [sourceLocations(opts.root), builtinsWithoutCostlyExports()],
   });
+  asciiCommentsIn(building);
   writeFileSync(join(building, 'README.txt'), 'Bundles of the Bazaar services, built by the launcher (tools/launcher/src/bundle.ts). Safe to delete.\n');
   // The bundles are ES modules. Under node_modules Node looks for no package.json further up than the build, and a
   // .js file without a "type" is parsed a second time to detect its module syntax (a few percent of each start).
@@ -184,6 +186,42 @@ function builtinsWithoutCostlyExports(): Plugin {
       });
     },
   };
+}
+
+/**
+ * Comments in the bundles made ASCII-only. esbuild escapes non-ASCII characters in strings and names (its default
+ * charset) but copies the comments it keeps as they are, and dependencies' comments hold a few (undici's
+ * "response’s status", "RFC 9111 §5.2.2.10"). One such character makes V8 keep the whole file's source as two bytes
+ * per character: the 4.7 MB chunk every service loads took 9.4 MB in each process, and decoding and compiling it
+ * cost more (docs/performance.md). Each UTF-16 unit outside ASCII in a comment becomes `?` (same length: the source
+ * maps' columns still hold); comments are found by acorn's tokenizer, so a regular expression or a `String.raw`
+ * template that holds such a character (esbuild leaves those as written) is left alone.
+ */
+export function asciiComments(code: string): string {
+  if (!/[\u0080-\uffff]/.test(code)) return code;
+  const comments: [number, number][] = [];
+  for (const token of tokenizer(code, { ecmaVersion: 'latest', sourceType: 'module', allowHashBang: true, onComment: (_block, _text, start, end) => comments.push([start, end]) })) {
+    if (token.type.label === 'eof') break;
+  }
+  let out = '';
+  let at = 0;
+  for (const [start, end] of comments) {
+    const comment = code.slice(start, end);
+    if (!/[\u0080-\uffff]/.test(comment)) continue;
+    out += code.slice(at, start) + comment.replace(/[\u0080-\uffff]/g, '?');
+    at = end;
+  }
+  return at === 0 ? code : out + code.slice(at);
+}
+
+function asciiCommentsIn(dir: string): void {
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (!entry.isFile() || !entry.name.endsWith('.js')) continue;
+    const path = join(entry.parentPath, entry.name);
+    const code = readFileSync(path, 'utf8');
+    const ascii = asciiComments(code);
+    if (ascii !== code) writeFileSync(path, ascii);
+  }
 }
 
 /** Builds kept besides the newest: a system still running from one restarts its services from it (else from the sources). */

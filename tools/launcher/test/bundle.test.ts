@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bundleFingerprint, bundleServices } from '../src/bundle.ts';
+import { asciiComments, bundleFingerprint, bundleServices } from '../src/bundle.ts';
 import { SupervisedProcess } from '../src/supervisor.ts';
 import type { ServiceSpec } from '../src/services.ts';
 import { until } from '../src/harness.ts';
@@ -144,4 +144,57 @@ console.log(JSON.stringify({ works, undici }));
   assert.equal(fromBundle.works, fromSource.works, 'the same exports, bundled or not');
   assert.equal(fromSource.undici, true, 'run as ES modules, the imports of node:http load undici (13 MB, ~85 ms of CPU)');
   assert.equal(fromBundle.undici, false, 'bundled, they do not');
+});
+
+test('asciiComments: only comments lose their non-ASCII characters, one ? per UTF-16 unit; code is left as written', () => {
+  const code = [
+    "// response’s status 😀",
+    "/* block § */ const a = 'str // not a comment é';",
+    'const re = /r[é]x\\/\\/ not a comment ’/u; // trailing ü',
+    'const raw = String.raw`raw é /* not a comment ’ */`;',
+    '/*! legal © */',
+    'const t = `${a} // é`;',
+  ].join('\n');
+  const out = asciiComments(code);
+  assert.equal(out.length, code.length, 'same length: source map columns hold');
+  assert.equal(
+    out,
+    [
+      '// response?s status ??',
+      "/* block ? */ const a = 'str // not a comment é';",
+      'const re = /r[é]x\\/\\/ not a comment ’/u; // trailing ?',
+      'const raw = String.raw`raw é /* not a comment ’ */`;',
+      '/*! legal ? */',
+      'const t = `${a} // é`;',
+    ].join('\n'),
+  );
+  assert.equal(asciiComments('const x = 1; // plain\n'), 'const x = 1; // plain\n', 'ASCII code is returned as it is');
+});
+
+test("a bundle's comments are ASCII (V8 keeps an all-ASCII source at one byte per character); it runs as its sources do", async (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'bazaar-bundle-ascii-'));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  mkdirSync(join(root, 'services/echo/src'), { recursive: true });
+  writeFileSync(join(root, 'package-lock.json'), '{}');
+  const source = join(root, 'services/echo/src/main.ts');
+  // esbuild keeps a comment before a class member (as in undici) and a legal comment; it escapes the string.
+  writeFileSync(
+    source,
+    `class Response {
+  // Returns response’s type, e.g. "cors".
+  get type(): string {
+    return 'basic – é';
+  }
+}
+/*! © someone */
+console.log(JSON.stringify({ type: new Response().type, unit: /(µs|ms)/.exec('12µs')?.[1] }));
+`,
+  );
+  const spec: ServiceSpec = { name: 'echo', dir: join(root, 'services/echo'), entry: source, source, bundle: true, port: 1, areas: [], gateway: false, infra: false, smtpPort: undefined };
+  const built = await bundleServices([spec], { root, cacheDir: join(root, 'node_modules', '.cache', 'bazaar-bundles') });
+  const entry = built.entries.get('echo') as string;
+  const bundled = readFileSync(entry, 'utf8');
+  assert.match(bundled, /Returns response\?s type/, 'the comment was kept by esbuild, its character replaced');
+  assert.deepEqual(bundled.match(/[\u0080-\uffff]/g), ['µ'], 'only the regular expression keeps its character (esbuild writes it as it is)');
+  assert.equal(execFileSync(process.execPath, [entry], { encoding: 'utf8' }), execFileSync(process.execPath, [source], { encoding: 'utf8' }));
 });
