@@ -1,7 +1,8 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { commonErrors } from './errors.ts';
+import { SERVICE_CREDENTIAL_HEADER, audienceSecret } from './service-credentials.ts';
 
 /**
  * Service-to-service credentials (docs/adr/0090-per-service-credentials.md).
@@ -14,10 +15,7 @@ import { commonErrors } from './errors.ts';
  * `access.service(...)` list.
  */
 
-/** Header carrying `<caller name>:<secret>` on calls to /internal routes. */
-export const SERVICE_CREDENTIAL_HEADER = 'x-bazaar-service-credential';
-
-export { OPERATOR } from '@bazaar/contracts';
+export { OPERATOR, SERVICE_CREDENTIAL_HEADER, audienceSecret, callerDigest, credentialDigest, formatCallers } from './service-credentials.ts';
 
 /** Config keys for services that serve or call /internal routes. The launcher generates them per run. */
 export const ServiceCredentialConfig = {
@@ -39,27 +37,7 @@ export interface ServiceCredentials {
   readonly callers: ReadonlyMap<string, Buffer>;
 }
 
-/** SHA-256 (hex) of a presented secret. */
-export function credentialDigest(secret: string): string {
-  return createHash('sha256').update(secret).digest('hex');
-}
-
-/** The secret a caller presents to one service: HMAC-SHA256 of its own credential over the callee's name (base64url). */
-export function audienceSecret(credential: string, audience: string): string {
-  return createHmac('sha256', credential).update(audience).digest('base64url');
-}
-
-/** What the service `audience` holds for a caller whose credential is `credential`: the SHA-256 (hex) of its secret for that audience. */
-export function callerDigest(credential: string, audience: string): string {
-  return credentialDigest(audienceSecret(credential, audience));
-}
-
 const HEX_DIGEST = /^[0-9a-f]{64}$/;
-
-/** Format BAZAAR_SERVICE_CALLERS: `name:digest` pairs, comma-separated (no quoting needed in env files, compose or kustomize). */
-export function formatCallers(digests: Readonly<Record<string, string>>): string {
-  return Object.entries(digests).map(([name, digest]) => `${name}:${digest}`).join(',');
-}
 
 /** Parse BAZAAR_SERVICE_CALLERS; throws naming the variable and what is wrong. */
 export function parseCallers(value: string): Map<string, Buffer> {

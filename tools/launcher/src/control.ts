@@ -8,7 +8,7 @@ import { chaosPage, chaosTable, deadLettersSection, eventsPage, scaleControls, l
 import { esc } from './dashboard/layout.ts';
 import { crossSite } from './csrf.ts';
 import type { DeadLetter, DeadLetters } from './dead-letters.ts';
-import { SERVICE_CREDENTIAL_HEADER } from '@bazaar/kit';
+import { SERVICE_CREDENTIAL_HEADER } from '@bazaar/kit/service-credentials';
 
 const ACTION = /^\/api\/services\/([a-z0-9-]+)\/(start|stop|restart|freeze|thaw|kill)$/;
 const ROLLING = /^\/api\/services\/([a-z0-9-]+)\/rolling-restart$/;

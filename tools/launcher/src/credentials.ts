@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { OPERATOR, callerDigest, formatCallers } from '@bazaar/kit';
+import { OPERATOR, callerDigest, formatCallers } from '@bazaar/kit/service-credentials';
 
 export interface RunCredentials {
   /** Service name (and `operator`) → its secret. */

@@ -5,8 +5,7 @@
  * Only with NATS JetStream (--infra or NATS_URL): the embedded feed has no
  * dead letters (a failing event holds its consumer's line and is retried).
  */
-import { createLogger } from '@bazaar/kit';
-import { connectJetStream, listDeadLetters, replayDeadLetters, type DeadLetter, type JetStreamConnection } from '@bazaar/messaging';
+import type { DeadLetter, JetStreamConnection } from '@bazaar/messaging';
 
 export type { DeadLetter };
 
@@ -22,8 +21,12 @@ export interface DeadLetters {
 
 const READY_TIMEOUT_MS = 3000;
 
-/** Dead letters on the NATS server(s) at `url`, under the services' NATS_STREAM_PREFIX. */
-export function jetStreamDeadLetters(opts: { url: string; prefix: string }): DeadLetters {
+/**
+ * Dead letters on the NATS server(s) at `url`, under the services' NATS_STREAM_PREFIX. The messaging package and the
+ * kit's logger are loaded here, only in NATS mode: the launcher's own start does not pay for them (docs/performance.md).
+ */
+export async function jetStreamDeadLetters(opts: { url: string; prefix: string }): Promise<DeadLetters> {
+  const [{ createLogger }, { connectJetStream, listDeadLetters, replayDeadLetters }] = await Promise.all([import('@bazaar/kit'), import('@bazaar/messaging')]);
   const connection: JetStreamConnection = connectJetStream({ url: opts.url, prefix: opts.prefix, logger: createLogger({ service: 'launcher', level: 'silent' }), name: 'bazaar-launcher-dead-letters' });
   const ready = async () => {
     let timer: NodeJS.Timeout | undefined;

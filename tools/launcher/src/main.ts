@@ -12,7 +12,7 @@ import { assignPorts, childEnv, discoverServices, instanceName, instancePorts, p
 import { SupervisedProcess } from './supervisor.ts';
 import { createControlServer } from './control.ts';
 import { runCredentials, writeCredentialsFile } from './credentials.ts';
-import { OPERATOR, audienceSecret } from '@bazaar/kit';
+import { OPERATOR, audienceSecret } from '@bazaar/kit/service-credentials';
 import { processTable } from './table.ts';
 import { checkInfra, infraEnv, maskUrl, type InfraTarget } from './infra.ts';
 import { openTelemetryStore } from './telemetry/store.ts';
@@ -216,7 +216,7 @@ const gatewayUrl = gateway ? `http://${host}:${ports.get(gateway.name)}` : '';
 const dashboardUrl = `http://${host}:${launcherPort}`;
 const serviceUrls = new Map(specs.map((s) => [s.name, `http://${host}:${ports.get(s.name)}`]));
 // On NATS JetStream the Events page lists the dead letters and replays them (as `npm run dead-letters` does).
-const deadLetters = env.NATS_URL ? jetStreamDeadLetters({ url: env.NATS_URL, prefix: env.NATS_STREAM_PREFIX ?? '' }) : undefined;
+const deadLetters = env.NATS_URL ? await jetStreamDeadLetters({ url: env.NATS_URL, prefix: env.NATS_STREAM_PREFIX ?? '' }) : undefined;
 const control = createControlServer({
   processes,
   services: byService,

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
 import { EventEmitter } from 'node:events';
 import { setPriority } from 'node:os';
-import { backoffDelay } from '@bazaar/kit';
+import { backoffDelay } from '@bazaar/kit/primitives';
 import type { ServiceSpec } from './services.ts';
 
 export type ProcessState = 'starting' | 'ready' | 'frozen' | 'crashed' | 'restarting' | 'stopping' | 'stopped' | 'failed';

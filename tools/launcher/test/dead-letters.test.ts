@@ -30,7 +30,7 @@ const event = (n: number): AnyCloudEvent => ({
 });
 
 /** A control server (with its telemetry store) on a free port; closed when the test ends. */
-async function control(t: { after(fn: () => unknown): void }, deadLetters?: ReturnType<typeof jetStreamDeadLetters>): Promise<string> {
+async function control(t: { after(fn: () => unknown): void }, deadLetters?: Awaited<ReturnType<typeof jetStreamDeadLetters>>): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'launcher-dl-'));
   const store = openTelemetryStore(join(dir, 'telemetry.db'));
   const collector = createCollector(store);
@@ -82,7 +82,7 @@ test('the Events page lists dead letters per consumer and replays one to its con
   await waitFor('the orders stream', () => publishEvent(handles, connection.names, dead).then(() => true, () => false), 30_000);
   await waitFor('cart to handle the event', () => handled.some((h) => h.consumer === 'cart'), 30_000);
 
-  const deadLetters = jetStreamDeadLetters({ url: NATS_URL, prefix });
+  const deadLetters = await jetStreamDeadLetters({ url: NATS_URL, prefix });
   cleanup.push(() => deadLetters.close());
   const base = await control(t, deadLetters);
 

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -169,5 +170,30 @@ test('a service that exits with the config-error code is not restarted', async (
     await proc.stop();
     await proc.dispose();
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("the launcher's own start loads neither the service kit's whole index nor the messaging package (what it needs of them are two small modules)", (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'bazaar-launcher-imports-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  // Every module the launcher's entry loads, recorded by a resolve hook; `--help` stops right after the imports.
+  const hook = join(dir, 'record.mjs');
+  writeFileSync(
+    hook,
+    `import { registerHooks } from 'node:module';
+const seen = new Set();
+registerHooks({ resolve(specifier, context, next) { const r = next(specifier, context); seen.add(r.url); return r; } });
+process.on('exit', () => process.stderr.write('LOADED ' + JSON.stringify([...seen]) + '\\n'));
+`,
+  );
+  const main = fileURLToPath(new URL('../src/main.ts', import.meta.url));
+  const run = spawnSync(process.execPath, ['--import', hook, main, '--help'], { encoding: 'utf8', timeout: 60_000 });
+  assert.match(run.stdout, /Usage: npm start/, run.stderr);
+  const line = /LOADED (.*)/.exec(run.stderr)?.[1];
+  assert.ok(line, 'the hook reported what was loaded');
+  const loaded = JSON.parse(line) as string[];
+  assert.ok(loaded.some((url) => url.endsWith('/packages/kit/src/service-credentials.ts')), 'the credential helpers are loaded');
+  for (const heavy of ['/packages/kit/src/index.ts', '/packages/messaging/', '/node_modules/fastify/', '/node_modules/@opentelemetry/sdk-trace-base/']) {
+    assert.deepEqual(loaded.filter((url) => url.includes(heavy)), [], `${heavy} is not loaded by the launcher's start`);
   }
 });
