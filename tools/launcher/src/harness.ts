@@ -76,7 +76,7 @@ export async function prepareBundles(): Promise<string> {
 /** Start the launcher; resolves when it prints that everything is ready. */
 export async function startSystem(opts: StartOptions): Promise<RunningSystem> {
   const readyMs = opts.readyTimeoutMs ?? 180_000;
-  const argv = ['tools/launcher/src/main.ts', '--port-base', String(opts.portBase), '--ready-timeout', String(Math.ceil(readyMs / 1000)), ...(opts.args ?? [])];
+  const argv = ['tools/launcher/src/start.ts', '--port-base', String(opts.portBase), '--ready-timeout', String(Math.ceil(readyMs / 1000)), ...(opts.args ?? [])];
   const launcher = spawn(process.execPath, argv, {
     cwd: root,
     env: { ...process.env, BAZAAR_DATA_DIR: opts.dataDir, BAZAAR_LOG_DIR: opts.logDir, LOG_LEVEL: 'warn', ...opts.env },

@@ -197,3 +197,22 @@ process.on('exit', () => process.stderr.write('LOADED ' + JSON.stringify([...see
     assert.deepEqual(loaded.filter((url) => url.includes(heavy)), [], `${heavy} is not loaded by the launcher's start`);
   }
 });
+
+test("npm start's entry turns on Node's compile cache for the launcher's own modules before they load", (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'bazaar-launcher-cache-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const hook = join(dir, 'cache-dir.mjs');
+  writeFileSync(hook, "import { getCompileCacheDir } from 'node:module';\nprocess.on('exit', () => process.stderr.write('CACHE ' + String(getCompileCacheDir()) + '\\n'));\n");
+  const env = { ...process.env };
+  delete env.NODE_COMPILE_CACHE;
+  delete env.NODE_DISABLE_COMPILE_CACHE;
+  const cacheOf = (entry: string): string | undefined => {
+    const run = spawnSync(process.execPath, ['--import', hook, fileURLToPath(new URL(`../src/${entry}`, import.meta.url)), '--help'], { encoding: 'utf8', env, timeout: 60_000 });
+    assert.match(run.stdout, /Usage: npm start/, run.stderr);
+    return /CACHE (.*)/.exec(run.stderr)?.[1];
+  };
+  assert.equal(cacheOf('main.ts'), 'undefined', 'run directly, the launcher has no compile cache');
+  const cache = cacheOf('start.ts') ?? '';
+  const services = fileURLToPath(new URL('../../../node_modules/.cache/bazaar-compile', import.meta.url));
+  assert.ok(cache.startsWith(`${services}/`), `npm start (start.ts) has one, in the services' directory (Node keeps a subdirectory per version): ${cache}`);
+});
