@@ -115,15 +115,24 @@ process.on('SIGTERM', () => process.exit(0));\n`);
   }
 });
 
-test("a bundled service imports node:http without the exports that load undici, and every other export works as from the sources", async (t) => {
-  const root = mkdtempSync(join(tmpdir(), 'bazaar-bundle-builtins-'));
+/** A checkout holding one service whose main.ts is `code`, bundled; its source and bundled entry. */
+async function bundleOne(t: { after(fn: () => unknown): void }, name: string, code: string): Promise<{ source: string; entry: string }> {
+  const root = mkdtempSync(join(tmpdir(), `bazaar-bundle-${name}-`));
   t.after(() => rmSync(root, { recursive: true, force: true }));
-  mkdirSync(join(root, 'services/delta/src'), { recursive: true });
+  mkdirSync(join(root, `services/${name}/src`), { recursive: true });
   writeFileSync(join(root, 'package-lock.json'), '{}');
+  const source = join(root, `services/${name}/src/main.ts`);
+  writeFileSync(source, code);
+  const spec: ServiceSpec = { name, dir: join(root, `services/${name}`), entry: source, source, bundle: true, port: 1, areas: [], gateway: false, infra: false, smtpPort: undefined };
+  const built = await bundleServices([spec], { root, cacheDir: join(root, 'node_modules', '.cache', 'bazaar-bundles') });
+  return { source, entry: built.entries.get(name) as string };
+}
+
+test("a bundled service imports node:http without the exports that load undici, and every other export works as from the sources", async (t) => {
   // Static, default, namespace and dynamic imports of built-ins (the OpenTelemetry exporter does `import('http')`).
-  const source = join(root, 'services/delta/src/main.ts');
-  writeFileSync(
-    source,
+  const { source, entry } = await bundleOne(
+    t,
+    'delta',
     `import { createServer } from 'node:http';
 import http from 'http';
 import * as fs from 'node:fs';
@@ -135,11 +144,9 @@ const undici = process.moduleLoadList.some((m) => m.includes('internal/deps/undi
 console.log(JSON.stringify({ works, undici }));
 `,
   );
-  const spec: ServiceSpec = { name: 'delta', dir: join(root, 'services/delta'), entry: source, source, bundle: true, port: 1, areas: [], gateway: false, infra: false, smtpPort: undefined };
-  const built = await bundleServices([spec], { root, cacheDir: join(root, 'node_modules', '.cache', 'bazaar-bundles') });
   const run = (file: string) => JSON.parse(execFileSync(process.execPath, [file], { encoding: 'utf8' })) as { works: string; undici: boolean };
   const fromSource = run(source);
-  const fromBundle = run(built.entries.get('delta') as string);
+  const fromBundle = run(entry);
   assert.equal(fromBundle.works, 'function function function function function function a/b');
   assert.equal(fromBundle.works, fromSource.works, 'the same exports, bundled or not');
   assert.equal(fromSource.undici, true, 'run as ES modules, the imports of node:http load undici (13 MB, ~85 ms of CPU)');
@@ -172,14 +179,10 @@ test('asciiComments: only comments lose their non-ASCII characters, one ? per UT
 });
 
 test("a bundle's comments are ASCII (V8 keeps an all-ASCII source at one byte per character); it runs as its sources do", async (t) => {
-  const root = mkdtempSync(join(tmpdir(), 'bazaar-bundle-ascii-'));
-  t.after(() => rmSync(root, { recursive: true, force: true }));
-  mkdirSync(join(root, 'services/echo/src'), { recursive: true });
-  writeFileSync(join(root, 'package-lock.json'), '{}');
-  const source = join(root, 'services/echo/src/main.ts');
   // esbuild keeps a comment before a class member (as in undici) and a legal comment; it escapes the string.
-  writeFileSync(
-    source,
+  const { source, entry } = await bundleOne(
+    t,
+    'echo',
     `class Response {
   // Returns response’s type, e.g. "cors".
   get type(): string {
@@ -190,9 +193,6 @@ test("a bundle's comments are ASCII (V8 keeps an all-ASCII source at one byte pe
 console.log(JSON.stringify({ type: new Response().type, unit: /(µs|ms)/.exec('12µs')?.[1] }));
 `,
   );
-  const spec: ServiceSpec = { name: 'echo', dir: join(root, 'services/echo'), entry: source, source, bundle: true, port: 1, areas: [], gateway: false, infra: false, smtpPort: undefined };
-  const built = await bundleServices([spec], { root, cacheDir: join(root, 'node_modules', '.cache', 'bazaar-bundles') });
-  const entry = built.entries.get('echo') as string;
   const bundled = readFileSync(entry, 'utf8');
   assert.match(bundled, /Returns response\?s type/, 'the comment was kept by esbuild, its character replaced');
   assert.deepEqual(bundled.match(/[\u0080-\uffff]/g), ['µ'], 'only the regular expression keeps its character (esbuild writes it as it is)');
