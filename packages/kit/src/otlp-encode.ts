@@ -11,7 +11,8 @@
  * operation) are one frozen object shared by every span of that statement
  * (@bazaar/store's traceQueries): this encoder writes such an object once and
  * keeps its bytes, so the next thousand spans of the statement copy them. The
- * rest is one pass over a reused buffer with native UTF-8 and hex writes; a
+ * rest is one pass over a reused buffer (native UTF-8 writes for long
+ * strings; ids turned from hex into bytes through a small table); a
  * message's length is written in front of it once its size is known.
  */
 import { SpanStatusCode, TraceFlags, type Attributes, type HrTime, type Link, type SpanContext, type SpanKind } from '@opentelemetry/api';
@@ -26,8 +27,8 @@ const IS_REMOTE = 0x200;
 const MIN_INT64 = -(2 ** 63);
 const MAX_INT64 = 2 ** 63;
 
-/** Each UTF-16 code unit's value as a hex digit, 255 where it is none. */
-const HEX_VALUE = new Uint8Array(0x10000).fill(255);
+/** Each ASCII character's value as a hex digit, 255 where it is none. */
+const HEX_VALUE = new Uint8Array(128).fill(255);
 for (let c = 0; c < 16; c++) {
   HEX_VALUE['0123456789abcdef'.charCodeAt(c)] = c;
   HEX_VALUE['0123456789ABCDEF'.charCodeAt(c)] = c;
@@ -151,8 +152,9 @@ class Writer {
     const buf = this.buf;
     let p = this.pos;
     for (let i = 0; i < n; i++) {
-      const hi = HEX_VALUE[id.charCodeAt(2 * i) & 0xffff] as number;
-      const lo = HEX_VALUE[id.charCodeAt(2 * i + 1) & 0xffff] as number;
+      // Outside ASCII the table has no entry: undefined, which the check below treats as not hex.
+      const hi = HEX_VALUE[id.charCodeAt(2 * i)] ?? 255;
+      const lo = HEX_VALUE[id.charCodeAt(2 * i + 1)] ?? 255;
       if ((hi | lo) > 15) {
         // Ids come from our generator or a validated traceparent; a malformed one still keeps its length.
         buf.fill(0, p, this.pos + n);

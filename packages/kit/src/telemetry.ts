@@ -134,9 +134,9 @@ let exporting = false;
  * exported or the sampler could drop a sampled parent's child: then every
  * span takes the SDK's path.
  */
+let recorded: SpanSink = { processors: [], resource: emptyResource(), scope: { name: '@bazaar/kit' } };
 /** The kit's own processor when it is the only one (the default export): recorded spans are written straight into its next export. */
 let direct: EncodingSpanProcessor | undefined;
-let recorded: SpanSink = { processors: [], resource: emptyResource(), scope: { name: '@bazaar/kit' } };
 /** Whether the sampler samples every new trace (then a root span needs no sampler call either). */
 let rootsSampled = false;
 

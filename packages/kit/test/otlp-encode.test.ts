@@ -161,6 +161,14 @@ test('an id that is not hex is written at its length, zero from the first pair t
   expectParent.write(parent.spanId, 'hex');
   assert.equal(expectParent.toString('hex'), '00f0000000000000');
   assert.ok(ours.includes(Buffer.concat([Buffer.from('2208', 'hex'), expectParent])), 'parent span id: 2 bytes, then zero');
+  // A character outside ASCII (and an id shorter than its pairs) stops the same way.
+  const odd = new SpanBatch();
+  odd.addRecorded(sink.resource, sink.scope, 'x', SpanKind.CLIENT, { ...parent, traceId: '4bf92f3577b34da6a3ce929d0e0e4é36', spanId: '00f067aa0ba902b' }, 1, 2, {});
+  const oddBytes = Buffer.from(odd.take());
+  const oddTrace = Buffer.alloc(16);
+  oddTrace.write('4bf92f3577b34da6a3ce929d0e0e4é36', 'hex');
+  assert.ok(oddBytes.includes(Buffer.concat([Buffer.from('0a10', 'hex'), oddTrace])), 'trace id: 14 bytes, then zero');
+  assert.ok(oddBytes.includes(Buffer.from('220700f067aa0ba902', 'hex')), 'a 15-character span id: its 7 whole bytes');
 });
 
 test('a large export (a full batch of 512 spans) grows the buffer and still matches', () => {
