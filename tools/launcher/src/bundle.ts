@@ -110,7 +110,7 @@ export async function bundleServices(specs: ServiceSpec[], opts: { root: string;
     banner: { js: "import { createRequire as __bazaarCreateRequire } from 'node:module'; const require = __bazaarCreateRequire(import.meta.url);" },
     sourcemap: 'linked',
     logLevel: 'silent',
-    plugins: [sourceLocations(opts.root), builtinsWithoutCostlyExports()],
+    plugins: [sourceLocations(opts.root), httpWithoutUndici()],
   });
   asciiCommentsIn(building);
   writeFileSync(join(building, 'README.txt'), 'Bundles of the Bazaar services, built by the launcher (tools/launcher/src/bundle.ts). Safe to delete.\n');
@@ -151,11 +151,8 @@ function sourceLocations(root: string): Plugin {
   };
 }
 
-/**
- * Exports of Node's built-in modules that load a lot on first read: `http.WebSocket` and its two event classes
- * load Node's internal undici (13 MB and ~85 ms of CPU in a process; docs/performance.md).
- */
-const COSTLY_EXPORTS: Record<string, string[]> = { 'node:http': ['WebSocket', 'CloseEvent', 'MessageEvent'] };
+/** node:http's exports that load Node's internal undici on first read (13 MB and ~85 ms of CPU in a process; docs/performance.md). */
+const UNDICI_GETTERS = ['WebSocket', 'CloseEvent', 'MessageEvent'];
 
 /**
  * `node:http` imported from an ES module, as `require()` would give it. Importing a built-in as an ES module reads
@@ -164,21 +161,17 @@ const COSTLY_EXPORTS: Record<string, string[]> = { 'node:http': ['WebSocket', 'C
  * the gateway's server, nodemailer) paid for it and never used it. In the bundle such an import gets a module with
  * the same exports but those three (an import of one of them fails the build, loudly), read once when it loads.
  */
-function builtinsWithoutCostlyExports(): Plugin {
+function httpWithoutUndici(): Plugin {
   const require = createRequire(import.meta.url);
   return {
-    name: 'bazaar-builtins-without-costly-exports',
+    name: 'bazaar-http-without-undici',
     setup(build) {
-      build.onResolve({ filter: /^(node:)?http$/ }, (args) => {
-        if (args.kind !== 'import-statement' && args.kind !== 'dynamic-import') return undefined;
-        return { path: `node:${args.path.replace(/^node:/, '')}`, namespace: 'bazaar-builtin' };
-      });
-      build.onLoad({ filter: /.*/, namespace: 'bazaar-builtin' }, (args) => {
-        const costly = COSTLY_EXPORTS[args.path] ?? [];
-        const names = Object.keys(require(args.path) as object).filter((name) => !costly.includes(name) && /^[A-Za-z_$][\w$]*$/.test(name));
+      build.onResolve({ filter: /^(node:)?http$/ }, (args) => (args.kind === 'import-statement' || args.kind === 'dynamic-import' ? { path: 'node:http', namespace: 'bazaar-builtin' } : undefined));
+      build.onLoad({ filter: /.*/, namespace: 'bazaar-builtin' }, () => {
+        const names = Object.keys(require('node:http') as object).filter((name) => !UNDICI_GETTERS.includes(name) && /^[A-Za-z_$][\w$]*$/.test(name));
         const lines = [
           "import { createRequire } from 'node:module';",
-          `const builtin = createRequire(import.meta.url)(${JSON.stringify(args.path)});`,
+          "const builtin = createRequire(import.meta.url)('node:http');",
           'export default builtin;',
           ...names.map((name) => `export const ${name} = builtin.${name};`),
         ];
@@ -199,19 +192,19 @@ function builtinsWithoutCostlyExports(): Plugin {
  */
 export function asciiComments(code: string): string {
   if (!/[\u0080-\uffff]/.test(code)) return code;
+  // The comments holding such a character, in order: acorn's tokenizer reports each one as iterating it passes it.
   const comments: [number, number][] = [];
-  for (const token of tokenizer(code, { ecmaVersion: 'latest', sourceType: 'module', allowHashBang: true, onComment: (_block, _text, start, end) => comments.push([start, end]) })) {
-    if (token.type.label === 'eof') break;
-  }
+  const onComment = (_block: boolean, text: string, start: number, end: number): void => {
+    if (/[\u0080-\uffff]/.test(text)) comments.push([start, end]);
+  };
+  for (const token of tokenizer(code, { ecmaVersion: 'latest', sourceType: 'module', allowHashBang: true, onComment })) void token;
   let out = '';
   let at = 0;
   for (const [start, end] of comments) {
-    const comment = code.slice(start, end);
-    if (!/[\u0080-\uffff]/.test(comment)) continue;
-    out += code.slice(at, start) + comment.replace(/[\u0080-\uffff]/g, '?');
+    out += code.slice(at, start) + code.slice(start, end).replace(/[\u0080-\uffff]/g, '?');
     at = end;
   }
-  return at === 0 ? code : out + code.slice(at);
+  return out + code.slice(at);
 }
 
 function asciiCommentsIn(dir: string): void {
