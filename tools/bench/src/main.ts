@@ -24,7 +24,7 @@ import { benchCheckout } from './checkout.ts';
 import { benchGateway } from './gateway.ts';
 import { benchSearch } from './search.ts';
 import { benchTracing, pooled, tracingCost, type ModeFigures } from './tracing.ts';
-import { cpuDelta, cpuSnapshot, rssMb } from './proc.ts';
+import { cpuDelta, cpuSnapshot, pssMb, rssMb } from './proc.ts';
 import { benchReportsIngest } from './reports.ts';
 import { machineLoad, measureYardstick } from './yardstick.ts';
 
@@ -101,9 +101,11 @@ async function fullBench(): Promise<void> {
     process.stdout.write(`  start-up: cold ${cold} ms (migrations + seed), warm ${warm} ms (${machineLoad()}; ${(cold / yard.usPerRequest * 1000).toFixed(0)} / ${(warm / yard.usPerRequest * 1000).toFixed(0)} yardstick requests)\n`);
     // Idle: nothing has been asked of the system since it said ready.
     await new Promise((r) => setTimeout(r, 3000));
-    const idle = (await system.services()).map((s) => ({ name: s.name, mb: s.pid === undefined ? undefined : rssMb(s.pid) }));
+    const idle = (await system.services()).map((s) => ({ name: s.name, mb: s.pid === undefined ? undefined : rssMb(s.pid), pss: s.pid === undefined ? undefined : pssMb(s.pid) }));
     const idleTotal = idle.reduce((sum, s) => sum + (s.mb ?? 0), 0);
+    const idlePss = idle.reduce((sum, s) => sum + (s.pss ?? 0), 0);
     process.stdout.write(`  idle RSS: ${idleTotal.toFixed(0)} MB in ${idle.length} processes — ${idle.map((s) => `${s.name} ${s.mb?.toFixed(0) ?? '?'}`).join(', ')}\n`);
+    process.stdout.write(`  idle PSS: ${idlePss.toFixed(0)} MB (the same processes, each page they share counted once: what they hold of the machine's memory)\n`);
 
     const catalog = await system.service('catalog');
     const page = (await (await fetch(`${system.gatewayUrl}/api/catalog/products?limit=1`)).json()) as { items: { id: string }[] };

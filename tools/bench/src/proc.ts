@@ -1,7 +1,7 @@
 /**
  * Per-process figures from Linux's /proc: CPU time used (utime + stime, in
  * clock ticks, from /proc/<pid>/stat) and resident memory (VmRSS, from
- * /proc/<pid>/status). Undefined where /proc is missing (not Linux) or the
+ * /proc/<pid>/status; PSS from /proc/<pid>/smaps_rollup). Undefined where /proc is missing (not Linux) or the
  * process is gone.
  */
 import { readFileSync } from 'node:fs';
@@ -28,6 +28,21 @@ export function rssMb(pid: number): number | undefined {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const kb = /^VmRSS:\s+(\d+) kB/m.exec(status)?.[1];
+    return kb === undefined ? undefined : Number(kb) / 1024;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Proportional set size of a process, in MB (Pss in /proc/<pid>/smaps_rollup): its resident pages, each page it
+ * shares with other processes counted as its share. RSS counts a shared page in full in every process that maps
+ * it (the node binary, the bundles' files: ~50 MB per process here), so a sum of RSS over fourteen processes counts
+ * those pages fourteen times; a sum of PSS is what the processes together hold of the machine's memory.
+ */
+export function pssMb(pid: number): number | undefined {
+  try {
+    const kb = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1];
     return kb === undefined ? undefined : Number(kb) / 1024;
   } catch {
     return undefined;

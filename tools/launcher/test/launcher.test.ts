@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { assignPorts, childEnv, discoverServices, instancePorts, parseScale, type ServiceSpec } from '../src/services.ts';
-import { SupervisedProcess, backoffMs, type ProcessInfo } from '../src/supervisor.ts';
+import { SupervisedProcess, backoffMs, serviceNodeFlags, type ProcessInfo } from '../src/supervisor.ts';
 import { formatTable } from '../src/table.ts';
 import { until } from '../src/harness.ts';
 import { freePort } from '@bazaar/kit/testing';
@@ -169,6 +169,43 @@ test('a service that exits with the config-error code is not restarted', async (
   } finally {
     await proc.stop();
     await proc.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a service runs with a young generation of 2 MB semi-spaces, unless NODE_OPTIONS sets its own size', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bazaar-sup-'));
+  const entry = join(dir, 'main.mjs');
+  // The toy says which V8 flags it was started with, then waits to be stopped.
+  writeFileSync(entry, `import { writeFileSync } from 'node:fs';
+writeFileSync(process.env.OUT, JSON.stringify({ execArgv: process.execArgv, nodeOptions: process.env.NODE_OPTIONS ?? null }));
+setInterval(() => {}, 1000);
+process.on('SIGTERM', () => process.exit(0));\n`);
+  const run = async (name: string, extraEnv: Record<string, string>) => {
+    const out = join(dir, `${name}.json`);
+    const proc = new SupervisedProcess({
+      spec: { name, dir, entry, source: entry, bundle: false, port: 1, areas: [], gateway: false, infra: false, smtpPort: undefined },
+      url: 'http://127.0.0.1:1',
+      env: { OUT: out, ...extraEnv },
+      logFile: join(dir, `${name}.log`),
+      echo: false,
+      nodePath: process.execPath,
+    });
+    try {
+      proc.start();
+      return await until(`${name} to report its flags`, 30_000, () => (existsSync(out) && statSync(out).size > 0 ? (JSON.parse(readFileSync(out, 'utf8')) as { execArgv: string[]; nodeOptions: string | null }) : undefined));
+    } finally {
+      await proc.stop();
+      await proc.dispose();
+    }
+  };
+  try {
+    assert.deepEqual((await run('small', {})).execArgv, ['--max-semi-space-size=2']);
+    const own = await run('own', { NODE_OPTIONS: '--max-semi-space-size=16' });
+    assert.deepEqual(own.execArgv, [], 'no flag of the launcher\'s beside the user\'s own');
+    assert.equal(own.nodeOptions, '--max-semi-space-size=16');
+    assert.deepEqual(serviceNodeFlags('--max_semi_space_size=4 --enable-source-maps'), [], 'V8 spells it with underscores too');
+  } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 });
