@@ -163,12 +163,17 @@ export const FeedQuery = Type.Object(
     after: Type.Integer({ minimum: 0, default: 0, description: 'Return events with sequence > after' }),
     limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 }),
     waitMs: Type.Integer({ minimum: 0, maximum: 25_000, default: 0, description: 'Long-poll: wait up to this long for a first event' }),
+    order: Type.Optional(
+      Type.Union([Type.Literal('asc'), Type.Literal('desc')], {
+        description: "asc (default): oldest first, what a consumer reads; desc: newest first (with limit=1, the feed's head: how far a rebuild has to replay)",
+      }),
+    ),
   },
   { additionalProperties: false },
 );
 export type FeedQuery = Static<typeof FeedQuery>;
 
-export const FeedPage = Type.Object({ events: Type.Array(AnyCloudEvent), next: Type.Integer() });
+export const FeedPage = Type.Object({ events: Type.Array(AnyCloudEvent), next: Type.Integer({ description: 'The newest sequence in this page (or `after` when it is empty): ask after it for what comes next' }) });
 export type FeedPage = Static<typeof FeedPage>;
 
 /**

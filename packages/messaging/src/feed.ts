@@ -27,12 +27,13 @@ export function eventFeedRoutes<DB extends OutboxTables>(deps: { db: Kysely<DB>;
       wakeAppendWaiters();
     });
     serve(app, feedRoute, async (request) => {
-      const { after, limit, waitMs } = request.query;
+      const { after, limit, waitMs, order } = request.query;
       const until = clock.now() + (waitMs ?? 0);
+      const newestFirst = order === 'desc';
       for (;;) {
-        const events = await readOutbox(deps.db, after ?? 0, limit ?? 100);
+        const events = await readOutbox(deps.db, after ?? 0, limit ?? 100, newestFirst);
         if (events.length > 0 || clock.now() >= until || closing || request.raw.destroyed) {
-          return { events, next: events.at(-1)?.sequence ?? after ?? 0 };
+          return { events, next: (newestFirst ? events[0] : events.at(-1))?.sequence ?? after ?? 0 };
         }
         await nextAppend(clock.sleep(msSinceLastAppend() < HOT_FOR_MS ? HOT_POLL_MS : IDLE_POLL_MS));
       }

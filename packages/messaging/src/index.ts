@@ -1,7 +1,7 @@
 export type { AnyCloudEvent, EventTransport, NewEvent, SubscribeOptions, Subscription } from './types.ts';
 export { appendEvent, outboxHead, outboxMigration, readOutbox, type OutboxTables } from './outbox.ts';
 export { eventFeedRoutes } from './feed.ts';
-export { feedProbe, type FeedProbe } from './feed-probe.ts';
+export { feedProbe, replayProgress, type FeedProbe } from './feed-probe.ts';
 export { cursorStore, handleOnce, inboxMigration, type CursorStore, type InboxTables } from './inbox.ts';
 export { FeedConsumerConfig, createHttpFeedTransport, retryDelayMs, type HttpFeedTransportOptions } from './http-transport.ts';
 export { startConsumer, type Handlers } from './consumer.ts';

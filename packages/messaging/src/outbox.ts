@@ -147,12 +147,12 @@ function producerSpan(source: string, id: string, event: NewEvent): string {
 }
 
 /** Events after `after`, oldest first, as CloudEvents. */
-export async function readOutbox<DB extends OutboxTables>(db: Kysely<DB>, after: number, limit: number): Promise<AnyCloudEvent[]> {
+export async function readOutbox<DB extends OutboxTables>(db: Kysely<DB>, after: number, limit: number, newestFirst = false): Promise<AnyCloudEvent[]> {
   const rows = await (db as unknown as Kysely<OutboxTables>)
     .selectFrom('outbox')
     .selectAll()
     .where('seq', '>', after)
-    .orderBy('seq')
+    .orderBy('seq', newestFirst ? 'desc' : 'asc')
     .limit(limit)
     .execute();
   return rows.map(rowToEvent);

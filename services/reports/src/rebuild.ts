@@ -1,7 +1,7 @@
 import { createSerial, type Logger } from '@bazaar/kit';
 import type { Consumers } from './consumers.ts';
 import { SOURCES, streamOf, type Source } from './events.ts';
-import type { FeedProbe } from '@bazaar/messaging';
+import { replayProgress, type FeedProbe } from '@bazaar/messaging';
 import type { ReportsStore } from './store/index.ts';
 
 export type FeedState = 'caught-up' | 'behind' | 'unreachable' | 'unknown';
@@ -27,14 +27,18 @@ export interface RebuildControl {
 /**
  * Rebuilds the read model from the producers' event history. A rebuild is
  * marked in the database (so one interrupted by a crash is still reported
- * after the restart), and ends when every feed has nothing after the
- * position the read model reached. A database created empty starts marked.
+ * after the restart), and ends when the read model has replayed each feed's
+ * history: reached the newest event the feed held when the rebuild first
+ * asked it (replayProgress; a feed that grows all the time under checkouts
+ * is never found with nothing after the position). A database created empty
+ * starts marked.
  */
 export function createRebuilder(opts: { store: ReportsStore; consumers: Consumers; probe: FeedProbe<Source>; logger: Logger; checkEveryMs?: number }) {
   const log = opts.logger.child({ component: 'rebuild' });
   const checkEveryMs = opts.checkEveryMs ?? 250;
   let startedAt: string | undefined;
   let feeds: Partial<Record<Source, FeedState>> = {};
+  const replay = replayProgress(opts.probe);
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
   /** Checks and requests take turns, so a check never ends a rebuild that started while it ran. */
@@ -46,7 +50,7 @@ export function createRebuilder(opts: { store: ReportsStore; consumers: Consumer
     for (const source of SOURCES) {
       const position = await opts.store.cursors.load(streamOf(source));
       try {
-        feeds[source] = (await opts.probe.hasEventsAfter(source, position)) ? 'behind' : 'caught-up';
+        feeds[source] = (await replay.replayed(source, position)) ? 'caught-up' : 'behind';
       } catch {
         feeds[source] = 'unreachable';
       }
@@ -83,6 +87,8 @@ export function createRebuilder(opts: { store: ReportsStore; consumers: Consumer
     async start(): Promise<void> {
       stopped = false;
       startedAt = await opts.store.rebuildStartedAt();
+      // The feeds' heads are asked by the first check: a producer still starting does not hold this start up.
+      replay.restart();
       if (startedAt) log.info({ startedAt }, 'rebuilding the read model from position 0 of every feed');
       schedule();
     },
@@ -97,6 +103,7 @@ export function createRebuilder(opts: { store: ReportsStore; consumers: Consumer
         }
         startedAt = started;
         feeds = {};
+        replay.restart();
         log.info({ startedAt: started }, 'rebuild requested: read model emptied, replaying every feed from position 0');
         schedule();
         return { startedAt: started };

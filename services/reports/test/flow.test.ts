@@ -141,3 +141,37 @@ test('a rebuild replays the feeds from position 0: 503 with progress meanwhile, 
   await ready(fresh);
   assert.deepEqual(await fresh.sales(), before);
 });
+
+test('a rebuild ends once the history is replayed, while the producers keep writing events (as shoppers check out)', async (t) => {
+  const p = await producers(t);
+  const svc = await reports(t, p.urls);
+  await ready(svc);
+  for (let i = 1; i <= 300; i++) await p.orders.publish('orders.order-confirmed', orderOf({ orderId: `h${i}`, productId: 'p1', quantity: 1, price: 100, confirmedAt: '2026-01-02T10:00:00Z' }));
+  await waitFor('the history counted', async () => (await svc.sales()).orders === 300);
+
+  // Shoppers keep checking out: an order confirmed and its payment captured every few ms, until the test ends.
+  let writing = true;
+  let written = 0;
+  const writer = (async () => {
+    while (writing) {
+      written += 1;
+      await p.orders.publish('orders.order-confirmed', orderOf({ orderId: `n${written}`, productId: 'p2', quantity: 1, price: 100, confirmedAt: '2026-01-03T10:00:00Z' }));
+      await p.payments.publish('payments.payment-captured', payment('CAPTURED', { orderId: `n${written}`, amount: eur(100) }));
+      await new Promise((r) => setTimeout(r, 3));
+    }
+  })();
+  try {
+    await waitFor('events written after the history', async () => written >= 20);
+    const accepted = await svc.app.inject({ method: 'POST', url: '/internal/reports/rebuild', headers: internal });
+    assert.equal(accepted.statusCode, 202);
+    // Before: the rebuild waited for a moment with nothing after its position on both feeds, which a feed written
+    // every few ms does not give: it was still rebuilding (and reports not ready) after 30 s of writing.
+    await waitFor('the rebuild to end while events keep coming', async () => (await svc.app.inject({ url: '/internal/reports/rebuild', headers: internal })).json().rebuilding === false, 30_000);
+    assert.equal((await svc.app.inject({ url: '/readyz' })).statusCode, 200);
+    const now = await svc.sales();
+    assert.ok(now.orders >= 300 + 20, `the whole history replayed, and what came during the rebuild: ${now.orders} orders`);
+  } finally {
+    writing = false;
+    await writer;
+  }
+});

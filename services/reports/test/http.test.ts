@@ -1,6 +1,6 @@
 // The HTTP edge through inject(): admin-only sales, problem+json errors,
 // the internal rebuild endpoint and readiness. The rebuilder is the real
-// one over a real DuckDB; only its feeds are stood in for (always caught up).
+// one over a real DuckDB; only its feeds are stood in for (their heads, empty unless a test says otherwise).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createAuthenticator } from '@bazaar/kit';
@@ -12,11 +12,12 @@ import { createRebuilder } from '../src/rebuild.ts';
 import { openReportsStore } from '../src/store/index.ts';
 import { confirmedOrder, internal } from './helpers.ts';
 
-async function setup(opts: { caughtUp?: () => boolean } = {}) {
+async function setup(opts: { heads?: () => Record<string, number> } = {}) {
   const keys = await createTestKeys();
   const store = await openReportsStore({ dataDir: '', inMemory: true });
   const consumers = { started: 0, start() { this.started += 1; }, async stop() {} };
-  const probe = { hasEventsAfter: async () => !(opts.caughtUp?.() ?? true), close: async () => undefined };
+  // Each feed's newest event, as its producer would answer (none by default: nothing to replay).
+  const probe = { head: async (source: string) => opts.heads?.()[source] ?? 0, close: async () => undefined };
   const rebuilder = createRebuilder({ store, consumers, probe, logger: testLogger(), checkEveryMs: 20 });
   const app = buildApp({ store, logger: testLogger(), auth: createAuthenticator(keys.keys), rebuild: rebuilder, credentials: testCredentials('reports'), currency: 'EUR', defaultMetrics: false });
   const admin = await keys.sign({ sub: 'admin-1', roles: ['admin'] });
@@ -95,8 +96,8 @@ test('GET /api/reports/sales: 400 problem+json for from after to, impossible day
 });
 
 test('POST /internal/reports/rebuild needs the service credential, empties the model and reports progress until caught up', async () => {
-  let caughtUp = true;
-  const s = await setup({ caughtUp: () => caughtUp });
+  let heads = { orders: 0, payments: 0 };
+  const s = await setup({ heads: () => heads });
   await s.rebuilder.start();
   // A new database starts as a rebuild; with the feeds caught up it is soon ready.
   await waitFor('ready after the initial rebuild', async () => (await s.app.inject({ url: '/readyz' })).statusCode === 200);
@@ -111,7 +112,8 @@ test('POST /internal/reports/rebuild needs the service credential, empties the m
   const sales = async () => (await s.app.inject({ url: '/api/reports/sales', headers: s.bearer(s.admin) })).json().orders as number;
   assert.equal(await sales(), 1);
 
-  caughtUp = false;
+  // The producers now hold an event each: the rebuild has one to replay from each feed.
+  heads = { orders: 1, payments: 1 };
   const accepted = await s.app.inject({ method: 'POST', url: '/internal/reports/rebuild', headers: internal });
   assert.equal(accepted.statusCode, 202);
   assert.equal(accepted.json().status, 'rebuilding');
@@ -130,7 +132,10 @@ test('POST /internal/reports/rebuild needs the service credential, empties the m
   assert.equal(status.json().rebuilding, true);
   assert.equal(status.json().startedAt, accepted.json().startedAt);
 
-  caughtUp = true;
+  // The consumers reach each feed's head (orders through the event, payments by its position alone).
+  if (decoded.kind === 'fact') await s.store.apply({ event, stream: 'orders/reports', fact: decoded.fact });
+  await waitFor('orders replayed, payments still behind', async () => /orders at 1 \(caught-up\), payments at 0 \(behind\)/.test((await s.app.inject({ url: '/readyz' })).body));
+  await s.store.cursors.save('payments/reports', 1);
   await waitFor('ready once caught up', async () => (await s.app.inject({ url: '/readyz' })).statusCode === 200);
   assert.equal((await s.app.inject({ url: '/internal/reports/rebuild', headers: internal })).json().rebuilding, false);
   assert.equal(await s.store.rebuildStartedAt(), undefined);

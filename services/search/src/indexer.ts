@@ -1,5 +1,5 @@
 import { createSerial, startPeriodic, type Logger, type PeriodicLoop } from '@bazaar/kit';
-import type { CursorStore, Subscription } from '@bazaar/messaging';
+import { replayProgress, type CursorStore, type Subscription } from '@bazaar/messaging';
 import { ProductIndex, type SearchPage, type SearchParams } from './domain/product-index.ts';
 import { CONSUMER, SOURCES, applyEvent, type Source } from './events.ts';
 import type { Feeds } from './upstream/feeds.ts';
@@ -62,6 +62,8 @@ export function createIndexer(opts: IndexerOptions) {
   let phase: IndexerStatus['phase'] = 'starting';
   let rebuildReason: string | null = null;
   let caughtUp = new Set<Source>();
+  /** Each source's history, as far as its feed held it when this rebuild first asked (not "nothing after": under load that never comes). */
+  const replay = replayProgress(opts.feeds);
   let sourceErrors = new Map<Source, string>();
   let eventsApplied = 0;
   /** Bumped by each rebuild, so an answer about the previous one is not taken for this one. */
@@ -131,16 +133,16 @@ export function createIndexer(opts: IndexerOptions) {
     });
   }
 
-  /** During a rebuild: ask each source whether events remain after our position. */
+  /** During a rebuild: ask each source whether our position has reached its history. */
   async function checkCaughtUp(): Promise<void> {
     const asked = generation;
     for (const source of SOURCES) {
       if (caughtUp.has(source)) continue;
       try {
-        const more = await opts.feeds.hasEventsAfter(source, positions.get(streamOf(source)) ?? 0);
+        const replayed = await replay.replayed(source, positions.get(streamOf(source)) ?? 0);
         if (asked !== generation) return;
         sourceErrors.delete(source);
-        if (!more) caughtUp.add(source);
+        if (replayed) caughtUp.add(source);
       } catch (error) {
         if (asked !== generation) return;
         sourceErrors.set(source, (error as Error).message);
@@ -169,6 +171,7 @@ export function createIndexer(opts: IndexerOptions) {
     index = ProductIndex.empty();
     positions.clear();
     caughtUp = new Set();
+    replay.restart();
     sourceErrors = new Map();
     eventsApplied = 0;
     phase = 'rebuilding';

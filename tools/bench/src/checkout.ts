@@ -24,6 +24,27 @@ export interface CheckoutFigures {
   p99: number;
   /** Every checkout's latency (ms), when asked for. */
   times?: number[];
+  /** Every checkout, when asked for: when it was sent (performance.now() of this process), its latency, its order. */
+  samples?: CheckoutSample[];
+}
+
+export interface CheckoutSample {
+  /** When the checkout request was sent, on this process's performance.now() clock (ms). */
+  at: number;
+  ms: number;
+  orderId: string | undefined;
+  confirmed: boolean;
+}
+
+export interface CheckoutOptions {
+  /** Shoppers checking out at once, back to back (default 1). */
+  inFlight?: number;
+  keepTimes?: boolean;
+  keepSamples?: boolean;
+  /** Asked before each new checkout: true ends the run early (the count is then an upper bound). */
+  stop?: () => boolean;
+  /** Shoppers registered beforehand (shoppers()), one per lane: the run then starts with its first checkout. */
+  tokens?: string[];
 }
 
 async function json<T>(url: string, init: { method?: string; body?: unknown; token?: string; headers?: Record<string, string> } = {}): Promise<{ status: number; body: T; etag: string }> {
@@ -37,11 +58,18 @@ async function json<T>(url: string, init: { method?: string; body?: unknown; tok
 /** The q-quantile of values sorted ascending (the value at index ⌊q·n⌋): every checkout figure of the bench uses it. */
 export const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
 
-let shoppers = 0;
+let shopperCount = 0;
+
+/** Register and log in `n` fresh shoppers, one after another (registering hashes a password); returns their tokens. */
+export async function shoppers(gatewayUrl: string, n: number): Promise<string[]> {
+  const tokens: string[] = [];
+  for (let i = 0; i < n; i++) tokens.push(await shopper(gatewayUrl));
+  return tokens;
+}
 
 /** Register and log in a fresh shopper; returns its token. */
 async function shopper(gatewayUrl: string): Promise<string> {
-  const email = `bench-${process.pid}-${Date.now()}-${shoppers++}@example.com`;
+  const email = `bench-${process.pid}-${Date.now()}-${shopperCount++}@example.com`;
   const password = 'correct horse battery staple';
   // Like any client on a busy machine: ask again (a few times) when the gateway timed out or the service was busy.
   const retried = async <T>(call: () => Promise<{ status: number; body: T }>) => {
@@ -61,20 +89,22 @@ async function shopper(gatewayUrl: string): Promise<string> {
  * (default 1: sequential); returns latency and throughput of the checkout
  * requests (cart filling excluded from the latencies, included in the wall time).
  */
-export async function benchCheckout(gatewayUrl: string, count: number, opts: { inFlight?: number; keepTimes?: boolean } = {}): Promise<CheckoutFigures> {
+export async function benchCheckout(gatewayUrl: string, count: number, opts: CheckoutOptions = {}): Promise<CheckoutFigures> {
   const inFlight = opts.inFlight ?? 1;
   const products = (await json<{ items: { id: string }[] }>(`${gatewayUrl}/api/catalog/products?limit=50`)).body.items;
   if (products.length === 0) throw new Error('no products');
   // One after another: registering hashes a password, and 16 at once time out on a busy machine.
-  const tokens: string[] = [];
-  for (let i = 0; i < inFlight; i++) tokens.push(await shopper(gatewayUrl));
+  const tokens = opts.tokens ?? (await shoppers(gatewayUrl, inFlight));
   const times: number[] = [];
+  const samples: CheckoutSample[] = [];
   let confirmed = 0;
+  let begun = 0;
   let cartChanged = 0;
   let next = 0;
   const t0 = performance.now();
   async function loop(token: string, lane: number): Promise<void> {
-    for (let i = next++; i < count; i = next++) {
+    for (let i = next++; i < count && !opts.stop?.(); i = next++) {
+      begun += 1;
       const product = products[(i * 7 + lane) % products.length] as { id: string };
       // The cart version the shopper saw: checkout requires it as If-Match.
       let { etag } = await json(`${gatewayUrl}/api/cart/items/${product.id}`, { method: 'PUT', token, body: { quantity: 1 } });
@@ -85,7 +115,7 @@ export async function benchCheckout(gatewayUrl: string, count: number, opts: { i
       // (as a client showing the cart again would). Still legal, still counted. Only the checkout that places the order is timed.
       for (let look = 0; ; look++) {
         const started = performance.now();
-        const res = await json<{ status?: string; code?: string; cart?: { version?: string } }>(`${gatewayUrl}/api/checkout`, {
+        const res = await json<{ status?: string; orderId?: string; code?: string; cart?: { version?: string } }>(`${gatewayUrl}/api/checkout`, {
           method: 'POST',
           token,
           headers: { 'idempotency-key': key, 'if-match': etag },
@@ -99,6 +129,7 @@ export async function benchCheckout(gatewayUrl: string, count: number, opts: { i
         }
         times.push(performance.now() - started);
         if (res.body.status === 'CONFIRMED') confirmed += 1;
+        if (opts.keepSamples) samples.push({ at: started, ms: performance.now() - started, orderId: res.body.orderId, confirmed: res.body.status === 'CONFIRMED' });
         break;
       }
     }
@@ -106,5 +137,16 @@ export async function benchCheckout(gatewayUrl: string, count: number, opts: { i
   await Promise.all(tokens.map((token, lane) => loop(token, lane)));
   const elapsedMs = performance.now() - t0;
   const sorted = [...times].sort((a, b) => a - b);
-  return { checkouts: count, confirmed, cartChanged, inFlight, elapsedMs, confirmedPerS: (confirmed * 1000) / elapsedMs, p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99), ...(opts.keepTimes ? { times } : {}) };
+  return {
+    checkouts: begun,
+    confirmed,
+    cartChanged,
+    inFlight,
+    elapsedMs,
+    confirmedPerS: (confirmed * 1000) / elapsedMs,
+    p50: quantile(sorted, 0.5),
+    p99: quantile(sorted, 0.99),
+    ...(opts.keepTimes ? { times } : {}),
+    ...(opts.keepSamples ? { samples } : {}),
+  };
 }

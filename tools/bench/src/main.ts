@@ -5,13 +5,17 @@
  *     and last, and the machine load: every figure is also given as a
  *     multiple of the yardstick, so runs on different machines compare;
  *   - start-up time, cold (empty data dir: migrations + catalog seed) and warm;
- *   - idle RSS per service;
+ *   - idle RSS per service, and the processes' PSS (shared pages counted once);
  *   - req/s, p50 and p99 for catalog reads, direct and through the gateway,
  *     measured in one run with the same load so the ratio is meaningful;
  *   - the same for the storefront's home, category, product and search pages.
- *   - a checkout concurrency sweep (1, 4, 16 in flight): confirmed/s, p50,
+ *   - a checkout concurrency sweep (1, 4, 16, 64 in flight): confirmed/s, p50,
  *     p99 and CPU per confirmed checkout by service (from /proc);
- *   - the reports read model's ingest rate from a feed backlog.
+ *   - event lag, outbox to consumer's effect, p50/p99 per consumer (lag.ts);
+ *   - the reports read model's ingest rate from a feed backlog;
+ *   - checkout p99 while the reports read model rebuilds from 10,000 events,
+ *     against quiet (rebuild.ts);
+ *   - search queries; then tracing's cost (tracing off and on, side by side).
  * Figures, not assertions: machines are shared and noisy.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -26,11 +30,17 @@ import { benchSearch } from './search.ts';
 import { benchTracing, pooled, tracingCost, type ModeFigures } from './tracing.ts';
 import { cpuDelta, cpuSnapshot, pssMb, rssMb } from './proc.ts';
 import { benchReportsIngest } from './reports.ts';
+import { benchRebuild } from './rebuild.ts';
+import { benchEventLag } from './lag.ts';
 import { machineLoad, measureYardstick } from './yardstick.ts';
 
 const duration = Number(process.env.BENCH_DURATION_S ?? 5);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const portBase = Number(process.env.BENCH_PORT_BASE ?? 26000);
+/** The sweep step whose checkouts' events the event lag is read for. */
+const LAG_IN_FLIGHT = 4;
+/** Shoppers checking out while a read model rebuilds (and in the quiet bursts it is compared with). */
+const REBUILD_IN_FLIGHT = 4;
 
 interface Figures {
   name: string;
@@ -128,14 +138,18 @@ async function fullBench(): Promise<void> {
     )}\n  (${machineLoad()})\n\n`);
     const edge = await benchGateway(system, { connections, durationS: duration });
     const checkoutCount = Number(process.env.BENCH_CHECKOUTS ?? 40);
-    const sweep = (process.env.BENCH_IN_FLIGHT ?? '1,4,16').split(',').map(Number);
+    const sweep = (process.env.BENCH_IN_FLIGHT ?? '1,4,16,64').split(',').map(Number);
     const rows: string[][] = [];
     const cpuRows: string[] = [];
+    let lagOrders: string[] = [];
     for (const inFlight of sweep) {
-      process.stdout.write(`  checkout: ${checkoutCount} checkouts through the gateway, ${inFlight} in flight…\n`);
+      // Every shopper checks out at least twice: 40 checkouts would leave 24 of 64 shoppers idle.
+      const count = Math.max(checkoutCount, 2 * inFlight);
+      process.stdout.write(`  checkout: ${count} checkouts through the gateway, ${inFlight} in flight…\n`);
       const procs = await system.services();
       const before = cpuSnapshot(procs);
-      const co = await benchCheckout(system.gatewayUrl, checkoutCount, { inFlight });
+      const co = await benchCheckout(system.gatewayUrl, count, { inFlight, keepSamples: true });
+      if (inFlight === LAG_IN_FLIGHT || lagOrders.length === 0) lagOrders = (co.samples ?? []).flatMap((c) => (c.confirmed && c.orderId ? [c.orderId] : []));
       // The read models' share counts too: give them a moment to take the events in.
       await new Promise((r) => setTimeout(r, 2000));
       const used = cpuDelta(before, cpuSnapshot(procs));
@@ -145,10 +159,19 @@ async function fullBench(): Promise<void> {
       cpuRows.push(`  ${inFlight} in flight — CPU ms per confirmed checkout: ${perCheckout.map(([name, ms]) => `${name} ${ms.toFixed(1)}`).join(', ')}`);
     }
     process.stdout.write(`\n${formatTable(['in flight', 'confirmed', 'confirmed/s', 'p50 ms', 'p99 ms', 'CPU ms/checkout', 'as yardstick', 'machine'], rows)}\n${cpuRows.join('\n')}\n\n`);
+    const lag = await benchEventLag(system, lagOrders);
+    process.stdout.write(`${formatTable(
+      [`event lag, outbox → consumer's effect (the events of ${lagOrders.length} checkouts)`, 'events', 'p50 ms', 'p99 ms', 'max ms'],
+      [...lag.edges.map((e) => [e.edge, String(e.n), e.p50.toFixed(1), e.p99.toFixed(1), e.max.toFixed(1)]), ['all', String(lag.all.n), lag.all.p50.toFixed(1), lag.all.p99.toFixed(1), '']],
+    )}\n${lag.unmatched > 0 ? `  (${lag.unmatched} consumer spans whose event the feeds no longer held)\n` : ''}\n`);
     const ingestEvents = Number(process.env.BENCH_REPORTS_EVENTS ?? 2000);
     process.stdout.write(`  reports ingest: ${ingestEvents} events from a feed backlog…\n`);
     const ingest = await benchReportsIngest(ingestEvents);
     process.stdout.write(`  reports ingest: ${ingest.eventsPerS.toFixed(0)} events/s (${x(ingest.eventsPerS)}; ${machineLoad()})\n\n`);
+    const rebuildEvents = Number(process.env.BENCH_REBUILD_EVENTS ?? 10_000);
+    process.stdout.write(`  rebuild: the reports read model replays ${rebuildEvents.toLocaleString('en')} events while shoppers check out, ${REBUILD_IN_FLIGHT} in flight…\n`);
+    const rebuild = await benchRebuild(system, { events: rebuildEvents, rounds: Number(process.env.BENCH_REBUILD_ROUNDS ?? 2), inFlight: REBUILD_IN_FLIGHT, quietCheckouts: 100, log: (line) => process.stdout.write(line) });
+    process.stdout.write(`  rebuild: ${rebuild.eventsPerS.toFixed(0)} events/s replayed; checkout p99 ${rebuild.during.p99.toFixed(0)} ms during (${rebuild.during.n} checkouts) against ${rebuild.quiet.p99.toFixed(0)} ms quiet (${rebuild.quiet.n}): ×${rebuild.p99Ratio.toFixed(2)} (target ≤ 1.5; ${machineLoad()})\n\n`);
     const searchProducts = Number(process.env.BENCH_SEARCH_PRODUCTS ?? 100_000);
     const search = await benchSearch({ baseUrl: system.gatewayUrl, products: searchProducts });
     const seeded = search[0];
@@ -158,6 +181,8 @@ async function fullBench(): Promise<void> {
     process.stdout.write(`start-up (cold / warm):          ${(cold / 1000).toFixed(1)} s / ${(warm / 1000).toFixed(1)} s\n`);
     process.stdout.write(`gateway ÷ direct throughput:     ${(viaGateway.rps / direct.rps).toFixed(2)}\n`);
     if (edge.ratioToNginx !== undefined) process.stdout.write(`edge gateway ÷ nginx throughput: ${edge.ratioToNginx.toFixed(2)} (target ≥ 0.75)\n`);
+    process.stdout.write(`event lag p50 / p99:             ${lag.all.p50.toFixed(1)} / ${lag.all.p99.toFixed(1)} ms (outbox → consumer's effect, ${lag.all.n} events)\n`);
+    process.stdout.write(`checkout p99 during a rebuild:   ×${rebuild.p99Ratio.toFixed(2)} of quiet (target ≤ 1.5)\n`);
     if (seeded) process.stdout.write(`search p99, seeded catalog:      ${seeded.p99.toFixed(1)} ms (through the gateway)\n`);
     if (generated) process.stdout.write(`search p99, ${searchProducts.toLocaleString('en')} products: ${generated.p99.toFixed(1)} ms (in process)\n`);
 

@@ -6,8 +6,8 @@ import type { Source } from '../events.ts';
 export interface Feeds {
   /** A transport reading every source's feed from the positions in `cursors`. */
   transport(cursors: CursorStore): EventTransport;
-  /** Whether `source` holds events after `position`; throws when it cannot be asked. */
-  hasEventsAfter(source: Source, position: number): Promise<boolean>;
+  /** The sequence of the newest event `source` holds (0: none yet); throws when it cannot be asked. */
+  head(source: Source): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -21,7 +21,7 @@ export function httpFeeds(opts: { urls: Record<Source, string>; credentials: Ser
   const probe = feedProbe({ urls: opts.urls, credentials: opts.credentials, timeoutMs: 2000 });
   return {
     transport: (cursors) => createHttpFeedTransport({ urls: opts.urls, credentials: opts.credentials, cursors, logger: opts.logger, waitMs: opts.waitMs }),
-    hasEventsAfter: (source, position) => probe.hasEventsAfter(source, position),
+    head: (source) => probe.head(source),
     close: () => probe.close(),
   };
 }
