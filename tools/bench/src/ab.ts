@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RunningSystem, StartOptions } from '../../launcher/src/harness.ts';
-import { benchCheckout, quantile, type CheckoutFigures } from './checkout.ts';
+import { BENCH_RATE_LIMITS, benchCheckout, quantile, type CheckoutFigures } from './checkout.ts';
 import { formatTable } from '../../launcher/src/table.ts';
 import { machineLoad, measureYardstick } from './yardstick.ts';
 import { cpuDelta, cpuSnapshot } from './proc.ts';
@@ -77,7 +77,7 @@ try {
         dataDir: join(data, 'data'),
         logDir: join(data, 'logs'),
         readyTimeoutMs: 240_000,
-        env: { LOG_LEVEL: 'warn', RATE_LIMITS: 'read=1000000000/min,write=1000000000/min' },
+        env: { LOG_LEVEL: 'warn', RATE_LIMITS: BENCH_RATE_LIMITS },
       });
       try {
         await benchCheckout(system.gatewayUrl, warmup);

@@ -24,7 +24,7 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { prepareBundles, startSystem, type RunningSystem } from '../../launcher/src/harness.ts';
 import { formatTable } from '../../launcher/src/table.ts';
-import { benchCheckout } from './checkout.ts';
+import { BENCH_RATE_LIMITS, benchCheckout } from './checkout.ts';
 import { benchGateway } from './gateway.ts';
 import { benchSearch } from './search.ts';
 import { benchTracing, pooled, tracingCost, type ModeFigures } from './tracing.ts';
@@ -58,7 +58,7 @@ async function load(name: string, url: string): Promise<Figures> {
 
 const work = mkdtempSync(join(tmpdir(), 'bazaar-bench-'));
 // Limits far above the load: the bench measures speed, not the rate limiter's verdicts.
-const opts = { portBase, dataDir: join(work, 'data'), logDir: join(work, 'logs'), env: { LOG_LEVEL: 'warn', RATE_LIMITS: 'read=1000000000/min,write=1000000000/min' } };
+const opts = { portBase, dataDir: join(work, 'data'), logDir: join(work, 'logs'), env: { LOG_LEVEL: 'warn', RATE_LIMITS: BENCH_RATE_LIMITS } };
 let system: RunningSystem | undefined;
 
 /** Checkout load with tracing off and on, side by side with the yardstick (npm run bench -- --tracing runs only this). */

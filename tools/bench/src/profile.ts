@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { alive, startSystem, type RunningSystem } from '../../launcher/src/harness.ts';
-import { benchCheckout } from './checkout.ts';
+import { BENCH_RATE_LIMITS, benchCheckout } from './checkout.ts';
 
 const portBase = Number(process.env.BENCH_PORT_BASE ?? 26000);
 const checkouts = Number(process.env.BENCH_CHECKOUTS ?? 60);
@@ -155,7 +155,7 @@ if (isMain) {
     dataDir: join(work, 'data'),
     logDir: join(work, 'logs'),
     readyTimeoutMs: 180_000,
-    env: { LOG_LEVEL: 'warn', RATE_LIMITS: 'read=1000000000/min,write=1000000000/min', NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profDir}` },
+    env: { LOG_LEVEL: 'warn', RATE_LIMITS: BENCH_RATE_LIMITS, NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profDir}` },
   };
   let system: RunningSystem | undefined;
   const pids = new Map<number, string>();
