@@ -4,7 +4,7 @@
  *
  * Against the running system: checkouts fill the orders' and payments'
  * feeds until they hold `events` events; then, `rounds` times, a quiet
- * burst of checkouts, and a rebuild of the reports read model (emptied,
+ * burst of checkouts (300: a p99 of a hundred is its second slowest), and a rebuild of the reports read model (emptied,
  * every feed replayed from position 0: POST /internal/reports/rebuild, as
  * the operator) with shoppers checking out until reports says it has caught
  * up. Only checkouts sent while the rebuild ran count as "during".
