@@ -73,10 +73,13 @@ test('a session stalled inside a transaction is ended by the server: its row loc
   // A process that stalls (SIGSTOP) right after taking a row lock, and stays stalled until the other writer is through.
   let wake!: () => void;
   const stalledUntil = new Promise<void>((resolve) => (wake = resolve));
+  let locked!: () => void;
+  const holdsLock = new Promise<void>((resolve) => (locked = resolve));
   const stalled = store.db
     .transaction()
     .execute(async (trx) => {
       await trx.updateTable('notes').set({ body: 'stalled' }).where('id', '=', 'row').execute();
+      locked();
       await stalledUntil;
       await trx.updateTable('notes').set({ pinned: 1 }).where('id', '=', 'row').execute();
     })
@@ -84,6 +87,18 @@ test('a session stalled inside a transaction is ended by the server: its row loc
       () => 'committed',
       () => 'ended by the server',
     );
+  // The other writer starts once the stalled one holds the row lock: started together, on a busy machine the
+  // other's single statement could take the lock first, and the stalled transaction then commit after it (seen once).
+  try {
+    await Promise.race([
+      holdsLock,
+      stalled.then((outcome) => Promise.reject(new Error(`the transaction ended (${outcome}) before it took the row lock`))),
+      new Promise((_, reject) => setTimeout(() => reject(new Error('the transaction did not take the row lock within 20 s')), 20_000).unref()),
+    ]);
+  } catch (error) {
+    wake();
+    throw error;
+  }
   // Another instance writes the same row. Without the limit it waits for the stalled one for ever (here: until
   // the 20 s bound below fails the test); with it, the server ends the stalled session and the write goes through.
   const other = store.db.updateTable('notes').set({ body: 'other' }).where('id', '=', 'row').execute();

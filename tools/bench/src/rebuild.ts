@@ -95,10 +95,12 @@ export async function benchRebuild(system: RunningSystem, opts: { events: number
 
   let events = await settled();
   const fill = { count: 400, inFlight: 16 };
-  const fillers = events < opts.events ? await shoppers(system.gatewayUrl, fill.inFlight) : [];
+  // Shoppers for the fill, signed up again every four minutes: an access token lasts five.
+  let fillers: { tokens: string[]; at: number } | undefined;
   while (events < opts.events) {
+    if (!fillers || performance.now() - fillers.at > 240_000) fillers = { tokens: await shoppers(system.gatewayUrl, fill.inFlight), at: performance.now() };
     opts.log(`  rebuild: ${events.toLocaleString('en')} of ${opts.events.toLocaleString('en')} events in the orders and payments feeds; ${fill.count} more checkouts…\n`);
-    await benchCheckout(system.gatewayUrl, fill.count, { inFlight: fill.inFlight, tokens: fillers });
+    await benchCheckout(system.gatewayUrl, fill.count, { inFlight: fill.inFlight, tokens: fillers.tokens });
     events = await settled();
   }
 
@@ -121,8 +123,14 @@ export async function benchRebuild(system: RunningSystem, opts: { events: number
       finishedAt = performance.now();
       return s;
     });
-    const load = benchCheckout(system.gatewayUrl, 1_000_000, { inFlight: opts.inFlight, tokens, keepSamples: true, stop: () => finishedAt !== undefined });
-    await watch;
+    let over = false;
+    const load = benchCheckout(system.gatewayUrl, 1_000_000, { inFlight: opts.inFlight, tokens, keepSamples: true, stop: () => over });
+    try {
+      await watch;
+    } finally {
+      // Also when the wait gave up: the shoppers stop, and the error is the wait's.
+      over = true;
+    }
     const sent = (await load).samples ?? [];
     const end = finishedAt as number;
     const during = sent.filter((s) => s.at >= requestedAt && s.at <= end);
