@@ -76,8 +76,9 @@ export function lagFigures(applied: readonly Applied[], events: ReadonlyMap<stri
       unmatched += 1;
       continue;
     }
-    const lag = a.end - Date.parse(event.time);
-    byEdge.set(a.edge, [...(byEdge.get(a.edge) ?? []), lag]);
+    let lags = byEdge.get(a.edge);
+    if (!lags) byEdge.set(a.edge, (lags = []));
+    lags.push(a.end - Date.parse(event.time));
   }
   const figures = (values: number[]) => {
     const sorted = [...values].sort((x, y) => x - y);
