@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import { commonErrors } from './errors.ts';
 
 const PAN = /\d{13,19}/g;
@@ -36,8 +36,8 @@ export function jsonDepthExceeds(text: string, limit: number): boolean {
   return false;
 }
 
-/** onRequest: one Authorization header at most (a proxy reading the last and a service the first would disagree). */
-export async function singleAuthorization(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
+/** Part of the app's onRequest hook: one Authorization header at most (a proxy reading the last and a service the first would disagree). */
+export function singleAuthorization(request: FastifyRequest): void {
   const raw = request.raw.rawHeaders;
   let seen = 0;
   for (let i = 0; i < raw.length; i += 2) {

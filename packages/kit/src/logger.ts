@@ -22,7 +22,8 @@ export function createLogger(opts: { service: string; level?: string; destinatio
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
-      // Every line written inside a request, event or saga step names its trace and span (OpenTelemetry's log field names).
+      // Every line written inside a request, event or saga step names its request id, trace and span (OpenTelemetry's
+      // log field names for the last two).
       mixin: traceFields,
     },
     opts.destination ?? process.stdout,
@@ -33,7 +34,7 @@ const NO_FIELDS = {};
 
 function traceFields(): object {
   const ctx = currentContext();
-  return ctx ? { trace_id: ctx.traceId, span_id: ctx.spanId } : NO_FIELDS;
+  return ctx ? { requestId: ctx.requestId, trace_id: ctx.traceId, span_id: ctx.spanId } : NO_FIELDS;
 }
 
 export type { Logger };

@@ -73,18 +73,21 @@ export interface AccessDeps {
 }
 
 /**
- * The one onRequest hook that enforces a route's declared access. A route
- * whose access cannot be checked (no authenticator or credential configured)
- * is refused with 500 at its first call and named at start-up by onRoute.
+ * The check, run by the app's one onRequest hook, that enforces a route's
+ * declared access: throws, returns a promise (user and admin routes verify a
+ * token), or returns nothing when the caller may go on (public and service
+ * routes decide at once: no promise per request). A route whose access cannot
+ * be checked (no authenticator or credential configured) is refused with 500
+ * at its first call and named at start-up by onRoute.
  */
 export function accessHook(deps: AccessDeps) {
   const admin = deps.auth?.requireRole('admin');
-  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+  return (request: FastifyRequest, reply: FastifyReply): Promise<void> | undefined => {
     const access = request.routeOptions.config.access;
-    if (access === undefined) return;
+    if (access === undefined) return undefined;
     switch (access.kind) {
       case 'public':
-        return;
+        return undefined;
       case 'user':
         if (!deps.auth) throw commonErrors.INTERNAL('This route needs an authenticator, and the service has none.');
         return deps.auth.requireUser(request, reply);
@@ -96,7 +99,7 @@ export function accessHook(deps: AccessDeps) {
         // 401: no valid credential; 403: a service this route does not name (its descriptor's callers).
         const caller = verifyCaller(deps.credentials, request);
         if (!access.callers.includes(caller)) throw commonErrors.FORBIDDEN(`The service "${caller}" may not call ${request.method} ${request.routeOptions.url ?? ''}.`);
-        return;
+        return undefined;
       }
       default: {
         const unknown: never = access;

@@ -126,6 +126,22 @@ test('request id and trace id are taken from the caller and logged', async () =>
   assert.equal(access.route, '/x');
 });
 
+test("a handler's own lines name the request and its trace, for public and signed-in routes alike", async () => {
+  const lines: string[] = [];
+  const app = createServiceApp({ name: 'widgets', logger: (await import('../src/testing.ts')).testLogger(lines), defaultMetrics: false });
+  app.get('/x', async (request) => {
+    await new Promise((r) => setImmediate(r));
+    request.log.info('inside');
+    return { ok: true };
+  });
+  const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+  await app.inject({ url: '/x', headers: { 'x-request-id': 'req-7', traceparent: `00-${traceId}-00f067aa0ba902b7-01` } });
+  const inside = lines.map((l) => JSON.parse(l)).find((l) => l.msg === 'inside');
+  assert.equal(inside.requestId, 'req-7');
+  assert.equal(inside.trace_id, traceId);
+  assert.match(inside.span_id, /^[0-9a-f]{16}$/);
+});
+
 test('the OpenAPI document lists routes with their schemas', async () => {
   const app = build();
   const doc = (await app.inject('/openapi.json')).json();
