@@ -19,10 +19,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RunningSystem, StartOptions } from '../../launcher/src/harness.ts';
-import { BENCH_RATE_LIMITS, benchCheckout, quantile, type CheckoutFigures } from './checkout.ts';
+import { BENCH_RATE_LIMITS, benchCheckout, checkoutsWithCpu, quantile, type CheckoutFigures } from './checkout.ts';
 import { formatTable } from '../../launcher/src/table.ts';
 import { machineLoad, measureYardstick } from './yardstick.ts';
-import { cpuDelta, cpuSnapshot } from './proc.ts';
 
 const root = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
 const count = (name: string, fallback: number) => {
@@ -82,11 +81,8 @@ try {
       try {
         await benchCheckout(system.gatewayUrl, warmup);
         const one = await benchCheckout(system.gatewayUrl, checkouts, { inFlight: 1, keepTimes: true });
-        const procs = await system.services();
-        const cpuBefore = cpuSnapshot(procs);
-        const four = await benchCheckout(system.gatewayUrl, 2 * checkouts, { inFlight: 4, keepTimes: true });
-        await new Promise((r) => setTimeout(r, 2000));
-        const cpu = new Map([...cpuDelta(cpuBefore, cpuSnapshot(procs))].map(([name, ms]) => [name, ms / Math.max(1, four.confirmed)] as const));
+        const { figures: four, cpuMs } = await checkoutsWithCpu(system.gatewayUrl, 2 * checkouts, { inFlight: 4, keepTimes: true, processes: await system.services() });
+        const cpu = new Map([...cpuMs].map(([name, ms]) => [name, ms / Math.max(1, four.confirmed)] as const));
         rows.push({ commit, round, yardstick: yard.rps, one, four, cpu });
         times.get(commit)?.one.push(...(one.times ?? []));
         times.get(commit)?.four.push(...(four.times ?? []));

@@ -5,6 +5,8 @@
  * Closed loop: `inFlight` shoppers (each its own user and cart) check out
  * back to back, so the figures at 1, 4, 16 in flight show where the knee is.
  */
+import { cpuDelta, cpuSnapshot } from './proc.ts';
+
 export interface CheckoutFigures {
   checkouts: number;
   confirmed: number;
@@ -156,4 +158,36 @@ export async function benchCheckout(gatewayUrl: string, count: number, opts: Che
     ...(opts.keepTimes ? { times } : {}),
     ...(opts.keepSamples ? { samples } : {}),
   };
+}
+
+/** What checkoutsWithCpu calls, replaceable in its tests. */
+export interface CheckoutIo {
+  shoppers: (gatewayUrl: string, n: number) => Promise<string[]>;
+  checkouts: (gatewayUrl: string, count: number, opts: CheckoutOptions) => Promise<CheckoutFigures>;
+  cpu: (processes: { name: string; pid: number | undefined }[]) => Map<string, number>;
+  sleep: (ms: number) => Promise<void>;
+}
+
+const realIo: CheckoutIo = { shoppers, checkouts: benchCheckout, cpu: cpuSnapshot, sleep: (ms) => new Promise((r) => setTimeout(r, ms)) };
+
+/**
+ * `count` checkouts and the CPU (ms) each process used for them. The shoppers
+ * sign up and log in before the measured window opens: hashing a password is
+ * a sign-up's cost, identity's, not a checkout's (counted in, it was most of
+ * the 16 and 64 in-flight figures: identity 23 and 35 ms per checkout). The
+ * window stays open `afterMs` (default 2 s) after the last answer, for the
+ * read models and notifications to take the checkouts' events in.
+ */
+export async function checkoutsWithCpu(
+  gatewayUrl: string,
+  count: number,
+  opts: CheckoutOptions & { processes: { name: string; pid: number | undefined }[]; afterMs?: number },
+  io: CheckoutIo = realIo,
+): Promise<{ figures: CheckoutFigures; cpuMs: Map<string, number> }> {
+  const { processes, afterMs, ...run } = opts;
+  const tokens = run.tokens ?? (await io.shoppers(gatewayUrl, run.inFlight ?? 1));
+  const before = io.cpu(processes);
+  const figures = await io.checkouts(gatewayUrl, count, { ...run, tokens });
+  await io.sleep(afterMs ?? 2000);
+  return { figures, cpuMs: cpuDelta(before, io.cpu(processes)) };
 }

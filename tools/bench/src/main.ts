@@ -24,11 +24,11 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { prepareBundles, startSystem, type RunningSystem } from '../../launcher/src/harness.ts';
 import { formatTable } from '../../launcher/src/table.ts';
-import { BENCH_RATE_LIMITS, benchCheckout } from './checkout.ts';
+import { BENCH_RATE_LIMITS, checkoutsWithCpu } from './checkout.ts';
 import { benchGateway } from './gateway.ts';
 import { benchSearch } from './search.ts';
 import { benchTracing, pooled, tracingCost, type ModeFigures } from './tracing.ts';
-import { cpuDelta, cpuSnapshot, pssMb, rssMb } from './proc.ts';
+import { pssMb, rssMb } from './proc.ts';
 import { benchReportsIngest } from './reports.ts';
 import { benchRebuild } from './rebuild.ts';
 import { benchEventLag } from './lag.ts';
@@ -146,13 +146,9 @@ async function fullBench(): Promise<void> {
       // Every shopper checks out at least twice: 40 checkouts would leave 24 of 64 shoppers idle.
       const count = Math.max(checkoutCount, 2 * inFlight);
       process.stdout.write(`  checkout: ${count} checkouts through the gateway, ${inFlight} in flight…\n`);
-      const procs = await system.services();
-      const before = cpuSnapshot(procs);
-      const co = await benchCheckout(system.gatewayUrl, count, { inFlight, keepSamples: true });
+      // The read models' share counts too (the window stays open 2 s after the last answer); the shoppers' sign-up does not.
+      const { figures: co, cpuMs: used } = await checkoutsWithCpu(system.gatewayUrl, count, { inFlight, keepSamples: true, processes: await system.services() });
       if (inFlight === LAG_IN_FLIGHT || lagOrders.length === 0) lagOrders = (co.samples ?? []).flatMap((c) => (c.confirmed && c.orderId ? [c.orderId] : []));
-      // The read models' share counts too: give them a moment to take the events in.
-      await new Promise((r) => setTimeout(r, 2000));
-      const used = cpuDelta(before, cpuSnapshot(procs));
       const perCheckout = [...used].map(([name, ms]) => [name, ms / Math.max(1, co.confirmed)] as const).sort((a, b) => b[1] - a[1]);
       const total = perCheckout.reduce((sum, [, ms]) => sum + ms, 0);
       rows.push([String(inFlight), `${co.confirmed}/${co.checkouts}${co.cartChanged > 0 ? ` (${co.cartChanged} × 412)` : ''}`, co.confirmedPerS.toFixed(1), co.p50.toFixed(0), co.p99.toFixed(0), total.toFixed(1), inYard(total), machineLoad()]);
