@@ -5,7 +5,7 @@
  * Closed loop: `inFlight` shoppers (each its own user and cart) check out
  * back to back, so the figures at 1, 4, 16 in flight show where the knee is.
  */
-import { cpuDelta, cpuSnapshot } from './proc.ts';
+import { cpuDelta, cpuSnapshot, settle } from './proc.ts';
 
 export interface CheckoutFigures {
   checkouts: number;
@@ -165,29 +165,41 @@ export interface CheckoutIo {
   shoppers: (gatewayUrl: string, n: number) => Promise<string[]>;
   checkouts: (gatewayUrl: string, count: number, opts: CheckoutOptions) => Promise<CheckoutFigures>;
   cpu: (processes: { name: string; pid: number | undefined }[]) => Map<string, number>;
-  sleep: (ms: number) => Promise<void>;
+  /** Resolves once the processes have done the checkouts' work that follows the answers (consumers, mail, spans). */
+  drain: (processes: { name: string; pid: number | undefined }[]) => Promise<void>;
 }
 
-const realIo: CheckoutIo = { shoppers, checkouts: benchCheckout, cpu: cpuSnapshot, sleep: (ms) => new Promise((r) => setTimeout(r, ms)) };
+const realIo: CheckoutIo = {
+  shoppers,
+  checkouts: benchCheckout,
+  cpu: cpuSnapshot,
+  drain: async (processes) => {
+    await new Promise((r) => setTimeout(r, 1000));
+    await settle(processes, { maxMs: 10_000, windowMs: 500 });
+  },
+};
 
 /**
  * `count` checkouts and the CPU (ms) each process used for them. The shoppers
  * sign up and log in before the measured window opens: hashing a password is
  * a sign-up's cost, identity's, not a checkout's (counted in, it was most of
  * the 16 and 64 in-flight figures: identity 23 and 35 ms per checkout). The
- * window stays open `afterMs` (default 2 s) after the last answer, for the
- * read models and notifications to take the checkouts' events in.
+ * window stays open after the last answer until the processes settle (1 s,
+ * then until they use under 30 % of a core), for the read models and
+ * notifications to take the checkouts' events in: not a fixed 2 s, whose idle
+ * CPU (timers, probes, long polls: ~15 % of a core) was ~7 ms of each of 40
+ * checkouts.
  */
 export async function checkoutsWithCpu(
   gatewayUrl: string,
   count: number,
-  opts: CheckoutOptions & { processes: { name: string; pid: number | undefined }[]; afterMs?: number },
+  opts: CheckoutOptions & { processes: { name: string; pid: number | undefined }[] },
   io: CheckoutIo = realIo,
 ): Promise<{ figures: CheckoutFigures; cpuMs: Map<string, number> }> {
-  const { processes, afterMs, ...run } = opts;
+  const { processes, ...run } = opts;
   const tokens = run.tokens ?? (await io.shoppers(gatewayUrl, run.inFlight ?? 1));
   const before = io.cpu(processes);
   const figures = await io.checkouts(gatewayUrl, count, { ...run, tokens });
-  await io.sleep(afterMs ?? 2000);
+  await io.drain(processes);
   return { figures, cpuMs: cpuDelta(before, io.cpu(processes)) };
 }

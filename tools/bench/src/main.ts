@@ -137,7 +137,7 @@ async function fullBench(): Promise<void> {
       results.map((r) => [r.name, r.rps.toFixed(0), x(r.rps), r.p50.toFixed(1), r.p99.toFixed(1), String(r.errors)]),
     )}\n  (${machineLoad()})\n\n`);
     const edge = await benchGateway(system, { connections, durationS: duration });
-    const checkoutCount = Number(process.env.BENCH_CHECKOUTS ?? 40);
+    const checkoutCount = Number(process.env.BENCH_CHECKOUTS ?? 200);
     const sweep = (process.env.BENCH_IN_FLIGHT ?? '1,4,16,64').split(',').map(Number);
     const rows: string[][] = [];
     const cpuRows: string[] = [];
@@ -146,7 +146,7 @@ async function fullBench(): Promise<void> {
       // Every shopper checks out at least twice: 40 checkouts would leave 24 of 64 shoppers idle.
       const count = Math.max(checkoutCount, 2 * inFlight);
       process.stdout.write(`  checkout: ${count} checkouts through the gateway, ${inFlight} in flight…\n`);
-      // The read models' share counts too (the window stays open 2 s after the last answer); the shoppers' sign-up does not.
+      // The read models' share counts too (the window stays open until the processes settle); the shoppers' sign-up does not.
       const { figures: co, cpuMs: used } = await checkoutsWithCpu(system.gatewayUrl, count, { inFlight, keepSamples: true, processes: await system.services() });
       if (inFlight === LAG_IN_FLIGHT || lagOrders.length === 0) lagOrders = (co.samples ?? []).flatMap((c) => (c.confirmed && c.orderId ? [c.orderId] : []));
       const perCheckout = [...used].map(([name, ms]) => [name, ms / Math.max(1, co.confirmed)] as const).sort((a, b) => b[1] - a[1]);

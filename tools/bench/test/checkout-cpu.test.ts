@@ -20,7 +20,7 @@ function fakeIo() {
     },
     cpu: () => new Map(counters),
     // The read model takes the events in while the window is still open.
-    sleep: async () => {
+    drain: async () => {
       add('reports', 3);
     },
   };
