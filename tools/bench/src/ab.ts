@@ -8,8 +8,9 @@
  * checkouts, checkouts at one in flight and at four, through the gateway.
  * Prints a row per commit and round, then the means and the pooled p99s,
  * and the CPU per confirmed checkout at four in flight (every process of the
- * system, from /proc, counted until 2 s after the last answer so that the
- * read models' share is in), with the largest shares named.
+ * system, from /proc, counted from after the shoppers' sign-up until the
+ * processes settle after the last answer, so that the read models' share is
+ * in: checkoutsWithCpu), with the largest shares named.
  *
  *   AB_ROUNDS (default 4), AB_CHECKOUTS (default 200 at one in flight; twice that at four), AB_WARMUP (default 20)
  */
