@@ -110,7 +110,7 @@ try {
     const total = byName.reduce((sum, [, ms]) => sum + ms, 0);
     return [commit, total.toFixed(1), byName.slice(0, 6).map(([name, ms]) => `${name} ${ms.toFixed(1)}`).join(', ')];
   });
-  process.stdout.write(`\nCPU ms per confirmed checkout at 4 in flight (means over the rounds; every process, until 2 s after the last answer):\n${formatTable(['commit', 'total', 'largest shares'], cpuRows)}\n`);
+  process.stdout.write(`\nCPU ms per confirmed checkout at 4 in flight (means over the rounds; every process, from after the sign-up until they settle after the last answer):\n${formatTable(['commit', 'total', 'largest shares'], cpuRows)}\n`);
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
