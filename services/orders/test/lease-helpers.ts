@@ -173,6 +173,8 @@ export interface Instance {
   sweeps(): number[];
   /** How many times this instance tried to claim a saga. */
   claims(): number;
+  /** How many times this instance called the repository's `method`. */
+  calls(method: string): number;
   /** How many times its heartbeat renewed its leases. */
   renewals(): number;
   /** Accept a checkout here: order and saga created (claimed by this instance), card in its vault, saga kicked. */
@@ -227,6 +229,7 @@ export async function multiInstance(dialect: StoreDialect, t: AfterHook, opts: {
         vault,
         sweeps: () => wrapped.calledAt.get('dueSagas') ?? [],
         claims: () => wrapped.calledAt.get('claimSaga')?.length ?? 0,
+        calls: (method) => wrapped.calledAt.get(method)?.length ?? 0,
         renewals: () => wrapped.calledAt.get('renewLeases')?.length ?? 0,
         async checkout(orderId) {
           const created = await wrapped.repo.create({ order: newOrder(orderId), saga: newSaga(orderId), key: `key-${orderId}`, requestHash: 'h' });

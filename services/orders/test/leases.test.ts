@@ -43,6 +43,35 @@ for (const dialect of DIALECTS) {
     assert.equal(await winner.claimSaga('o1', now + 60_001), undefined, 'a finished saga cannot be claimed');
   });
 
+  test(`${dialect}: moving a saga on renews its lease and returns it as saved, for its holder only`, async (t) => {
+    const world = await multiInstance(dialect, t, { leaseMs: 60_000 });
+    const a = world.instance('a').orders;
+    const b = world.instance('b').orders;
+    await world.setup.create({ order: newOrder('o2'), saga: newSaga('o2'), key: 'k2', requestHash: 'h' });
+    await world.setup.releaseLeases();
+    const now = Date.now();
+    assert.ok(await a.claimSaga('o2', now));
+    assert.equal(await b.advanceSaga('o2', 'AUTHORIZING', now), undefined, 'not the holder: nothing saved');
+    assert.equal((await world.setup.saga('o2'))?.step, 'RESERVING');
+    const later = now + 50_000;
+    const saved = await a.advanceSaga('o2', 'AUTHORIZING', later);
+    assert.deepEqual(saved && [saved.orderId, saved.step, saved.attempts, saved.lastError, saved.nextAttemptAt], ['o2', 'AUTHORIZING', 0, null, later], 'the saga as saved');
+    assert.deepEqual(await world.lease('o2'), { owner: a.lease.owner, until: later + 60_000 }, 'the lease renewed from the step');
+    assert.equal(await b.claimSaga('o2', now + 60_001), undefined, 'past the first lease but within the renewed one: not taken over');
+  });
+
+  test(`${dialect}: a saga driven from checkout to CONFIRMED is claimed and its order read once, not before every step`, async (t) => {
+    const world = await multiInstance(dialect, t, { leaseMs: 60_000 });
+    const a = world.instance('a');
+    await a.checkout('once');
+    await eventually('order once to be confirmed', async () => (await world.setup.get('once'))?.status === 'CONFIRMED', 10_000);
+    // Four steps (reserve, authorize, capture, commit): each step that moved the saga on saved it with the lease renewed.
+    assert.deepEqual(world.remote.done('once'), ['a:reserve', 'a:authorize', 'a:capture', 'a:commit']);
+    assert.equal(a.claims(), 1, 'claims: one, before the first step (it was four, one per step)');
+    assert.equal(a.calls('get'), 1, 'order reads: one (it was four)');
+    assert.equal(a.calls('advanceSaga'), 3);
+  });
+
   test(`${dialect}: two runners sweeping one database never drive the same saga at once`, async (t) => {
     const remote = createRemote({ delayMs: [1, 6], failRate: 0.15 });
     // A lease far longer than any stall of a loaded test machine: nobody dies here, so nothing may be taken over.

@@ -142,6 +142,13 @@ export interface OrderRepository {
   releaseLeases(): Promise<void>;
   /** Save a saga's progress; false (nothing saved) when this owner does not hold it any more. */
   updateSaga(orderId: string, patch: SagaPatch): Promise<boolean>;
+  /**
+   * A step done: the saga moves on to `step` (attempts, error, reason and compensations cleared, due at `now`) and its
+   * lease is renewed until `now` + lease, in one statement that returns the saga as saved — what a claim at the next
+   * step would have returned, so the driver goes on with it instead of claiming again. Undefined (nothing saved) when
+   * this owner does not hold it any more.
+   */
+  advanceSaga(orderId: string, step: SagaStep, now: number): Promise<SagaRecord | undefined>;
   /** Set the final status, end the saga, release it and write the event, in one transaction. False when already final or not held by this owner. */
   finish(orderId: string, outcome: Outcome, at: string): Promise<boolean>;
   /**

@@ -74,13 +74,16 @@ export function createSagaRunner(deps: {
     if (!first || first.step === 'DONE') return;
     const log = deps.logger.child({ orderId });
     await withContext(sagaContext(orderId, first.traceparent), async () => {
+      // After a step moved the saga on, its saved state (lease renewed) and the order, which moving on left as it was.
+      let carried: { saga: SagaRecord; order: OrderRecord } | undefined;
       for (let steps = 0; !stopping; steps++) {
-        // Claimed (renewed) before every step, and the state taken from the claim itself: another
-        // instance may hold the saga, or may have taken it over while this one stalled past its lease.
-        const saga = await orders.claimSaga(orderId, now());
+        // Claimed (renewed) before every step, and the state taken from the claim itself: another instance may hold
+        // the saga, or may have taken it over while this one stalled past its lease. A step that moved the saga on
+        // saved it with the lease renewed, fenced by the owner, in the same statement: that is the next step's claim.
+        const saga = carried?.saga ?? (await orders.claimSaga(orderId, now()));
         if (!saga) return lost(orderId, log, steps);
         if (saga.step === 'DONE' || saga.nextAttemptAt > now()) return;
-        const order = await orders.get(orderId);
+        const order = carried?.order ?? (await orders.get(orderId));
         if (!order) throw new Error(`saga ${orderId} has no order`);
         // Each step is a span of the checkout's trace, named after it, carrying the order id (the dashboard's saga timeline).
         // Before the capture its calls end by the saga's deadline at the latest (retries included): a call still
@@ -102,9 +105,11 @@ export function createSagaRunner(deps: {
           }
           return t;
         }));
-        if (!(await apply(saga, order, transition, log))) return lost(orderId, log, steps + 1);
+        const applied = await apply(saga, order, transition, log);
+        if (!applied) return lost(orderId, log, steps + 1);
         // The saga is over: claiming it again would fail (it is DONE), which is not a lost lease.
         if (transition.kind === 'confirm' || transition.kind === 'cancel' || transition.kind === 'end') return;
+        carried = applied === true ? undefined : { saga: applied, order };
       }
     });
   }
@@ -145,20 +150,25 @@ export function createSagaRunner(deps: {
     }
   }
 
-  /** Save a step's outcome; false when this instance does not hold the saga any more (nothing was saved). */
-  async function apply(saga: SagaRecord, order: OrderRecord, t: Transition, log: Logger): Promise<boolean> {
+  /**
+   * Save a step's outcome; false when this instance does not hold the saga any more (nothing was saved). A step that
+   * moved the saga on gives the saga as saved, lease renewed (the next step goes on with it).
+   */
+  async function apply(saga: SagaRecord, order: OrderRecord, t: Transition, log: Logger): Promise<boolean | SagaRecord> {
     const id = saga.orderId;
     const at = now();
     switch (t.kind) {
-      case 'advance':
+      case 'advance': {
         // Authorized: the card is not needed any more.
         if (t.step === 'CAPTURING') vault.forget(id);
-        if (!(await orders.updateSaga(id, { step: t.step, attempts: 0, lastError: null, reason: null, compensations: [], nextAttemptAt: at }))) {
+        const saved = await orders.advanceSaga(id, t.step, at);
+        if (!saved) {
           if (t.step === 'CAPTURING') await voidLostAuthorization(id, log);
           return false;
         }
         log.info({ from: saga.step, to: t.step }, 'saga step done');
-        return true;
+        return saved;
+      }
       case 'compensate':
         vault.forget(id);
         // The customer's answer is final now (CANCELLED, with the reason); the compensations (void, release,

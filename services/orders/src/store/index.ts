@@ -302,6 +302,18 @@ export function orderRepository(db: Kysely<OrdersDatabase>, lease: SagaLease): O
       return Number(result.numUpdatedRows) === 1;
     },
 
+    async advanceSaga(orderId, step, now) {
+      // Fenced by the owner like updateSaga; the lease renewed as claimSaga would (the next step's claim, saved here).
+      const row = await db
+        .updateTable('sagas')
+        .set({ updated_at: new Date().toISOString(), step, attempts: 0, last_error: null, reason: null, compensations: '[]', next_attempt_at: iso(now), lease_until: now + lease.ms })
+        .where('order_id', '=', orderId)
+        .where('owner', '=', me)
+        .returningAll()
+        .executeTakeFirst();
+      return row ? toSaga(row) : undefined;
+    },
+
     async claimSaga(orderId, now) {
       // One conditional UPDATE decides between racing instances: on PostgreSQL the
       // loser waits for the winner's row lock and then re-checks the condition; SQLite has one writer at a time.
