@@ -13,7 +13,7 @@ import {
   CircuitState,
 } from 'cockatiel';
 import type { Static, TSchema } from 'typebox';
-import { Value } from 'typebox/value';
+import { firstViolation } from './check.ts';
 import { pathOf, type InputOf, type ReplyOf, type RouteDef } from '@bazaar/contracts';
 import { AppError, commonErrors, type ProblemDetails } from './errors.ts';
 import { currentContext, formatTraceparent } from './context.ts';
@@ -258,10 +258,8 @@ export function createServiceClient(opts: ServiceClientOptions): ServiceClient {
     if (response.status >= 400) {
       throw new UpstreamError(opts.name, response.status, response.body as Partial<ProblemDetails> | undefined);
     }
-    if (callOpts.response && !Value.Check(callOpts.response, response.body)) {
-      const first = Value.Errors(callOpts.response, response.body)[0];
-      throw commonErrors.UPSTREAM_FAILED(`${opts.name} answered with an unexpected body (${first?.instancePath ?? ''} ${first?.message ?? ''}).`);
-    }
+    const violation = callOpts.response && firstViolation(callOpts.response, response.body);
+    if (violation !== undefined) throw commonErrors.UPSTREAM_FAILED(`${opts.name} answered with an unexpected body (${violation}).`);
     return response;
   }
 
@@ -287,10 +285,8 @@ export function createServiceClient(opts: ServiceClientOptions): ServiceClient {
       if (schema === undefined) {
         throw commonErrors.UPSTREAM_FAILED(`${opts.name} answered ${response.status}, which ${route.method} ${route.path} does not declare.`);
       }
-      if (!Value.Check(schema, response.body)) {
-        const first = Value.Errors(schema, response.body)[0];
-        throw commonErrors.UPSTREAM_FAILED(`${opts.name} answered ${route.method} ${route.path} with an unexpected body (${first?.instancePath ?? ''} ${first?.message ?? ''}).`);
-      }
+      const violation = firstViolation(schema, response.body);
+      if (violation !== undefined) throw commonErrors.UPSTREAM_FAILED(`${opts.name} answered ${route.method} ${route.path} with an unexpected body (${violation}).`);
       return response as ClientResponse<ReplyOf<typeof route>>;
     },
     async close() {

@@ -21,6 +21,7 @@ export {
   type Principal,
 } from './auth.ts';
 export { Type, type Static, type TSchema } from 'typebox';
+export { checkerOf, firstViolation } from './check.ts';
 export {
   OPERATOR,
   SERVICE_CREDENTIAL_HEADER,

@@ -1,6 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
-import { Value } from 'typebox/value';
-import type { Logger } from '@bazaar/kit';
+import { firstViolation, type Logger } from '@bazaar/kit';
 import { EventTypes, type EventData, type EventType } from '@bazaar/contracts/events';
 import { handleOnce, type InboxTables } from './inbox.ts';
 import type { AnyCloudEvent, EventTransport, Subscription } from './types.ts';
@@ -33,10 +32,10 @@ export function startConsumer<DB extends InboxTables>(opts: {
         | undefined;
       if (!handler) return;
       const schema = EventTypes[event.type as EventType];
-      if (!Value.Check(schema, event.data)) {
+      const problem = firstViolation(schema, event.data);
+      if (problem !== undefined) {
         // A malformed event can never succeed: log it loudly and move on rather than block the stream.
-        const first = Value.Errors(schema, event.data)[0];
-        log.error({ eventId: event.id, type: event.type, problem: `${first?.instancePath ?? ''} ${first?.message ?? ''}` }, 'event does not match its contract; skipped');
+        log.error({ eventId: event.id, type: event.type, problem }, 'event does not match its contract; skipped');
         return;
       }
       const outcome = await handleOnce(opts.db, event, (trx) => handler(event.data, event, trx));

@@ -1,4 +1,4 @@
-import { Value } from 'typebox/value';
+import { firstViolation } from '@bazaar/kit';
 import { EventTypes, type AnyCloudEvent, type EventData, type EventType } from '@bazaar/contracts/events';
 import type { Fact } from './domain/facts.ts';
 import { instantOf } from './domain/time.ts';
@@ -55,9 +55,7 @@ function factOf<T extends Handled>(type: T, data: EventData<T>, event: AnyCloudE
 export function decodeEvent(event: AnyCloudEvent): Decoded {
   if (!isHandled(event.type)) return { kind: 'ignored' };
   const schema = EventTypes[event.type as EventType];
-  if (!Value.Check(schema, event.data)) {
-    const first = Value.Errors(schema, event.data)[0];
-    return { kind: 'invalid', problem: `${first?.instancePath ?? ''} ${first?.message ?? ''}`.trim() };
-  }
+  const problem = firstViolation(schema, event.data);
+  if (problem !== undefined) return { kind: 'invalid', problem: problem.trim() };
   return { kind: 'fact', fact: factOf(event.type, event.data as EventData<Handled>, event) };
 }

@@ -1,4 +1,4 @@
-import { Value } from 'typebox/value';
+import { checkerOf } from '@bazaar/kit';
 import { EventTypes, type EventData, type EventType } from '@bazaar/contracts/events';
 import type { AnyCloudEvent } from '@bazaar/messaging';
 import type { ProductIndex } from './domain/product-index.ts';
@@ -38,7 +38,7 @@ export type Applied = 'applied' | 'ignored' | 'malformed';
 export function applyEvent(index: ProductIndex, event: AnyCloudEvent): Applied {
   const handler = handlers[event.type as EventType] as ((index: ProductIndex, data: unknown) => void) | undefined;
   if (!handler) return 'ignored';
-  if (!Value.Check(EventTypes[event.type as EventType], event.data)) return 'malformed';
+  if (!checkerOf(EventTypes[event.type as EventType]).Check(event.data)) return 'malformed';
   handler(index, event.data);
   return 'applied';
 }
