@@ -82,7 +82,7 @@ const validatorCompiler: FastifySchemaCompiler<TSchema> = ({ schema, httpPart })
 };
 
 /** Whether a schema declares a default anywhere in it. */
-export function hasDefault(schema: unknown): boolean {
+function hasDefault(schema: unknown): boolean {
   if (typeof schema !== 'object' || schema === null) return false;
   if (Array.isArray(schema)) return schema.some(hasDefault);
   return Object.entries(schema).some(([key, value]) => key === 'default' || hasDefault(value));

@@ -126,7 +126,7 @@ test('request id and trace id are taken from the caller and logged', async () =>
   assert.equal(access.route, '/x');
 });
 
-test("a handler's own lines name the request and its trace, for public and signed-in routes alike", async () => {
+test("a handler's own lines name the request and its trace (through the logger's mixin, with no child logger per request)", async () => {
   const lines: string[] = [];
   const app = createServiceApp({ name: 'widgets', logger: (await import('../src/testing.ts')).testLogger(lines), defaultMetrics: false });
   app.get('/x', async (request) => {

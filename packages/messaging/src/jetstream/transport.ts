@@ -1,7 +1,7 @@
 import { AckPolicy, DeliverPolicy, ReplayPolicy, type Consumer, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/transport-node';
 import { AnyCloudEvent as CloudEventSchema } from '@bazaar/contracts/events';
-import { checkerOf, failSpan, type Logger } from '@bazaar/kit';
+import { checkerOf, failSpan, firstViolation, type Logger } from '@bazaar/kit';
 import { consumeInTrace, consumerSpan } from '../trace.ts';
 import { retryDelayMs } from '../http-transport.ts';
 import type { AnyCloudEvent, EventTransport, SubscribeOptions, Subscription } from '../types.ts';
@@ -38,11 +38,7 @@ export interface JetStreamTransportOptions {
 /** Parse a message body as a CloudEvent envelope; throws saying what is wrong. */
 function parseEvent(msg: JsMsg): AnyCloudEvent {
   const value: unknown = JSON.parse(msg.string());
-  const envelope = checkerOf(CloudEventSchema);
-  if (!envelope.Check(value)) {
-    const first = envelope.Errors(value)[0];
-    throw new Error(`not a CloudEvent: ${first?.instancePath ?? ''} ${first?.message ?? ''}`.trim());
-  }
+  if (!checkerOf(CloudEventSchema).Check(value)) throw new Error(`not a CloudEvent: ${firstViolation(CloudEventSchema, value) ?? ''}`.trim());
   return value;
 }
 
