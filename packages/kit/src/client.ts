@@ -1,4 +1,3 @@
-import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
 import {
   BrokenCircuitError,
   ConsecutiveBreaker,
@@ -21,6 +20,7 @@ import { ERROR_TYPE, clientSpan } from './telemetry-client.ts';
 import { DEADLINE_HEADER } from './app.ts';
 import { SERVICE_CREDENTIAL_HEADER, type ServiceCredentials } from './service-auth.ts';
 import { InstanceRing, instanceUrls } from './instances.ts';
+import { HttpPool, type PoolRequest } from './http-pool.ts';
 
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -118,12 +118,11 @@ export interface ServiceClient {
 const ANSWERED_ABORTS_NOTHING = { strategy: TimeoutStrategy.Aggressive, abortOnReturn: false };
 
 const IDEMPOTENT: ReadonlySet<HttpMethod> = new Set(['GET', 'HEAD', 'PUT', 'DELETE']);
-const NETWORK_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
+const NETWORK_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'ENETUNREACH', 'EADDRNOTAVAIL']);
 /** Failures that prove the request never reached the instance: safe to send elsewhere, whatever the method. */
-const NOT_CONNECTED_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENOTFOUND', 'UND_ERR_CONNECT_TIMEOUT']);
+const NOT_CONNECTED_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENOTFOUND', 'ENETUNREACH', 'EADDRNOTAVAIL']);
 
 function notConnected(error: unknown): boolean {
-  if (error instanceof undiciErrors.ConnectTimeoutError) return true;
   const code = (error as { code?: string }).code;
   return code !== undefined && NOT_CONNECTED_CODES.has(code);
 }
@@ -139,7 +138,6 @@ class ServerStatus extends Error {
 
 function isTransient(error: unknown): boolean {
   if (error instanceof ServerStatus || error instanceof TaskCancelledError) return true;
-  if (error instanceof undiciErrors.UndiciError) return !(error instanceof undiciErrors.RequestAbortedError);
   const code = (error as { code?: string }).code;
   return code !== undefined && NETWORK_ERROR_CODES.has(code);
 }
@@ -159,7 +157,7 @@ export function createServiceClient(opts: ServiceClientOptions): ServiceClient {
   const credentialHeader = opts.credentials?.headerFor(opts.name);
   // One pool and one breaker per instance: a dead instance opens its own breaker, not the service's.
   const instances = instanceUrls(opts.baseUrl).map((url) => ({
-    pool: new Pool(url, { connections: opts.connections ?? 32, pipelining: 1 }),
+    pool: new HttpPool(url, { connections: opts.connections ?? 32 }),
     breaker: circuitBreaker(handleWhen(isTransient), {
       halfOpenAfter: opts.breakerHalfOpenAfterMs ?? 5000,
       breaker: new ConsecutiveBreaker(opts.breakerThreshold ?? 5),
@@ -171,7 +169,7 @@ export function createServiceClient(opts: ServiceClientOptions): ServiceClient {
     { maxAttempts: opts.retries ?? 2, backoff: new ExponentialBackoff({ initialDelay: 50, maxDelay: 1000 }) },
   );
 
-  function buildRequest(callOpts: CallOptions<TSchema | undefined>): Dispatcher.RequestOptions {
+  function buildRequest(callOpts: CallOptions<TSchema | undefined>): PoolRequest {
     const ctx = currentContext();
     const headers: Record<string, string> = { accept: 'application/json', ...callOpts.headers };
     if (credentialHeader !== undefined) headers[SERVICE_CREDENTIAL_HEADER] = credentialHeader;
@@ -188,9 +186,9 @@ export function createServiceClient(opts: ServiceClientOptions): ServiceClient {
     return { method: callOpts.method, path: withQuery(callOpts.path, callOpts.query), headers, body };
   }
 
-  async function send(pool: Pool, request: Dispatcher.RequestOptions, signal: AbortSignal): Promise<ClientResponse<unknown>> {
+  async function send(pool: HttpPool, request: PoolRequest, signal: AbortSignal): Promise<ClientResponse<unknown>> {
     const res = await pool.request({ ...request, signal });
-    const text = await res.body.text();
+    const text = res.text;
     let parsed: unknown = undefined;
     if (text.length > 0) {
       try {
@@ -301,7 +299,7 @@ function mapFailure(name: string, error: unknown): AppError {
     // Marked for the CLIENT span: the breaker refused, no call was made (the topology does not count it as one).
     return Object.assign(commonErrors.UPSTREAM_UNAVAILABLE(`${name} is failing; calls are paused for a few seconds (circuit open).`), { [ERROR_TYPE]: 'circuit_open' });
   }
-  if (error instanceof TaskCancelledError || error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError) {
+  if (error instanceof TaskCancelledError) {
     return commonErrors.UPSTREAM_TIMEOUT(`${name} did not answer in time.`);
   }
   if (error instanceof ServerStatus) {

@@ -1,7 +1,10 @@
 import { createLocalJWKSet, errors as joseErrors, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
 import { instanceUrls } from './instances.ts';
+import { HttpPool } from './http-pool.ts';
 import { systemClock, type Clock } from './clock.ts';
 import type { Logger } from './logger.ts';
+
+const JWKS_PATH = '/.well-known/jwks.json';
 
 /** The JWKS could not be fetched and none is cached: tokens cannot be checked right now. */
 export class KeysUnavailableError extends Error {}
@@ -38,7 +41,8 @@ export interface KeySource {
  * answer. Used by every service (through remoteKeys) and by the gateway.
  */
 export function identityKeySource(opts: KeySourceOptions): KeySource {
-  const urls = instanceUrls(opts.identityUrl).map((url) => `${url}/.well-known/jwks.json`);
+  const urls = instanceUrls(opts.identityUrl).map((url) => `${url}${JWKS_PATH}`);
+  const pools = new Map(instanceUrls(opts.identityUrl).map((url) => [`${url}${JWKS_PATH}`, new HttpPool(url, { connections: 2 })]));
   const fetchTimeoutMs = opts.fetchTimeoutMs ?? 2000;
   const maxAgeMs = opts.maxAgeMs ?? 5 * 60_000;
   const cooldownMs = opts.cooldownMs ?? 1000;
@@ -52,9 +56,10 @@ export function identityKeySource(opts: KeySourceOptions): KeySource {
 
   let preferred = 0;
   async function fetchFrom(url: string): Promise<JSONWebKeySet> {
-    const res = await fetch(url, { signal: AbortSignal.timeout(fetchTimeoutMs), headers: { accept: 'application/json' } });
-    if (!res.ok) throw new Error(`JWKS at ${url} answered ${res.status}`);
-    const body = (await res.json()) as JSONWebKeySet;
+    const pool = pools.get(url) as HttpPool;
+    const res = await pool.request({ method: 'GET', path: JWKS_PATH, signal: AbortSignal.timeout(fetchTimeoutMs), headers: { accept: 'application/json' } });
+    if (res.statusCode !== 200) throw new Error(`JWKS at ${url} answered ${res.statusCode}`);
+    const body = JSON.parse(res.text) as JSONWebKeySet;
     if (!body || !Array.isArray(body.keys)) throw new Error(`JWKS at ${url} has no "keys" array`);
     return body;
   }

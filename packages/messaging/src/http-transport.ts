@@ -1,6 +1,5 @@
-import { Pool } from 'undici';
 import { Type } from 'typebox';
-import { SERVICE_CREDENTIAL_HEADER, backoffDelay, failSpan, instanceUrls, type Clock, type Logger, type ServiceCredentials } from '@bazaar/kit';
+import { HttpPool, SERVICE_CREDENTIAL_HEADER, backoffDelay, failSpan, instanceUrls, type Clock, type Logger, type ServiceCredentials } from '@bazaar/kit';
 import type { AnyCloudEvent, EventTransport, SubscribeOptions, Subscription } from './types.ts';
 import type { CursorStore } from './inbox.ts';
 import { sleep } from './sleep.ts';
@@ -64,7 +63,7 @@ export function createHttpFeedTransport(opts: HttpFeedTransportOptions): EventTr
       const baseUrl = opts.urls[sub.source];
       if (!baseUrl) throw new Error(`No URL for event source "${sub.source}"; known: ${Object.keys(opts.urls).join(', ')}`);
       // Any instance of the producer serves the same feed (one database): on failure, ask the next.
-      const pools = instanceUrls(baseUrl).map((url) => new Pool(url, { connections: 2, headersTimeout: waitMs + 10_000, bodyTimeout: waitMs + 10_000 }));
+      const pools = instanceUrls(baseUrl).map((url) => new HttpPool(url, { connections: 2, inactivityTimeoutMs: waitMs + 10_000 }));
       let current = 0;
       const abort = new AbortController();
       const log = opts.logger.child({ source: sub.source, consumer: sub.consumer });
@@ -109,14 +108,15 @@ export function createHttpFeedTransport(opts: HttpFeedTransportOptions): EventTr
         let failures = 0;
         /** The page after `after`, from the producer instance in use. */
         const fetchPage = async (after: number): Promise<AnyCloudEvent[]> => {
-          const res = await (pools[current] as Pool).request({
+          const res = await (pools[current] as HttpPool).request({
             method: 'GET',
             path: `/internal/events?after=${after}&limit=${batch}&waitMs=${waitMs}`,
             headers: { [SERVICE_CREDENTIAL_HEADER]: credentialHeader, accept: 'application/json' },
             signal: abort.signal,
           });
-          const body = (await res.body.json()) as { events?: AnyCloudEvent[] };
-          if (res.statusCode !== 200 || !Array.isArray(body.events)) throw new Error(`feed answered ${res.statusCode}`);
+          if (res.statusCode !== 200) throw new Error(`feed answered ${res.statusCode}`);
+          const body = JSON.parse(res.text) as { events?: AnyCloudEvent[] };
+          if (!Array.isArray(body.events)) throw new Error('feed answered 200 without an "events" array');
           return body.events;
         };
         // The next page, asked for while a full one is being applied (a backlog: a rebuild, a catch-up).

@@ -1,4 +1,6 @@
-import type { Logger } from '@bazaar/kit';
+import { HttpPool, type Logger } from '@bazaar/kit';
+
+const LIST_PATH = '/.well-known/bazaar-revoked-sessions.json';
 
 /**
  * The sessions identity has revoked (logout, refresh-token reuse) within the
@@ -12,12 +14,14 @@ export class RevocationList {
   private families = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private readonly urls: string[];
+  private readonly pools: HttpPool[];
   private readonly logger: Logger;
   private next = 0;
   private failing = false;
 
   constructor(opts: { identityUrl: string; logger: Logger }) {
     this.urls = opts.identityUrl.split(',').map((u) => u.trim().replace(/\/+$/, '')).filter(Boolean);
+    this.pools = this.urls.map((url) => new HttpPool(url, { connections: 1 }));
     this.logger = opts.logger;
   }
 
@@ -33,12 +37,13 @@ export class RevocationList {
 
   /** Fetch the list once, from the next identity instance. */
   async poll(): Promise<void> {
-    const url = this.urls[this.next++ % Math.max(1, this.urls.length)];
-    if (url === undefined) return;
+    const i = this.next++ % Math.max(1, this.urls.length);
+    const [url, pool] = [this.urls[i], this.pools[i]];
+    if (url === undefined || pool === undefined) return;
     try {
-      const res = await fetch(`${url}/.well-known/bazaar-revoked-sessions.json`, { signal: AbortSignal.timeout(1000) });
-      if (!res.ok) throw new Error(`status ${res.status}`);
-      const body = (await res.json()) as { families?: unknown };
+      const res = await pool.request({ method: 'GET', path: LIST_PATH, signal: AbortSignal.timeout(1000) });
+      if (res.statusCode !== 200) throw new Error(`status ${res.statusCode}`);
+      const body = JSON.parse(res.text) as { families?: unknown };
       if (!Array.isArray(body.families)) throw new Error('no "families" list');
       this.set(body.families.filter((f): f is string => typeof f === 'string'));
       if (this.failing) this.logger.info('revoked-sessions list reachable again');
@@ -58,5 +63,6 @@ export class RevocationList {
 
   stop(): void {
     clearInterval(this.timer);
+    for (const pool of this.pools) void pool.close();
   }
 }
