@@ -71,7 +71,7 @@ try {
       const yard = await measureYardstick({ connections: 10, durationS: 5 });
       const harness = (await import(join(dirs.get(commit) as string, 'tools/launcher/src/harness.ts'))) as { startSystem(o: StartOptions): Promise<RunningSystem>; portBaseFor(slot: number): number };
       const data = mkdtempSync(join(work, 'system-'));
-      process.stdout.write(`  round ${round}, ${commit}: yardstick ${yard.rps.toFixed(0)} req/s (${machineLoad()}); starting its system…\n`);
+      process.stdout.write(`  round ${round}, ${commit}: yardstick ${yard.rps.toFixed(0)} req/s (${yard.tool}; ${machineLoad()}); starting its system…\n`);
       const system = await harness.startSystem({
         portBase: harness.portBaseFor(30),
         dataDir: join(data, 'data'),

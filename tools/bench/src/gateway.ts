@@ -17,7 +17,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import autocannon from 'autocannon';
+import { loadTool, runLoad, type LoadTool } from './load.ts';
 import type { RunningSystem } from '../../launcher/src/harness.ts';
 import { formatTable } from '../../launcher/src/table.ts';
 
@@ -43,7 +43,7 @@ export interface TargetFigures {
 }
 
 export interface GatewayBenchResult {
-  tool: 'wrk' | 'autocannon';
+  tool: LoadTool;
   targets: TargetFigures[];
   /** gateway req/s ÷ nginx req/s, when nginx ran. */
   ratioToNginx: number | undefined;
@@ -87,34 +87,6 @@ function cpuMicros(pid: number | undefined): number | undefined {
   }
 }
 
-async function runLoad(tool: 'wrk' | 'autocannon', url: string, token: string, connections: number, durationS: number): Promise<{ rps: number; p50: number; p99: number; errors: number; requests: number }> {
-  if (tool === 'autocannon') {
-    const r = await autocannon({ url, connections, duration: durationS, headers: { authorization: `Bearer ${token}` } });
-    return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx, requests: r.requests.total };
-  }
-  const out = await new Promise<string>((resolve, reject) => {
-    const child = spawn('wrk', ['-t1', `-c${connections}`, `-d${durationS}s`, '--latency', '-H', `authorization: Bearer ${token}`, url]);
-    let text = '';
-    child.stdout.on('data', (c: Buffer) => (text += c.toString()));
-    child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`wrk exited ${code}: ${text}`))));
-  });
-  const ms = (label: string) => {
-    const m = new RegExp(`^\\s*${label}\\s+([\\d.]+)(us|ms|s)`, 'm').exec(out);
-    if (!m) return NaN;
-    return Number(m[1]) * (m[2] === 'us' ? 0.001 : m[2] === 's' ? 1000 : 1);
-  };
-  const num = (re: RegExp) => Number(re.exec(out)?.[1] ?? 0);
-  const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
-  return {
-    rps: num(/Requests\/sec:\s+([\d.]+)/),
-    p50: ms('50%'),
-    p99: ms('99%'),
-    errors: num(/Non-2xx or 3xx responses: (\d+)/) + (socketErrors ? socketErrors.slice(1).reduce((s, v) => s + Number(v), 0) : 0),
-    requests: num(/(\d+) requests in/),
-  };
-}
-
 function nginxConfig(dir: string, port: number, upstream: URL): string {
   return `worker_processes 1;
 daemon off;
@@ -151,7 +123,7 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 export async function benchGateway(system: RunningSystem, opts: GatewayBenchOptions): Promise<GatewayBenchResult> {
   const write = opts.write ?? ((text: string) => process.stdout.write(text));
   const rounds = opts.rounds ?? 3;
-  const tool = has('wrk') ? 'wrk' : 'autocannon';
+  const tool = loadTool();
   if (tool === 'autocannon') write('  wrk not found: using autocannon (in Node, it competes for the CPU). Install wrk: apt-get install wrk\n');
   const catalog = await system.service('catalog');
   const identity = await system.service('identity');
@@ -199,13 +171,13 @@ export async function benchGateway(system: RunningSystem, opts: GatewayBenchOpti
     }
 
     write(`  gateway bench: ${tool}, ${opts.connections} connections, ${rounds} interleaved rounds of ${opts.durationS} s per target, after a warm-up\n`);
-    for (const target of targets) await runLoad(tool, target.url, token, opts.connections, 2);
+    for (const target of targets) await runLoad(tool, target.url, { connections: opts.connections, durationS: 2, headers: { authorization: `Bearer ${token}` } });
     const samples = new Map<string, { rps: number; p50: number; p99: number; errors: number; cpu: number | undefined }[]>();
     for (let round = 0; round < rounds; round++) {
       for (const target of targets) {
         const pid = target.pid();
         const before = cpuMicros(pid);
-        const r = await runLoad(tool, target.url, token, opts.connections, opts.durationS);
+        const r = await runLoad(tool, target.url, { connections: opts.connections, durationS: opts.durationS, headers: { authorization: `Bearer ${token}` } });
         const after = cpuMicros(pid);
         const cpu = before !== undefined && after !== undefined && r.requests > 0 ? (after - before) / r.requests : undefined;
         samples.set(target.name, [...(samples.get(target.name) ?? []), { ...r, cpu }]);

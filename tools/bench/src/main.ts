@@ -21,7 +21,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import autocannon from 'autocannon';
 import { prepareBundles, startSystem, type RunningSystem } from '../../launcher/src/harness.ts';
 import { formatTable } from '../../launcher/src/table.ts';
 import { BENCH_RATE_LIMITS, checkoutsWithCpu } from './checkout.ts';
@@ -33,6 +32,7 @@ import { benchReportsIngest } from './reports.ts';
 import { benchRebuild } from './rebuild.ts';
 import { benchEventLag } from './lag.ts';
 import { machineLoad, measureYardstick } from './yardstick.ts';
+import { describeLoadTool, loadTool, runLoad } from './load.ts';
 
 const duration = Number(process.env.BENCH_DURATION_S ?? 5);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 10);
@@ -52,8 +52,8 @@ interface Figures {
 
 async function load(name: string, url: string): Promise<Figures> {
   process.stdout.write(`  load: ${name} (${connections} connections, ${duration} s)…\n`);
-  const result = await autocannon({ url, connections, duration });
-  return { name, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.non2xx };
+  const result = await runLoad(loadTool(), url, { connections, durationS: duration });
+  return { name, rps: result.rps, p50: result.p50, p99: result.p99, errors: result.errors };
 }
 
 const work = mkdtempSync(join(tmpdir(), 'bazaar-bench-'));
@@ -96,8 +96,13 @@ async function tracingSection(): Promise<void> {
 /** Everything: yardstick, start-up, memory, reads, pages, the edge, checkouts, ingest, search, then tracing off and on. */
 async function fullBench(): Promise<void> {
     process.stdout.write(`Bazaar benchmark — Node ${process.version}, ${connections} connections, ${duration} s per load\n\n`);
+    process.stdout.write(`  ${describeLoadTool(loadTool())}\n`);
     const yard = await measureYardstick({ connections, durationS: duration });
-    process.stdout.write(`  yardstick: bare node:http hello ${yard.rps.toFixed(0)} req/s (${machineLoad()})\n`);
+    process.stdout.write(`  yardstick: bare node:http hello ${yard.rps.toFixed(0)} req/s (${yard.tool}; ${machineLoad()})\n`);
+    // The runs before December 7 loaded the yardstick with autocannon in the bench's own process: printed beside it, so
+    // their figures can still be set against this run's.
+    const oldYard = yard.tool === 'wrk' ? await measureYardstick({ connections, durationS: duration, tool: 'autocannon' }) : undefined;
+    if (oldYard) process.stdout.write(`  (the yardstick as runs before December 7 measured it, autocannon in this process: ${oldYard.rps.toFixed(0)} req/s)\n`);
     const x = (rps: number) => `${((100 * rps) / yard.rps).toFixed(1)} % of yardstick`;
     const inYard = (cpuMs: number) => `${((cpuMs * 1000) / yard.usPerRequest).toFixed(0)} yardstick requests`;
     process.stdout.write(`  ${await prepareBundles()} (the launcher's esbuild bundles, ADR 0051; not part of the start-up below)\n`);
@@ -173,7 +178,7 @@ async function fullBench(): Promise<void> {
     const seeded = search[0];
     const generated = search.find((f) => f !== seeded);
     const yardEnd = await measureYardstick({ connections, durationS: duration });
-    process.stdout.write(`yardstick (first / last):        ${yard.rps.toFixed(0)} / ${yardEnd.rps.toFixed(0)} req/s (${machineLoad()})\n`);
+    process.stdout.write(`yardstick (first / last):        ${yard.rps.toFixed(0)} / ${yardEnd.rps.toFixed(0)} req/s (${yard.tool}; ${machineLoad()})${oldYard ? `; autocannon in process ${oldYard.rps.toFixed(0)}` : ''}\n`);
     process.stdout.write(`start-up (cold / warm):          ${(cold / 1000).toFixed(1)} s / ${(warm / 1000).toFixed(1)} s\n`);
     process.stdout.write(`gateway ÷ direct throughput:     ${(viaGateway.rps / direct.rps).toFixed(2)}\n`);
     if (edge.ratioToNginx !== undefined) process.stdout.write(`edge gateway ÷ nginx throughput: ${edge.ratioToNginx.toFixed(2)} (target ≥ 0.75)\n`);

@@ -90,7 +90,7 @@ export async function benchTracing(opts: { start: StartOptions; shoppers: number
       await settle(procs, { maxMs: 15_000 });
     }
     const before = await measureYardstick(opts.yardstick);
-    process.stdout.write(`  ${opts.bursts} pairs of bursts, ${opts.shoppers} shoppers × ${opts.perShopper} checkouts each; yardstick ${before.rps.toFixed(0)} req/s (${machineLoad()})…\n`);
+    process.stdout.write(`  ${opts.bursts} pairs of bursts, ${opts.shoppers} shoppers × ${opts.perShopper} checkouts each; yardstick ${before.rps.toFixed(0)} req/s (${before.tool}; ${machineLoad()})…\n`);
     const bursts: TracingBurst[] = [];
     for (let pair = 1; pair <= opts.bursts; pair++) {
       const order: TracingMode[] = pair % 2 === 1 ? ['off', 'on'] : ['on', 'off'];

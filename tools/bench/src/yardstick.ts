@@ -1,22 +1,68 @@
 /**
- * The yardstick: a bare node:http "hello" server in this process's Node,
- * loaded with the same tool and settings as the real figures. Every bench
- * figure is also printed as a multiple of it, so runs on different (or
- * differently busy) machines compare.
+ * The yardstick: a bare node:http "hello" server, loaded with the same tool
+ * and settings as the real figures. Every bench figure is also printed as a
+ * multiple of it, so runs on different (or differently busy) machines
+ * compare.
+ *
+ * With wrk (load.ts), it is issue 14's yardstick: the server in a process of
+ * its own (this Node), `wrk -t1` from another, each with a core. With
+ * autocannon, the server runs in the bench's process beside the load
+ * generator, and the two share one core: such a yardstick reads lower, by a
+ * factor that differs between machines (docs/performance.md, "December 7").
  */
+import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadavg } from 'node:os';
-import autocannon from 'autocannon';
+import { loadTool, runLoad, type LoadTool } from './load.ts';
 
 export interface Yardstick {
   rps: number;
   /** Microseconds of wall time per request at that rate (1e6 / rps). */
   usPerRequest: number;
+  tool: LoadTool;
 }
 
-/** Load a hello server on an ephemeral port for `durationS` with `connections`; returns its req/s. */
-export async function measureYardstick(opts: { connections: number; durationS: number }): Promise<Yardstick> {
+const HELLO = `require('node:http').createServer((_req, res) => { res.writeHead(200, { 'content-type': 'text/plain' }); res.end('hello'); })
+  .listen(0, '127.0.0.1', function () { process.stdout.write(this.address().port + '\\n'); });`;
+
+/** The hello server in a child process of this Node; resolves with its port and a way to stop it. */
+async function helloProcess(): Promise<{ port: number; stop: () => Promise<void> }> {
+  const child = spawn(process.execPath, ['-e', HELLO], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('the yardstick server did not print its port within 20 s')), 20_000);
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`the yardstick server exited (${code}) before listening`)));
+    child.stdout?.once('data', (chunk: Buffer) => {
+      clearTimeout(timer);
+      resolve(Number(chunk.toString().trim()));
+    });
+  });
+  child.removeAllListeners('exit');
+  return {
+    port,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill();
+      }),
+  };
+}
+
+/** Load a hello server for `durationS` with `connections`; returns its req/s. */
+export async function measureYardstick(opts: { connections: number; durationS: number; tool?: LoadTool }): Promise<Yardstick> {
+  const tool = opts.tool ?? loadTool();
+  const load = { connections: opts.connections, durationS: opts.durationS };
+  if (tool === 'wrk') {
+    const hello = await helloProcess();
+    try {
+      const { rps } = await runLoad('wrk', `http://127.0.0.1:${hello.port}/`, load);
+      return { rps, usPerRequest: 1e6 / rps, tool };
+    } finally {
+      await hello.stop();
+    }
+  }
   const server = createServer((_req, res) => {
     res.writeHead(200, { 'content-type': 'text/plain' });
     res.end('hello');
@@ -24,8 +70,8 @@ export async function measureYardstick(opts: { connections: number; durationS: n
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   try {
     const { port } = server.address() as AddressInfo;
-    const result = await autocannon({ url: `http://127.0.0.1:${port}/`, connections: opts.connections, duration: opts.durationS });
-    return { rps: result.requests.average, usPerRequest: 1e6 / result.requests.average };
+    const { rps } = await runLoad('autocannon', `http://127.0.0.1:${port}/`, load);
+    return { rps, usPerRequest: 1e6 / rps, tool };
   } finally {
     await new Promise((r) => server.close(r));
   }
