@@ -41,8 +41,8 @@ export interface KeySource {
  * answer. Used by every service (through remoteKeys) and by the gateway.
  */
 export function identityKeySource(opts: KeySourceOptions): KeySource {
-  const urls = instanceUrls(opts.identityUrl).map((url) => `${url}${JWKS_PATH}`);
-  const pools = new Map(instanceUrls(opts.identityUrl).map((url) => [`${url}${JWKS_PATH}`, new HttpPool(url, { connections: 2 })]));
+  const sources = instanceUrls(opts.identityUrl).map((base) => ({ url: `${base}${JWKS_PATH}`, pool: new HttpPool(base, { connections: 2 }) }));
+  const urls = sources.map((source) => source.url);
   const fetchTimeoutMs = opts.fetchTimeoutMs ?? 2000;
   const maxAgeMs = opts.maxAgeMs ?? 5 * 60_000;
   const cooldownMs = opts.cooldownMs ?? 1000;
@@ -55,8 +55,7 @@ export function identityKeySource(opts: KeySourceOptions): KeySource {
   const missing = new Map<string, number>();
 
   let preferred = 0;
-  async function fetchFrom(url: string): Promise<JSONWebKeySet> {
-    const pool = pools.get(url) as HttpPool;
+  async function fetchFrom({ url, pool }: (typeof sources)[number]): Promise<JSONWebKeySet> {
     const res = await pool.request({ method: 'GET', path: JWKS_PATH, signal: AbortSignal.timeout(fetchTimeoutMs), headers: { accept: 'application/json' } });
     if (res.statusCode !== 200) throw new Error(`JWKS at ${url} answered ${res.statusCode}`);
     const body = JSON.parse(res.text) as JSONWebKeySet;
@@ -67,10 +66,10 @@ export function identityKeySource(opts: KeySourceOptions): KeySource {
   async function fetchKeys(): Promise<void> {
     lastAttempt = clock.now();
     let lastError: unknown;
-    for (let step = 0; step < urls.length; step++) {
-      const i = (preferred + step) % urls.length;
+    for (let step = 0; step < sources.length; step++) {
+      const i = (preferred + step) % sources.length;
       try {
-        local = createLocalJWKSet(await fetchFrom(urls[i] as string));
+        local = createLocalJWKSet(await fetchFrom(sources[i] as (typeof sources)[number]));
         fetchedAt = clock.now();
         preferred = i;
         return;

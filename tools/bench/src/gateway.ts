@@ -11,13 +11,13 @@
  * wrk is preferred (written in C, it leaves the CPU to what is measured);
  * autocannon, in Node, is the fallback.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadTool, runLoad, type LoadTool } from './load.ts';
+import { installed, loadTool, runLoad, type LoadTool } from './load.ts';
 import type { RunningSystem } from '../../launcher/src/harness.ts';
 import { formatTable } from '../../launcher/src/table.ts';
 
@@ -48,10 +48,6 @@ export interface GatewayBenchResult {
   /** gateway req/s ÷ nginx req/s, when nginx ran. */
   ratioToNginx: number | undefined;
   ratioToDirect: number;
-}
-
-function has(command: string): boolean {
-  return spawnSync(command, ['-v'], { stdio: 'ignore' }).error === undefined;
 }
 
 async function freePort(): Promise<number> {
@@ -152,7 +148,7 @@ export async function benchGateway(system: RunningSystem, opts: GatewayBenchOpti
       { name: 'direct to catalog', url: `${catalog.url}${path}`, pid: () => undefined },
       { name: 'Bazaar gateway (token verified, rate limited)', url: `http://127.0.0.1:${gatewayPort}${path}`, pid: () => gateway.pid },
     ];
-    if (has('nginx')) {
+    if (installed('nginx')) {
       const nginxPort = await freePort();
       writeFileSync(join(work, 'nginx.conf'), nginxConfig(work, nginxPort, new URL(catalog.url)));
       const nginx = spawn('nginx', ['-p', work, '-c', join(work, 'nginx.conf')], { stdio: ['ignore', 'ignore', 'inherit'] });

@@ -26,10 +26,15 @@ export interface LoadOptions {
 
 let found: LoadTool | undefined;
 
+/** Whether `command` runs (is on the PATH). */
+export function installed(command: string): boolean {
+  return spawnSync(command, ['-v'], { stdio: 'ignore' }).error === undefined;
+}
+
 /** wrk when it is on the PATH, else autocannon; `BENCH_LOAD_TOOL=autocannon` forces autocannon. */
 export function loadTool(): LoadTool {
   if (process.env.BENCH_LOAD_TOOL === 'autocannon') return 'autocannon';
-  found ??= spawnSync('wrk', ['-v'], { stdio: 'ignore' }).error === undefined ? 'wrk' : 'autocannon';
+  found ??= installed('wrk') ? 'wrk' : 'autocannon';
   return found;
 }
 
