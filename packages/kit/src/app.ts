@@ -11,6 +11,7 @@ import { isStoreUnavailable } from '@bazaar/store/unavailable';
 import { AppError, commonErrors, type ProblemDetails } from './errors.ts';
 import { configDefault, configSchema } from './config.ts';
 import { enterContext, requestIdFrom, type RequestContext } from './context.ts';
+import { logRequest } from './logger.ts';
 import { endServerSpan, startServerSpan } from './telemetry-http.ts';
 import { createHttpMetrics, type HttpMetrics } from './metrics.ts';
 import type { Authenticator } from './auth.ts';
@@ -188,10 +189,7 @@ export function createServiceApp(opts: ServiceAppOptions): ServiceApp {
     if (route !== '/healthz' && route !== '/readyz' && route !== '/metrics') {
       // The route pattern and the path with card-like digits masked; never the query (it may carry anything).
       // onResponse runs outside the request's async context: the line names its trace itself.
-      request.log.info(
-        { requestId: request.id, traceId: request.bazaar.traceId, method: request.method, route, path: redactPath(request.url), status, durationMs: Math.round(reply.elapsedTime * 10) / 10 },
-        'request',
-      );
+      logRequest(opts.logger, { requestId: request.id, traceId: request.bazaar.traceId, spanId: request.bazaar.spanId, method: request.method, route, path: redactPath(request.url), status, durationMs: Math.round(reply.elapsedTime * 10) / 10 });
     }
     done();
   });

@@ -2,6 +2,7 @@ export { BaseConfig, ConfigError, configDefault, configSchema, loadConfig, type 
 export { AppError, commonErrors, defineErrors, problemType, type ErrorFactory, type ErrorSpec, type ProblemDetails } from './errors.ts';
 export { currentContext, currentTraceparent, formatTraceparent, newSpanId, newTraceId, parseTraceparent, withContext, type RequestContext } from './context.ts';
 export { createLogger, REDACT_PATHS, type Logger } from './logger.ts';
+export { LineWriter, stdoutLines } from './line-writer.ts';
 export { createHttpMetrics, type HttpMetrics } from './metrics.ts';
 export { DEADLINE_HEADER, ELAPSED_HEADER, READINESS_TIMEOUT_MS, createServiceApp, sendProblem, toAppError, type ReadinessCheck, type ServiceApp, type ServiceAppOptions } from './app.ts';
 export { main, startService, type Listener, type StartServiceOptions } from './run.ts';

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { Type } from 'typebox';
 import { createServiceApp, defineErrors, type ServiceApp } from '../src/index.ts';
 import { testLogger } from '../src/testing.ts';
+import { logRequest } from '../src/logger.ts';
 
 const errors = defineErrors({ WIDGET_NOT_FOUND: { status: 404, title: 'No such widget' } });
 
@@ -124,6 +125,54 @@ test('request id and trace id are taken from the caller and logged', async () =>
   assert.equal(access.traceId, traceId);
   assert.equal(access.status, 200);
   assert.equal(access.route, '/x');
+});
+
+test("the access line is one JSON line naming the request's own span, with no secret", async () => {
+  const lines: string[] = [];
+  const app = createServiceApp({ name: 'widgets', logger: (await import('../src/testing.ts')).testLogger(lines), defaultMetrics: false });
+  app.get('/cards/:number', async () => ({ ok: true }));
+  const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+  const res = await app.inject({
+    url: '/cards/4111111111111111?password=hunter2',
+    headers: { 'x-request-id': 'req-9', traceparent: `00-${traceId}-00f067aa0ba902b7-01`, cookie: 'session=secret' },
+  });
+  assert.equal(res.statusCode, 200);
+  const raw = lines.filter((l) => l.includes('"msg":"request"'));
+  assert.equal(raw.length, 1);
+  const line = JSON.parse(raw[0] as string);
+  assert.equal(line.level, 'info');
+  assert.equal(line.service, 'test');
+  assert.equal(line.pid, process.pid);
+  assert.ok(!Number.isNaN(Date.parse(line.time)));
+  assert.equal(line.requestId, 'req-9');
+  assert.equal(line.trace_id, traceId);
+  assert.match(line.span_id, /^[0-9a-f]{16}$/);
+  assert.notEqual(line.span_id, '00f067aa0ba902b7', "the service's own span, not the caller's");
+  assert.equal(line.route, '/cards/:number');
+  assert.equal(line.method, 'GET');
+  assert.equal(typeof line.durationMs, 'number');
+  for (const secret of ['4111111111111111', 'hunter2', 'password', 'session=secret']) assert.ok(!(raw[0] as string).includes(secret), `${secret} is not in the line`);
+});
+
+test('strings in the access line are escaped: every line parses as JSON', async () => {
+  const lines: string[] = [];
+  const logger = (await import('../src/testing.ts')).testLogger(lines);
+  const odd = 'a"b\\c\nd\u2028e</script>';
+  logRequest(logger, { requestId: odd, traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', method: 'GET', route: odd, path: odd, status: 404, durationMs: 1.5 });
+  await new Promise((r) => setImmediate(r));
+  assert.equal(lines.length, 1);
+  const line = JSON.parse(lines[0] as string);
+  assert.deepEqual([line.requestId, line.route, line.path, line.status, line.durationMs], [odd, odd, odd, 404, 1.5]);
+});
+
+test('the access line is left out when the logger is above info', async () => {
+  const lines: string[] = [];
+  const logger = (await import('../src/testing.ts')).testLogger(lines);
+  logger.level = 'warn';
+  const app = createServiceApp({ name: 'widgets', logger, defaultMetrics: false });
+  app.get('/x', async () => ({ ok: true }));
+  assert.equal((await app.inject('/x')).statusCode, 200);
+  assert.deepEqual(lines, []);
 });
 
 test("a handler's own lines name the request and its trace (through the logger's mixin, with no child logger per request)", async () => {

@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { ConfigError, createLogger, identityKeySource, loadConfig, main, startService, startTelemetry } from '@bazaar/kit';
+import { ConfigError, createLogger, identityKeySource, loadConfig, main, startService, startTelemetry, stdoutLines } from '@bazaar/kit';
 import { DEFAULT_RATE_LIMITS, GatewayConfig, parseRate, parseRateLimits, parseUpstreams, tlsFiles } from './config.ts';
 import { buildApp } from './app.ts';
 import { RevocationList } from './auth/revocations.ts';
 import { RedisBuckets } from './limits/redis.ts';
-import { LineWriter } from './proxy/line-writer.ts';
 import { listen } from './server.ts';
 
 function readFile(variable: string, path: string): Buffer {
@@ -20,9 +19,9 @@ await main(async () => {
   startTelemetry({ service: 'gateway', config });
   const files = tlsFiles(config);
   const tls = files ? { cert: readFile('TLS_CERT_FILE', files.cert), key: readFile('TLS_KEY_FILE', files.key), port: config.TLS_PORT } : undefined;
-  // Logs and the access log share one batched stdout writer: one write per 32 KiB or per second, flushed on exit.
-  const out = new LineWriter();
-  const logger = createLogger({ service: 'gateway', level: config.LOG_LEVEL, destination: out as unknown as NodeJS.WritableStream });
+  // Logs and the access log share the kit's batched stdout writer: one write per 32 KiB or per second, flushed on exit.
+  const out = stdoutLines();
+  const logger = createLogger({ service: 'gateway', level: config.LOG_LEVEL });
   const accessLog = config.ACCESS_LOG ? out : undefined;
   // IDENTITY_URL may list several identity instances (the launcher's --scale): the key source tries each.
   const keys = identityKeySource({ identityUrl: config.IDENTITY_URL, logger });
@@ -60,7 +59,6 @@ await main(async () => {
   await startService({
     config,
     logger,
-    beforeExit: () => out.flushSync(),
     app: {
       describe: { where: `${config.HOST}:${config.PORT}${tls ? ` / ${config.TLS_PORT}` : ''} / admin ${config.ADMIN_HOST}:${config.ADMIN_PORT}`, variables: 'PORT, TLS_PORT or ADMIN_PORT' },
       async listen() {

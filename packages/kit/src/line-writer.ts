@@ -7,6 +7,13 @@ import { write as fsWrite, writeSync } from 'node:fs';
  * instead of one per line, and no blocking of the event loop on a slow
  * reader. (pino's SonicBoom does the same but measures its whole pending
  * buffer on every line, which showed up in the gateway's profile.)
+ *
+ * Every service logs through one (`stdoutLines()`): a line written to
+ * `process.stdout` costs a write(2) and three fcntl/fstat calls, a fifth of a
+ * product read's CPU (docs/performance.md, "December 7, later"). What is
+ * queued is written synchronously when the process exits, however it exits
+ * (signal, crash, process.exit); only a SIGKILL or an abort loses up to a
+ * second of lines.
  */
 export class LineWriter {
   private parts: string[] = [];
@@ -41,7 +48,15 @@ export class LineWriter {
   /** Write everything now, synchronously (on exit). */
   flushSync(): void {
     clearInterval(this.timer);
-    if (this.size > 0) writeSync(this.fd, this.take());
+    if (this.size === 0) return;
+    const text = this.take();
+    try {
+      writeSync(this.fd, text);
+    } catch (error) {
+      // A non-blocking pipe that is full: wait for the reader rather than drop the last lines (the exit's own).
+      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') return;
+      writeAllSync(this.fd, Buffer.from(text));
+    }
   }
 
   private take(): string {
@@ -60,4 +75,29 @@ export class LineWriter {
       if (this.size >= this.batchBytes) this.flush();
     });
   }
+}
+
+/** Write a whole buffer to a descriptor that may be non-blocking, retrying while it is full (for at most ~2 s). */
+function writeAllSync(fd: number, buffer: Buffer): void {
+  let offset = 0;
+  for (let tries = 0; offset < buffer.length && tries < 2000; tries++) {
+    try {
+      offset += writeSync(fd, buffer, offset);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') return;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
+    }
+  }
+}
+
+let stdout: LineWriter | undefined;
+
+/** The process's one batched writer for stdout (created on first use), flushed when the process exits. */
+export function stdoutLines(): LineWriter {
+  if (!stdout) {
+    const writer = new LineWriter();
+    process.on('exit', () => writer.flushSync());
+    stdout = writer;
+  }
+  return stdout;
 }
