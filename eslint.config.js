@@ -4,7 +4,7 @@
 import { readdirSync } from 'node:fs';
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
-import importX from 'eslint-plugin-import-x';
+import importX, { createNodeResolver } from 'eslint-plugin-import-x';
 import globals from 'globals';
 
 const services = readdirSync(new URL('./services/', import.meta.url), { withFileTypes: true })
@@ -19,7 +19,9 @@ export default tseslint.config(
     files: ['**/*.ts', '**/*.js'],
     languageOptions: { globals: { ...globals.node } },
     plugins: { 'import-x': importX },
-    settings: { 'import-x/extensions': ['.ts', '.js'] },
+    // Module paths resolved as Node does (package exports included). Without a resolver named here, import-x falls
+    // back to one called "node" and found this repository's `node` package (the Node binary) instead.
+    settings: { 'import-x/extensions': ['.ts', '.js'], 'import-x/resolver-next': [createNodeResolver()] },
     rules: {
       '@typescript-eslint/consistent-type-imports': 'error',
       '@typescript-eslint/no-explicit-any': 'error',

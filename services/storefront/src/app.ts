@@ -4,7 +4,7 @@ import csrf from '@fastify/csrf-protection';
 import formbody from '@fastify/formbody';
 import multipart from '@fastify/multipart';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, createServiceApp, sendProblem, toAppError, type Logger, type ReadinessCheck, type ServiceApp } from '@bazaar/kit';
+import { AppError, createServiceApp, sendProblem, toAppError, type Clock, type Logger, type ReadinessCheck, type ServiceApp } from '@bazaar/kit';
 import { loadAssets, type Assets } from './assets.ts';
 import type { ImageBytes, ProductImageRepository, SessionRepository } from './domain/model.ts';
 import { errors } from './errors.ts';
@@ -39,6 +39,8 @@ export interface StorefrontDeps {
   readiness?: Record<string, ReadinessCheck>;
   bodyLimit?: number;
   defaultMetrics?: boolean;
+  /** Time for what the pages keep a while (the category menu, the home page's rows); the system clock by default. */
+  clock?: Clock;
 }
 
 export interface Storefront {
@@ -97,7 +99,7 @@ export function buildApp(deps: StorefrontDeps): Storefront {
     ...(deps.defaultMetrics === undefined ? {} : { defaultMetrics: deps.defaultMetrics }),
   });
   const assets = loadAssets(PUBLIC_DIR);
-  const pages = createPages({ api: deps.api, assets, logger: deps.logger });
+  const pages = createPages({ api: deps.api, assets, logger: deps.logger, ...(deps.clock ? { clock: deps.clock } : {}) });
   const sessions = createSessions({ repo: deps.sessions, api: deps.api, ttlSeconds: deps.sessionTtlSeconds ?? 2_592_000, logger: deps.logger });
   const images = productImages({ repo: deps.imageRepo, bytes: deps.imageBytes, maxBytes: deps.imageMaxBytes ?? 5_000_000, maxPixels: deps.imageMaxPixels ?? 1200 });
   const lowStock = deps.lowStock ?? 5;
@@ -121,7 +123,7 @@ export function buildApp(deps: StorefrontDeps): Storefront {
       done();
     });
     assets.register(scope);
-    scope.register(shopRoutes({ api: deps.api, pages, images: deps.imageRepo, lowStock }));
+    scope.register(shopRoutes({ api: deps.api, pages, images: deps.imageRepo, lowStock, logger: deps.logger, ...(deps.clock ? { clock: deps.clock } : {}) }));
     scope.register(cartRoutes({ api: deps.api, pages, sessions, images: deps.imageRepo }));
     scope.register(checkoutRoutes({ api: deps.api, pages, sessions, orderWaitMs: deps.orderWaitMs ?? 4000 }));
     scope.register(accountRoutes({ api: deps.api, pages, sessions }));

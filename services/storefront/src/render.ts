@@ -7,7 +7,7 @@
 import { fileURLToPath } from 'node:url';
 import { Eta } from 'eta';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Logger } from '@bazaar/kit';
+import type { Clock, Logger } from '@bazaar/kit';
 import type { Assets } from './assets.ts';
 import { formatMoney } from './domain/money.ts';
 import { highlight } from './domain/highlight.ts';
@@ -15,8 +15,11 @@ import type { ProductImage } from './domain/model.ts';
 import { overTls } from './session.ts';
 import type { Category, ShopApi } from './upstream/shop.ts';
 import { callerOf } from './session.ts';
+import { refreshing } from './refreshing.ts';
 
 const VIEWS = fileURLToPath(new URL('./views', import.meta.url));
+/** How long the category menu is kept before it is refreshed in the background. */
+const CATEGORY_TTL_MS = 30_000;
 
 /** Helpers every template can call as `it.h.…`. */
 export const helpers = {
@@ -69,27 +72,29 @@ export interface Pages {
   render<T extends object>(request: FastifyRequest, reply: FastifyReply, view: string, data: T & { title: string; status?: number; section?: 'shop' | 'admin' }): Promise<FastifyReply>;
   /** The layout data alone (error pages). */
   layout(request: FastifyRequest, reply: FastifyReply, title: string): Promise<LayoutData>;
-  /** The categories, cached for a few seconds (they change rarely and every page shows them). */
+  /** The categories, kept 30 s and refreshed in the background (they change rarely and every page shows them); none when the catalog cannot be asked and none were loaded yet. */
   categories(): Promise<Category[]>;
+  /** The same, but rejects when the catalog cannot be asked and none were loaded yet (for what must not be kept empty). */
+  loadCategories(): Promise<Category[]>;
   eta: Eta;
 }
 
-export function createPages(deps: { api: ShopApi; assets: Assets; logger: Logger; categoryTtlMs?: number }): Pages {
+export function createPages(deps: { api: ShopApi; assets: Assets; logger: Logger; clock?: Clock }): Pages {
   const eta = new Eta({ views: VIEWS, cache: true, autoEscape: true, autoTrim: false });
-  let categories: { at: number; items: Category[] } | undefined;
-  const ttl = deps.categoryTtlMs ?? 30_000;
+  const menu = refreshing(
+    async () => {
+      try {
+        return await deps.api.categories();
+      } catch (error) {
+        deps.logger.warn({ err: error }, 'category menu unavailable');
+        throw error;
+      }
+    },
+    { ttlMs: CATEGORY_TTL_MS, ...(deps.clock ? { clock: deps.clock } : {}) },
+  );
 
-  async function categoryMenu(): Promise<Category[]> {
-    if (categories && Date.now() - categories.at < ttl) return categories.items;
-    try {
-      categories = { at: Date.now(), items: await deps.api.categories() };
-    } catch (error) {
-      // The menu is decoration: a page still renders when the catalog is down.
-      deps.logger.warn({ err: error }, 'category menu unavailable');
-      return categories?.items ?? [];
-    }
-    return categories.items;
-  }
+  // The menu is decoration: a page still renders when the catalog is down (with the menu of before, or none).
+  const categoryMenu = (): Promise<Category[]> => menu().catch(() => []);
 
   async function cartCount(request: FastifyRequest): Promise<number> {
     if (!request.session) return 0;
@@ -124,6 +129,7 @@ export function createPages(deps: { api: ShopApi; assets: Assets; logger: Logger
     eta,
     layout,
     categories: categoryMenu,
+    loadCategories: menu,
     async render(request, reply, view, data) {
       const base = await layout(request, reply, data.title);
       const html = eta.render(view, { ...base, ...data });

@@ -1,10 +1,11 @@
 /** Browsing: home, category pages, search (with instant suggestions), product pages. */
-import type { ServiceApp } from '@bazaar/kit';
+import type { Clock, Logger, ServiceApp } from '@bazaar/kit';
 import type { ProductImageRepository } from '../domain/model.ts';
 import { errors } from '../errors.ts';
 import type { Pages } from '../render.ts';
-import { upstreamFailure, type Category, type SearchHit, type ShopApi } from '../upstream/shop.ts';
+import { upstreamFailure, type SearchHit, type ShopApi } from '../upstream/shop.ts';
 import { queryText } from './support.ts';
+import { refreshing } from '../refreshing.ts';
 
 const PAGE_SIZE = 12;
 const HOME_PER_CATEGORY = 4;
@@ -25,28 +26,33 @@ export interface ShopDeps {
   pages: Pages;
   images: ProductImageRepository;
   lowStock: number;
+  logger: Logger;
+  clock?: Clock;
 }
 
 export function shopRoutes(deps: ShopDeps) {
   const { api, pages, images } = deps;
-  let home: { at: number; rows: { category: Category; items: SearchHit[] }[] } | undefined;
-
-  async function homeRows() {
-    if (home && Date.now() - home.at < HOME_TTL_MS) return home.rows;
-    const categories = await pages.categories();
-    const results = await Promise.all(categories.map((c) => api.search({ category: c.slug, limit: HOME_PER_CATEGORY })));
-    const rows = categories.map((category, i) => ({ category, items: (results[i] as { items: SearchHit[] }).items })).filter((r) => r.items.length > 0);
-    home = { at: Date.now(), rows };
-    return rows;
-  }
+  // The home page's rows: a search per category, kept 15 s and refreshed in the background (refreshing.ts).
+  const homeRows = refreshing(
+    async () => {
+      // Not the lenient menu: rows built on a catalog that did not answer would be kept empty for 15 s.
+      const categories = await pages.loadCategories();
+      try {
+        const results = await Promise.all(categories.map((c) => api.search({ category: c.slug, limit: HOME_PER_CATEGORY })));
+        return categories.map((category, i) => ({ category, items: (results[i] as { items: SearchHit[] }).items })).filter((r) => r.items.length > 0);
+      } catch (error) {
+        deps.logger.warn({ err: error }, 'home page products unavailable');
+        throw error;
+      }
+    },
+    { ttlMs: HOME_TTL_MS, ...(deps.clock ? { clock: deps.clock } : {}) },
+  );
 
   return async (app: ServiceApp) => {
     app.get('/', { schema: { hide: true } }, async (request, reply) => {
       // The home page is the door: when search is down it still opens, with the departments only.
-      const rows = await homeRows().catch((error: unknown) => {
-        request.log.warn({ err: error }, 'home page products unavailable');
-        return [];
-      });
+      // (A failed load is logged where it happens; the rows of before are shown if there are any.)
+      const rows = await homeRows().catch(() => []);
       const all = rows.flatMap((r) => r.items.map((p) => p.id));
       return pages.render(request, reply, 'home', { title: 'Good things, honestly priced', rows, images: await images.findMany(all), low: deps.lowStock });
     });
