@@ -1,6 +1,8 @@
+// What browsing pages ask of the services, and when.
 // What every page shows and rarely changes — the category menu and the home page's rows — is loaded once and shared.
 // The home page's p99 was twenty times its median (184 ms against 8.5 in `npm run bench`): when the rows were not
 // cached yet, or every 15 s when they expired, each request in flight loaded them again, one search per category.
+// A product page asked for the product, waited, then asked for its stock: two round trips where one does.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { manualClock } from '@bazaar/kit/testing';
@@ -113,4 +115,36 @@ test('a refresh that fails keeps the rows and the menu of before; with nothing l
     assert.match(page.body, /Sports &amp; Outdoors/, 'the menu of before');
   }
   assert.ok(counts.search > loaded.search, 'a refresh was tried');
+});
+
+test('a product page asks for the product and its stock at once, not one after the other', async () => {
+  const asked: string[] = [];
+  let releaseProduct!: () => void;
+  const productHeld = new Promise<void>((resolve) => (releaseProduct = resolve));
+  const { api } = countingApi();
+  Object.assign(api, {
+    product: async (id: string) => {
+      asked.push('product');
+      await productHeld;
+      return { id, sku: 'S-1', name: 'Desk Lamp', description: 'Warm light.', category: 'books', price: { amount: 2599, currency: 'EUR' }, archived: false };
+    },
+    stock: async (id: string) => {
+      asked.push('stock');
+      return { productId: id, available: 2 };
+    },
+  });
+  const { app } = await storefrontUnderTest(api, { clock: manualClock({ autoAdvance: false }) });
+  const page = app.inject('/p/p-lamp');
+  try {
+    // The product's answer is held: the stock must already have been asked for.
+    await within('the stock to be asked for while the product is still on its way', 10_000, (async () => {
+      while (!asked.includes('stock')) await new Promise((r) => setImmediate(r));
+    })());
+  } finally {
+    releaseProduct();
+  }
+  const res = await within('the product page', 10_000, page);
+  assert.equal(res.statusCode, 200);
+  assert.match(res.body, /Desk Lamp/);
+  assert.match(res.body, /only 2 left|2 left/i);
 });

@@ -140,12 +140,17 @@ export function shopRoutes(deps: ShopDeps) {
     app.get('/p/:id', { schema: { hide: true } }, async (request, reply) => {
       const { id } = request.params as { id: string };
       if (id.length > 100) throw errors.PRODUCT_NOT_FOUND();
-      const product = await api.product(id).catch((error: unknown) => {
-        if (upstreamFailure(error)?.status === 404) throw errors.PRODUCT_NOT_FOUND('It may have been removed from the catalog.');
-        throw error;
-      });
-      // Stock is shown when inventory answers; the page works without it.
-      const [stock, categories, image] = await Promise.all([api.stock(id).catch(() => undefined), pages.categories(), images.find(id)]);
+      // The product and its stock are asked at once (one round trip, not two); stock is shown when inventory
+      // answers, and the page works without it.
+      const [product, stock, categories, image] = await Promise.all([
+        api.product(id).catch((error: unknown) => {
+          if (upstreamFailure(error)?.status === 404) throw errors.PRODUCT_NOT_FOUND('It may have been removed from the catalog.');
+          throw error;
+        }),
+        api.stock(id).catch(() => undefined),
+        pages.categories(),
+        images.find(id),
+      ]);
       return pages.render(request, reply, 'product', {
         title: product.name,
         product,
