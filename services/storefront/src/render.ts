@@ -13,7 +13,7 @@ import { formatMoney } from './domain/money.ts';
 import { highlight } from './domain/highlight.ts';
 import type { ProductImage } from './domain/model.ts';
 import { overTls } from './session.ts';
-import type { Category, ShopApi } from './upstream/shop.ts';
+import type { Cart, Category, ShopApi } from './upstream/shop.ts';
 import { callerOf } from './session.ts';
 import { refreshing } from './refreshing.ts';
 
@@ -70,8 +70,8 @@ const NOTICES: Record<string, string> = {
 export interface Pages {
   /** Render a page with the layout, the status (default 200) and no caching of personal pages. */
   render<T extends object>(request: FastifyRequest, reply: FastifyReply, view: string, data: T & { title: string; status?: number; section?: 'shop' | 'admin' }): Promise<FastifyReply>;
-  /** The layout data alone (error pages). */
-  layout(request: FastifyRequest, reply: FastifyReply, title: string): Promise<LayoutData>;
+  /** The layout data alone (error pages); `shownCart`, when the page holds the shopper's cart already, gives the badge. */
+  layout(request: FastifyRequest, reply: FastifyReply, title: string, shownCart?: Cart): Promise<LayoutData>;
   /** The categories, kept 30 s and refreshed in the background (they change rarely and every page shows them); none when the catalog cannot be asked and none were loaded yet. */
   categories(): Promise<Category[]>;
   /** The same, but rejects when the catalog cannot be asked and none were loaded yet (for what must not be kept empty). */
@@ -96,18 +96,19 @@ export function createPages(deps: { api: ShopApi; assets: Assets; logger: Logger
   // The menu is decoration: a page still renders when the catalog is down (with the menu of before, or none).
   const categoryMenu = (): Promise<Category[]> => menu().catch(() => []);
 
+  const itemsIn = (cart: Cart): number => cart.items.reduce((n, i) => n + i.quantity, 0);
+
   async function cartCount(request: FastifyRequest): Promise<number> {
     if (!request.session) return 0;
     try {
-      const cart = await deps.api.cart(callerOf(request));
-      return cart.items.reduce((n, i) => n + i.quantity, 0);
+      return itemsIn(await deps.api.cart(callerOf(request)));
     } catch {
       return 0;
     }
   }
 
-  async function layout(request: FastifyRequest, reply: FastifyReply, title: string): Promise<LayoutData> {
-    const [menu, count] = await Promise.all([categoryMenu(), cartCount(request)]);
+  async function layout(request: FastifyRequest, reply: FastifyReply, title: string, shownCart?: Cart): Promise<LayoutData> {
+    const [menu, count] = await Promise.all([categoryMenu(), shownCart ? itemsIn(shownCart) : cartCount(request)]);
     const session = request.session;
     const q = (request.query as Record<string, unknown> | undefined)?.q;
     const notice = (request.query as Record<string, unknown> | undefined)?.notice;
@@ -131,7 +132,9 @@ export function createPages(deps: { api: ShopApi; assets: Assets; logger: Logger
     categories: categoryMenu,
     loadCategories: menu,
     async render(request, reply, view, data) {
-      const base = await layout(request, reply, data.title);
+      // A page that shows the cart (the cart page, the checkout form) already holds it: the badge counts that cart
+      // rather than asking the cart service a second time.
+      const base = await layout(request, reply, data.title, (data as { cart?: Cart }).cart);
       const html = eta.render(view, { ...base, ...data });
       reply.code(data.status ?? 200).type('text/html; charset=utf-8');
       // Pages carry a CSRF token and often personal data: never stored by shared caches.

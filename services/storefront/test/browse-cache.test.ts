@@ -2,10 +2,13 @@
 // What every page shows and rarely changes — the category menu and the home page's rows — is loaded once and shared.
 // The home page's p99 was twenty times its median (184 ms against 8.5 in `npm run bench`): when the rows were not
 // cached yet, or every 15 s when they expired, each request in flight loaded them again, one search per category.
-// A product page asked for the product, waited, then asked for its stock: two round trips where one does.
+// A product page asked for the product, waited, then asked for its stock: two round trips where one does. The cart
+// page and the checkout form asked for the cart, then again for the badge's count.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { manualClock } from '@bazaar/kit/testing';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { manualClock, testLogger } from '@bazaar/kit/testing';
+import { createSessions } from '../src/session.ts';
 import type { ShopApi } from '../src/upstream/shop.ts';
 import { storefrontUnderTest } from './helpers.ts';
 
@@ -147,4 +150,34 @@ test('a product page asks for the product and its stock at once, not one after t
   assert.equal(res.statusCode, 200);
   assert.match(res.body, /Desk Lamp/);
   assert.match(res.body, /only 2 left|2 left/i);
+});
+
+test("the cart page and the checkout form ask for the shopper's cart once: the badge counts the cart the page shows", async () => {
+  const { api } = countingApi();
+  let cartCalls = 0;
+  const cart = { items: [{ productId: 'p-lamp', name: 'Desk Lamp', quantity: 3, unitPrice: { amount: 1000, currency: 'EUR' }, lineTotal: { amount: 3000, currency: 'EUR' } }], total: { amount: 3000, currency: 'EUR' }, version: 'v1' };
+  Object.assign(api, {
+    cart: async () => {
+      cartCalls++;
+      return cart;
+    },
+    me: async () => ({ id: 'u-sam', email: 'sam@example.com', name: 'Sam', roles: ['customer'] }),
+  });
+  const { app, sessions: repo } = await storefrontUnderTest(api, { clock: manualClock({ autoAdvance: false }) });
+  const sessions = createSessions({ repo, api, ttlSeconds: 3600, logger: testLogger() });
+  let id = '';
+  const request = { cookies: {}, headers: {}, protocol: 'http' } as unknown as FastifyRequest;
+  const reply = { setCookie: (_name: string, value: string) => ((id = value), reply) } as unknown as FastifyReply;
+  await sessions.signIn(request, reply, { accessToken: 'a', refreshToken: 'r', tokenType: 'Bearer', expiresIn: 900 }, { id: 'u-sam', email: 'sam@example.com', name: 'Sam', roles: ['customer'] });
+  for (const url of ['/cart', '/checkout']) {
+    cartCalls = 0;
+    const page = await app.inject({ url, headers: { cookie: `bazaar_session=${id}` } });
+    assert.equal(page.statusCode, 200, url);
+    assert.match(page.body, /aria-label="3 items in cart">3</, `${url}: the badge counts the cart shown`);
+    assert.equal(cartCalls, 1, `${url}: one call to the cart service`);
+  }
+  // A page that does not show the cart still asks for the badge's count.
+  cartCalls = 0;
+  assert.match((await app.inject({ url: '/', headers: { cookie: `bazaar_session=${id}` } })).body, /aria-label="3 items in cart">3</);
+  assert.equal(cartCalls, 1);
 });
