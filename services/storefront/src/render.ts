@@ -21,11 +21,15 @@ const VIEWS = fileURLToPath(new URL('./views', import.meta.url));
 /** How long the category menu is kept before it is refreshed in the background. */
 const CATEGORY_TTL_MS = 30_000;
 
+/** Dates and times as pages show them ("2 Jan 2026, 10:00 UTC"): one formatter, not one per call (`toLocaleString` with
+ * options builds a new one each time, ~50 µs; an order list shows dozens). */
+const DATE_TIME = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' });
+
 /** Helpers every template can call as `it.h.…`. */
 export const helpers = {
   money: formatMoney,
   highlight,
-  date: (iso: string) => new Date(iso).toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }) + ' UTC',
+  date: (iso: string) => `${DATE_TIME.format(new Date(iso))} UTC`,
   shortId: (id: string) => id.slice(0, 8).toUpperCase(),
   /** The picture of a product: its uploaded image, else its generated artwork. */
   image: (productId: string, image: ProductImage | undefined, category?: string) =>

@@ -9,6 +9,7 @@ import { cartFingerprint, priceChanges, pricesOf } from '../src/domain/prices.ts
 import { productArtwork } from '../src/domain/artwork.ts';
 import { barChart, csvField, hbar } from '../src/domain/chart.ts';
 import { formatMoney, parseMinorUnits } from '../src/domain/money.ts';
+import { helpers } from '../src/render.ts';
 import { waitWhilePending } from '../src/domain/order-wait.ts';
 
 const NOW = new Date('2026-12-05T00:00:00Z');
@@ -105,6 +106,13 @@ test('charts escape their labels; CSV fields are quoted and defused for spreadsh
 
 test('money is formatted from minor units and parsed back without floats', () => {
   assert.equal(formatMoney({ amount: 1999, currency: 'EUR' }), '€19.99');
+  // Each currency by its own minor unit, the second time as the first (the formatter is kept per currency).
+  for (let i = 0; i < 2; i++) {
+    assert.equal(formatMoney({ amount: 1999, currency: 'JPY' }), 'JP¥1,999');
+    assert.equal(formatMoney({ amount: 1999, currency: 'KWD' }), 'KWD\u00a01.999');
+    assert.equal(formatMoney({ amount: 123456789, currency: 'EUR' }), '€1,234,567.89');
+    assert.equal(formatMoney({ amount: 5, currency: 'USD' }), 'US$0.05');
+  }
   assert.equal(parseMinorUnits('19.99'), 1999);
   assert.equal(parseMinorUnits('19,5'), 1950);
   assert.equal(parseMinorUnits('19'), 1900);
@@ -125,4 +133,9 @@ test('waiting for a pending order stops when it is final, or at the deadline wit
   const stuck = await waitWhilePending({ fetch: async () => (reads++, { status: 'PENDING' }), waitMs: 1000, intervalMs: 250, now: () => clock, sleep: async (ms) => void (clock += ms) });
   assert.equal(stuck.status, 'PENDING');
   assert.equal(reads, 5, 'one read at once, then one every 250 ms for 1 s');
+});
+
+test('dates are shown in UTC, day month year and time', () => {
+  assert.equal(helpers.date('2026-01-02T10:00:00.000Z'), '2 Jan 2026, 10:00 UTC');
+  assert.equal(helpers.date('2026-12-31T23:59:59.999+02:00'), '31 Dec 2026, 21:59 UTC');
 });
