@@ -9,8 +9,8 @@ import { write as fsWrite, writeSync } from 'node:fs';
  * buffer on every line, which showed up in the gateway's profile.)
  *
  * Every service logs through one (`stdoutLines()`): a line written to
- * `process.stdout` costs a write(2) and three fcntl/fstat calls, a fifth of a
- * product read's CPU (docs/performance.md, "December 7, later"). What is
+ * `process.stdout` cost a write(2) of its own, a fifth of a product read's
+ * CPU (docs/performance.md, "December 7, second session"; ADR 0092). What is
  * queued is written synchronously when the process exits, however it exits
  * (signal, crash, process.exit); only a SIGKILL or an abort loses up to a
  * second of lines.
@@ -48,15 +48,7 @@ export class LineWriter {
   /** Write everything now, synchronously (on exit). */
   flushSync(): void {
     clearInterval(this.timer);
-    if (this.size === 0) return;
-    const text = this.take();
-    try {
-      writeSync(this.fd, text);
-    } catch (error) {
-      // A non-blocking pipe that is full: wait for the reader rather than drop the last lines (the exit's own).
-      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') return;
-      writeAllSync(this.fd, Buffer.from(text));
-    }
+    if (this.size > 0) writeAllSync(this.fd, Buffer.from(this.take()));
   }
 
   private take(): string {
@@ -77,7 +69,13 @@ export class LineWriter {
   }
 }
 
-/** Write a whole buffer to a descriptor that may be non-blocking, retrying while it is full (for at most ~2 s). */
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Write a whole buffer to a descriptor that may be non-blocking (a full pipe answers EAGAIN): wait for the reader,
+ * 1 ms at a time for at most ~2 s, rather than drop the last lines (the exit's own). Other errors drop them: logging
+ * must not stop an exit.
+ */
 function writeAllSync(fd: number, buffer: Buffer): void {
   let offset = 0;
   for (let tries = 0; offset < buffer.length && tries < 2000; tries++) {
@@ -85,7 +83,7 @@ function writeAllSync(fd: number, buffer: Buffer): void {
       offset += writeSync(fd, buffer, offset);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') return;
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
+      Atomics.wait(pause, 0, 0, 1);
     }
   }
 }
