@@ -155,6 +155,13 @@ test('shopper journey: browse, search with a typo, product, cart, checkout with 
   await page.waitForURL(/\/cart$/);
   assert.equal(await page.locator('.cart-table tbody tr').count(), 1);
   await accessible(page, 'cart');
+  // "Remove" is red text on no background: it once drew as a blank red pill (button.danger's background, red on red).
+  const remove = await page.getByRole('button', { name: /^Remove/ }).first().evaluate((el) => {
+    const style = getComputedStyle(el);
+    return { color: style.color, background: style.backgroundColor };
+  });
+  assert.equal(remove.background, 'rgba(0, 0, 0, 0)', `the Remove button has no background (${JSON.stringify(remove)})`);
+  assert.notEqual(remove.color, 'rgba(0, 0, 0, 0)');
   await page.getByRole('link', { name: 'Check out' }).click();
   await page.waitForURL(/\/checkout$/);
   await accessible(page, 'checkout');
