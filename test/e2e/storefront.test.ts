@@ -157,7 +157,8 @@ test('shopper journey: browse, search with a typo, product, cart, checkout with 
   await accessible(page, 'cart');
   // "Remove" is red text on no background: it once drew as a blank red pill (button.danger's background, red on red).
   const remove = await page.getByRole('button', { name: /^Remove/ }).first().evaluate((el) => {
-    const style = getComputedStyle(el);
+    // (The browser's getComputedStyle: this file is type-checked against Node's globals, which do not have it.)
+    const style = (globalThis as unknown as { getComputedStyle(e: unknown): { color: string; backgroundColor: string } }).getComputedStyle(el);
     return { color: style.color, background: style.backgroundColor };
   });
   assert.equal(remove.background, 'rgba(0, 0, 0, 0)', `the Remove button has no background (${JSON.stringify(remove)})`);
