@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Span } from '@opentelemetry/api';
+import { nextSpanId, nextTraceId } from './ids.ts';
 
 /** What travels with one request through this process and onward to other services. */
 export interface RequestContext {
@@ -67,14 +68,14 @@ export function currentTraceparent(): string | undefined {
   return ctx ? formatTraceparent(ctx.traceId, ctx.spanId, ctx.traceFlags) : undefined;
 }
 
-/** A fresh 16-hex-digit span id. */
+/** A fresh 16-hex-digit span id (never all zero). */
 export function newSpanId(): string {
-  return randomBytes(8).toString('hex');
+  return nextSpanId();
 }
 
-/** A fresh 32-hex-digit trace id. */
+/** A fresh 32-hex-digit trace id (never all zero). */
 export function newTraceId(): string {
-  return randomBytes(16).toString('hex');
+  return nextTraceId();
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;

@@ -18,7 +18,8 @@
 import { SpanStatusCode, TraceFlags, type Attributes, type HrTime, type Link, type SpanContext, type SpanKind } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace-base';
-import { LiveSpan, writeNewSpanId } from './telemetry-spans.ts';
+import { LiveSpan } from './telemetry-spans.ts';
+import { writeNewSpanId } from './ids.ts';
 
 /** The SDK's span flags (OTLP `Span.flags`): the W3C trace flags, and whether the parent was remote. */
 const HAS_IS_REMOTE = 0x100;

@@ -18,7 +18,7 @@ import { ROOT_CONTEXT, SpanKind, SpanStatusCode, TraceFlags, type Attributes, ty
 import { hrTimeDuration, millisToHrTime, timeInputToHrTime, type InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan, SpanProcessor, TimedEvent } from '@opentelemetry/sdk-trace-base';
-import { randomFillSync } from 'node:crypto';
+import { nextSpanId, nextTraceId } from './ids.ts';
 
 /** Where the kit's own spans go, and what they carry: the SDK's processors, resource and scope. */
 export interface SpanSink {
@@ -263,45 +263,3 @@ export class LiveSpan implements Span, ReadableSpan {
   }
 }
 
-// Ids from a pool of random bytes filled 4 KiB at a time, not one crypto call per span.
-const idPool = Buffer.alloc(4096);
-let idAt = idPool.length;
-
-function randomHex(bytes: number): string {
-  if (idAt + bytes > idPool.length) {
-    randomFillSync(idPool);
-    idAt = 0;
-  }
-  const id = idPool.toString('hex', idAt, idAt + bytes);
-  idAt += bytes;
-  return id;
-}
-
-/** A new span id's 8 bytes written at `at` (never all zero), for a span whose id nobody needs as text (otlp-encode.ts addRecorded). */
-export function writeNewSpanId(buf: Uint8Array, at: number): void {
-  for (;;) {
-    if (idAt + 8 > idPool.length) {
-      randomFillSync(idPool);
-      idAt = 0;
-    }
-    let any = 0;
-    for (let i = 0; i < 8; i++) any |= buf[at + i] = idPool[idAt + i] as number;
-    idAt += 8;
-    if (any !== 0) return;
-  }
-}
-
-const ZERO_SPAN_ID = '0'.repeat(16);
-const ZERO_TRACE_ID = '0'.repeat(32);
-
-/** A new span id (W3C: never all zero; at 2^-64 per id, draw again rather than send it). */
-export function nextSpanId(): string {
-  const id = randomHex(8);
-  return id === ZERO_SPAN_ID ? nextSpanId() : id;
-}
-
-/** A new trace id (never all zero). */
-export function nextTraceId(): string {
-  const id = randomHex(16);
-  return id === ZERO_TRACE_ID ? nextTraceId() : id;
-}
