@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { PostgresAdapter, sql, type Generated, type Kysely, type Transaction } from 'kysely';
-import type { Migration } from '@bazaar/store';
+import { PostgresAdapter, sql, type Generated, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { prepare, type Migration, type Prepared } from '@bazaar/store';
 import { SpanKind, currentContext, formatTraceparent, startSpan } from '@bazaar/kit';
 import type { AnyCloudEvent, NewEvent } from './types.ts';
 
@@ -146,15 +146,25 @@ function producerSpan(source: string, id: string, event: NewEvent): string {
   return formatTraceparent(sc.traceId, sc.spanId, sc.traceFlags);
 }
 
-/** Events after `after`, oldest first, as CloudEvents. */
+type OutboxRead = Prepared<OutboxTables, 'after' | 'limit', Selectable<OutboxTables['outbox']>>;
+
+/** The feed's two reads, compiled once per database (prepare): every poll of every waiting consumer runs one. */
+const outboxReads = new WeakMap<object, { asc: OutboxRead; desc: OutboxRead }>();
+
+function outboxReadsOf(db: Kysely<OutboxTables>): { asc: OutboxRead; desc: OutboxRead } {
+  let reads = outboxReads.get(db);
+  if (reads === undefined) {
+    const read = (order: 'asc' | 'desc'): OutboxRead => prepare(db, ['after', 'limit'], (d, p) => d.selectFrom('outbox').selectAll().where('seq', '>', p.after).orderBy('seq', order).limit(p.limit));
+    reads = { asc: read('asc'), desc: read('desc') };
+    outboxReads.set(db, reads);
+  }
+  return reads;
+}
+
+/** Events after `after`, oldest first (or newest first), as CloudEvents. */
 export async function readOutbox<DB extends OutboxTables>(db: Kysely<DB>, after: number, limit: number, newestFirst = false): Promise<AnyCloudEvent[]> {
-  const rows = await (db as unknown as Kysely<OutboxTables>)
-    .selectFrom('outbox')
-    .selectAll()
-    .where('seq', '>', after)
-    .orderBy('seq', newestFirst ? 'desc' : 'asc')
-    .limit(limit)
-    .execute();
+  const reads = outboxReadsOf(db as unknown as Kysely<OutboxTables>);
+  const rows = await (newestFirst ? reads.desc : reads.asc)({ after, limit });
   return rows.map(rowToEvent);
 }
 

@@ -129,6 +129,8 @@ async function fullBench(): Promise<void> {
     const results = [
       await load('product by id — direct to catalog', `${catalog.url}/api/catalog/products/${id}`),
       await load('product by id — through gateway', `${system.gatewayUrl}/api/catalog/products/${id}`),
+      // The service kit alone (fastify, the kit's hooks, ids, metrics): issue 14's measure of the kit's own cost.
+      await load('catalog /healthz — direct (the kit alone)', `${catalog.url}/healthz`),
       await load('product page (20) — through gateway', `${system.gatewayUrl}/api/catalog/products?limit=20`),
       // Server-rendered storefront pages (HTML, through the gateway, as a browser asks for them).
       await load('storefront: home page', `${system.gatewayUrl}/`),
@@ -136,7 +138,7 @@ async function fullBench(): Promise<void> {
       await load('storefront: product page', `${system.gatewayUrl}/p/${id}`),
       await load('storefront: search page (typo)', `${system.gatewayUrl}/search?q=headphnes`),
     ];
-    const [direct, viaGateway] = results as [Figures, Figures, Figures];
+    const [direct, viaGateway, healthz] = results as [Figures, Figures, Figures];
     process.stdout.write(`\n${formatTable(
       ['load', 'req/s', 'vs yardstick', 'p50 ms', 'p99 ms', 'errors'],
       results.map((r) => [r.name, r.rps.toFixed(0), x(r.rps), r.p50.toFixed(1), r.p99.toFixed(1), String(r.errors)]),
@@ -180,6 +182,7 @@ async function fullBench(): Promise<void> {
     const yardEnd = await measureYardstick({ connections, durationS: duration });
     process.stdout.write(`yardstick (first / last):        ${yard.rps.toFixed(0)} / ${yardEnd.rps.toFixed(0)} req/s (${yard.tool}; ${machineLoad()})${oldYard ? `; autocannon in process ${oldYard.rps.toFixed(0)}` : ''}\n`);
     process.stdout.write(`start-up (cold / warm):          ${(cold / 1000).toFixed(1)} s / ${(warm / 1000).toFixed(1)} s\n`);
+    process.stdout.write(`the kit, ÷ yardstick:            /healthz ${x(healthz.rps)}, a product read ${x(direct.rps)} (target ≥ 35 %)\n`);
     process.stdout.write(`gateway ÷ direct throughput:     ${(viaGateway.rps / direct.rps).toFixed(2)}\n`);
     if (edge.ratioToNginx !== undefined) process.stdout.write(`edge gateway ÷ nginx throughput: ${edge.ratioToNginx.toFixed(2)} (target ≥ 0.75)\n`);
     process.stdout.write(`event lag p50 / p99:             ${lag.all.p50.toFixed(1)} / ${lag.all.p99.toFixed(1)} ms (outbox → consumer's effect, ${lag.all.n} events)\n`);

@@ -1,4 +1,4 @@
-import { openStore, type Store, type StoreLocation } from '@bazaar/store';
+import { openStore, prepare, type Store, type StoreLocation } from '@bazaar/store';
 import { sql, type Kysely } from 'kysely';
 import { appendEvent, type OutboxTables } from '@bazaar/messaging';
 import type { ProductChangedData } from '@bazaar/contracts/events';
@@ -57,6 +57,8 @@ function isSkuClash(error: unknown): boolean {
 
 /** All catalog queries. Nothing outside this folder sees SQL or rows. */
 export function productRepository(db: Kysely<Tables>): ProductRepository {
+  // The shop's most frequent read, compiled once (prepare: Kysely would build and compile it on every call).
+  const byId = prepare(db, ['id'], (d, p) => d.selectFrom('products').selectAll().where('id', '=', p.id));
   return {
     /** One page in id order, after `afterId`; fetches one extra row to know whether more follow. */
     async page(opts: { category?: string; archived?: boolean; limit: number; afterId?: string }): Promise<{ items: ProductRecord[]; more: boolean }> {
@@ -68,7 +70,7 @@ export function productRepository(db: Kysely<Tables>): ProductRepository {
     },
 
     async get(id: string): Promise<ProductRecord | undefined> {
-      const row = await db.selectFrom('products').selectAll().where('id', '=', id).executeTakeFirst();
+      const [row] = await byId({ id });
       return row ? toRecord(row) : undefined;
     },
 
