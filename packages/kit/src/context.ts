@@ -1,7 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { Span } from '@opentelemetry/api';
-import { nextSpanId, nextTraceId } from './ids.ts';
 
 /** What travels with one request through this process and onward to other services. */
 export interface RequestContext {
@@ -68,15 +67,8 @@ export function currentTraceparent(): string | undefined {
   return ctx ? formatTraceparent(ctx.traceId, ctx.spanId, ctx.traceFlags) : undefined;
 }
 
-/** A fresh 16-hex-digit span id (never all zero). */
-export function newSpanId(): string {
-  return nextSpanId();
-}
-
-/** A fresh 32-hex-digit trace id (never all zero). */
-export function newTraceId(): string {
-  return nextTraceId();
-}
+/** A fresh span id (16 hex digits) and trace id (32), never all zero, from the kit's pool of random bytes (ids.ts). */
+export { nextSpanId as newSpanId, nextTraceId as newTraceId } from './ids.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 

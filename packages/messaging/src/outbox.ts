@@ -148,23 +148,19 @@ function producerSpan(source: string, id: string, event: NewEvent): string {
 
 type OutboxRead = Prepared<OutboxTables, 'after' | 'limit', Selectable<OutboxTables['outbox']>>;
 
-/** The feed's two reads, compiled once per database (prepare): every poll of every waiting consumer runs one. */
-const outboxReads = new WeakMap<object, { asc: OutboxRead; desc: OutboxRead }>();
+/** The feed's reads, oldest or newest first, each compiled once per database when first run (prepare): every poll of
+ * every waiting consumer runs one. */
+const outboxReads = new WeakMap<object, { asc?: OutboxRead; desc?: OutboxRead }>();
 
-function outboxReadsOf(db: Kysely<OutboxTables>): { asc: OutboxRead; desc: OutboxRead } {
+function outboxRead(db: Kysely<OutboxTables>, order: 'asc' | 'desc'): OutboxRead {
   let reads = outboxReads.get(db);
-  if (reads === undefined) {
-    const read = (order: 'asc' | 'desc'): OutboxRead => prepare(db, ['after', 'limit'], (d, p) => d.selectFrom('outbox').selectAll().where('seq', '>', p.after).orderBy('seq', order).limit(p.limit));
-    reads = { asc: read('asc'), desc: read('desc') };
-    outboxReads.set(db, reads);
-  }
-  return reads;
+  if (reads === undefined) outboxReads.set(db, (reads = {}));
+  return (reads[order] ??= prepare(db, ['after', 'limit'], (d, p) => d.selectFrom('outbox').selectAll().where('seq', '>', p.after).orderBy('seq', order).limit(p.limit)));
 }
 
 /** Events after `after`, oldest first (or newest first), as CloudEvents. */
 export async function readOutbox<DB extends OutboxTables>(db: Kysely<DB>, after: number, limit: number, newestFirst = false): Promise<AnyCloudEvent[]> {
-  const reads = outboxReadsOf(db as unknown as Kysely<OutboxTables>);
-  const rows = await (newestFirst ? reads.desc : reads.asc)({ after, limit });
+  const rows = await outboxRead(db as unknown as Kysely<OutboxTables>, newestFirst ? 'desc' : 'asc')({ after, limit });
   return rows.map(rowToEvent);
 }
 
