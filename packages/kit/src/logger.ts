@@ -73,11 +73,13 @@ export function logRequest(logger: Logger, r: RequestRecord): void {
   );
 }
 
-const NO_FIELDS = {};
-
+/**
+ * The mixin's fields. pino merges each line's own fields into the object returned here (Object.assign(mixin, fields)),
+ * so it must be a new object every time: a shared empty one collected every earlier line's fields.
+ */
 function traceFields(): object {
   const ctx = currentContext();
-  return ctx ? { requestId: ctx.requestId, trace_id: ctx.traceId, span_id: ctx.spanId } : NO_FIELDS;
+  return ctx ? { requestId: ctx.requestId, trace_id: ctx.traceId, span_id: ctx.spanId } : {};
 }
 
 export type { Logger };
