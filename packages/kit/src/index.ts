@@ -9,6 +9,7 @@ export { main, startService, type Listener, type StartServiceOptions } from './r
 export { systemClock, type Clock } from './clock.ts';
 export { backoffDelay, createSerial, positionCursor, seededRandom, startPeriodic, type BackoffPolicy, type PagePosition, type PeriodicLoop, type Serial } from './primitives.ts';
 export { InstanceRing, instanceUrls } from './instances.ts';
+export { Lru } from './lru.ts';
 export { HttpPool, type HttpPoolOptions, type PoolRequest, type PoolResponse } from './http-pool.ts';
 export { KeysUnavailableError, identityKeySource, type KeySource, type KeySourceOptions } from './jwks.ts';
 export { createServiceClient, UpstreamError, type RouteCallOptions, type CallOptions, type ClientResponse, type HttpMethod, type ServiceClient, type ServiceClientOptions } from './client.ts';
@@ -17,6 +18,7 @@ export {
   TOKEN_AUDIENCE,
   TOKEN_ISSUER,
   createAuthenticator,
+  type AuthenticatorOptions,
   principalOf,
   remoteKeys,
   type Authenticator,

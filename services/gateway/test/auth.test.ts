@@ -9,7 +9,6 @@ import { request } from 'undici';
 import { AppError, TOKEN_AUDIENCE, TOKEN_ISSUER } from '@bazaar/kit';
 import { manualClock, testLogger, waitFor } from '@bazaar/kit/testing';
 import { identityKeySource, type Clock } from '@bazaar/kit';
-import { Lru } from '../src/auth/lru.ts';
 import { TokenVerifier, bearerToken } from '../src/auth/verifier.ts';
 import { echo, startGateway, table, upstreamServer, type RunningGateway } from './helpers.ts';
 
@@ -190,17 +189,6 @@ test('per-route rules: public, user, admin; rejected requests never reach the se
   assert.equal((await call('/api/orders', customer)).status, 200);
   assert.equal((await call('/api/reports/sales', admin)).status, 200);
   assert.equal(up.seen.at(-1)?.headers.authorization, `Bearer ${admin}`, 'services still get the token (they check ownership)');
-});
-
-test('the token cache is a bounded LRU', () => {
-  const lru = new Lru<string, number>(2);
-  lru.set('a', 1);
-  lru.set('b', 2);
-  assert.equal(lru.get('a'), 1, 'a is now the most recent');
-  lru.set('c', 3);
-  assert.equal(lru.get('b'), undefined, 'the least recently used went');
-  assert.equal(lru.get('a'), 1);
-  assert.equal(lru.size, 2);
 });
 
 test('a key id confirmed missing fails at once until the keys change', async () => {

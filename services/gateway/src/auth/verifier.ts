@@ -1,7 +1,6 @@
 import { errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
-import { KeysUnavailableError, TOKEN_ALGORITHM, TOKEN_AUDIENCE, TOKEN_ISSUER, commonErrors, type AppError, type Principal } from '@bazaar/kit';
+import { KeysUnavailableError, Lru, TOKEN_ALGORITHM, TOKEN_AUDIENCE, TOKEN_ISSUER, commonErrors, type AppError, type Principal } from '@bazaar/kit';
 import { errors } from '../errors.ts';
-import { Lru } from './lru.ts';
 
 interface Verified {
   principal: Principal;
