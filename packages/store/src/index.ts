@@ -6,7 +6,7 @@ import { nodeSqliteDatabase } from './sqlite.ts';
 import { ensureDatabase, masked, postgresDialect, withDatabase, type PostgresTarget } from './postgres.ts';
 export { isStoreUnavailable } from './unavailable.ts';
 import { traceQueries } from './tracing.ts';
-export { prepare, type Prepared, type PreparedValue } from './prepared.ts';
+export { prepare, prepareCommand, type Prepared, type PreparedCommand, type PreparedValue } from './prepared.ts';
 
 export type { Migration, PostgresTarget };
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Compilable, Kysely } from 'kysely';
+import type { Compilable, Kysely, QueryResult } from 'kysely';
 
 /** What a prepared statement's parameter may be given (what both drivers bind). */
 export type PreparedValue = string | number | bigint | boolean | null | Uint8Array | Date;
@@ -28,6 +28,27 @@ export type Prepared<DB, P extends string, O> = (values: { readonly [K in P]: Pr
  * rewrote values or kept state per query id would need this to build anew.
  */
 export function prepare<DB, O, P extends string>(db: Kysely<DB>, names: readonly P[], build: (db: Kysely<DB>, params: { readonly [K in P]: never }) => Compilable<O>): Prepared<DB, P, O> {
+  const run = compileOnce(db, names, build);
+  return async (values, executor) => (await run(values, executor)).rows;
+}
+
+/** A write compiled once (UPDATE, DELETE, INSERT without RETURNING): run it with this run's values; resolves to the rows it changed. */
+export type PreparedCommand<DB, P extends string> = (values: { readonly [K in P]: PreparedValue }, executor?: Kysely<DB>) => Promise<bigint>;
+
+/**
+ * `prepare` for a write whose outcome is how many rows it changed (what Kysely's `executeTakeFirst()` gives as
+ * `numUpdatedRows`/`numDeletedRows`): a fenced update that matched nothing resolves to 0n.
+ */
+export function prepareCommand<DB, P extends string>(db: Kysely<DB>, names: readonly P[], build: (db: Kysely<DB>, params: { readonly [K in P]: never }) => Compilable<unknown>): PreparedCommand<DB, P> {
+  const run = compileOnce(db, names, build);
+  return async (values, executor) => (await run(values, executor)).numAffectedRows ?? 0n;
+}
+
+function compileOnce<DB, O, P extends string>(
+  db: Kysely<DB>,
+  names: readonly P[],
+  build: (db: Kysely<DB>, params: { readonly [K in P]: never }) => Compilable<O>,
+): (values: { readonly [K in P]: PreparedValue }, executor?: Kysely<DB>) => Promise<QueryResult<O>> {
   const token = `\u0000prepared:${randomUUID()}:`;
   const markers = Object.fromEntries(names.map((name) => [name, `${token}${name}`]));
   const compiled = build(db, markers as { readonly [K in P]: never }).compile();
@@ -38,9 +59,8 @@ export function prepare<DB, O, P extends string>(db: Kysely<DB>, names: readonly
     if (!slots.includes(name)) throw new Error(`prepare: the parameter "${name}" is not a value of the statement ${compiled.sql}`);
   }
   const constants = compiled.parameters;
-  return async (values, executor) => {
+  return (values, executor) => {
     const parameters = slots.map((name, i) => (name === undefined ? constants[i] : values[name]));
-    const result = await (executor ?? db).executeQuery<O>({ ...compiled, parameters });
-    return result.rows;
+    return (executor ?? db).executeQuery<O>({ ...compiled, parameters });
   };
 }

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
-import { openStore, prepare } from '../src/index.ts';
+import { openStore, prepare, prepareCommand } from '../src/index.ts';
 import { DIALECTS, testLocation } from '../src/testing.ts';
 import { notesMigrations, type NotesDB } from './fixtures/notes.ts';
 
@@ -41,6 +41,17 @@ for (const dialect of DIALECTS) {
     const insert = prepare(store.db, ['id', 'body'], (db, p) => db.insertInto('notes').values({ id: p.id, body: p.body, pinned: 0, created_at: at }));
     await insert({ id: 'e', body: 'prepared insert' });
     assert.deepEqual(plain(await byId({ id: 'e' })), [{ id: 'e', body: 'prepared insert', pinned: 0, created_at: at }]);
+
+    // A write's outcome is how many rows it changed: a fenced update that matches nothing is 0n, as numUpdatedRows is.
+    const pin = prepareCommand(store.db, ['id', 'from'], (db, p) => db.updateTable('notes').set({ pinned: 1 }).where('id', '=', p.id).where('pinned', '=', p.from));
+    assert.equal(await pin({ id: 'e', from: 0 }), 1n);
+    assert.equal(await pin({ id: 'e', from: 0 }), 0n, 'already pinned: the fence matched nothing');
+    assert.equal(await pin({ id: 'nobody', from: 0 }), 0n);
+    const remove = prepareCommand(store.db, ['pinned'], (db, p) => db.deleteFrom('notes').where('pinned', '=', p.pinned));
+    await store.db.transaction().execute(async (trx) => {
+      assert.equal(await remove({ pinned: 1 }, trx), 3n, 'a, c and e, in the transaction');
+    });
+    assert.deepEqual(plain(await store.db.selectFrom('notes').select('id').orderBy('id').execute()), [{ id: 'b' }, { id: 'd' }]);
   });
 }
 
