@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { PostgresAdapter, sql, type Generated, type Kysely, type Selectable, type Transaction } from 'kysely';
-import { prepare, type Migration, type Prepared } from '@bazaar/store';
+import { prepare, prepareCommand, type Migration, type Prepared, type PreparedCommand } from '@bazaar/store';
 import { SpanKind, currentContext, formatTraceparent, startSpan } from '@bazaar/kit';
 import type { AnyCloudEvent, NewEvent } from './types.ts';
 
@@ -81,20 +81,30 @@ export async function appendEvent<DB extends OutboxTables>(trx: AnyDb<DB>, sourc
   const db = trx as unknown as Kysely<OutboxTables>;
   const id = randomUUID();
   const traceparent = currentContext() ? producerSpan(source, id, event) : null;
-  await db
-    .insertInto('outbox')
-    .values({
-      id,
-      type: event.type,
-      source,
-      subject: event.subject ?? null,
-      time: new Date().toISOString(),
-      data: JSON.stringify(event.data),
-      traceparent,
-    })
-    .execute();
+  await appendStatement(db)({ id, type: event.type, source, subject: event.subject ?? null, time: new Date().toISOString(), data: JSON.stringify(event.data), traceparent }, db);
   announceAppend();
   return id;
+}
+
+type AppendStatement = PreparedCommand<OutboxTables, 'id' | 'type' | 'source' | 'subject' | 'time' | 'data' | 'traceparent'>;
+
+/**
+ * The outbox insert, compiled once per database (prepare): a checkout appends half a dozen events. appendEvent is
+ * given a transaction, a new object each time; its dialect adapter is its database's, so that is the key. The
+ * statement is always run on the transaction it is given.
+ */
+const appendStatements = new WeakMap<object, AppendStatement>();
+
+function appendStatement(db: Kysely<OutboxTables>): AppendStatement {
+  const key = db.getExecutor().adapter;
+  let statement = appendStatements.get(key);
+  if (statement === undefined) {
+    statement = prepareCommand(db, ['id', 'type', 'source', 'subject', 'time', 'data', 'traceparent'], (d, p) =>
+      d.insertInto('outbox').values({ id: p.id, type: p.type, source: p.source, subject: p.subject, time: p.time, data: p.data, traceparent: p.traceparent }),
+    );
+    appendStatements.set(key, statement);
+  }
+  return statement;
 }
 
 const appendWaiters = new Set<() => void>();

@@ -14,10 +14,12 @@ import type { Kysely } from 'kysely';
  * Redis cannot join that transaction: there the change is bound to the event
  * id (`forEvent`), which Redis records in the same script, so it happens once too.
  */
-export function cartEventHandlers(redis?: RedisCartStore): Handlers<CartTables> {
+export function cartEventHandlers(db: Kysely<CartTables>, redis?: RedisCartStore): Handlers<CartTables> {
+  // Made on the database, not per event: its statements are compiled once, then run in each event's transaction.
+  const carts = sqliteCartStore(db, { maxLines: MAX_LINES });
   return {
     'orders.order-confirmed': async (data, event, trx) => {
-      const store = redis ? redis.forEvent(event.id) : sqliteCartStore(trx, { maxLines: MAX_LINES });
+      const store = redis ? redis.forEvent(event.id) : carts.within(trx);
       await removeOrderedItems(store, { userId: data.userId, items: data.items, cartVersion: data.cartVersion });
     },
   };
@@ -25,5 +27,5 @@ export function cartEventHandlers(redis?: RedisCartStore): Handlers<CartTables> 
 
 /** Subscribe the cart to orders' events (consumer name "cart"). Stop the returned subscription before closing the store. */
 export function startCartConsumer(opts: { db: Kysely<CartTables>; transport: EventTransport; logger: Logger; redis?: RedisCartStore }): Subscription {
-  return startConsumer({ db: opts.db, transport: opts.transport, consumer: 'cart', source: 'orders', handlers: cartEventHandlers(opts.redis), logger: opts.logger });
+  return startConsumer({ db: opts.db, transport: opts.transport, consumer: 'cart', source: 'orders', handlers: cartEventHandlers(opts.db, opts.redis), logger: opts.logger });
 }

@@ -1,7 +1,7 @@
 import { nowIso } from '@bazaar/store';
 import type { EventTransport, Handlers } from '@bazaar/messaging';
 import { orderCancelledEmail, orderConfirmedEmail, orderRefundedEmail, orderShippedEmail } from './domain/emails.ts';
-import { emailRepository, type NotificationTables } from './store/index.ts';
+import type { EmailRepository, NotificationTables } from './store/index.ts';
 
 /** The consumer name: instances of notifications share one position in each feed. */
 export const CONSUMER = 'notifications';
@@ -12,19 +12,19 @@ export const CONSUMER = 'notifications';
  * itself in the inbox and queues nothing; sending happens later, from the
  * queue (see sender.ts), so SMTP being down never blocks or loses an event.
  */
-export function orderEventHandlers(deps: { mailDomain: string }): Handlers<NotificationTables> {
+export function orderEventHandlers(deps: { mailDomain: string; emails: EmailRepository }): Handlers<NotificationTables> {
   return {
     'orders.order-confirmed': async (data, event, trx) => {
-      await emailRepository(trx).insert(orderConfirmedEmail({ eventId: event.id, data, domain: deps.mailDomain }), nowIso());
+      await deps.emails.insert(orderConfirmedEmail({ eventId: event.id, data, domain: deps.mailDomain }), nowIso(), trx);
     },
     'orders.order-cancelled': async (data, event, trx) => {
-      await emailRepository(trx).insert(orderCancelledEmail({ eventId: event.id, data, domain: deps.mailDomain }), nowIso());
+      await deps.emails.insert(orderCancelledEmail({ eventId: event.id, data, domain: deps.mailDomain }), nowIso(), trx);
     },
     'orders.order-shipped': async (data, event, trx) => {
-      await emailRepository(trx).insert(orderShippedEmail({ eventId: event.id, data, domain: deps.mailDomain }), nowIso());
+      await deps.emails.insert(orderShippedEmail({ eventId: event.id, data, domain: deps.mailDomain }), nowIso(), trx);
     },
     'orders.order-refunded': async (data, event, trx) => {
-      await emailRepository(trx).insert(orderRefundedEmail({ eventId: event.id, data, domain: deps.mailDomain }), nowIso());
+      await deps.emails.insert(orderRefundedEmail({ eventId: event.id, data, domain: deps.mailDomain }), nowIso(), trx);
     },
   };
 }

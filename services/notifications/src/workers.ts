@@ -52,7 +52,7 @@ export function startNotificationWorkers(opts: WorkerOptions) {
     transport: afterEachEvent(feed, () => sender.kick()),
     consumer: CONSUMER,
     source: 'orders',
-    handlers: orderEventHandlers({ mailDomain: domainOf(opts.from) }),
+    handlers: orderEventHandlers({ mailDomain: domainOf(opts.from), emails }),
     logger: opts.logger,
   });
   return {

@@ -1,4 +1,4 @@
-import { openStore, type Store, type StoreLocation } from '@bazaar/store';
+import { openStore, prepare, prepareCommand, type Store, type StoreLocation } from '@bazaar/store';
 import type { Kysely, Transaction } from 'kysely';
 import { appendEvent, type InboxTables, type OutboxTables } from '@bazaar/messaging';
 import type { StockChangedData } from '@bazaar/contracts/events';
@@ -60,10 +60,92 @@ export async function createStockIfMissing(trx: Db, opts: { productId: string; a
   return true;
 }
 
-async function readReservation(db: Db, orderId: string): Promise<ReservationRecord | undefined> {
-  const row = await db.selectFrom('reservations').selectAll().where('order_id', '=', orderId).executeTakeFirst();
+/** Reservations due for expiry at `now`: all of them, or one order's, or those holding some products. */
+function dueQuery(db: Kysely<InventoryTables>, opts: { now: string; limit: number; orderId?: string | undefined; productIds?: readonly string[] | undefined }) {
+  let due = db
+    .selectFrom('reservations')
+    .select('reservations.order_id')
+    .where('reservations.status', '=', 'RESERVED')
+    .where('reservations.expires_at', '<=', opts.now)
+    .orderBy('reservations.expires_at')
+    .limit(opts.limit);
+  if (opts.orderId !== undefined) due = due.where('reservations.order_id', '=', opts.orderId);
+  if (opts.productIds !== undefined) {
+    const productIds = opts.productIds;
+    due = due.where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('reservation_items')
+          .select('reservation_items.order_id')
+          .whereRef('reservation_items.order_id', '=', 'reservations.order_id')
+          .where('reservation_items.product_id', 'in', productIds),
+      ),
+    );
+  }
+  return due;
+}
+
+/**
+ * The statements every checkout runs (reserve, then commit or release, each
+ * after the lazy expiry of the order and of what it holds) and the product
+ * page's stock read, compiled once per database (prepare): Kysely would build
+ * and compile each on every call, some once per line of the order. Run on a
+ * transaction by passing it as the second argument.
+ */
+function checkoutStatements(db: Kysely<InventoryTables>) {
+  return {
+    stock: prepare(db, ['productId'], (d, p) => d.selectFrom('stock').selectAll().where('product_id', '=', p.productId)),
+    reservation: prepare(db, ['orderId'], (d, p) => d.selectFrom('reservations').selectAll().where('order_id', '=', p.orderId)),
+    linesInOrder: prepare(db, ['orderId'], (d, p) => d.selectFrom('reservation_items').select(['product_id', 'quantity']).where('order_id', '=', p.orderId).orderBy('line')),
+    linesByProduct: prepare(db, ['orderId'], (d, p) => d.selectFrom('reservation_items').select(['product_id', 'quantity']).where('order_id', '=', p.orderId).orderBy('product_id')),
+    open: prepare(db, ['orderId', 'expiresAt', 'now'], (d, p) =>
+      d
+        .insertInto('reservations')
+        .values({ order_id: p.orderId, status: 'RESERVED', expires_at: p.expiresAt, release_reason: null, created_at: p.now, updated_at: p.now })
+        .onConflict((oc) => oc.column('order_id').doNothing())
+        .returning('order_id'),
+    ),
+    take: prepare(db, ['productId', 'quantity', 'now'], (d, p) =>
+      d
+        .updateTable('stock')
+        .set((eb) => ({ available: eb('available', '-', p.quantity), reserved: eb('reserved', '+', p.quantity), updated_at: p.now }))
+        .where('product_id', '=', p.productId)
+        .where('available', '>=', p.quantity)
+        .returning('available'),
+    ),
+    giveBack: prepare(db, ['productId', 'quantity', 'now'], (d, p) =>
+      d
+        .updateTable('stock')
+        .set((eb) => ({ available: eb('available', '+', p.quantity), reserved: eb('reserved', '-', p.quantity), updated_at: p.now }))
+        .where('product_id', '=', p.productId)
+        .where('reserved', '>=', p.quantity)
+        .returning('available'),
+    ),
+    sell: prepareCommand(db, ['productId', 'quantity', 'now'], (d, p) =>
+      d
+        .updateTable('stock')
+        .set((eb) => ({ reserved: eb('reserved', '-', p.quantity), committed: eb('committed', '+', p.quantity), updated_at: p.now }))
+        .where('product_id', '=', p.productId)
+        .where('reserved', '>=', p.quantity),
+    ),
+    commit: prepare(db, ['orderId', 'now'], (d, p) =>
+      d.updateTable('reservations').set({ status: 'COMMITTED', updated_at: p.now }).where('order_id', '=', p.orderId).where('status', '=', 'RESERVED').returning('order_id'),
+    ),
+    release: prepare(db, ['orderId', 'now'], (d, p) =>
+      d.updateTable('reservations').set({ status: 'RELEASED', release_reason: 'released', updated_at: p.now }).where('order_id', '=', p.orderId).where('status', '=', 'RESERVED').returning('order_id'),
+    ),
+    // The two shapes of the lazy expiry a checkout and a product page run; other shapes (the sweep, several products) are built per call.
+    dueOfOrder: prepare(db, ['now', 'limit', 'orderId'], (d, p) => dueQuery(d, { now: p.now, limit: p.limit, orderId: p.orderId })),
+    dueHolding: prepare(db, ['now', 'limit', 'productId'], (d, p) => dueQuery(d, { now: p.now, limit: p.limit, productIds: [p.productId] })),
+  };
+}
+
+type Statements = ReturnType<typeof checkoutStatements>;
+
+async function readReservation(s: Statements, db: Db, orderId: string): Promise<ReservationRecord | undefined> {
+  const [row] = await s.reservation({ orderId }, db);
   if (!row) return undefined;
-  const items = await db.selectFrom('reservation_items').select(['product_id', 'quantity']).where('order_id', '=', orderId).orderBy('line').execute();
+  const items = await s.linesInOrder({ orderId }, db);
   return {
     orderId: row.order_id,
     status: row.status,
@@ -73,21 +155,15 @@ async function readReservation(db: Db, orderId: string): Promise<ReservationReco
   };
 }
 
-async function itemsOf(trx: Db, orderId: string): Promise<ReservationLine[]> {
-  const rows = await trx.selectFrom('reservation_items').select(['product_id', 'quantity']).where('order_id', '=', orderId).orderBy('product_id').execute();
+async function itemsOf(s: Statements, trx: Db, orderId: string): Promise<ReservationLine[]> {
+  const rows = await s.linesByProduct({ orderId }, trx);
   return rows.map((r) => ({ productId: r.product_id, quantity: Number(r.quantity) }));
 }
 
 /** Reserved units go back to available (release, expiry); one stock-changed event per product. */
-async function returnToAvailable(trx: Db, orderId: string, now: string): Promise<void> {
-  for (const item of await itemsOf(trx, orderId)) {
-    const row = await trx
-      .updateTable('stock')
-      .set((eb) => ({ available: eb('available', '+', item.quantity), reserved: eb('reserved', '-', item.quantity), updated_at: now }))
-      .where('product_id', '=', item.productId)
-      .where('reserved', '>=', item.quantity)
-      .returning('available')
-      .executeTakeFirst();
+async function returnToAvailable(s: Statements, trx: Db, orderId: string, now: string): Promise<void> {
+  for (const item of await itemsOf(s, trx, orderId)) {
+    const [row] = await s.giveBack({ productId: item.productId, quantity: item.quantity, now }, trx);
     // A reservation's units are always in `reserved`; anything else is a broken invariant, so roll back loudly.
     if (!row) throw new Error(`stock of ${item.productId} does not hold the ${item.quantity} units reserved by order ${orderId}`);
     await stockChanged(trx, item.productId, Number(row.available));
@@ -95,15 +171,10 @@ async function returnToAvailable(trx: Db, orderId: string, now: string): Promise
 }
 
 /** Reserved units become committed (sold); available does not change, so no event. */
-async function commitStock(trx: Db, orderId: string, now: string): Promise<void> {
-  for (const item of await itemsOf(trx, orderId)) {
-    const result = await trx
-      .updateTable('stock')
-      .set((eb) => ({ reserved: eb('reserved', '-', item.quantity), committed: eb('committed', '+', item.quantity), updated_at: now }))
-      .where('product_id', '=', item.productId)
-      .where('reserved', '>=', item.quantity)
-      .executeTakeFirst();
-    if (Number(result.numUpdatedRows) !== 1) throw new Error(`stock of ${item.productId} does not hold the ${item.quantity} units reserved by order ${orderId}`);
+async function commitStock(s: Statements, trx: Db, orderId: string, now: string): Promise<void> {
+  for (const item of await itemsOf(s, trx, orderId)) {
+    const changed = await s.sell({ productId: item.productId, quantity: item.quantity, now }, trx);
+    if (changed !== 1n) throw new Error(`stock of ${item.productId} does not hold the ${item.quantity} units reserved by order ${orderId}`);
   }
 }
 
@@ -157,9 +228,10 @@ async function adjustStock(db: Kysely<InventoryTables>, opts: AdjustOpts): Promi
 
 /** All inventory queries. Nothing outside this folder sees SQL or rows. */
 export function inventoryRepository(db: Kysely<InventoryTables>): InventoryRepository {
+  const s = checkoutStatements(db);
   return {
     async stock(productId: string): Promise<StockRecord | undefined> {
-      const row = await db.selectFrom('stock').selectAll().where('product_id', '=', productId).executeTakeFirst();
+      const [row] = await s.stock({ productId });
       if (!row) return undefined;
       return { productId: row.product_id, available: Number(row.available), reserved: Number(row.reserved), committed: Number(row.committed) };
     },
@@ -208,22 +280,11 @@ export function inventoryRepository(db: Kysely<InventoryTables>): InventoryRepos
     async reserve(opts: { orderId: string; items: ReservationLine[]; expiresAt: string; now: string }): Promise<ReserveOutcome> {
       try {
         return await db.transaction().execute(async (trx): Promise<ReserveOutcome> => {
-          const fresh = await trx
-            .insertInto('reservations')
-            .values({ order_id: opts.orderId, status: 'RESERVED', expires_at: opts.expiresAt, release_reason: null, created_at: opts.now, updated_at: opts.now })
-            .onConflict((oc) => oc.column('order_id').doNothing())
-            .returning('order_id')
-            .executeTakeFirst();
-          if (!fresh) return { kind: 'exists', reservation: (await readReservation(trx, opts.orderId)) as ReservationRecord };
+          const [fresh] = await s.open({ orderId: opts.orderId, expiresAt: opts.expiresAt, now: opts.now }, trx);
+          if (!fresh) return { kind: 'exists', reservation: (await readReservation(s, trx, opts.orderId)) as ReservationRecord };
           const byProduct = [...opts.items].sort((a, b) => (a.productId < b.productId ? -1 : a.productId > b.productId ? 1 : 0));
           for (const item of byProduct) {
-            const row = await trx
-              .updateTable('stock')
-              .set((eb) => ({ available: eb('available', '-', item.quantity), reserved: eb('reserved', '+', item.quantity), updated_at: opts.now }))
-              .where('product_id', '=', item.productId)
-              .where('available', '>=', item.quantity)
-              .returning('available')
-              .executeTakeFirst();
+            const [row] = await s.take({ productId: item.productId, quantity: item.quantity, now: opts.now }, trx);
             if (!row) {
               const current = await trx.selectFrom('stock').select('available').where('product_id', '=', item.productId).executeTakeFirst();
               throw new Shortfall({ kind: 'insufficient', productId: item.productId, requested: item.quantity, available: Number(current?.available ?? 0), known: current !== undefined });
@@ -242,20 +303,14 @@ export function inventoryRepository(db: Kysely<InventoryTables>): InventoryRepos
       }
     },
 
-    reservation: (orderId: string) => readReservation(db, orderId),
+    reservation: (orderId: string) => readReservation(s, db, orderId),
 
     /** RESERVED → COMMITTED, moving its units from reserved to committed. Anything else is reported, not changed. */
     async commit(opts: { orderId: string; now: string }): Promise<SettleOutcome> {
       return db.transaction().execute(async (trx): Promise<SettleOutcome> => {
-        const moved = await trx
-          .updateTable('reservations')
-          .set({ status: 'COMMITTED', updated_at: opts.now })
-          .where('order_id', '=', opts.orderId)
-          .where('status', '=', 'RESERVED')
-          .returning('order_id')
-          .executeTakeFirst();
-        if (moved) await commitStock(trx, opts.orderId, opts.now);
-        const reservation = await readReservation(trx, opts.orderId);
+        const [moved] = await s.commit({ orderId: opts.orderId, now: opts.now }, trx);
+        if (moved) await commitStock(s, trx, opts.orderId, opts.now);
+        const reservation = await readReservation(s, trx, opts.orderId);
         return reservation ? { kind: 'settled', changed: moved !== undefined, reservation } : { kind: 'missing' };
       });
     },
@@ -263,15 +318,9 @@ export function inventoryRepository(db: Kysely<InventoryTables>): InventoryRepos
     /** RESERVED → RELEASED ("released"), returning its units to available. Anything else is reported, not changed. */
     async release(opts: { orderId: string; now: string }): Promise<SettleOutcome> {
       return db.transaction().execute(async (trx): Promise<SettleOutcome> => {
-        const moved = await trx
-          .updateTable('reservations')
-          .set({ status: 'RELEASED', release_reason: 'released', updated_at: opts.now })
-          .where('order_id', '=', opts.orderId)
-          .where('status', '=', 'RESERVED')
-          .returning('order_id')
-          .executeTakeFirst();
-        if (moved) await returnToAvailable(trx, opts.orderId, opts.now);
-        const reservation = await readReservation(trx, opts.orderId);
+        const [moved] = await s.release({ orderId: opts.orderId, now: opts.now }, trx);
+        if (moved) await returnToAvailable(s, trx, opts.orderId, opts.now);
+        const reservation = await readReservation(s, trx, opts.orderId);
         return reservation ? { kind: 'settled', changed: moved !== undefined, reservation } : { kind: 'missing' };
       });
     },
@@ -287,28 +336,15 @@ export function inventoryRepository(db: Kysely<InventoryTables>): InventoryRepos
      * Returns how many it released.
      */
     async expireDue(opts: { now: string; limit: number; orderId?: string; productIds?: string[] }): Promise<number> {
-      let due = db
-        .selectFrom('reservations')
-        .select('reservations.order_id')
-        .where('reservations.status', '=', 'RESERVED')
-        .where('reservations.expires_at', '<=', opts.now)
-        .orderBy('reservations.expires_at')
-        .limit(opts.limit);
-      if (opts.orderId !== undefined) due = due.where('reservations.order_id', '=', opts.orderId);
-      if (opts.productIds !== undefined) {
-        const productIds = opts.productIds;
-        due = due.where((eb) =>
-          eb.exists(
-            eb
-              .selectFrom('reservation_items')
-              .select('reservation_items.order_id')
-              .whereRef('reservation_items.order_id', '=', 'reservations.order_id')
-              .where('reservation_items.product_id', 'in', productIds),
-          ),
-        );
-      }
+      const { now, limit, orderId: only, productIds } = opts;
+      const due =
+        only !== undefined && productIds === undefined
+          ? await s.dueOfOrder({ now, limit, orderId: only })
+          : only === undefined && productIds?.length === 1
+            ? await s.dueHolding({ now, limit, productId: productIds[0] as string })
+            : await dueQuery(db, opts).execute();
       let released = 0;
-      for (const { order_id: orderId } of await due.execute()) {
+      for (const { order_id: orderId } of due) {
         const expired = await db.transaction().execute(async (trx) => {
           const moved = await trx
             .updateTable('reservations')
@@ -319,7 +355,7 @@ export function inventoryRepository(db: Kysely<InventoryTables>): InventoryRepos
             .returning('order_id')
             .executeTakeFirst();
           if (!moved) return false;
-          await returnToAvailable(trx, orderId, opts.now);
+          await returnToAvailable(s, trx, orderId, opts.now);
           return true;
         });
         if (expired) released += 1;

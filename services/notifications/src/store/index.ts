@@ -1,4 +1,4 @@
-import { openStore, type Store, type StoreLocation } from '@bazaar/store';
+import { openStore, prepare, prepareCommand, type Store, type StoreLocation } from '@bazaar/store';
 import { currentTraceparent } from '@bazaar/kit';
 import type { Kysely } from 'kysely';
 import type { InboxTables } from '@bazaar/messaging';
@@ -74,49 +74,58 @@ function toRecord(r: Row): EmailRecord {
 }
 
 /**
- * The emails table. Pass a transaction to `insert` so the email is queued in
- * the same commit as the inbox entry of the event that caused it.
+ * The emails table, on the store's database (`db`, not a transaction: its
+ * hot statements are prepared on it once). Pass the transaction to `insert`
+ * so the email is queued in the same commit as the inbox entry of the event
+ * that caused it.
  */
 export function emailRepository(db: Kysely<NotificationTables>) {
+  // What every order event and every send runs, compiled once (prepare): Kysely would build and compile each on every call.
+  const queue = prepareCommand(db, ['id', 'kind', 'orderId', 'to', 'subject', 'text', 'html', 'messageId', 'now', 'traceparent'], (d, p) =>
+    d
+      .insertInto('emails')
+      .values({
+        id: p.id,
+        kind: p.kind,
+        order_id: p.orderId,
+        recipient: p.to,
+        subject: p.subject,
+        text_body: p.text,
+        html_body: p.html,
+        message_id: p.messageId,
+        status: 'pending',
+        attempts: 0,
+        next_attempt_at: p.now,
+        last_error: null,
+        smtp_response: null,
+        created_at: p.now,
+        sent_at: null,
+        traceparent: p.traceparent,
+      })
+      .onConflict((oc) => oc.column('id').doNothing()),
+  );
+  const due = prepare(db, ['now', 'limit'], (d, p) =>
+    d.selectFrom('emails').selectAll().where('status', '=', 'pending').where('next_attempt_at', '<=', p.now).orderBy('next_attempt_at').orderBy('id').limit(p.limit),
+  );
+  const claim = prepareCommand(db, ['id', 'now', 'leaseUntil'], (d, p) =>
+    d.updateTable('emails').set({ next_attempt_at: p.leaseUntil }).where('id', '=', p.id).where('status', '=', 'pending').where('next_attempt_at', '<=', p.now),
+  );
+  const markSent = prepareCommand(db, ['id', 'sentAt', 'response'], (d, p) =>
+    d
+      .updateTable('emails')
+      .set((eb) => ({ status: 'sent', sent_at: p.sentAt, smtp_response: p.response, last_error: null, attempts: eb('attempts', '+', 1) }))
+      .where('id', '=', p.id),
+  );
   return {
-    /** Queue an email as pending, due now. A second insert with the same id changes nothing. */
-    async insert(draft: EmailDraft, now: string): Promise<void> {
-      await db
-        .insertInto('emails')
-        .values({
-          id: draft.id,
-          kind: draft.kind,
-          order_id: draft.orderId,
-          recipient: draft.to,
-          subject: draft.subject,
-          text_body: draft.text,
-          html_body: draft.html,
-          message_id: draft.messageId,
-          status: 'pending',
-          attempts: 0,
-          next_attempt_at: now,
-          last_error: null,
-          smtp_response: null,
-          created_at: now,
-          sent_at: null,
-          traceparent: currentTraceparent() ?? null,
-        })
-        .onConflict((oc) => oc.column('id').doNothing())
-        .execute();
+    /** Queue an email as pending, due now, in `trx` when given. A second insert with the same id changes nothing. */
+    async insert(draft: EmailDraft, now: string, trx?: Kysely<NotificationTables>): Promise<void> {
+      const { id, kind, orderId, to, subject, text, html, messageId } = draft;
+      await queue({ id, kind, orderId, to, subject, text, html, messageId, now, traceparent: currentTraceparent() ?? null }, trx);
     },
 
     /** Pending emails whose time has come, oldest due first. */
     async due(now: string, limit: number): Promise<EmailRecord[]> {
-      const rows = await db
-        .selectFrom('emails')
-        .selectAll()
-        .where('status', '=', 'pending')
-        .where('next_attempt_at', '<=', now)
-        .orderBy('next_attempt_at')
-        .orderBy('id')
-        .limit(limit)
-        .execute();
-      return rows.map(toRecord);
+      return (await due({ now, limit })).map(toRecord);
     },
 
     /**
@@ -126,22 +135,11 @@ export function emailRepository(db: Kysely<NotificationTables>) {
      * when the lease ends. False when another sender has it or it was sent.
      */
     async claim(id: string, now: string, leaseUntil: string): Promise<boolean> {
-      const result = await db
-        .updateTable('emails')
-        .set({ next_attempt_at: leaseUntil })
-        .where('id', '=', id)
-        .where('status', '=', 'pending')
-        .where('next_attempt_at', '<=', now)
-        .executeTakeFirst();
-      return Number(result.numUpdatedRows) === 1;
+      return (await claim({ id, now, leaseUntil })) === 1n;
     },
 
     async markSent(id: string, at: { sentAt: string; response: string }): Promise<void> {
-      await db
-        .updateTable('emails')
-        .set((eb) => ({ status: 'sent', sent_at: at.sentAt, smtp_response: at.response, last_error: null, attempts: eb('attempts', '+', 1) }))
-        .where('id', '=', id)
-        .execute();
+      await markSent({ id, sentAt: at.sentAt, response: at.response });
     },
 
     /** Record a failed attempt; the email stays pending and is due again at `retryAt`. */

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { isUniqueViolation, openStore, type Store, type StoreLocation } from '@bazaar/store';
+import { isUniqueViolation, openStore, prepare, prepareCommand, type Store, type StoreLocation } from '@bazaar/store';
 import type { ExpressionBuilder, Kysely } from 'kysely';
 import { appendEvent, type OutboxTables } from '@bazaar/messaging';
 import { migrations } from '../../migrations/index.ts';
@@ -126,28 +126,111 @@ function toSaga(row: OrdersDatabase['sagas']): SagaRecord {
 export function orderRepository(db: Kysely<OrdersDatabase>, lease: SagaLease): OrderRepository {
   const me = lease.owner;
   const overdueMs = lease.overdueMs ?? OVERDUE_TAKEOVER_MS;
-  /** Sagas this owner may claim at `now`: unowned, its own, with a lapsed lease, or overdue before the capture. */
-  const claimable = (now: number) => (eb: ExpressionBuilder<OrdersDatabase, 'sagas'>) =>
+  /**
+   * Sagas this owner may claim at `now`: unowned, its own, with a lapsed lease, or overdue before the capture
+   * (its deadline before `overdueBefore`, `now - overdueMs` as an ISO time).
+   */
+  const claimable = (now: number, overdueBefore: string) => (eb: ExpressionBuilder<OrdersDatabase, 'sagas'>) =>
     eb.or([
       eb('owner', 'is', null),
       eb('owner', '=', me),
       eb('lease_until', '<', now),
-      eb.and([eb('step', 'in', [...OVERDUE_STEPS]), eb('deadline_at', '<', iso(now - overdueMs))]),
+      eb.and([eb('step', 'in', [...OVERDUE_STEPS]), eb('deadline_at', '<', overdueBefore)]),
     ]);
+
+  // The statements every checkout runs (its request, its saga's steps to CONFIRMED, finishing it), compiled once
+  // (prepare: Kysely would build and compile each on every call, ~18 a checkout). The owner is this repository's
+  // own, so it stays a constant of the statements. Statements whose shape follows the values (updateSaga's patch,
+  // the admin page's filters) and the rare ones (ship, refund, the sweeps) are built per call below.
+  const keyOf = prepare(db, ['userId', 'key'], (d, p) => d.selectFrom('checkout_keys').select(['order_id', 'request_hash']).where('user_id', '=', p.userId).where('idempotency_key', '=', p.key));
+  const orderOfVersion = prepare(db, ['userId', 'cartVersion'], (d, p) => d.selectFrom('cart_orders').select('order_id').where('user_id', '=', p.userId).where('cart_version', '=', p.cartVersion));
+  const orderById = prepare(db, ['id'], (d, p) => d.selectFrom('orders').selectAll().where('id', '=', p.id));
+  const sagaById = prepare(db, ['orderId'], (d, p) => d.selectFrom('sagas').selectAll().where('order_id', '=', p.orderId));
+  const insertOrder = prepareCommand(db, ['id', 'userId', 'email', 'status', 'items', 'totalAmount', 'totalCurrency', 'reason', 'createdAt', 'shippingAddress', 'customerName', 'cartVersion'], (d, p) =>
+    d
+      .insertInto('orders')
+      .values({
+        id: p.id,
+        user_id: p.userId,
+        email: p.email,
+        status: p.status,
+        items: p.items,
+        total_amount: p.totalAmount,
+        total_currency: p.totalCurrency,
+        reason: p.reason,
+        created_at: p.createdAt,
+        updated_at: p.createdAt,
+        shipping_address: p.shippingAddress,
+        customer_name: p.customerName,
+        cart_version: p.cartVersion,
+        shipment_carrier: null,
+        shipment_tracking: null,
+        shipped_at: null,
+        refunded_at: null,
+        refund_restock: null,
+        refund_reason: null,
+      }),
+  );
+  const insertCartOrder = prepareCommand(db, ['userId', 'cartVersion', 'orderId', 'createdAt'], (d, p) =>
+    d.insertInto('cart_orders').values({ user_id: p.userId, cart_version: p.cartVersion, order_id: p.orderId, created_at: p.createdAt }),
+  );
+  const insertSaga = prepareCommand(db, ['orderId', 'step', 'deadlineAt', 'nextAttemptAt', 'attempts', 'lastError', 'reason', 'compensations', 'traceparent', 'updatedAt', 'leaseUntil'], (d, p) =>
+    d.insertInto('sagas').values({
+      order_id: p.orderId,
+      step: p.step,
+      deadline_at: p.deadlineAt,
+      next_attempt_at: p.nextAttemptAt,
+      attempts: p.attempts,
+      last_error: p.lastError,
+      reason: p.reason,
+      compensations: p.compensations,
+      trace_id: p.traceparent,
+      updated_at: p.updatedAt,
+      // Claimed by the instance that accepted the checkout: only it holds the card.
+      owner: me,
+      lease_until: p.leaseUntil,
+    }),
+  );
+  const insertKey = prepareCommand(db, ['userId', 'key', 'requestHash', 'orderId', 'createdAt'], (d, p) =>
+    d.insertInto('checkout_keys').values({ user_id: p.userId, idempotency_key: p.key, request_hash: p.requestHash, order_id: p.orderId, created_at: p.createdAt }),
+  );
+  const claim = prepare(db, ['orderId', 'leaseUntil', 'now', 'overdueBefore'], (d, p) =>
+    d.updateTable('sagas').set({ owner: me, lease_until: p.leaseUntil }).where('order_id', '=', p.orderId).where('step', '!=', 'DONE').where(claimable(p.now, p.overdueBefore)).returningAll(),
+  );
+  const advance = prepare(db, ['orderId', 'updatedAt', 'step', 'nextAttemptAt', 'leaseUntil'], (d, p) =>
+    d
+      .updateTable('sagas')
+      .set({ updated_at: p.updatedAt, step: p.step, attempts: 0, last_error: null, reason: null, compensations: '[]', next_attempt_at: p.nextAttemptAt, lease_until: p.leaseUntil })
+      .where('order_id', '=', p.orderId)
+      .where('owner', '=', me)
+      .returningAll(),
+  );
+  const end = prepareCommand(db, ['orderId', 'updatedAt'], (d, p) =>
+    d.updateTable('sagas').set({ step: 'DONE', compensations: '[]', updated_at: p.updatedAt, owner: null, lease_until: null }).where('order_id', '=', p.orderId).where('owner', '=', me),
+  );
+  const endWithReason = prepareCommand(db, ['orderId', 'reason', 'updatedAt'], (d, p) =>
+    d.updateTable('sagas').set({ step: 'DONE', reason: p.reason, compensations: '[]', updated_at: p.updatedAt, owner: null, lease_until: null }).where('order_id', '=', p.orderId).where('owner', '=', me),
+  );
+  const finalOrder = prepareCommand(db, ['id', 'status', 'reason', 'updatedAt'], (d, p) =>
+    d.updateTable('orders').set({ status: p.status, reason: p.reason, updated_at: p.updatedAt }).where('id', '=', p.id).where('status', '=', 'PENDING'),
+  );
+  const freeCartVersion = prepareCommand(db, ['orderId'], (d, p) => d.deleteFrom('cart_orders').where('order_id', '=', p.orderId));
+
+  /** The order as the transaction now sees it, after it changed it: its event is written from it. */
+  async function changedOrder(trx: Kysely<OrdersDatabase>, id: string): Promise<OrderRecord> {
+    const [row] = await orderById({ id }, trx);
+    if (!row) throw new Error(`order ${id} not found`);
+    return toOrder(row);
+  }
   async function orderOfCartVersion(userId: string, cartVersion: string): Promise<string | undefined> {
-    const claim = await db.selectFrom('cart_orders').select('order_id').where('user_id', '=', userId).where('cart_version', '=', cartVersion).executeTakeFirst();
-    return claim?.order_id;
+    const [claimed] = await orderOfVersion({ userId, cartVersion });
+    return claimed?.order_id;
   }
   return {
     lease,
 
     async findKey(userId, key) {
-      const row = await db
-        .selectFrom('checkout_keys')
-        .select(['order_id', 'request_hash'])
-        .where('user_id', '=', userId)
-        .where('idempotency_key', '=', key)
-        .executeTakeFirst();
+      const [row] = await keyOf({ userId, key });
       return row ? { orderId: row.order_id, requestHash: row.request_hash } : undefined;
     },
 
@@ -155,59 +238,50 @@ export function orderRepository(db: Kysely<OrdersDatabase>, lease: SagaLease): O
       const { order, saga, key, requestHash } = input;
       try {
         await db.transaction().execute(async (trx) => {
-          await trx
-            .insertInto('orders')
-            .values({
+          await insertOrder(
+            {
               id: order.id,
-              user_id: order.userId,
+              userId: order.userId,
               email: order.email,
               status: order.status,
               items: JSON.stringify(order.items),
-              total_amount: order.total.amount,
-              total_currency: order.total.currency,
+              totalAmount: order.total.amount,
+              totalCurrency: order.total.currency,
               reason: order.reason,
-              created_at: order.createdAt,
-              updated_at: order.createdAt,
-              shipping_address: order.shippingAddress === undefined ? null : JSON.stringify(order.shippingAddress),
-              customer_name: order.customerName ?? null,
-              cart_version: order.cartVersion ?? null,
-              shipment_carrier: null,
-              shipment_tracking: null,
-              shipped_at: null,
-              refunded_at: null,
-              refund_restock: null,
-              refund_reason: null,
-            })
-            .execute();
+              createdAt: order.createdAt,
+              shippingAddress: order.shippingAddress === undefined ? null : JSON.stringify(order.shippingAddress),
+              customerName: order.customerName ?? null,
+              cartVersion: order.cartVersion ?? null,
+            },
+            trx,
+          );
           if (order.cartVersion !== undefined) {
-            await trx.insertInto('cart_orders').values({ user_id: order.userId, cart_version: order.cartVersion, order_id: order.id, created_at: order.createdAt }).execute();
+            await insertCartOrder({ userId: order.userId, cartVersion: order.cartVersion, orderId: order.id, createdAt: order.createdAt }, trx);
           }
-          await trx
-            .insertInto('sagas')
-            .values({
-              order_id: saga.orderId,
+          await insertSaga(
+            {
+              orderId: saga.orderId,
               step: saga.step,
-              deadline_at: iso(saga.deadlineAt),
-              next_attempt_at: iso(saga.nextAttemptAt),
+              deadlineAt: iso(saga.deadlineAt),
+              nextAttemptAt: iso(saga.nextAttemptAt),
               attempts: saga.attempts,
-              last_error: saga.lastError,
+              lastError: saga.lastError,
               reason: saga.reason,
               compensations: JSON.stringify(saga.compensations),
-              trace_id: saga.traceparent,
-              updated_at: order.createdAt,
-              // Claimed by the instance that accepted the checkout: only it holds the card.
-              owner: me,
-              lease_until: Date.now() + lease.ms,
-            })
-            .execute();
+              traceparent: saga.traceparent,
+              updatedAt: order.createdAt,
+              leaseUntil: Date.now() + lease.ms,
+            },
+            trx,
+          );
           // Written last but in the same transaction: when another request holds the key, all of it rolls back.
-          await trx.insertInto('checkout_keys').values({ user_id: order.userId, idempotency_key: key, request_hash: requestHash, order_id: order.id, created_at: order.createdAt }).execute();
+          await insertKey({ userId: order.userId, key, requestHash, orderId: order.id, createdAt: order.createdAt }, trx);
         });
         return 'created';
       } catch (error) {
         if (!isUniqueViolation(error)) throw error;
         // Which unique key was hit: the idempotency key wins (a retry gets its own order back).
-        const key = await db.selectFrom('checkout_keys').select('order_id').where('user_id', '=', order.userId).where('idempotency_key', '=', input.key).executeTakeFirst();
+        const [key] = await keyOf({ userId: order.userId, key: input.key });
         if (key || order.cartVersion === undefined) return 'key-taken';
         return { versionTaken: await orderOfCartVersion(order.userId, order.cartVersion) };
       }
@@ -216,7 +290,7 @@ export function orderRepository(db: Kysely<OrdersDatabase>, lease: SagaLease): O
     orderOfCartVersion,
 
     async get(id) {
-      const row = await db.selectFrom('orders').selectAll().where('id', '=', id).executeTakeFirst();
+      const [row] = await orderById({ id });
       return row ? toOrder(row) : undefined;
     },
 
@@ -249,8 +323,7 @@ export function orderRepository(db: Kysely<OrdersDatabase>, lease: SagaLease): O
           .where('status', '=', 'CONFIRMED')
           .executeTakeFirst();
         if (Number(result.numUpdatedRows) === 0) return false;
-        const row = await trx.selectFrom('orders').selectAll().where('id', '=', orderId).executeTakeFirstOrThrow();
-        await appendEvent(trx, EVENT_SOURCE, shippedEvent(toOrder(row), shipment));
+        await appendEvent(trx, EVENT_SOURCE, shippedEvent(await changedOrder(trx, orderId), shipment));
         return true;
       });
     },
@@ -264,14 +337,13 @@ export function orderRepository(db: Kysely<OrdersDatabase>, lease: SagaLease): O
           .where('status', 'in', ['CONFIRMED', 'SHIPPED'])
           .executeTakeFirst();
         if (Number(result.numUpdatedRows) === 0) return false;
-        const row = await trx.selectFrom('orders').selectAll().where('id', '=', orderId).executeTakeFirstOrThrow();
-        await appendEvent(trx, EVENT_SOURCE, refundedEvent(toOrder(row), refund));
+        await appendEvent(trx, EVENT_SOURCE, refundedEvent(await changedOrder(trx, orderId), refund));
         return true;
       });
     },
 
     async saga(orderId) {
-      const row = await db.selectFrom('sagas').selectAll().where('order_id', '=', orderId).executeTakeFirst();
+      const [row] = await sagaById({ orderId });
       return row ? toSaga(row) : undefined;
     },
 
@@ -281,7 +353,7 @@ export function orderRepository(db: Kysely<OrdersDatabase>, lease: SagaLease): O
         .select('order_id')
         .where('step', '!=', 'DONE')
         .where('next_attempt_at', '<=', iso(now))
-        .where(claimable(now))
+        .where(claimable(now, iso(now - overdueMs)))
         .orderBy('next_attempt_at')
         .limit(limit)
         .execute();
@@ -304,13 +376,7 @@ export function orderRepository(db: Kysely<OrdersDatabase>, lease: SagaLease): O
 
     async advanceSaga(orderId, step, now) {
       // Fenced by the owner like updateSaga; the lease renewed as claimSaga would (the next step's claim, saved here).
-      const row = await db
-        .updateTable('sagas')
-        .set({ updated_at: new Date().toISOString(), step, attempts: 0, last_error: null, reason: null, compensations: '[]', next_attempt_at: iso(now), lease_until: now + lease.ms })
-        .where('order_id', '=', orderId)
-        .where('owner', '=', me)
-        .returningAll()
-        .executeTakeFirst();
+      const [row] = await advance({ orderId, updatedAt: new Date().toISOString(), step, nextAttemptAt: iso(now), leaseUntil: now + lease.ms });
       return row ? toSaga(row) : undefined;
     },
 
@@ -318,14 +384,7 @@ export function orderRepository(db: Kysely<OrdersDatabase>, lease: SagaLease): O
       // One conditional UPDATE decides between racing instances: on PostgreSQL the
       // loser waits for the winner's row lock and then re-checks the condition; SQLite has one writer at a time.
       // RETURNING gives the row as the claim left it, so the driver need not read it again.
-      const claimed = await db
-        .updateTable('sagas')
-        .set({ owner: me, lease_until: now + lease.ms })
-        .where('order_id', '=', orderId)
-        .where('step', '!=', 'DONE')
-        .where(claimable(now))
-        .returningAll()
-        .executeTakeFirst();
+      const [claimed] = await claim({ orderId, leaseUntil: now + lease.ms, now, overdueBefore: iso(now - overdueMs) });
       return claimed ? toSaga(claimed) : undefined;
     },
 
@@ -347,50 +406,29 @@ export function orderRepository(db: Kysely<OrdersDatabase>, lease: SagaLease): O
           .where('step', '!=', 'DONE')
           .executeTakeFirst();
         if (Number(held.numUpdatedRows) === 0) return false;
-        const result = await trx.updateTable('orders').set({ status: 'CANCELLED', reason: saga.reason, updated_at: at }).where('id', '=', orderId).where('status', '=', 'PENDING').executeTakeFirst();
         // Already final (cancelled before a crash, or by an older version): the saga's compensations go on all the same.
-        if (Number(result.numUpdatedRows) === 0) return true;
+        if ((await finalOrder({ id: orderId, status: 'CANCELLED', reason: saga.reason, updatedAt: at }, trx)) === 0n) return true;
         // A cancelled order frees its cart version: the same cart may be checked out again.
-        await trx.deleteFrom('cart_orders').where('order_id', '=', orderId).execute();
-        const row = await trx.selectFrom('orders').selectAll().where('id', '=', orderId).executeTakeFirstOrThrow();
-        await appendEvent(trx, EVENT_SOURCE, outcomeEvent(toOrder(row), { status: 'CANCELLED', reason: saga.reason }, at));
+        await freeCartVersion({ orderId }, trx);
+        await appendEvent(trx, EVENT_SOURCE, outcomeEvent(await changedOrder(trx, orderId), { status: 'CANCELLED', reason: saga.reason }, at));
         return true;
       });
     },
 
     async endSaga(orderId, at) {
-      const result = await db
-        .updateTable('sagas')
-        .set({ step: 'DONE', compensations: '[]', updated_at: at, owner: null, lease_until: null })
-        .where('order_id', '=', orderId)
-        .where('owner', '=', me)
-        .executeTakeFirst();
-      return Number(result.numUpdatedRows) === 1;
+      return (await end({ orderId, updatedAt: at })) === 1n;
     },
 
     async finish(orderId, outcome, at) {
       return db.transaction().execute(async (trx) => {
         const reason = outcome.status === 'CANCELLED' ? outcome.reason : null;
         // Only the holder ends the saga, and ending it releases the lease.
-        const held = await trx
-          .updateTable('sagas')
-          .set({ step: 'DONE', reason, compensations: '[]', updated_at: at, owner: null, lease_until: null })
-          .where('order_id', '=', orderId)
-          .where('owner', '=', me)
-          .executeTakeFirst();
-        if (Number(held.numUpdatedRows) === 0) return false;
+        if ((await endWithReason({ orderId, reason, updatedAt: at }, trx)) === 0n) return false;
         // Only a PENDING order becomes final, so the event is written exactly once.
-        const result = await trx
-          .updateTable('orders')
-          .set({ status: outcome.status, reason, updated_at: at })
-          .where('id', '=', orderId)
-          .where('status', '=', 'PENDING')
-          .executeTakeFirst();
-        if (Number(result.numUpdatedRows) === 0) return false;
+        if ((await finalOrder({ id: orderId, status: outcome.status, reason, updatedAt: at }, trx)) === 0n) return false;
         // A cancelled order frees its cart version: the same cart may be checked out again.
-        if (outcome.status === 'CANCELLED') await trx.deleteFrom('cart_orders').where('order_id', '=', orderId).execute();
-        const row = await trx.selectFrom('orders').selectAll().where('id', '=', orderId).executeTakeFirstOrThrow();
-        await appendEvent(trx, EVENT_SOURCE, outcomeEvent(toOrder(row), outcome, at));
+        if (outcome.status === 'CANCELLED') await freeCartVersion({ orderId }, trx);
+        await appendEvent(trx, EVENT_SOURCE, outcomeEvent(await changedOrder(trx, orderId), outcome, at));
         return true;
       });
     },

@@ -1,4 +1,4 @@
-import { openStore, type Store, type StoreLocation } from '@bazaar/store';
+import { openStore, prepare, type Store, type StoreLocation } from '@bazaar/store';
 import type { Kysely } from 'kysely';
 import { appendEvent, type OutboxTables } from '@bazaar/messaging';
 import type { PaymentStatus } from '@bazaar/contracts/payments';
@@ -46,8 +46,42 @@ function toRecord(row: Row): PaymentRecord {
 
 /** All payments queries. Nothing outside this folder sees SQL or rows. */
 export function paymentRepository(db: Kysely<Tables>): PaymentRepository {
+  // A checkout's reads and writes of its payment (authorize, then capture), compiled once (prepare): Kysely would
+  // build and compile each on every call. The reconciler's sweep is rare and stays built per call.
+  const byOrderId = prepare(db, ['orderId'], (d, p) => d.selectFrom('payments').selectAll().where('order_id', '=', p.orderId));
+  const insert = prepare(db, ['paymentId', 'orderId', 'amount', 'currency', 'status', 'pspAuthorizationId', 'cardLast4', 'declineCode', 'createdAt', 'updatedAt'], (d, p) =>
+    d
+      .insertInto('payments')
+      .values({
+        payment_id: p.paymentId,
+        order_id: p.orderId,
+        amount: p.amount,
+        currency: p.currency,
+        status: p.status,
+        psp_authorization_id: p.pspAuthorizationId,
+        card_last4: p.cardLast4,
+        decline_code: p.declineCode,
+        created_at: p.createdAt,
+        updated_at: p.updatedAt,
+      })
+      .onConflict((oc) => oc.column('order_id').doNothing())
+      .returningAll(),
+  );
+  // A move sets what the PSP answered only on the way out of PENDING: two statements, one per shape of the SET.
+  const move = prepare(db, ['orderId', 'from', 'to', 'now'], (d, p) =>
+    d.updateTable('payments').set({ status: p.to, updated_at: p.now }).where('order_id', '=', p.orderId).where('status', '=', p.from).returningAll(),
+  );
+  const moveWithPsp = prepare(db, ['orderId', 'from', 'to', 'now', 'authorizationId', 'declineCode'], (d, p) =>
+    d
+      .updateTable('payments')
+      .set({ status: p.to, updated_at: p.now, psp_authorization_id: p.authorizationId, decline_code: p.declineCode })
+      .where('order_id', '=', p.orderId)
+      .where('status', '=', p.from)
+      .returningAll(),
+  );
+
   const byOrder = async (orderId: string, trx: Kysely<Tables> = db): Promise<PaymentRecord | undefined> => {
-    const row = await trx.selectFrom('payments').selectAll().where('order_id', '=', orderId).executeTakeFirst();
+    const [row] = await byOrderId({ orderId }, trx);
     return row ? toRecord(row) : undefined;
   };
 
@@ -59,23 +93,18 @@ export function paymentRepository(db: Kysely<Tables>): PaymentRepository {
      * first (the unique order_id decides), keep theirs. Returns what is stored.
      */
     async insertOnce(p: PaymentRecord): Promise<PaymentRecord> {
-      const inserted = await db
-        .insertInto('payments')
-        .values({
-          payment_id: p.paymentId,
-          order_id: p.orderId,
-          amount: p.amount,
-          currency: p.currency,
-          status: p.status,
-          psp_authorization_id: p.pspAuthorizationId,
-          card_last4: p.cardLast4,
-          decline_code: p.declineCode,
-          created_at: p.createdAt,
-          updated_at: p.updatedAt,
-        })
-        .onConflict((oc) => oc.column('order_id').doNothing())
-        .returningAll()
-        .executeTakeFirst();
+      const [inserted] = await insert({
+        paymentId: p.paymentId,
+        orderId: p.orderId,
+        amount: p.amount,
+        currency: p.currency,
+        status: p.status,
+        pspAuthorizationId: p.pspAuthorizationId,
+        cardLast4: p.cardLast4,
+        declineCode: p.declineCode,
+        createdAt: p.createdAt,
+        updatedAt: p.updatedAt,
+      });
       // Inserted: the row is returned (no second read). Another request's row was there first: read theirs.
       const stored = inserted ? toRecord(inserted) : await byOrder(p.orderId);
       if (!stored) throw new Error(`payment for order ${p.orderId} vanished after insert`);
@@ -103,17 +132,10 @@ export function paymentRepository(db: Kysely<Tables>): PaymentRepository {
       psp?: { authorizationId: string | null; declineCode: string | null };
     }): Promise<PaymentRecord> {
       return db.transaction().execute(async (trx) => {
-        const moved = await trx
-          .updateTable('payments')
-          .set({
-            status: opts.to,
-            updated_at: opts.now,
-            ...(opts.psp ? { psp_authorization_id: opts.psp.authorizationId, decline_code: opts.psp.declineCode } : {}),
-          })
-          .where('order_id', '=', opts.orderId)
-          .where('status', '=', opts.from)
-          .returningAll()
-          .executeTakeFirst();
+        const values = { orderId: opts.orderId, from: opts.from, to: opts.to, now: opts.now };
+        const [moved] = opts.psp
+          ? await moveWithPsp({ ...values, authorizationId: opts.psp.authorizationId, declineCode: opts.psp.declineCode }, trx)
+          : await move(values, trx);
         if (moved) {
           for (const event of opts.events) await appendEvent(trx, 'payments', { type: event.type, subject: opts.orderId, data: event.data });
           return toRecord(moved);
