@@ -3,15 +3,17 @@ import type { Money } from '@bazaar/contracts/common';
 /** The locale emails are written in; one for now (the shop speaks English). */
 export const MAIL_LOCALE = 'en-US';
 
-const formatters = new Map<string, Intl.NumberFormat>();
+/** One formatter per currency, with its minor-unit digits (resolvedOptions() builds a new object from ICU on each call). */
+const formatters = new Map<string, { fmt: Intl.NumberFormat; digits: number }>();
 
-function formatterFor(currency: string): Intl.NumberFormat {
-  let fmt = formatters.get(currency);
-  if (!fmt) {
-    fmt = new Intl.NumberFormat(MAIL_LOCALE, { style: 'currency', currency });
-    formatters.set(currency, fmt);
+function formatterFor(currency: string): { fmt: Intl.NumberFormat; digits: number } {
+  let found = formatters.get(currency);
+  if (!found) {
+    const fmt = new Intl.NumberFormat(MAIL_LOCALE, { style: 'currency', currency });
+    found = { fmt, digits: fmt.resolvedOptions().maximumFractionDigits ?? 2 };
+    formatters.set(currency, found);
   }
-  return fmt;
+  return found;
 }
 
 /**
@@ -20,7 +22,6 @@ function formatterFor(currency: string): Intl.NumberFormat {
  * computed with.
  */
 export function formatMoney(money: Money): string {
-  const fmt = formatterFor(money.currency);
-  const digits = fmt.resolvedOptions().maximumFractionDigits ?? 2;
+  const { fmt, digits } = formatterFor(money.currency);
   return fmt.format(money.amount / 10 ** digits);
 }
