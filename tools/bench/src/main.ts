@@ -27,7 +27,7 @@ import { BENCH_RATE_LIMITS, checkoutsWithCpu } from './checkout.ts';
 import { benchGateway } from './gateway.ts';
 import { benchSearch } from './search.ts';
 import { benchTracing, pooled, tracingCost, type ModeFigures } from './tracing.ts';
-import { pssMb, rssMb } from './proc.ts';
+import { descendants, pssMb, rssMb } from './proc.ts';
 import { benchReportsIngest } from './reports.ts';
 import { benchRebuild } from './rebuild.ts';
 import { benchEventLag } from './lag.ts';
@@ -93,6 +93,20 @@ async function tracingSection(): Promise<void> {
   process.stdout.write(`tracing cost: throughput ${cost.throughput.toFixed(1)} % (median of the pairs ${cost.throughputMedianOfPairs.toFixed(1)} %), p99 ${cost.p99.toFixed(1)} % (median of the pairs ${cost.p99MedianOfPairs.toFixed(1)} %), CPU per checkout ${cost.cpu.toFixed(1)} % (services alone ${cost.servicesCpu.toFixed(1)} %, the rest is the launcher storing spans) (target ≤ 10 %)\n`);
 }
 
+/**
+ * Every process of the running system: the services, the launcher itself (it supervises them, stores their spans
+ * and logs, serves the operator's page) and anything else running under it (an esbuild left behind, say). Until
+ * December 7 the idle memory and the checkout sweep's CPU counted the services alone.
+ */
+async function systemProcesses(system: RunningSystem): Promise<{ name: string; pid: number | undefined }[]> {
+  const services = await system.services();
+  const launcherPid = system.launcher.pid;
+  if (launcherPid === undefined) return services;
+  const known = new Set(services.map((s) => s.pid));
+  const others = descendants(launcherPid).filter((p) => !known.has(p.pid) && p.comm !== 'sh');
+  return [...services, { name: 'launcher', pid: launcherPid }, ...others.map((p) => ({ name: p.comm, pid: p.pid }))];
+}
+
 /** Everything: yardstick, start-up, memory, reads, pages, the edge, checkouts, ingest, search, then tracing off and on. */
 async function fullBench(): Promise<void> {
     process.stdout.write(`Bazaar benchmark — Node ${process.version}, ${connections} connections, ${duration} s per load\n\n`);
@@ -116,7 +130,7 @@ async function fullBench(): Promise<void> {
     process.stdout.write(`  start-up: cold ${cold} ms (migrations + seed), warm ${warm} ms (${machineLoad()}; ${(cold / yard.usPerRequest * 1000).toFixed(0)} / ${(warm / yard.usPerRequest * 1000).toFixed(0)} yardstick requests)\n`);
     // Idle: nothing has been asked of the system since it said ready.
     await new Promise((r) => setTimeout(r, 3000));
-    const idle = (await system.services()).map((s) => ({ name: s.name, mb: s.pid === undefined ? undefined : rssMb(s.pid), pss: s.pid === undefined ? undefined : pssMb(s.pid) }));
+    const idle = (await systemProcesses(system)).map((s) => ({ name: s.name, mb: s.pid === undefined ? undefined : rssMb(s.pid), pss: s.pid === undefined ? undefined : pssMb(s.pid) }));
     const idleTotal = idle.reduce((sum, s) => sum + (s.mb ?? 0), 0);
     const idlePss = idle.reduce((sum, s) => sum + (s.pss ?? 0), 0);
     process.stdout.write(`  idle RSS: ${idleTotal.toFixed(0)} MB in ${idle.length} processes — ${idle.map((s) => `${s.name} ${s.mb?.toFixed(0) ?? '?'}`).join(', ')}\n`);
@@ -154,7 +168,7 @@ async function fullBench(): Promise<void> {
       const count = Math.max(checkoutCount, 2 * inFlight);
       process.stdout.write(`  checkout: ${count} checkouts through the gateway, ${inFlight} in flight…\n`);
       // The read models' share counts too (the window stays open until the processes settle); the shoppers' sign-up does not.
-      const { figures: co, cpuMs: used } = await checkoutsWithCpu(system.gatewayUrl, count, { inFlight, keepSamples: true, processes: await system.services() });
+      const { figures: co, cpuMs: used } = await checkoutsWithCpu(system.gatewayUrl, count, { inFlight, keepSamples: true, processes: await systemProcesses(system) });
       if (inFlight === LAG_IN_FLIGHT || lagOrders.length === 0) lagOrders = (co.samples ?? []).flatMap((c) => (c.confirmed && c.orderId ? [c.orderId] : []));
       const perCheckout = [...used].map(([name, ms]) => [name, ms / Math.max(1, co.confirmed)] as const).sort((a, b) => b[1] - a[1]);
       const total = perCheckout.reduce((sum, [, ms]) => sum + ms, 0);

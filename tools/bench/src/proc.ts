@@ -4,7 +4,7 @@
  * /proc/<pid>/status; PSS from /proc/<pid>/smaps_rollup). Undefined where /proc is missing (not Linux) or the
  * process is gone.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 
 /** Clock ticks per second: 100 on every Linux this runs on (sysconf(_SC_CLK_TCK)). */
 const TICKS_PER_S = 100;
@@ -88,4 +88,30 @@ export async function settle(processes: { name: string; pid: number | undefined 
     if (percent < below) return { settled: true, percent, waitedMs };
     if (waitedMs >= (opts.maxMs ?? 30_000)) return { settled: false, percent, waitedMs };
   }
+}
+
+/** Every process under `root` (children, theirs, …), not `root` itself: pid and command name. Empty where /proc is missing. */
+export function descendants(root: number): { pid: number; comm: string }[] {
+  const parentOf = new Map<number, { ppid: number; comm: string }>();
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      parentOf.set(Number(entry), { ppid: Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]), comm });
+    } catch {
+      // Gone while we looked.
+    }
+  }
+  const under = (pid: number): boolean => {
+    for (let p = parentOf.get(pid)?.ppid, hops = 0; p !== undefined && p > 1 && hops < 64; p = parentOf.get(p)?.ppid, hops++) if (p === root) return true;
+    return false;
+  };
+  return [...parentOf].filter(([pid]) => under(pid)).map(([pid, { comm }]) => ({ pid, comm }));
 }

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { pssMb, rssMb } from '../src/proc.ts';
+import { descendants, pssMb, rssMb } from '../src/proc.ts';
 
 test("PSS counts the pages a process shares with another once between them; RSS counts them in each", async () => {
   // A second node process maps the same binary as this one: its resident pages of it are shared.
@@ -20,4 +20,24 @@ test("PSS counts the pages a process shares with another once between them; RSS 
   }
   await once(child, 'exit');
   assert.equal(pssMb(child.pid as number), undefined, 'a process that is gone has no figure');
+});
+
+// The bench's "whole system" is the launcher and everything under it: a process two levels down counts too.
+test('descendants: children and grandchildren of a process, not the process itself nor others', async () => {
+  const child = spawn('sh', ['-c', 'sleep 30 & echo up; wait'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let sleeper: number | undefined;
+  try {
+    await once(child.stdout, 'data');
+    const found = descendants(process.pid);
+    const shell = found.find((p) => p.pid === child.pid);
+    assert.ok(shell, `the shell (${child.pid}) is found: ${JSON.stringify(found)}`);
+    sleeper = found.find((p) => p.comm === 'sleep')?.pid;
+    assert.ok(sleeper !== undefined, 'its child, the sleep, is found');
+    assert.ok(!found.some((p) => p.pid === process.pid), 'not the root itself');
+    const underShell = descendants(child.pid as number);
+    assert.deepEqual(underShell.map((p) => p.comm), ['sleep'], 'under the shell: only its sleep');
+  } finally {
+    if (sleeper !== undefined) process.kill(sleeper);
+    child.kill();
+  }
 });

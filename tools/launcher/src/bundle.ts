@@ -94,24 +94,30 @@ export async function bundleServices(specs: ServiceSpec[], opts: { root: string;
   mkdirSync(opts.cacheDir, { recursive: true });
   const building = `${dir}.building-${process.pid}`;
   rmSync(building, { recursive: true, force: true });
-  await esbuild.build({
-    entryPoints: bundled.map((s) => s.source),
-    outbase: opts.root,
-    outdir: building,
-    bundle: true,
-    splitting: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node24',
-    external: EXTERNAL,
-    entryNames: '[dir]/[name]',
-    chunkNames: 'chunks/[name]-[hash]',
-    // CommonJS dependencies (the OpenTelemetry SDK, pg, pino…) call require(); an ES module has none of its own.
-    banner: { js: "import { createRequire as __bazaarCreateRequire } from 'node:module'; const require = __bazaarCreateRequire(import.meta.url);" },
-    sourcemap: 'linked',
-    logLevel: 'silent',
-    plugins: [sourceLocations(opts.root), httpWithoutUndici()],
-  });
+  try {
+    await esbuild.build({
+      entryPoints: bundled.map((s) => s.source),
+      outbase: opts.root,
+      outdir: building,
+      bundle: true,
+      splitting: true,
+      format: 'esm',
+      platform: 'node',
+      target: 'node24',
+      external: EXTERNAL,
+      entryNames: '[dir]/[name]',
+      chunkNames: 'chunks/[name]-[hash]',
+      // CommonJS dependencies (the OpenTelemetry SDK, pg, pino…) call require(); an ES module has none of its own.
+      banner: { js: "import { createRequire as __bazaarCreateRequire } from 'node:module'; const require = __bazaarCreateRequire(import.meta.url);" },
+      sourcemap: 'linked',
+      logLevel: 'silent',
+      plugins: [sourceLocations(opts.root), httpWithoutUndici()],
+    });
+  } finally {
+    // esbuild's JS API keeps its service process (the Go binary, ~430 MB after building every service) for the next
+    // call; there is none: without this it stayed beside the launcher as long as the system ran.
+    await esbuild.stop();
+  }
   asciiCommentsIn(building);
   writeFileSync(join(building, 'README.txt'), 'Bundles of the Bazaar services, built by the launcher (tools/launcher/src/bundle.ts). Safe to delete.\n');
   // The bundles are ES modules. Under node_modules Node looks for no package.json further up than the build, and a

@@ -78,6 +78,37 @@ test('every bundled service runs as its sources do; the build is reused until a 
   assert.ok(!existsSync(first.dir), 'the oldest build is gone');
 });
 
+/** This process's children running esbuild's service (its Go binary, `esbuild --service=… --ping`). */
+function esbuildChildren(): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === process.pid && readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes('--service=')) found.push(Number(entry));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return found;
+}
+
+// Seen as an operator: after a first `npm start` (a build), esbuild's service process stayed beside the launcher for
+// as long as the system ran, 430 MB of RSS, though nothing would ask it for another build.
+test('no esbuild process is left running after a build', async (t) => {
+  const { root, specs } = fakeRepo();
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  const cacheDir = join(root, 'node_modules', '.cache', 'bazaar-bundles');
+  const built = await bundleServices(specs, { root, cacheDir });
+  assert.equal(built.built, true);
+  // Bounded: the process is told to stop when the build is written, and exits on its own time.
+  await until("esbuild's service process to exit after the build", 10_000, () => (esbuildChildren().length === 0 ? true : undefined));
+  const again = await bundleServices(specs, { root, cacheDir });
+  assert.equal(again.built, false);
+  assert.deepEqual(esbuildChildren(), [], 'a start from the cache starts none');
+});
+
 test('the fingerprint follows sources, the lockfile and tools, not tests', (t) => {
   const { root } = fakeRepo();
   t.after(() => rmSync(root, { recursive: true, force: true }));
