@@ -5,7 +5,7 @@
  *     and last, and the machine load: every figure is also given as a
  *     multiple of the yardstick, so runs on different machines compare;
  *   - start-up time, cold (empty data dir: migrations + catalog seed) and warm;
- *   - idle RSS per service, and the processes' PSS (shared pages counted once);
+ *   - idle RSS per process of the whole system (services, launcher, anything under it), and their PSS (shared pages counted once);
  *   - req/s, p50 and p99 for catalog reads, direct and through the gateway,
  *     measured in one run with the same load so the ratio is meaningful;
  *   - the same for the storefront's home, category, product and search pages.
