@@ -349,8 +349,21 @@ test('retention by count keeps the newest spans; one export makes one chunk per 
   store.addSpans([span('03', 6), span('03', 7), span('03', 8)]);
   assert.deepEqual(store.searchTraces({}).map((t) => [t.traceId.slice(0, 2), t.spans]), [['03', 3], ['02', 2], ['01', 3]], 'newest first (by first span)');
   store.prune(now);
-  assert.deepEqual(store.searchTraces({}).map((t) => t.traceId.slice(0, 2)), ['03'], 'whole chunks, newest first, at most 5 spans: 01 and 02 (ending before 03) went');
+  assert.deepEqual(store.searchTraces({}).map((t) => t.traceId.slice(0, 2)), ['03', '02'], 'whole chunks, the first to arrive out first, at most 5 spans: 01 went');
+  // More come: the oldest go again, and only as many as needed.
+  store.addSpans([span('04', 9)]);
+  store.prune(now);
+  assert.deepEqual(store.searchTraces({}).map((t) => t.traceId.slice(0, 2)), ['04', '03'], '02 (2 spans) went for 04 (1): 4 spans kept');
   store.close();
+  // Opened again, the store counts what it holds: nothing more goes while at most 5 spans are kept.
+  const again = openTelemetryStore(join(work, 'count.sqlite'), { maxRows: 5 });
+  again.addSpans([span('05', 10)]);
+  again.prune(now);
+  assert.deepEqual(again.searchTraces({}).map((t) => t.traceId.slice(0, 2)), ['05', '04', '03'], '5 spans: all kept');
+  again.addSpans([span('06', 11)]);
+  again.prune(now);
+  assert.deepEqual(again.searchTraces({}).map((t) => t.traceId.slice(0, 2)), ['06', '05', '04'], '6 spans: the first to arrive (03, 3 spans) went');
+  again.close();
 });
 
 test("a checkout's story tells each email's kind, attempt and outcome, and names no recipient (none is traced)", async () => {

@@ -301,6 +301,15 @@ export function openTelemetryStore(file: string, retention: Partial<Retention> =
   const limits: Retention = { maxAgeMs: retention.maxAgeMs ?? 24 * 3600_000, maxRows: retention.maxRows ?? 500_000 };
 
   const insertChunk = db.prepare(INSERT_CHUNK);
+  /**
+   * How many spans the store holds: counted once here, then kept as chunks come and go, so that retention by count
+   * does not sum (and sort) every chunk once a minute: at the limit that was 0.3–0.5 s of the launcher's CPU each
+   * time (docs/performance.md, "December 7, fourth session"). A chunk sent again replaces its row and is counted
+   * twice; the only effect is that retention keeps a few spans fewer than it may.
+   */
+  let spanTotal = Number((db.prepare('select coalesce(sum(spans), 0) as n from span_chunks').get() as Row).n);
+  const oldestChunks = db.prepare('select id, spans from span_chunks where id > ? order by id limit 500');
+  const sumOf = (rows: Row[]): number => rows.reduce((n, r) => n + Number(r.spans), 0);
   const insertLog = db.prepare(`insert into logs (time, service, instance, level, msg, trace_id, trace_key, span_id, line) values (?,?,?,?,?,?,?,?,?)`);
   const insertSnapshot = db.prepare(`insert into snapshots values (?,?,?,?)`);
 
@@ -343,6 +352,7 @@ export function openTelemetryStore(file: string, retention: Partial<Retention> =
     if (spans.length === 0) return;
     transaction(() => {
       for (const chunk of chunksOf(spans)) writeChunk(insertChunk, chunk, body);
+      spanTotal += spans.length;
     });
   }
 
@@ -478,19 +488,32 @@ export function openTelemetryStore(file: string, retention: Partial<Retention> =
       const rows = db.prepare('select s.* from snapshots s join (select instance, max(time) as t from snapshots group by instance) m on s.instance = m.instance and s.time = m.t').all() as Row[];
       return new Map(rows.map((r) => [r.instance as string, { time: Number(r.time), instance: r.instance as string, rssBytes: Number(r.rss_bytes), cpuPercent: Number(r.cpu_percent) }]));
     },
-    /** Delete what is past the retention limits. */
+    /**
+     * Delete what is past the retention limits: spans and lines older than `maxAgeMs`; then, while more than
+     * `maxRows` spans are kept, the chunks that arrived first (whole chunks: at most `maxRows` spans stay). Only the
+     * chunks that go are read.
+     */
     prune(now = Date.now()): void {
       const cutoff = now - limits.maxAgeMs;
-      db.prepare('delete from span_chunks where "end" < ?').run(cutoff);
-      db.prepare('delete from logs where time < ?').run(cutoff);
-      db.prepare('delete from snapshots where time < ?').run(cutoff);
-      const spans = Number((db.prepare('select coalesce(sum(spans), 0) as n from span_chunks').get() as Row).n);
-      if (spans > limits.maxRows) {
-        // The newest chunks holding maxRows spans stay.
-        const oldest = db.prepare('select "end" as e from (select "end", sum(spans) over (order by "end" desc, id desc) as kept from span_chunks) where kept > ? limit 1').get(limits.maxRows) as Row | undefined;
-        if (oldest) db.prepare('delete from span_chunks where "end" <= ?').run(oldest.e as number);
-      }
-      db.prepare('delete from logs where id <= (select max(id) from logs) - ?').run(limits.maxRows);
+      transaction(() => {
+        spanTotal -= sumOf(db.prepare('delete from span_chunks where "end" < ? returning spans').all(cutoff) as Row[]);
+        db.prepare('delete from logs where time < ?').run(cutoff);
+        db.prepare('delete from snapshots where time < ?').run(cutoff);
+        let excess = spanTotal - limits.maxRows;
+        let lastId = 0;
+        while (excess > 0) {
+          const rows = oldestChunks.all(lastId) as Row[];
+          if (rows.length === 0) break;
+          for (const r of rows) {
+            if (excess <= 0) break;
+            lastId = Number(r.id);
+            excess -= Number(r.spans);
+          }
+        }
+        if (lastId > 0) spanTotal -= sumOf(db.prepare('delete from span_chunks where id <= ? returning spans').all(lastId) as Row[]);
+        if (spanTotal < 0) spanTotal = 0;
+        db.prepare('delete from logs where id <= (select max(id) from logs) - ?').run(limits.maxRows);
+      });
     },
     close(): void {
       db.close();
