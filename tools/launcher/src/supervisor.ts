@@ -41,14 +41,22 @@ export interface SupervisedOptions {
 }
 
 /**
- * V8 flags every service runs with (before its entry): semi-spaces of at most 2 MB (V8's default lets each grow
- * to 8 MB). A service keeps a few hundred KB of short-lived objects alive at a time, so a smaller young generation
- * costs it little (+0–2 % CPU per checkout, within the runs' noise) and fourteen processes hold ~120 MB less idle,
- * ~250 MB less under load (docs/performance.md, "A smaller young generation"). A NODE_OPTIONS that sets its own
- * size wins: the flag is left out.
+ * V8 flags every service runs with (before its entry):
+ * - semi-spaces of at most 2 MB (V8's default lets each grow to 8 MB). A service keeps a few hundred KB of
+ *   short-lived objects alive at a time, so a smaller young generation costs it little (+0–2 % CPU per checkout,
+ *   within the runs' noise) and fourteen processes hold ~120 MB less idle, ~250 MB less under load
+ *   (docs/performance.md, "A smaller young generation");
+ * - one V8 worker thread (`--v8-pool-size=1`; Node's default is 4): fourteen processes on a laptop's few cores gain
+ *   nothing from four background threads each for compilation and GC, and each thread's stack and malloc arena
+ *   is resident (the idle system: 27–36 MB less; docs/performance.md, "December 7, fourth session").
+ * A NODE_OPTIONS that sets its own value of either wins: that flag is left out.
  */
 export function serviceNodeFlags(nodeOptions: string | undefined): string[] {
-  return /--max[-_]semi[-_]space[-_]size/.test(nodeOptions ?? '') ? [] : ['--max-semi-space-size=2'];
+  const own = nodeOptions ?? '';
+  return [
+    ...(/--max[-_]semi[-_]space[-_]size/.test(own) ? [] : ['--max-semi-space-size=2']),
+    ...(/--v8[-_]pool[-_]size/.test(own) ? [] : ['--v8-pool-size=1']),
+  ];
 }
 
 /** Restart delay after the n-th consecutive crash: 250 ms doubling, capped at 10 s. */

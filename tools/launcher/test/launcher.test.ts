@@ -173,7 +173,7 @@ test('a service that exits with the config-error code is not restarted', async (
   }
 });
 
-test('a service runs with a young generation of 2 MB semi-spaces, unless NODE_OPTIONS sets its own size', async () => {
+test('a service runs with 2 MB semi-spaces and one V8 worker thread, unless NODE_OPTIONS sets its own values', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'bazaar-sup-'));
   const entry = join(dir, 'main.mjs');
   // The toy says which V8 flags it was started with, then waits to be stopped.
@@ -200,11 +200,12 @@ process.on('SIGTERM', () => process.exit(0));\n`);
     }
   };
   try {
-    assert.deepEqual((await run('small', {})).execArgv, ['--max-semi-space-size=2']);
-    const own = await run('own', { NODE_OPTIONS: '--max-semi-space-size=16' });
+    assert.deepEqual((await run('small', {})).execArgv, ['--max-semi-space-size=2', '--v8-pool-size=1']);
+    const own = await run('own', { NODE_OPTIONS: '--max-semi-space-size=16 --v8-pool-size=4' });
     assert.deepEqual(own.execArgv, [], 'no flag of the launcher\'s beside the user\'s own');
-    assert.equal(own.nodeOptions, '--max-semi-space-size=16');
-    assert.deepEqual(serviceNodeFlags('--max_semi_space_size=4 --enable-source-maps'), [], 'V8 spells it with underscores too');
+    assert.equal(own.nodeOptions, '--max-semi-space-size=16 --v8-pool-size=4');
+    assert.deepEqual(serviceNodeFlags('--max_semi_space_size=4 --enable-source-maps'), ['--v8-pool-size=1'], 'V8 spells it with underscores too');
+    assert.deepEqual(serviceNodeFlags('--v8-pool-size=2'), ['--max-semi-space-size=2'], 'each flag is left out on its own');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
