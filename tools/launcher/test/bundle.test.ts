@@ -8,6 +8,7 @@ import { asciiComments, bundleFingerprint, bundleServices } from '../src/bundle.
 import { SupervisedProcess } from '../src/supervisor.ts';
 import type { ServiceSpec } from '../src/services.ts';
 import { until } from '../src/harness.ts';
+import { descendants } from '../../bench/src/proc.ts';
 import { freePort } from '@bazaar/kit/testing';
 
 /**
@@ -78,21 +79,8 @@ test('every bundled service runs as its sources do; the build is reused until a 
   assert.ok(!existsSync(first.dir), 'the oldest build is gone');
 });
 
-/** This process's children running esbuild's service (its Go binary, `esbuild --service=… --ping`). */
-function esbuildChildren(): number[] {
-  const found: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === process.pid && readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes('--service=')) found.push(Number(entry));
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  return found;
-}
+/** Processes under this one running esbuild's service (its Go binary, `esbuild --service=… --ping`). */
+const esbuildChildren = (): number[] => descendants(process.pid).filter((p) => p.comm === 'esbuild').map((p) => p.pid);
 
 // Seen as an operator: after a first `npm start` (a build), esbuild's service process stayed beside the launcher for
 // as long as the system ran, 430 MB of RSS, though nothing would ask it for another build.
