@@ -97,6 +97,13 @@ export interface ProcessSnapshot {
  */
 const SCHEMA_VERSION = 3;
 
+/**
+ * At most this many spans (and as many log lines) are deleted by the trim that ends a write over the limit: what
+ * a quarter second of a heavy load brings, deleted in the same commit. Deleting a minute's inflow at once (700,000
+ * spans after a read load) held the launcher's event loop for 4 s (docs/performance.md, "December 7, fifth session").
+ */
+const TRIM_SLICE = 20_000;
+
 const SCHEMA = `
 create table if not exists span_chunks (
   id integer primary key, trace_id text not null, first_span_id text not null, service text not null, instance text,
@@ -309,6 +316,9 @@ export function openTelemetryStore(file: string, retention: Partial<Retention> =
    */
   let spanTotal = Number((db.prepare('select coalesce(sum(spans), 0) as n from span_chunks').get() as Row).n);
   const oldestChunks = db.prepare('select id, spans from span_chunks where id > ? order by id limit 500');
+  const deleteChunksUpTo = db.prepare('delete from span_chunks where id <= ? returning spans');
+  const logBounds = db.prepare('select min(id) as first, max(id) as last from logs');
+  const deleteLogsUpTo = db.prepare('delete from logs where id <= ?');
   const sumOf = (rows: Row[]): number => rows.reduce((n, r) => n + Number(r.spans), 0);
   const insertLog = db.prepare(`insert into logs (time, service, instance, level, msg, trace_id, trace_key, span_id, line) values (?,?,?,?,?,?,?,?,?)`);
   const insertSnapshot = db.prepare(`insert into snapshots values (?,?,?,?)`);
@@ -331,14 +341,47 @@ export function openTelemetryStore(file: string, retention: Partial<Retention> =
     line: r.line as string,
   });
 
+  /**
+   * Delete the chunks that arrived first while more than `maxRows` spans are kept (whole chunks: at most `maxRows`
+   * stay), and log lines past `maxRows`; at most `slice` spans and `slice` lines at a time. Only the chunks that go
+   * are read.
+   */
+  function trimToLimits(slice = Number.POSITIVE_INFINITY): void {
+    let excess = Math.min(spanTotal - limits.maxRows, slice);
+    let lastId = 0;
+    while (excess > 0) {
+      const rows = oldestChunks.all(lastId) as Row[];
+      if (rows.length === 0) break;
+      for (const r of rows) {
+        if (excess <= 0) break;
+        lastId = Number(r.id);
+        excess -= Number(r.spans);
+      }
+    }
+    if (lastId > 0) spanTotal -= sumOf(deleteChunksUpTo.all(lastId) as Row[]);
+    if (spanTotal < 0) spanTotal = 0;
+    const logs = logBounds.get() as Row;
+    if (logs.last !== null && Number(logs.last) - Number(logs.first) + 1 > limits.maxRows) {
+      deleteLogsUpTo.run(Math.min(Number(logs.last) - limits.maxRows, Number(logs.first) - 1 + slice));
+    }
+  }
+
   let inTransaction = false;
-  /** Run `fn` in a transaction, or inside the one already open (batch). */
+  /** Rows were added in the open transaction: it ends by trimming the store to its limits. */
+  let added = false;
+  /**
+   * Run `fn` in a transaction, or inside the one already open (batch). A transaction that added spans or lines
+   * ends by deleting what is over the limits by count, a slice at a time, so the store stays at its limit as it
+   * fills instead of deleting a minute's inflow at once (docs/observability.md, "Retention").
+   */
   function transaction(fn: () => void): void {
     if (inTransaction) return fn();
     db.exec('begin');
     inTransaction = true;
+    added = false;
     try {
       fn();
+      if (added) trimToLimits(TRIM_SLICE);
       db.exec('commit');
     } catch (error) {
       db.exec('rollback');
@@ -353,6 +396,7 @@ export function openTelemetryStore(file: string, retention: Partial<Retention> =
     transaction(() => {
       for (const chunk of chunksOf(spans)) writeChunk(insertChunk, chunk, body);
       spanTotal += spans.length;
+      added = true;
     });
   }
 
@@ -370,6 +414,7 @@ export function openTelemetryStore(file: string, retention: Partial<Retention> =
       if (lines.length === 0) return;
       transaction(() => {
         for (const l of lines) insertLog.run(l.time, l.service, l.instance, l.level, l.msg, l.traceId, l.traceId === null ? null : traceKey(l.traceId), l.spanId, l.line);
+        added = true;
       });
     },
     /**
@@ -489,9 +534,8 @@ export function openTelemetryStore(file: string, retention: Partial<Retention> =
       return new Map(rows.map((r) => [r.instance as string, { time: Number(r.time), instance: r.instance as string, rssBytes: Number(r.rss_bytes), cpuPercent: Number(r.cpu_percent) }]));
     },
     /**
-     * Delete what is past the retention limits: spans and lines older than `maxAgeMs`; then, while more than
-     * `maxRows` spans are kept, the chunks that arrived first (whole chunks: at most `maxRows` spans stay). Only the
-     * chunks that go are read.
+     * Delete what is past the retention limits: spans and lines older than `maxAgeMs`, then what is over the limits
+     * by count (which every write also trims, a slice at a time; this takes whatever is left, at once).
      */
     prune(now = Date.now()): void {
       const cutoff = now - limits.maxAgeMs;
@@ -499,20 +543,7 @@ export function openTelemetryStore(file: string, retention: Partial<Retention> =
         spanTotal -= sumOf(db.prepare('delete from span_chunks where "end" < ? returning spans').all(cutoff) as Row[]);
         db.prepare('delete from logs where time < ?').run(cutoff);
         db.prepare('delete from snapshots where time < ?').run(cutoff);
-        let excess = spanTotal - limits.maxRows;
-        let lastId = 0;
-        while (excess > 0) {
-          const rows = oldestChunks.all(lastId) as Row[];
-          if (rows.length === 0) break;
-          for (const r of rows) {
-            if (excess <= 0) break;
-            lastId = Number(r.id);
-            excess -= Number(r.spans);
-          }
-        }
-        if (lastId > 0) spanTotal -= sumOf(db.prepare('delete from span_chunks where id <= ? returning spans').all(lastId) as Row[]);
-        if (spanTotal < 0) spanTotal = 0;
-        db.prepare('delete from logs where id <= (select max(id) from logs) - ?').run(limits.maxRows);
+        trimToLimits();
       });
     },
     close(): void {
