@@ -317,7 +317,8 @@ export function openTelemetryStore(file: string, retention: Partial<Retention> =
   let spanTotal = Number((db.prepare('select coalesce(sum(spans), 0) as n from span_chunks').get() as Row).n);
   const oldestChunks = db.prepare('select id, spans from span_chunks where id > ? order by id limit 500');
   const deleteChunksUpTo = db.prepare('delete from span_chunks where id <= ? returning spans');
-  const logBounds = db.prepare('select min(id) as first, max(id) as last from logs');
+  // Two subqueries: SQLite reads a lone min() or max() of the key off the b-tree's ends, but scans the table for both in one select.
+  const logBounds = db.prepare('select (select min(id) from logs) as first, (select max(id) from logs) as last');
   const deleteLogsUpTo = db.prepare('delete from logs where id <= ?');
   const sumOf = (rows: Row[]): number => rows.reduce((n, r) => n + Number(r.spans), 0);
   const insertLog = db.prepare(`insert into logs (time, service, instance, level, msg, trace_id, trace_key, span_id, line) values (?,?,?,?,?,?,?,?,?)`);
