@@ -31,6 +31,7 @@ import { descendants, pssMb, rssMb } from './proc.ts';
 import { benchReportsIngest } from './reports.ts';
 import { benchRebuild } from './rebuild.ts';
 import { benchEventLag } from './lag.ts';
+import { countOperations, floorUs, measureBareCosts } from './floor.ts';
 import { machineLoad, measureYardstick } from './yardstick.ts';
 import { describeLoadTool, loadTool, runLoad } from './load.ts';
 
@@ -163,6 +164,7 @@ async function fullBench(): Promise<void> {
     const rows: string[][] = [];
     const cpuRows: string[] = [];
     let lagOrders: string[] = [];
+    let lagCpuMs = 0;
     for (const inFlight of sweep) {
       // Every shopper checks out at least twice: 40 checkouts would leave 24 of 64 shoppers idle.
       const count = Math.max(checkoutCount, 2 * inFlight);
@@ -172,6 +174,7 @@ async function fullBench(): Promise<void> {
       if (inFlight === LAG_IN_FLIGHT || lagOrders.length === 0) lagOrders = (co.samples ?? []).flatMap((c) => (c.confirmed && c.orderId ? [c.orderId] : []));
       const perCheckout = [...used].map(([name, ms]) => [name, ms / Math.max(1, co.confirmed)] as const).sort((a, b) => b[1] - a[1]);
       const total = perCheckout.reduce((sum, [, ms]) => sum + ms, 0);
+      if (inFlight === LAG_IN_FLIGHT || lagCpuMs === 0) lagCpuMs = total;
       rows.push([String(inFlight), `${co.confirmed}/${co.checkouts}${co.cartChanged > 0 ? ` (${co.cartChanged} × 412)` : ''}`, co.confirmedPerS.toFixed(1), co.p50.toFixed(0), co.p99.toFixed(0), total.toFixed(1), inYard(total), machineLoad()]);
       cpuRows.push(`  ${inFlight} in flight — CPU ms per confirmed checkout: ${perCheckout.map(([name, ms]) => `${name} ${ms.toFixed(1)}`).join(', ')}`);
     }
@@ -181,6 +184,26 @@ async function fullBench(): Promise<void> {
       [`event lag, outbox → consumer's effect (the events of ${lagOrders.length} checkouts)`, 'events', 'p50 ms', 'p99 ms', 'max ms'],
       [...lag.edges.map((e) => [e.edge, String(e.n), e.p50.toFixed(1), e.p99.toFixed(1), e.max.toFixed(1)]), ['all', String(lag.all.n), lag.all.p50.toFixed(1), lag.all.p99.toFixed(1), '']],
     )}\n${lag.unmatched > 0 ? `  (${lag.unmatched} consumer spans whose event the feeds no longer held)\n` : ''}\n`);
+    process.stdout.write(`  floor: what the checkouts' spans say they did, priced at bare node:http / node:sqlite (measured now)…\n`);
+    const bare = await measureBareCosts({ durationS: duration });
+    const controlUrl = system.controlUrl;
+    const ops = await countOperations(lagOrders.slice(0, 50), async (orderId) => {
+      const res = await fetch(`${controlUrl}/api/orders/${encodeURIComponent(orderId)}`);
+      if (!res.ok) throw new Error(`the launcher's /api/orders/${orderId} answered ${res.status}`);
+      return ((await res.json()) as { spans: { name: string; kind: number }[] }).spans;
+    });
+    const floorMs = floorUs(ops, bare) / 1000;
+    process.stdout.write(`${formatTable(
+      [`floor of a confirmed checkout (${ops.orders} checkouts' spans)`, 'per checkout', 'bare µs each', 'µs', 'yardstick requests'],
+      [
+        ['HTTP requests served', ops.served.toFixed(1), bare.serverUs.toFixed(1), (ops.served * bare.serverUs).toFixed(0), inYard((ops.served * bare.serverUs) / 1000)],
+        ['HTTP requests made', ops.made.toFixed(1), bare.clientUs.toFixed(1), (ops.made * bare.clientUs).toFixed(0), inYard((ops.made * bare.clientUs) / 1000)],
+        ['SQLite statements', ops.statements.toFixed(1), bare.statementUs.toFixed(1), (ops.statements * bare.statementUs).toFixed(0), inYard((ops.statements * bare.statementUs) / 1000)],
+        ['transactions (BEGIN … COMMIT)', ops.transactions.toFixed(1), bare.transactionUs.toFixed(1), (ops.transactions * bare.transactionUs).toFixed(0), inYard((ops.transactions * bare.transactionUs) / 1000)],
+        ['floor', '', '', (floorMs * 1000).toFixed(0), inYard(floorMs)],
+        [`measured at ${LAG_IN_FLIGHT} in flight, every process`, '', '', (lagCpuMs * 1000).toFixed(0), `${inYard(lagCpuMs)} (×${(lagCpuMs / Math.max(floorMs, 1e-9)).toFixed(1)} the floor)`],
+      ],
+    )}\n  (a lower bound: the cart calls before the checkout, the feed polls, the span exports and the SMTP exchange are not counted; ${machineLoad()})\n\n`);
     const ingestEvents = Number(process.env.BENCH_REPORTS_EVENTS ?? 2000);
     process.stdout.write(`  reports ingest: ${ingestEvents} events from a feed backlog…\n`);
     const ingest = await benchReportsIngest(ingestEvents);

@@ -1,0 +1,165 @@
+/**
+ * The floor of a checkout: what a confirmed checkout does, as its traces tell (HTTP requests served and made,
+ * SQLite statements and transactions), priced at what the same operations cost with nothing but Node's own
+ * `node:http` and `node:sqlite` — no framework, no validation, no logging, no tracing — measured in this run
+ * beside the yardstick. It says how far the real CPU per checkout is from what this design could cost with every
+ * layer of ours made free, and whether a target in yardstick requests is below it.
+ *
+ * The count is a lower bound of the checkout's work: only spans that carry the order (the checkout's trace and the
+ * traces its events start) are counted, so the shopper's cart calls before it, the feed polls that carried its
+ * events and the span exports are not; the email's SMTP exchange is not priced.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { cpuMs } from './proc.ts';
+
+/** CPU, in µs, of the bare operations. */
+export interface BareCosts {
+  /** A keep-alive HTTP/1.1 request served by a bare node:http server (JSON in and out), its process's CPU. */
+  serverUs: number;
+  /** The same request made by a bare node:http client with a keep-alive agent, its process's CPU. */
+  clientUs: number;
+  /** One prepared SQLite statement (a row read by its key), node:sqlite, WAL. */
+  statementUs: number;
+  /** One transaction around one insert, less the insert: BEGIN and COMMIT (WAL, synchronous=NORMAL), node:sqlite. */
+  transactionUs: number;
+}
+
+/** What the checkouts' spans count, per confirmed checkout. */
+export interface CheckoutOperations {
+  orders: number;
+  served: number;
+  made: number;
+  statements: number;
+  transactions: number;
+}
+
+const BODY = JSON.stringify({ orderId: 'ord_0123456789abcdef', lines: [{ productId: 'p-0001', quantity: 2, price: { amount: 1999, currency: 'EUR' } }], total: { amount: 3998, currency: 'EUR' } });
+
+const SERVER = `const body = ${JSON.stringify(BODY)};
+require('node:http').createServer((req, res) => {
+  const chunks = [];
+  req.on('data', (c) => chunks.push(c));
+  req.on('end', () => {
+    JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+  });
+}).listen(0, '127.0.0.1', function () { process.stdout.write(this.address().port + '\\n'); });`;
+
+/** argv: port, in flight, warm-up ms, duration ms. Prints "go" after the warm-up, then "done <requests>". */
+const CLIENT = `const http = require('node:http');
+const [port, inFlight, warmMs, runMs] = process.argv.slice(1).map(Number);
+const agent = new http.Agent({ keepAlive: true, maxSockets: inFlight });
+const body = ${JSON.stringify(BODY)};
+let phase = 'warm', count = 0;
+const once = () => new Promise((resolve, reject) => {
+  const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/internal/orders/ord_0123456789abcdef/reserve', agent,
+    headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), traceparent: '00-0123456789abcdef0123456789abcdef-0123456789abcdef-01' } }, (res) => {
+    const chunks = [];
+    res.on('data', (c) => chunks.push(c));
+    res.on('end', () => { JSON.parse(Buffer.concat(chunks).toString('utf8')); resolve(); });
+  });
+  req.on('error', reject);
+  req.end(body);
+});
+const loop = async () => { while (phase !== 'stop') { await once(); if (phase === 'run') count++; } };
+setTimeout(() => { phase = 'run'; process.stdout.write('go\\n'); setTimeout(() => { phase = 'stop'; }, runMs); }, warmMs);
+Promise.all(Array.from({ length: inFlight }, loop)).then(() => { process.stdout.write('done ' + count + '\\n'); setInterval(() => {}, 1000); });`;
+
+/** argv: file. Prints a JSON line of µs per statement and per transaction (less its insert), from the process's own CPU. */
+const SQLITE = `const { DatabaseSync } = require('node:sqlite');
+const db = new DatabaseSync(process.argv[1]);
+db.exec('pragma journal_mode = wal; pragma synchronous = normal; create table t (id integer primary key, order_id text not null, status text not null, data text not null, updated_at text not null); create index t_status on t (status, updated_at);');
+const insert = db.prepare('insert into t (order_id, status, data, updated_at) values (?, ?, ?, ?)');
+const read = db.prepare('select * from t where id = ?');
+const begin = db.prepare('begin'), commit = db.prepare('commit');
+const data = ${JSON.stringify(BODY)};
+const cpu = () => { const u = process.cpuUsage(); return u.user + u.system; };
+const inserts = (n, tx) => { for (let i = 0; i < n; i++) { if (tx) begin.run(); insert.run('ord_' + i, 'PENDING', data, new Date().toISOString()); if (tx) commit.run(); } };
+const reads = (n) => { for (let i = 0; i < n; i++) read.get(1 + (i % 1000)); };
+inserts(2000, true); reads(20000);
+let t = cpu(); reads(50000); const statementUs = (cpu() - t) / 50000;
+t = cpu(); begin.run(); inserts(5000, false); commit.run(); const insertUs = (cpu() - t) / 5000;
+t = cpu(); inserts(5000, true); const transactionUs = (cpu() - t) / 5000 - insertUs;
+process.stdout.write(JSON.stringify({ statementUs, transactionUs }) + '\\n');`;
+
+function lines(child: ChildProcess, what: string, timeoutMs: number): (prefix: string) => Promise<string> {
+  let buffered = '';
+  const waiting: { prefix: string; resolve: (line: string) => void }[] = [];
+  child.stdout?.on('data', (chunk: Buffer) => {
+    buffered += chunk.toString();
+    let nl;
+    while ((nl = buffered.indexOf('\n')) >= 0) {
+      const line = buffered.slice(0, nl).trim();
+      buffered = buffered.slice(nl + 1);
+      const i = waiting.findIndex((w) => line.startsWith(w.prefix));
+      if (i >= 0) waiting.splice(i, 1)[0]?.resolve(line);
+    }
+  });
+  return (prefix) =>
+    new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${what} did not print "${prefix}" within ${timeoutMs} ms`)), timeoutMs);
+      child.once('exit', (code) => reject(new Error(`${what} exited (${code}) before printing "${prefix}"`)));
+      waiting.push({ prefix, resolve: (line) => (clearTimeout(timer), resolve(line)) });
+    });
+}
+
+/** Measure the bare operations' CPU, each in processes of its own (this Node). */
+export async function measureBareCosts(opts: { durationS: number; inFlight?: number }): Promise<BareCosts> {
+  const server = spawn(process.execPath, ['-e', SERVER], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const children: ChildProcess[] = [server];
+  const work = mkdtempSync(join(tmpdir(), 'bazaar-floor-'));
+  try {
+    const port = Number(await lines(server, 'the bare server', 20_000)(''));
+    const client = spawn(process.execPath, ['-e', CLIENT, String(port), String(opts.inFlight ?? 4), '1000', String(opts.durationS * 1000)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    children.push(client);
+    const next = lines(client, 'the bare client', 20_000 + opts.durationS * 2000);
+    await next('go');
+    const before = [cpuMs(server.pid ?? -1), cpuMs(client.pid ?? -1)];
+    const done = await next('done');
+    const after = [cpuMs(server.pid ?? -1), cpuMs(client.pid ?? -1)];
+    const requests = Number(done.split(' ')[1]);
+    if (!(requests > 0) || before.includes(undefined) || after.includes(undefined)) throw new Error('the bare HTTP pair measured nothing');
+    const us = (i: number) => (((after[i] as number) - (before[i] as number)) * 1000) / requests;
+    const sqlite = spawn(process.execPath, ['-e', SQLITE, join(work, 'floor.sqlite')], { stdio: ['ignore', 'pipe', 'inherit'] });
+    children.push(sqlite);
+    const db = JSON.parse(await lines(sqlite, 'the bare SQLite loop', 60_000)('{')) as { statementUs: number; transactionUs: number };
+    return { serverUs: us(0), clientUs: us(1), statementUs: db.statementUs, transactionUs: Math.max(0, db.transactionUs) };
+  } finally {
+    for (const child of children) child.kill();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+interface SpanLike {
+  name: string;
+  kind: number;
+}
+
+/** Count, per order, what its spans say was done. `spansOf` gives every span of the order's traces (the launcher's `/api/orders/<id>`). */
+export async function countOperations(orderIds: string[], spansOf: (orderId: string) => Promise<SpanLike[]>): Promise<CheckoutOperations> {
+  const totals = { orders: 0, served: 0, made: 0, statements: 0, transactions: 0 };
+  for (const id of orderIds) {
+    const spans = await spansOf(id);
+    if (spans.length === 0) continue;
+    totals.orders++;
+    for (const s of spans) {
+      const db = /^(sqlite|postgresql) /.exec(s.name);
+      if (db) {
+        if (s.name.endsWith(' transaction')) totals.transactions++;
+        else totals.statements++;
+      } else if (s.kind === 1) totals.served++;
+      else if (s.kind === 2 && /^(GET|POST|PUT|PATCH|DELETE|HEAD) /.test(s.name)) totals.made++;
+    }
+  }
+  const per = (n: number) => (totals.orders === 0 ? 0 : n / totals.orders);
+  return { orders: totals.orders, served: per(totals.served), made: per(totals.made), statements: per(totals.statements), transactions: per(totals.transactions) };
+}
+
+/** The floor in µs of CPU: every counted operation at its bare cost. */
+export function floorUs(ops: CheckoutOperations, costs: BareCosts): number {
+  return ops.served * costs.serverUs + ops.made * costs.clientUs + ops.statements * costs.statementUs + ops.transactions * costs.transactionUs;
+}
