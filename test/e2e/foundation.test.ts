@@ -186,3 +186,16 @@ test('stopping the launcher stops every service; starting again keeps the data',
   assert.equal((await again(() => call(`/api/catalog/products/${createdId}`))).status, 200);
   assert.equal((await allProducts()).length, productCount, 'the catalog was not seeded twice');
 });
+
+test('the launcher stops every service even when nobody reads its output any more', async () => {
+  assert.ok(system);
+  const pids = (await system.services()).map((s) => s.pid as number);
+  // Whoever read the launcher's output went away (a closed pipe, like `npm start | head`): its next line meets EPIPE.
+  // It used to die of that on the way to stopping, leaving every service running and holding its port.
+  system.launcher.stdout?.destroy();
+  system.launcher.stderr?.destroy();
+  await system.stop();
+  assert.equal(system.launcher.exitCode, 0, 'the launcher stopped as asked, not of a write error');
+  await until('every service to have exited', 20_000, () => (pids.every((pid) => !alive(pid)) ? true : undefined)).catch(() => undefined);
+  for (const pid of pids) assert.equal(alive(pid), false, `pid ${pid} still running`);
+});

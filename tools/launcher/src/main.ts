@@ -68,6 +68,11 @@ function log(message: string): void {
   process.stdout.write(`${new Date().toISOString().slice(11, 19)}  ${message}\n`);
 }
 
+// Output nobody reads any more (the pipe or terminal it went to is gone: EPIPE) must not end the launcher: it would
+// exit without stopping the services, and they would keep running, holding their ports. Every line is also in the
+// log files; the launcher goes on, and stops everything on SIGINT/SIGTERM as usual.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
+
 async function portIsFree(host: string, port: number): Promise<boolean> {
   return new Promise((done) => {
     const probe = createServer();
