@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createSerial } from '@bazaar/kit';
-import { BIGINT, DuckDBInstance, INTEGER, LIST, VARCHAR, listValue, type DuckDBConnection, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
+import { BIGINT, DuckDBInstance, INTEGER, LIST, VARCHAR, listValue, type DuckDBConnection, type DuckDBPreparedStatement, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
 import type { DuckMigration } from '../../migrations/index.ts';
 import { sqlTimestamp } from '../domain/time.ts';
 
@@ -58,6 +58,9 @@ export interface Duck {
   close(): Promise<void>;
 }
 
+/** Distinct statements the writer keeps prepared (it runs about ten). */
+const MAX_PREPARED = 64;
+
 /** The database file of the service in `dataDir`. */
 export function duckFile(dataDir: string): string {
   return join(resolve(dataDir), 'reports.duckdb');
@@ -73,20 +76,55 @@ export async function openDuck(opts: { file?: string }): Promise<Duck> {
   if (opts.file) mkdirSync(resolve(opts.file, '..'), { recursive: true });
   // A small footprint (this shares the machine with every other service), and
   // never a download at run time: the queries need no extension DuckDB lacks.
-  const instance = await DuckDBInstance.create(location, { threads: '2', memory_limit: '512MB', autoinstall_known_extensions: 'false' });
+  // One thread: the read model's writes are a few small statements per feed
+  // page, and a second thread added a quarter to their CPU (it waits for work
+  // spinning) without making them faster; the sales queries read a small model.
+  const instance = await DuckDBInstance.create(location, { threads: '1', memory_limit: '512MB', autoinstall_known_extensions: 'false' });
   const writer = await instance.connect();
   let closed = false;
   /** One write transaction at a time: DuckDB transactions belong to a connection, and this one is shared. */
   const serial = createSerial();
 
-  const txOf = (conn: DuckDBConnection): Tx => ({
-    async run(sql, params, types) {
-      await conn.run(sql, params, types);
-    },
-    async all(sql, params, types) {
-      return (await conn.runAndReadAll(sql, params, types)).getRowObjectsJS() as Row[];
-    },
-  });
+  /**
+   * The writer's statements, prepared once each: the feed pages run the same half-dozen statements over and over,
+   * and parsing, binding and planning each again was a sixth of their CPU (docs/performance.md, "December 7, fifth
+   * session"). Only the writer's (one statement at a time, under `serial`); bounded, in case of generated SQL.
+   */
+  const prepared = new Map<string, DuckDBPreparedStatement>();
+  async function preparedFor(sql: string, params: Params | undefined, types: ParamTypes | undefined): Promise<DuckDBPreparedStatement> {
+    let statement = prepared.get(sql);
+    if (statement === undefined) {
+      if (prepared.size >= MAX_PREPARED) dropPrepared();
+      statement = await writer.prepare(sql);
+      prepared.set(sql, statement);
+    }
+    statement.clearBindings();
+    if (params) statement.bind(params, types);
+    return statement;
+  }
+  function dropPrepared(): void {
+    for (const statement of prepared.values()) statement.destroySync();
+    prepared.clear();
+  }
+
+  const txOf = (conn: DuckDBConnection): Tx =>
+    conn === writer
+      ? {
+          async run(sql, params, types) {
+            await (await preparedFor(sql, params, types)).run();
+          },
+          async all(sql, params, types) {
+            return (await (await preparedFor(sql, params, types)).runAndReadAll()).getRowObjectsJS() as Row[];
+          },
+        }
+      : {
+          async run(sql, params, types) {
+            await conn.run(sql, params, types);
+          },
+          async all(sql, params, types) {
+            return (await conn.runAndReadAll(sql, params, types)).getRowObjectsJS() as Row[];
+          },
+        };
 
   /** Reads on their own connection, in one read transaction: a consistent snapshot of committed data. */
   async function snapshot<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
@@ -126,6 +164,7 @@ export async function openDuck(opts: { file?: string }): Promise<Duck> {
         if (closed) return;
         closed = true;
         // Fold the log into the file so the next open has nothing to replay (not needed for safety).
+        dropPrepared();
         if (opts.file) await writer.run('CHECKPOINT').catch(() => undefined);
         writer.closeSync();
         instance.closeSync();
