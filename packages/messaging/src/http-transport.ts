@@ -30,16 +30,22 @@ export interface HttpFeedTransportOptions {
 /**
  * Config key of a service that reads embedded feeds; spread into its `configSchema({...})` and pass the value as
  * `lingerMs`. Every consumer reads after the fact (read models, emails, the cart's backup clearing, refunds' restock),
- * so a quarter of a second more lag buys one page, one commit and one producer read for what came meanwhile.
+ * so a quarter of a second more lag buys one page, one commit and one producer read for what came meanwhile. A
+ * consumer whose commits cost more (reports, on DuckDB) waits longer by default.
  */
-export const FeedConsumerConfig = {
-  EVENT_FEED_LINGER_MS: Type.Integer({
-    minimum: 0,
-    maximum: 5000,
-    default: 250,
-    description: 'Embedded feeds: pause after a page that was not full, so events trickling in come together (fewer commits and producer reads); adds up to this much lag. 0: ask again at once',
-  }),
-};
+export function feedConsumerConfig(defaultLingerMs = 250) {
+  return {
+    EVENT_FEED_LINGER_MS: Type.Integer({
+      minimum: 0,
+      maximum: 5000,
+      default: defaultLingerMs,
+      description: 'Embedded feeds: pause after a page that was not full, so events trickling in come together (fewer commits and producer reads); adds up to this much lag. 0: ask again at once',
+    }),
+  };
+}
+
+/** The feed consumer's config with the default linger (250 ms). */
+export const FeedConsumerConfig = feedConsumerConfig();
 
 /** Backoff between failed attempts: 100 ms doubling to 5 s. */
 export function retryDelayMs(attempt: number): number {

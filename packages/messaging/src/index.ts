@@ -3,7 +3,7 @@ export { appendEvent, outboxHead, outboxMigration, readOutbox, type OutboxTables
 export { eventFeedRoutes } from './feed.ts';
 export { feedProbe, replayProgress, type FeedProbe } from './feed-probe.ts';
 export { cursorStore, handleOnce, inboxMigration, type CursorStore, type InboxTables } from './inbox.ts';
-export { FeedConsumerConfig, createHttpFeedTransport, retryDelayMs, type HttpFeedTransportOptions } from './http-transport.ts';
+export { FeedConsumerConfig, createHttpFeedTransport, feedConsumerConfig, retryDelayMs, type HttpFeedTransportOptions } from './http-transport.ts';
 export { startConsumer, type Handlers } from './consumer.ts';
 export { eventTransportFromConfig, type ServiceEvents, type ServiceEventsOptions } from './events-from-config.ts';
 export { outboxRelayMigration, type RelayStore } from './relay-store.ts';
