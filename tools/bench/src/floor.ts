@@ -5,9 +5,10 @@
  * beside the yardstick. It says how far the real CPU per checkout is from what this design could cost with every
  * layer of ours made free, and whether a target in yardstick requests is below it.
  *
- * The count is a lower bound of the checkout's work: only spans that carry the order (the checkout's trace and the
- * traces its events start) are counted, so the shopper's cart calls before it, the feed polls that carried its
- * events and the span exports are not; the email's SMTP exchange is not priced.
+ * HTTP requests are counted by the services' own counters over the step (feed polls and the shopper's cart calls
+ * included); statements and transactions by the spans that carry the order (the checkout's trace and the traces its
+ * events start), so those of the feed polls are not: a lower bound. The span exports, the email's SMTP exchange and
+ * the read models' own stores (DuckDB) are not priced.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -137,11 +138,41 @@ export async function measureBareCosts(opts: { durationS: number; inFlight?: num
 interface SpanLike {
   name: string;
   kind: number;
+  service?: string;
 }
 
-/** Count, per order, what its spans say was done. `spansOf` gives every span of the order's traces (the launcher's `/api/orders/<id>`). */
-export async function countOperations(orderIds: string[], spansOf: (orderId: string) => Promise<SpanLike[]>): Promise<CheckoutOperations> {
-  const totals = { orders: 0, served: 0, made: 0, statements: 0, transactions: 0 };
+/** Routes every service answers for operations (probes, scrapes), not for a checkout. */
+const OPERATIONS_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
+
+/**
+ * HTTP requests served so far by the services at `urls`, from their `http_requests_total` counters (the kit's), the
+ * operations routes left out. A service without the counter at that address (the gateway keeps its /metrics on its
+ * admin listener) counts 0.
+ */
+export async function servedSoFar(urls: string[]): Promise<number> {
+  let total = 0;
+  for (const url of urls) {
+    const res = await fetch(`${url}/metrics`).catch(() => undefined);
+    if (!res?.ok) continue;
+    for (const line of (await res.text()).split('\n')) {
+      if (!line.startsWith('http_requests_total{')) continue;
+      const route = /route="([^"]*)"/.exec(line)?.[1] ?? '';
+      if (OPERATIONS_ROUTES.has(route)) continue;
+      total += Number(line.slice(line.lastIndexOf(' ') + 1)) || 0;
+    }
+  }
+  return total;
+}
+
+/**
+ * Count, per order, what its spans say was done. `spansOf` gives every span of the order's traces (the launcher's
+ * `/api/orders/<id>`). With `internalServed` (requests the services behind the gateway served per confirmed
+ * checkout, by their counters: feed polls and the cart calls before the checkout included), HTTP is counted from
+ * it instead — each of those requests was made by another Bazaar process, and served — plus the gateway's own
+ * from the spans; without, from the spans alone (a lower bound).
+ */
+export async function countOperations(orderIds: string[], spansOf: (orderId: string) => Promise<SpanLike[]>, internalServed?: number): Promise<CheckoutOperations> {
+  const totals = { orders: 0, served: 0, made: 0, statements: 0, transactions: 0, gateway: 0 };
   for (const id of orderIds) {
     const spans = await spansOf(id);
     if (spans.length === 0) continue;
@@ -151,12 +182,15 @@ export async function countOperations(orderIds: string[], spansOf: (orderId: str
       if (db) {
         if (s.name.endsWith(' transaction')) totals.transactions++;
         else totals.statements++;
-      } else if (s.kind === 1) totals.served++;
-      else if (s.kind === 2 && /^(GET|POST|PUT|PATCH|DELETE|HEAD) /.test(s.name)) totals.made++;
+      } else if (s.kind === 1) {
+        totals.served++;
+        if (s.service === 'gateway') totals.gateway++;
+      } else if (s.kind === 2 && /^(GET|POST|PUT|PATCH|DELETE|HEAD) /.test(s.name)) totals.made++;
     }
   }
   const per = (n: number) => (totals.orders === 0 ? 0 : n / totals.orders);
-  return { orders: totals.orders, served: per(totals.served), made: per(totals.made), statements: per(totals.statements), transactions: per(totals.transactions) };
+  const http = internalServed === undefined ? { served: per(totals.served), made: per(totals.made) } : { served: per(totals.gateway) + internalServed, made: internalServed };
+  return { orders: totals.orders, ...http, statements: per(totals.statements), transactions: per(totals.transactions) };
 }
 
 /** The floor in µs of CPU: every counted operation at its bare cost. */

@@ -31,7 +31,7 @@ import { descendants, pssMb, rssMb } from './proc.ts';
 import { benchReportsIngest } from './reports.ts';
 import { benchRebuild } from './rebuild.ts';
 import { benchEventLag } from './lag.ts';
-import { countOperations, floorUs, measureBareCosts } from './floor.ts';
+import { countOperations, floorUs, measureBareCosts, servedSoFar } from './floor.ts';
 import { machineLoad, measureYardstick } from './yardstick.ts';
 import { describeLoadTool, loadTool, runLoad } from './load.ts';
 
@@ -165,12 +165,16 @@ async function fullBench(): Promise<void> {
     const cpuRows: string[] = [];
     let lagOrders: string[] = [];
     let lagCpuMs = 0;
+    let lagServed: number | undefined;
     for (const inFlight of sweep) {
       // Every shopper checks out at least twice: 40 checkouts would leave 24 of 64 shoppers idle.
       const count = Math.max(checkoutCount, 2 * inFlight);
       process.stdout.write(`  checkout: ${count} checkouts through the gateway, ${inFlight} in flight…\n`);
       // The read models' share counts too (the window stays open until the processes settle); the shoppers' sign-up does not.
+      const serviceUrls = (await system.services()).map((info) => info.url);
+      const servedBefore = await servedSoFar(serviceUrls);
       const { figures: co, cpuMs: used } = await checkoutsWithCpu(system.gatewayUrl, count, { inFlight, keepSamples: true, processes: await systemProcesses(system) });
+      if (inFlight === LAG_IN_FLIGHT || lagServed === undefined) lagServed = ((await servedSoFar(serviceUrls)) - servedBefore) / Math.max(1, co.confirmed);
       if (inFlight === LAG_IN_FLIGHT || lagOrders.length === 0) lagOrders = (co.samples ?? []).flatMap((c) => (c.confirmed && c.orderId ? [c.orderId] : []));
       const perCheckout = [...used].map(([name, ms]) => [name, ms / Math.max(1, co.confirmed)] as const).sort((a, b) => b[1] - a[1]);
       const total = perCheckout.reduce((sum, [, ms]) => sum + ms, 0);
@@ -190,8 +194,8 @@ async function fullBench(): Promise<void> {
     const ops = await countOperations(lagOrders.slice(0, 50), async (orderId) => {
       const res = await fetch(`${controlUrl}/api/orders/${encodeURIComponent(orderId)}`);
       if (!res.ok) throw new Error(`the launcher's /api/orders/${orderId} answered ${res.status}`);
-      return ((await res.json()) as { spans: { name: string; kind: number }[] }).spans;
-    });
+      return ((await res.json()) as { spans: { name: string; kind: number; service: string }[] }).spans;
+    }, lagServed);
     const floorMs = floorUs(ops, bare) / 1000;
     process.stdout.write(`${formatTable(
       [`floor of a confirmed checkout (${ops.orders} checkouts' spans)`, 'per checkout', 'bare µs each', 'µs', 'yardstick requests'],
@@ -203,7 +207,7 @@ async function fullBench(): Promise<void> {
         ['floor', '', '', (floorMs * 1000).toFixed(0), inYard(floorMs)],
         [`measured at ${LAG_IN_FLIGHT} in flight, every process`, '', '', (lagCpuMs * 1000).toFixed(0), `${inYard(lagCpuMs)} (×${(lagCpuMs / Math.max(floorMs, 1e-9)).toFixed(1)} the floor)`],
       ],
-    )}\n  (a lower bound: the cart calls before the checkout, the feed polls, the span exports and the SMTP exchange are not counted; ${machineLoad()})\n\n`);
+    )}\n  (HTTP by the services' counters over the step, feed polls and cart calls included; statements and transactions by the order's spans, a lower bound; span exports, SMTP and DuckDB not priced; ${machineLoad()})\n\n`);
     const ingestEvents = Number(process.env.BENCH_REPORTS_EVENTS ?? 2000);
     process.stdout.write(`  reports ingest: ${ingestEvents} events from a feed backlog…\n`);
     const ingest = await benchReportsIngest(ingestEvents);

@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { countOperations, floorUs, measureBareCosts } from '../src/floor.ts';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { countOperations, floorUs, measureBareCosts, servedSoFar } from '../src/floor.ts';
 
 test("a checkout's operations are counted from its spans: HTTP served and made, statements, transactions; other spans are not", async () => {
   const spans: Record<string, { name: string; kind: number }[]> = {
@@ -26,6 +28,33 @@ test("a checkout's operations are counted from its spans: HTTP served and made, 
   const ops = await countOperations(['a', 'b', 'gone'], async (id) => spans[id] ?? []);
   assert.deepEqual(ops, { orders: 2, served: 1.5, made: 0.5, statements: 1.5, transactions: 1.5 }, 'an order with no spans stored is left out of the mean');
   assert.equal(floorUs(ops, { serverUs: 10, clientUs: 20, statementUs: 2, transactionUs: 4 }), 1.5 * 10 + 0.5 * 20 + 1.5 * 2 + 1.5 * 4);
+  // With the services' own count of requests served (12 per checkout behind the gateway): those were made by Bazaar
+  // processes and served; the gateway's, from the spans, are served only (the shopper made them).
+  spans.a?.push({ name: 'POST /api/checkout', kind: 1, service: 'gateway' } as { name: string; kind: number });
+  const counted = await countOperations(['a', 'b'], async (id) => spans[id] ?? [], 12);
+  assert.deepEqual([counted.served, counted.made], [0.5 + 12, 12]);
+});
+
+test("requests served are read off the services' counters, probes and scrapes left out; a service without the counter counts 0", async () => {
+  const metrics = [
+    '# HELP http_requests_total HTTP requests handled, by method, route and status',
+    'http_requests_total{method="POST",route="/internal/carts/:userId/lines",status="200",service="cart"} 40',
+    'http_requests_total{method="GET",route="/internal/events",status="200",service="cart"} 7',
+    'http_requests_total{method="GET",route="/healthz",status="200",service="cart"} 1000',
+    'http_requests_total{method="GET",route="/readyz",status="200",service="cart"} 90',
+    'http_request_duration_seconds_count{method="GET",route="/internal/events",status="200",service="cart"} 7',
+  ].join('\n');
+  const server = createServer((req, res) => {
+    if (req.url === '/metrics') res.end(metrics);
+    else res.writeHead(404).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  try {
+    assert.equal(await servedSoFar([url, `${url}/not-a-service`]), 47);
+  } finally {
+    server.close();
+  }
 });
 
 test('the bare operations are measured in processes of their own, each cost positive and finite', async () => {
