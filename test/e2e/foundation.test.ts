@@ -199,3 +199,13 @@ test('the launcher stops every service even when nobody reads its output any mor
   await until('every service to have exited', 20_000, () => (pids.every((pid) => !alive(pid)) ? true : undefined)).catch(() => undefined);
   for (const pid of pids) assert.equal(alive(pid), false, `pid ${pid} still running`);
 });
+
+test('a launcher killed with kill -9 takes its services with it: none is left running, holding its port', async () => {
+  system = await startSystem({ portBase, dataDir, logDir });
+  const pids = (await system.services()).map((s) => s.pid as number);
+  assert.ok(pids.length > 5 && pids.every((pid) => alive(pid)));
+  system.launcher.kill('SIGKILL');
+  // Each service holds a pipe from the launcher on its stdin: the kernel closes the launcher's end, the service stops.
+  await until('every service of the killed launcher to have exited', 30_000, () => (pids.every((pid) => !alive(pid)) ? true : undefined)).catch(() => undefined);
+  for (const pid of pids) assert.equal(alive(pid), false, `pid ${pid} still running`);
+});

@@ -25,6 +25,10 @@ export const BaseConfig = {
   ),
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, default: 1_048_576 }),
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ minimum: 0, default: 10_000 }),
+  BAZAAR_EXIT_WITH_LAUNCHER: Type.Boolean({
+    default: false,
+    description: 'Set by the launcher: stop (as on SIGTERM) when standard input ends, that is when the launcher holding its other end is gone, even killed with kill -9',
+  }),
   BAZAAR_DATA_DIR: Type.String({ default: '.bazaar/data', minLength: 1 }),
   // A service with a relational store uses database bazaar_<service> on this server (its own
   // <SERVICE>_DATABASE_URL wins); with neither set it keeps its SQLite file in BAZAAR_DATA_DIR.

@@ -15,7 +15,7 @@ export interface Listener {
 
 export interface StartServiceOptions {
   /** The service's config (every config schema has these keys). */
-  config: { HOST: string; PORT: number; SHUTDOWN_TIMEOUT_MS: number };
+  config: { HOST: string; PORT: number; SHUTDOWN_TIMEOUT_MS: number; BAZAAR_EXIT_WITH_LAUNCHER?: boolean };
   logger: Logger;
   /** What to serve: a service's app (listens on HOST:PORT; its onClose hooks close stores and workers), or a Listener. */
   app: ServiceApp | Listener;
@@ -83,6 +83,14 @@ export async function startService(opts: StartServiceOptions): Promise<void> {
     logger.fatal({ err: reason }, 'unhandled rejection: exiting');
     exit(1);
   });
+  if (config.BAZAAR_EXIT_WITH_LAUNCHER) {
+    // The launcher holds the other end of our stdin and never writes to it: its end closes when the launcher exits,
+    // however it exits. Without this a launcher killed with kill -9 left every service running, holding its port.
+    const gone = () => shutdown('launcher gone');
+    process.stdin.once('end', gone);
+    process.stdin.once('error', gone);
+    process.stdin.resume();
+  }
 
   let details: Record<string, unknown>;
   try {

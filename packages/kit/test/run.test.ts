@@ -8,12 +8,12 @@ import { freePort, waitFor } from '../src/testing.ts';
 const fixture = fileURLToPath(new URL('./fixtures/slow-service.ts', import.meta.url));
 
 
-function start(env: Record<string, string>) {
-  const child = spawn(process.execPath, [fixture], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+function start(env: Record<string, string>, stdin: 'ignore' | 'pipe' = 'ignore') {
+  const child = spawn(process.execPath, [fixture], { env: { ...process.env, ...env }, stdio: [stdin, 'pipe', 'pipe'] });
   let out = '';
   let err = '';
-  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+  child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr?.on('data', (c: Buffer) => (err += c.toString()));
   const exit = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   return { child, exit, out: () => out, err: () => err };
 }
@@ -53,4 +53,24 @@ test('a taken port is a clear fatal message, exit 1', async () => {
   } finally {
     blocker.close();
   }
+});
+
+test('started by the launcher, a service stops when its stdin ends (the launcher is gone, even killed with kill -9); otherwise stdin means nothing', async () => {
+  const port = await freePort();
+  const svc = start({ PORT: String(port), BAZAAR_EXIT_WITH_LAUNCHER: 'true' }, 'pipe');
+  await waitFor('the service to log "listening"', () => svc.out().includes('"listening"') || (svc.child.exitCode !== null && assert.fail(`service did not start: ${svc.err()}`)), 30_000);
+  // What the kernel does for a launcher that dies: its end of the pipe closes.
+  svc.child.stdin?.end();
+  assert.equal(await svc.exit, 0, 'stopped as on SIGTERM');
+  const lines = svc.out().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { msg: string; signal?: string });
+  assert.ok(lines.some((l) => l.msg === 'shutting down: draining requests' && l.signal === 'launcher gone'), lines.map((l) => l.msg).join(' | '));
+
+  // Without the setting (a service run by hand, or in a container), stdin closing changes nothing.
+  const alone = start({ PORT: String(await freePort()) }, 'pipe');
+  await waitFor('the service to log "listening"', () => alone.out().includes('"listening"') || (alone.child.exitCode !== null && assert.fail(`service did not start: ${alone.err()}`)), 30_000);
+  alone.child.stdin?.end();
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(alone.child.exitCode, null, 'still running');
+  alone.child.kill('SIGTERM');
+  assert.equal(await alone.exit, 0);
 });

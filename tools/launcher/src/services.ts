@@ -201,6 +201,7 @@ export function childEnv(opts: {
   env.HOST = opts.host;
   env.BAZAAR_DATA_DIR = opts.dataDir;
   env.BAZAAR_SERVICE = opts.spec.name;
+  env.BAZAAR_EXIT_WITH_LAUNCHER = 'true';
   env.BAZAAR_INSTANCE = instanceName(opts.spec.name, ordinal);
   // Spans name their service and instance (OpenTelemetry resource attributes); one name for all would blur the topology.
   env.OTEL_SERVICE_NAME = opts.spec.name;

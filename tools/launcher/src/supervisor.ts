@@ -124,7 +124,9 @@ export class SupervisedProcess extends EventEmitter {
     const child = spawn(this.opts.nodePath, [...serviceNodeFlags(this.opts.env.NODE_OPTIONS), entry], {
       cwd: this.opts.spec.dir,
       env: this.opts.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      // stdin: a pipe the launcher never writes to; its end closing tells the service the launcher is gone (the kit's
+      // BAZAAR_EXIT_WITH_LAUNCHER).
+      stdio: ['pipe', 'pipe', 'pipe'],
     });
     this.child = child;
     this.state = 'starting';
