@@ -110,6 +110,11 @@ export async function bundleServices(specs: ServiceSpec[], opts: { root: string;
       // CommonJS dependencies (the OpenTelemetry SDK, pg, pino…) call require(); an ES module has none of its own.
       banner: { js: "import { createRequire as __bazaarCreateRequire } from 'node:module'; const require = __bazaarCreateRequire(import.meta.url);" },
       sourcemap: 'linked',
+      // Whitespace and syntax minified, names kept (fastify and avvio name plugins and hooks after their functions;
+      // stack traces keep them): V8 holds each module's source for as long as the process lives, and the shared
+      // chunk went from 3.4 to 2.2 MB — about 30 MB less RSS for the whole idle system (docs/performance.md).
+      minifyWhitespace: true,
+      minifySyntax: true,
       logLevel: 'silent',
       plugins: [sourceLocations(opts.root), httpWithoutUndici()],
     });
