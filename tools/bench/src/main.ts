@@ -171,14 +171,18 @@ async function fullBench(): Promise<void> {
       const count = Math.max(checkoutCount, 2 * inFlight);
       process.stdout.write(`  checkout: ${count} checkouts through the gateway, ${inFlight} in flight…\n`);
       // The read models' share counts too (the window stays open until the processes settle); the shoppers' sign-up does not.
-      const serviceUrls = (await system.services()).map((info) => info.url);
+      // The step whose checkouts the event lag and the floor read: LAG_IN_FLIGHT, or the first when the sweep lacks it.
+      const lagStep = inFlight === LAG_IN_FLIGHT || lagOrders.length === 0;
+      const serviceUrls = lagStep ? (await system.services()).map((info) => info.url) : [];
       const servedBefore = await servedSoFar(serviceUrls);
       const { figures: co, cpuMs: used } = await checkoutsWithCpu(system.gatewayUrl, count, { inFlight, keepSamples: true, processes: await systemProcesses(system) });
-      if (inFlight === LAG_IN_FLIGHT || lagServed === undefined) lagServed = ((await servedSoFar(serviceUrls)) - servedBefore) / Math.max(1, co.confirmed);
-      if (inFlight === LAG_IN_FLIGHT || lagOrders.length === 0) lagOrders = (co.samples ?? []).flatMap((c) => (c.confirmed && c.orderId ? [c.orderId] : []));
       const perCheckout = [...used].map(([name, ms]) => [name, ms / Math.max(1, co.confirmed)] as const).sort((a, b) => b[1] - a[1]);
       const total = perCheckout.reduce((sum, [, ms]) => sum + ms, 0);
-      if (inFlight === LAG_IN_FLIGHT || lagCpuMs === 0) lagCpuMs = total;
+      if (lagStep) {
+        lagOrders = (co.samples ?? []).flatMap((c) => (c.confirmed && c.orderId ? [c.orderId] : []));
+        lagServed = ((await servedSoFar(serviceUrls)) - servedBefore) / Math.max(1, co.confirmed);
+        lagCpuMs = total;
+      }
       rows.push([String(inFlight), `${co.confirmed}/${co.checkouts}${co.cartChanged > 0 ? ` (${co.cartChanged} × 412)` : ''}`, co.confirmedPerS.toFixed(1), co.p50.toFixed(0), co.p99.toFixed(0), total.toFixed(1), inYard(total), machineLoad()]);
       cpuRows.push(`  ${inFlight} in flight — CPU ms per confirmed checkout: ${perCheckout.map(([name, ms]) => `${name} ${ms.toFixed(1)}`).join(', ')}`);
     }

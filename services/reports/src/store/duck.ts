@@ -107,24 +107,24 @@ export async function openDuck(opts: { file?: string }): Promise<Duck> {
     prepared.clear();
   }
 
-  const txOf = (conn: DuckDBConnection): Tx =>
-    conn === writer
-      ? {
-          async run(sql, params, types) {
-            await (await preparedFor(sql, params, types)).run();
-          },
-          async all(sql, params, types) {
-            return (await (await preparedFor(sql, params, types)).runAndReadAll()).getRowObjectsJS() as Row[];
-          },
-        }
-      : {
-          async run(sql, params, types) {
-            await conn.run(sql, params, types);
-          },
-          async all(sql, params, types) {
-            return (await conn.runAndReadAll(sql, params, types)).getRowObjectsJS() as Row[];
-          },
-        };
+  /** The writer's work, through its prepared statements. */
+  const writerTx: Tx = {
+    async run(sql, params, types) {
+      await (await preparedFor(sql, params, types)).run();
+    },
+    async all(sql, params, types) {
+      return (await (await preparedFor(sql, params, types)).runAndReadAll()).getRowObjectsJS() as Row[];
+    },
+  };
+  /** A snapshot connection's work (one connection per snapshot: nothing to keep prepared). */
+  const txOf = (conn: DuckDBConnection): Tx => ({
+    async run(sql, params, types) {
+      await conn.run(sql, params, types);
+    },
+    async all(sql, params, types) {
+      return (await conn.runAndReadAll(sql, params, types)).getRowObjectsJS() as Row[];
+    },
+  });
 
   /** Reads on their own connection, in one read transaction: a consistent snapshot of committed data. */
   async function snapshot<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
@@ -148,7 +148,7 @@ export async function openDuck(opts: { file?: string }): Promise<Duck> {
         if (closed) throw new Error('the reports database is closed');
         await writer.run('BEGIN TRANSACTION');
         try {
-          const result = await work(txOf(writer));
+          const result = await work(writerTx);
           await writer.run('COMMIT');
           return result;
         } catch (error) {
