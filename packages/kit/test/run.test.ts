@@ -61,6 +61,7 @@ test('started by the launcher, a service stops when its stdin ends (the launcher
   await waitFor('the service to log "listening"', () => svc.out().includes('"listening"') || (svc.child.exitCode !== null && assert.fail(`service did not start: ${svc.err()}`)), 30_000);
   // What the kernel does for a launcher that dies: its end of the pipe closes.
   svc.child.stdin?.end();
+  await waitFor('the service to exit after its stdin closed', () => svc.child.exitCode !== null, 30_000);
   assert.equal(await svc.exit, 0, 'stopped as on SIGTERM');
   const lines = svc.out().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { msg: string; signal?: string });
   assert.ok(lines.some((l) => l.msg === 'shutting down: draining requests' && l.signal === 'launcher gone'), lines.map((l) => l.msg).join(' | '));
@@ -72,5 +73,6 @@ test('started by the launcher, a service stops when its stdin ends (the launcher
   await new Promise((r) => setTimeout(r, 300));
   assert.equal(alone.child.exitCode, null, 'still running');
   alone.child.kill('SIGTERM');
+  await waitFor('the service to exit after SIGTERM', () => alone.child.exitCode !== null, 30_000);
   assert.equal(await alone.exit, 0);
 });
