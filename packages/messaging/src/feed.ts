@@ -12,6 +12,18 @@ import { msSinceLastAppend, nextAppend, readOutbox, wakeAppendWaiters, type Outb
 const HOT_POLL_MS = 50;
 const HOT_FOR_MS = 2000;
 const IDLE_POLL_MS = 250;
+/** Where in each period this process's looks fall: random, so that processes do not all wake at the same instant. */
+const PHASE = Math.random();
+
+/**
+ * Sleep until this process's next look: the next multiple of `every` ms (shifted by the process's phase), not `every`
+ * ms from now. The long polls waiting in one process so look at the same instants, one wake-up of the process for all
+ * of them, where each poll's own timer had woken it once per poll (a producer has a waiting poll per consumer).
+ */
+export function nextLook(clock: Clock, every: number, phase = PHASE): Promise<void> {
+  const since = (((clock.now() - phase * every) % every) + every) % every;
+  return clock.sleep(every - since);
+}
 
 /**
  * The embedded transport's producer side: `GET /internal/events` serves the
@@ -35,7 +47,7 @@ export function eventFeedRoutes<DB extends OutboxTables>(deps: { db: Kysely<DB>;
         if (events.length > 0 || clock.now() >= until || closing || request.raw.destroyed) {
           return { events, next: (newestFirst ? events[0] : events.at(-1))?.sequence ?? after ?? 0 };
         }
-        await nextAppend(clock.sleep(msSinceLastAppend() < HOT_FOR_MS ? HOT_POLL_MS : IDLE_POLL_MS));
+        await nextAppend(nextLook(clock, msSinceLastAppend() < HOT_FOR_MS ? HOT_POLL_MS : IDLE_POLL_MS));
       }
     });
   };

@@ -123,6 +123,44 @@ test('an event appended in this process wakes a waiting long poll at once, witho
   await s.close();
 });
 
+test('the long polls waiting in one process look at the outbox at the same instants (one wake-up for all)', async () => {
+  const s = await store();
+  const app = createServiceApp({ name: 'p', logger: testLogger(), defaultMetrics: false, credentials: testCredentials('reports') });
+  // A manual clock that remembers when each sleeper is due: the long polls' looks.
+  const manual = manualClock({ autoAdvance: false });
+  const due: number[] = [];
+  const clock = { now: () => manual.now(), sleep: (ms: number) => (due.push(manual.now() + ms), manual.sleep(ms)) };
+  app.register(eventFeedRoutes({ db: s.db, clock }));
+  const headers = callAs('reports');
+  const first = app.inject({ url: '/internal/events?after=0&waitMs=20000', headers });
+  await waitFor('the first long poll to wait', () => manual.pending() === 1);
+  manual.advance(70); // the second consumer asks 70 ms later
+  await waitFor('the first long poll to wait again, if its look came', () => manual.pending() === 1);
+  const second = app.inject({ url: '/internal/events?after=0&waitMs=20000', headers });
+  await waitFor('both long polls to wait', () => manual.pending() === 2);
+  const [a, b] = due.slice(-2);
+  assert.equal(a, b, `the two polls look at ${a} and ${b}: one wake-up each, not one for both`);
+  await s.db.transaction().execute((trx) => appendEvent(trx, 'p', { type: 'x.happened', data: { n: 1 } }));
+  assert.equal((await first).json().events.length, 1);
+  assert.equal((await second).json().events.length, 1);
+  await app.close();
+  await s.close();
+});
+
+test('a look falls on the next multiple of the period (shifted by the phase), never now', async () => {
+  const { nextLook } = await import('../src/feed.ts');
+  const manual = manualClock({ start: 1_000_000, autoAdvance: false });
+  const asked: number[] = [];
+  const clock = { now: () => manual.now(), sleep: (ms: number) => (asked.push(ms), Promise.resolve()) };
+  await nextLook(clock, 250, 0); // on a boundary: a whole period
+  manual.advance(1);
+  await nextLook(clock, 250, 0);
+  manual.advance(248);
+  await nextLook(clock, 250, 0);
+  await nextLook(clock, 250, 0.5); // the phase moves the boundaries by half a period: 1,000,249 → 1,000,375
+  assert.deepEqual(asked, [250, 249, 1, 126]);
+});
+
 test('the feed long-polls: a request waiting for events answers as soon as one is appended', async () => {
   const s = await store();
   const app = createServiceApp({ name: 'p', logger: testLogger(), defaultMetrics: false, credentials: testCredentials('reports') });
