@@ -9,6 +9,11 @@
  * included); statements and transactions by the spans that carry the order (the checkout's trace and the traces its
  * events start), so those of the feed polls are not: a lower bound. The span exports, the email's SMTP exchange and
  * the read models' own stores (DuckDB) are not priced.
+ *
+ * Priced hot, the bare pair runs flat out and stays on the CPU; a service in a system of fourteen processes on two
+ * cores is asked a request now and then and woken for each, its caches cold. So the requests served are also priced
+ * at a bare server asked one request at a time, at the rate each service was asked in the step (on this kind of
+ * virtual machine a bare node:http server costs ~10× more per request at 80 a second than flat out).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -26,6 +31,12 @@ export interface BareCosts {
   statementUs: number;
   /** One transaction around one insert, less the insert: BEGIN and COMMIT (WAL, synchronous=NORMAL), node:sqlite. */
   transactionUs: number;
+  /**
+   * With `paceRps`: the same request and answer asked one at a time, `rate` a second — the server woken for each, its
+   * caches cold, as a service in a system of many processes is (hot, it stays on a core). The paced client's figure
+   * is not used in the floor: it also wakes for its own timer, which a service calling another does not.
+   */
+  paced?: { rate: number; serverUs: number; clientUs: number };
 }
 
 /** What the checkouts' spans count, per confirmed checkout. */
@@ -50,9 +61,13 @@ require('node:http').createServer((req, res) => {
   });
 }).listen(0, '127.0.0.1', function () { process.stdout.write(this.address().port + '\\n'); });`;
 
-/** argv: port, in flight, warm-up ms, duration ms. Prints "go" after the warm-up, then "done <requests>". */
+/**
+ * argv: port, in flight, warm-up ms, duration ms, rate. Prints "go" after the warm-up, then "done <requests>". A rate
+ * (requests per second) paces one request at a time, each sent when it is due, as a service asked now and then is;
+ * 0 asks as fast as the answers come (hot).
+ */
 const CLIENT = `const http = require('node:http');
-const [port, inFlight, warmMs, runMs] = process.argv.slice(1).map(Number);
+const [port, inFlight, warmMs, runMs, rate] = process.argv.slice(1).map(Number);
 const agent = new http.Agent({ keepAlive: true, maxSockets: inFlight });
 const body = ${JSON.stringify(BODY)};
 let phase = 'warm', count = 0;
@@ -66,9 +81,18 @@ const once = () => new Promise((resolve, reject) => {
   req.on('error', reject);
   req.end(body);
 });
-const loop = async () => { while (phase !== 'stop') { await once(); if (phase === 'run') count++; } };
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const t0 = performance.now();
+let sent = 0;
+const loop = async () => {
+  while (phase !== 'stop') {
+    if (rate > 0) { const wait = t0 + (sent++ * 1000) / rate - performance.now(); if (wait > 0) await sleep(wait); }
+    await once();
+    if (phase === 'run') count++;
+  }
+};
 setTimeout(() => { phase = 'run'; process.stdout.write('go\\n'); setTimeout(() => { phase = 'stop'; }, runMs); }, warmMs);
-Promise.all(Array.from({ length: inFlight }, loop)).then(() => { process.stdout.write('done ' + count + '\\n'); setInterval(() => {}, 1000); });`;
+Promise.all(Array.from({ length: rate > 0 ? 1 : inFlight }, loop)).then(() => { process.stdout.write('done ' + count + '\\n'); setInterval(() => {}, 1000); });`;
 
 /** argv: file. Prints a JSON line of µs per statement and per transaction (less its insert), from the process's own CPU. */
 const SQLITE = `const { DatabaseSync } = require('node:sqlite');
@@ -108,27 +132,42 @@ function lines(child: ChildProcess, what: string, timeoutMs: number): (prefix: s
     });
 }
 
-/** Measure the bare operations' CPU, each in processes of its own (this Node). */
-export async function measureBareCosts(opts: { durationS: number; inFlight?: number }): Promise<BareCosts> {
+/**
+ * Measure the bare operations' CPU, each in processes of its own (this Node). With `paceRps`, the HTTP pair is also
+ * measured paced at that rate, for `pacedS` seconds (default: durationS, at least 200 requests).
+ */
+export async function measureBareCosts(opts: { durationS: number; inFlight?: number; paceRps?: number; pacedS?: number }): Promise<BareCosts> {
   const server = spawn(process.execPath, ['-e', SERVER], { stdio: ['ignore', 'pipe', 'inherit'] });
   const children: ChildProcess[] = [server];
   const work = mkdtempSync(join(tmpdir(), 'bazaar-floor-'));
   try {
     const port = Number(await lines(server, 'the bare server', 20_000)(''));
-    const client = spawn(process.execPath, ['-e', CLIENT, String(port), String(opts.inFlight ?? 4), '1000', String(opts.durationS * 1000)], { stdio: ['ignore', 'pipe', 'inherit'] });
-    children.push(client);
-    const next = lines(client, 'the bare client', 20_000 + opts.durationS * 2000);
-    await next('go');
-    const before = [cpuMs(server.pid ?? -1), cpuMs(client.pid ?? -1)];
-    const done = await next('done');
-    const after = [cpuMs(server.pid ?? -1), cpuMs(client.pid ?? -1)];
-    const requests = Number(done.split(' ')[1]);
-    if (!(requests > 0) || before.includes(undefined) || after.includes(undefined)) throw new Error('the bare HTTP pair measured nothing');
-    const us = (i: number) => (((after[i] as number) - (before[i] as number)) * 1000) / requests;
+    /** The server's and the client's µs per request over one run of a fresh client against the server. */
+    const pair = async (inFlight: number, runS: number, rate: number): Promise<[number, number]> => {
+      const client = spawn(process.execPath, ['-e', CLIENT, String(port), String(inFlight), '1000', String(runS * 1000), String(rate)], { stdio: ['ignore', 'pipe', 'inherit'] });
+      children.push(client);
+      const next = lines(client, 'the bare client', 20_000 + runS * 2000);
+      await next('go');
+      const before = [cpuMs(server.pid ?? -1), cpuMs(client.pid ?? -1)];
+      const done = await next('done');
+      const after = [cpuMs(server.pid ?? -1), cpuMs(client.pid ?? -1)];
+      client.kill();
+      const requests = Number(done.split(' ')[1]);
+      if (!(requests > 0) || before.includes(undefined) || after.includes(undefined)) throw new Error(`the bare HTTP pair measured nothing (${rate > 0 ? `${rate} a second` : 'hot'})`);
+      const us = (i: number) => (((after[i] as number) - (before[i] as number)) * 1000) / requests;
+      return [us(0), us(1)];
+    };
+    const [serverUs, clientUs] = await pair(opts.inFlight ?? 4, opts.durationS, 0);
+    let paced: BareCosts['paced'];
+    if (opts.paceRps !== undefined && opts.paceRps > 0) {
+      const rate = opts.paceRps;
+      const [pacedServerUs, pacedClientUs] = await pair(1, Math.max(opts.pacedS ?? opts.durationS, 200 / rate), rate);
+      paced = { rate, serverUs: pacedServerUs, clientUs: pacedClientUs };
+    }
     const sqlite = spawn(process.execPath, ['-e', SQLITE, join(work, 'floor.sqlite')], { stdio: ['ignore', 'pipe', 'inherit'] });
     children.push(sqlite);
     const db = JSON.parse(await lines(sqlite, 'the bare SQLite loop', 60_000)('{')) as { statementUs: number; transactionUs: number };
-    return { serverUs: us(0), clientUs: us(1), statementUs: db.statementUs, transactionUs: Math.max(0, db.transactionUs) };
+    return { serverUs, clientUs, statementUs: db.statementUs, transactionUs: Math.max(0, db.transactionUs), ...(paced ? { paced } : {}) };
   } finally {
     for (const child of children) child.kill();
     rmSync(work, { recursive: true, force: true });
@@ -193,7 +232,19 @@ export async function countOperations(orderIds: string[], spansOf: (orderId: str
   return { orders: totals.orders, ...http, statements: per(totals.statements), transactions: per(totals.transactions) };
 }
 
-/** The floor in µs of CPU: every counted operation at its bare cost. */
-export function floorUs(ops: CheckoutOperations, costs: BareCosts): number {
-  return ops.served * costs.serverUs + ops.made * costs.clientUs + ops.statements * costs.statementUs + ops.transactions * costs.transactionUs;
+/**
+ * The floor in µs of CPU: every counted operation at its bare cost — hot, or with `at: 'paced'` each request served
+ * at the paced server's cost (requests made, statements and transactions at their hot cost in both: a lower bound).
+ */
+export function floorUs(ops: CheckoutOperations, costs: BareCosts, at: 'hot' | 'paced' = 'hot'): number {
+  const serverUs = at === 'paced' && costs.paced ? costs.paced.serverUs : costs.serverUs;
+  return ops.served * serverUs + ops.made * costs.clientUs + ops.statements * costs.statementUs + ops.transactions * costs.transactionUs;
+}
+
+/**
+ * The rate at which each service was asked, on average, in a step: requests served per confirmed checkout (behind
+ * the gateway) times confirmed checkouts a second, over the services that serve them.
+ */
+export function perServiceRate(servedPerCheckout: number, confirmedPerS: number, services: number): number {
+  return services > 0 ? (servedPerCheckout * confirmedPerS) / services : 0;
 }

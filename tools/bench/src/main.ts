@@ -31,7 +31,7 @@ import { descendants, pssMb, rssMb } from './proc.ts';
 import { benchReportsIngest } from './reports.ts';
 import { benchRebuild } from './rebuild.ts';
 import { benchEventLag } from './lag.ts';
-import { countOperations, floorUs, measureBareCosts, servedSoFar } from './floor.ts';
+import { countOperations, floorUs, measureBareCosts, perServiceRate, servedSoFar } from './floor.ts';
 import { machineLoad, measureYardstick } from './yardstick.ts';
 import { describeLoadTool, loadTool, runLoad } from './load.ts';
 
@@ -166,6 +166,7 @@ async function fullBench(): Promise<void> {
     let lagOrders: string[] = [];
     let lagCpuMs = 0;
     let lagServed: number | undefined;
+    let lagRate = 0;
     for (const inFlight of sweep) {
       // Every shopper checks out at least twice: 40 checkouts would leave 24 of 64 shoppers idle.
       const count = Math.max(checkoutCount, 2 * inFlight);
@@ -182,6 +183,7 @@ async function fullBench(): Promise<void> {
         lagOrders = (co.samples ?? []).flatMap((c) => (c.confirmed && c.orderId ? [c.orderId] : []));
         lagServed = ((await servedSoFar(serviceUrls)) - servedBefore) / Math.max(1, co.confirmed);
         lagCpuMs = total;
+        lagRate = perServiceRate(lagServed, co.confirmedPerS, serviceUrls.length);
       }
       rows.push([String(inFlight), `${co.confirmed}/${co.checkouts}${co.cartChanged > 0 ? ` (${co.cartChanged} × 412)` : ''}`, co.confirmedPerS.toFixed(1), co.p50.toFixed(0), co.p99.toFixed(0), total.toFixed(1), inYard(total), machineLoad()]);
       cpuRows.push(`  ${inFlight} in flight — CPU ms per confirmed checkout: ${perCheckout.map(([name, ms]) => `${name} ${ms.toFixed(1)}`).join(', ')}`);
@@ -193,7 +195,8 @@ async function fullBench(): Promise<void> {
       [...lag.edges.map((e) => [e.edge, String(e.n), e.p50.toFixed(1), e.p99.toFixed(1), e.max.toFixed(1)]), ['all', String(lag.all.n), lag.all.p50.toFixed(1), lag.all.p99.toFixed(1), '']],
     )}\n${lag.unmatched > 0 ? `  (${lag.unmatched} consumer spans whose event the feeds no longer held)\n` : ''}\n`);
     process.stdout.write(`  floor: what the checkouts' spans say they did, priced at bare node:http / node:sqlite (measured now)…\n`);
-    const bare = await measureBareCosts({ durationS: duration });
+    // Each service in the step was asked ~lagRate times a second: the bare pair is priced at that rate too.
+    const bare = await measureBareCosts({ durationS: duration, ...(lagRate > 0 ? { paceRps: Math.max(5, Math.round(lagRate)), pacedS: 2 * duration } : {}) });
     const controlUrl = system.controlUrl;
     const ops = await countOperations(lagOrders.slice(0, 50), async (orderId) => {
       const res = await fetch(`${controlUrl}/api/orders/${encodeURIComponent(orderId)}`);
@@ -201,17 +204,21 @@ async function fullBench(): Promise<void> {
       return ((await res.json()) as { spans: { name: string; kind: number; service: string }[] }).spans;
     }, lagServed);
     const floorMs = floorUs(ops, bare) / 1000;
+    const paced = bare.paced;
+    const pacedFloorMs = floorUs(ops, bare, 'paced') / 1000;
+    const priced = (n: number, hotUs: number, pacedUs: number | undefined) => [n.toFixed(1), hotUs.toFixed(1), (n * hotUs).toFixed(0), inYard((n * hotUs) / 1000), ...(paced ? [(pacedUs ?? hotUs).toFixed(1), (n * (pacedUs ?? hotUs)).toFixed(0), inYard((n * (pacedUs ?? hotUs)) / 1000)] : [])];
+    const times = (floor: number) => `×${(lagCpuMs / Math.max(floor, 1e-9)).toFixed(1)}`;
     process.stdout.write(`${formatTable(
-      [`floor of a confirmed checkout (${ops.orders} checkouts' spans)`, 'per checkout', 'bare µs each', 'µs', 'yardstick requests'],
+      [`floor of a confirmed checkout (${ops.orders} checkouts' spans)`, 'per checkout', 'bare µs each, hot', 'µs', 'yardstick requests', ...(paced ? [`bare µs each, ${paced.rate}/s`, 'µs', 'yardstick requests'] : [])],
       [
-        ['HTTP requests served', ops.served.toFixed(1), bare.serverUs.toFixed(1), (ops.served * bare.serverUs).toFixed(0), inYard((ops.served * bare.serverUs) / 1000)],
-        ['HTTP requests made', ops.made.toFixed(1), bare.clientUs.toFixed(1), (ops.made * bare.clientUs).toFixed(0), inYard((ops.made * bare.clientUs) / 1000)],
-        ['SQLite statements', ops.statements.toFixed(1), bare.statementUs.toFixed(1), (ops.statements * bare.statementUs).toFixed(0), inYard((ops.statements * bare.statementUs) / 1000)],
-        ['transactions (BEGIN … COMMIT)', ops.transactions.toFixed(1), bare.transactionUs.toFixed(1), (ops.transactions * bare.transactionUs).toFixed(0), inYard((ops.transactions * bare.transactionUs) / 1000)],
-        ['floor', '', '', (floorMs * 1000).toFixed(0), inYard(floorMs)],
-        [`measured at ${LAG_IN_FLIGHT} in flight, every process`, '', '', (lagCpuMs * 1000).toFixed(0), `${inYard(lagCpuMs)} (×${(lagCpuMs / Math.max(floorMs, 1e-9)).toFixed(1)} the floor)`],
+        ['HTTP requests served', ...priced(ops.served, bare.serverUs, paced?.serverUs)],
+        ['HTTP requests made', ...priced(ops.made, bare.clientUs, undefined)],
+        ['SQLite statements', ...priced(ops.statements, bare.statementUs, undefined)],
+        ['transactions (BEGIN … COMMIT)', ...priced(ops.transactions, bare.transactionUs, undefined)],
+        ['floor', '', '', (floorMs * 1000).toFixed(0), inYard(floorMs), ...(paced ? ['', (pacedFloorMs * 1000).toFixed(0), inYard(pacedFloorMs)] : [])],
+        [`measured at ${LAG_IN_FLIGHT} in flight, every process`, '', '', (lagCpuMs * 1000).toFixed(0), `${inYard(lagCpuMs)} (${times(floorMs)} the floor)`, ...(paced ? ['', '', `${times(pacedFloorMs)} the floor`] : [])],
       ],
-    )}\n  (HTTP by the services' counters over the step, feed polls and cart calls included; statements and transactions by the order's spans, a lower bound; span exports, SMTP and DuckDB not priced; ${machineLoad()})\n\n`);
+    )}\n  (HTTP by the services' counters over the step, feed polls and cart calls included; statements and transactions by the order's spans, a lower bound; span exports, SMTP and DuckDB not priced${paced ? `; "${paced.rate}/s": the bare pair asked one request at a time at the rate each service was asked in the step, on average (${lagRate.toFixed(0)}/s), each request waking the server; requests made, statements and transactions at their hot price` : ''}; ${machineLoad()})\n\n`);
     const ingestEvents = Number(process.env.BENCH_REPORTS_EVENTS ?? 2000);
     process.stdout.write(`  reports ingest: ${ingestEvents} events from a feed backlog…\n`);
     const ingest = await benchReportsIngest(ingestEvents);

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { countOperations, floorUs, measureBareCosts, servedSoFar } from '../src/floor.ts';
+import { countOperations, floorUs, measureBareCosts, perServiceRate, servedSoFar } from '../src/floor.ts';
 
 test("a checkout's operations are counted from its spans: HTTP served and made, statements, transactions; other spans are not", async () => {
   const spans: Record<string, { name: string; kind: number }[]> = {
@@ -28,6 +28,11 @@ test("a checkout's operations are counted from its spans: HTTP served and made, 
   const ops = await countOperations(['a', 'b', 'gone'], async (id) => spans[id] ?? []);
   assert.deepEqual(ops, { orders: 2, served: 1.5, made: 0.5, statements: 1.5, transactions: 1.5 }, 'an order with no spans stored is left out of the mean');
   assert.equal(floorUs(ops, { serverUs: 10, clientUs: 20, statementUs: 2, transactionUs: 4 }), 1.5 * 10 + 0.5 * 20 + 1.5 * 2 + 1.5 * 4);
+  // Paced: requests served at the paced server's price, the rest at their hot ones; without a paced measurement, hot.
+  const costs = { serverUs: 10, clientUs: 20, statementUs: 2, transactionUs: 4, paced: { rate: 50, serverUs: 100, clientUs: 300 } };
+  assert.equal(floorUs(ops, costs, 'paced'), 1.5 * 100 + 0.5 * 20 + 1.5 * 2 + 1.5 * 4);
+  assert.equal(floorUs(ops, costs), 1.5 * 10 + 0.5 * 20 + 1.5 * 2 + 1.5 * 4);
+  assert.equal(floorUs(ops, { serverUs: 10, clientUs: 20, statementUs: 2, transactionUs: 4 }, 'paced'), 1.5 * 10 + 0.5 * 20 + 1.5 * 2 + 1.5 * 4);
   // With the services' own count of requests served (12 per checkout behind the gateway): those were made by Bazaar
   // processes and served; the gateway's, from the spans, are served only (the shopper made them).
   spans.a?.push({ name: 'POST /api/checkout', kind: 1, service: 'gateway' } as { name: string; kind: number });
@@ -57,8 +62,18 @@ test("requests served are read off the services' counters, probes and scrapes le
   }
 });
 
-test('the bare operations are measured in processes of their own, each cost positive and finite', async () => {
-  const costs = await measureBareCosts({ durationS: 1, inFlight: 2 });
-  for (const [name, us] of Object.entries(costs)) assert.ok(Number.isFinite(us) && us >= 0, `${name}: ${us} µs`);
+test('the bare operations are measured in processes of their own, each cost positive and finite; paced when asked', async () => {
+  const costs = await measureBareCosts({ durationS: 1, inFlight: 2, paceRps: 100, pacedS: 1 });
+  const { paced, ...hot } = costs;
+  for (const [name, us] of Object.entries(hot)) assert.ok(Number.isFinite(us) && us >= 0, `${name}: ${us} µs`);
   assert.ok(costs.serverUs > 0 && costs.clientUs > 0 && costs.statementUs > 0, `HTTP and statements cost something: ${JSON.stringify(costs)}`);
+  assert.equal(paced?.rate, 100);
+  // At least 200 requests (2 s at 100 a second), each of both processes' CPU counted.
+  assert.ok(paced && paced.serverUs > 0 && paced.clientUs > 0 && Number.isFinite(paced.serverUs + paced.clientUs), `paced: ${JSON.stringify(paced)}`);
+});
+
+test('the rate each service was asked at: requests served per checkout × checkouts a second ÷ services', () => {
+  assert.equal(perServiceRate(13, 60, 13), 60);
+  assert.equal(perServiceRate(14, 50, 10), 70);
+  assert.equal(perServiceRate(14, 50, 0), 0);
 });
