@@ -7,6 +7,7 @@ import { edgesFrom, topologySvg, type NodeState } from './dashboard/topology.ts'
 import { chaosPage, chaosTable, deadLettersSection, eventsPage, scaleControls, logLines, logsPage, orderPage, overviewPage, servicesTable, tracePage, tracesPage, type ConsumerRow } from './dashboard/views.ts';
 import { esc } from './dashboard/layout.ts';
 import { crossSite } from './csrf.ts';
+import { httpCall } from './http-call.ts';
 import type { DeadLetter, DeadLetters } from './dead-letters.ts';
 import { SERVICE_CREDENTIAL_HEADER } from '@bazaar/kit/service-credentials';
 
@@ -99,9 +100,9 @@ export function createControlServer(opts: ControlOptions): Server {
         readiness.set(info.name, '');
         continue;
       }
-      fetch(`${info.url}/readyz`, { signal: AbortSignal.timeout(1500) })
-        .then(async (r) => {
-          const body = (await r.json()) as { checks?: Record<string, string> };
+      httpCall(`${info.url}/readyz`, { timeoutMs: 1500 })
+        .then((r) => {
+          const body = JSON.parse(r.text) as { checks?: Record<string, string> };
           readiness.set(info.name, Object.entries(body.checks ?? {}).map(([k, v]) => `${k}: ${v}`).join(', '));
         })
         .catch((error: unknown) => readiness.set(info.name, `no answer (${(error as Error).name})`));
@@ -114,8 +115,8 @@ export function createControlServer(opts: ControlOptions): Server {
     const url = opts.serviceUrls?.get('psp-sim');
     if (!url) return undefined;
     try {
-      const r = await fetch(`${url}/admin/config`, { signal: AbortSignal.timeout(1500) });
-      return (await r.json()) as { latencyMs?: number; failureRate?: number };
+      const r = await httpCall(`${url}/admin/config`, { timeoutMs: 1500 });
+      return JSON.parse(r.text) as { latencyMs?: number; failureRate?: number };
     } catch {
       return undefined;
     }
@@ -143,8 +144,8 @@ export function createControlServer(opts: ControlOptions): Server {
         const url = opts.serviceUrls?.get(row.source);
         if (!url || !opts.operatorCredential) return;
         try {
-          const r = await fetch(`${url}/internal/events?after=${row.position}&limit=500`, { headers: { [SERVICE_CREDENTIAL_HEADER]: opts.operatorCredential(row.source) }, signal: AbortSignal.timeout(1500) });
-          const body = (await r.json()) as { events?: unknown[] };
+          const r = await httpCall(`${url}/internal/events?after=${row.position}&limit=500`, { headers: { [SERVICE_CREDENTIAL_HEADER]: opts.operatorCredential(row.source) }, timeoutMs: 1500 });
+          const body = JSON.parse(r.text) as { events?: unknown[] };
           if (Array.isArray(body.events)) row.lag = body.events.length === 500 ? '500+' : body.events.length;
         } catch {
           row.lag = 'producer unreachable';
@@ -302,8 +303,8 @@ export function createControlServer(opts: ControlOptions): Server {
           const b = body as { latencyMs?: unknown; failureRate?: unknown };
           const current = (await pspConfig()) ?? {};
           const next = { latencyMs: Number(b.latencyMs ?? current.latencyMs ?? 0), failureRate: Number(b.failureRate ?? current.failureRate ?? 0) };
-          const r = await fetch(`${pspUrl}/admin/config`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(next), signal: AbortSignal.timeout(3000) });
-          send(r.status, r.headers.get('content-type') ?? 'application/json', await r.text());
+          const r = await httpCall(`${pspUrl}/admin/config`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(next), timeoutMs: 3000 });
+          send(r.status, r.contentType ?? 'application/json', r.text);
         })
         .catch((error: unknown) => problem(send, 400, 'Cannot change the card network', String((error as Error).message)));
       return;

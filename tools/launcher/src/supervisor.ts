@@ -3,6 +3,7 @@ import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
 import { EventEmitter } from 'node:events';
 import { setPriority } from 'node:os';
 import { backoffDelay } from '@bazaar/kit/primitives';
+import { httpCall } from './http-call.ts';
 import type { ServiceSpec } from './services.ts';
 
 export type ProcessState = 'starting' | 'ready' | 'frozen' | 'crashed' | 'restarting' | 'stopping' | 'stopped' | 'failed';
@@ -168,9 +169,8 @@ export class SupervisedProcess extends EventEmitter {
   private async waitReady(child: ChildProcess): Promise<void> {
     while (this.child === child && this.state === 'starting') {
       try {
-        const res = await fetch(this.opts.readyUrl ?? `${this.url}/readyz`, { signal: AbortSignal.timeout(1000) });
-        await res.body?.cancel();
-        if (res.ok && this.child === child && this.state === 'starting') {
+        const res = await httpCall(this.opts.readyUrl ?? `${this.url}/readyz`, { timeoutMs: 1000 });
+        if (res.status >= 200 && res.status < 300 && this.child === child && this.state === 'starting') {
           this.state = 'ready';
           this.firstReadyAt ??= Date.now();
           this.lowerPriority(child);
