@@ -5,11 +5,21 @@
  * it, so its URL never changes meaning and is cached for a year.
  */
 import { createHash } from 'node:crypto';
-import sharp from 'sharp';
+import type { default as Sharp } from 'sharp';
 import type { ImageBytes, ProductImage, ProductImageRepository } from './domain/model.ts';
 import { errors } from './errors.ts';
 
 const ACCEPTED = new Set(['jpeg', 'png', 'webp']);
+
+let sharpLoading: Promise<typeof Sharp> | undefined;
+/**
+ * sharp, with libvips, loaded at the first upload and kept: imported at start it cost every storefront ~17 MB of RSS
+ * and ~0.1 s of CPU for what only an admin's upload uses (docs/performance.md, "December 7, sixth session").
+ */
+export function loadSharp(): Promise<typeof Sharp> {
+  sharpLoading ??= import('sharp').then((m) => m.default);
+  return sharpLoading;
+}
 
 export interface ProductImages {
   /** Decode, resize, re-encode and store an upload; answers the stored record. */
@@ -24,6 +34,7 @@ export function productImages(deps: { repo: ProductImageRepository; bytes: Image
   return {
     async upload({ productId, data, uploadedBy }) {
       if (data.length > deps.maxBytes) throw errors.IMAGE_TOO_LARGE(`The file has ${data.length} bytes; the limit is ${deps.maxBytes}.`);
+      const sharp = await loadSharp();
       let format: string | undefined;
       try {
         // limitInputPixels: a tiny file that claims a huge canvas (a decompression bomb) is refused before decoding.

@@ -50,3 +50,18 @@ test('a file that is not a JPEG, PNG or WebP picture, or is too large, is refuse
   await refused(await sharp({ create: { width: 10, height: 10, channels: 3, background: '#000' } }).gif().toBuffer(), 'IMAGE_INVALID');
   await refused(Buffer.alloc(200_001, 1), 'IMAGE_TOO_LARGE');
 });
+
+test('sharp (libvips) is loaded at the first upload, not when the storefront starts', async () => {
+  // In a process of its own (this file imports sharp itself): load everything the storefront's main loads, then look
+  // for libvips among the process's mapped files; then load sharp and look again (the check can see it).
+  const script = `
+    const { readFileSync } = await import('node:fs');
+    const vips = () => readFileSync('/proc/self/maps', 'utf8').includes('libvips');
+    await import(${JSON.stringify(new URL('../src/app.ts', import.meta.url).href)});
+    const atStart = vips();
+    await import('sharp');
+    process.stdout.write(JSON.stringify({ atStart, afterUpload: vips() }));`;
+  const { execFileSync } = await import('node:child_process');
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: new URL('..', import.meta.url), encoding: 'utf8', timeout: 60_000 });
+  assert.deepEqual(JSON.parse(out), { atStart: false, afterUpload: true });
+});
