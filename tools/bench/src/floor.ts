@@ -111,7 +111,8 @@ t = cpu(); begin.run(); inserts(5000, false); commit.run(); const insertUs = (cp
 t = cpu(); inserts(5000, true); const transactionUs = (cpu() - t) / 5000 - insertUs;
 process.stdout.write(JSON.stringify({ statementUs, transactionUs }) + '\\n');`;
 
-function lines(child: ChildProcess, what: string, timeoutMs: number): (prefix: string) => Promise<string> {
+/** Wait for lines a child prints, by prefix, each within `timeoutMs`; rejects when the child exits first. */
+export function lines(child: ChildProcess, what: string, timeoutMs: number): (prefix: string) => Promise<string> {
   let buffered = '';
   const waiting: { prefix: string; resolve: (line: string) => void }[] = [];
   child.stdout?.on('data', (chunk: Buffer) => {

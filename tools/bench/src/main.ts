@@ -32,6 +32,7 @@ import { benchReportsIngest } from './reports.ts';
 import { benchRebuild } from './rebuild.ts';
 import { benchEventLag } from './lag.ts';
 import { countOperations, floorUs, measureBareCosts, perServiceRate, servedSoFar } from './floor.ts';
+import { measureHostings, type Hosting } from './cohost.ts';
 import { machineLoad, measureYardstick } from './yardstick.ts';
 import { describeLoadTool, loadTool, runLoad } from './load.ts';
 
@@ -42,6 +43,9 @@ const portBase = Number(process.env.BENCH_PORT_BASE ?? 26000);
 const LAG_IN_FLIGHT = 4;
 /** Shoppers checking out while a read model rebuilds (and in the quiet bursts it is compared with). */
 const REBUILD_IN_FLIGHT = 4;
+/** The chain the hosting section runs: as deep as a checkout's deepest path (gateway → orders → payments → psp-sim). */
+const COHOST_SERVERS = 4;
+const HOSTING_LABEL: Record<Hosting, string> = { processes: 'each server a process of its own', threads: 'each a worker thread of one process', loop: 'all on one event loop of one process' };
 
 interface Figures {
   name: string;
@@ -219,6 +223,15 @@ async function fullBench(): Promise<void> {
         [`measured at ${LAG_IN_FLIGHT} in flight, every process`, '', '', (lagCpuMs * 1000).toFixed(0), `${inYard(lagCpuMs)} (${times(floorMs)} the floor)`, ...(paced ? ['', '', `${times(pacedFloorMs)} the floor`] : [])],
       ],
     )}\n  (HTTP by the services' counters over the step, feed polls and cart calls included; statements and transactions by the order's spans, a lower bound; span exports, SMTP and DuckDB not priced${paced ? `; "${paced.rate}/s": the bare pair asked one request at a time at the rate each service was asked in the step, on average (${lagRate.toFixed(0)}/s), each request waking the server; requests made, statements and transactions at their hot price` : ''}; ${machineLoad()})\n\n`);
+    // ADR 0096: what the same hops cost hosted otherwise, at the rate each service was asked in the step.
+    const chainRate = lagRate > 0 ? Math.max(5, Math.round(lagRate)) : 50;
+    process.stdout.write(`  hosting: a chain of ${COHOST_SERVERS} bare node:http servers, ${chainRate} requests a second, in processes, worker threads, one event loop…\n`);
+    const hostings = await measureHostings({ servers: COHOST_SERVERS, rate: chainRate, seconds: 2 * duration, rounds: Number(process.env.BENCH_COHOST_ROUNDS ?? 1) });
+    const loopUs = hostings.find((h) => h.hosting === 'loop')?.perRequestUs ?? Number.NaN;
+    process.stdout.write(`${formatTable(
+      [`hosting a chain of ${COHOST_SERVERS} bare servers, ${chainRate}/s (ADR 0096)`, 'CPU µs per request', 'per hop', '÷ one loop', 'as yardstick'],
+      hostings.map((h) => [HOSTING_LABEL[h.hosting], h.perRequestUs.toFixed(0), (h.perRequestUs / COHOST_SERVERS).toFixed(0), `×${(h.perRequestUs / loopUs).toFixed(1)}`, inYard(h.perRequestUs / 1000)]),
+    )}\n  (CPU of the servers' processes, every thread, ${hostings.every((h) => h.exact) ? "from the scheduler's count" : 'tick-sampled'}; ${machineLoad()})\n\n`);
     const ingestEvents = Number(process.env.BENCH_REPORTS_EVENTS ?? 2000);
     process.stdout.write(`  reports ingest: ${ingestEvents} events from a feed backlog…\n`);
     const ingest = await benchReportsIngest(ingestEvents);
@@ -239,6 +252,7 @@ async function fullBench(): Promise<void> {
     if (edge.ratioToNginx !== undefined) process.stdout.write(`edge gateway ÷ nginx throughput: ${edge.ratioToNginx.toFixed(2)} (target ≥ 0.75)\n`);
     process.stdout.write(`event lag p50 / p99:             ${lag.all.p50.toFixed(1)} / ${lag.all.p99.toFixed(1)} ms (outbox → consumer's effect, ${lag.all.n} events)\n`);
     process.stdout.write(`checkout p99 during a rebuild:   ×${rebuild.p99Ratio.toFixed(2)} of quiet (target ≤ 1.5)\n`);
+    process.stdout.write(`hosting (ADR 0096), per request: ${hostings.map((h) => `${h.hosting} ×${(h.perRequestUs / loopUs).toFixed(1)}`).join(', ')} of one event loop (a chain of ${COHOST_SERVERS} at ${chainRate}/s)\n`);
     if (seeded) process.stdout.write(`search p99, seeded catalog:      ${seeded.p99.toFixed(1)} ms (through the gateway)\n`);
     if (generated) process.stdout.write(`search p99, ${searchProducts.toLocaleString('en')} products: ${generated.p99.toFixed(1)} ms (in process)\n`);
 
