@@ -3,6 +3,14 @@ import { createHttpFeedTransport, type AnyCloudEvent, type Subscription } from '
 import { CONSUMER, SOURCES, decodeEvent, streamOf, type Source } from './events.ts';
 import type { ReportsStore } from './store/index.ts';
 
+/**
+ * Events asked for per feed page: the most a feed serves (@bazaar/contracts/events, `FeedQuery`). A page is one
+ * DuckDB transaction, whose cost is mostly per page: a backlog (a rebuild, a burst caught up) went in at ~2,000–2,400
+ * events/s in pages of 100 and ~3,900–4,700 in pages of 500 (docs/performance.md). Events that trickle in come in
+ * short pages anyway, so nothing waits longer for it.
+ */
+const FEED_PAGE = 500;
+
 /** The feed subscriptions; stopped and started again around a rebuild. */
 export interface Consumers {
   start(): void;
@@ -66,6 +74,7 @@ export function createConsumers(opts: { store: ReportsStore; logger: Logger; url
         credentials: opts.credentials,
         cursors: opts.store.cursors,
         logger: opts.logger,
+        batch: FEED_PAGE,
         ...(opts.feedWaitMs === undefined ? {} : { waitMs: opts.feedWaitMs }),
         ...(opts.feedLingerMs === undefined ? {} : { lingerMs: opts.feedLingerMs }),
       });
