@@ -9,8 +9,8 @@
  *
  * Each server's CPU comes from the scheduler's own count (`/proc/<pid>/task/<tid>/schedstat`, every thread, exact to
  * the nanosecond; tick-sampled `/proc/<pid>/stat` reads a process woken now and then too low). On the development
- * machine a request that wakes a process costs ~10× what it costs flat out, and three hosted in one loop cost less
- * than a third of three in processes; worker threads gained next to nothing (docs/performance.md, "December 7,
+ * machine a request that wakes a process costs ~10× what it costs flat out, and four servers on one loop cost less
+ * than a third of four in processes; worker threads saved a tenth or two (docs/performance.md, "December 7,
  * seventh session"). Printed in every run so that the choice ADR 0096 asks for can be judged on the machine at hand:
  * where waking a process is cheap, the three figures come close and co-hosting buys little.
  */
