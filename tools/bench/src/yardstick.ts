@@ -21,6 +21,8 @@ export interface Yardstick {
   /** Microseconds of wall time per request at that rate (1e6 / rps). */
   usPerRequest: number;
   tool: LoadTool;
+  /** The URL the load tool asked: the hello server's. */
+  url: string;
 }
 
 const HELLO = `require('node:http').createServer((_req, res) => { res.writeHead(200, { 'content-type': 'text/plain' }); res.end('hello'); })
@@ -57,8 +59,9 @@ export async function measureYardstick(opts: { connections: number; durationS: n
   if (tool === 'wrk') {
     const hello = await helloProcess();
     try {
-      const { rps } = await runLoad('wrk', `http://127.0.0.1:${hello.port}/`, load);
-      return { rps, usPerRequest: 1e6 / rps, tool };
+      const url = `http://127.0.0.1:${hello.port}/`;
+      const { rps } = await runLoad('wrk', url, load);
+      return { rps, usPerRequest: 1e6 / rps, tool, url };
     } finally {
       await hello.stop();
     }
@@ -70,8 +73,9 @@ export async function measureYardstick(opts: { connections: number; durationS: n
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   try {
     const { port } = server.address() as AddressInfo;
-    const { rps } = await runLoad('autocannon', `http://127.0.0.1:${port}/`, load);
-    return { rps, usPerRequest: 1e6 / rps, tool };
+    const url = `http://127.0.0.1:${port}/`;
+    const { rps } = await runLoad('autocannon', url, load);
+    return { rps, usPerRequest: 1e6 / rps, tool, url };
   } finally {
     await new Promise((r) => server.close(r));
   }
