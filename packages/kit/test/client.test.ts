@@ -152,14 +152,16 @@ test('a call that is answered aborts nothing: no AbortError (and its stack trace
     aborts.push(reason);
     abort.call(this, reason);
   });
-  const client = createServiceClient({ name: 'up', baseUrl, timeoutMs: 100 });
+  // The answered calls' attempt timeout is far above any answer's time on a loaded machine (at 100 ms, an answer slowed
+  // by two spinning processes beside the suite once ran out of it and was rightly aborted); the timed-out call has its own.
+  const client = createServiceClient({ name: 'up', baseUrl, timeoutMs: 30_000 });
   await withContext({ requestId: 'r', traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), deadline: Date.now() + 60_000 }, async () => {
     await client.request({ method: 'GET', path: '/x' });
     await client.request({ method: 'POST', path: '/y', body: {} });
   });
   assert.equal(aborts.length, 0, 'two answered calls, both timeouts (attempt and deadline) left alone');
   fallback = () => ({ status: 200, body: {}, delayMs: 600_000 });
-  await assert.rejects(client.request({ method: 'POST', path: '/slow', body: {} }), (error: unknown) => error instanceof AppError && error.code === 'UPSTREAM_TIMEOUT');
+  await assert.rejects(client.request({ method: 'POST', path: '/slow', body: {}, timeoutMs: 100 }), (error: unknown) => error instanceof AppError && error.code === 'UPSTREAM_TIMEOUT');
   assert.ok(aborts.length >= 1, 'a timeout still aborts the request it ended');
   await client.close();
 });
