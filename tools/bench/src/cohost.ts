@@ -15,8 +15,7 @@
  * where waking a process is cheap, the three figures come close and co-hosting buys little.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
-import { cpuMs } from './proc.ts';
+import { cpuMs, schedCpuMs } from './proc.ts';
 import { lines } from './floor.ts';
 
 export type Hosting = 'processes' | 'threads' | 'loop';
@@ -112,17 +111,6 @@ const once = () => new Promise((resolve, reject) => {
   process.stdout.write('done ' + n + '\\n');
   setInterval(() => {}, 1000);
 })();`;
-
-/** CPU ms a process has used, every thread, from the scheduler's count; undefined when /proc has no schedstat. */
-export function schedCpuMs(pid: number): number | undefined {
-  try {
-    let ns = 0;
-    for (const tid of readdirSync(`/proc/${pid}/task`)) ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
-    return Number.isFinite(ns) ? ns / 1e6 : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /** CPU ms of these processes together, exact where the scheduler's count is there, else tick-sampled. */
 function used(pids: number[]): { ms: number; exact: boolean } | undefined {

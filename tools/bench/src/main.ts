@@ -199,8 +199,9 @@ async function fullBench(): Promise<void> {
       [...lag.edges.map((e) => [e.edge, String(e.n), e.p50.toFixed(1), e.p99.toFixed(1), e.max.toFixed(1)]), ['all', String(lag.all.n), lag.all.p50.toFixed(1), lag.all.p99.toFixed(1), '']],
     )}\n${lag.unmatched > 0 ? `  (${lag.unmatched} consumer spans whose event the feeds no longer held)\n` : ''}\n`);
     process.stdout.write(`  floor: what the checkouts' spans say they did, priced at bare node:http / node:sqlite (measured now)…\n`);
-    // Each service in the step was asked ~lagRate times a second: the bare pair is priced at that rate too.
-    const bare = await measureBareCosts({ durationS: duration, ...(lagRate > 0 ? { paceRps: Math.max(5, Math.round(lagRate)), pacedS: 2 * duration } : {}) });
+    // Each service in the step was asked ~lagRate times a second: the bare pair (and the hosting chain) are asked at that rate too.
+    const askedRate = lagRate > 0 ? Math.max(5, Math.round(lagRate)) : undefined;
+    const bare = await measureBareCosts({ durationS: duration, ...(askedRate === undefined ? {} : { paceRps: askedRate, pacedS: 2 * duration }) });
     const controlUrl = system.controlUrl;
     const ops = await countOperations(lagOrders.slice(0, 50), async (orderId) => {
       const res = await fetch(`${controlUrl}/api/orders/${encodeURIComponent(orderId)}`);
@@ -224,7 +225,7 @@ async function fullBench(): Promise<void> {
       ],
     )}\n  (HTTP by the services' counters over the step, feed polls and cart calls included; statements and transactions by the order's spans, a lower bound; span exports, SMTP and DuckDB not priced${paced ? `; "${paced.rate}/s": the bare pair asked one request at a time at the rate each service was asked in the step, on average (${lagRate.toFixed(0)}/s), each request waking the server; requests made, statements and transactions at their hot price` : ''}; ${machineLoad()})\n\n`);
     // ADR 0096: what the same hops cost hosted otherwise, at the rate each service was asked in the step.
-    const chainRate = lagRate > 0 ? Math.max(5, Math.round(lagRate)) : 50;
+    const chainRate = askedRate ?? 50;
     process.stdout.write(`  hosting: a chain of ${COHOST_SERVERS} bare node:http servers, ${chainRate} requests a second, in processes, worker threads, one event loop…\n`);
     const hostings = await measureHostings({ servers: COHOST_SERVERS, rate: chainRate, seconds: 2 * duration, rounds: Number(process.env.BENCH_COHOST_ROUNDS ?? 1) });
     const loopUs = hostings.find((h) => h.hosting === 'loop')?.perRequestUs ?? Number.NaN;

@@ -1,6 +1,7 @@
 /**
  * Per-process figures from Linux's /proc: CPU time used (utime + stime, in
- * clock ticks, from /proc/<pid>/stat) and resident memory (VmRSS, from
+ * clock ticks, from /proc/<pid>/stat; exact, from each thread's
+ * /proc/<pid>/task/<tid>/schedstat) and resident memory (VmRSS, from
  * /proc/<pid>/status; PSS from /proc/<pid>/smaps_rollup). Undefined where /proc is missing (not Linux) or the
  * process is gone.
  */
@@ -18,6 +19,17 @@ export function cpuMs(pid: number): number | undefined {
     const utime = Number(fields[11]);
     const stime = Number(fields[12]);
     return ((utime + stime) * 1000) / TICKS_PER_S;
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU ms a process has used, every thread, from the scheduler's count; undefined when /proc has no schedstat. */
+export function schedCpuMs(pid: number): number | undefined {
+  try {
+    let ns = 0;
+    for (const tid of readdirSync(`/proc/${pid}/task`)) ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+    return Number.isFinite(ns) ? ns / 1e6 : undefined;
   } catch {
     return undefined;
   }

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { measureHosting, measureHostings, median, schedCpuMs, type HostingCost } from '../src/cohost.ts';
+import { measureHosting, measureHostings, median, type HostingCost } from '../src/cohost.ts';
+import { schedCpuMs } from '../src/proc.ts';
 
 const linux = existsSync(`/proc/${process.pid}/task`);
 
