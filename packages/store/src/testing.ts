@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { adminQuery, masked, quoteIdent, withDatabase, type PostgresTarget } from './postgres.ts';
+import { sql, type Kysely, type KyselyPlugin } from 'kysely';
 import type { StoreDialect, StoreLocation } from './index.ts';
 
 /** Every dialect a store must work on, in the order tests run them. */
@@ -81,4 +82,32 @@ export async function testLocation(dialect: StoreDialect, service: string, t: Af
       throw new Error(`unknown dialect ${String(never)}`);
     }
   }
+}
+
+/**
+ * A Kysely that writes down the SQL of every query run through it, as it is
+ * sent (give it to a repository, clear `statements`, call what is examined).
+ */
+export function recordQueries<DB>(db: Kysely<DB>): { db: Kysely<DB>; statements: string[] } {
+  const statements: string[] = [];
+  const executor = db.getExecutor();
+  const recorder: KyselyPlugin = {
+    transformQuery: (args) => {
+      statements.push(executor.compileQuery(args.node, args.queryId).sql);
+      return args.node;
+    },
+    transformResult: async (args) => args.result,
+  };
+  return { db: db.withPlugin(recorder), statements };
+}
+
+/**
+ * SQLite's plan for a statement, one line per step ("SEARCH sagas USING INDEX
+ * …", "SCAN sagas", "USE TEMP B-TREE FOR ORDER BY"); its parameters are left
+ * unbound, which planning allows. How a test shows that a query reads through
+ * an index, not the whole table, whatever the table holds.
+ */
+export async function sqlitePlan<DB>(db: Kysely<DB>, statement: string): Promise<string[]> {
+  const { rows } = await sql<{ detail: string }>`explain query plan ${sql.raw(statement)}`.execute(db);
+  return rows.map((row) => row.detail);
 }

@@ -14,7 +14,7 @@ for (const dialect of DIALECTS) {
     const admin = { ADMIN_EMAIL: 'root@example.com', ADMIN_PASSWORD: 'first admin passphrase' };
 
     const first = await startIdentity({ store: await openIdentityStore(where), env: admin });
-    assert.deepEqual(first.store.applied, ['0001_init', '0002_users_by_creation']);
+    assert.deepEqual(first.store.applied, ['0001_init', '0002_users_by_creation', '0003_revoked_families']);
     if (dialect === 'sqlite') assert.ok(existsSync(join(where.dataDir, 'identity.sqlite')));
     const user = await register(first.app);
     const issued = await login(first.app);

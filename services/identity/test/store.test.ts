@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { StoreDialect } from '@bazaar/store';
-import { DIALECTS, testLocation, type AfterHook } from '@bazaar/store/testing';
+import { DIALECTS, recordQueries, sqlitePlan, testLocation, type AfterHook } from '@bazaar/store/testing';
 import { openIdentityStore, repositories } from '../src/store/index.ts';
 
 const at = '2026-01-01T00:00:00.000Z';
@@ -74,3 +74,22 @@ for (const dialect of DIALECTS) {
     assert.equal((await store.db.selectFrom('user_roles').selectAll().execute()).length, 2, "u1's role and the winner's");
   });
 }
+
+// The gateway asks for the families revoked lately every REVOCATION_POLL_MS, and every sign-in and refresh leaves a
+// row for good: the question must be answered from an index of the revoked rows, not by reading every token ever.
+test('sqlite: the families revoked lately come from an index of the revoked tokens, never from every token ever', async (t) => {
+  const { store } = await setup('sqlite', t);
+  t.after(() => store.close());
+  const recorded = recordQueries(store.db);
+  const tokens = repositories(recorded.db).refreshTokens;
+  for (const [id, family] of [['t1', 'family-1'], ['t2', 'family-2'], ['t2-next', 'family-2'], ['t3', 'family-3']] as const) await tokens.insert(token(id, family));
+  await tokens.revokeFamily('family-1', '2026-01-01T10:00:00.000Z');
+  await tokens.revokeFamily('family-2', '2026-01-01T12:00:00.000Z');
+
+  recorded.statements.length = 0;
+  assert.deepEqual(await tokens.revokedSince('2026-01-01T11:00:00.000Z'), ['family-2'], 'revoked in the window, each family once');
+  assert.equal(recorded.statements.length, 1);
+  const plan = await sqlitePlan(store.db, recorded.statements[0] as string);
+  assert.ok(plan.some((step) => /^SEARCH refresh_tokens USING COVERING INDEX refresh_tokens_revoked_idx /.test(step)), `read through the index of revoked tokens: ${plan.join(' | ')}`);
+  assert.ok(!plan.some((step) => step.startsWith('SCAN')), `no whole table or index read: ${plan.join(' | ')}`);
+});

@@ -5,6 +5,7 @@ import * as sagaLease from './0004_saga_lease.ts';
 import * as shippingAddress from './0005_shipping_address.ts';
 import * as cartVersions from './0006_cart_versions.ts';
 import * as shipmentRefund from './0007_shipment_refund.ts';
+import * as openSagas from './0008_open_sagas.ts';
 
 /** The orders service's migrations, applied in name order at start-up. */
 export const migrations: Record<string, Migration> = {
@@ -21,4 +22,6 @@ export const migrations: Record<string, Migration> = {
   '0006_cart_versions': cartVersions,
   // The back office: shipment (carrier, tracking) and refund of an order.
   '0007_shipment_refund': shipmentRefund,
+  // The sweep and the lease heartbeat read the open sagas through indexes of their own, not every saga ever.
+  '0008_open_sagas': openSagas,
 };

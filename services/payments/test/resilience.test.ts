@@ -89,7 +89,7 @@ for (const dialect of DIALECTS) {
     const orderId = newOrderId();
 
     const first = await startPayments({ pspUrl: psp.url, store: await openPaymentsStore(where) });
-    assert.deepEqual(first.store.applied, ['0001_init', '0002_outbox', '0003_outbox_relay']);
+    assert.deepEqual(first.store.applied, ['0001_init', '0002_outbox', '0003_outbox_relay', '0004_pending_intents']);
     const authorized = (await authorize(first.app, { orderId, number: '5555555555554444' })).json() as Payment;
     assert.equal((await act(first.app, orderId, 'capture')).statusCode, 200);
     if (dialect === 'postgres') {

@@ -1,7 +1,7 @@
 // The payments repository on both dialects: amounts past 2^31, first-writer-wins, one event per status change.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DIALECTS, testLocation } from '@bazaar/store/testing';
+import { DIALECTS, recordQueries, sqlitePlan, testLocation } from '@bazaar/store/testing';
 import { readOutbox } from '@bazaar/messaging';
 import { openPaymentsStore, paymentRepository } from '../src/store/index.ts';
 import type { PaymentRecord } from '../src/domain/model.ts';
@@ -48,3 +48,23 @@ for (const dialect of DIALECTS) {
     assert.deepEqual(events[0]?.data, data);
   });
 }
+
+// The reconciliation sweep runs every PAYMENTS_RECONCILE_INTERVAL_MS and every payment ever taken stays in the table:
+// the PENDING intents past their age must come from an index of their own, in order, not from reading every payment.
+test('sqlite: the reconciliation sweep reads the pending intents through an index, never every payment ever', async (t) => {
+  const store = await openPaymentsStore(await testLocation('sqlite', 'payments', t));
+  t.after(() => store.close());
+  const recorded = recordQueries(store.db);
+  const repo = paymentRepository(recorded.db);
+  await repo.insertOnce({ ...payment('p-old', 'o-old'), status: 'PENDING', createdAt: '2026-03-01T09:00:00.000Z' });
+  await repo.insertOnce({ ...payment('p-older', 'o-older'), status: 'PENDING', createdAt: '2026-03-01T08:00:00.000Z' });
+  await repo.insertOnce({ ...payment('p-new', 'o-new'), status: 'PENDING', createdAt: '2026-03-01T11:00:00.000Z' });
+  await repo.insertOnce(payment('p-done', 'o-done'));
+
+  recorded.statements.length = 0;
+  assert.deepEqual((await repo.pendingBefore(at, 10)).map((p) => p.paymentId), ['p-older', 'p-old'], 'pending before the age, oldest first, nothing else');
+  assert.equal(recorded.statements.length, 1);
+  const plan = await sqlitePlan(store.db, recorded.statements[0] as string);
+  assert.ok(plan.some((step) => /^SEARCH payments USING INDEX payments_pending_created /.test(step)), `read through the index of pending intents: ${plan.join(' | ')}`);
+  assert.ok(!plan.some((step) => step.startsWith('SCAN') || step.includes('TEMP B-TREE')), `neither reads the whole table nor sorts it: ${plan.join(' | ')}`);
+});

@@ -69,8 +69,10 @@ export function refreshTokenRepository(db: Kysely<IdentityDatabase>): RefreshTok
       return (row?.started as string | null | undefined) ?? undefined;
     },
     async revokedSince(since) {
-      const rows = await db.selectFrom('refresh_tokens').select('family_id').distinct().where('revoked_at', '>=', since).execute();
-      return rows.map((r) => r.family_id);
+      // The rows revoked since, read from their own index (migration 0003) and made distinct here: with DISTINCT in
+      // the SQL, SQLite preferred walking the family index, every token ever, to skip the sort of a few rows.
+      const rows = await db.selectFrom('refresh_tokens').select('family_id').where('revoked_at', '>=', since).execute();
+      return [...new Set(rows.map((r) => r.family_id))];
     },
   };
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { isUniqueViolation, openStore, prepare, prepareCommand, type Store, type StoreLocation } from '@bazaar/store';
+import { isUniqueViolation, openStore, prepare, prepareCommand, sql, type Store, type StoreLocation } from '@bazaar/store';
 import type { ExpressionBuilder, Kysely } from 'kysely';
 import { appendEvent, type OutboxTables } from '@bazaar/messaging';
 import { migrations } from '../../migrations/index.ts';
@@ -74,6 +74,8 @@ export function newLeaseOwner(): string {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
+/** 'DONE' written into the SQL, as the open sagas' index states its condition (migration 0008). */
+const DONE = sql.lit<SagaStep>('DONE');
 const MAX_LAST_ERROR = 500;
 
 function toOrder(row: OrdersDatabase['orders']): OrderRecord {
@@ -351,7 +353,9 @@ export function orderRepository(db: Kysely<OrdersDatabase>, lease: SagaLease): O
       const rows = await db
         .selectFrom('sagas')
         .select('order_id')
-        .where('step', '!=', 'DONE')
+        // A literal, as the partial index sagas_open_due says it (migration 0008): a bound 'DONE' would leave SQLite
+        // unable to match the two, and the sweep would read every saga ever.
+        .where('step', '<>', DONE)
         .where('next_attempt_at', '<=', iso(now))
         .where(claimable(now, iso(now - overdueMs)))
         .orderBy('next_attempt_at')

@@ -1,4 +1,4 @@
-import { openStore, prepare, type Store, type StoreLocation } from '@bazaar/store';
+import { openStore, prepare, sql, type Store, type StoreLocation } from '@bazaar/store';
 import type { Kysely } from 'kysely';
 import { appendEvent, type OutboxTables } from '@bazaar/messaging';
 import type { PaymentStatus } from '@bazaar/contracts/payments';
@@ -113,7 +113,9 @@ export function paymentRepository(db: Kysely<Tables>): PaymentRepository {
 
     /** Intents (PENDING) recorded before `before` (ISO-8601), oldest first: authorizations whose answer was never recorded. */
     async pendingBefore(before: string, limit: number): Promise<PaymentRecord[]> {
-      const rows = await db.selectFrom('payments').selectAll().where('status', '=', 'PENDING').where('created_at', '<', before).orderBy('created_at').limit(limit).execute();
+      // 'PENDING' as a literal, as the index of pending intents states its condition (migration 0004): bound, SQLite
+      // could not match the two and would read every payment ever.
+      const rows = await db.selectFrom('payments').selectAll().where('status', '=', sql.lit('PENDING')).where('created_at', '<', before).orderBy('created_at').limit(limit).execute();
       return rows.map(toRecord);
     },
 
