@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { Kysely, PostgresAdapter, SqliteDialect, sql } from 'kysely';
 import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
 import { nodeSqliteDatabase } from './sqlite.ts';
+import { registerDirect } from './direct.ts';
 import { ensureDatabase, masked, postgresDialect, withDatabase, type PostgresTarget } from './postgres.ts';
 export { isStoreUnavailable } from './unavailable.ts';
 import { traceQueries } from './tracing.ts';
@@ -54,7 +55,11 @@ export async function openStore<DB>(opts: StoreOptions): Promise<Store<DB>> {
     mkdirSync(dir, { recursive: true });
     location = join(dir, `${opts.service}.sqlite`);
   }
-  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: nodeSqliteDatabase(location) }), log: traceQueries('sqlite', opts.service) });
+  const database = nodeSqliteDatabase(location);
+  const log = traceQueries('sqlite', opts.service);
+  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database }), log });
+  // Statements compiled once (prepared.ts) run at once when no transaction holds the connection (direct.ts).
+  registerDirect(db, database.direct, log);
   try {
     const applied = await migrate(db, opts.migrations);
     return storeOf(db, 'sqlite', location, applied);

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Compilable, Kysely, QueryResult } from 'kysely';
+import type { Compilable, Kysely, QueryResult, SqliteStatement } from 'kysely';
+import { directRunnerOf } from './direct.ts';
 
 /** What a prepared statement's parameter may be given (what both drivers bind). */
 export type PreparedValue = string | number | bigint | boolean | null | Uint8Array | Date;
@@ -59,8 +60,17 @@ function compileOnce<DB, O, P extends string>(
     if (!slots.includes(name)) throw new Error(`prepare: the parameter "${name}" is not a value of the statement ${compiled.sql}`);
   }
   const constants = compiled.parameters;
+  // On SQLite, run on the connection at once when no transaction holds it (direct.ts); the statement is kept here.
+  const direct = directRunnerOf(db);
+  let statement: SqliteStatement | undefined;
+  const kept = (): SqliteStatement => (statement ??= (direct as NonNullable<typeof direct>).statement(compiled.sql));
   return (values, executor) => {
     const parameters = slots.map((name, i) => (name === undefined ? constants[i] : values[name]));
-    return (executor ?? db).executeQuery<O>({ ...compiled, parameters });
+    const query = { ...compiled, parameters };
+    if (direct !== undefined && (executor === undefined || executor === db)) {
+      const result = direct.run<O>(query, kept);
+      if (result !== undefined) return Promise.resolve(result);
+    }
+    return (executor ?? db).executeQuery<O>(query);
   };
 }

@@ -1,11 +1,12 @@
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import type { SqliteDatabase, SqliteStatement } from 'kysely';
+import type { DirectSqlite } from './direct.ts';
 
 /**
  * Adapts Node's built-in `node:sqlite` to the interface Kysely's SqliteDialect
  * expects (the better-sqlite3 shape), so no native addon is needed.
  */
-export function nodeSqliteDatabase(filename: string): SqliteDatabase {
+export function nodeSqliteDatabase(filename: string): SqliteDatabase & { direct: DirectSqlite } {
   const db = new DatabaseSync(filename);
   // busy_timeout waits out a concurrent writer instead of failing; WAL lets
   // readers run while a write commits; foreign keys are off by default.
@@ -17,23 +18,26 @@ export function nodeSqliteDatabase(filename: string): SqliteDatabase {
   // used out first). node:sqlite runs a statement to completion synchronously, so one statement is never in use twice
   // at once — except by `iterate`, which gets a statement of its own.
   const cache = new Map<string, SqliteStatement>();
+  const prepare = (sql: string): SqliteStatement => {
+    const cached = cache.get(sql);
+    if (cached) {
+      cache.delete(sql);
+      cache.set(sql, cached);
+      return cached;
+    }
+    const statement = wrapStatement(db.prepare(sql), () => db.prepare(sql));
+    cache.set(sql, statement);
+    if (cache.size > STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+    return statement;
+  };
   return {
     close: () => {
       cache.clear();
       db.close();
     },
-    prepare: (sql) => {
-      const cached = cache.get(sql);
-      if (cached) {
-        cache.delete(sql);
-        cache.set(sql, cached);
-        return cached;
-      }
-      const statement = wrapStatement(db.prepare(sql), () => db.prepare(sql));
-      cache.set(sql, statement);
-      if (cache.size > STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
-      return statement;
-    },
+    prepare,
+    // For the store's prepared statements (direct.ts): the same statements, and whether a transaction is open.
+    direct: { statement: prepare, inTransaction: () => db.isTransaction },
   };
 }
 

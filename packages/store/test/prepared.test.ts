@@ -1,8 +1,11 @@
 // Statements built and compiled once, run with new values: the same rows as building them each time, on both dialects.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { DatabaseSync } from 'node:sqlite';
 import { sql } from 'kysely';
-import { openStore, prepare, prepareCommand } from '../src/index.ts';
+import { inSpan } from '@bazaar/kit';
+import { captureSpans } from '@bazaar/kit/testing';
+import { isUniqueViolation, openStore, prepare, prepareCommand } from '../src/index.ts';
 import { DIALECTS, testLocation } from '../src/testing.ts';
 import { notesMigrations, type NotesDB } from './fixtures/notes.ts';
 
@@ -72,4 +75,73 @@ test('a parameter that does not become a bound value is refused when the stateme
     () => prepare(store.db, ['id', 'unused'], (db, p) => db.selectFrom('notes').selectAll().where('id', '=', p.id)),
     /the parameter "unused" is not a value of the statement/,
   );
+});
+
+// SQLite: a prepared statement on the store's root database runs on the connection at once when no transaction holds
+// it (direct.ts), instead of through Kysely's mutex and awaits; one issued while another flow's transaction is open
+// waits for it as before, and never becomes part of it.
+test('sqlite: a prepared statement runs at once on an idle connection, before the call even returns', async (t) => {
+  const location = await testLocation('sqlite', 'prepared', t, { file: true });
+  const store = await openStore<NotesDB>({ service: 'notes', migrations: notesMigrations, ...location });
+  t.after(() => store.close());
+  const at = '2026-12-07T00:00:00.000Z';
+  const insert = prepareCommand(store.db, ['id'], (db, p) => db.insertInto('notes').values({ id: p.id, body: 'direct', pinned: 0, created_at: at }));
+  const count = prepare(store.db, [], (db) => db.selectFrom('notes').select((eb) => eb.fn.countAll<number>().as('n')));
+  const done = insert({ id: 'now' });
+  // Another connection to the same file, read before anything is awaited: the row is committed already.
+  const other = new DatabaseSync(store.location, { readOnly: true });
+  t.after(() => other.close());
+  assert.deepEqual({ ...(other.prepare('select count(*) as n from notes').get() as object) }, { n: 1 }, 'the insert ran within the call');
+  assert.equal(await done, 1n);
+  assert.deepEqual(plain(await count({})), [{ n: 1 }]);
+});
+
+test('sqlite: a prepared statement issued while another flow holds a transaction waits for it and is never part of it', async (t) => {
+  const store = await openStore<NotesDB>({ service: 'notes', migrations: notesMigrations, ...(await testLocation('sqlite', 'prepared', t)) });
+  t.after(() => store.close());
+  const at = '2026-12-07T00:00:00.000Z';
+  const insert = prepareCommand(store.db, ['id'], (db, p) => db.insertInto('notes').values({ id: p.id, body: 'outside', pinned: 0, created_at: at }));
+  let opened!: () => void;
+  const open = new Promise<void>((resolve) => (opened = resolve));
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  // A transaction that writes, waits, and rolls back.
+  const rolledBack = store.db.transaction().execute(async (trx) => {
+    await trx.insertInto('notes').values({ id: 'inside', body: 'rolled back', pinned: 0, created_at: at }).execute();
+    opened();
+    await gate;
+    throw new Error('roll back');
+  });
+  await open;
+  // Issued while the transaction is open on the one connection: run at once, it would be rolled back with it.
+  const outside = insert({ id: 'outside' });
+  release();
+  await assert.rejects(rolledBack, /roll back/);
+  assert.equal(await outside, 1n);
+  assert.deepEqual(plain(await store.db.selectFrom('notes').select('id').orderBy('id').execute()), [{ id: 'outside' }], 'the rolled-back row is gone; the statement issued during the transaction stayed');
+});
+
+test('sqlite: a prepared statement run at once fails as it would through Kysely, and its query is logged either way', async (t) => {
+  const store = await openStore<NotesDB>({ service: 'notes', migrations: notesMigrations, ...(await testLocation('sqlite', 'prepared', t)) });
+  t.after(() => store.close());
+  const at = '2026-12-07T00:00:00.000Z';
+  const insert = prepareCommand(store.db, ['id'], (db, p) => db.insertInto('notes').values({ id: p.id, body: 'x', pinned: 0, created_at: at }));
+  assert.equal(await insert({ id: 'same' }), 1n);
+  const failure = await insert({ id: 'same' }).then(() => undefined, (error: unknown) => error);
+  assert.ok(isUniqueViolation(failure), `a duplicate key is a unique violation, as through Kysely: ${String(failure)}`);
+  const viaKysely = await store.db.insertInto('notes').values({ id: 'same', body: 'x', pinned: 0, created_at: at }).execute().then(() => undefined, (error: unknown) => error);
+  assert.equal((failure as { code?: string }).code, (viaKysely as { code?: string }).code);
+  assert.equal((failure as { errcode?: number }).errcode, (viaKysely as { errcode?: number }).errcode);
+
+  // The store's query log (tracing) sees a statement run at once as it sees one run by Kysely: a span under the caller's.
+  const capture = captureSpans();
+  const byId = prepare(store.db, ['id'], (db, p) => db.selectFrom('notes').select('id').where('id', '=', p.id));
+  await inSpan('GET /notes/:id', {}, async () => {
+    await byId({ id: 'same' });
+    await insert({ id: 'same' }).catch(() => undefined);
+  });
+  const spans = capture.spans();
+  const parent = spans.find((s) => s.name === 'GET /notes/:id');
+  const queries = spans.filter((s) => s.name.startsWith('sqlite '));
+  assert.deepEqual(queries.map((s) => [s.name, s.parentSpanId, s.status]), [['sqlite SELECT', parent?.spanId, 0], ['sqlite INSERT', parent?.spanId, 2]], 'a span each, the failed one an error');
 });
