@@ -24,8 +24,9 @@ export type Prepared<DB, P extends string, O> = (values: { readonly [K in P]: Pr
  * marker that did not become a bound parameter (used as an identifier, or
  * in raw SQL text) is refused here, when the statement is prepared, not
  * when it runs. The compiled statement is the dialect's own (`?` or `$1`),
- * and it runs through `executeQuery`, so the store's query log (tracing)
- * sees it as any other. The store configures no Kysely plugins; one that
+ * and it runs through `executeQuery` — or, on SQLite, on the connection at
+ * once when no transaction holds it (direct.ts, ADR 0097) — so the store's
+ * query log (tracing) sees it as any other. The store configures no Kysely plugins; one that
  * rewrote values or kept state per query id would need this to build anew.
  */
 export function prepare<DB, O, P extends string>(db: Kysely<DB>, names: readonly P[], build: (db: Kysely<DB>, params: { readonly [K in P]: never }) => Compilable<O>): Prepared<DB, P, O> {
@@ -63,11 +64,11 @@ function compileOnce<DB, O, P extends string>(
   // On SQLite, run on the connection at once when no transaction holds it (direct.ts); the statement is kept here.
   const direct = directRunnerOf(db);
   let statement: SqliteStatement | undefined;
-  const kept = (): SqliteStatement => (statement ??= (direct as NonNullable<typeof direct>).statement(compiled.sql));
+  const kept = direct && ((): SqliteStatement => (statement ??= direct.statement(compiled.sql)));
   return (values, executor) => {
     const parameters = slots.map((name, i) => (name === undefined ? constants[i] : values[name]));
     const query = { ...compiled, parameters };
-    if (direct !== undefined && (executor === undefined || executor === db)) {
+    if (direct && kept && (executor === undefined || executor === db)) {
       const result = direct.run<O>(query, kept);
       if (result !== undefined) return Promise.resolve(result);
     }
