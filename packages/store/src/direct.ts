@@ -24,7 +24,7 @@ export interface DirectSqlite {
 
 /** Runs a compiled statement at once, or answers undefined when it must wait for Kysely's turn. */
 export interface DirectRunner {
-  run<O>(query: CompiledQuery, statement: () => SqliteStatement): QueryResult<O> | undefined;
+  run<O>(query: CompiledQuery, statement: SqliteStatement): QueryResult<O> | undefined;
   statement(sql: string): SqliteStatement;
 }
 
@@ -39,15 +39,14 @@ export function directRunnerOf<DB>(db: Kysely<DB>): DirectRunner | undefined {
 export function registerDirect<DB>(db: Kysely<DB>, database: DirectSqlite, log: (event: LogEvent) => void): void {
   runners.set(db as unknown as Kysely<never>, {
     statement: (sql) => database.statement(sql),
-    run<O>(query: CompiledQuery, statement: () => SqliteStatement): QueryResult<O> | undefined {
+    run<O>(query: CompiledQuery, statement: SqliteStatement): QueryResult<O> | undefined {
       if (database.inTransaction()) return undefined;
       const started = performance.now();
       try {
-        const stmt = statement();
         let result: QueryResult<O>;
-        if (stmt.reader) result = { rows: stmt.all(query.parameters) as O[] };
+        if (statement.reader) result = { rows: statement.all(query.parameters) as O[] };
         else {
-          const { changes, lastInsertRowid } = stmt.run(query.parameters);
+          const { changes, lastInsertRowid } = statement.run(query.parameters);
           result = { rows: [], ...(changes != null ? { numAffectedRows: BigInt(changes) } : {}), ...(lastInsertRowid != null ? { insertId: BigInt(lastInsertRowid) } : {}) };
         }
         log({ level: 'query', isStream: false, query, queryDurationMillis: performance.now() - started });

@@ -64,12 +64,12 @@ function compileOnce<DB, O, P extends string>(
   // On SQLite, run on the connection at once when no transaction holds it (direct.ts); the statement is kept here.
   const direct = directRunnerOf(db);
   let statement: SqliteStatement | undefined;
-  const kept = direct && ((): SqliteStatement => (statement ??= direct.statement(compiled.sql)));
   return (values, executor) => {
     const parameters = slots.map((name, i) => (name === undefined ? constants[i] : values[name]));
     const query = { ...compiled, parameters };
-    if (direct && kept && (executor === undefined || executor === db)) {
-      const result = direct.run<O>(query, kept);
+    if (direct && (executor === undefined || executor === db)) {
+      statement ??= direct.statement(compiled.sql);
+      const result = direct.run<O>(query, statement);
       if (result !== undefined) return Promise.resolve(result);
     }
     return (executor ?? db).executeQuery<O>(query);
