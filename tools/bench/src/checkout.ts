@@ -67,6 +67,13 @@ export const BENCH_RATE_LIMITS = 'read=1000000000/min,write=1000000000/min,auth=
 /** The q-quantile of values sorted ascending (the value at index ⌊q·n⌋): every checkout figure of the bench uses it. */
 export const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
 
+/** The median of some values (the mean of the middle two when there is an even number): for figures taken in rounds. */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
 let shopperCount = 0;
 
 /** Register and log in `n` fresh shoppers, one after another (registering hashes a password); returns their tokens. */

@@ -12,6 +12,7 @@
 import { measureYardstick } from './yardstick.ts';
 import { loadTool, runLoad } from './load.ts';
 import { schedCpuMs } from './proc.ts';
+import { median } from './checkout.ts';
 
 export interface KitRound {
   yardstick: number;
@@ -29,12 +30,6 @@ export interface KitOverhead {
   healthzShare: number;
   readCpuUs: number | undefined;
 }
-
-const median = (values: readonly number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-};
 
 /** The figures of some rounds: each share is the median of the rounds' own ratios, never a ratio of medians. */
 export function kitOverhead(rounds: readonly KitRound[]): KitOverhead {

@@ -22,7 +22,7 @@
  */
 import { join } from 'node:path';
 import { startSystem, type RunningSystem, type StartOptions } from '../../launcher/src/harness.ts';
-import { benchCheckout, quantile, shoppers as signUp } from './checkout.ts';
+import { benchCheckout, median, quantile, shoppers as signUp } from './checkout.ts';
 import { machineLoad, measureYardstick } from './yardstick.ts';
 import { cpuDelta, cpuSnapshot, settle } from './proc.ts';
 
@@ -143,10 +143,8 @@ function medianOfPairs(bursts: TracingBurst[], figure: (f: ModeFigures) => numbe
     .map((pair) => {
       const [off, on] = (['off', 'on'] as const).map((mode) => figure(pooled(bursts.filter((b) => b.pair === pair), mode)));
       return (on ?? 0) / Math.max(1e-9, off ?? 0);
-    })
-    .sort((a, b) => a - b);
-  const mid = ratios.length / 2;
-  return ratios.length % 2 === 1 ? (ratios[Math.floor(mid)] ?? 1) : ((ratios[mid - 1] ?? 1) + (ratios[mid] ?? 1)) / 2;
+    });
+  return ratios.length === 0 ? 1 : median(ratios);
 }
 
 /**
