@@ -16,6 +16,11 @@ export interface CheckoutFigures {
    * comes from confirmations after a 202, or a cart too slow for orders' short bound (the event then clears it).
    */
   cartChanged: number;
+  /**
+   * How the checkouts that were not answered CONFIRMED were answered, by HTTP status and the order's status or the
+   * error's code ("202 PENDING": the saga outlasted the checkout's wait and goes on; "503 UPSTREAM_UNAVAILABLE"…).
+   */
+  unconfirmed: Record<string, number>;
   /** Checkouts in flight at once (one per shopper). */
   inFlight: number;
   /** Wall time of the whole run, ms. */
@@ -100,6 +105,25 @@ async function shopper(gatewayUrl: string): Promise<string> {
   return login.body.accessToken;
 }
 
+/** A checkout's answer in a few words: its HTTP status and the order's status, or the error's code. */
+export function outcome(status: number, body: { status?: unknown; code?: unknown } | null | undefined): string {
+  const word = typeof body?.status === 'string' ? body.status : typeof body?.code === 'string' ? body.code : '';
+  return word === '' ? String(status) : `${status} ${word}`;
+}
+
+function tally(counts: Record<string, number>, key: string): void {
+  counts[key] = (counts[key] ?? 0) + 1;
+}
+
+/** What the sweep's "confirmed" column adds after the count: the 412s sent again and the answers that were not CONFIRMED. */
+export function describeAnswers(figures: Pick<CheckoutFigures, 'cartChanged' | 'unconfirmed'>): string {
+  const parts = Object.entries(figures.unconfirmed)
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .map(([what, n]) => `${n} × ${what}`);
+  if (figures.cartChanged > 0) parts.unshift(`${figures.cartChanged} × 412 sent again`);
+  return parts.length === 0 ? '' : ` (${parts.join('; ')})`;
+}
+
 /**
  * Run `count` checkouts with `inFlight` shoppers checking out back to back
  * (default 1: sequential); returns latency and throughput of the checkout
@@ -116,6 +140,7 @@ export async function benchCheckout(gatewayUrl: string, count: number, opts: Che
   let confirmed = 0;
   let begun = 0;
   let cartChanged = 0;
+  const unconfirmed: Record<string, number> = {};
   let next = 0;
   const t0 = performance.now();
   async function loop(token: string, lane: number): Promise<void> {
@@ -145,6 +170,7 @@ export async function benchCheckout(gatewayUrl: string, count: number, opts: Che
         }
         times.push(performance.now() - started);
         if (res.body.status === 'CONFIRMED') confirmed += 1;
+        else tally(unconfirmed, outcome(res.status, res.body));
         if (opts.keepSamples) samples.push({ at: started, ms: performance.now() - started, orderId: res.body.orderId, confirmed: res.body.status === 'CONFIRMED' });
         break;
       }
@@ -157,6 +183,7 @@ export async function benchCheckout(gatewayUrl: string, count: number, opts: Che
     checkouts: begun,
     confirmed,
     cartChanged,
+    unconfirmed,
     inFlight,
     elapsedMs,
     confirmedPerS: (confirmed * 1000) / elapsedMs,

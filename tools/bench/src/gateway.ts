@@ -4,6 +4,8 @@
  *   - direct to catalog;
  *   - through the Bazaar gateway (a valid token sent and verified, rate
  *     limits on with a high limit, access log on);
+ *   - through a bare Node proxy (bare-proxy.ts: node:http and undici, as the
+ *     gateway, with none of its features): the floor of a proxy in Node;
  *   - through nginx as a plain reverse proxy with one worker (access log on),
  *     when nginx is installed.
  * Targets are measured in interleaved rounds after a warm-up, so noise from
@@ -48,6 +50,8 @@ export interface GatewayBenchResult {
   /** gateway req/s ÷ nginx req/s, when nginx ran. */
   ratioToNginx: number | undefined;
   ratioToDirect: number;
+  /** CPU per request ÷ nginx's, when nginx ran: the gateway's (issue 14: ≤ 2.5) and the bare Node proxy's (its floor). */
+  cpuToNginx: { gateway: number; bare: number | undefined } | undefined;
 }
 
 async function freePort(): Promise<number> {
@@ -109,6 +113,18 @@ http {
 `;
 }
 
+const DIRECT = 'direct to catalog';
+const GATEWAY = 'Bazaar gateway (token verified, rate limited)';
+const BARE = 'bare Node proxy (node:http + undici, no features)';
+const NGINX = 'nginx, 1 worker (plain reverse proxy)';
+
+/** CPU per request of the gateway and of the bare Node proxy, each ÷ nginx's; undefined without nginx's figure. */
+export function cpuRatios(gateway: TargetFigures, bare: TargetFigures | undefined, nginx: TargetFigures | undefined): GatewayBenchResult['cpuToNginx'] {
+  const base = nginx?.cpuUsPerRequest;
+  if (base === undefined || !(base > 0) || gateway.cpuUsPerRequest === undefined) return undefined;
+  return { gateway: gateway.cpuUsPerRequest / base, bare: bare?.cpuUsPerRequest === undefined ? undefined : bare.cpuUsPerRequest / base };
+}
+
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
 
 /**
@@ -144,9 +160,15 @@ export async function benchGateway(system: RunningSystem, opts: GatewayBenchOpti
     const check = await fetch(`http://127.0.0.1:${gatewayPort}${path}`, { headers: { authorization: `Bearer ${token}` } });
     if (check.status !== 200) throw new Error(`the gateway answered ${check.status} for ${path}`);
 
+    const barePort = await freePort();
+    const bare = spawn(process.execPath, [join(root, 'tools/bench/src/bare-proxy.ts')], { env: { ...process.env, PORT: String(barePort), HOST: '127.0.0.1', UPSTREAM: catalog.url }, stdio: ['ignore', 'ignore', 'inherit'] });
+    children.push(bare);
+    await waitFor(`http://127.0.0.1:${barePort}${path}`, 'the bare Node proxy', bare);
+
     const targets: { name: string; url: string; pid: () => number | undefined }[] = [
-      { name: 'direct to catalog', url: `${catalog.url}${path}`, pid: () => undefined },
-      { name: 'Bazaar gateway (token verified, rate limited)', url: `http://127.0.0.1:${gatewayPort}${path}`, pid: () => gateway.pid },
+      { name: DIRECT, url: `${catalog.url}${path}`, pid: () => undefined },
+      { name: GATEWAY, url: `http://127.0.0.1:${gatewayPort}${path}`, pid: () => gateway.pid },
+      { name: BARE, url: `http://127.0.0.1:${barePort}${path}`, pid: () => bare.pid },
     ];
     if (installed('nginx')) {
       const nginxPort = await freePort();
@@ -161,7 +183,7 @@ export async function benchGateway(system: RunningSystem, opts: GatewayBenchOpti
           return undefined;
         }
       };
-      targets.push({ name: 'nginx, 1 worker (plain reverse proxy)', url: `http://127.0.0.1:${nginxPort}${path}`, pid: worker });
+      targets.push({ name: NGINX, url: `http://127.0.0.1:${nginxPort}${path}`, pid: worker });
     } else {
       write('  nginx not found: the comparison with nginx is skipped. Install it: apt-get install nginx-light\n');
     }
@@ -191,18 +213,24 @@ export async function benchGateway(system: RunningSystem, opts: GatewayBenchOpti
         cpuUsPerRequest: cpus.length > 0 ? median(cpus) : undefined,
       };
     });
-    const [direct, viaGateway, viaNginx] = figures as [TargetFigures, TargetFigures, TargetFigures | undefined];
+    const named = (name: string) => figures.find((f) => f.name === name);
+    const direct = named(DIRECT) as TargetFigures;
+    const viaGateway = named(GATEWAY) as TargetFigures;
+    const viaNginx = named(NGINX);
     const result: GatewayBenchResult = {
       tool,
       targets: figures,
       ratioToNginx: viaNginx ? viaGateway.rps / viaNginx.rps : undefined,
       ratioToDirect: viaGateway.rps / direct.rps,
+      cpuToNginx: cpuRatios(viaGateway, named(BARE), viaNginx),
     };
     write(`\n${formatTable(
       ['GET a product (catalog)', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'proxy CPU µs/req'],
       figures.map((f) => [f.name, f.rps.toFixed(0), f.p50.toFixed(2), f.p99.toFixed(2), String(f.errors), f.cpuUsPerRequest === undefined ? '–' : f.cpuUsPerRequest.toFixed(0)]),
     )}\n\n`);
     if (result.ratioToNginx !== undefined) write(`gateway ÷ nginx throughput:      ${result.ratioToNginx.toFixed(2)} (target ≥ 0.75)\n`);
+    const cpu = result.cpuToNginx;
+    if (cpu) write(`proxy CPU per request ÷ nginx's: gateway ${cpu.gateway.toFixed(2)}× (target ≤ 2.5×); the bare Node proxy, its floor, ${cpu.bare?.toFixed(2) ?? '–'}×\n`);
     write(`gateway ÷ direct throughput:     ${result.ratioToDirect.toFixed(2)}\n`);
     return result;
   } finally {

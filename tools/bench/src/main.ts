@@ -24,7 +24,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { prepareBundles, startSystem, type RunningSystem } from '../../launcher/src/harness.ts';
 import { formatTable } from '../../launcher/src/table.ts';
-import { BENCH_RATE_LIMITS, checkoutsWithCpu } from './checkout.ts';
+import { BENCH_RATE_LIMITS, checkoutsWithCpu, describeAnswers } from './checkout.ts';
 import { benchGateway } from './gateway.ts';
 import { benchSearch } from './search.ts';
 import { benchTracing, pooled, tracingCost, type ModeFigures } from './tracing.ts';
@@ -212,7 +212,7 @@ async function fullBench(): Promise<void> {
         lagCpuMs = total;
         lagRate = perServiceRate(lagServed, co.confirmedPerS, serviceUrls.length);
       }
-      rows.push([String(inFlight), `${co.confirmed}/${co.checkouts}${co.cartChanged > 0 ? ` (${co.cartChanged} × 412)` : ''}`, co.confirmedPerS.toFixed(1), co.p50.toFixed(0), co.p99.toFixed(0), total.toFixed(1), inYard(total), machineLoad()]);
+      rows.push([String(inFlight), `${co.confirmed}/${co.checkouts}${describeAnswers(co)}`, co.confirmedPerS.toFixed(1), co.p50.toFixed(0), co.p99.toFixed(0), total.toFixed(1), inYard(total), machineLoad()]);
       cpuRows.push(`  ${inFlight} in flight — CPU ms per confirmed checkout: ${perCheckout.map(([name, ms]) => `${name} ${ms.toFixed(1)}`).join(', ')}`);
     }
     process.stdout.write(`\n${formatTable(['in flight', 'confirmed', 'confirmed/s', 'p50 ms', 'p99 ms', 'CPU ms/checkout', 'as yardstick', 'machine'], rows)}\n${cpuRows.join('\n')}\n\n`);
@@ -274,6 +274,7 @@ async function fullBench(): Promise<void> {
     process.stdout.write(`the kit, ÷ yardstick:            one pass: /healthz ${x(healthz.rps)}, a product read ${x(direct.rps)}; interleaved (median of ${kit.rounds.length} rounds): /healthz ${pct(kit.healthzShare)}, a product read ${pct(kit.readShare)} (target ≥ 35 %)\n`);
     process.stdout.write(`gateway ÷ direct throughput:     ${(viaGateway.rps / direct.rps).toFixed(2)}\n`);
     if (edge.ratioToNginx !== undefined) process.stdout.write(`edge gateway ÷ nginx throughput: ${edge.ratioToNginx.toFixed(2)} (target ≥ 0.75)\n`);
+    if (edge.cpuToNginx) process.stdout.write(`edge gateway ÷ nginx CPU:        ${edge.cpuToNginx.gateway.toFixed(2)}× per request (target ≤ 2.5×); a bare Node proxy ${edge.cpuToNginx.bare?.toFixed(2) ?? '–'}×\n`);
     process.stdout.write(`event lag p50 / p99:             ${lag.all.p50.toFixed(1)} / ${lag.all.p99.toFixed(1)} ms (outbox → consumer's effect, ${lag.all.n} events)\n`);
     process.stdout.write(`checkout p99 during a rebuild:   ×${rebuild.p99Ratio.toFixed(2)} of quiet (target ≤ 1.5)\n`);
     process.stdout.write(`hosting (ADR 0096), per request: ${hostings.map((h) => `${h.hosting} ×${(h.perRequestUs / loopUs).toFixed(1)}`).join(', ')} of one event loop (a chain of ${COHOST_SERVERS} at ${chainRate}/s)\n`);
