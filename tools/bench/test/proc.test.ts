@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { descendants, pssMb, rssMb } from '../src/proc.ts';
+import { until } from '../../launcher/src/harness.ts';
 
 test("PSS counts the pages a process shares with another once between them; RSS counts them in each", async () => {
   // A second node process maps the same binary as this one: its resident pages of it are shared.
@@ -28,7 +29,12 @@ test('descendants: children and grandchildren of a process, not the process itse
   let sleeper: number | undefined;
   try {
     await once(child.stdout, 'data');
-    const found = descendants(process.pid);
+    // The shell says "up" once it has forked; the fork becomes `sleep` when its exec is done, which on a busy machine
+    // can come after (it is found as a second "sh" until then).
+    const found = await until(`a "sleep" under the shell ${child.pid}`, 10_000, () => {
+      const now = descendants(process.pid);
+      return now.some((p) => p.comm === 'sleep') ? now : undefined;
+    });
     const shell = found.find((p) => p.pid === child.pid);
     assert.ok(shell, `the shell (${child.pid}) is found: ${JSON.stringify(found)}`);
     sleeper = found.find((p) => p.comm === 'sleep')?.pid;
