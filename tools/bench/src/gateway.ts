@@ -20,6 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { installed, loadTool, runLoad, type LoadTool } from './load.ts';
+import { median } from './checkout.ts';
 import type { RunningSystem } from '../../launcher/src/harness.ts';
 import { formatTable } from '../../launcher/src/table.ts';
 
@@ -124,8 +125,6 @@ export function cpuRatios(gateway: TargetFigures, bare: TargetFigures | undefine
   if (base === undefined || !(base > 0) || gateway.cpuUsPerRequest === undefined) return undefined;
   return { gateway: gateway.cpuUsPerRequest / base, bare: bare?.cpuUsPerRequest === undefined ? undefined : bare.cpuUsPerRequest / base };
 }
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
 
 /**
  * Run the benchmark against a running system (started by the harness).
