@@ -185,23 +185,51 @@ interface SpanLike {
 const OPERATIONS_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
 
 /**
- * HTTP requests served so far by the services at `urls`, from their `http_requests_total` counters (the kit's), the
+ * HTTP requests served so far by the services at `urls`, by service, method and route (`"cart PUT
+ * /api/cart/items/:productId"`), from their `http_requests_total` counters (the kit's, every status summed), the
  * operations routes left out. A service without the counter at that address (the gateway keeps its /metrics on its
- * admin listener) counts 0.
+ * admin listener) has no entries.
  */
-export async function servedSoFar(urls: string[]): Promise<number> {
-  let total = 0;
+export async function servedByRouteSoFar(urls: string[]): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
   for (const url of urls) {
     const res = await fetch(`${url}/metrics`).catch(() => undefined);
     if (!res?.ok) continue;
     for (const line of (await res.text()).split('\n')) {
       if (!line.startsWith('http_requests_total{')) continue;
-      const route = /route="([^"]*)"/.exec(line)?.[1] ?? '';
+      const label = (name: string) => new RegExp(`${name}="([^"]*)"`).exec(line)?.[1] ?? '';
+      const route = label('route');
       if (OPERATIONS_ROUTES.has(route)) continue;
-      total += Number(line.slice(line.lastIndexOf(' ') + 1)) || 0;
+      const key = `${label('service')} ${label('method')} ${route}`;
+      counts.set(key, (counts.get(key) ?? 0) + (Number(line.slice(line.lastIndexOf(' ') + 1)) || 0));
     }
   }
-  return total;
+  return counts;
+}
+
+/** The total of `servedByRouteSoFar`: every request the services at `urls` have served, probes and scrapes left out. */
+export async function servedSoFar(urls: string[]): Promise<number> {
+  return total(await servedByRouteSoFar(urls));
+}
+
+function total(counts: ReadonlyMap<string, number>): number {
+  let sum = 0;
+  for (const n of counts.values()) sum += n;
+  return sum;
+}
+
+/**
+ * What a step asked of each route: the counters after less before, per confirmed checkout, most asked first, routes
+ * asked less than `min` times a checkout left out (a readiness poll or a stray scrape). ADR 0096's census of a
+ * checkout's hops.
+ */
+export function servedPerCheckout(before: ReadonlyMap<string, number>, after: ReadonlyMap<string, number>, confirmed: number, min = 0.05): { route: string; perCheckout: number }[] {
+  const rows: { route: string; perCheckout: number }[] = [];
+  for (const [route, n] of after) {
+    const perCheckout = (n - (before.get(route) ?? 0)) / Math.max(1, confirmed);
+    if (perCheckout >= min) rows.push({ route, perCheckout });
+  }
+  return rows.sort((a, b) => b.perCheckout - a.perCheckout || a.route.localeCompare(b.route));
 }
 
 /**

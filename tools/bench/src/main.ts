@@ -32,7 +32,7 @@ import { descendants, pssMb, rssMb } from './proc.ts';
 import { benchReportsIngest } from './reports.ts';
 import { benchRebuild } from './rebuild.ts';
 import { benchEventLag } from './lag.ts';
-import { countOperations, floorUs, measureBareCosts, perServiceRate, servedSoFar } from './floor.ts';
+import { countOperations, floorUs, measureBareCosts, perServiceRate, servedByRouteSoFar, servedPerCheckout } from './floor.ts';
 import { measureHostings, type Hosting } from './cohost.ts';
 import { machineLoad, measureYardstick } from './yardstick.ts';
 import { benchKitOverhead } from './kit.ts';
@@ -193,6 +193,7 @@ async function fullBench(): Promise<void> {
     let lagOrders: string[] = [];
     let lagCpuMs = 0;
     let lagServed: number | undefined;
+    let lagRoutes: { route: string; perCheckout: number }[] = [];
     let lagRate = 0;
     for (const inFlight of sweep) {
       // Every shopper checks out at least twice: 40 checkouts would leave 24 of 64 shoppers idle.
@@ -202,13 +203,14 @@ async function fullBench(): Promise<void> {
       // The step whose checkouts the event lag and the floor read: LAG_IN_FLIGHT, or the first when the sweep lacks it.
       const lagStep = inFlight === LAG_IN_FLIGHT || lagOrders.length === 0;
       const serviceUrls = lagStep ? (await system.services()).map((info) => info.url) : [];
-      const servedBefore = await servedSoFar(serviceUrls);
+      const servedBefore = await servedByRouteSoFar(serviceUrls);
       const { figures: co, cpuMs: used } = await checkoutsWithCpu(system.gatewayUrl, count, { inFlight, keepSamples: true, processes: await systemProcesses(system) });
       const perCheckout = [...used].map(([name, ms]) => [name, ms / Math.max(1, co.confirmed)] as const).sort((a, b) => b[1] - a[1]);
       const total = perCheckout.reduce((sum, [, ms]) => sum + ms, 0);
       if (lagStep) {
         lagOrders = (co.samples ?? []).flatMap((c) => (c.confirmed && c.orderId ? [c.orderId] : []));
-        lagServed = ((await servedSoFar(serviceUrls)) - servedBefore) / Math.max(1, co.confirmed);
+        lagRoutes = servedPerCheckout(servedBefore, await servedByRouteSoFar(serviceUrls), co.confirmed, 0);
+        lagServed = lagRoutes.reduce((sum, r) => sum + r.perCheckout, 0);
         lagCpuMs = total;
         lagRate = perServiceRate(lagServed, co.confirmedPerS, serviceUrls.length);
       }
@@ -247,6 +249,14 @@ async function fullBench(): Promise<void> {
         [`measured at ${LAG_IN_FLIGHT} in flight, every process`, '', '', (lagCpuMs * 1000).toFixed(0), `${inYard(lagCpuMs)} (${times(floorMs)} the floor)`, ...(paced ? ['', '', `${times(pacedFloorMs)} the floor`] : [])],
       ],
     )}\n  (HTTP by the services' counters over the step, feed polls and cart calls included; statements and transactions by the order's spans, a lower bound; span exports, SMTP and DuckDB not priced${paced ? `; "${paced.rate}/s": the bare pair asked one request at a time at the rate each service was asked in the step, on average (${lagRate.toFixed(0)}/s), each request waking the server; requests made, statements and transactions at their hot price` : ''}; ${machineLoad()})\n\n`);
+    // ADR 0096's census: which requests those were, route by route (the gateway's own from the spans).
+    const census = lagRoutes.filter((r) => r.perCheckout >= 0.05);
+    if (census.length > 0) {
+      process.stdout.write(`${formatTable(
+        [`requests served per confirmed checkout, ${LAG_IN_FLIGHT} in flight (ADR 0096)`, 'per checkout'],
+        [['gateway (every request the shopper made, from the spans)', (ops.served - (lagServed ?? 0)).toFixed(2)], ...census.map((r) => [r.route, r.perCheckout.toFixed(2)]), ['all', ops.served.toFixed(2)]],
+      )}\n  (the services' counters over the step, every status; routes asked less than once in 20 checkouts left out)\n\n`);
+    }
     // ADR 0096: what the same hops cost hosted otherwise, at the rate each service was asked in the step.
     const chainRate = askedRate ?? 50;
     process.stdout.write(`  hosting: a chain of ${COHOST_SERVERS} bare node:http servers, ${chainRate} requests a second, in processes, worker threads, one event loop…\n`);

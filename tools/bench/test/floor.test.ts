@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { countOperations, floorUs, measureBareCosts, perServiceRate, servedSoFar } from '../src/floor.ts';
+import { countOperations, floorUs, measureBareCosts, perServiceRate, servedByRouteSoFar, servedPerCheckout, servedSoFar } from '../src/floor.ts';
 
 test("a checkout's operations are counted from its spans: HTTP served and made, statements, transactions; other spans are not", async () => {
   const spans: Record<string, { name: string; kind: number }[]> = {
@@ -57,6 +57,7 @@ test("requests served are read off the services' counters, probes and scrapes le
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   try {
     assert.equal(await servedSoFar([url, `${url}/not-a-service`]), 47);
+    assert.deepEqual([...(await servedByRouteSoFar([url]))], [['cart POST /internal/carts/:userId/lines', 40], ['cart GET /internal/events', 7]]);
   } finally {
     server.close();
   }
@@ -76,4 +77,36 @@ test('the rate each service was asked at: requests served per checkout × checko
   assert.equal(perServiceRate(13, 60, 13), 60);
   assert.equal(perServiceRate(14, 50, 10), 70);
   assert.equal(perServiceRate(14, 50, 0), 0);
+});
+
+test("a step's census: each route's requests per confirmed checkout, statuses summed, most asked first, the rare ones left out", async () => {
+  const metrics = [
+    'http_requests_total{method="POST",route="/internal/payments/authorize",status="201",service="payments"} 130',
+    'http_requests_total{method="POST",route="/internal/payments/authorize",status="402",service="payments"} 5',
+    'http_requests_total{method="PUT",route="/api/cart/items/:productId",status="200",service="cart"} 210',
+    'http_requests_total{method="GET",route="/internal/events",status="200",service="orders"} 61',
+  ];
+  let served = metrics.slice(0, 3);
+  const server = createServer((req, res) => res.end(served.join('\n')));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  try {
+    const before = await servedByRouteSoFar([url]);
+    assert.equal(before.get('payments POST /internal/payments/authorize'), 135, 'every status of a route counts');
+    served = [
+      'http_requests_total{method="POST",route="/internal/payments/authorize",status="201",service="payments"} 225',
+      'http_requests_total{method="POST",route="/internal/payments/authorize",status="402",service="payments"} 10',
+      'http_requests_total{method="PUT",route="/api/cart/items/:productId",status="200",service="cart"} 410',
+      'http_requests_total{method="GET",route="/internal/events",status="200",service="orders"} 4',
+    ];
+    const after = await servedByRouteSoFar([url]);
+    assert.deepEqual(servedPerCheckout(before, after, 100), [
+      { route: 'cart PUT /api/cart/items/:productId', perCheckout: 2 },
+      { route: 'payments POST /internal/payments/authorize', perCheckout: 1 },
+    ], 'a route new in the step counts from 0; one asked 4 times in 100 checkouts is left out');
+    assert.equal(servedPerCheckout(before, after, 100, 0).length, 3, 'with no minimum every route is there');
+    assert.deepEqual(servedPerCheckout(before, after, 0)[0], { route: 'cart PUT /api/cart/items/:productId', perCheckout: 200 }, 'no confirmed checkout: per one');
+  } finally {
+    server.close();
+  }
 });
