@@ -185,14 +185,13 @@ interface SpanLike {
 const OPERATIONS_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
 
 /**
- * HTTP requests served so far by the services at `urls`, by service, method and route (`"cart PUT
- * /api/cart/items/:productId"`), from their `http_requests_total` counters (the kit's, every status summed), the
- * operations routes left out. A service without the counter at that address (the gateway keeps its /metrics on its
- * admin listener) has no entries.
+ * HTTP requests served so far by each service at its address, by service, method and route (`"cart PUT
+ * /api/cart/items/:productId"`), from its `http_requests_total` counters (the kit's, and the gateway's on its admin
+ * listener; every status summed), the operations routes left out. An address without the counter has no entries.
  */
-export async function servedByRouteSoFar(urls: string[]): Promise<Map<string, number>> {
+export async function servedByRouteSoFar(targets: readonly { service: string; url: string }[]): Promise<Map<string, number>> {
   const counts = new Map<string, number>();
-  for (const url of urls) {
+  for (const { service, url } of targets) {
     const res = await fetch(`${url}/metrics`).catch(() => undefined);
     if (!res?.ok) continue;
     for (const line of (await res.text()).split('\n')) {
@@ -200,22 +199,11 @@ export async function servedByRouteSoFar(urls: string[]): Promise<Map<string, nu
       const label = (name: string) => new RegExp(`${name}="([^"]*)"`).exec(line)?.[1] ?? '';
       const route = label('route');
       if (OPERATIONS_ROUTES.has(route)) continue;
-      const key = `${label('service')} ${label('method')} ${route}`;
+      const key = `${service} ${label('method')} ${route}`;
       counts.set(key, (counts.get(key) ?? 0) + (Number(line.slice(line.lastIndexOf(' ') + 1)) || 0));
     }
   }
   return counts;
-}
-
-/** The total of `servedByRouteSoFar`: every request the services at `urls` have served, probes and scrapes left out. */
-export async function servedSoFar(urls: string[]): Promise<number> {
-  return total(await servedByRouteSoFar(urls));
-}
-
-function total(counts: ReadonlyMap<string, number>): number {
-  let sum = 0;
-  for (const n of counts.values()) sum += n;
-  return sum;
 }
 
 /**
@@ -234,12 +222,14 @@ export function servedPerCheckout(before: ReadonlyMap<string, number>, after: Re
 
 /**
  * Count, per order, what its spans say was done. `spansOf` gives every span of the order's traces (the launcher's
- * `/api/orders/<id>`). With `internalServed` (requests the services behind the gateway served per confirmed
- * checkout, by their counters: feed polls and the cart calls before the checkout included), HTTP is counted from
- * it instead — each of those requests was made by another Bazaar process, and served — plus the gateway's own
- * from the spans; without, from the spans alone (a lower bound).
+ * `/api/orders/<id>`). With `counted` (requests served per confirmed checkout by the services' counters: `internal`
+ * by the services behind the gateway, feed polls and the cart calls before the checkout included; `gateway` by the
+ * gateway), HTTP is counted from it instead: each internal request was made by another Bazaar process, and served;
+ * the gateway's were served only (the shopper made them), from the spans when its count is missing (the checkout's
+ * own request only: the cart's changes before it are traces of their own). Without, from the spans alone (a lower
+ * bound).
  */
-export async function countOperations(orderIds: string[], spansOf: (orderId: string) => Promise<SpanLike[]>, internalServed?: number): Promise<CheckoutOperations> {
+export async function countOperations(orderIds: string[], spansOf: (orderId: string) => Promise<SpanLike[]>, counted?: { internal: number; gateway?: number }): Promise<CheckoutOperations> {
   const totals = { orders: 0, served: 0, made: 0, statements: 0, transactions: 0, gateway: 0 };
   for (const id of orderIds) {
     const spans = await spansOf(id);
@@ -257,7 +247,7 @@ export async function countOperations(orderIds: string[], spansOf: (orderId: str
     }
   }
   const per = (n: number) => (totals.orders === 0 ? 0 : n / totals.orders);
-  const http = internalServed === undefined ? { served: per(totals.served), made: per(totals.made) } : { served: per(totals.gateway) + internalServed, made: internalServed };
+  const http = counted === undefined ? { served: per(totals.served), made: per(totals.made) } : { served: (counted.gateway ?? per(totals.gateway)) + counted.internal, made: counted.internal };
   return { orders: totals.orders, ...http, statements: per(totals.statements), transactions: per(totals.transactions) };
 }
 
