@@ -183,6 +183,8 @@ interface SpanLike {
 
 /** Routes every service answers for operations (probes, scrapes), not for a checkout. */
 const OPERATIONS_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
+const ROUTE_LABEL = /route="([^"]*)"/;
+const METHOD_LABEL = /method="([^"]*)"/;
 
 /**
  * HTTP requests served so far by each service at its address, by service, method and route (`"cart PUT
@@ -196,10 +198,9 @@ export async function servedByRouteSoFar(targets: readonly { service: string; ur
     if (!res?.ok) continue;
     for (const line of (await res.text()).split('\n')) {
       if (!line.startsWith('http_requests_total{')) continue;
-      const label = (name: string) => new RegExp(`${name}="([^"]*)"`).exec(line)?.[1] ?? '';
-      const route = label('route');
+      const route = ROUTE_LABEL.exec(line)?.[1] ?? '';
       if (OPERATIONS_ROUTES.has(route)) continue;
-      const key = `${service} ${label('method')} ${route}`;
+      const key = `${service} ${METHOD_LABEL.exec(line)?.[1] ?? ''} ${route}`;
       counts.set(key, (counts.get(key) ?? 0) + (Number(line.slice(line.lastIndexOf(' ') + 1)) || 0));
     }
   }

@@ -213,9 +213,12 @@ async function fullBench(): Promise<void> {
       if (lagStep) {
         lagOrders = (co.samples ?? []).flatMap((c) => (c.confirmed && c.orderId ? [c.orderId] : []));
         lagRoutes = servedPerCheckout(servedBefore, await servedByRouteSoFar(serviceUrls), co.confirmed, 0);
-        const atGateway = lagRoutes.filter((r) => r.route.startsWith('gateway '));
-        lagServed = lagRoutes.reduce((sum, r) => sum + r.perCheckout, 0) - atGateway.reduce((sum, r) => sum + r.perCheckout, 0);
-        lagGatewayServed = atGateway.length > 0 ? atGateway.reduce((sum, r) => sum + r.perCheckout, 0) : undefined;
+        lagServed = 0;
+        lagGatewayServed = undefined;
+        for (const r of lagRoutes) {
+          if (r.route.startsWith('gateway ')) lagGatewayServed = (lagGatewayServed ?? 0) + r.perCheckout;
+          else lagServed += r.perCheckout;
+        }
         lagCpuMs = total;
         // The rate each service was asked at, on average: the internal requests over the services (the gateway's admin entry not one).
         lagRate = perServiceRate(lagServed, co.confirmedPerS, serviceUrls.length - 1);
@@ -255,7 +258,7 @@ async function fullBench(): Promise<void> {
         [`measured at ${LAG_IN_FLIGHT} in flight, every process`, '', '', (lagCpuMs * 1000).toFixed(0), `${inYard(lagCpuMs)} (${times(floorMs)} the floor)`, ...(paced ? ['', '', `${times(pacedFloorMs)} the floor`] : [])],
       ],
     )}\n  (HTTP by the services' counters over the step, feed polls and cart calls included; statements and transactions by the order's spans, a lower bound; span exports, SMTP and DuckDB not priced${paced ? `; "${paced.rate}/s": the bare pair asked one request at a time at the rate each service was asked in the step, on average (${lagRate.toFixed(0)}/s), each request waking the server; requests made, statements and transactions at their hot price` : ''}; ${machineLoad()})\n\n`);
-    // ADR 0096's census: which requests those were, route by route (the gateway's own from the spans).
+    // ADR 0096's census: which requests those were, route by route (the gateway's from its counters, or else its spans).
     const census = lagRoutes.filter((r) => r.perCheckout >= 0.05);
     if (census.length > 0) {
       process.stdout.write(`${formatTable(
